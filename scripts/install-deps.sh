@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Cairn builds and tests with. Checks first and
+# touches apt only when something is missing, so a second run is instant.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake make g++ pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsodium-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # test peers and tools
+  python3 python3-libtorrent transmission-cli aria2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

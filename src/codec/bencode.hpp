@@ -1,0 +1,61 @@
+#pragma once
+// Bencode (BEP 3). The writer appends to a caller-owned string that is reused
+// across requests, so encoding a reply allocates nothing once warm. The
+// reader is for clients, tests and the load generator: it builds a small tree
+// of views into the caller's buffer, with explicit depth and size limits.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace cairn::codec {
+
+class BencodeWriter {
+ public:
+  explicit BencodeWriter(std::string& out) : out_(out) {}
+  void integer(std::int64_t v);
+  void string(std::string_view s);
+  void begin_dict() { out_.push_back('d'); }
+  void begin_list() { out_.push_back('l'); }
+  void end() { out_.push_back('e'); }
+  // key then value: the caller writes keys in sorted order, as BEP 3 asks.
+  void key(std::string_view k) { string(k); }
+
+ private:
+  std::string& out_;
+};
+
+struct BValue {
+  enum class Kind : std::uint8_t { integer, string, list, dict };
+  Kind kind = Kind::integer;
+  std::int64_t integer = 0;
+  std::string_view string;
+  std::vector<BValue> list;
+  std::vector<std::pair<std::string_view, BValue>> dict;  // in input order
+
+  const BValue* find(std::string_view key) const;  // dict lookup; null if absent or not a dict
+};
+
+struct BdecodeLimits {
+  std::size_t max_depth = 32;
+  std::size_t max_items = 100'000;  // values in the whole document
+};
+
+enum class BencodeError : std::uint8_t {
+  truncated = 1,      // input ends inside a value
+  bad_integer,        // not a canonical integer (e.g. "i-0e", "i03e", overflow)
+  bad_string_length,  // length not a number or longer than the input
+  bad_type,           // a byte that starts no value
+  depth_exceeded,
+  too_many_items,
+  trailing_data,      // bytes after the top-level value
+  bad_key,            // dict key not a string, or keys not strictly sorted
+};
+
+// Decodes exactly one value spanning the whole input.
+core::Result<BValue, BencodeError> bdecode(std::string_view input, const BdecodeLimits& limits = {});
+
+}  // namespace cairn::codec

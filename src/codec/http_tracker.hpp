@@ -1,0 +1,102 @@
+#pragma once
+// The BitTorrent HTTP tracker protocol: announce (BEP 3, 7, 23) and scrape
+// (BEP 48) query strings in, bencoded replies out. Binary parameters are
+// percent-decoded exactly; every malformed request maps to one fixed
+// failure reason a client can show.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/endpoint.hpp"
+#include "core/event.hpp"
+#include "core/ids.hpp"
+#include "core/peer.hpp"
+#include "core/result.hpp"
+
+namespace cairn::codec {
+
+enum class HttpTrackerError : std::uint8_t {
+  missing_info_hash = 1,
+  invalid_info_hash,   // not exactly 20 bytes after decoding
+  missing_peer_id,
+  invalid_peer_id,
+  missing_port,
+  invalid_port,        // not a number in 0..65535
+  bad_percent_encoding,
+  invalid_event,       // not started/completed/stopped/paused/empty
+  invalid_number,      // uploaded/downloaded/left/numwant/key not a number
+  invalid_ip,
+  too_many_info_hashes,  // scrape beyond kMaxScrapeHashes
+  duplicate_parameter,   // info_hash/peer_id/port given twice in an announce
+};
+
+// Fixed text for each error, for the `failure reason` key.
+std::string_view failure_text(HttpTrackerError e);
+
+struct AnnounceQuery {
+  core::InfoHash info_hash;
+  core::PeerId peer_id;
+  std::uint16_t port = 0;
+  std::uint64_t uploaded = 0;
+  std::uint64_t downloaded = 0;
+  std::uint64_t left = 0;  // with left_present false the peer counts as a leecher
+  bool left_present = false;
+  core::Event event = core::Event::none;  // "paused" (BEP 21) reads as none
+  std::optional<std::int64_t> numwant;     // as sent; negative means default
+  bool compact = true;      // compact=0 asks for the dictionary list
+  bool no_peer_id = false;  // honoured in the dictionary list
+  std::optional<core::Address> ip;  // the `ip` parameter, if it parsed
+  std::optional<std::uint32_t> key;
+};
+
+// `query` is the raw string after '?'. Unknown parameters are ignored.
+core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_view query);
+
+inline constexpr std::size_t kMaxScrapeHashes = 100;
+
+struct ScrapeQuery {
+  std::array<core::InfoHash, kMaxScrapeHashes> hashes;
+  std::size_t count = 0;  // zero means "all": Cairn answers it with no files
+};
+
+core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view query);
+
+struct AnnounceReply {
+  std::uint32_t interval = 0;
+  std::uint32_t min_interval = 0;
+  std::uint32_t complete = 0;    // seeders
+  std::uint32_t incomplete = 0;  // leechers
+  std::span<const core::PeerInfo> peers;  // either family, any order
+  bool compact = true;   // peers/peers6 strings; else a list of dicts (all families)
+  bool no_peer_id = false;
+  std::string_view warning;  // "warning message" when not empty
+};
+
+// Appends the bencoded body. Compact: IPv4 peers in `peers`, IPv6 in `peers6`
+// (both keys always present). Dictionary: one `peers` list with
+// ip/port (and peer id unless no_peer_id).
+void encode_announce_reply(const AnnounceReply& reply, std::string& out);
+
+struct ScrapeFile {
+  core::InfoHash info_hash;
+  std::uint32_t complete = 0;
+  std::uint32_t downloaded = 0;
+  std::uint32_t incomplete = 0;
+};
+
+// Appends d5:filesd<hash>d8:completei..e10:downloadedi..e10:incompletei..eee...e
+// (keys sorted as bencode requires; hashes are sorted by the encoder).
+void encode_scrape_reply(std::span<const ScrapeFile> files, std::string& out);
+
+// Appends d14:failure reason<len>:<reason>e.
+void encode_failure(std::string_view reason, std::string& out);
+
+// Client side, for `cairn announce`, the load generator and tests: builds the
+// query string (percent-encoding binary values).
+std::string encode_announce_query(const AnnounceQuery& q);
+std::string encode_scrape_query(std::span<const core::InfoHash> hashes);
+
+}  // namespace cairn::codec
