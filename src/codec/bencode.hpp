@@ -30,13 +30,23 @@ class BencodeWriter {
 
 struct BValue {
   enum class Kind : std::uint8_t { integer, string, list, dict };
+  // A dict entry, used like std::pair (first = key, second = value). Not
+  // std::pair itself: pair<string_view, BValue> inside BValue is a
+  // recursive type that clang with libstdc++ rejects, and the fuzz targets
+  // are built with clang.
+  struct Entry;
   Kind kind = Kind::integer;
   std::int64_t integer = 0;
   std::string_view string;
   std::vector<BValue> list;
-  std::vector<std::pair<std::string_view, BValue>> dict;  // in input order
+  std::vector<Entry> dict;  // in input order
 
   const BValue* find(std::string_view key) const;  // dict lookup; null if absent or not a dict
+};
+
+struct BValue::Entry {
+  std::string_view first;
+  BValue second;
 };
 
 struct BdecodeLimits {

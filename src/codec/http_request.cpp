@@ -1,0 +1,220 @@
+#include "codec/http_request.hpp"
+
+namespace cairn::codec {
+
+namespace {
+
+// RFC 9110 token characters (method and header names).
+bool is_tchar(char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_token(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!is_tchar(c)) return false;
+  return true;
+}
+
+char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Header values: visible bytes, spaces and tabs; obs-text (>= 0x80) allowed.
+// Any other control byte, a stray CR included, is a smuggling risk: 400.
+bool is_field_value(std::string_view s) {
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return false;
+  }
+  return true;
+}
+
+// Origin-form only: a tracker is never addressed as a proxy.
+bool is_target(std::string_view s) {
+  if (s.empty() || s[0] != '/') return false;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f) return false;
+  }
+  return true;
+}
+
+// A line is `content` plus LF (optionally CR LF); `next` is the offset after it.
+struct Line {
+  std::string_view content;
+  std::size_t next = 0;
+  bool found = false;
+};
+
+Line next_line(std::string_view buffer, std::size_t from) {
+  auto lf = buffer.find('\n', from);
+  if (lf == std::string_view::npos) return {buffer.substr(from), buffer.size(), false};
+  auto content = buffer.substr(from, lf - from);
+  if (!content.empty() && content.back() == '\r') content.remove_suffix(1);
+  return {content, lf + 1, true};
+}
+
+HttpParse fail(int status) {
+  HttpParse p;
+  p.status = HttpParseStatus::error;
+  p.error_status = status;
+  return p;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "HTTP/1.1" -> 1; "HTTP/2" or "HTTP/2.0" -> 2; -1 when not a version at all.
+// The minor digit goes to `minor` (-1 when absent).
+int parse_version(std::string_view v, int& minor) {
+  if (v.size() < 6 || v.substr(0, 5) != "HTTP/" || !is_digit(v[5])) return -1;
+  minor = -1;
+  if (v.size() == 6) return v[5] - '0';
+  if (v.size() != 8 || v[6] != '.' || !is_digit(v[7])) return -1;
+  minor = v[7] - '0';
+  return v[5] - '0';
+}
+
+// 0 when the request line is acceptable, else the status to answer. The
+// version is checked before the rest, so an HTTP/2 preface ("PRI *
+// HTTP/2.0") gets 505 rather than 400.
+int parse_request_line(std::string_view line, HttpRequest& r) {
+  auto sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return 400;
+  auto sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return 400;
+  r.method = line.substr(0, sp1);
+  r.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  int minor = -1;
+  int major = parse_version(line.substr(sp2 + 1), minor);
+  if (major < 0) return 400;
+  if (major != 1) return 505;
+  if (minor < 0 || !is_token(r.method) || !is_target(r.target)) return 400;
+  // RFC 9112 2.3: a higher 1.x minor is answered as the highest we speak.
+  r.version_minor = minor == 0 ? 0 : 1;
+  if (r.method != "GET") return 405;
+  auto q = r.target.find('?');
+  r.path = r.target.substr(0, q);
+  r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
+  return 0;
+}
+
+struct HeaderState {
+  bool saw_close = false;
+  bool saw_keep_alive = false;
+  bool has_content_length = false;
+  std::string_view content_length;
+};
+
+void scan_connection_tokens(std::string_view value, HeaderState& s) {
+  while (!value.empty()) {
+    auto comma = value.find(',');
+    auto token = trim_ows(value.substr(0, comma));
+    if (iequals(token, "close")) s.saw_close = true;
+    if (iequals(token, "keep-alive")) s.saw_keep_alive = true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+// 0 when the header line is acceptable, else the status to answer.
+int parse_header(std::string_view line, HttpRequest& r, HeaderState& s) {
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return 400;
+  auto name = line.substr(0, colon);  // RFC 9112 5.1: no space before the colon
+  auto value = line.substr(colon + 1);
+  if (!is_token(name) || !is_field_value(value)) return 400;
+  value = trim_ows(value);
+  if (iequals(name, "connection")) {
+    scan_connection_tokens(value, s);
+  } else if (iequals(name, "content-length")) {
+    // Differing duplicates are a smuggling attempt; equal ones are harmless.
+    if (s.has_content_length && s.content_length != value) return 400;
+    if (value.empty()) return 400;
+    for (char c : value)
+      if (c < '0' || c > '9') return 400;
+    s.has_content_length = true;
+    s.content_length = value;
+    if (value.find_first_not_of('0') != std::string_view::npos) return 413;
+  } else if (iequals(name, "transfer-encoding")) {
+    return 413;
+  } else if (iequals(name, "x-forwarded-for")) {
+    // The last one wins: a proxy that adds its own line adds it last.
+    r.x_forwarded_for = value;
+  } else if (iequals(name, "x-real-ip")) {
+    r.x_real_ip = value;
+  }
+  return 0;
+}
+
+// Clients may send stray empty lines between pipelined requests (RFC 9112
+// 2.2); they are skipped but still count against the head limit.
+std::size_t skip_leading_empty_lines(std::string_view buffer) {
+  std::size_t pos = 0;
+  while (pos < buffer.size()) {
+    if (buffer[pos] == '\n') {
+      pos += 1;
+    } else if (buffer[pos] == '\r' && pos + 1 < buffer.size() && buffer[pos + 1] == '\n') {
+      pos += 2;
+    } else {
+      break;
+    }
+  }
+  return pos;
+}
+
+}  // namespace
+
+HttpParse parse_http_request(std::string_view buffer, const HttpLimits& limits) {
+  // Everything past max_head is never looked at: a head that has not ended
+  // by then is refused, so a slow sender cannot make us buffer forever.
+  auto window = buffer.substr(0, limits.max_head);
+  bool full = buffer.size() >= limits.max_head;  // the head must end inside the window
+  auto start = skip_leading_empty_lines(window);
+  auto line = next_line(window, start);
+  auto line_size = line.content.size();
+  if (!line.found && line_size > 0 && line.content.back() == '\r') --line_size;  // CR may precede LF
+  if (line_size > limits.max_request_line) return fail(414);
+  if (!line.found) return full ? fail(431) : HttpParse{};
+  HttpParse result;
+  HttpRequest& r = result.request;
+  if (int status = parse_request_line(line.content, r); status != 0) return fail(status);
+
+  HeaderState state;
+  std::size_t headers = 0;
+  for (std::size_t pos = line.next;;) {
+    auto header = next_line(window, pos);
+    if (!header.found) return full ? fail(431) : HttpParse{};
+    pos = header.next;
+    if (header.content.empty()) {
+      r.head_size = pos;
+      break;
+    }
+    if (header.content[0] == ' ' || header.content[0] == '\t') return fail(400);  // obs-fold
+    if (++headers > limits.max_headers) return fail(431);
+    if (int status = parse_header(header.content, r, state); status != 0) return fail(status);
+  }
+  r.keep_alive = r.version_minor == 0 ? (state.saw_keep_alive && !state.saw_close) : !state.saw_close;
+  result.status = HttpParseStatus::complete;
+  return result;
+}
+
+}  // namespace cairn::codec

@@ -1,0 +1,403 @@
+#include "codec/http_tracker.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <vector>
+
+#include "codec/bencode.hpp"
+
+namespace cairn::codec {
+
+namespace {
+
+using Error = HttpTrackerError;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A percent-decoded value in a fixed buffer: `size` is the full decoded
+// length even when it exceeds the buffer, so "too long" is still visible
+// without allocating. Only 20-byte ids and short numbers matter here.
+struct Decoded {
+  static constexpr std::size_t kCapacity = 64;
+  char bytes[kCapacity];
+  std::size_t size = 0;
+  bool fits() const { return size <= kCapacity; }
+  // Empty when it did not fit: no known key or value is that long, and an
+  // empty value is invalid for every number, port and id.
+  std::string_view view() const { return {bytes, fits() ? size : 0}; }
+};
+
+// Exact percent-decoding: '%' must be followed by two hex digits. '+' stays
+// '+': BitTorrent clients percent-encode every binary byte, '+' included, so
+// reading it as a space (the HTML form rule) would corrupt info hashes.
+bool percent_decode(std::string_view in, Decoded& out) {
+  out.size = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (in.size() - i < 3) return false;
+      int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      c = static_cast<char>(hi << 4 | lo);
+      i += 2;
+    }
+    if (out.size < Decoded::kCapacity) out.bytes[out.size] = c;
+    ++out.size;
+  }
+  return true;
+}
+
+// One key=value pair of a query, both percent-decoded.
+struct Param {
+  Decoded key;
+  Decoded value;
+};
+
+// Walks the '&'-separated pairs; `fn(param)` returns an error or nullopt.
+template <class Fn>
+std::optional<Error> for_each_param(std::string_view query, Fn&& fn) {
+  Param p;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    if (!percent_decode(pair.substr(0, eq), p.key) || !percent_decode(value, p.value))
+      return Error::bad_percent_encoding;
+    if (auto e = fn(p)) return e;
+  }
+  return std::nullopt;
+}
+
+// Plain decimal: digits only, no sign, no spaces, in range.
+template <class T>
+bool parse_decimal(std::string_view s, T& out) {
+  if (s.empty() || (s[0] == '-' && !std::is_signed_v<T>) || s[0] == '+') return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+bool is_id(const Decoded& d) { return d.size == 20; }
+
+// The key is only an identity hint, so anything is accepted: 8 hex digits
+// (what libtorrent and most clients send), else a 32-bit decimal, else a
+// hash of the bytes so an odd client still gets a stable hint.
+std::uint32_t parse_key(const Decoded& d) {
+  auto s = d.view();
+  std::uint32_t v = 0;
+  if (s.size() == 8) {
+    bool hex = true;
+    for (char c : s) hex = hex && hex_value(c) >= 0;
+    if (hex) {
+      for (char c : s) v = v << 4 | static_cast<std::uint32_t>(hex_value(c));
+      return v;
+    }
+  }
+  if (parse_decimal(s, v)) return v;
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
+bool parse_event(std::string_view s, core::Event& out) {
+  if (s == "started") out = core::Event::started;
+  else if (s == "completed") out = core::Event::completed;
+  else if (s == "stopped") out = core::Event::stopped;
+  else if (s == "paused" || s == "empty" || s.empty()) out = core::Event::none;
+  else return false;
+  return true;
+}
+
+struct Seen {
+  bool info_hash = false;
+  bool peer_id = false;
+  bool port = false;
+};
+
+std::optional<Error> apply_id_param(std::string_view key, const Decoded& v, AnnounceQuery& q,
+                                    Seen& seen) {
+  bool hash = key == "info_hash";
+  bool& flag = hash ? seen.info_hash : seen.peer_id;
+  if (flag) return Error::duplicate_parameter;
+  flag = true;
+  if (!is_id(v)) return hash ? Error::invalid_info_hash : Error::invalid_peer_id;
+  if (hash) q.info_hash = core::InfoHash::from_bytes(v.view());
+  else q.peer_id = core::PeerId::from_bytes(v.view());
+  return std::nullopt;
+}
+
+std::optional<Error> apply_number_param(std::string_view key, std::string_view v, AnnounceQuery& q) {
+  bool ok = true;
+  if (key == "uploaded") ok = parse_decimal(v, q.uploaded);
+  else if (key == "downloaded") ok = parse_decimal(v, q.downloaded);
+  else if (key == "left") ok = q.left_present = parse_decimal(v, q.left);
+  else if (key == "numwant") {
+    std::int64_t n = 0;
+    ok = parse_decimal(v, n);
+    q.numwant = n;
+  }
+  return ok ? std::nullopt : std::optional<Error>(Error::invalid_number);
+}
+
+std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen& seen) {
+  auto key = p.key.view();
+  auto v = p.value.view();
+  if (key == "info_hash" || key == "peer_id") return apply_id_param(key, p.value, q, seen);
+  if (key == "port") {
+    if (seen.port) return Error::duplicate_parameter;
+    seen.port = true;
+    return parse_decimal(v, q.port) ? std::nullopt : std::optional<Error>(Error::invalid_port);
+  }
+  if (key == "uploaded" || key == "downloaded" || key == "left" || key == "numwant")
+    return apply_number_param(key, v, q);
+  if (key == "event")
+    return p.value.fits() && parse_event(v, q.event) ? std::nullopt : std::optional<Error>(Error::invalid_event);
+  if (key == "compact") q.compact = v != "0";
+  else if (key == "no_peer_id") q.no_peer_id = v != "0";
+  else if (key == "ip") q.ip = core::Address::parse(v);  // hostnames are never resolved
+  else if (key == "key") q.key = parse_key(p.value);
+  return std::nullopt;
+}
+
+template <class T>
+void append_decimal(std::string& out, T v) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+}
+
+void percent_encode(std::string_view in, std::string& out) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  for (char c : in) {
+    auto u = static_cast<unsigned char>(c);
+    bool unreserved = (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') ||
+                      u == '-' || u == '.' || u == '_' || u == '~';
+    if (unreserved) {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(digits[u >> 4]);
+      out.push_back(digits[u & 0xf]);
+    }
+  }
+}
+
+std::string_view event_name(core::Event e) {
+  switch (e) {
+    case core::Event::started: return "started";
+    case core::Event::completed: return "completed";
+    case core::Event::stopped: return "stopped";
+    default: return {};
+  }
+}
+
+// A string value whose bytes are written in place once its length is known.
+char* append_string_header(std::string& out, std::size_t size) {
+  append_decimal(out, size);
+  out.push_back(':');
+  auto at = out.size();
+  out.resize(at + size);
+  return out.data() + at;
+}
+
+void write_compact_peers(std::span<const core::PeerInfo> peers, core::Family family, std::string& out) {
+  std::size_t entry = family == core::Family::v4 ? 6 : 18, count = 0;
+  for (const auto& p : peers) count += p.endpoint.family() == family;
+  auto* at = reinterpret_cast<std::uint8_t*>(append_string_header(out, count * entry));
+  for (const auto& p : peers) {
+    if (p.endpoint.family() != family) continue;
+    p.endpoint.write_compact(at);
+    at += entry;
+  }
+}
+
+void write_peer_dicts(const AnnounceReply& reply, BencodeWriter& w) {
+  w.begin_list();
+  for (const auto& p : reply.peers) {
+    char text[INET6_ADDRSTRLEN];
+    const auto& a = p.endpoint.address;
+    // inet_ntop into a stack buffer: Address::to_string would allocate.
+    if (!inet_ntop(a.family == core::Family::v4 ? AF_INET : AF_INET6, a.bytes.data(), text, sizeof text))
+      continue;
+    w.begin_dict();
+    w.key("ip");
+    w.string(text);
+    if (!reply.no_peer_id) {
+      w.key("peer id");
+      w.string(p.peer_id.view());
+    }
+    w.key("port");
+    w.integer(p.endpoint.port);
+    w.end();
+  }
+  w.end();
+}
+
+}  // namespace
+
+std::string_view failure_text(HttpTrackerError e) {
+  switch (e) {
+    case Error::missing_info_hash: return "missing info_hash";
+    case Error::invalid_info_hash: return "invalid info_hash";
+    case Error::missing_peer_id: return "missing peer_id";
+    case Error::invalid_peer_id: return "invalid peer_id";
+    case Error::missing_port: return "missing port";
+    case Error::invalid_port: return "invalid port";
+    case Error::bad_percent_encoding: return "bad percent-encoding";
+    case Error::invalid_event: return "unknown event";
+    case Error::invalid_number: return "invalid number";
+    case Error::invalid_ip: return "invalid ip";
+    case Error::too_many_info_hashes: return "too many info_hash values";
+    case Error::duplicate_parameter: return "duplicate parameter";
+  }
+  return "invalid request";
+}
+
+core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_view query) {
+  AnnounceQuery q;
+  Seen seen;
+  auto e = for_each_param(query, [&](const Param& p) { return apply_announce_param(p, q, seen); });
+  if (e) return *e;
+  if (!seen.info_hash) return Error::missing_info_hash;
+  if (!seen.peer_id) return Error::missing_peer_id;
+  if (!seen.port) return Error::missing_port;
+  return q;
+}
+
+core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view query) {
+  ScrapeQuery q;
+  auto e = for_each_param(query, [&](const Param& p) -> std::optional<Error> {
+    if (p.key.view() != "info_hash") return std::nullopt;
+    if (!is_id(p.value)) return Error::invalid_info_hash;
+    if (q.count == kMaxScrapeHashes) return Error::too_many_info_hashes;
+    q.hashes[q.count++] = core::InfoHash::from_bytes(p.value.view());
+    return std::nullopt;
+  });
+  if (e) return *e;
+  return q;
+}
+
+void encode_announce_reply(const AnnounceReply& reply, std::string& out) {
+  BencodeWriter w(out);
+  w.begin_dict();
+  w.key("complete");
+  w.integer(reply.complete);
+  w.key("incomplete");
+  w.integer(reply.incomplete);
+  w.key("interval");
+  w.integer(reply.interval);
+  w.key("min interval");
+  w.integer(reply.min_interval);
+  w.key("peers");
+  if (reply.compact) {
+    write_compact_peers(reply.peers, core::Family::v4, out);
+    w.key("peers6");
+    write_compact_peers(reply.peers, core::Family::v6, out);
+  } else {
+    write_peer_dicts(reply, w);
+  }
+  if (!reply.warning.empty()) {
+    w.key("warning message");
+    w.string(reply.warning);
+  }
+  w.end();
+}
+
+void encode_scrape_reply(std::span<const ScrapeFile> files, std::string& out) {
+  // Sort an index, not the caller's span. A scrape holds at most
+  // kMaxScrapeHashes files, so the index lives on the stack; a larger span
+  // (never from parse_scrape_query) falls back to the heap.
+  std::array<std::uint32_t, kMaxScrapeHashes> small;
+  std::vector<std::uint32_t> large;
+  std::span<std::uint32_t> order(small.data(), std::min(files.size(), small.size()));
+  if (files.size() > small.size()) {
+    large.resize(files.size());
+    order = large;
+  }
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return files[a].info_hash < files[b].info_hash; });
+  BencodeWriter w(out);
+  w.begin_dict();
+  w.key("files");
+  w.begin_dict();
+  for (std::size_t n = 0; n < order.size(); ++n) {
+    const auto& f = files[order[n]];
+    if (n > 0 && files[order[n - 1]].info_hash == f.info_hash) continue;  // keys must be unique
+    w.key(f.info_hash.view());
+    w.begin_dict();
+    w.key("complete");
+    w.integer(f.complete);
+    w.key("downloaded");
+    w.integer(f.downloaded);
+    w.key("incomplete");
+    w.integer(f.incomplete);
+    w.end();
+  }
+  w.end();
+  w.end();
+}
+
+void encode_failure(std::string_view reason, std::string& out) {
+  BencodeWriter w(out);
+  w.begin_dict();
+  w.key("failure reason");
+  w.string(reason);
+  w.end();
+}
+
+std::string encode_announce_query(const AnnounceQuery& q) {
+  std::string out;
+  out.append("info_hash=");
+  percent_encode(q.info_hash.view(), out);
+  out.append("&peer_id=");
+  percent_encode(q.peer_id.view(), out);
+  out.append("&port=");
+  append_decimal(out, q.port);
+  out.append("&uploaded=");
+  append_decimal(out, q.uploaded);
+  out.append("&downloaded=");
+  append_decimal(out, q.downloaded);
+  if (q.left_present) {
+    out.append("&left=");
+    append_decimal(out, q.left);
+  }
+  out.append(q.compact ? "&compact=1" : "&compact=0");
+  if (q.no_peer_id) out.append("&no_peer_id=1");
+  if (auto name = event_name(q.event); !name.empty()) out.append("&event=").append(name);
+  if (q.numwant) {
+    out.append("&numwant=");
+    append_decimal(out, *q.numwant);
+  }
+  if (q.ip) {
+    out.append("&ip=");
+    percent_encode(q.ip->to_string(), out);
+  }
+  if (q.key) {
+    char hex[9];
+    static constexpr char digits[] = "0123456789ABCDEF";
+    for (int i = 0; i < 8; ++i) hex[i] = digits[(*q.key >> (28 - 4 * i)) & 0xf];
+    out.append("&key=").append(hex, 8);
+  }
+  return out;
+}
+
+std::string encode_scrape_query(std::span<const core::InfoHash> hashes) {
+  std::string out;
+  for (const auto& h : hashes) {
+    if (!out.empty()) out.push_back('&');
+    out.append("info_hash=");
+    percent_encode(h.view(), out);
+  }
+  return out;
+}
+
+}  // namespace cairn::codec

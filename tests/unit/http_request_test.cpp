@@ -1,0 +1,241 @@
+#include "codec/http_request.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "codec/http_response.hpp"
+
+using namespace cairn::codec;
+
+namespace {
+
+constexpr std::string_view kRequest =
+    "GET /announce?info_hash=%01&port=1 HTTP/1.1\r\n"
+    "Host: tracker.example\r\n"
+    "User-Agent: test/1.0\r\n"
+    "X-Forwarded-For: 10.0.0.1, 10.0.0.2\r\n"
+    "X-Real-IP:\t192.0.2.7 \r\n"
+    "\r\n";
+
+int error_of(std::string_view buffer, const HttpLimits& limits = {}) {
+  auto p = parse_http_request(buffer, limits);
+  EXPECT_EQ(p.status, HttpParseStatus::error) << buffer;
+  return p.error_status;
+}
+
+HttpRequest complete(std::string_view buffer) {
+  auto p = parse_http_request(buffer);
+  EXPECT_EQ(p.status, HttpParseStatus::complete) << buffer;
+  return p.request;
+}
+
+std::string with_header(std::string_view version, std::string_view header) {
+  std::string s = "GET / HTTP/";
+  s.append(version).append("\r\n").append(header);
+  if (!header.empty()) s.append("\r\n");
+  return s.append("\r\n");
+}
+
+}  // namespace
+
+TEST(HttpRequest, ParsesAFullHead) {
+  std::string buffer(kRequest);
+  buffer += "GET /next HTTP/1.1\r\n";  // pipelined bytes stay unread
+  auto p = parse_http_request(buffer);
+  ASSERT_EQ(p.status, HttpParseStatus::complete);
+  const auto& r = p.request;
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.target, "/announce?info_hash=%01&port=1");
+  EXPECT_EQ(r.path, "/announce");
+  EXPECT_EQ(r.query, "info_hash=%01&port=1");
+  EXPECT_EQ(r.version_minor, 1);
+  EXPECT_TRUE(r.keep_alive);
+  EXPECT_EQ(r.x_forwarded_for, "10.0.0.1, 10.0.0.2");
+  EXPECT_EQ(r.x_real_ip, "192.0.2.7");
+  EXPECT_EQ(r.head_size, kRequest.size());
+}
+
+TEST(HttpRequest, BareLfAndNoQuery) {
+  auto r = complete("GET /scrape HTTP/1.0\nx-real-ip: ::1\n\n");
+  EXPECT_EQ(r.path, "/scrape");
+  EXPECT_EQ(r.query, "");
+  EXPECT_EQ(r.version_minor, 0);
+  EXPECT_FALSE(r.keep_alive);
+  EXPECT_EQ(r.x_real_ip, "::1");
+  EXPECT_EQ(r.head_size, 37u);
+  EXPECT_EQ(complete("GET /a? HTTP/1.1\r\n\r\n").query, "");
+}
+
+TEST(HttpRequest, SkipsLeadingEmptyLines) {
+  auto r = complete("\r\n\nGET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(r.path, "/");
+  EXPECT_EQ(r.head_size, 21u);
+}
+
+TEST(HttpRequest, KeepAliveRules) {
+  EXPECT_TRUE(complete(with_header("1.1", "")).keep_alive);
+  EXPECT_FALSE(complete(with_header("1.1", "Connection: close")).keep_alive);
+  EXPECT_FALSE(complete(with_header("1.1", "connection: Keep-Alive, CLOSE")).keep_alive);
+  EXPECT_TRUE(complete(with_header("1.1", "Connection: keep-alive, Upgrade")).keep_alive);
+  EXPECT_FALSE(complete(with_header("1.0", "")).keep_alive);
+  EXPECT_TRUE(complete(with_header("1.0", "Connection: keep-alive")).keep_alive);
+  EXPECT_TRUE(complete(with_header("1.0", "Connection: Upgrade ,\tKeep-Alive")).keep_alive);
+  EXPECT_FALSE(complete(with_header("1.0", "Connection: keep-alive, close")).keep_alive);
+  EXPECT_FALSE(complete(with_header("1.0", "Connection: keep-alivex")).keep_alive);
+}
+
+TEST(HttpRequest, Versions) {
+  EXPECT_EQ(complete(with_header("1.9", "")).version_minor, 1);  // RFC 9112 2.3
+  EXPECT_EQ(error_of(with_header("2.0", "")), 505);
+  EXPECT_EQ(error_of(with_header("0.9", "")), 505);
+  EXPECT_EQ(error_of(with_header("1.10", "")), 400);
+  EXPECT_EQ(error_of("GET / HTTP/1\r\n\r\n"), 400);
+  EXPECT_EQ(error_of("GET / http/1.1\r\n\r\n"), 400);
+  EXPECT_EQ(error_of("GET / HTTP/2\r\n\r\n"), 505);
+  EXPECT_EQ(error_of("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 505);  // HTTP/2 prior-knowledge preface
+  EXPECT_EQ(error_of("GET / HTTP/1.\r\n\r\n"), 400);
+}
+
+TEST(HttpRequest, OnlyGet) {
+  EXPECT_EQ(error_of("POST /announce HTTP/1.1\r\n\r\n"), 405);
+  EXPECT_EQ(error_of("get /announce HTTP/1.1\r\n\r\n"), 405);  // methods are case-sensitive
+  EXPECT_EQ(error_of("HEAD / HTTP/1.1\r\n\r\n"), 405);
+}
+
+TEST(HttpRequest, BodiesAreRefused) {
+  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 5")), 413);
+  EXPECT_EQ(error_of(with_header("1.1", "Transfer-Encoding: chunked")), 413);
+  EXPECT_TRUE(complete(with_header("1.1", "Content-Length: 0")).keep_alive);
+  EXPECT_TRUE(complete(with_header("1.1", "Content-Length: 0\r\nContent-Length: 0")).keep_alive);
+  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 0\r\nContent-Length: 1")), 400);
+  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: -1")), 400);
+  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 1x")), 400);
+  EXPECT_EQ(error_of(with_header("1.1", "Content-Length:")), 400);
+}
+
+TEST(HttpRequest, MalformedIs400) {
+  for (std::string_view bad : {
+           "GET  / HTTP/1.1\r\n\r\n",               // double space
+           "GET / HTTP/1.1 \r\n\r\n",               // trailing space
+           "GET /a b HTTP/1.1\r\n\r\n",             // space in target
+           "GET http://x/ HTTP/1.1\r\n\r\n",        // absolute-form
+           "GET\r\n\r\n",                           // no target
+           "G(T / HTTP/1.1\r\n\r\n",                // bad method token
+           "GET /\x01 HTTP/1.1\r\n\r\n",            // control byte in target
+           "GET / HTTP/1.1\r\nNoColon\r\n\r\n",     // header without colon
+           "GET / HTTP/1.1\r\nName : v\r\n\r\n",    // space before colon
+           "GET / HTTP/1.1\r\n: v\r\n\r\n",         // empty name
+           "GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n",  // obs-fold
+           "GET / HTTP/1.1\r\nA: b\rc\r\n\r\n",     // bare CR in value
+           "GET / HTTP/1.1\r\nA: \x7f\r\n\r\n",     // DEL in value
+       })
+    EXPECT_EQ(error_of(bad), 400) << bad;
+}
+
+TEST(HttpRequest, RequestLineLimit414) {
+  HttpLimits limits;
+  limits.max_request_line = 40;
+  std::string line = "GET /" + std::string(40 - 14, 'a') + " HTTP/1.1";  // exactly 40
+  ASSERT_EQ(line.size(), 40u);
+  EXPECT_EQ(parse_http_request(line + "\r\n\r\n", limits).status, HttpParseStatus::complete);
+  EXPECT_EQ(parse_http_request(line + "\r", limits).status, HttpParseStatus::incomplete);
+  std::string longer = "GET /" + std::string(27, 'a') + " HTTP/1.1";
+  EXPECT_EQ(error_of(longer + "\r\n\r\n", limits), 414);
+  EXPECT_EQ(error_of(longer, limits), 414);  // no need to wait for the line end
+}
+
+TEST(HttpRequest, HeadLimit431) {
+  HttpLimits limits;
+  limits.max_head = 64;
+  std::string head = "GET / HTTP/1.1\r\nA: " + std::string(64 - 16 - 3 - 4, 'x') + "\r\n\r\n";
+  ASSERT_EQ(head.size(), 64u);
+  EXPECT_EQ(parse_http_request(head, limits).status, HttpParseStatus::complete);
+  std::string over = "GET / HTTP/1.1\r\nA: " + std::string(64 - 16 - 3 - 3, 'x') + "\r\n\r\n";
+  EXPECT_EQ(error_of(over, limits), 431);
+  // Slowloris: a head that has not ended by the limit is refused, not buffered.
+  std::string open = "GET / HTTP/1.1\r\n" + std::string(48, 'x');
+  EXPECT_EQ(error_of(open, limits), 431);
+  EXPECT_EQ(parse_http_request(open.substr(0, 63), limits).status, HttpParseStatus::incomplete);
+  EXPECT_EQ(error_of(std::string(10'000, '\n'), limits), 431);
+}
+
+TEST(HttpRequest, HeaderCountLimit431) {
+  HttpLimits limits;
+  limits.max_headers = 3;
+  EXPECT_EQ(parse_http_request("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits).status,
+            HttpParseStatus::complete);
+  EXPECT_EQ(error_of("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits), 431);
+}
+
+TEST(HttpRequest, EveryTruncationIsIncomplete) {
+  for (std::string_view full : {kRequest, std::string_view("GET / HTTP/1.0\n\n")}) {
+    for (std::size_t n = 0; n < full.size(); ++n) {
+      auto p = parse_http_request(full.substr(0, n));
+      EXPECT_EQ(p.status, HttpParseStatus::incomplete) << n;
+    }
+    EXPECT_EQ(parse_http_request(full).status, HttpParseStatus::complete);
+  }
+}
+
+TEST(HttpRequest, RandomGarbageNeverCrashes) {
+  std::mt19937 rng(42);
+  HttpLimits small;
+  small.max_request_line = 50;
+  small.max_head = 120;
+  small.max_headers = 4;
+  const char alphabet[] = "GET /?: HTTP/1.\r\n\r\nContent-Length0Connection,close";
+  for (int i = 0; i < 5000; ++i) {
+    std::string buf(rng() % 301, '\0');
+    bool structured = i % 2 == 0;
+    for (auto& c : buf) c = structured ? alphabet[rng() % (sizeof alphabet - 1)] : static_cast<char>(rng());
+    auto p = parse_http_request(buf, i % 3 == 0 ? small : HttpLimits{});
+    if (p.status == HttpParseStatus::complete) {
+      EXPECT_LE(p.request.head_size, buf.size());
+    }
+  }
+}
+
+TEST(HttpRequest, MutationsNeverCrash) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 5000; ++i) {
+    std::string m(kRequest);
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) m[rng() % m.size()] = static_cast<char>(rng());
+    m.resize(rng() % (m.size() + 1));
+    auto p = parse_http_request(m);
+    if (p.status == HttpParseStatus::complete) {
+      EXPECT_LE(p.request.head_size, m.size());
+    }
+  }
+}
+
+TEST(HttpResponse, Framing) {
+  std::string out = "prefix|";
+  write_http_response(out, 200, "text/plain", "d8:intervali60ee", true);
+  EXPECT_EQ(out,
+            "prefix|HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 16\r\n"
+            "Connection: keep-alive\r\n\r\nd8:intervali60ee");
+  out.clear();
+  write_http_response(out, 431, "text/plain", "", false);
+  EXPECT_EQ(out,
+            "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\n"
+            "Content-Length: 0\r\nConnection: close\r\n\r\n");
+}
+
+TEST(HttpResponse, Reasons) {
+  EXPECT_EQ(http_reason(400), "Bad Request");
+  EXPECT_EQ(http_reason(404), "Not Found");
+  EXPECT_EQ(http_reason(405), "Method Not Allowed");
+  EXPECT_EQ(http_reason(413), "Content Too Large");
+  EXPECT_EQ(http_reason(414), "URI Too Long");
+  EXPECT_EQ(http_reason(505), "HTTP Version Not Supported");
+  EXPECT_EQ(http_reason(299), "Error");
+}
+
+TEST(HttpResponse, ParsedBackByTheHeadParserShape) {
+  // The response head ends with one blank line, like a request head does.
+  std::string out;
+  write_http_response(out, 404, "text/plain", "x", true);
+  EXPECT_EQ(out.find("\r\n\r\n") + 4, out.size() - 1);
+}

@@ -1,0 +1,397 @@
+#include "codec/http_tracker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "codec/bencode.hpp"
+
+using namespace cairn::codec;
+using namespace cairn::core;
+
+namespace {
+
+template <class Id>
+Id id_of(std::uint8_t seed) {
+  Id id;
+  for (std::size_t i = 0; i < Id::size; ++i) id.bytes[i] = static_cast<std::uint8_t>(seed + 13 * i);
+  return id;
+}
+
+std::string percent(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes) {
+    auto u = static_cast<unsigned char>(c);
+    out += '%';
+    out += digits[u >> 4];
+    out += digits[u & 0xf];
+  }
+  return out;
+}
+
+const std::string kHash = percent(id_of<InfoHash>(1).view());
+const std::string kPeer = percent(id_of<PeerId>(2).view());
+const std::string kBase = "info_hash=" + kHash + "&peer_id=" + kPeer + "&port=6881";
+
+AnnounceQuery full_query() {
+  AnnounceQuery q;
+  q.info_hash = id_of<InfoHash>(200);  // bytes span the whole 0..255 range
+  q.peer_id = id_of<PeerId>(43);
+  q.port = 51413;
+  q.uploaded = 1ull << 40;
+  q.downloaded = 18446744073709551615ull;
+  q.left = 0;
+  q.left_present = true;
+  q.event = Event::completed;
+  q.numwant = -1;
+  q.compact = false;
+  q.no_peer_id = true;
+  q.ip = Address::parse("2001:db8::1");
+  q.key = 0xdeadbeef;
+  return q;
+}
+
+HttpTrackerError announce_error(const std::string& query) {
+  auto r = parse_announce_query(query);
+  EXPECT_FALSE(r.has_value()) << query;
+  return r.has_value() ? HttpTrackerError{0} : r.error();
+}
+
+PeerInfo peer(std::string_view endpoint, std::uint8_t seed) {
+  return {*Endpoint::parse(endpoint), id_of<PeerId>(seed)};
+}
+
+}  // namespace
+
+TEST(HttpTracker, FailureTexts) {
+  using E = HttpTrackerError;
+  EXPECT_EQ(failure_text(E::missing_info_hash), "missing info_hash");
+  EXPECT_EQ(failure_text(E::invalid_info_hash), "invalid info_hash");
+  EXPECT_EQ(failure_text(E::missing_peer_id), "missing peer_id");
+  EXPECT_EQ(failure_text(E::invalid_peer_id), "invalid peer_id");
+  EXPECT_EQ(failure_text(E::missing_port), "missing port");
+  EXPECT_EQ(failure_text(E::invalid_port), "invalid port");
+  EXPECT_EQ(failure_text(E::bad_percent_encoding), "bad percent-encoding");
+  EXPECT_EQ(failure_text(E::invalid_event), "unknown event");
+  EXPECT_EQ(failure_text(E::invalid_number), "invalid number");
+  EXPECT_EQ(failure_text(E::invalid_ip), "invalid ip");
+  EXPECT_EQ(failure_text(E::too_many_info_hashes), "too many info_hash values");
+  EXPECT_EQ(failure_text(E::duplicate_parameter), "duplicate parameter");
+}
+
+TEST(HttpTracker, AnnounceRoundTrip) {
+  auto q = full_query();
+  auto r = parse_announce_query(encode_announce_query(q));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->info_hash, q.info_hash);
+  EXPECT_EQ(r->peer_id, q.peer_id);
+  EXPECT_EQ(r->port, q.port);
+  EXPECT_EQ(r->uploaded, q.uploaded);
+  EXPECT_EQ(r->downloaded, q.downloaded);
+  EXPECT_EQ(r->left, q.left);
+  EXPECT_TRUE(r->left_present);
+  EXPECT_EQ(r->event, q.event);
+  EXPECT_EQ(r->numwant, q.numwant);
+  EXPECT_EQ(r->compact, q.compact);
+  EXPECT_EQ(r->no_peer_id, q.no_peer_id);
+  EXPECT_EQ(r->ip, q.ip);
+  EXPECT_EQ(r->key, q.key);
+}
+
+TEST(HttpTracker, AnnounceDefaults) {
+  auto r = parse_announce_query(kBase);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->info_hash, id_of<InfoHash>(1));
+  EXPECT_EQ(r->peer_id, id_of<PeerId>(2));
+  EXPECT_EQ(r->port, 6881);
+  EXPECT_FALSE(r->left_present);
+  EXPECT_EQ(r->event, Event::none);
+  EXPECT_FALSE(r->numwant);
+  EXPECT_TRUE(r->compact);
+  EXPECT_FALSE(r->no_peer_id);
+  EXPECT_FALSE(r->ip);
+  EXPECT_FALSE(r->key);
+  // Unknown keys, empty pairs and a minimal client-side round trip.
+  EXPECT_TRUE(parse_announce_query("&&supportcrypto=1&" + kBase + "&corrupt=0&&x").has_value());
+  AnnounceQuery minimal;
+  minimal.event = Event::stopped;
+  auto back = parse_announce_query(encode_announce_query(minimal));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_FALSE(back->left_present);
+  EXPECT_EQ(back->event, Event::stopped);
+}
+
+TEST(HttpTracker, PercentDecodesEveryByte) {
+  for (int b = 0; b < 256; ++b) {
+    std::string hash(20, 'a');
+    hash[7] = static_cast<char>(b);
+    for (bool upper : {false, true}) {
+      std::string enc = "aaaaaaa%";
+      const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+      enc += digits[b >> 4];
+      enc += digits[b & 0xf];
+      enc += "aaaaaaaaaaaa";
+      auto r = parse_announce_query("info_hash=" + enc + "&peer_id=" + kPeer + "&port=1");
+      ASSERT_TRUE(r.has_value()) << b;
+      EXPECT_EQ(r->info_hash.view(), hash) << b;
+    }
+  }
+}
+
+TEST(HttpTracker, PlusIsLiteralAndKeysAreDecoded) {
+  std::string hash(20, '+');
+  auto r = parse_announce_query("info_hash=" + hash + "&%70eer%5fid=" + kPeer + "&port=1");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->info_hash.view(), hash);
+  EXPECT_EQ(r->peer_id, id_of<PeerId>(2));
+  // Unreserved characters may be sent raw.
+  auto raw = parse_announce_query("info_hash=ABCDEFGHIJKLMNOPQRST&peer_id=-qB4250-abcdefghijkl&port=1");
+  ASSERT_TRUE(raw.has_value());
+  EXPECT_EQ(raw->info_hash.view(), "ABCDEFGHIJKLMNOPQRST");
+  EXPECT_EQ(raw->peer_id.view(), "-qB4250-abcdefghijkl");
+}
+
+TEST(HttpTracker, BadPercentEncoding) {
+  using E = HttpTrackerError;
+  for (std::string bad : {"%", "%4", "%g0", "%0g", "%%41", "a%2"}) {
+    EXPECT_EQ(announce_error(kBase + "&uploaded=" + bad), E::bad_percent_encoding) << bad;
+    EXPECT_EQ(announce_error(kBase + "&unknown=" + bad), E::bad_percent_encoding) << bad;
+    EXPECT_EQ(announce_error(kBase + "&" + bad + "=1"), E::bad_percent_encoding) << bad;
+  }
+  // The query ending mid-escape must not read past it.
+  std::string trailing = kBase + "&x=%4";
+  EXPECT_EQ(announce_error(trailing.substr(0, trailing.size() - 1)), E::bad_percent_encoding);
+}
+
+TEST(HttpTracker, AnnounceErrors) {
+  using E = HttpTrackerError;
+  EXPECT_EQ(announce_error(""), E::missing_info_hash);
+  EXPECT_EQ(announce_error("peer_id=" + kPeer + "&port=1"), E::missing_info_hash);
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "&port=1"), E::missing_peer_id);
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer), E::missing_port);
+  EXPECT_EQ(announce_error("info_hash=%01&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "%01&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
+  EXPECT_EQ(announce_error("info_hash&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=abc&port=1"), E::invalid_peer_id);
+  std::string long_id(300, 'x');  // longer than the decode buffer
+  EXPECT_EQ(announce_error("info_hash=" + long_id + "&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
+  for (std::string port : {"", "65536", "-1", "+1", "1a", " 1", "99999999999999999999"})
+    EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=" + port), E::invalid_port)
+        << port;
+  EXPECT_TRUE(parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=65535").has_value());
+  EXPECT_TRUE(parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=0").has_value());
+  EXPECT_EQ(announce_error(kBase + "&port=1"), E::duplicate_parameter);
+  EXPECT_EQ(announce_error(kBase + "&info_hash=" + kHash), E::duplicate_parameter);
+  EXPECT_EQ(announce_error(kBase + "&peer_id=" + kPeer), E::duplicate_parameter);
+  EXPECT_EQ(announce_error(kBase + "&port=x"), E::duplicate_parameter);  // first problem wins
+  EXPECT_EQ(announce_error("port=x&port=1"), E::invalid_port);
+}
+
+TEST(HttpTracker, Numbers) {
+  using E = HttpTrackerError;
+  auto ok = [](const std::string& extra) { return parse_announce_query(kBase + extra); };
+  EXPECT_EQ(ok("&left=18446744073709551615")->left, 18446744073709551615ull);
+  EXPECT_EQ(ok("&uploaded=007")->uploaded, 7u);
+  EXPECT_EQ(ok("&numwant=-5")->numwant, -5);
+  EXPECT_EQ(ok("&numwant=200")->numwant, 200);
+  for (std::string key : {"uploaded", "downloaded", "left"})
+    for (std::string v : std::vector<std::string>{"", "-1", "+1", "1.5", "18446744073709551616", "1e3", "0x10", std::string(100, '1')})
+      EXPECT_EQ(announce_error(kBase + "&" + key + "=" + v), E::invalid_number) << key << "=" << v;
+  for (std::string v : {"", "+1", "abc", "9223372036854775808"})
+    EXPECT_EQ(announce_error(kBase + "&numwant=" + v), E::invalid_number) << v;
+}
+
+TEST(HttpTracker, KeyIsLenient) {
+  auto key = [](const std::string& v) { return parse_announce_query(kBase + "&key=" + v)->key; };
+  EXPECT_EQ(key("DEADBEEF"), 0xdeadbeefu);
+  EXPECT_EQ(key("0000abcd"), 0xabcdu);
+  EXPECT_EQ(key("12345678"), 0x12345678u);  // 8 hex digits read as hex, as clients send
+  EXPECT_EQ(key("4294967295"), 4294967295u);
+  EXPECT_EQ(key("17"), 17u);
+  ASSERT_TRUE(key("Zx9-odd"));  // anything else still gives a stable hint
+  EXPECT_EQ(key("Zx9-odd"), key("Zx9-odd"));
+  EXPECT_NE(key("Zx9-odd"), key("Zx9-oddd"));
+}
+
+TEST(HttpTracker, Events) {
+  auto event = [](const std::string& v) { return parse_announce_query(kBase + "&event=" + v); };
+  EXPECT_EQ(event("started")->event, Event::started);
+  EXPECT_EQ(event("completed")->event, Event::completed);
+  EXPECT_EQ(event("stopped")->event, Event::stopped);
+  EXPECT_EQ(event("paused")->event, Event::none);
+  EXPECT_EQ(event("empty")->event, Event::none);
+  EXPECT_EQ(event("")->event, Event::none);
+  for (std::string bad : std::vector<std::string>{"Started", "start", "stopped ", "x", std::string(100, 's')})
+    EXPECT_EQ(event(bad).error(), HttpTrackerError::invalid_event) << bad;
+}
+
+TEST(HttpTracker, IpAndFlags) {
+  auto q = [](const std::string& extra) { return *parse_announce_query(kBase + extra); };
+  EXPECT_EQ(q("&ip=1.2.3.4").ip, Address::parse("1.2.3.4"));
+  EXPECT_EQ(q("&ip=%3A%3A1").ip, Address::parse("::1"));
+  EXPECT_EQ(q("&ip=[2001:db8::2]").ip, Address::parse("2001:db8::2"));
+  EXPECT_FALSE(q("&ip=tracker.example.com").ip);  // never resolved, just ignored
+  EXPECT_FALSE(q("&ip=1.2.3.4.5").ip);
+  EXPECT_FALSE(q("&ip=").ip);
+  EXPECT_FALSE(q("&compact=0").compact);
+  EXPECT_TRUE(q("&compact=1").compact);
+  EXPECT_TRUE(q("&no_peer_id=1").no_peer_id);
+  EXPECT_TRUE(q("&no_peer_id").no_peer_id);
+  EXPECT_FALSE(q("&no_peer_id=0").no_peer_id);
+}
+
+TEST(HttpTracker, EveryTruncationIsClean) {
+  auto query = encode_announce_query(full_query());
+  for (std::size_t n = 0; n <= query.size(); ++n) {
+    auto r = parse_announce_query(std::string_view(query).substr(0, n));
+    if (r.has_value()) {
+      EXPECT_GT(n, query.find("&port=")) << n;
+    }
+  }
+  auto scrape = encode_scrape_query(std::vector<InfoHash>{id_of<InfoHash>(1), id_of<InfoHash>(2)});
+  for (std::size_t n = 0; n <= scrape.size(); ++n) (void)parse_scrape_query(std::string_view(scrape).substr(0, n));
+}
+
+TEST(HttpTracker, RandomGarbageNeverCrashes) {
+  std::mt19937 rng(5);
+  const char alphabet[] = "info_hash=peer_id=port=&%0123456789abcdefABCDEF+-event=started&key=ip=";
+  for (int i = 0; i < 5000; ++i) {
+    std::string buf(rng() % 301, '\0');
+    bool structured = i % 2 == 0;
+    for (auto& c : buf) c = structured ? alphabet[rng() % (sizeof alphabet - 1)] : static_cast<char>(rng());
+    (void)parse_announce_query(buf);
+    (void)parse_scrape_query(buf);
+  }
+  auto valid = encode_announce_query(full_query());
+  for (int i = 0; i < 5000; ++i) {
+    auto m = valid;
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) m[rng() % m.size()] = static_cast<char>(rng());
+    (void)parse_announce_query(m);
+    (void)parse_scrape_query(m);
+  }
+}
+
+TEST(HttpTracker, ScrapeQuery) {
+  std::vector<InfoHash> hashes;
+  for (std::uint8_t i = 0; i < kMaxScrapeHashes; ++i) hashes.push_back(id_of<InfoHash>(i));
+  auto r = parse_scrape_query(encode_scrape_query(hashes));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->count, kMaxScrapeHashes);
+  for (std::size_t i = 0; i < r->count; ++i) EXPECT_EQ(r->hashes[i], hashes[i]);
+  hashes.push_back(id_of<InfoHash>(255));
+  EXPECT_EQ(parse_scrape_query(encode_scrape_query(hashes)).error(), HttpTrackerError::too_many_info_hashes);
+  auto all = parse_scrape_query("");
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->count, 0u);
+  EXPECT_EQ(parse_scrape_query("info_hash=%01").error(), HttpTrackerError::invalid_info_hash);
+  EXPECT_EQ(parse_scrape_query("info_hash=%zz").error(), HttpTrackerError::bad_percent_encoding);
+  EXPECT_EQ(parse_scrape_query("passkey=x&info_hash=" + kHash)->count, 1u);
+}
+
+TEST(HttpTracker, CompactReply) {
+  std::vector<PeerInfo> peers = {peer("1.2.3.4:6881", 1), peer("[2001:db8::1]:443", 2),
+                                 peer("10.0.0.1:65535", 3)};
+  AnnounceReply reply;
+  reply.interval = 1800;
+  reply.min_interval = 900;
+  reply.complete = 5;
+  reply.incomplete = 7;
+  reply.peers = peers;
+  std::string out;
+  encode_announce_reply(reply, out);
+  auto v = bdecode(out);  // also checks that keys are strictly sorted
+  ASSERT_TRUE(v.has_value()) << out;
+  ASSERT_EQ(v->dict.size(), 6u);
+  EXPECT_EQ(v->find("complete")->integer, 5);
+  EXPECT_EQ(v->find("incomplete")->integer, 7);
+  EXPECT_EQ(v->find("interval")->integer, 1800);
+  EXPECT_EQ(v->find("min interval")->integer, 900);
+  EXPECT_EQ(v->find("peers")->string, std::string_view("\x01\x02\x03\x04\x1a\xe1\x0a\x00\x00\x01\xff\xff", 12));
+  auto v6 = v->find("peers6")->string;
+  ASSERT_EQ(v6.size(), 18u);
+  EXPECT_EQ(v6.substr(16), "\x01\xbb");
+  EXPECT_EQ(v6.substr(0, 4), "\x20\x01\x0d\xb8");
+  EXPECT_EQ(v->find("warning message"), nullptr);
+}
+
+TEST(HttpTracker, CompactReplyEmptyWithWarning) {
+  AnnounceReply reply;
+  reply.warning = "slow down";
+  std::string out;
+  encode_announce_reply(reply, out);
+  EXPECT_EQ(out,
+            "d8:completei0e10:incompletei0e8:intervali0e12:min intervali0e5:peers0:6:peers60:"
+            "15:warning message9:slow downe");
+  EXPECT_TRUE(bdecode(out).has_value());
+}
+
+TEST(HttpTracker, DictionaryReply) {
+  std::vector<PeerInfo> peers = {peer("1.2.3.4:6881", 1), peer("[2001:db8::1]:443", 2)};
+  AnnounceReply reply;
+  reply.interval = 60;
+  reply.compact = false;
+  reply.peers = peers;
+  for (bool no_peer_id : {false, true}) {
+    reply.no_peer_id = no_peer_id;
+    std::string out;
+    encode_announce_reply(reply, out);
+    auto v = bdecode(out);
+    ASSERT_TRUE(v.has_value()) << out;
+    EXPECT_EQ(v->find("peers6"), nullptr);
+    const BValue* list = v->find("peers");
+    ASSERT_NE(list, nullptr);
+    ASSERT_EQ(list->kind, BValue::Kind::list);
+    ASSERT_EQ(list->list.size(), 2u);
+    EXPECT_EQ(list->list[0].find("ip")->string, "1.2.3.4");
+    EXPECT_EQ(list->list[0].find("port")->integer, 6881);
+    EXPECT_EQ(list->list[1].find("ip")->string, "2001:db8::1");
+    EXPECT_EQ(list->list[1].find("port")->integer, 443);
+    if (no_peer_id) {
+      EXPECT_EQ(list->list[0].find("peer id"), nullptr);
+    } else {
+      EXPECT_EQ(list->list[0].find("peer id")->string, id_of<PeerId>(1).view());
+      EXPECT_EQ(list->list[1].find("peer id")->string, id_of<PeerId>(2).view());
+    }
+  }
+}
+
+TEST(HttpTracker, ScrapeReplySortedAndUnique) {
+  std::vector<ScrapeFile> files = {{id_of<InfoHash>(9), 1, 2, 3}, {id_of<InfoHash>(3), 4, 5, 6},
+                                   {id_of<InfoHash>(9), 1, 2, 3}};
+  std::string out;
+  encode_scrape_reply(files, out);
+  auto v = bdecode(out);  // rejects unsorted or duplicate keys
+  ASSERT_TRUE(v.has_value()) << out;
+  const BValue* f = v->find("files");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->dict.size(), 2u);
+  EXPECT_EQ(f->dict[0].first, id_of<InfoHash>(3).view());
+  const BValue* stats = f->find(id_of<InfoHash>(9).view());
+  ASSERT_NE(stats, nullptr);
+  EXPECT_EQ(stats->find("complete")->integer, 1);
+  EXPECT_EQ(stats->find("downloaded")->integer, 2);
+  EXPECT_EQ(stats->find("incomplete")->integer, 3);
+  // More files than a scrape query can carry still encode correctly.
+  std::vector<ScrapeFile> many;
+  for (int i = 0; i < 300; ++i) many.push_back({id_of<InfoHash>(static_cast<std::uint8_t>(i)), 0, 0, 0});
+  out.clear();
+  encode_scrape_reply(many, out);
+  auto big = bdecode(out);
+  ASSERT_TRUE(big.has_value());
+  EXPECT_EQ(big->find("files")->dict.size(), 256u);
+  out.clear();
+  encode_scrape_reply({}, out);
+  EXPECT_EQ(out, "d5:filesdee");
+}
+
+TEST(HttpTracker, Failure) {
+  std::string out;
+  encode_failure(failure_text(HttpTrackerError::invalid_port), out);
+  EXPECT_EQ(out, "d14:failure reason12:invalid porte");
+  auto v = bdecode(out);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->find("failure reason")->string, "invalid port");
+}
