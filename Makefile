@@ -15,7 +15,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/cairn serve $(ARGS)
+	$(BUILD)/apps/cairn/cairn serve $(ARGS)
 
 test: CMAKE_FLAGS += -DCAIRN_WERROR=ON
 test: build

@@ -1,0 +1,25 @@
+// cairn: one binary, one subcommand per role. Start-up errors (bad config,
+// address in use) end here as one line on stderr and a non-zero exit.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "serve_command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Cairn: a peer tracker (BitTorrent HTTP and UDP)", "cairn"};
+  app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
+  app.require_subcommand(1);
+  auto serve = cairn::app::add_serve_command(app);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("cairn"));
+    return serve->run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cairn: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,47 @@
+#include "serve_command.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "server/config.hpp"
+#include "server/server.hpp"
+
+namespace cairn::app {
+
+ServeCommand::ServeCommand(CLI::App& parent) {
+  command_ = parent.add_subcommand("serve", "Run the tracker");
+  command_->add_option("--config", config_path_, "TOML configuration file")->check(CLI::ExistingFile);
+  command_->add_option("--listen", listen_,
+                       "Address to serve HTTP and UDP on, e.g. 127.0.0.1:6969 or [::1]:0; repeatable; "
+                       "replaces server.listen");
+  command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
+}
+
+int ServeCommand::run() const {
+  if (!command_->parsed()) return 0;
+  if (print_config_) {
+    std::fputs(server::default_config_text().c_str(), stdout);
+    return 0;
+  }
+  server::Config config = config_path_.empty() ? server::Config{} : server::load_config(config_path_);
+  if (!listen_.empty()) {
+    config.listen.clear();
+    for (const auto& text : listen_) {
+      auto at = core::Endpoint::parse(text);
+      if (!at) throw std::runtime_error("--listen " + text + ": not an address:port (IPv6 in brackets)");
+      config.listen.push_back(*at);
+    }
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  server::Server server(std::move(config));
+  server.run_until_signal();
+  return 0;
+}
+
+std::unique_ptr<ServeCommand> add_serve_command(CLI::App& app) {
+  return std::make_unique<ServeCommand>(app);
+}
+
+}  // namespace cairn::app

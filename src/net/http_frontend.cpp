@@ -1,0 +1,105 @@
+#include "net/http_frontend.hpp"
+
+#include <algorithm>
+
+#include "codec/http_response.hpp"
+#include "codec/http_tracker.hpp"
+
+namespace cairn::net {
+
+namespace {
+
+constexpr std::string_view kContentType = "text/plain";
+
+// The rightmost entry of X-Forwarded-For is the one our trusted proxy added.
+std::optional<core::Address> last_forwarded(std::string_view header) {
+  auto comma = header.rfind(',');
+  auto entry = comma == std::string_view::npos ? header : header.substr(comma + 1);
+  while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t')) entry.remove_prefix(1);
+  while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t')) entry.remove_suffix(1);
+  return core::Address::parse(entry);
+}
+
+}  // namespace
+
+core::Address HttpFrontend::client_address(const codec::HttpRequest& request,
+                                           const core::Address& peer) const {
+  bool trusted = std::any_of(options_.trusted_proxies.begin(), options_.trusted_proxies.end(),
+                             [&](const core::Network& n) { return n.contains(peer); });
+  if (!trusted) return peer;
+  if (auto a = last_forwarded(request.x_forwarded_for)) return *a;
+  if (auto a = core::Address::parse(request.x_real_ip)) return *a;
+  return peer;
+}
+
+void HttpFrontend::announce(const codec::HttpRequest& request, const core::Endpoint& peer,
+                            core::Seconds now, WorkerState& state, std::string& body) const {
+  Counters::bump(state.counters.http_announces);
+  auto query = codec::parse_announce_query(request.query);
+  if (!query) {
+    Counters::bump(state.counters.http_bad_requests);
+    return codec::encode_failure(codec::failure_text(query.error()), body);
+  }
+  tracker::AnnounceRequest a;
+  a.info_hash = query->info_hash;
+  a.peer_id = query->peer_id;
+  a.endpoint.address = client_address(request, peer.address);
+  if (options_.allow_ip_param && query->ip) a.endpoint.address = *query->ip;
+  a.endpoint.port = query->port;
+  a.event = query->event;
+  a.seeder = query->left_present && query->left == 0;
+  a.numwant = query->numwant;
+  auto reply = tracker_.announce(a, now, state.rng, state.peers);
+  if (!reply) {
+    Counters::bump(state.counters.tracker_full);
+    return codec::encode_failure(tracker::error_text(reply.error()), body);
+  }
+  codec::AnnounceReply r;
+  r.interval = reply->interval;
+  r.min_interval = reply->min_interval;
+  r.complete = reply->counts.seeders;
+  r.incomplete = reply->counts.leechers;
+  r.peers = state.peers;
+  r.compact = query->compact;
+  r.no_peer_id = query->no_peer_id;
+  codec::encode_announce_reply(r, body);
+}
+
+void HttpFrontend::scrape(const codec::HttpRequest& request, WorkerState& state,
+                          std::string& body) const {
+  Counters::bump(state.counters.http_scrapes);
+  auto query = codec::parse_scrape_query(request.query);
+  if (!query) {
+    Counters::bump(state.counters.http_bad_requests);
+    return codec::encode_failure(codec::failure_text(query.error()), body);
+  }
+  std::array<codec::ScrapeFile, codec::kMaxScrapeHashes> files;
+  for (std::size_t i = 0; i < query->count; ++i) {
+    auto c = tracker_.scrape(query->hashes[i]);
+    files[i] = {query->hashes[i], c.seeders, c.downloaded, c.leechers};
+  }
+  codec::encode_scrape_reply(std::span(files.data(), query->count), body);
+}
+
+bool HttpFrontend::handle(const codec::HttpRequest& request, const core::Endpoint& peer,
+                          core::Seconds now, WorkerState& state, std::string& out) const {
+  Counters::bump(state.counters.http_requests);
+  auto& body = state.body;
+  body.clear();
+  if (request.path == "/announce") {
+    announce(request, peer, now, state, body);
+  } else if (request.path == "/scrape") {
+    scrape(request, state, body);
+  } else {
+    codec::write_http_response(out, 404, kContentType, "not found", request.keep_alive);
+    return request.keep_alive;
+  }
+  codec::write_http_response(out, 200, kContentType, body, request.keep_alive);
+  return request.keep_alive;
+}
+
+void HttpFrontend::write_error(int status, std::string& out) {
+  codec::write_http_response(out, status, kContentType, codec::http_reason(status), false);
+}
+
+}  // namespace cairn::net

@@ -1,0 +1,45 @@
+#pragma once
+// The HTTP tracker frontend: a parsed request head in, a complete HTTP
+// response out. Routes /announce and /scrape (BEP 3, 7, 23, 48). No sockets
+// here; http_listener feeds it. Client addresses come from the socket, and
+// from X-Forwarded-For / X-Real-IP only when the socket's peer is a trusted
+// proxy.
+#include <string>
+#include <vector>
+
+#include "codec/http_request.hpp"
+#include "core/clock.hpp"
+#include "core/endpoint.hpp"
+#include "net/worker_state.hpp"
+#include "tracker/tracker.hpp"
+
+namespace cairn::net {
+
+struct HttpOptions {
+  std::vector<core::Network> trusted_proxies;
+  bool allow_ip_param = false;  // honour the announce's `ip` parameter
+};
+
+class HttpFrontend {
+ public:
+  HttpFrontend(tracker::Tracker& tracker, HttpOptions options)
+      : tracker_(tracker), options_(std::move(options)) {}
+
+  // Appends the response to `out`. Returns whether the connection stays open.
+  bool handle(const codec::HttpRequest& request, const core::Endpoint& peer, core::Seconds now,
+              WorkerState& state, std::string& out) const;
+
+  // The response for a head that failed to parse (always closes).
+  static void write_error(int status, std::string& out);
+
+ private:
+  void announce(const codec::HttpRequest& request, const core::Endpoint& peer, core::Seconds now,
+                WorkerState& state, std::string& body) const;
+  void scrape(const codec::HttpRequest& request, WorkerState& state, std::string& body) const;
+  core::Address client_address(const codec::HttpRequest& request, const core::Address& peer) const;
+
+  tracker::Tracker& tracker_;
+  HttpOptions options_;
+};
+
+}  // namespace cairn::net

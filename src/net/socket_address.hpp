@@ -1,0 +1,28 @@
+#pragma once
+// Conversions between the kernel's socket addresses and core::Endpoint.
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "core/endpoint.hpp"
+
+namespace cairn::net {
+
+inline core::Endpoint to_endpoint(const sockaddr_storage& ss) {
+  core::Endpoint e;
+  if (ss.ss_family == AF_INET) {
+    const auto& sin = reinterpret_cast<const sockaddr_in&>(ss);
+    e.address = core::Address::v4(std::span<const std::uint8_t, 4>(
+        reinterpret_cast<const std::uint8_t*>(&sin.sin_addr), 4));
+    e.port = ntohs(sin.sin_port);
+  } else {
+    const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    e.address = core::Address::v6(std::span<const std::uint8_t, 16>(
+        reinterpret_cast<const std::uint8_t*>(&sin6.sin6_addr), 16));
+    e.port = ntohs(sin6.sin6_port);
+  }
+  return e;
+}
+
+}  // namespace cairn::net

@@ -1,0 +1,93 @@
+#include "net/udp_frontend.hpp"
+
+#include <variant>
+
+#include "codec/udp_tracker.hpp"
+
+namespace cairn::net {
+
+namespace udp = codec::udp;
+
+namespace {
+
+constexpr std::string_view kInvalidConnectionId = "invalid connection id";
+
+// An error reply goes out only if it is no larger than what came in.
+std::size_t error_reply(std::uint32_t txid, std::string_view message, std::size_t request_size,
+                        std::span<std::uint8_t> out) {
+  if (8 + message.size() > request_size) return 0;
+  return udp::encode_error_response(txid, message, out);
+}
+
+struct Handler {
+  tracker::Tracker& tracker;
+  const tracker::ConnectionIds& ids;
+  const UdpOptions& options;
+  std::size_t request_size;
+  const core::Endpoint& from;
+  core::Seconds now;
+  WorkerState& state;
+  std::span<std::uint8_t> out;
+
+  std::size_t operator()(const udp::ConnectRequest& r) {
+    Counters::bump(state.counters.udp_connects);
+    return udp::encode_connect_response(r.transaction_id, ids.issue(from.address, now), out);
+  }
+
+  std::size_t operator()(const udp::AnnounceRequest& r) {
+    if (!ids.valid(r.connection_id, from.address, now)) return bad_connection_id(r.transaction_id);
+    Counters::bump(state.counters.udp_announces);
+    tracker::AnnounceRequest a;
+    a.info_hash = r.info_hash;
+    a.peer_id = r.peer_id;
+    a.endpoint = {from.address, r.port};
+    bool ip_given = r.ip != std::array<std::uint8_t, 4>{};
+    if (options.allow_ip_field && ip_given) a.endpoint.address = core::Address::v4(r.ip);
+    a.event = r.event;
+    a.seeder = r.left == 0;
+    if (r.numwant >= 0) a.numwant = r.numwant;
+    a.want_v4 = from.family() == core::Family::v4;
+    a.want_v6 = !a.want_v4;
+    auto reply = tracker.announce(a, now, state.rng, state.peers);
+    if (!reply) {
+      Counters::bump(state.counters.tracker_full);
+      return error_reply(r.transaction_id, tracker::error_text(reply.error()), request_size, out);
+    }
+    return udp::encode_announce_response(r.transaction_id, reply->interval, reply->counts.leechers,
+                                         reply->counts.seeders, state.peers, from.family(), out);
+  }
+
+  std::size_t operator()(const udp::ScrapeRequest& r) {
+    if (!ids.valid(r.connection_id, from.address, now)) return bad_connection_id(r.transaction_id);
+    Counters::bump(state.counters.udp_scrapes);
+    std::array<udp::ScrapeStats, udp::kMaxScrapeHashes> stats;
+    for (std::size_t i = 0; i < r.count(); ++i) {
+      auto c = tracker.scrape(r.hash(i));
+      stats[i] = {c.seeders, c.downloaded, c.leechers};
+    }
+    return udp::encode_scrape_response(r.transaction_id, std::span(stats.data(), r.count()), out);
+  }
+
+  std::size_t bad_connection_id(std::uint32_t txid) {
+    Counters::bump(state.counters.udp_bad_connection_id);
+    return error_reply(txid, kInvalidConnectionId, request_size, out);
+  }
+};
+
+}  // namespace
+
+std::size_t UdpFrontend::handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
+                                core::Seconds now, WorkerState& state,
+                                std::span<std::uint8_t> out) const {
+  Counters::bump(state.counters.udp_received);
+  auto request = udp::parse_request(packet);
+  if (!request) {
+    Counters::bump(state.counters.udp_malformed);
+    const auto& e = request.error();
+    return e.sendable ? error_reply(e.transaction_id, e.message, packet.size(), out) : 0;
+  }
+  return std::visit(Handler{tracker_, ids_, options_, packet.size(), from, now, state, out},
+                    *request);
+}
+
+}  // namespace cairn::net

@@ -1,0 +1,37 @@
+#pragma once
+// The BEP 15 frontend: one request packet in, at most one reply out. No
+// sockets here; udp_listener feeds it batches. Spoofing rules: a packet
+// without a valid connection id changes nothing, and no reply is ever larger
+// than the packet that caused it (no amplification).
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "core/clock.hpp"
+#include "core/endpoint.hpp"
+#include "net/worker_state.hpp"
+#include "tracker/connection_ids.hpp"
+#include "tracker/tracker.hpp"
+
+namespace cairn::net {
+
+struct UdpOptions {
+  bool allow_ip_field = false;  // honour the announce's IPv4 field
+};
+
+class UdpFrontend {
+ public:
+  UdpFrontend(tracker::Tracker& tracker, const tracker::ConnectionIds& ids, UdpOptions options)
+      : tracker_(tracker), ids_(ids), options_(options) {}
+
+  // Writes the reply into `out` and returns its size; 0 means send nothing.
+  std::size_t handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
+                     core::Seconds now, WorkerState& state, std::span<std::uint8_t> out) const;
+
+ private:
+  tracker::Tracker& tracker_;
+  const tracker::ConnectionIds& ids_;
+  UdpOptions options_;
+};
+
+}  // namespace cairn::net

@@ -1,0 +1,22 @@
+#include "net/worker.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace cairn::net {
+
+void Worker::start() {
+  for (auto& l : udp_) l->start();
+  for (auto& l : http_) l->start();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  boost::asio::post(io_, [this] {
+    for (auto& l : udp_) l->close();
+    for (auto& l : http_) l->close();
+  });
+  thread_.join();
+}
+
+}  // namespace cairn::net

@@ -1,0 +1,42 @@
+#pragma once
+// A worker: one thread running one io_context that owns this worker's UDP
+// sockets and TCP acceptors (SO_REUSEPORT: the kernel spreads clients over
+// workers) and everything they serve. Shared-nothing: a worker's state is
+// touched only by its thread, except counters, which others may read.
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "net/http_listener.hpp"
+#include "net/udp_listener.hpp"
+#include "net/worker_state.hpp"
+
+namespace cairn::net {
+
+class Worker {
+ public:
+  explicit Worker(std::uint64_t seed) : state_(seed) {}
+  ~Worker() { stop(); }
+
+  boost::asio::io_context& io() { return io_; }
+  WorkerState& state() { return state_; }
+  const Counters& counters() const { return state_.counters; }
+
+  void add(std::unique_ptr<UdpListener> l) { udp_.push_back(std::move(l)); }
+  void add(std::unique_ptr<HttpListener> l) { http_.push_back(std::move(l)); }
+
+  void start();
+  // Closes every socket from the worker's own thread, lets the io_context
+  // run out of work, and joins.
+  void stop();
+
+ private:
+  WorkerState state_;
+  boost::asio::io_context io_{1};
+  std::vector<std::unique_ptr<UdpListener>> udp_;
+  std::vector<std::unique_ptr<HttpListener>> http_;
+  std::thread thread_;
+};
+
+}  // namespace cairn::net

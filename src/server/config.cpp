@@ -1,0 +1,203 @@
+#include "server/config.hpp"
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <toml++/toml.h>
+
+namespace cairn::server {
+
+Config::Config()
+    : listen{*core::Endpoint::parse("0.0.0.0:6969"), *core::Endpoint::parse("[::]:6969")} {}
+
+namespace {
+
+// One configuration key: where it lives, what it means, how to read it from
+// TOML (nullopt on success, else the problem) and how to print its value.
+struct Key {
+  std::string_view section, name, comment;
+  std::function<std::optional<std::string>(const toml::node&, Config&)> read;
+  std::function<std::string(const Config&)> print;
+};
+
+template <class T>
+using Field = T& (*)(Config&);
+
+template <class T>
+T& get(Field<T> field, const Config& c) {
+  return field(const_cast<Config&>(c));
+}
+
+template <class T>
+Key number(std::string_view section, std::string_view name, std::string_view comment,
+           Field<T> field, std::int64_t min, std::int64_t max) {
+  return {section, name, comment,
+          [=](const toml::node& n, Config& c) -> std::optional<std::string> {
+            auto v = n.value<std::int64_t>();
+            if (!n.is_integer() || !v || *v < min || *v > max)
+              return fmt::format("must be an integer from {} to {}", min, max);
+            field(c) = static_cast<T>(*v);
+            return std::nullopt;
+          },
+          [=](const Config& c) { return std::to_string(get(field, c)); }};
+}
+
+Key boolean(std::string_view section, std::string_view name, std::string_view comment,
+            Field<bool> field) {
+  return {section, name, comment,
+          [=](const toml::node& n, Config& c) -> std::optional<std::string> {
+            if (!n.is_boolean()) return "must be true or false";
+            field(c) = *n.value<bool>();
+            return std::nullopt;
+          },
+          [=](const Config& c) { return std::string(get(field, c) ? "true" : "false"); }};
+}
+
+// A list of strings, each parsed by `parse` into T.
+template <class T>
+Key list(std::string_view section, std::string_view name, std::string_view comment,
+         Field<std::vector<T>> field, std::optional<T> (*parse)(std::string_view),
+         std::string_view what) {
+  return {section, name, comment,
+          [=](const toml::node& n, Config& c) -> std::optional<std::string> {
+            const auto* array = n.as_array();
+            if (!array) return fmt::format("must be a list of {}", what);
+            std::vector<T> values;
+            for (const auto& item : *array) {
+              auto text = item.value<std::string>();
+              auto value = text ? parse(*text) : std::nullopt;
+              if (!value) return fmt::format("\"{}\" is not {}", text.value_or("?"), what);
+              values.push_back(*value);
+            }
+            field(c) = std::move(values);
+            return std::nullopt;
+          },
+          [=](const Config& c) {
+            std::string out = "[";
+            for (const auto& v : get(field, c))
+              out += fmt::format("{}\"{}\"", out.size() > 1 ? ", " : "", v.to_string());
+            return out + "]";
+          }};
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = {
+      list<core::Endpoint>("server", "listen",
+           "Addresses to serve; each serves the HTTP tracker (TCP) and the UDP tracker. Port 0 picks a free port.",
+           [](Config& c) -> auto& { return c.listen; }, core::Endpoint::parse, "an address:port (IPv6 in brackets)"),
+      number<unsigned>("server", "workers", "Worker threads; 0 means one per core.",
+           [](Config& c) -> auto& { return c.workers; }, 0, 1024),
+      {"server", "log_level", "One of trace, debug, info, warn, error, off.",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         static const std::string_view levels[] = {"trace", "debug", "info", "warn", "error", "off"};
+         auto v = n.value<std::string>();
+         for (auto l : levels)
+           if (v && *v == l) return c.log_level = *v, std::nullopt;
+         return "must be one of trace, debug, info, warn, error, off";
+       },
+       [](const Config& c) { return fmt::format("\"{}\"", c.log_level); }},
+
+      number<std::uint32_t>("tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
+           [](Config& c) -> auto& { return c.policy.announce_interval; }, 10, 86400),
+      number<std::uint32_t>("tracker", "min_interval", "Seconds a client must wait at least between announces.",
+           [](Config& c) -> auto& { return c.policy.min_interval; }, 1, 86400),
+      number<core::Seconds>("tracker", "peer_ttl", "Seconds after its last announce that a peer is forgotten; at least announce_interval.",
+           [](Config& c) -> auto& { return c.limits.peer_ttl; }, 10, 172800),
+      number<std::uint32_t>("tracker", "numwant_default", "Peers returned when the client does not say how many.",
+           [](Config& c) -> auto& { return c.policy.numwant_default; }, 0, 400),
+      number<std::uint32_t>("tracker", "numwant_max", "Most peers returned in one reply, whatever the client asks.",
+           [](Config& c) -> auto& { return c.policy.numwant_max; }, 0, 400),
+      number<std::uint32_t>("tracker", "max_torrents", "Most torrents tracked; an announce for a new one beyond it fails with \"tracker is full\".",
+           [](Config& c) -> auto& { return c.limits.max_torrents; }, 1, 1'000'000'000),
+      number<std::uint32_t>("tracker", "max_peers_per_torrent", "Most peers kept per torrent; new peers beyond it still get peers but are not stored.",
+           [](Config& c) -> auto& { return c.limits.max_peers_per_torrent; }, 1, 100'000'000),
+      number<core::Seconds>("tracker", "cleanup_interval", "Seconds between sweeps that remove expired peers.",
+           [](Config& c) -> auto& { return c.cleanup_interval; }, 1, 3600),
+      boolean("tracker", "allow_client_ip", "Honour the address a client claims (HTTP `ip` parameter, UDP IP field) instead of the one it connects from.",
+           [](Config& c) -> auto& { return c.allow_client_ip; }),
+
+      list<core::Network>("http", "trusted_proxies",
+           "Networks (CIDR) of reverse proxies whose X-Forwarded-For / X-Real-IP headers name the client.",
+           [](Config& c) -> auto& { return c.trusted_proxies; }, core::Network::parse, "a network such as 10.0.0.0/8"),
+      number<core::Seconds>("http", "idle_timeout", "Seconds a keep-alive connection may sit idle between requests.",
+           [](Config& c) -> auto& { return c.http.idle_timeout; }, 1, 3600),
+      number<core::Seconds>("http", "request_timeout", "Seconds from a request's first byte until its reply is sent.",
+           [](Config& c) -> auto& { return c.http.request_timeout; }, 1, 3600),
+      number<std::size_t>("http", "max_connections", "Open HTTP connections per worker; more are closed at once.",
+           [](Config& c) -> auto& { return c.http.max_connections; }, 1, 10'000'000),
+      number<std::size_t>("http", "max_request_line", "Bytes in the request line; longer gets 414.",
+           [](Config& c) -> auto& { return c.http.head.max_request_line; }, 256, 65536),
+      number<std::size_t>("http", "max_head", "Bytes in the request line and headers together; more gets 431.",
+           [](Config& c) -> auto& { return c.http.head.max_head; }, 512, 65536),
+  };
+  return table;
+}
+
+const Key* find_key(std::string_view section, std::string_view name) {
+  for (const auto& k : keys())
+    if (k.section == section && k.name == name) return &k;
+  return nullptr;
+}
+
+void validate(const Config& c, const std::string& path) {
+  auto fail = [&](std::string_view what) {
+    throw std::runtime_error(fmt::format("{}: {}", path, what));
+  };
+  if (c.listen.empty()) fail("server.listen: at least one address is needed");
+  if (c.policy.min_interval > c.policy.announce_interval)
+    fail("tracker.min_interval: must not exceed tracker.announce_interval");
+  if (c.limits.peer_ttl < c.policy.announce_interval)
+    fail("tracker.peer_ttl: must be at least tracker.announce_interval, or peers expire between announces");
+  if (c.policy.numwant_default > c.policy.numwant_max)
+    fail("tracker.numwant_default: must not exceed tracker.numwant_max");
+  if (c.http.head.max_request_line > c.http.head.max_head)
+    fail("http.max_request_line: must not exceed http.max_head");
+}
+
+}  // namespace
+
+Config load_config(const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw std::runtime_error(fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
+  }
+  Config config;
+  for (const auto& [section, value] : root) {
+    const auto* table = value.as_table();
+    if (!table)
+      throw std::runtime_error(fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http])",
+                                           path, value.source().begin.line, section.str()));
+    for (const auto& [name, node] : *table) {
+      auto line = node.source().begin.line;
+      const Key* key = find_key(section.str(), name.str());
+      if (!key)
+        throw std::runtime_error(fmt::format("{}:{}: unknown key '{}.{}'", path, line, section.str(), name.str()));
+      if (auto error = key->read(node, config))
+        throw std::runtime_error(fmt::format("{}:{}: {}.{} {}", path, line, section.str(), name.str(), *error));
+    }
+  }
+  validate(config, path);
+  return config;
+}
+
+std::string default_config_text() {
+  Config defaults;
+  std::ostringstream out;
+  out << "# Cairn configuration. Every key is optional; shown with its default.\n";
+  std::string_view section;
+  for (const auto& k : keys()) {
+    if (k.section != section) {
+      section = k.section;
+      out << "\n[" << section << "]\n";
+    }
+    out << "# " << k.comment << "\n" << k.name << " = " << k.print(defaults) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,40 @@
+#pragma once
+// The whole configuration as one typed struct with a default for every key.
+// Every key is declared once, in the table in config.cpp (name, comment,
+// how to read and print it), which drives loading, validation and
+// `cairn serve --print-config`.
+#include <string>
+#include <vector>
+
+#include "core/endpoint.hpp"
+#include "net/http_listener.hpp"
+#include "net/http_frontend.hpp"
+#include "store/peer_store.hpp"
+#include "tracker/tracker.hpp"
+
+namespace cairn::server {
+
+struct Config {
+  std::vector<core::Endpoint> listen;  // default: 0.0.0.0:6969 and [::]:6969
+  unsigned workers = 0;                // 0: one per core
+  std::string log_level = "info";
+
+  tracker::Policy policy;
+  store::Limits limits;
+  core::Seconds cleanup_interval = 30;
+  bool allow_client_ip = false;  // honour `ip` (HTTP) and the IP field (UDP)
+
+  std::vector<core::Network> trusted_proxies;
+  net::HttpConnectionLimits http;
+
+  Config();
+};
+
+// Reads a TOML file over the defaults. Throws std::runtime_error naming the
+// file, line and key for a syntax error, an unknown key or a bad value.
+Config load_config(const std::string& path);
+
+// The full default configuration as TOML, with a comment on every key.
+std::string default_config_text();
+
+}  // namespace cairn::server

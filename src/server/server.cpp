@@ -1,0 +1,113 @@
+#include "server/server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sodium.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+
+#include "net/bind.hpp"
+#include "store/memory/memory_store.hpp"
+
+namespace cairn::server {
+
+namespace {
+
+unsigned worker_count(const Config& c) {
+  if (c.workers > 0) return c.workers;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+Server::Server(Config config)
+    : config_(std::move(config)),
+      store_(std::make_unique<store::MemoryStore>(config_.limits)),
+      tracker_(config_.policy, *store_),
+      udp_frontend_(tracker_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
+      http_frontend_(tracker_, net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+  unsigned n = worker_count(config_);
+  for (unsigned i = 0; i < n; ++i) {
+    std::uint64_t seed;
+    randombytes_buf(&seed, sizeof seed);
+    workers_.push_back(std::make_unique<net::Worker>(seed));
+  }
+}
+
+Server::~Server() { stop(); }
+
+// Port 0 means "any free port": the first worker's UDP socket picks it, and
+// the TCP acceptor and the other workers bind that same number. If TCP finds
+// it taken, start over with a fresh pick.
+void Server::bind_address(const core::Endpoint& at) {
+  for (int attempt = 0;; ++attempt) {
+    std::vector<boost::asio::ip::udp::socket> udp;
+    std::vector<boost::asio::ip::tcp::acceptor> tcp;
+    core::Endpoint bound = at;
+    try {
+      for (auto& w : workers_) {
+        udp.push_back(net::bind_udp(w->io(), bound));
+        bound.port = udp.back().local_endpoint().port();
+        tcp.push_back(net::bind_tcp(w->io(), bound));
+      }
+    } catch (const boost::system::system_error&) {
+      if (at.port != 0 || attempt >= 20) throw;
+      continue;
+    }
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      auto& w = *workers_[i];
+      w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
+      w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_,
+                                                w.state(), config_.http));
+    }
+    std::printf("listening udp %s\nlistening http %s\n", bound.to_string().c_str(),
+                bound.to_string().c_str());
+    std::fflush(stdout);
+    return;
+  }
+}
+
+void Server::start() {
+  for (const auto& at : config_.listen) bind_address(at);
+  for (auto& w : workers_) w->start();
+  housekeeping_ = std::thread([this] { housekeeping_loop(); });
+  spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
+               config_.limits.peer_ttl, config_.policy.announce_interval);
+}
+
+void Server::housekeeping_loop() {
+  core::Seconds last_cleanup = clock_.now();
+  while (!stopping_.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    clock_.tick();
+    auto now = clock_.now();
+    if (now - last_cleanup >= config_.cleanup_interval) {
+      last_cleanup = now;
+      auto removed = store_->expire(now);
+      if (removed > 0) spdlog::debug("expired {} peers", removed);
+    }
+  }
+}
+
+void Server::run_until_signal() {
+  // Signals are caught before any socket opens, so a stop request sent as
+  // soon as the listening lines appear is never lost.
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int signal) {
+    spdlog::info("signal {}: stopping", signal);
+  });
+  start();
+  io.run();
+  stop();
+}
+
+void Server::stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& w : workers_) w->stop();
+  if (housekeeping_.joinable()) housekeeping_.join();
+  spdlog::info("stopped");
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,107 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "server/config.hpp"
+
+using namespace cairn::server;
+
+namespace {
+
+// A TOML file in the test's temp dir, removed when the test ends.
+class TempConfig {
+ public:
+  explicit TempConfig(const std::string& text) : path_(::testing::TempDir() + "cairn_config_test.toml") {
+    std::ofstream(path_) << text;
+  }
+  ~TempConfig() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string load_error(const std::string& text) {
+  TempConfig file(text);
+  try {
+    load_config(file.path());
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Config, DefaultTextLoadsBackToDefaults) {
+  TempConfig file(default_config_text());
+  Config loaded = load_config(file.path());
+  Config defaults;
+  EXPECT_EQ(loaded.listen, defaults.listen);
+  EXPECT_EQ(loaded.policy.announce_interval, defaults.policy.announce_interval);
+  EXPECT_EQ(loaded.limits.peer_ttl, defaults.limits.peer_ttl);
+  EXPECT_EQ(loaded.http.head.max_head, defaults.http.head.max_head);
+}
+
+TEST(Config, EveryKeyHasAComment) {
+  std::string text = default_config_text();
+  std::size_t keys = 0, comments = 0;
+  std::size_t pos = 0;
+  while ((pos = text.find('\n', pos)) != std::string::npos) {
+    ++pos;
+    if (text.compare(pos, 2, "# ") == 0) ++comments;
+    else if (text.find(" = ", pos) < text.find('\n', pos)) ++keys;
+  }
+  EXPECT_GE(keys, 15u);
+  EXPECT_EQ(keys + 1, comments);  // plus the header line
+}
+
+TEST(Config, ReadsValues) {
+  TempConfig file(
+      "[server]\nlisten = [\"127.0.0.1:0\", \"[::1]:7000\"]\nworkers = 3\n"
+      "[tracker]\nannounce_interval = 600\nmin_interval = 60\npeer_ttl = 900\n"
+      "[http]\ntrusted_proxies = [\"10.0.0.0/8\"]\n");
+  Config c = load_config(file.path());
+  ASSERT_EQ(c.listen.size(), 2u);
+  EXPECT_EQ(c.listen[1].to_string(), "[::1]:7000");
+  EXPECT_EQ(c.workers, 3u);
+  EXPECT_EQ(c.policy.announce_interval, 600u);
+  ASSERT_EQ(c.trusted_proxies.size(), 1u);
+  EXPECT_EQ(c.trusted_proxies[0].prefix, 8);
+}
+
+TEST(Config, UnknownKeyNamesKeyAndLine) {
+  auto error = load_error("[tracker]\nannounce_interval = 600\nbogus = 1\n");
+  EXPECT_NE(error.find(":3:"), std::string::npos) << error;
+  EXPECT_NE(error.find("tracker.bogus"), std::string::npos) << error;
+}
+
+TEST(Config, UnknownSectionRejected) {
+  EXPECT_NE(load_error("[nope]\nx = 1\n").find("unknown key 'nope.x'"), std::string::npos);
+  EXPECT_NE(load_error("loose = 1\n").find("unknown key 'loose'"), std::string::npos);
+}
+
+TEST(Config, BadValuesNameKeyAndLine) {
+  auto error = load_error("[tracker]\n\nnumwant_max = -5\n");
+  EXPECT_NE(error.find(":3:"), std::string::npos) << error;
+  EXPECT_NE(error.find("tracker.numwant_max"), std::string::npos) << error;
+  EXPECT_NE(load_error("[server]\nlisten = [\"nowhere\"]\n").find("server.listen"), std::string::npos);
+  EXPECT_NE(load_error("[server]\nworkers = \"two\"\n").find("server.workers"), std::string::npos);
+  EXPECT_NE(load_error("[http]\ntrusted_proxies = [\"10.0.0.0/99\"]\n").find("http.trusted_proxies"),
+            std::string::npos);
+  EXPECT_NE(load_error("[tracker]\nallow_client_ip = 1\n").find("tracker.allow_client_ip"), std::string::npos);
+}
+
+TEST(Config, CrossKeyRules) {
+  EXPECT_NE(load_error("[tracker]\nannounce_interval = 600\npeer_ttl = 300\n").find("peer_ttl"),
+            std::string::npos);
+  EXPECT_NE(load_error("[tracker]\nmin_interval = 2000\n").find("min_interval"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorNamesLine) {
+  auto error = load_error("[tracker]\nannounce_interval = = 1\n");
+  EXPECT_NE(error.find(":2:"), std::string::npos) << error;
+}

@@ -1,0 +1,43 @@
+#include <gtest/gtest.h>
+
+#include "tracker/connection_ids.hpp"
+
+using cairn::core::Address;
+using cairn::tracker::ConnectionIds;
+
+namespace {
+const Address kClient = *Address::parse("192.0.2.7");
+const Address kOther = *Address::parse("192.0.2.8");
+constexpr auto kSlot = ConnectionIds::kSlotSeconds;
+}  // namespace
+
+TEST(ConnectionIds, ValidForAtLeastOneSlot) {
+  ConnectionIds ids;
+  for (cairn::core::Seconds issued : {kSlot * 10, kSlot * 10 + kSlot - 1}) {
+    auto id = ids.issue(kClient, issued);
+    EXPECT_TRUE(ids.valid(id, kClient, issued));
+    EXPECT_TRUE(ids.valid(id, kClient, issued + kSlot));  // late reuse still accepted
+  }
+}
+
+TEST(ConnectionIds, ExpiresAfterTwoSlots) {
+  ConnectionIds ids;
+  auto id = ids.issue(kClient, kSlot * 10);
+  EXPECT_FALSE(ids.valid(id, kClient, kSlot * 12));
+}
+
+TEST(ConnectionIds, BoundToAddress) {
+  ConnectionIds ids;
+  auto id = ids.issue(kClient, 1000);
+  EXPECT_FALSE(ids.valid(id, kOther, 1000));
+  EXPECT_FALSE(ids.valid(id, *Address::parse("::1"), 1000));
+}
+
+TEST(ConnectionIds, ForgedAndForeignIdsRejected) {
+  ConnectionIds ids;
+  ConnectionIds other_server;  // different secret
+  auto id = ids.issue(kClient, 1000);
+  EXPECT_FALSE(other_server.valid(id, kClient, 1000));
+  EXPECT_FALSE(ids.valid(id ^ 1, kClient, 1000));
+  EXPECT_FALSE(ids.valid(0, kClient, 1000));
+}
