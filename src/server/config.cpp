@@ -126,7 +126,7 @@ const std::vector<Key>& keys() {
            [](Config& c) -> auto& { return c.http.idle_timeout; }, 1, 3600),
       number<core::Seconds>("http", "request_timeout", "Seconds from a request's first byte until its reply is sent.",
            [](Config& c) -> auto& { return c.http.request_timeout; }, 1, 3600),
-      number<std::size_t>("http", "max_connections", "Open HTTP connections per worker; more are closed at once.",
+      number<std::size_t>("http", "max_connections", "Open HTTP connections per worker and listen address; more are closed at once.",
            [](Config& c) -> auto& { return c.http.max_connections; }, 1, 10'000'000),
       number<std::size_t>("http", "max_request_line", "Bytes in the request line; longer gets 414.",
            [](Config& c) -> auto& { return c.http.head.max_request_line; }, 256, 65536),

@@ -19,7 +19,8 @@
 // - Caps (Limits): a new swarm beyond max_torrents is refused with
 //   StoreError::torrent_limit; a new peer beyond max_peers_per_torrent is not
 //   stored, but still receives peers and counts (StoreError is not raised).
-// - `now` is supplied by the caller; a store never reads a clock.
+// - `now` is supplied by the caller from a monotonic clock (threads may lag
+//   each other by a few seconds); a store never reads a clock.
 // - All methods are safe to call from many threads at once.
 #include <cstdint>
 #include <functional>
@@ -83,7 +84,9 @@ class PeerStore {
   // Counts for one swarm; zeros for an unknown one.
   virtual SwarmCounts scrape(const core::InfoHash& info_hash) const = 0;
 
-  // Removes peers last seen before now - peer_ttl; returns how many.
+  // Removes peers with last_seen + peer_ttl <= now (a peer lives exactly
+  // peer_ttl seconds after its last announce) and drops swarms left with no
+  // peers; returns how many peers it removed.
   virtual std::uint64_t expire(core::Seconds now) = 0;
 
   virtual StoreStats stats() const = 0;

@@ -1,0 +1,143 @@
+#include "store/memory/memory_store.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <boost/unordered/unordered_flat_set.hpp>
+#include <cstring>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace cairn::store {
+
+// Padded to a cache line so neighbouring shards' locks do not false-share.
+struct alignas(64) MemoryStore::Shard {
+  mutable std::mutex mutex;
+  // A set of 8-byte handles searched by the info hash inside each block: a
+  // map keyed by the hash would spend ~30 more bytes per torrent in slots.
+  boost::unordered_flat_set<Swarm, SwarmHash, SwarmEqual> swarms;
+  // Written only under `mutex`; atomic so stats() can read them without it.
+  std::atomic<std::uint64_t> peers[2] = {0, 0};
+  std::atomic<std::uint64_t> seeders{0};
+
+  void apply(const Swarm::Delta& d) {
+    for (int f = 0; f < 2; ++f) {
+      peers[f].fetch_add(static_cast<std::uint64_t>(d.peers[f]), std::memory_order_relaxed);
+    }
+    seeders.fetch_add(static_cast<std::uint64_t>(d.seeders), std::memory_order_relaxed);
+  }
+};
+
+namespace {
+
+// Set elements are const so their key cannot change under the set; a swarm's
+// key, the info hash in its header, never changes, so its peers may.
+Swarm& mutable_swarm(const Swarm& s) { return const_cast<Swarm&>(s); }
+
+}  // namespace
+
+MemoryStore::MemoryStore(Limits limits, std::size_t shard_count)
+    : limits_(limits),
+      mask_(std::bit_ceil(shard_count == 0 ? default_shard_count : shard_count) - 1),
+      shards_(new Shard[mask_ + 1]) {
+  limits_.peer_ttl = std::min(limits_.peer_ttl, Swarm::rebase_keep);
+}
+
+MemoryStore::~MemoryStore() = default;
+
+// The set hashes an id's first 8 bytes; shards use its last 4, so the two
+// stay independent (ids are uniformly random already).
+MemoryStore::Shard& MemoryStore::shard_for(const core::InfoHash& info_hash) const {
+  std::uint32_t h;
+  std::memcpy(&h, info_hash.bytes.data() + core::InfoHash::size - sizeof h, sizeof h);
+  return shards_[h & mask_];
+}
+
+core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
+                                                            std::vector<PeerInfo>& out) {
+  out.clear();
+  Shard& shard = shard_for(a.info_hash);
+  Swarm::Delta delta;
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.swarms.find(a.info_hash);
+  if (it == shard.swarms.end()) {
+    if (a.event == core::Event::stopped) return SwarmCounts{};
+    if (torrents_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_torrents) {
+      torrents_.fetch_sub(1, std::memory_order_relaxed);
+      return StoreError::torrent_limit;
+    }
+    Swarm created = Swarm::create(a.info_hash, a.now);
+    if (!created) {  // out of memory: refuse the torrent as the cap would
+      torrents_.fetch_sub(1, std::memory_order_relaxed);
+      return StoreError::torrent_limit;
+    }
+    it = shard.swarms.insert(std::move(created)).first;
+  }
+  const SwarmCounts counts =
+      mutable_swarm(*it).announce(a, limits_.max_peers_per_torrent, out, delta);
+  shard.apply(delta);
+  return counts;
+}
+
+SwarmCounts MemoryStore::scrape(const core::InfoHash& info_hash) const {
+  Shard& shard = shard_for(info_hash);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.swarms.find(info_hash);
+  return it == shard.swarms.end() ? SwarmCounts{} : it->counts();
+}
+
+std::uint64_t MemoryStore::expire(core::Seconds now) {
+  std::uint64_t removed = 0;
+  for (std::size_t i = 0; i <= mask_; ++i) {
+    Shard& shard = shards_[i];
+    Swarm::Delta delta;
+    std::lock_guard lock(shard.mutex);
+    const std::size_t dropped = boost::unordered::erase_if(shard.swarms, [&](const Swarm& s) {
+      removed += mutable_swarm(s).expire(now, limits_.peer_ttl, delta);
+      return s.empty();
+    });
+    shard.apply(delta);
+    torrents_.fetch_sub(dropped, std::memory_order_relaxed);
+  }
+  return removed;
+}
+
+StoreStats MemoryStore::stats() const {
+  StoreStats s;
+  s.torrents = torrents_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i <= mask_; ++i) {
+    s.peers_v4 += shards_[i].peers[0].load(std::memory_order_relaxed);
+    s.peers_v6 += shards_[i].peers[1].load(std::memory_order_relaxed);
+    s.seeders += shards_[i].seeders.load(std::memory_order_relaxed);
+  }
+  return s;
+}
+
+void MemoryStore::for_each_swarm(const SwarmVisitor& visit) const {
+  struct Copy {
+    core::InfoHash info_hash;
+    SwarmCounts counts;
+    std::size_t end;  // of its peers in `peers`
+  };
+  std::vector<Copy> swarms;
+  std::vector<StoredPeer> peers;
+  for (std::size_t i = 0; i <= mask_; ++i) {
+    swarms.clear();
+    peers.clear();
+    {
+      std::lock_guard lock(shards_[i].mutex);
+      for (const Swarm& swarm : shards_[i].swarms) {
+        swarm.collect(peers);
+        swarms.push_back({swarm.info_hash(), swarm.counts(), peers.size()});
+      }
+    }
+    std::size_t begin = 0;
+    for (const Copy& c : swarms) {
+      visit(c.info_hash, c.counts,
+            std::span<const StoredPeer>(peers).subspan(begin, c.end - begin));
+      begin = c.end;
+    }
+  }
+}
+
+}  // namespace cairn::store

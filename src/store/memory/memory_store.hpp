@@ -1,0 +1,58 @@
+#pragma once
+// MemoryStore: the embedded PeerStore. Swarms live in a power-of-two number
+// of shards chosen by info hash; each shard is one mutex and one flat hash
+// map, so a lock covers one swarm operation and threads announcing to
+// different torrents rarely meet. Peers are packed wire-like records (see
+// swarm.hpp), 28 bytes per IPv4 peer plus its share of the swarm's block.
+//
+// Counters for stats() live per shard (written under the shard's lock, so
+// they never bounce between cores) and are summed when read; the torrent
+// count is one global atomic because max_torrents needs it on every new swarm.
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+
+#include "store/memory/swarm.hpp"
+#include "store/peer_store.hpp"
+
+namespace cairn::store {
+
+class MemoryStore final : public PeerStore {
+ public:
+  static constexpr std::size_t default_shard_count = 1024;
+
+  // shard_count is rounded up to a power of two; 0 picks the default.
+  // Limits::peer_ttl is capped at Swarm::rebase_keep (about 13.6 hours).
+  explicit MemoryStore(Limits limits, std::size_t shard_count = 0);
+  ~MemoryStore() override;
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
+
+  core::Result<SwarmCounts, StoreError> announce(const Announce& a,
+                                                 std::vector<PeerInfo>& out) override;
+  SwarmCounts scrape(const core::InfoHash& info_hash) const override;
+  std::uint64_t expire(core::Seconds now) override;
+  StoreStats stats() const override;
+
+  // Calls `visit` once per swarm with a copy of its peers, taken one shard
+  // at a time under that shard's lock and handed over outside it (for the
+  // snapshot writer).
+  using SwarmVisitor =
+      std::function<void(const core::InfoHash&, const SwarmCounts&, std::span<const StoredPeer>)>;
+  void for_each_swarm(const SwarmVisitor& visit) const;
+
+  std::size_t shard_count() const { return mask_ + 1; }
+
+ private:
+  struct Shard;
+  Shard& shard_for(const core::InfoHash& info_hash) const;
+
+  Limits limits_;
+  std::size_t mask_;
+  std::unique_ptr<Shard[]> shards_;
+  alignas(64) std::atomic<std::uint64_t> torrents_{0};
+};
+
+}  // namespace cairn::store

@@ -1,0 +1,516 @@
+#pragma once
+// The PeerStore contract as one value-parameterized suite: every backend
+// instantiates it with a factory, e.g.
+//
+//   INSTANTIATE_TEST_SUITE_P(Memory, StoreSuite,
+//       ::testing::Values(StoreBackend{"memory", make_memory_store}),
+//       store_backend_name);
+//
+// Include it from exactly one .cpp per test binary (it defines the tests).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/peer_store.hpp"
+
+namespace cairn::store::testing {
+
+using StoreFactory = std::function<std::unique_ptr<PeerStore>(const Limits&)>;
+
+struct StoreBackend {
+  std::string name;
+  StoreFactory make;
+};
+inline void PrintTo(const StoreBackend& b, std::ostream* os) { *os << b.name; }
+inline std::string store_backend_name(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param.name;
+}
+
+// Distinct, well-spread ids and endpoints from small integers.
+inline std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
+  return x ^ (x >> 31);
+}
+template <class Id>
+Id make_id(std::uint64_t n, std::uint64_t salt) {
+  Id id;
+  for (std::size_t i = 0; i < Id::size; ++i) {
+    id.bytes[i] = static_cast<std::uint8_t>(mix(n * 31 + salt + i / 8) >> (8 * (i % 8)));
+  }
+  return id;
+}
+inline core::InfoHash torrent(std::uint64_t n) { return make_id<core::InfoHash>(n, 1); }
+inline core::PeerId peer_id(std::uint64_t n) { return make_id<core::PeerId>(n, 2); }
+inline core::Endpoint v4(std::uint32_t n, std::uint16_t port = 6881) {
+  const std::uint8_t b[4] = {10, static_cast<std::uint8_t>(n >> 16),
+                             static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  return {core::Address::v4(b), port};
+}
+inline core::Endpoint v6(std::uint32_t n, std::uint16_t port = 6881) {
+  std::uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+  for (int i = 0; i < 4; ++i) b[12 + i] = static_cast<std::uint8_t>(n >> (8 * (3 - i)));
+  return {core::Address::v6(b), port};
+}
+
+class StoreSuite : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  std::unique_ptr<PeerStore> make(Limits limits = {}) { return GetParam().make(limits); }
+
+  // An announce from peer `n` at endpoint `ep` with no event, leeching.
+  static Announce announce(const core::InfoHash& ih, const core::Endpoint& ep, std::uint64_t n,
+                           core::Seconds now = 1000, std::uint32_t numwant = 50) {
+    Announce a;
+    a.info_hash = ih;
+    a.peer_id = peer_id(n);
+    a.endpoint = ep;
+    a.numwant = numwant;
+    a.now = now;
+    a.random = mix(n ^ now);
+    return a;
+  }
+  // Runs an announce that must succeed and returns its counts.
+  static SwarmCounts run(PeerStore& s, const Announce& a, std::vector<PeerInfo>& out) {
+    auto r = s.announce(a, out);
+    EXPECT_TRUE(r.has_value());
+    return r.has_value() ? *r : SwarmCounts{};
+  }
+  static SwarmCounts run(PeerStore& s, const Announce& a) {
+    std::vector<PeerInfo> out;
+    return run(s, a, out);
+  }
+  static std::set<core::Endpoint> endpoints(const std::vector<PeerInfo>& peers) {
+    std::set<core::Endpoint> eps;
+    for (const auto& p : peers) eps.insert(p.endpoint);
+    return eps;
+  }
+};
+
+TEST_P(StoreSuite, EmptyStoreHasNothing) {
+  auto s = make();
+  EXPECT_EQ(s->scrape(torrent(1)), SwarmCounts{});
+  const StoreStats st = s->stats();
+  EXPECT_EQ(st.torrents, 0u);
+  EXPECT_EQ(st.peers_v4 + st.peers_v6 + st.seeders, 0u);
+  EXPECT_EQ(s->expire(1'000'000), 0u);
+}
+
+TEST_P(StoreSuite, FirstAnnounceGetsNoPeersAndCountsItself) {
+  auto s = make();
+  std::vector<PeerInfo> out{PeerInfo{}};  // announce must clear it
+  EXPECT_EQ(run(*s, announce(torrent(1), v4(1), 1), out), (SwarmCounts{0, 1, 0}));
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(s->scrape(torrent(1)), (SwarmCounts{0, 1, 0}));
+  EXPECT_EQ(s->stats().torrents, 1u);
+  EXPECT_EQ(s->stats().peers_v4, 1u);
+}
+
+TEST_P(StoreSuite, ReturnsEveryOtherPeerWithItsId) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 10; ++i) run(*s, announce(torrent(1), v4(i), i));
+  std::vector<PeerInfo> out;
+  run(*s, announce(torrent(1), v4(3), 3), out);
+  ASSERT_EQ(out.size(), 9u);
+  std::set<core::Endpoint> seen;
+  for (const auto& p : out) {
+    const std::uint32_t n = p.endpoint.address.bytes[3];
+    EXPECT_NE(n, 3u);
+    EXPECT_EQ(p.endpoint, v4(n));
+    EXPECT_EQ(p.peer_id, peer_id(n));
+    EXPECT_TRUE(seen.insert(p.endpoint).second);
+  }
+}
+
+// Many random swarms, requesters old and new, numwant from 0 to past the size.
+TEST_P(StoreSuite, SelectionNeverReturnsRequesterOrDuplicates) {
+  auto s = make();
+  std::mt19937_64 rng(42);
+  std::vector<PeerInfo> out;
+  for (std::uint32_t t = 0; t < 60; ++t) {
+    const std::uint32_t size = 1 + static_cast<std::uint32_t>(rng() % 70);
+    for (std::uint32_t i = 0; i < size; ++i) run(*s, announce(torrent(t), v4(i, 1000 + t), i));
+    for (int trial = 0; trial < 20; ++trial) {
+      const std::uint32_t who = static_cast<std::uint32_t>(rng() % (size + 5));  // maybe new
+      auto a = announce(torrent(t), v4(who, 1000 + t), who);
+      a.numwant = static_cast<std::uint32_t>(rng() % 80);
+      a.random = rng();
+      run(*s, a, out);
+      std::set<core::Endpoint> eps = endpoints(out);
+      EXPECT_EQ(eps.size(), out.size()) << "duplicate peer";
+      EXPECT_FALSE(eps.count(a.endpoint)) << "requester returned";
+      for (const auto& p : out) EXPECT_EQ(p.peer_id, peer_id(p.endpoint.address.bytes[3]));
+      const auto counts = s->scrape(torrent(t));
+      const std::uint32_t others = counts.seeders + counts.leechers - 1;
+      EXPECT_EQ(out.size(), std::min(a.numwant, others));
+    }
+  }
+}
+
+TEST_P(StoreSuite, SelectionReachesEveryPeer) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 40; ++i) run(*s, announce(torrent(1), v4(i), i));
+  std::set<core::Endpoint> seen;
+  std::vector<PeerInfo> out;
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    auto a = announce(torrent(1), v4(0), 0);
+    a.numwant = 5;
+    a.random = rng();
+    run(*s, a, out);
+    ASSERT_EQ(out.size(), 5u);
+    for (const auto& p : out) seen.insert(p.endpoint);
+  }
+  EXPECT_EQ(seen.size(), 39u);
+}
+
+TEST_P(StoreSuite, NumwantZeroStillAnnounces) {
+  auto s = make();
+  run(*s, announce(torrent(1), v4(1), 1));
+  std::vector<PeerInfo> out;
+  EXPECT_EQ(run(*s, announce(torrent(1), v4(2), 2, 1000, 0), out), (SwarmCounts{0, 2, 0}));
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_P(StoreSuite, NumwantLargerThanSwarmReturnsAllOthers) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 5; ++i) run(*s, announce(torrent(1), v4(i), i));
+  std::vector<PeerInfo> out;
+  run(*s, announce(torrent(1), v4(9), 9, 1000, 1000), out);
+  EXPECT_EQ(endpoints(out), (std::set<core::Endpoint>{v4(0), v4(1), v4(2), v4(3), v4(4)}));
+}
+
+TEST_P(StoreSuite, ReannounceUpdatesInsteadOfAdding) {
+  auto s = make();
+  run(*s, announce(torrent(1), v4(1), 1));
+  run(*s, announce(torrent(1), v4(1), 1));
+  EXPECT_EQ(run(*s, announce(torrent(1), v4(1), 77)), (SwarmCounts{0, 1, 0}));  // new peer id
+  EXPECT_EQ(s->stats().peers_v4, 1u);
+  std::vector<PeerInfo> out;
+  run(*s, announce(torrent(1), v4(2), 2), out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].peer_id, peer_id(77));
+}
+
+TEST_P(StoreSuite, SamePortDifferentHostsAndSameHostDifferentPortsAreDistinct) {
+  auto s = make();
+  run(*s, announce(torrent(1), v4(1, 1), 1));
+  run(*s, announce(torrent(1), v4(1, 2), 2));
+  run(*s, announce(torrent(1), v4(2, 1), 3));
+  EXPECT_EQ(s->scrape(torrent(1)).leechers, 3u);
+}
+
+TEST_P(StoreSuite, SeederAndLeecherCountsFollowTransitions) {
+  auto s = make();
+  auto seed = announce(torrent(1), v4(1), 1);
+  seed.seeder = true;
+  EXPECT_EQ(run(*s, seed), (SwarmCounts{1, 0, 0}));
+  EXPECT_EQ(run(*s, announce(torrent(1), v4(2), 2)), (SwarmCounts{1, 1, 0}));
+  auto done = announce(torrent(1), v4(2), 2);
+  done.seeder = true;
+  EXPECT_EQ(run(*s, done), (SwarmCounts{2, 0, 0}));
+  EXPECT_EQ(s->stats().seeders, 2u);
+  EXPECT_EQ(run(*s, announce(torrent(1), v4(1), 1)), (SwarmCounts{1, 1, 0}));  // back to leeching
+  EXPECT_EQ(s->stats().seeders, 1u);
+}
+
+TEST_P(StoreSuite, CompletedCountsOncePerPeer) {
+  auto s = make();
+  auto a = announce(torrent(1), v4(1), 1);
+  run(*s, a);
+  a.event = core::Event::completed;
+  a.seeder = true;
+  EXPECT_EQ(run(*s, a), (SwarmCounts{1, 0, 1}));
+  EXPECT_EQ(run(*s, a), (SwarmCounts{1, 0, 1}));  // a repeated completed
+  auto b = announce(torrent(1), v4(2), 2);
+  b.event = core::Event::completed;  // completed on its first announce counts too
+  b.seeder = true;
+  EXPECT_EQ(run(*s, b), (SwarmCounts{2, 0, 2}));
+  EXPECT_EQ(s->scrape(torrent(1)).downloaded, 2u);
+}
+
+TEST_P(StoreSuite, StoppedRemovesPeerAndReturnsNoPeers) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 4; ++i) run(*s, announce(torrent(1), v4(i), i));
+  auto stop = announce(torrent(1), v4(2), 2);
+  stop.event = core::Event::stopped;
+  std::vector<PeerInfo> out;
+  EXPECT_EQ(run(*s, stop, out), (SwarmCounts{0, 3, 0}));
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(s->stats().peers_v4, 3u);
+  run(*s, announce(torrent(1), v4(0), 0), out);
+  EXPECT_EQ(endpoints(out), (std::set<core::Endpoint>{v4(1), v4(3)}));
+}
+
+TEST_P(StoreSuite, StoppedSeederLowersSeeders) {
+  auto s = make();
+  auto a = announce(torrent(1), v4(1), 1);
+  a.seeder = true;
+  run(*s, a);
+  run(*s, announce(torrent(1), v4(2), 2));
+  a.event = core::Event::stopped;
+  EXPECT_EQ(run(*s, a), (SwarmCounts{0, 1, 0}));
+  EXPECT_EQ(s->stats().seeders, 0u);
+}
+
+TEST_P(StoreSuite, StoppedForUnknownPeerIsANoOp) {
+  auto s = make();
+  run(*s, announce(torrent(1), v4(1), 1));
+  auto stop = announce(torrent(1), v4(2), 2);
+  stop.event = core::Event::stopped;
+  EXPECT_EQ(run(*s, stop), (SwarmCounts{0, 1, 0}));
+  EXPECT_EQ(s->stats().peers_v4, 1u);
+}
+
+TEST_P(StoreSuite, StoppedForUnknownTorrentCreatesNothing) {
+  Limits limits;
+  limits.max_torrents = 1;
+  auto s = make(limits);
+  run(*s, announce(torrent(1), v4(1), 1));
+  auto stop = announce(torrent(2), v4(1), 1);
+  stop.event = core::Event::stopped;
+  std::vector<PeerInfo> out;
+  auto r = s->announce(stop, out);  // no torrent_limit: nothing would be created
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(*r, SwarmCounts{});
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(s->stats().torrents, 1u);
+  EXPECT_EQ(s->scrape(torrent(2)), SwarmCounts{});
+}
+
+TEST_P(StoreSuite, ExpiryIsExactAtTheTtl) {
+  Limits limits;
+  limits.peer_ttl = 50;
+  auto s = make(limits);
+  run(*s, announce(torrent(1), v4(1), 1, 100));
+  EXPECT_EQ(s->expire(149), 0u);  // alive for peer_ttl seconds after its announce
+  EXPECT_EQ(s->scrape(torrent(1)).leechers, 1u);
+  EXPECT_EQ(s->expire(150), 1u);  // last_seen + peer_ttl <= now: gone
+  EXPECT_EQ(s->scrape(torrent(1)), SwarmCounts{});
+  EXPECT_EQ(s->stats().torrents, 0u);
+  EXPECT_EQ(s->stats().peers_v4, 0u);
+}
+
+TEST_P(StoreSuite, ExpiryKeepsRefreshedPeersAndCountsSeeders) {
+  Limits limits;
+  limits.peer_ttl = 100;
+  auto s = make(limits);
+  auto seed = announce(torrent(1), v4(1), 1, 1000);
+  seed.seeder = true;
+  run(*s, seed);
+  auto seed6 = announce(torrent(1), v6(2), 2, 1000);
+  seed6.seeder = true;
+  run(*s, seed6);
+  run(*s, announce(torrent(1), v4(3), 3, 1000));
+  run(*s, announce(torrent(1), v4(3), 3, 1060));  // refreshed
+  run(*s, announce(torrent(2), v4(1), 1, 1000));
+  EXPECT_EQ(s->expire(1100), 3u);
+  EXPECT_EQ(s->scrape(torrent(1)), (SwarmCounts{0, 1, 0}));
+  EXPECT_EQ(s->scrape(torrent(2)), SwarmCounts{});
+  const StoreStats st = s->stats();
+  EXPECT_EQ(st.torrents, 1u);
+  EXPECT_EQ(st.peers_v4, 1u);
+  EXPECT_EQ(st.peers_v6, 0u);
+  EXPECT_EQ(st.seeders, 0u);
+  EXPECT_EQ(s->expire(1159), 0u);
+  EXPECT_EQ(s->expire(1160), 1u);
+}
+
+TEST_P(StoreSuite, ExpiryDropsSwarmsEmptiedByStopped) {
+  auto s = make();
+  auto a = announce(torrent(1), v4(1), 1, 1000);
+  run(*s, a);
+  a.event = core::Event::stopped;
+  run(*s, a);
+  s->expire(1001);
+  EXPECT_EQ(s->stats().torrents, 0u);
+}
+
+// Time keeps its meaning across long gaps between expire calls.
+TEST_P(StoreSuite, ExpiryExactAfterLongGaps) {
+  Limits limits;
+  limits.peer_ttl = 3600;
+  auto s = make(limits);
+  run(*s, announce(torrent(1), v4(1), 1, 10));
+  run(*s, announce(torrent(1), v4(2), 2, 200'000));  // days later, no expire between
+  EXPECT_EQ(s->expire(200'000), 1u);
+  EXPECT_EQ(s->expire(203'599), 0u);
+  run(*s, announce(torrent(1), v4(3), 3, 500'000));
+  EXPECT_EQ(s->expire(500'000), 1u);
+  EXPECT_EQ(s->expire(503'599), 0u);
+  EXPECT_EQ(s->expire(503'600), 1u);
+  EXPECT_EQ(s->stats().torrents, 0u);
+}
+
+// Peers of different ages in one swarm over hours of announces (time only
+// moves forward): each leaves exactly peer_ttl seconds after its own last
+// announce.
+TEST_P(StoreSuite, ExpiryExactForMixedAgesOverHours) {
+  Limits limits;
+  limits.peer_ttl = 3600;
+  auto s = make(limits);
+  run(*s, announce(torrent(1), v4(1), 1, 1000));
+  run(*s, announce(torrent(1), v4(2), 2, 17'000));
+  run(*s, announce(torrent(1), v6(3), 3, 18'000));
+  EXPECT_EQ(s->expire(18'000), 1u);  // peer 1
+  run(*s, announce(torrent(1), v4(5), 5, 20'000));
+  EXPECT_EQ(s->expire(20'599), 0u);
+  EXPECT_EQ(s->expire(20'600), 1u);  // peer 2
+  EXPECT_EQ(s->expire(21'599), 0u);
+  EXPECT_EQ(s->expire(21'600), 1u);  // peer 3
+  run(*s, announce(torrent(1), v4(4), 4, 22'000));
+  EXPECT_EQ(s->expire(23'599), 0u);
+  EXPECT_EQ(s->expire(23'600), 1u);  // peer 5
+  EXPECT_EQ(s->scrape(torrent(1)).leechers, 1u);
+  EXPECT_EQ(s->expire(25'599), 0u);
+  EXPECT_EQ(s->expire(25'600), 1u);  // peer 4
+}
+
+TEST_P(StoreSuite, TorrentCapRefusesNewSwarmsOnly) {
+  Limits limits;
+  limits.max_torrents = 2;
+  limits.peer_ttl = 100;
+  auto s = make(limits);
+  run(*s, announce(torrent(1), v4(1), 1, 1000));
+  run(*s, announce(torrent(2), v4(1), 1, 1050));
+  std::vector<PeerInfo> out;
+  auto r = s->announce(announce(torrent(3), v4(1), 1, 1050), out);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error(), StoreError::torrent_limit);
+  EXPECT_EQ(s->stats().torrents, 2u);
+  EXPECT_EQ(s->scrape(torrent(3)), SwarmCounts{});
+  EXPECT_EQ(run(*s, announce(torrent(1), v4(2), 2, 1050)), (SwarmCounts{0, 2, 0}));
+  s->expire(1100);  // torrent 1 still has peer 2; nothing frees up
+  EXPECT_FALSE(s->announce(announce(torrent(3), v4(1), 1, 1100), out).has_value());
+  s->expire(1150);  // everything gone
+  EXPECT_TRUE(s->announce(announce(torrent(3), v4(1), 1, 1150), out).has_value());
+}
+
+TEST_P(StoreSuite, PeerCapStoresNoMoreButStillAnswers) {
+  Limits limits;
+  limits.max_peers_per_torrent = 3;
+  auto s = make(limits);
+  for (std::uint32_t i = 0; i < 3; ++i) run(*s, announce(torrent(1), v4(i), i));
+  std::vector<PeerInfo> out;
+  EXPECT_EQ(run(*s, announce(torrent(1), v6(9), 9), out), (SwarmCounts{0, 3, 0}));
+  EXPECT_EQ(out.size(), 3u);
+  EXPECT_EQ(s->stats().peers_v6, 0u);
+  EXPECT_EQ(run(*s, announce(torrent(1), v4(1), 1), out), (SwarmCounts{0, 3, 0}));  // known peer
+  EXPECT_EQ(out.size(), 2u);
+  auto stop = announce(torrent(1), v4(0), 0);
+  stop.event = core::Event::stopped;
+  run(*s, stop);
+  EXPECT_EQ(run(*s, announce(torrent(1), v6(9), 9)), (SwarmCounts{0, 3, 0}));
+  EXPECT_EQ(s->stats().peers_v6, 1u);
+}
+
+TEST_P(StoreSuite, FamiliesAreKeptApart) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 3; ++i) run(*s, announce(torrent(1), v4(i), i));
+  for (std::uint32_t i = 0; i < 2; ++i) run(*s, announce(torrent(1), v6(i), 10 + i));
+  EXPECT_EQ(s->scrape(torrent(1)), (SwarmCounts{0, 5, 0}));
+  EXPECT_EQ(s->stats().peers_v4, 3u);
+  EXPECT_EQ(s->stats().peers_v6, 2u);
+  std::vector<PeerInfo> out;
+  auto a = announce(torrent(1), v4(0), 0);
+  a.want_v6 = false;
+  run(*s, a, out);
+  EXPECT_EQ(endpoints(out), (std::set<core::Endpoint>{v4(1), v4(2)}));
+  a.want_v4 = false;
+  a.want_v6 = true;
+  run(*s, a, out);
+  EXPECT_EQ(endpoints(out), (std::set<core::Endpoint>{v6(0), v6(1)}));
+  for (const auto& p : out) EXPECT_EQ(p.peer_id, peer_id(10 + p.endpoint.address.bytes[15]));
+  a.want_v4 = a.want_v6 = false;
+  run(*s, a, out);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_P(StoreSuite, BothFamiliesFillFromOwnFamilyFirst) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 4; ++i) run(*s, announce(torrent(1), v4(i), i));
+  for (std::uint32_t i = 0; i < 4; ++i) run(*s, announce(torrent(1), v6(i), 10 + i));
+  std::vector<PeerInfo> out;
+  for (std::uint64_t r = 0; r < 20; ++r) {
+    auto a = announce(torrent(1), v6(0), 10, 1000, 5);
+    a.random = mix(r);
+    run(*s, a, out);
+    ASSERT_EQ(out.size(), 5u);
+    std::size_t own = 0;
+    for (const auto& p : out) own += p.endpoint.family() == core::Family::v6;
+    EXPECT_EQ(own, 3u);  // all three other v6 peers, then two v4
+    EXPECT_EQ(endpoints(out).size(), 5u);
+    EXPECT_FALSE(endpoints(out).count(v6(0)));
+  }
+  auto a = announce(torrent(1), v4(0), 0, 1000, 2);
+  run(*s, a, out);
+  ASSERT_EQ(out.size(), 2u);
+  for (const auto& p : out) EXPECT_EQ(p.endpoint.family(), core::Family::v4);
+}
+
+TEST_P(StoreSuite, MappedAddressesAreIpv4Peers) {
+  auto s = make();
+  const std::uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 7};
+  const core::Endpoint ep{core::Address::v6(mapped), 6881};
+  ASSERT_EQ(ep.family(), core::Family::v4);
+  run(*s, announce(torrent(1), ep, 1));
+  EXPECT_EQ(s->stats().peers_v4, 1u);
+  EXPECT_EQ(s->stats().peers_v6, 0u);
+  run(*s, announce(torrent(1), v4(7), 2));  // 10.0.0.7:6881: the same peer
+  EXPECT_EQ(s->scrape(torrent(1)).leechers, 1u);
+}
+
+TEST_P(StoreSuite, StatsSumAcrossTorrents) {
+  auto s = make();
+  for (std::uint32_t t = 0; t < 50; ++t) {
+    for (std::uint32_t i = 0; i <= t % 5; ++i) {
+      auto a = announce(torrent(t), i % 2 ? v6(i) : v4(i), i);
+      a.seeder = i == 0;
+      run(*s, a);
+    }
+  }
+  const StoreStats st = s->stats();
+  EXPECT_EQ(st.torrents, 50u);
+  EXPECT_EQ(st.peers_v4 + st.peers_v6, 150u);
+  EXPECT_EQ(st.peers_v6, 60u);  // i = 1, 3 in torrents with 2..5 peers
+  EXPECT_EQ(st.seeders, 50u);
+}
+
+// A big swarm filled and emptied in random order keeps exact counts.
+TEST_P(StoreSuite, LargeSwarmJoinsAndLeaves) {
+  auto s = make();
+  std::vector<std::uint32_t> ids(3000);
+  for (std::uint32_t i = 0; i < ids.size(); ++i) ids[i] = i;
+  std::mt19937 rng(3);
+  std::shuffle(ids.begin(), ids.end(), rng);
+  for (auto i : ids) run(*s, announce(torrent(1), i % 3 ? v4(i) : v6(i), i, 1000, 0));
+  EXPECT_EQ(s->scrape(torrent(1)).leechers, 3000u);
+  std::vector<PeerInfo> out;
+  run(*s, announce(torrent(1), v4(1), 1, 1000, 200), out);
+  EXPECT_EQ(endpoints(out).size(), 200u);
+  std::shuffle(ids.begin(), ids.end(), rng);
+  for (std::size_t k = 0; k < 2500; ++k) {
+    auto a = announce(torrent(1), ids[k] % 3 ? v4(ids[k]) : v6(ids[k]), ids[k]);
+    a.event = core::Event::stopped;
+    run(*s, a);
+  }
+  EXPECT_EQ(s->scrape(torrent(1)).leechers, 500u);
+  auto a = announce(torrent(1), v4(999'999), 1, 1000, 1000);
+  run(*s, a, out);
+  EXPECT_EQ(out.size(), 500u);
+  const auto returned = endpoints(out);
+  for (std::size_t k = 2500; k < 3000; ++k) {
+    EXPECT_TRUE(returned.count(ids[k] % 3 ? v4(ids[k]) : v6(ids[k])));
+  }
+}
+
+}  // namespace cairn::store::testing
