@@ -6,6 +6,8 @@
 
 #include <cstdio>
 #include <exception>
+#include <memory>
+#include <vector>
 
 #include "serve_command.hpp"
 
@@ -13,11 +15,14 @@ int main(int argc, char** argv) {
   CLI::App app{"Cairn: a peer tracker (BitTorrent HTTP and UDP)", "cairn"};
   app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
   app.require_subcommand(1);
-  auto serve = cairn::app::add_serve_command(app);
+  std::vector<std::unique_ptr<cairn::app::Command>> commands;
+  commands.push_back(std::make_unique<cairn::app::ServeCommand>(app));
   CLI11_PARSE(app, argc, argv);
   try {
     spdlog::set_default_logger(spdlog::stderr_color_mt("cairn"));
-    return serve->run();
+    for (const auto& command : commands)
+      if (command->cli().parsed()) return command->run();
+    return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cairn: %s\n", e.what());
     return 1;

@@ -20,7 +20,6 @@ ServeCommand::ServeCommand(CLI::App& parent) {
 }
 
 int ServeCommand::run() const {
-  if (!command_->parsed()) return 0;
   if (print_config_) {
     std::fputs(server::default_config_text().c_str(), stdout);
     return 0;
@@ -38,10 +37,6 @@ int ServeCommand::run() const {
   server::Server server(std::move(config));
   server.run_until_signal();
   return 0;
-}
-
-std::unique_ptr<ServeCommand> add_serve_command(CLI::App& app) {
-  return std::make_unique<ServeCommand>(app);
 }
 
 }  // namespace cairn::app

@@ -1,16 +1,17 @@
 #pragma once
-#include <CLI/CLI.hpp>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "command.hpp"
+
 namespace cairn::app {
 
-// `cairn serve`: the options it parsed, and running them.
-class ServeCommand {
+// `cairn serve`: run the tracker.
+class ServeCommand final : public Command {
  public:
   explicit ServeCommand(CLI::App& parent);
-  int run() const;
+  CLI::App& cli() const override { return *command_; }
+  int run() const override;
 
  private:
   CLI::App* command_;
@@ -18,7 +19,5 @@ class ServeCommand {
   std::vector<std::string> listen_;
   bool print_config_ = false;
 };
-
-std::unique_ptr<ServeCommand> add_serve_command(CLI::App& app);
 
 }  // namespace cairn::app

@@ -24,7 +24,7 @@ class MemoryStore final : public PeerStore {
   static constexpr std::size_t default_shard_count = 1024;
 
   // shard_count is rounded up to a power of two; 0 picks the default.
-  // Limits::peer_ttl is capped at Swarm::rebase_keep (about 13.6 hours).
+  // Limits::peer_ttl is capped at Swarm::rebase_keep (14336 s, about 4 hours).
   explicit MemoryStore(Limits limits, std::size_t shard_count = 0);
   ~MemoryStore() override;
   MemoryStore(const MemoryStore&) = delete;
