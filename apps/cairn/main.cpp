@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "load_command.hpp"
 #include "serve_command.hpp"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<std::unique_ptr<cairn::app::Command>> commands;
   commands.push_back(std::make_unique<cairn::app::ServeCommand>(app));
+  commands.push_back(std::make_unique<cairn::app::LoadCommand>(app));
   CLI11_PARSE(app, argc, argv);
   try {
     spdlog::set_default_logger(spdlog::stderr_color_mt("cairn"));

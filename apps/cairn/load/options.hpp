@@ -1,0 +1,58 @@
+#pragma once
+// Everything `cairn load` can be told, as one struct with its defaults.
+// Filled by LoadCommand from the command line, read by every other file.
+#include <cstdint>
+#include <string>
+
+#include "core/endpoint.hpp"
+
+namespace cairn::load {
+
+enum class Mode : std::uint8_t {
+  udp,          // BEP 15, one connection id per socket refreshed every minute
+  udp_connect,  // BEP 15, a connect before every announce or scrape
+  http,         // keep-alive connections, reconnecting when the server closes
+  http_close,   // a new connection for every request
+};
+
+inline bool is_udp(Mode m) { return m == Mode::udp || m == Mode::udp_connect; }
+inline const char* mode_name(Mode m) {
+  switch (m) {
+    case Mode::udp: return "udp";
+    case Mode::udp_connect: return "udp-connect";
+    case Mode::http: return "http";
+    case Mode::http_close: return "http-close";
+  }
+  return "?";
+}
+
+struct Options {
+  Mode mode = Mode::udp;
+  core::Endpoint target;
+  std::string target_text;  // as given, for the report and the Host header
+
+  unsigned threads = 1;
+  unsigned sockets = 16;       // UDP sockets per thread
+  unsigned connections = 64;   // HTTP connections per thread
+  unsigned window = 0;         // in flight per socket/connection; 0: 64 for UDP, 1 for HTTP
+  unsigned timeout_ms = 1000;
+
+  std::uint64_t seed = 1;
+  std::uint32_t torrents = 100'000;
+  std::uint32_t peers = 1'000'000;
+  double zipf = 1.0;
+  unsigned source_addresses = 16;  // 127.0.0.1 ... 127.0.0.N
+  double seeders = 0.30;
+  std::int32_t numwant = 50;
+  double scrape_ratio = 0.10;
+
+  double warmup_s = 2;
+  double duration_s = 10;
+  std::uint64_t requests = 0;  // when nonzero, replaces warmup and duration
+
+  bool preload = false;
+  bool print_hashes = false;
+  bool json = false;
+};
+
+}  // namespace cairn::load

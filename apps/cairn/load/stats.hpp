@@ -1,0 +1,41 @@
+#pragma once
+// Per-thread counters, summed once at the end. Only events inside the
+// measured window count: warm-up and the tail after the end are dropped.
+#include <cstdint>
+
+#include "load/histogram.hpp"
+
+namespace cairn::load {
+
+struct Stats {
+  std::uint64_t requests = 0;   // packets or HTTP requests sent, connects included
+  std::uint64_t responses = 0;  // valid replies only
+  std::uint64_t invalid = 0;
+  std::uint64_t timeouts = 0;
+  std::uint64_t reconnects = 0;  // server-closed keep-alive connections reopened
+  std::uint64_t connects = 0;    // valid BEP 15 connect replies
+  std::uint64_t announces = 0;   // valid announce replies
+  std::uint64_t scrapes = 0;     // valid scrape replies
+  std::uint64_t announce_peers = 0;  // peers listed over all valid announce replies
+  std::uint64_t lost = 0;        // preload announces given up after repeated timeouts
+  Histogram latency;             // microseconds, valid replies only
+
+  void merge(const Stats& o);
+  void clear() { *this = Stats{}; }
+};
+
+inline void Stats::merge(const Stats& o) {
+  requests += o.requests;
+  responses += o.responses;
+  invalid += o.invalid;
+  timeouts += o.timeouts;
+  reconnects += o.reconnects;
+  connects += o.connects;
+  announces += o.announces;
+  scrapes += o.scrapes;
+  announce_peers += o.announce_peers;
+  lost += o.lost;
+  latency.merge(o.latency);
+}
+
+}  // namespace cairn::load
