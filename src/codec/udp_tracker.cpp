@@ -36,6 +36,20 @@ constexpr std::size_t kResponseHeader = 8;  // action, transaction id
 
 enum class Option : std::uint8_t { end = 0, nop = 1, url_data = 2 };
 
+// Writes the compact form of the peers of one family. The address size is
+// a constant here, so each copy is one or two moves instead of
+// Endpoint::write_compact's size-dispatching memcpy: this loop is most of an
+// announce reply's cost (bench/codec_bench, docs/benchmarks.md).
+template <std::size_t kAddress>
+void write_peers(std::span<const core::PeerInfo> peers, core::Family family, std::uint8_t* b) {
+  for (const auto& p : peers) {
+    if (p.endpoint.family() != family) continue;
+    std::memcpy(b, p.endpoint.address.bytes.data(), kAddress);
+    store16(b + kAddress, p.endpoint.port);
+    b += kAddress + 2;
+  }
+}
+
 ParseError sendable(std::uint32_t txid, std::string_view message) { return {true, txid, message}; }
 
 // BEP 41. A truncated option or an unknown type ends parsing without
@@ -55,12 +69,16 @@ void parse_options(std::span<const std::uint8_t> opts, AnnounceRequest& r) {
   }
 }
 
-core::Result<Request, ParseError> parse_announce(std::span<const std::uint8_t> p, std::uint32_t txid) {
-  if (p.size() < kAnnounceSize) return sendable(txid, "malformed announce");
+// Builds the announce inside the result: AnnounceRequest carries 1 KiB of
+// URL data, and copying it into a Request and then into the result cost
+// more than the parse itself (docs/benchmarks.md). One named return, so the
+// result is constructed in the caller's storage.
+core::Result<Request, ParseError> read_announce(std::span<const std::uint8_t> p, std::uint32_t txid,
+                                                std::uint32_t event) {
+  core::Result<Request, ParseError> result(boost::system::in_place_value,
+                                           std::in_place_type<AnnounceRequest>);
+  auto& r = std::get<AnnounceRequest>(*result);
   const std::uint8_t* b = p.data();
-  std::uint32_t event = load32(b + 80);
-  if (event > 3) return sendable(txid, "unknown event");
-  AnnounceRequest r;
   r.connection_id = load64(b);
   r.transaction_id = txid;
   r.info_hash = core::InfoHash::from_bytes(p.subspan<16, 20>());
@@ -74,7 +92,14 @@ core::Result<Request, ParseError> parse_announce(std::span<const std::uint8_t> p
   r.numwant = static_cast<std::int32_t>(load32(b + 92));
   r.port = load16(b + 96);
   parse_options(p.subspan(kAnnounceSize), r);
-  return Request{r};
+  return result;
+}
+
+core::Result<Request, ParseError> parse_announce(std::span<const std::uint8_t> p, std::uint32_t txid) {
+  if (p.size() < kAnnounceSize) return sendable(txid, "malformed announce");
+  std::uint32_t event = load32(p.data() + 80);
+  if (event > 3) return sendable(txid, "unknown event");
+  return read_announce(p, txid, event);
 }
 
 core::Result<Request, ParseError> parse_scrape(std::span<const std::uint8_t> p, std::uint32_t txid) {
@@ -131,12 +156,8 @@ std::size_t encode_announce_response(std::uint32_t transaction_id, std::uint32_t
   store32(b + 8, interval);
   store32(b + 12, leechers);
   store32(b + 16, seeders);
-  b += 20;
-  for (const auto& p : peers) {
-    if (p.endpoint.family() != family) continue;
-    p.endpoint.write_compact(b);
-    b += entry;
-  }
+  if (family == core::Family::v4) write_peers<4>(peers, family, b + 20);
+  else write_peers<16>(peers, family, b + 20);
   return size;
 }
 
