@@ -1,0 +1,627 @@
+"""Test harness for running the real `cairn` binary over real sockets.
+
+Standard library only. Used by test_http.py, test_udp.py and the interop
+tests. The binary comes from the CAIRN_BIN environment variable (CTest sets
+it); without it, the default build location relative to this file is tried.
+
+Pieces:
+  CairnServer     start `cairn serve` with a temp TOML config and
+                  --listen 127.0.0.1:0 --listen [::1]:0, read the
+                  "listening ..." lines (with a timeout), stop with SIGTERM
+                  and check the exit code is 0.
+  bdecode         a tiny strict bencode decoder (bytes keys, bytes strings).
+  http_request    raw HTTP/1.x over a socket (one request, or several on
+                  one keep-alive connection via HttpConnection).
+  UdpTracker      BEP 15 over a UDP socket (connect/announce/scrape).
+"""
+
+import os
+import random
+import select
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_BIN = os.path.normpath(os.path.join(HERE, "..", "..", "build", "apps", "cairn", "cairn"))
+
+START_TIMEOUT = 15.0  # seconds to wait for all "listening" lines
+STOP_TIMEOUT = 10.0   # seconds to wait for exit after SIGTERM
+
+
+def cairn_binary():
+    path = os.environ.get("CAIRN_BIN") or DEFAULT_BIN
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        raise RuntimeError(
+            "cairn binary not found at %r: build the `cairn` target or set CAIRN_BIN" % path)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# TOML config
+
+
+def toml_value(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    raise TypeError(v)
+
+
+def toml_config(sections):
+    """{'tracker': {'announce_interval': 1800}, 'http': {...}} -> TOML text."""
+    out = []
+    for name, table in sections.items():
+        out.append("[%s]" % name)
+        for k, v in table.items():
+            out.append("%s = %s" % (k, toml_value(v)))
+        out.append("")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# The server process
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In the child before exec: get SIGKILL if the test process dies (e.g.
+    killed by a CTest timeout), so no server outlives its test."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except Exception:
+        pass
+
+
+class ServerError(AssertionError):
+    pass
+
+
+def _parse_hostport(text):
+    """'127.0.0.1:41234' or '[::1]:41235' -> (host, port, family)."""
+    if text.startswith("["):
+        host, _, port = text[1:].partition("]:")
+        return host, int(port), socket.AF_INET6
+    host, _, port = text.rpartition(":")
+    return host, int(port), socket.AF_INET
+
+
+class CairnServer:
+    """A running `cairn serve`.
+
+    Attributes after start(): http4, udp4, http6, udp6 -- (host, port) tuples
+    for 127.0.0.1 and ::1 (None if that listen address was not asked for),
+    and `listening`, the list of (proto, host, port, family) read from stdout.
+    """
+
+    def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=()):
+        self.config = config or {}
+        self.listens = list(listens)
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.tmp = None
+        self.listening = []
+        self.http4 = self.udp4 = self.http6 = self.udp6 = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.stop(check=exc_type is None)
+        return False
+
+    def start(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="cairn-it-")
+        cfg_path = os.path.join(self.tmp.name, "cairn.toml")
+        with open(cfg_path, "w") as f:
+            f.write(toml_config(self.config))
+        self.stderr_path = os.path.join(self.tmp.name, "stderr.log")
+        self._stderr = open(self.stderr_path, "wb")
+        args = [cairn_binary(), "serve", "--config", cfg_path]
+        for l in self.listens:
+            args += ["--listen", l]
+        args += self.extra_args
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, preexec_fn=_die_with_parent)
+        want = 2 * len(self.listens)  # one udp and one http line per --listen
+        lines = self._read_lines(want, START_TIMEOUT)
+        for line in lines:
+            parts = line.split()
+            if len(parts) != 3 or parts[0] != "listening" or parts[1] not in ("udp", "http"):
+                self._fail("unexpected stdout line %r" % line)
+            host, port, fam = _parse_hostport(parts[2])
+            if port == 0:
+                self._fail("listening line with port 0: %r" % line)
+            self.listening.append((parts[1], host, port, fam))
+        for proto, host, port, fam in self.listening:
+            key = proto + ("4" if fam == socket.AF_INET else "6")
+            setattr(self, key, (host, port))
+        # For port 0, UDP and HTTP of one --listen share the port number.
+        for fam in ("4", "6"):
+            u, h = getattr(self, "udp" + fam), getattr(self, "http" + fam)
+            if (u is None) != (h is None):
+                self._fail("only one of udp/http listening for IPv%s: %r" % (fam, self.listening))
+            if u and h and u[1] != h[1]:
+                self._fail("udp and http ports differ for IPv%s: %r" % (fam, self.listening))
+        return self
+
+    def _read_lines(self, count, timeout):
+        fd = self.proc.stdout.fileno()
+        buf = b""
+        deadline = time.monotonic() + timeout
+        while buf.count(b"\n") < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self._fail("timed out after %.0fs waiting for %d listening lines; got %r"
+                           % (timeout, count, buf))
+            r, _, _ = select.select([fd], [], [], left)
+            if not r:
+                continue
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                self.proc.wait(timeout=5)
+                self._fail("cairn exited (code %r) before printing %d listening lines; got %r"
+                           % (self.proc.returncode, count, buf))
+            buf += chunk
+        lines = buf.decode("utf-8", "replace").split("\n")
+        return [l.strip() for l in lines[:count]]
+
+    def stderr_tail(self, n=4000):
+        try:
+            with open(self.stderr_path, "rb") as f:
+                return f.read()[-n:].decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def _fail(self, msg):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        tail = self.stderr_tail()
+        self.kill()
+        raise ServerError(msg + "\n--- cairn stderr ---\n" + tail)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._cleanup()
+
+    def stop(self, check=True):
+        """SIGTERM, wait, and (if check) assert a clean exit with code 0."""
+        if self.proc is None:
+            return
+        rc = self.proc.poll()
+        if rc is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                rc = self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                tail = self.stderr_tail()
+                self._cleanup()
+                if check:
+                    raise ServerError("cairn did not exit within %.0fs of SIGTERM\n%s"
+                                      % (STOP_TIMEOUT, tail))
+                return
+            died_early = False
+        else:
+            died_early = True
+        tail = self.stderr_tail()
+        self._cleanup()
+        if check and (died_early or rc != 0):
+            raise ServerError("cairn %s with code %r (expected 0 after SIGTERM)\n%s"
+                              % ("died before SIGTERM" if died_early else "exited", rc, tail))
+
+    def _cleanup(self):
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        if getattr(self, "_stderr", None):
+            self._stderr.close()
+            self._stderr = None
+        if self.tmp:
+            self.tmp.cleanup()
+            self.tmp = None
+
+
+# ---------------------------------------------------------------------------
+# Bencode
+
+
+class BencodeError(ValueError):
+    pass
+
+
+def bdecode(data):
+    """Strict decoder: the whole input must be one value."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise BencodeError("not bytes")
+    value, end = _bdecode(bytes(data), 0)
+    if end != len(data):
+        raise BencodeError("trailing data at %d" % end)
+    return value
+
+
+def _bdecode(d, i):
+    if i >= len(d):
+        raise BencodeError("truncated")
+    c = d[i:i + 1]
+    if c == b"i":
+        end = d.index(b"e", i)
+        text = d[i + 1:end]
+        if not text or text == b"-0" or (text.lstrip(b"-").startswith(b"0") and text.lstrip(b"-") != b"0"):
+            raise BencodeError("bad integer %r" % text)
+        return int(text), end + 1
+    if c == b"l":
+        i += 1
+        out = []
+        while d[i:i + 1] != b"e":
+            v, i = _bdecode(d, i)
+            out.append(v)
+        return out, i + 1
+    if c == b"d":
+        i += 1
+        out = {}
+        last = None
+        while d[i:i + 1] != b"e":
+            k, i = _bdecode(d, i)
+            if not isinstance(k, bytes):
+                raise BencodeError("non-string key")
+            if last is not None and k <= last:
+                raise BencodeError("keys not sorted/unique: %r after %r" % (k, last))
+            last = k
+            v, i = _bdecode(d, i)
+            out[k] = v
+        return out, i + 1
+    if c.isdigit():
+        colon = d.index(b":", i)
+        n = int(d[i:colon])
+        start = colon + 1
+        if start + n > len(d):
+            raise BencodeError("string past end")
+        return d[start:start + n], start + n
+    raise BencodeError("bad byte %r at %d" % (c, i))
+
+
+def bencode(v):
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b"%d:%s" % (len(v), v)
+    if isinstance(v, list):
+        return b"l" + b"".join(bencode(x) for x in v) + b"e"
+    if isinstance(v, dict):
+        items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
+        return b"d" + b"".join(bencode(k) + bencode(x) for k, x in items) + b"e"
+    raise TypeError(v)
+
+
+# ---------------------------------------------------------------------------
+# Peers
+
+
+def parse_compact4(blob):
+    assert len(blob) % 6 == 0, "compact peers length %d not a multiple of 6" % len(blob)
+    return [(socket.inet_ntop(socket.AF_INET, blob[i:i + 4]),
+             struct.unpack("!H", blob[i + 4:i + 6])[0]) for i in range(0, len(blob), 6)]
+
+
+def parse_compact6(blob):
+    assert len(blob) % 18 == 0, "compact peers6 length %d not a multiple of 18" % len(blob)
+    return [(socket.inet_ntop(socket.AF_INET6, blob[i:i + 16]),
+             struct.unpack("!H", blob[i + 16:i + 18])[0]) for i in range(0, len(blob), 18)]
+
+
+def random_hash():
+    return os.urandom(20)
+
+
+def random_peer_id():
+    return b"-CT0001-" + os.urandom(12)
+
+
+_next_port = [random.randint(10000, 20000)]
+
+
+def fresh_port():
+    """A distinct peer port for announces (never bound; the tracker only records it)."""
+    _next_port[0] += 1
+    if _next_port[0] > 65000:
+        _next_port[0] = 10000
+    return _next_port[0]
+
+
+# ---------------------------------------------------------------------------
+# HTTP
+
+
+def pct(b):
+    """Percent-encode every byte (valid for any binary parameter)."""
+    return "".join("%%%02X" % x for x in b)
+
+
+def announce_query(info_hash, peer_id, port, uploaded=0, downloaded=0, left=1000, event=None,
+                   compact=None, numwant=None, no_peer_id=None, extra=()):
+    parts = []
+    if info_hash is not None:
+        parts.append("info_hash=" + pct(info_hash))
+    if peer_id is not None:
+        parts.append("peer_id=" + pct(peer_id))
+    if port is not None:
+        parts.append("port=%s" % port)
+    parts += ["uploaded=%d" % uploaded, "downloaded=%d" % downloaded, "left=%d" % left]
+    if event is not None:
+        parts.append("event=" + event)
+    if compact is not None:
+        parts.append("compact=%d" % compact)
+    if numwant is not None:
+        parts.append("numwant=%d" % numwant)
+    if no_peer_id is not None:
+        parts.append("no_peer_id=%d" % no_peer_id)
+    parts += list(extra)
+    return "&".join(parts)
+
+
+class HttpResponse:
+    def __init__(self, version, status, reason, headers, body):
+        self.version, self.status, self.reason = version, status, reason
+        self.headers = headers  # dict, lower-case names
+        self.body = body
+
+    def header(self, name, default=None):
+        return self.headers.get(name.lower(), default)
+
+    def bdecoded(self):
+        return bdecode(self.body)
+
+    def __repr__(self):
+        return "<HTTP %s %s %r>" % (self.status, self.reason, self.body[:200])
+
+
+class HttpConnection:
+    """One TCP connection; send raw requests and read framed responses."""
+
+    def __init__(self, addr, timeout=5.0):
+        fam = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+        self.sock = socket.socket(fam, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(addr)
+        self.buf = b""
+        self.addr = addr
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode("latin-1")
+        self.sock.sendall(data)
+
+    def get(self, target, version="HTTP/1.1", headers=None):
+        host = "[%s]:%d" % self.addr if ":" in self.addr[0] else "%s:%d" % self.addr
+        lines = ["GET %s %s" % (target, version), "Host: " + host]
+        for k, v in (headers or {}).items():
+            lines.append("%s: %s" % (k, v))
+        self.send("\r\n".join(lines) + "\r\n\r\n")
+        return self.read_response()
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("connection closed by server")
+        self.buf += chunk
+
+    def read_response(self):
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        version, status, reason = (lines[0].split(" ", 2) + [""])[:3]
+        headers = {}
+        for l in lines[1:]:
+            k, _, v = l.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        if "content-length" in headers:
+            n = int(headers["content-length"])
+            while len(self.buf) < n:
+                self._fill()
+            body, self.buf = self.buf[:n], self.buf[n:]
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            body = b""
+            while True:
+                while b"\r\n" not in self.buf:
+                    self._fill()
+                size_line, self.buf = self.buf.split(b"\r\n", 1)
+                n = int(size_line.split(b";")[0], 16)
+                while len(self.buf) < n + 2:
+                    self._fill()
+                body += self.buf[:n]
+                self.buf = self.buf[n + 2:]
+                if n == 0:
+                    break
+        else:
+            try:
+                while True:
+                    self._fill()
+            except EOFError:
+                pass
+            body, self.buf = self.buf, b""
+        return HttpResponse(version, int(status), reason, headers, body)
+
+    def closed_by_peer(self, timeout=3.0):
+        """True if the server closes the connection (EOF) within timeout, with
+        no further bytes. A reset also counts as closed."""
+        if self.buf:
+            return False
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(1)
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+        return data == b""
+
+
+def http_get(addr, target, headers=None, version="HTTP/1.1"):
+    with HttpConnection(addr) as c:
+        return c.get(target, version=version, headers=headers)
+
+
+def http_announce(addr, info_hash, peer_id, port, headers=None, **kw):
+    r = http_get(addr, "/announce?" + announce_query(info_hash, peer_id, port, **kw), headers)
+    assert r.status == 200, "announce: HTTP %s %r" % (r.status, r.body)
+    return bdecode(r.body)
+
+
+def http_scrape(addr, hashes):
+    q = "&".join("info_hash=" + pct(h) for h in hashes)
+    r = http_get(addr, "/scrape?" + q)
+    assert r.status == 200, "scrape: HTTP %s %r" % (r.status, r.body)
+    return bdecode(r.body)
+
+
+# ---------------------------------------------------------------------------
+# UDP (BEP 15)
+
+PROTOCOL_ID = 0x41727101980
+ACT_CONNECT, ACT_ANNOUNCE, ACT_SCRAPE, ACT_ERROR = 0, 1, 2, 3
+EVENTS = {None: 0, "none": 0, "completed": 1, "started": 2, "stopped": 3}
+
+
+class UdpTracker:
+    """A client socket talking BEP 15 to one tracker address."""
+
+    def __init__(self, addr, timeout=2.0):
+        self.addr = addr
+        self.family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
+        self.sock = socket.socket(self.family, socket.SOCK_DGRAM)
+        self.sock.bind(("::1" if self.family == socket.AF_INET6 else "127.0.0.1", 0))
+        self.sock.settimeout(timeout)
+        self.timeout = timeout
+        self.conn_id = None
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def tid(self):
+        return random.getrandbits(32)
+
+    def send(self, data):
+        self.sock.sendto(data, self.addr)
+
+    def recv(self, timeout=None):
+        """Next datagram from the tracker, or None on timeout."""
+        self.sock.settimeout(self.timeout if timeout is None else timeout)
+        try:
+            while True:
+                data, src = self.sock.recvfrom(65536)
+                if src[1] == self.addr[1]:  # from the tracker's port
+                    return data
+        except socket.timeout:
+            return None
+
+    def exchange(self, data, timeout=None):
+        self.send(data)
+        return self.recv(timeout)
+
+    def connect(self):
+        t = self.tid()
+        r = self.exchange(struct.pack("!QII", PROTOCOL_ID, ACT_CONNECT, t))
+        assert r is not None, "no reply to connect"
+        assert len(r) >= 16, "connect reply too short: %r" % r
+        action, rt, cid = struct.unpack("!IIQ", r[:16])
+        assert action == ACT_CONNECT and rt == t, "bad connect reply %r" % r
+        self.conn_id = cid
+        return cid
+
+    def announce_packet(self, info_hash, peer_id, port, event=None, left=1000, downloaded=0,
+                        uploaded=0, numwant=-1, key=0, ip=0, conn_id=None, tid=None, options=b""):
+        cid = self.conn_id if conn_id is None else conn_id
+        t = self.tid() if tid is None else tid
+        pkt = struct.pack("!QII20s20sQQQIIIiH", cid, ACT_ANNOUNCE, t, info_hash, peer_id,
+                          downloaded, left, uploaded, EVENTS[event], ip, key, numwant, port)
+        assert len(pkt) == 98
+        return pkt + options, t
+
+    def announce(self, info_hash, peer_id, port, **kw):
+        if self.conn_id is None:
+            self.connect()
+        pkt, t = self.announce_packet(info_hash, peer_id, port, **kw)
+        r = self.exchange(pkt)
+        assert r is not None, "no reply to announce"
+        return parse_announce_reply(r, t, self.family)
+
+    def scrape_packet(self, hashes, conn_id=None, tid=None):
+        cid = self.conn_id if conn_id is None else conn_id
+        t = self.tid() if tid is None else tid
+        return struct.pack("!QII", cid, ACT_SCRAPE, t) + b"".join(hashes), t
+
+    def scrape(self, hashes):
+        if self.conn_id is None:
+            self.connect()
+        pkt, t = self.scrape_packet(hashes)
+        r = self.exchange(pkt)
+        assert r is not None, "no reply to scrape"
+        action, rt = struct.unpack("!II", r[:8])
+        if action == ACT_ERROR:
+            raise AssertionError("scrape error reply: %r" % r[8:])
+        assert action == ACT_SCRAPE and rt == t, "bad scrape reply header %r" % r[:8]
+        body = r[8:]
+        assert len(body) == 12 * len(hashes), \
+            "scrape reply carries %d bytes for %d hashes" % (len(body), len(hashes))
+        return [struct.unpack("!III", body[i:i + 12]) for i in range(0, len(body), 12)]
+
+
+class UdpAnnounceReply:
+    def __init__(self, interval, leechers, seeders, peers):
+        self.interval, self.leechers, self.seeders, self.peers = interval, leechers, seeders, peers
+        self.raw_peers_len = None
+
+
+def parse_announce_reply(r, t, family):
+    action, rt = struct.unpack("!II", r[:8])
+    if action == ACT_ERROR:
+        raise AssertionError("announce error reply: %r" % r[8:])
+    assert action == ACT_ANNOUNCE, "announce reply action %d" % action
+    assert rt == t, "announce reply transaction id %08x, sent %08x" % (rt, t)
+    assert len(r) >= 20, "announce reply too short (%d)" % len(r)
+    interval, leechers, seeders = struct.unpack("!III", r[8:20])
+    blob = r[20:]
+    size = 18 if family == socket.AF_INET6 else 6
+    assert len(blob) % size == 0, \
+        "announce reply peer block of %d bytes is not a multiple of %d" % (len(blob), size)
+    peers = parse_compact6(blob) if size == 18 else parse_compact4(blob)
+    rep = UdpAnnounceReply(interval, leechers, seeders, peers)
+    rep.raw_peers_len = len(blob)
+    return rep
