@@ -22,6 +22,7 @@ import signal
 import socket
 import struct
 import subprocess
+import unittest
 import tempfile
 import time
 
@@ -625,3 +626,22 @@ def parse_announce_reply(r, t, family):
     rep = UdpAnnounceReply(interval, leechers, seeders, peers)
     rep.raw_peers_len = len(blob)
     return rep
+
+
+class ServerTestCase(unittest.TestCase):
+    """One `cairn serve` per test class, started with CONFIG; stopping it at
+    the end asserts that SIGTERM ends it with exit code 0."""
+    CONFIG = {}
+    server = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = CairnServer(cls.CONFIG).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop(check=True)
+
+    def setUp(self):
+        self.assertTrue(self.server.alive(), "cairn is not running (crashed in an earlier test?)\n"
+                        + self.server.stderr_tail())

@@ -14,7 +14,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairn_harness import (CairnServer, HttpConnection, announce_query, bdecode, fresh_port,  # noqa: E402
+from cairn_harness import (CairnServer, ServerTestCase, HttpConnection, announce_query, bdecode, fresh_port,  # noqa: E402
                            http_announce, http_get, http_scrape, parse_compact4, parse_compact6,
                            pct, random_hash, random_peer_id)
 
@@ -35,23 +35,7 @@ def no_failure(testcase, reply):
     testcase.assertNotIn(b"failure reason", reply, "unexpected failure: %r" % reply)
 
 
-class ServerCase(unittest.TestCase):
-    CONFIG = {}
-    server = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = CairnServer(cls.CONFIG).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        # Asserts that SIGTERM stops the server with exit code 0.
-        cls.server.stop(check=True)
-
-    def setUp(self):
-        self.assertTrue(self.server.alive(), "cairn is not running (crashed in an earlier test?)\n"
-                        + self.server.stderr_tail())
-
+class ServerCase(ServerTestCase):
     def announce(self, info_hash, port, peer_id=None, addr=None, **kw):
         reply = http_announce(addr or self.server.http4, info_hash, peer_id or random_peer_id(),
                               port, **kw)

@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cairn_harness import (ACT_CONNECT, ACT_ERROR, PROTOCOL_ID,  # noqa: E402
-                           CairnServer, UdpTracker, fresh_port, http_announce, parse_announce_reply,
+                           CairnServer, ServerTestCase, UdpTracker, fresh_port, http_announce, parse_announce_reply,
                            random_hash, random_peer_id)
 
 INTERVAL = 1234
@@ -22,20 +22,11 @@ INTERVAL = 1234
 QUIET = 0.4
 
 
-class UdpCase(unittest.TestCase):
+class UdpCase(ServerTestCase):
     CONFIG = {"tracker": {"announce_interval": INTERVAL, "min_interval": 600}}
-    server = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = CairnServer(cls.CONFIG).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop(check=True)
 
     def setUp(self):
-        self.assertTrue(self.server.alive(), "cairn is not running\n" + self.server.stderr_tail())
+        super().setUp()
         self.clients = []
 
     def tearDown(self):

@@ -450,6 +450,27 @@ class InteropCase(unittest.TestCase):
         self.wait_until(ok, "the tracker to list %d seeder(s), %d leecher(s)" % (seeders, leechers),
                         procs=self.children.procs, poll=0.2)
 
+    def leech_from_seeder(self, seeder, name, tfile, scheme):
+        """A libtorrent leecher downloads the torrent from `seeder`, a client
+        process that already announced itself as the swarm's seeder."""
+        self.wait_for_swarm(seeders=1)
+        leecher = self.session("leecher")
+        llog = AlertLog(leecher, "libtorrent-leecher")
+        down = self.dir("down")
+        lh = lt_add(leecher, tfile, down)
+
+        def done():
+            if seeder.poll() is not None:
+                raise AssertionError("%s seeder exited early (%s)\n%s"
+                                     % (name, seeder.returncode, log_tail(seeder._log_path)))
+            return lh.status().is_seeding
+
+        self.wait_until(done, "libtorrent download from %s over %s" % (name, scheme), [llog],
+                        procs=[seeder])
+        self.assertSameContent(os.path.join(down, self.torrent.name))
+        self.assertGreater(llog.tracker_peers, 0, "the leecher's tracker replies carried no peer")
+        self.tracker.check_alive()
+
     def assertSameContent(self, path):
         self.assertTrue(os.path.exists(path), "downloaded file missing: %s" % path)
         self.assertEqual(sha1_file(path), self.content_sha1, "downloaded content differs")

@@ -78,26 +78,9 @@ class Aria2Test(ic.InteropCase):
             "--seed-ratio=0.0", "--check-integrity=true", "--bt-seed-unverified=false", tfile]
         p = self.children.spawn(args, os.path.join(self.tmp, "aria2-seed.out"))
         # aria2 seeding does not reliably connect out to a leecher it learns
-        # of later, and the leecher re-announces only after the interval: let
-        # the seeder's announce land first.
-        self.wait_for_swarm(seeders=1)
-
-        leecher = self.session("leecher")
-        llog = ic.AlertLog(leecher, "libtorrent-leecher")
-        down = self.dir("down")
-        lh = ic.lt_add(leecher, tfile, down)
-
-        def done():
-            if p.poll() is not None:
-                raise AssertionError("aria2c seeder exited early (%s)\n%s"
-                                     % (p.returncode, ic.log_tail(p._log_path)))
-            return lh.status().is_seeding
-
-        self.wait_until(done, "libtorrent download from aria2 over %s" % scheme, [llog],
-                        poll=0.2, procs=[p])
-        self.assertSameContent(os.path.join(down, self.torrent.name))
-        self.assertGreater(llog.tracker_peers, 0, "the leecher's tracker replies carried no peer")
-        self.tracker.check_alive()
+        # of later, and the leecher re-announces only after the interval: the
+        # leecher starts once the seeder's announce has landed.
+        self.leech_from_seeder(p, "aria2", tfile, scheme)
 
     def test_aria2_downloads_http(self):
         self.aria2_downloads("http")

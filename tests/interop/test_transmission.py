@@ -69,24 +69,7 @@ class TransmissionTest(ic.InteropCase):
                 tfile]
         p = self.children.spawn(args, os.path.join(self.tmp, "transmission.out"),
                                 env=dict(os.environ, HOME=self.tmp))
-        self.wait_for_swarm(seeders=1)
-
-        leecher = self.session("leecher")
-        llog = ic.AlertLog(leecher, "libtorrent-leecher")
-        down = self.dir("down")
-        lh = ic.lt_add(leecher, tfile, down)
-
-        def done():
-            if p.poll() is not None:
-                raise AssertionError("transmission-cli exited early (%s)\n%s"
-                                     % (p.returncode, ic.log_tail(p._log_path)))
-            return lh.status().is_seeding
-
-        self.wait_until(done, "libtorrent download from transmission over %s" % scheme, [llog],
-                        procs=[p])
-        self.assertSameContent(os.path.join(down, self.torrent.name))
-        self.assertGreater(llog.tracker_peers, 0, "the leecher's tracker replies carried no peer")
-        self.tracker.check_alive()
+        self.leech_from_seeder(p, "transmission", tfile, scheme)
 
     def test_transmission_seeds_http(self):
         self.transmission_seeds("http")
