@@ -1,6 +1,7 @@
 #pragma once
-// Time as the tracker sees it: whole seconds. Layers below net/ never read a
-// clock; they are handed `now`, so tests drive time by hand.
+// Time as the tracker sees it: whole seconds, plus milliseconds for the few
+// policies (rate limits) that need finer steps. Layers below net/ never read
+// a clock; they are handed `now`, so tests drive time by hand.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -8,22 +9,28 @@
 namespace cairn::core {
 
 using Seconds = std::uint32_t;
+using Millis = std::uint64_t;  // 64 bits: never wraps
 
-// Monotonic seconds since an arbitrary start, read once per batch of work
+// Monotonic time since an arbitrary start, read once per batch of work
 // (opentracker's trick: a cached coarse clock costs nothing per request).
+// Both readings advance only when tick() runs (every 250 ms in the server),
+// and both start one second in, so 0 can mean "never".
 class CoarseClock {
  public:
   CoarseClock() : start_(std::chrono::steady_clock::now()) { tick(); }
   Seconds now() const { return now_.load(std::memory_order_relaxed); }
+  Millis now_ms() const { return now_ms_.load(std::memory_order_relaxed); }
   void tick() {
     auto elapsed = std::chrono::steady_clock::now() - start_;
-    now_.store(static_cast<Seconds>(std::chrono::duration_cast<std::chrono::seconds>(elapsed).count()) + 1,
-               std::memory_order_relaxed);
+    auto ms = static_cast<Millis>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()) + 1000;
+    now_ms_.store(ms, std::memory_order_relaxed);
+    now_.store(static_cast<Seconds>(ms / 1000), std::memory_order_relaxed);
   }
 
  private:
   std::chrono::steady_clock::time_point start_;
   std::atomic<Seconds> now_{0};
+  std::atomic<Millis> now_ms_{0};
 };
 
 }  // namespace cairn::core

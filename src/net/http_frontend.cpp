@@ -10,6 +10,12 @@ namespace cairn::net {
 namespace {
 
 constexpr std::string_view kContentType = "text/plain";
+constexpr std::string_view kRateLimited = "rate limit exceeded";
+
+void count_error(tracker::TrackerError e, Counters& counters) {
+  Counters::bump(e == tracker::TrackerError::torrent_not_allowed ? counters.torrents_refused
+                                                                 : counters.tracker_full);
+}
 
 // The rightmost entry of X-Forwarded-For is the one our trusted proxy added.
 std::optional<core::Address> last_forwarded(std::string_view header) {
@@ -32,7 +38,7 @@ core::Address HttpFrontend::client_address(const codec::HttpRequest& request,
   return peer;
 }
 
-void HttpFrontend::announce(const codec::HttpRequest& request, const core::Endpoint& peer,
+void HttpFrontend::announce(const codec::HttpRequest& request, const core::Address& client,
                             core::Seconds now, WorkerState& state, std::string& body) const {
   Counters::bump(state.counters.http_announces);
   auto query = codec::parse_announce_query(request.query);
@@ -43,15 +49,15 @@ void HttpFrontend::announce(const codec::HttpRequest& request, const core::Endpo
   tracker::AnnounceRequest a;
   a.info_hash = query->info_hash;
   a.peer_id = query->peer_id;
-  a.endpoint.address = client_address(request, peer.address);
+  a.endpoint.address = client;
   if (options_.allow_ip_param && query->ip) a.endpoint.address = *query->ip;
   a.endpoint.port = query->port;
   a.event = query->event;
   a.seeder = query->left_present && query->left == 0;
   a.numwant = query->numwant;
-  auto reply = tracker_.announce(a, now, state.rng, state.peers);
+  auto reply = tracker_.announce(a, now, state.rng, state.peers, state.access);
   if (!reply) {
-    Counters::bump(state.counters.tracker_full);
+    count_error(reply.error(), state.counters);
     return codec::encode_failure(tracker::error_text(reply.error()), body);
   }
   codec::AnnounceReply r;
@@ -75,19 +81,27 @@ void HttpFrontend::scrape(const codec::HttpRequest& request, WorkerState& state,
   }
   std::array<codec::ScrapeFile, codec::kMaxScrapeHashes> files;
   for (std::size_t i = 0; i < query->count; ++i) {
-    auto c = tracker_.scrape(query->hashes[i]);
-    files[i] = {query->hashes[i], c.seeders, c.downloaded, c.leechers};
+    // A refused torrent reads as unknown: zeros, like a hash never announced.
+    auto c = tracker_.scrape(query->hashes[i], state.access);
+    if (!c) count_error(c.error(), state.counters);
+    auto counts = c ? *c : store::SwarmCounts{};
+    files[i] = {query->hashes[i], counts.seeders, counts.downloaded, counts.leechers};
   }
   codec::encode_scrape_reply(std::span(files.data(), query->count), body);
 }
 
 bool HttpFrontend::handle(const codec::HttpRequest& request, const core::Endpoint& peer,
-                          core::Seconds now, WorkerState& state, std::string& out) const {
+                          core::Seconds now, core::Millis now_ms, WorkerState& state,
+                          std::string& out) const {
   Counters::bump(state.counters.http_requests);
   auto& body = state.body;
   body.clear();
-  if (request.path == "/announce") {
-    announce(request, peer, now, state, body);
+  auto client = client_address(request, peer.address);
+  if (!state.limiter.allow(client, now_ms)) {
+    Counters::bump(state.counters.http_rate_limited);
+    codec::encode_failure(kRateLimited, body);
+  } else if (request.path == "/announce") {
+    announce(request, client, now, state, body);
   } else if (request.path == "/scrape") {
     scrape(request, state, body);
   } else {

@@ -3,7 +3,10 @@
 // response out. Routes /announce and /scrape (BEP 3, 7, 23, 48). No sockets
 // here; http_listener feeds it. Client addresses come from the socket, and
 // from X-Forwarded-For / X-Real-IP only when the socket's peer is a trusted
-// proxy.
+// proxy; that client address is the one rate-limited. A client over its
+// limit gets the failure "rate limit exceeded" (HTTP 200, as BEP 3 failures
+// are) and keeps its connection: TCP sources cannot be spoofed, and closing
+// would only make it reconnect.
 #include <string>
 #include <vector>
 
@@ -26,14 +29,15 @@ class HttpFrontend {
       : tracker_(tracker), options_(std::move(options)) {}
 
   // Appends the response to `out`. Returns whether the connection stays open.
+  // `now` and `now_ms` are one reading of the coarse clock.
   bool handle(const codec::HttpRequest& request, const core::Endpoint& peer, core::Seconds now,
-              WorkerState& state, std::string& out) const;
+              core::Millis now_ms, WorkerState& state, std::string& out) const;
 
   // The response for a head that failed to parse (always closes).
   static void write_error(int status, std::string& out);
 
  private:
-  void announce(const codec::HttpRequest& request, const core::Endpoint& peer, core::Seconds now,
+  void announce(const codec::HttpRequest& request, const core::Address& client, core::Seconds now,
                 WorkerState& state, std::string& body) const;
   void scrape(const codec::HttpRequest& request, WorkerState& state, std::string& body) const;
   core::Address client_address(const codec::HttpRequest& request, const core::Address& peer) const;

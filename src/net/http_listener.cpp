@@ -84,7 +84,7 @@ std::size_t HttpListener::answer_all(std::string_view buffer, const core::Endpoi
       close = true;
       break;
     }
-    close = !frontend_.handle(parse.request, peer, clock_.now(), state_, out);
+    close = !frontend_.handle(parse.request, peer, clock_.now(), clock_.now_ms(), state_, out);
     consumed += parse.request.head_size;
   }
   return consumed;

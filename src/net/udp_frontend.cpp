@@ -19,6 +19,11 @@ std::size_t error_reply(std::uint32_t txid, std::string_view message, std::size_
   return udp::encode_error_response(txid, message, out);
 }
 
+void count_error(tracker::TrackerError e, Counters& counters) {
+  Counters::bump(e == tracker::TrackerError::torrent_not_allowed ? counters.torrents_refused
+                                                                 : counters.tracker_full);
+}
+
 struct Handler {
   tracker::Tracker& tracker;
   const tracker::ConnectionIds& ids;
@@ -48,9 +53,9 @@ struct Handler {
     if (r.numwant >= 0) a.numwant = r.numwant;
     a.want_v4 = from.family() == core::Family::v4;
     a.want_v6 = !a.want_v4;
-    auto reply = tracker.announce(a, now, state.rng, state.peers);
+    auto reply = tracker.announce(a, now, state.rng, state.peers, state.access);
     if (!reply) {
-      Counters::bump(state.counters.tracker_full);
+      count_error(reply.error(), state.counters);
       return error_reply(r.transaction_id, tracker::error_text(reply.error()), request_size, out);
     }
     return udp::encode_announce_response(r.transaction_id, reply->interval, reply->counts.leechers,
@@ -62,8 +67,10 @@ struct Handler {
     Counters::bump(state.counters.udp_scrapes);
     std::array<udp::ScrapeStats, udp::kMaxScrapeHashes> stats;
     for (std::size_t i = 0; i < r.count(); ++i) {
-      auto c = tracker.scrape(r.hash(i));
-      stats[i] = {c.seeders, c.downloaded, c.leechers};
+      // A refused torrent reads as unknown: zeros, like a hash never announced.
+      auto c = tracker.scrape(r.hash(i), state.access);
+      if (!c) count_error(c.error(), state.counters);
+      stats[i] = c ? udp::ScrapeStats{c->seeders, c->downloaded, c->leechers} : udp::ScrapeStats{};
     }
     return udp::encode_scrape_response(r.transaction_id, std::span(stats.data(), r.count()), out);
   }
@@ -77,9 +84,13 @@ struct Handler {
 }  // namespace
 
 std::size_t UdpFrontend::handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
-                                core::Seconds now, WorkerState& state,
+                                core::Seconds now, core::Millis now_ms, WorkerState& state,
                                 std::span<std::uint8_t> out) const {
   Counters::bump(state.counters.udp_received);
+  if (!state.limiter.allow(from.address, now_ms)) {
+    Counters::bump(state.counters.udp_rate_limited);
+    return 0;
+  }
   auto request = udp::parse_request(packet);
   if (!request) {
     Counters::bump(state.counters.udp_malformed);

@@ -2,7 +2,9 @@
 // The BEP 15 frontend: one request packet in, at most one reply out. No
 // sockets here; udp_listener feeds it batches. Spoofing rules: a packet
 // without a valid connection id changes nothing, and no reply is ever larger
-// than the packet that caused it (no amplification).
+// than the packet that caused it (no amplification). A source over its rate
+// limit is dropped before parsing, unanswered: replying would let a spoofed
+// flood use the tracker as a reflector.
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -25,8 +27,10 @@ class UdpFrontend {
       : tracker_(tracker), ids_(ids), options_(options) {}
 
   // Writes the reply into `out` and returns its size; 0 means send nothing.
+  // `now` and `now_ms` are one reading of the coarse clock.
   std::size_t handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
-                     core::Seconds now, WorkerState& state, std::span<std::uint8_t> out) const;
+                     core::Seconds now, core::Millis now_ms, WorkerState& state,
+                     std::span<std::uint8_t> out) const;
 
  private:
   tracker::Tracker& tracker_;

@@ -53,6 +53,7 @@ bool UdpListener::drain_one_batch() {
   if (received <= 0) return false;
 
   core::Seconds now = clock_.now();
+  core::Millis now_ms = clock_.now_ms();
   unsigned replies = 0;
   for (int i = 0; i < received; ++i) {
     const auto& msg = in_msgs_[i];
@@ -60,7 +61,7 @@ bool UdpListener::drain_one_batch() {
     auto from = to_endpoint(addrs_[i]);
     std::span<const std::uint8_t> packet(in_.data() + i * kRecvSize, msg.msg_len);
     std::span<std::uint8_t> reply(out_.data() + replies * kReplySize, kReplySize);
-    std::size_t size = frontend_.handle(packet, from, now, state_, reply);
+    std::size_t size = frontend_.handle(packet, from, now, now_ms, state_, reply);
     if (size == 0) continue;
     out_iov_[replies] = {reply.data(), size};
     out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];

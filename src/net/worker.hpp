@@ -16,7 +16,9 @@ namespace cairn::net {
 
 class Worker {
  public:
-  explicit Worker(std::uint64_t seed) : state_(seed) {}
+  Worker(std::uint64_t seed, const tracker::RateLimitConfig& rate_limit,
+         const tracker::AccessList& access_list)
+      : state_(seed, rate_limit, access_list) {}
   ~Worker() { stop(); }
 
   boost::asio::io_context& io() { return io_; }

@@ -1,6 +1,7 @@
 #pragma once
 // What one worker thread owns and reuses across requests, so the hot path
-// allocates nothing once warm: its random state, scratch buffers, counters.
+// allocates nothing once warm: its random state, scratch buffers, counters,
+// its rate-limit table and its view of the access list.
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,8 @@
 
 #include "core/peer.hpp"
 #include "core/random.hpp"
+#include "tracker/access_list.hpp"
+#include "tracker/rate_limiter.hpp"
 
 namespace cairn::net {
 
@@ -28,13 +31,20 @@ struct Counters {
   std::atomic<std::uint64_t> http_bad_requests{0};
   std::atomic<std::uint64_t> http_timeouts{0};
   std::atomic<std::uint64_t> tracker_full{0};
+  std::atomic<std::uint64_t> udp_rate_limited{0};   // dropped unanswered
+  std::atomic<std::uint64_t> http_rate_limited{0};  // answered "rate limit exceeded"
+  std::atomic<std::uint64_t> torrents_refused{0};   // announces and scraped hashes the access list refused
 
   static void bump(std::atomic<std::uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
 };
 
 struct WorkerState {
-  explicit WorkerState(std::uint64_t seed) : rng(seed) {}
+  WorkerState(std::uint64_t seed, const tracker::RateLimitConfig& rate_limit,
+              const tracker::AccessList& access_list)
+      : rng(seed), limiter(rate_limit), access(access_list) {}
   core::Rng rng;
+  tracker::RateLimiter limiter;  // per worker: see docs/architecture.md
+  tracker::AccessView access;
   std::vector<core::PeerInfo> peers;  // selection scratch
   std::string body;                   // HTTP reply body scratch
   Counters counters;

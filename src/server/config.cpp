@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <sstream>
@@ -11,7 +12,11 @@
 namespace cairn::server {
 
 Config::Config()
-    : listen{*core::Endpoint::parse("0.0.0.0:6969"), *core::Endpoint::parse("[::]:6969")} {}
+    : listen{*core::Endpoint::parse("0.0.0.0:6969"), *core::Endpoint::parse("[::]:6969")} {
+  // Loopback is the operator's own (monitoring, a local proxy, `cairn load`);
+  // the kernel drops loopback sources arriving from outside.
+  rate_limit.trusted = {*core::Network::parse("127.0.0.0/8"), *core::Network::parse("::1/128")};
+}
 
 namespace {
 
@@ -54,6 +59,17 @@ Key boolean(std::string_view section, std::string_view name, std::string_view co
             return std::nullopt;
           },
           [=](const Config& c) { return std::string(get(field, c) ? "true" : "false"); }};
+}
+
+Key text(std::string_view section, std::string_view name, std::string_view comment,
+           Field<std::string> field) {
+  return {section, name, comment,
+          [=](const toml::node& n, Config& c) -> std::optional<std::string> {
+            if (!n.is_string()) return "must be a string";
+            field(c) = *n.value<std::string>();
+            return std::nullopt;
+          },
+          [=](const Config& c) { return fmt::format("\"{}\"", get(field, c)); }};
 }
 
 // A list of strings, each parsed by `parse` into T.
@@ -116,6 +132,16 @@ const std::vector<Key>& keys() {
            [](Config& c) -> auto& { return c.limits.max_peers_per_torrent; }, 1, 100'000'000),
       number<core::Seconds>("tracker", "cleanup_interval", "Seconds between sweeps that remove expired peers.",
            [](Config& c) -> auto& { return c.cleanup_interval; }, 1, 3600),
+      {"tracker", "access_mode", "One of off, whitelist (serve only the torrents in access_list), blacklist (serve all but those).",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         auto mode = tracker::parse_access_mode(n.value<std::string>().value_or(""));
+         if (!mode) return "must be one of off, whitelist, blacklist";
+         c.access_mode = *mode;
+         return std::nullopt;
+       },
+       [](const Config& c) { return fmt::format("\"{}\"", tracker::to_string(c.access_mode)); }},
+      text("tracker", "access_list", "File of info hashes (40 hex digits a line, # comments) for access_mode; relative to this file's folder. Reloaded on SIGHUP.",
+           [](Config& c) -> auto& { return c.access_list; }),
       boolean("tracker", "allow_client_ip", "Honour the address a client claims (HTTP `ip` parameter, UDP IP field) instead of the one it connects from.",
            [](Config& c) -> auto& { return c.allow_client_ip; }),
 
@@ -132,6 +158,18 @@ const std::vector<Key>& keys() {
            [](Config& c) -> auto& { return c.http.head.max_request_line; }, 256, 65536),
       number<std::size_t>("http", "max_head", "Bytes in the request line and headers together; more gets 431.",
            [](Config& c) -> auto& { return c.http.head.max_head; }, 512, 65536),
+
+      // Rate limits guard against a broken or hostile client, not against
+      // load: real clients send a request or two per torrent every
+      // announce_interval, so only a runaway loop or a flood gets near them.
+      number<std::uint32_t>("rate_limit", "requests_per_second", "Sustained requests per second from one client address (IPv6: one /64), per worker, HTTP and UDP together; 0 turns rate limiting off.",
+           [](Config& c) -> auto& { return c.rate_limit.per_second; }, 0, 1'000'000),
+      number<std::uint32_t>("rate_limit", "burst", "Requests one address may send at once before requests_per_second applies.",
+           [](Config& c) -> auto& { return c.rate_limit.burst; }, 1, 10'000'000),
+      number<std::uint32_t>("rate_limit", "table_size", "Buckets per worker (8 bytes each; rounded up to a power of two); addresses that hash alike share one.",
+           [](Config& c) -> auto& { return c.rate_limit.slots; }, 1024, 1u << 24),
+      list<core::Network>("rate_limit", "trusted_networks", "Networks (CIDR) never rate-limited.",
+           [](Config& c) -> auto& { return c.rate_limit.trusted; }, core::Network::parse, "a network such as 10.0.0.0/8"),
   };
   return table;
 }
@@ -155,6 +193,18 @@ void validate(const Config& c, const std::string& path) {
     fail("tracker.numwant_default: must not exceed tracker.numwant_max");
   if (c.http.head.max_request_line > c.http.head.max_head)
     fail("http.max_request_line: must not exceed http.max_head");
+  if (c.access_mode != tracker::AccessMode::off && c.access_list.empty())
+    fail("tracker.access_mode: a whitelist or blacklist needs tracker.access_list");
+  if (c.access_mode == tracker::AccessMode::off && !c.access_list.empty())
+    fail("tracker.access_list: set, but tracker.access_mode is \"off\" (it would be ignored)");
+}
+
+// A relative list path names a file beside the config, wherever the
+// process was started from.
+std::string beside(const std::string& config_path, const std::string& path) {
+  std::filesystem::path p(path);
+  if (path.empty() || p.is_absolute()) return path;
+  return (std::filesystem::path(config_path).parent_path() / p).string();
 }
 
 }  // namespace
@@ -170,7 +220,7 @@ Config load_config(const std::string& path) {
   for (const auto& [section, value] : root) {
     const auto* table = value.as_table();
     if (!table)
-      throw std::runtime_error(fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http])",
+      throw std::runtime_error(fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http], [rate_limit])",
                                            path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;
@@ -182,6 +232,7 @@ Config load_config(const std::string& path) {
     }
   }
   validate(config, path);
+  config.access_list = beside(path, config.access_list);
   return config;
 }
 

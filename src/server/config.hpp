@@ -10,6 +10,8 @@
 #include "net/http_listener.hpp"
 #include "net/http_frontend.hpp"
 #include "store/peer_store.hpp"
+#include "tracker/access_list.hpp"
+#include "tracker/rate_limiter.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -23,6 +25,10 @@ struct Config {
   store::Limits limits;
   core::Seconds cleanup_interval = 30;
   bool allow_client_ip = false;  // honour `ip` (HTTP) and the IP field (UDP)
+  tracker::AccessMode access_mode = tracker::AccessMode::off;
+  std::string access_list;  // file of info hashes; relative to the config file's folder
+
+  tracker::RateLimitConfig rate_limit;  // default trusted: loopback
 
   std::vector<core::Network> trusted_proxies;
   net::HttpConnectionLimits http;

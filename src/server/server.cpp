@@ -6,8 +6,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <functional>
 
 #include "net/bind.hpp"
+#include "server/access_list_file.hpp"
 #include "store/memory/memory_store.hpp"
 
 namespace cairn::server {
@@ -19,10 +21,16 @@ unsigned worker_count(const Config& c) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
+tracker::InfoHashSet initial_access_list(const Config& c) {
+  if (c.access_mode == tracker::AccessMode::off) return {};
+  return read_access_list(c.access_list);
+}
+
 }  // namespace
 
 Server::Server(Config config)
     : config_(std::move(config)),
+      access_list_(config_.access_mode, initial_access_list(config_)),
       store_(std::make_unique<store::MemoryStore>(config_.limits)),
       tracker_(config_.policy, *store_),
       udp_frontend_(tracker_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
@@ -31,7 +39,7 @@ Server::Server(Config config)
   for (unsigned i = 0; i < n; ++i) {
     std::uint64_t seed;
     randombytes_buf(&seed, sizeof seed);
-    workers_.push_back(std::make_unique<net::Worker>(seed));
+    workers_.push_back(std::make_unique<net::Worker>(seed, config_.rate_limit, access_list_));
   }
 }
 
@@ -74,6 +82,29 @@ void Server::start() {
   housekeeping_ = std::thread([this] { housekeeping_loop(); });
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
+  if (config_.access_mode != tracker::AccessMode::off)
+    spdlog::info("access list ({}): {} hashes from {}", tracker::to_string(config_.access_mode),
+                 access_list_.size(), config_.access_list);
+  if (config_.rate_limit.per_second == 0)
+    spdlog::info("rate limiting off");
+  else
+    spdlog::info("rate limit {}/s, burst {}, per address and worker", config_.rate_limit.per_second,
+                 config_.rate_limit.burst);
+}
+
+void Server::reload_access_list() {
+  if (config_.access_mode == tracker::AccessMode::off) {
+    spdlog::info("access list: tracker.access_mode is off, nothing to reload");
+    return;
+  }
+  try {
+    access_list_.replace(read_access_list(config_.access_list));
+  } catch (const std::exception& e) {
+    spdlog::error("access list not reloaded, keeping the old one ({} hashes): {}",
+                  access_list_.size(), e.what());
+    return;
+  }
+  spdlog::info("access list reloaded: {} hashes", access_list_.size());
 }
 
 void Server::housekeeping_loop() {
@@ -94,10 +125,17 @@ void Server::run_until_signal() {
   // Signals are caught before any socket opens, so a stop request sent as
   // soon as the listening lines appear is never lost.
   boost::asio::io_context io;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([](const boost::system::error_code&, int signal) {
-    spdlog::info("signal {}: stopping", signal);
-  });
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  // The reload runs here on the main thread: reading and hashing a large
+  // file never delays a worker.
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        if (signal != SIGHUP) return spdlog::info("signal {}: stopping", signal);
+        reload_access_list();
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
   start();
   io.run();
   stop();

@@ -7,6 +7,7 @@ namespace cairn::tracker {
 std::string_view error_text(TrackerError e) {
   switch (e) {
     case TrackerError::tracker_full: return "tracker is full";
+    case TrackerError::torrent_not_allowed: return "torrent not allowed";
   }
   return "internal error";
 }
@@ -18,7 +19,12 @@ std::uint32_t Tracker::numwant(const std::optional<std::int64_t>& requested) con
 
 core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceRequest& request,
                                                                core::Seconds now, core::Rng& rng,
-                                                               std::vector<core::PeerInfo>& peers) {
+                                                               std::vector<core::PeerInfo>& peers,
+                                                               AccessView& access) {
+  if (!access.allows(request.info_hash)) {
+    peers.clear();
+    return TrackerError::torrent_not_allowed;
+  }
   store::Announce a;
   a.info_hash = request.info_hash;
   a.peer_id = request.peer_id;
@@ -33,6 +39,12 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceReq
   auto counts = store_.announce(a, peers);
   if (!counts) return TrackerError::tracker_full;
   return AnnounceResponse{policy_.announce_interval, policy_.min_interval, *counts};
+}
+
+core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,
+                                                              AccessView& access) const {
+  if (!access.allows(info_hash)) return TrackerError::torrent_not_allowed;
+  return store_.scrape(info_hash);
 }
 
 }  // namespace cairn::tracker

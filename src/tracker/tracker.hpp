@@ -1,7 +1,8 @@
 #pragma once
 // Protocol-independent tracker logic: an announce or scrape, already decoded
 // by a frontend (HTTP, UDP), becomes store operations and a response. Policy
-// lives here: intervals and numwant caps. Thread-safe (the store is).
+// lives here: intervals, numwant caps and the access list (each call takes
+// the calling worker's AccessView). Thread-safe (the store is).
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "core/random.hpp"
 #include "core/result.hpp"
 #include "store/peer_store.hpp"
+#include "tracker/access_list.hpp"
 
 namespace cairn::tracker {
 
@@ -42,7 +44,7 @@ struct AnnounceResponse {
   store::SwarmCounts counts;
 };
 
-enum class TrackerError : std::uint8_t { tracker_full = 1 };
+enum class TrackerError : std::uint8_t { tracker_full = 1, torrent_not_allowed };
 
 // Fixed text a client sees for each error.
 std::string_view error_text(TrackerError e);
@@ -51,13 +53,15 @@ class Tracker {
  public:
   Tracker(const Policy& policy, store::PeerStore& store) : policy_(policy), store_(store) {}
 
-  // Fills `peers` (cleared first) with the peers to hand back.
+  // Fills `peers` (cleared first) with the peers to hand back. A torrent
+  // the access list refuses changes nothing.
   core::Result<AnnounceResponse, TrackerError> announce(const AnnounceRequest& request,
                                                         core::Seconds now, core::Rng& rng,
-                                                        std::vector<core::PeerInfo>& peers);
-  store::SwarmCounts scrape(const core::InfoHash& info_hash) const {
-    return store_.scrape(info_hash);
-  }
+                                                        std::vector<core::PeerInfo>& peers,
+                                                        AccessView& access);
+  // torrent_not_allowed for a refused torrent; frontends report it as zeros.
+  core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
+                                                        AccessView& access) const;
   const Policy& policy() const { return policy_; }
 
  private:

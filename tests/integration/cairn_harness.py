@@ -400,10 +400,14 @@ class HttpResponse:
 class HttpConnection:
     """One TCP connection; send raw requests and read framed responses."""
 
-    def __init__(self, addr, timeout=5.0):
+    def __init__(self, addr, timeout=5.0, source=None):
+        """source: local address to connect from (e.g. "127.0.0.2"; all of
+        127/8 is local), to appear as a different client."""
         fam = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
         self.sock = socket.socket(fam, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
+        if source:
+            self.sock.bind((source, 0))
         self.sock.connect(addr)
         self.buf = b""
         self.addr = addr
@@ -517,11 +521,11 @@ EVENTS = {None: 0, "none": 0, "completed": 1, "started": 2, "stopped": 3}
 class UdpTracker:
     """A client socket talking BEP 15 to one tracker address."""
 
-    def __init__(self, addr, timeout=2.0):
+    def __init__(self, addr, timeout=2.0, source=None):
         self.addr = addr
         self.family = socket.AF_INET6 if ":" in addr[0] else socket.AF_INET
         self.sock = socket.socket(self.family, socket.SOCK_DGRAM)
-        self.sock.bind(("::1" if self.family == socket.AF_INET6 else "127.0.0.1", 0))
+        self.sock.bind((source or ("::1" if self.family == socket.AF_INET6 else "127.0.0.1"), 0))
         self.sock.settimeout(timeout)
         self.timeout = timeout
         self.conn_id = None

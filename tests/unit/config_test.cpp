@@ -110,3 +110,38 @@ TEST(Config, SyntaxErrorNamesLine) {
   auto error = load_error("[tracker]\nannounce_interval = = 1\n");
   EXPECT_NE(error.find(":2:"), std::string::npos) << error;
 }
+
+TEST(Config, RateLimitDefaultsAndValues) {
+  Config defaults;
+  EXPECT_GT(defaults.rate_limit.per_second, 0u) << "on by default";
+  EXPECT_GE(defaults.rate_limit.burst, defaults.rate_limit.per_second);
+  ASSERT_EQ(defaults.rate_limit.trusted.size(), 2u);  // loopback v4 and v6
+  TempConfig file(
+      "[rate_limit]\nrequests_per_second = 0\nburst = 7\ntable_size = 2048\n"
+      "trusted_networks = [\"192.0.2.0/24\"]\n");
+  Config c = load_config(file.path());
+  EXPECT_EQ(c.rate_limit.per_second, 0u);
+  EXPECT_EQ(c.rate_limit.burst, 7u);
+  EXPECT_EQ(c.rate_limit.slots, 2048u);
+  ASSERT_EQ(c.rate_limit.trusted.size(), 1u);
+  EXPECT_NE(load_error("[rate_limit]\nburst = 0\n").find("rate_limit.burst"), std::string::npos);
+  EXPECT_NE(load_error("[rate_limit]\ntable_size = 10\n").find("rate_limit.table_size"), std::string::npos);
+}
+
+TEST(Config, AccessListPathIsBesideTheConfig) {
+  TempConfig file("[tracker]\naccess_mode = \"whitelist\"\naccess_list = \"hashes.txt\"\n");
+  Config c = load_config(file.path());
+  EXPECT_EQ(c.access_mode, cairn::tracker::AccessMode::whitelist);
+  auto folder = file.path().substr(0, file.path().rfind('/') + 1);
+  EXPECT_EQ(c.access_list, folder + "hashes.txt");
+  TempConfig absolute("[tracker]\naccess_mode = \"blacklist\"\naccess_list = \"/srv/hashes.txt\"\n");
+  EXPECT_EQ(load_config(absolute.path()).access_list, "/srv/hashes.txt");
+}
+
+TEST(Config, AccessModeRules) {
+  EXPECT_NE(load_error("[tracker]\naccess_mode = \"allow\"\n").find("tracker.access_mode"), std::string::npos);
+  EXPECT_NE(load_error("[tracker]\naccess_mode = \"whitelist\"\n").find("needs tracker.access_list"),
+            std::string::npos);
+  EXPECT_NE(load_error("[tracker]\naccess_list = \"x.txt\"\n").find("tracker.access_list"), std::string::npos);
+  EXPECT_NE(load_error("[tracker]\naccess_list = 5\n").find("must be a string"), std::string::npos);
+}

@@ -30,11 +30,13 @@ struct TrackerTest : ::testing::Test {
   tracker::Tracker tracker{policy, store};
   core::Rng rng{1};
   std::vector<core::PeerInfo> peers;
+  tracker::AccessList open_list{tracker::AccessMode::off, {}};
+  tracker::AccessView access{open_list};
 
   std::uint32_t numwant_for(std::optional<std::int64_t> requested) {
     tracker::AnnounceRequest r;
     r.numwant = requested;
-    EXPECT_TRUE(tracker.announce(r, 100, rng, peers));
+    EXPECT_TRUE(tracker.announce(r, 100, rng, peers, access));
     return store.last.numwant;
   }
 };
@@ -59,7 +61,7 @@ TEST_F(TrackerTest, PassesRequestAndTimeThrough) {
   r.event = core::Event::completed;
   r.seeder = true;
   r.want_v4 = false;
-  auto reply = tracker.announce(r, 1234, rng, peers);
+  auto reply = tracker.announce(r, 1234, rng, peers, access);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->interval, 600u);
   EXPECT_EQ(reply->min_interval, 60u);
@@ -75,12 +77,49 @@ TEST_F(TrackerTest, PassesRequestAndTimeThrough) {
 
 TEST_F(TrackerTest, FullStoreIsTrackerFull) {
   store.full = true;
-  auto reply = tracker.announce({}, 1, rng, peers);
+  auto reply = tracker.announce({}, 1, rng, peers, access);
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error(), tracker::TrackerError::tracker_full);
   EXPECT_EQ(tracker::error_text(reply.error()), "tracker is full");
 }
 
 TEST_F(TrackerTest, ScrapeAsksTheStore) {
-  EXPECT_EQ(tracker.scrape({}), (store::SwarmCounts{1, 2, 3}));
+  auto counts = tracker.scrape({}, access);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(*counts, (store::SwarmCounts{1, 2, 3}));
+}
+
+TEST_F(TrackerTest, WhitelistRefusesUnlistedTorrents) {
+  core::InfoHash listed, other;
+  listed.bytes[0] = 1;
+  other.bytes[0] = 2;
+  tracker::AccessList list{tracker::AccessMode::whitelist, {listed}};
+  tracker::AccessView view{list};
+  tracker::AnnounceRequest r;
+  r.info_hash = other;
+  store.last = {};
+  auto reply = tracker.announce(r, 1, rng, peers, view);
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error(), tracker::TrackerError::torrent_not_allowed);
+  EXPECT_EQ(tracker::error_text(reply.error()), "torrent not allowed");
+  EXPECT_EQ(store.last.info_hash, core::InfoHash{}) << "a refused announce must not reach the store";
+  EXPECT_FALSE(tracker.scrape(other, view));
+  r.info_hash = listed;
+  EXPECT_TRUE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_TRUE(tracker.scrape(listed, view));
+}
+
+TEST_F(TrackerTest, BlacklistRefusesListedTorrents) {
+  core::InfoHash listed, other;
+  listed.bytes[0] = 1;
+  other.bytes[0] = 2;
+  tracker::AccessList list{tracker::AccessMode::blacklist, {listed}};
+  tracker::AccessView view{list};
+  tracker::AnnounceRequest r;
+  r.info_hash = listed;
+  EXPECT_FALSE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_FALSE(tracker.scrape(listed, view));
+  r.info_hash = other;
+  EXPECT_TRUE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_TRUE(tracker.scrape(other, view));
 }

@@ -1,0 +1,376 @@
+#!/usr/bin/python3
+"""Rate limits and access lists of the real `cairn serve` binary: a client
+over its limit is refused (HTTP: "rate limit exceeded"; UDP: silence) while
+other and trusted clients are served; whitelist and blacklist refuse with
+"torrent not allowed" over HTTP and UDP and scrape refused torrents as
+zeros; SIGHUP reloads the list while a client keeps announcing, and a bad
+reload keeps the old list.
+
+Different clients are different loopback source addresses: all of 127/8 is
+local, so 127.0.0.x sockets need no setup.
+
+Run: CAIRN_BIN=path/to/cairn /usr/bin/python3 test_policy.py [-v]
+"""
+
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cairn_harness import (ACT_CONNECT, ACT_ERROR, PROTOCOL_ID, CairnServer,  # noqa: E402
+                           HttpConnection, ServerTestCase, UdpTracker, announce_query, bdecode,
+                           cairn_binary, fresh_port, pct, random_hash, random_peer_id,
+                           toml_config)
+
+RATE = 2    # requests per second
+BURST = 10
+QUIET = 0.5  # seconds to wait for a reply that should not come
+
+RATE_LIMITED = "rate limit exceeded"
+NOT_ALLOWED = "torrent not allowed"
+
+
+def failure_of(response):
+    """The failure reason of an HTTP 200 bencoded reply, or None."""
+    assert response.status == 200, "failures are HTTP 200: %r" % response
+    reason = bdecode(response.body).get(b"failure reason")
+    return reason.decode() if reason is not None else None
+
+
+def http_announce_on(conn, info_hash, port=None):
+    return conn.get("/announce?" + announce_query(info_hash, random_peer_id(), port or fresh_port()))
+
+
+def http_scrape_on(conn, hashes):
+    r = conn.get("/scrape?" + "&".join("info_hash=" + pct(h) for h in hashes))
+    assert failure_of(r) is None, r
+    files = bdecode(r.body)[b"files"]
+    return {h: (files[h][b"complete"], files[h][b"downloaded"], files[h][b"incomplete"])
+            for h in files}
+
+
+def udp_announce_raw(client, info_hash):
+    """Announce over UDP; (action, payload) of the reply."""
+    if client.conn_id is None:
+        client.connect()
+    pkt, t = client.announce_packet(info_hash, random_peer_id(), fresh_port())
+    r = client.exchange(pkt)
+    assert r is not None, "no reply to announce"
+    action, rt = struct.unpack("!II", r[:8])
+    assert rt == t, "transaction id"
+    return action, r[8:]
+
+
+def connect_packet(tid):
+    return struct.pack("!QII", PROTOCOL_ID, ACT_CONNECT, tid)
+
+
+# ---------------------------------------------------------------------------
+# Rate limits
+
+
+class RateLimitTest(ServerTestCase):
+    """One worker, so the per-worker limit is the whole limit. Each test uses
+    its own source addresses: buckets outlive a test."""
+    CONFIG = {"server": {"workers": 1},
+              "rate_limit": {"requests_per_second": RATE, "burst": BURST,
+                             "trusted_networks": ["127.0.0.3/32"]}}
+
+    def most_allowed(self, seconds):
+        """Upper bound on requests allowed from a full bucket in `seconds`,
+        with slack for the coarse clock's 250 ms steps."""
+        return BURST + int(RATE * (seconds + 0.5)) + 1
+
+    def test_http_over_limit_refused_connection_kept(self):
+        h = random_hash()
+        with HttpConnection(self.server.http4, source="127.0.0.10") as c:
+            start = time.monotonic()
+            reasons = [failure_of(http_announce_on(c, h)) for _ in range(40)]
+            elapsed = time.monotonic() - start
+            self.assertEqual(reasons[:BURST], [None] * BURST, "the burst must be served")
+            served = reasons.count(None)
+            self.assertLessEqual(served, self.most_allowed(elapsed), reasons)
+            self.assertEqual(set(reasons) - {None}, {RATE_LIMITED})
+            self.assertEqual(reasons[-1], RATE_LIMITED)
+            # Same connection, still answered: refused, not closed.
+            self.assertEqual(failure_of(c.get("/scrape?info_hash=" + pct(h))), RATE_LIMITED)
+            # Other clients meanwhile: another address, IPv6, a trusted one.
+            with HttpConnection(self.server.http4, source="127.0.0.11") as other:
+                self.assertIsNone(failure_of(http_announce_on(other, h)))
+            with HttpConnection(self.server.http6) as v6:
+                self.assertIsNone(failure_of(http_announce_on(v6, h)))
+            with HttpConnection(self.server.http4, source="127.0.0.3") as trusted:
+                for _ in range(100):
+                    self.assertIsNone(failure_of(http_announce_on(trusted, h)))
+
+    def test_http_refills(self):
+        with HttpConnection(self.server.http4, source="127.0.0.12") as c:
+            while failure_of(c.get("/scrape")) is None:
+                pass
+            time.sleep(1.5)  # at 2/s: two or three requests' worth
+            self.assertIsNone(failure_of(c.get("/scrape")))
+
+    def test_udp_flood_gets_no_replies_others_served(self):
+        flood = UdpTracker(self.server.udp4, source="127.0.0.20")
+        try:
+            start = time.monotonic()
+            for i in range(300):
+                flood.send(connect_packet(i))
+            replies = []
+            while True:
+                r = flood.recv(timeout=QUIET)
+                if r is None:
+                    break
+                replies.append(r)
+            elapsed = time.monotonic() - start
+            self.assertGreaterEqual(len(replies), BURST, "the burst must be answered")
+            self.assertLessEqual(len(replies), self.most_allowed(elapsed),
+                                 "%d replies to 300 connects in %.1fs" % (len(replies), elapsed))
+            for r in replies:
+                self.assertEqual(struct.unpack("!I", r[:4])[0], ACT_CONNECT, "no error replies")
+            # A normal client on another address, and one on IPv6, are served.
+            h = random_hash()
+            for addr, source in ((self.server.udp4, "127.0.0.21"), (self.server.udp6, None)):
+                with UdpTracker(addr, source=source) as c:
+                    action, _ = udp_announce_raw(c, h)
+                    self.assertNotEqual(action, ACT_ERROR)
+            with UdpTracker(self.server.udp4, source="127.0.0.3") as trusted:
+                for i in range(50):
+                    self.assertIsNotNone(trusted.exchange(connect_packet(i)), "trusted refused")
+        finally:
+            flood.close()
+
+    def test_udp_garbage_over_limit_gets_no_error_reply(self):
+        """Garbage from a limited address is dropped before parsing: no
+        error reply at all once the bucket is empty."""
+        with UdpTracker(self.server.udp4, source="127.0.0.22") as c:
+            # Sent back to back, well within one token's 500 ms: the garbage
+            # finds the bucket empty.
+            for i in range(BURST + 5):
+                c.send(connect_packet(i))
+            for _ in range(5):
+                c.send(struct.pack("!QII", PROTOCOL_ID, 99, 1) + b"\0" * 90)  # unknown action
+            replies = []
+            while True:
+                r = c.recv(timeout=QUIET)
+                if r is None:
+                    break
+                replies.append(struct.unpack("!I", r[:4])[0])
+            self.assertEqual(replies, [ACT_CONNECT] * BURST)
+
+
+class RateLimitOffTest(ServerTestCase):
+    CONFIG = {"server": {"workers": 1},
+              "rate_limit": {"requests_per_second": 0, "trusted_networks": []}}
+
+    def test_zero_turns_it_off(self):
+        with HttpConnection(self.server.http4, source="127.0.0.30") as c:
+            for _ in range(200):
+                self.assertIsNone(failure_of(c.get("/scrape")))
+        with UdpTracker(self.server.udp4, source="127.0.0.30") as u:
+            for i in range(200):
+                self.assertIsNotNone(u.exchange(connect_packet(i)))
+
+
+# ---------------------------------------------------------------------------
+# Access lists
+
+LISTED = [random_hash() for _ in range(3)]
+
+
+def list_text(hashes, extra=""):
+    lines = ["# test list", ""] + ["  %s  # a torrent" % h.hex() for h in hashes]
+    return "\n".join(lines) + "\n" + extra
+
+
+class AccessCase(ServerTestCase):
+    MODE = None
+    HASHES = LISTED
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory(prefix="cairn-policy-")
+        cls.list_path = os.path.join(cls.dir.name, "torrents.txt")
+        with open(cls.list_path, "w") as f:
+            f.write(list_text(cls.HASHES))
+        cls.CONFIG = {"tracker": {"access_mode": cls.MODE, "access_list": cls.list_path}}
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.dir.cleanup()
+
+    def assertHttpServed(self, h):
+        with HttpConnection(self.server.http4) as c:
+            self.assertIsNone(failure_of(http_announce_on(c, h)))
+
+    def assertHttpRefused(self, h):
+        with HttpConnection(self.server.http4) as c:
+            self.assertEqual(failure_of(http_announce_on(c, h)), NOT_ALLOWED)
+
+    def assertUdpServed(self, h, v6=False):
+        with UdpTracker(self.server.udp6 if v6 else self.server.udp4) as c:
+            action, body = udp_announce_raw(c, h)
+            self.assertNotEqual(action, ACT_ERROR, body)
+
+    def assertUdpRefused(self, h, v6=False):
+        with UdpTracker(self.server.udp6 if v6 else self.server.udp4) as c:
+            action, body = udp_announce_raw(c, h)
+            self.assertEqual((action, body), (ACT_ERROR, NOT_ALLOWED.encode()))
+
+    def check_scrape(self, served, refused):
+        """Both announced once above; the refused one must scrape as zeros."""
+        with HttpConnection(self.server.http4) as c:
+            got = http_scrape_on(c, [served, refused])
+        self.assertEqual(got[refused], (0, 0, 0))
+        self.assertEqual(got[served][2], 1, got)  # the one leecher announced
+        with UdpTracker(self.server.udp4) as u:
+            self.assertEqual(u.scrape([served, refused]), [(0, 0, 1), (0, 0, 0)])
+
+
+class WhitelistTest(AccessCase):
+    MODE = "whitelist"
+
+    def test_listed_served_unlisted_refused(self):
+        listed, unlisted = LISTED[0], random_hash()
+        self.assertHttpServed(listed)
+        self.assertHttpRefused(unlisted)
+        self.assertUdpRefused(unlisted)
+        self.assertUdpRefused(unlisted, v6=True)
+        self.assertUdpServed(LISTED[1], v6=True)
+        self.check_scrape(listed, unlisted)
+
+    def test_case_insensitive_list(self):
+        self.assertUdpServed(LISTED[2])
+
+
+class BlacklistTest(AccessCase):
+    MODE = "blacklist"
+
+    def test_listed_refused_others_served(self):
+        listed, other = LISTED[0], random_hash()
+        self.assertHttpRefused(listed)
+        self.assertUdpRefused(listed)
+        self.assertHttpServed(other)
+        self.assertUdpServed(random_hash(), v6=True)
+        self.check_scrape(other, listed)
+
+
+class ReloadTest(AccessCase):
+    MODE = "whitelist"
+    HASHES = LISTED[:1]
+
+    def stderr_lines(self):
+        with open(self.server.stderr_path, "rb") as f:
+            return f.read().decode("utf-8", "replace").splitlines()
+
+    def wait_for_log(self, text, after, timeout=5.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = self.stderr_lines()[after:]
+            hits = [l for l in lines if text in l]
+            if hits:
+                return hits[0]
+            time.sleep(0.05)
+        self.fail("no log line with %r within %.0fs; stderr:\n%s"
+                  % (text, timeout, self.server.stderr_tail()))
+
+    def rewrite(self, text):
+        # Write beside and rename: the server never reads a half-written file.
+        tmp = self.list_path + ".new"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, self.list_path)
+
+    def hup(self, text, expect):
+        before = len(self.stderr_lines())
+        self.rewrite(text)
+        self.server.proc.send_signal(signal.SIGHUP)
+        return self.wait_for_log(expect, before)
+
+    def test_reload_while_announcing(self):
+        a, b = LISTED[0], random_hash()
+        stop = threading.Event()
+        results = {"http": [], "udp": []}
+        errors = []
+
+        def announcer():
+            try:
+                with HttpConnection(self.server.http4) as c, UdpTracker(self.server.udp4) as u:
+                    port = fresh_port()
+                    while not stop.is_set():
+                        results["http"].append(failure_of(http_announce_on(c, a, port)))
+                        results["udp"].append(udp_announce_raw(u, a)[0])
+            except Exception as e:  # a dropped request or connection
+                errors.append(repr(e))
+
+        t = threading.Thread(target=announcer)
+        t.start()
+        try:
+            time.sleep(0.2)
+            self.assertHttpRefused(b)
+            line = self.hup(list_text([a, b]), "access list reloaded")
+            self.assertIn("access list reloaded: 2 hashes", line)
+            self.assertHttpServed(b)
+            self.assertUdpServed(b)
+
+            # A bad line: one error line naming file and line; old list kept.
+            line = self.hup(list_text([a], extra="not-a-hash\n"), "access list not reloaded")
+            self.assertIn("%s:4:" % self.list_path, line)
+            self.assertHttpServed(b)
+            self.assertUdpServed(a)
+
+            # Drop b again: picked up.
+            self.hup(list_text([a]), "access list reloaded: 1 hashes")
+            self.assertHttpRefused(b)
+            self.assertUdpRefused(b)
+            time.sleep(0.2)
+        finally:
+            stop.set()
+            t.join(timeout=10)
+        self.assertEqual(errors, [])
+        self.assertGreater(len(results["http"]), 20)
+        self.assertEqual(set(results["http"]), {None}, "an announce of a listed torrent failed")
+        self.assertEqual(set(results["udp"]) & {ACT_ERROR}, set())
+        self.assertTrue(self.server.alive())
+
+
+class StartupErrorTest(unittest.TestCase):
+    def run_serve(self, config):
+        with tempfile.TemporaryDirectory(prefix="cairn-policy-") as d:
+            path = os.path.join(d, "cairn.toml")
+            with open(path, "w") as f:
+                f.write(toml_config(config))
+            good = os.path.join(d, "good.txt")
+            with open(good, "w") as f:
+                f.write(list_text(LISTED))
+            bad = os.path.join(d, "bad.txt")
+            with open(bad, "w") as f:
+                f.write(list_text(LISTED, extra="\n  1234  \n"))
+            p = subprocess.run([cairn_binary(), "serve", "--config", path, "--listen", "127.0.0.1:0"],
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=15)
+            return p.returncode, p.stderr.decode(), d
+
+    def test_bad_line_names_file_and_line(self):
+        rc, err, d = self.run_serve({"tracker": {"access_mode": "whitelist",
+                                                 "access_list": "bad.txt"}})
+        self.assertEqual(rc, 1, err)
+        self.assertIn(os.path.join(d, "bad.txt") + ":7:", err)
+
+    def test_missing_file(self):
+        rc, err, _ = self.run_serve({"tracker": {"access_mode": "blacklist",
+                                                 "access_list": "absent.txt"}})
+        self.assertEqual(rc, 1, err)
+        self.assertIn("absent.txt", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
