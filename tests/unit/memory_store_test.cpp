@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <vector>
+
+#include "store/memory/big_block.hpp"
+#include "store/memory/block_pool.hpp"
 
 #include "store_suite.hpp"
 
@@ -167,6 +172,198 @@ TEST(MemoryStore, TtlAboveRebaseWindowIsCapped) {
   ASSERT_TRUE(store.announce(make_announce(torrent(1), v4(1), 1, 10), out).has_value());
   EXPECT_EQ(store.expire(10 + Swarm::rebase_keep - 1), 0u);
   EXPECT_EQ(store.expire(10 + Swarm::rebase_keep), 1u);
+}
+
+// --- BlockPool ---
+
+TEST(BlockPool, ReusesFreedBlocksOfTheSameClass) {
+  BlockPool pool(32, 28, 25);
+  void* a = pool.allocate(3);
+  void* b = pool.allocate(3);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_NE(a, b);
+  pool.release(a, 3);
+  EXPECT_EQ(pool.free_bytes(), pool.block_size(3));
+  EXPECT_NE(pool.allocate(4), a);  // another class does not take it
+  EXPECT_EQ(pool.allocate(3), a);
+  EXPECT_EQ(pool.free_bytes(), 0u);
+  EXPECT_EQ(pool.live_bytes(), 2 * pool.block_size(3) + pool.block_size(4));
+}
+
+// Fills a block with bytes derived from its tag, and checks them.
+void fill(void* block, std::size_t size, std::uint32_t tag) {
+  auto* p = static_cast<std::uint8_t*>(block);
+  for (std::size_t i = 0; i < size; ++i) p[i] = static_cast<std::uint8_t>(mix(tag * 1000 + i));
+}
+bool holds(const void* block, std::size_t size, std::uint32_t tag) {
+  const auto* p = static_cast<const std::uint8_t*>(block);
+  for (std::size_t i = 0; i < size; ++i)
+    if (p[i] != static_cast<std::uint8_t>(mix(tag * 1000 + i))) return false;
+  return true;
+}
+
+// Blocks grow and shrink one class at a time in random order, across many
+// chunks, with compaction whenever the pool asks for it: every block keeps
+// its bytes, and the pool's byte counts match the live blocks.
+TEST(BlockPool, RandomGrowthAndShrinkKeepContentsThroughCompaction) {
+  BlockPool pool(32, 28, 25);
+  struct Block {
+    void* p;
+    unsigned c;
+    std::uint32_t tag;
+  };
+  std::vector<Block> blocks;
+  std::mt19937 rng(11);
+  std::uint32_t next_tag = 0;
+  int compactions = 0;
+  for (int step = 0; step < 20'000; ++step) {
+    const unsigned r = rng() % 10;
+    if (blocks.empty() || r == 0) {
+      Block b{pool.allocate(0), 0, next_tag++};
+      ASSERT_NE(b.p, nullptr);
+      fill(b.p, pool.block_size(0), b.tag);
+      blocks.push_back(b);
+    } else {
+      Block& b = blocks[rng() % blocks.size()];
+      const unsigned c = r < 6 ? std::min(b.c + 1, 24u) : (b.c == 0 ? 0 : b.c - 1);
+      if (r == 9 && b.c == 0) {  // drop it
+        ASSERT_TRUE(holds(b.p, pool.block_size(0), b.tag));
+        pool.release(b.p, 0);
+        b = blocks.back();
+        blocks.pop_back();
+      } else {
+        void* fresh = pool.allocate(c);
+        ASSERT_NE(fresh, nullptr);
+        ASSERT_TRUE(holds(b.p, pool.block_size(b.c), b.tag));
+        pool.release(b.p, b.c);
+        b = {fresh, c, next_tag++};
+        fill(b.p, pool.block_size(c), b.tag);
+      }
+    }
+    if (pool.wants_compaction()) {
+      ++compactions;
+      pool.compact([&](auto&& move) {
+        for (Block& b : blocks) b.p = move(b.p, b.c);
+      });
+      ASSERT_EQ(pool.free_bytes() < pool.block_size(24) * 64, true);
+    }
+    std::size_t live = 0;
+    for (const Block& b : blocks) live += pool.block_size(b.c);
+    ASSERT_EQ(pool.live_bytes(), live);
+  }
+  EXPECT_GT(compactions, 0);
+  for (const Block& b : blocks) EXPECT_TRUE(holds(b.p, pool.block_size(b.c), b.tag));
+}
+
+TEST(BlockPool, CompactingAnEmptyPoolFreesEverything) {
+  BlockPool pool(32, 28, 25);
+  for (int i = 0; i < 100; ++i) pool.release(pool.allocate(24), 24);
+  EXPECT_EQ(pool.live_bytes(), 0u);
+  pool.compact([](auto&&) {});
+  EXPECT_EQ(pool.free_bytes(), 0u);
+  void* p = pool.allocate(5);
+  ASSERT_NE(p, nullptr);
+  pool.release(p, 5);
+}
+
+// --- big_block ---
+
+TEST(BigBlock, ResizeKeepsContentsAcrossTheMapThreshold) {
+  const std::size_t sizes[] = {1000, big_block::map_threshold - 1, big_block::map_threshold,
+                               3 * big_block::map_threshold + 5, 2000, 700};
+  std::size_t size = 700;
+  void* p = big_block::allocate(size);
+  ASSERT_NE(p, nullptr);
+  fill(p, size, 1);
+  for (std::size_t to : sizes) {
+    void* q = big_block::resize(p, size, to);
+    ASSERT_NE(q, nullptr);
+    EXPECT_TRUE(holds(q, std::min(size, to), 1)) << size << " -> " << to;
+    p = q;
+    size = to;
+    fill(p, size, 1);
+  }
+  big_block::release(p, size);
+}
+
+// --- swarms against a model ---
+
+// Many swarms of both families grow past the small limit and shrink again
+// by random joins, re-announces, stops and expiry; after every round each
+// swarm's peers, ids, flags and counts equal a plain map's.
+TEST(MemoryStore, RandomChurnMatchesAModel) {
+  Limits limits;
+  limits.peer_ttl = 30;
+  MemoryStore store(limits, 2);
+  struct Peer {
+    std::uint64_t id;
+    core::Seconds last_seen;
+    bool seeder;
+    bool completed;
+  };
+  using ModelSwarm = std::map<core::Endpoint, Peer>;
+  std::map<core::InfoHash, ModelSwarm> model;
+  std::map<core::InfoHash, std::uint32_t> downloaded;
+  std::mt19937_64 rng(5);
+  std::vector<PeerInfo> out;
+  core::Seconds now = 1000;
+  for (int round = 0; round < 40; ++round) {
+    for (int op = 0; op < 1500; ++op) {
+      const std::uint32_t t = static_cast<std::uint32_t>(rng() % 12);
+      const std::uint32_t limit = t < 4 ? 6 : (t < 8 ? 30 : 80);  // small, at the limit, large
+      const std::uint32_t p = static_cast<std::uint32_t>(rng() % limit);
+      const core::Endpoint ep = p % 3 == 0 ? v6(p) : v4(p);
+      const std::uint64_t n = rng() % 1000;
+      auto a = make_announce(torrent(t), ep, n, now);
+      a.seeder = rng() % 2;
+      const unsigned e = static_cast<unsigned>(rng() % 10);
+      a.event = e < 3 ? core::Event::stopped : (e < 4 ? core::Event::completed : core::Event::none);
+      ASSERT_TRUE(store.announce(a, out).has_value());
+      ModelSwarm& sw = model[a.info_hash];
+      if (a.event == core::Event::stopped) {
+        sw.erase(ep);
+        continue;
+      }
+      auto it = sw.try_emplace(ep, Peer{0, 0, false, false}).first;
+      it->second.id = n;
+      it->second.last_seen = now;
+      it->second.seeder = a.seeder;
+      if (a.event == core::Event::completed && !it->second.completed) {
+        it->second.completed = true;
+        ++downloaded[a.info_hash];
+      }
+    }
+    now += 7;
+    if (round % 3 == 2) {
+      store.expire(now);
+      for (auto& [ih, sw] : model)
+        std::erase_if(sw, [&](const auto& kv) { return kv.second.last_seen + 30 <= now; });
+    }
+    std::size_t swarms = 0;
+    store.for_each_swarm(
+        [&](const core::InfoHash& ih, const SwarmCounts& counts, std::span<const StoredPeer> peers) {
+          ++swarms;
+          const ModelSwarm& sw = model[ih];
+          ASSERT_EQ(peers.size(), sw.size());
+          std::uint32_t seeders = 0;
+          for (const StoredPeer& sp : peers) {
+            auto it = sw.find(sp.peer.endpoint);
+            ASSERT_NE(it, sw.end());
+            EXPECT_EQ(sp.peer.peer_id, peer_id(it->second.id));
+            EXPECT_EQ(sp.last_seen, it->second.last_seen);
+            EXPECT_EQ(sp.seeder, it->second.seeder);
+            EXPECT_EQ(sp.completed, it->second.completed);
+            seeders += sp.seeder;
+          }
+          EXPECT_EQ(counts.seeders, seeders);
+          EXPECT_EQ(counts.leechers, peers.size() - seeders);
+          EXPECT_EQ(counts.downloaded, downloaded[ih]);
+        });
+    std::size_t nonempty = 0;
+    for (const auto& [ih, sw] : model) nonempty += !sw.empty();
+    EXPECT_GE(swarms, nonempty);  // stopped-empty swarms stay until expire
+  }
 }
 
 }  // namespace

@@ -3,41 +3,74 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "store/memory/big_block.hpp"
 #include "store/memory/peer_record.hpp"
 
 namespace cairn::store {
 namespace {
 
-// Capacity for `needed` records: exact for small swarms, where malloc's own
-// rounding already gives some room, and 1/16 spare above that so a big swarm
-// resizes only every few thousand joins.
-std::uint32_t grown(std::uint32_t needed) { return needed <= 16 ? needed : needed + needed / 16; }
+// Payload capacity for `needed` bytes: exact while the swarm is small (its
+// pool class rounds up to a whole IPv4 record), 1/16 spare above that so a
+// big swarm resizes only every few thousand joins.
+std::size_t grown(std::size_t needed) {
+  return needed <= Swarm::small_capacity ? needed : needed + needed / 16;
+}
 
-// Shrink only well below the capacity, so joins and leaves around one size
-// do not copy the block back and forth.
-bool too_loose(std::uint32_t n, std::uint32_t cap) { return cap <= 16 ? n < cap : n + n / 8 < cap; }
+unsigned class_for(std::size_t capacity) {
+  return static_cast<unsigned>((capacity + Swarm::capacity_step - 1) / Swarm::capacity_step);
+}
 
 }  // namespace
 
-Swarm Swarm::create(const core::InfoHash& info_hash, core::Seconds now) {
-  auto* h = static_cast<Header*>(std::malloc(sizeof(Header)));  // no-throw on the hot path
-  if (h != nullptr) *h = Header{info_hash, now, {0, 0}, {0, 0}, 0, 0};
+BlockPool Swarm::make_pool() { return BlockPool(sizeof(Header), capacity_step, small_classes); }
+
+Swarm Swarm::create(const core::InfoHash& info_hash, core::Seconds now, BlockPool& pool) {
+  auto* h = static_cast<Header*>(pool.allocate(0));
+  if (h != nullptr) *h = Header{info_hash, now, 0, {0, 0}, 0, 0};
   return Swarm(h);
 }
 
-Swarm& Swarm::operator=(Swarm&& other) noexcept {
-  if (this != &other) {
-    std::free(h_);
-    h_ = other.h_;
-    other.h_ = nullptr;
+void Swarm::release(BlockPool& pool) {
+  if (h_ == nullptr) return;
+  if (large()) {
+    big_block::release(h_, large_bytes(big().capacity));
+  } else {
+    pool.release(h_, h_->size_class);
   }
-  return *this;
+  h_ = nullptr;
 }
 
-Swarm::~Swarm() { std::free(h_); }
+void Swarm::set_n(int family, std::uint32_t v) {
+  if (large()) {
+    big().n[family] = v;
+  } else {
+    h_->small_n[family] = static_cast<std::uint8_t>(v);
+  }
+}
+
+void Swarm::add_seeders(int step, Delta& delta) {
+  if (large()) {
+    big().seeders += step;
+  } else {
+    h_->small_seeders = static_cast<std::uint8_t>(h_->small_seeders + step);
+  }
+  delta.seeders += step;
+}
+
+std::size_t Swarm::capacity() const {
+  return large() ? big().capacity : capacity_step * h_->size_class;
+}
+
+std::size_t Swarm::used() const {
+  return std::size_t{n(0)} * record::size(0) + std::size_t{n(1)} * record::size(1);
+}
+
+std::uint8_t* Swarm::payload() const {
+  return reinterpret_cast<std::uint8_t*>(h_ + 1) + (large() ? sizeof(Large) : 0);
+}
 
 std::uint8_t* Swarm::records(int family) const {
-  return reinterpret_cast<std::uint8_t*>(h_ + 1) + (family == 0 ? 0 : h_->cap[0] * record::size(0));
+  return family == 0 ? payload() : payload() + capacity() - std::size_t{n(1)} * record::size(1);
 }
 
 std::uint8_t* Swarm::record(int family, std::uint32_t i) const {
@@ -45,7 +78,7 @@ std::uint8_t* Swarm::record(int family, std::uint32_t i) const {
 }
 
 std::uint32_t Swarm::lower_bound(int family, const std::uint8_t* key, bool& found) const {
-  std::uint32_t lo = 0, hi = h_->n[family];
+  std::uint32_t lo = 0, hi = n(family);
   const std::uint8_t* recs = hi == 0 ? nullptr : records(family);
   while (lo < hi) {
     const std::uint32_t mid = lo + (hi - lo) / 2;
@@ -64,45 +97,84 @@ std::uint32_t Swarm::lower_bound(int family, const std::uint8_t* key, bool& foun
   return lo;
 }
 
-// Resizes the block to the given capacities (each at least the family's
-// size). realloc, so a big block (mmapped by malloc) grows by remapping pages
-// instead of copying and leaves no hole behind; the v6 array moves inside it.
-bool Swarm::relayout(std::uint32_t cap_v4, std::uint32_t cap_v6) {
-  const std::size_t bytes = sizeof(Header) + std::size_t{cap_v4} * record::size(0) +
-                            std::size_t{cap_v6} * record::size(1);
-  const std::size_t v6_bytes = std::size_t{h_->n[1]} * record::size(1);
-  const std::size_t v6_from = sizeof(Header) + std::size_t{h_->cap[0]} * record::size(0);
-  const std::size_t v6_to = sizeof(Header) + std::size_t{cap_v4} * record::size(0);
-  if (v6_to < v6_from) {
-    // Only a shrink moves v6 down. Move first: if realloc then fails, the
-    // old, larger block still holds everything at the new offsets.
-    auto* base = reinterpret_cast<std::uint8_t*>(h_);
-    std::memmove(base + v6_to, base + v6_from, v6_bytes);
-    h_->cap[0] = cap_v4;
-    h_->cap[1] = cap_v6;
-    if (auto* smaller = static_cast<Header*>(std::realloc(h_, bytes))) h_ = smaller;
-    return true;
+// Gives the payload `capacity` bytes (at least used()); false if memory ran
+// out, with the swarm unchanged.
+bool Swarm::resize(std::size_t capacity, BlockPool& pool) {
+  if (large() && capacity > small_capacity) return resize_large(capacity);
+  return move_to_new_block(capacity, pool);
+}
+
+// Copies the swarm into a new pool block or large block and frees the old
+// one: the path between sizes of small swarms and between small and large.
+bool Swarm::move_to_new_block(std::size_t capacity, BlockPool& pool) {
+  const bool to_large = capacity > small_capacity;
+  if (to_large && capacity > UINT32_MAX) return false;
+  Header* fresh;
+  std::size_t fresh_capacity = capacity;
+  if (to_large) {
+    fresh = static_cast<Header*>(big_block::allocate(large_bytes(capacity)));
+  } else {
+    fresh = static_cast<Header*>(pool.allocate(class_for(capacity)));
+    fresh_capacity = capacity_step * class_for(capacity);
   }
-  auto* fresh = static_cast<Header*>(std::realloc(h_, bytes));  // no-throw on the hot path
   if (fresh == nullptr) return false;
-  auto* base = reinterpret_cast<std::uint8_t*>(fresh);
-  std::memmove(base + v6_to, base + v6_from, v6_bytes);
-  fresh->cap[0] = cap_v4;
-  fresh->cap[1] = cap_v6;
+  const std::uint32_t counts[3] = {n(0), n(1), seeders()};
+  *fresh = *h_;
+  if (to_large) {
+    fresh->size_class = large_class;
+    *reinterpret_cast<Large*>(fresh + 1) =
+        Large{{counts[0], counts[1]}, counts[2], static_cast<std::uint32_t>(capacity)};
+  } else {
+    fresh->size_class = static_cast<std::uint8_t>(class_for(capacity));
+    fresh->small_n[0] = static_cast<std::uint8_t>(counts[0]);
+    fresh->small_n[1] = static_cast<std::uint8_t>(counts[1]);
+    fresh->small_seeders = static_cast<std::uint8_t>(counts[2]);
+  }
+  auto* to = reinterpret_cast<std::uint8_t*>(fresh + 1) + (to_large ? sizeof(Large) : 0);
+  const std::size_t v6_bytes = std::size_t{counts[1]} * record::size(1);
+  std::memcpy(to, records(0), std::size_t{counts[0]} * record::size(0));
+  std::memcpy(to + fresh_capacity - v6_bytes, records(1), v6_bytes);
+  release(pool);
   h_ = fresh;
   return true;
 }
 
-void Swarm::shrink_to_fit_loosely() {
-  std::uint32_t cap[2] = {h_->cap[0], h_->cap[1]};
-  bool change = false;
-  for (int f = 0; f < 2; ++f) {
-    if (too_loose(h_->n[f], cap[f])) {
-      cap[f] = grown(h_->n[f]);
-      change = true;
-    }
+// Resizes a large block in place where it can (realloc, or mremap for a
+// mapped one, so the biggest grow without copying); the v6 array moves to
+// the new end of the payload.
+bool Swarm::resize_large(std::size_t capacity) {
+  if (capacity > UINT32_MAX) return false;
+  const std::size_t old_capacity = big().capacity;
+  const std::size_t v6_bytes = std::size_t{big().n[1]} * record::size(1);
+  const std::size_t old_v6 = old_capacity - v6_bytes, new_v6 = capacity - v6_bytes;
+  // A shrink cuts the block's end: move the v6 records down first, and
+  // back if the block cannot shrink.
+  if (capacity < old_capacity) std::memmove(payload() + new_v6, payload() + old_v6, v6_bytes);
+  auto* fresh = static_cast<Header*>(
+      big_block::resize(h_, large_bytes(old_capacity), large_bytes(capacity)));  // no-throw
+  if (fresh == nullptr) {
+    if (capacity < old_capacity) std::memmove(payload() + old_v6, payload() + new_v6, v6_bytes);
+    return false;
   }
-  if (change) relayout(cap[0], cap[1]);
+  h_ = fresh;
+  if (capacity > old_capacity) std::memmove(payload() + new_v6, payload() + old_v6, v6_bytes);
+  big().capacity = static_cast<std::uint32_t>(capacity);
+  return true;
+}
+
+// A small swarm shrinks once two records' room is free, so a join and a
+// leave around one size do not copy the block back and forth (at most one
+// spare record per small swarm); large ones shrink only well below their
+// capacity, and become small again only at half the small limit.
+void Swarm::shrink_to_fit_loosely(BlockPool& pool) {
+  const std::size_t u = used();
+  if (!large()) {
+    if (class_for(u) + 1 < h_->size_class) resize(u, pool);
+  } else if (u <= small_capacity / 2) {
+    resize(u, pool);
+  } else if (u + u / 8 < capacity()) {
+    resize(u + u / 16, pool);
+  }
 }
 
 std::uint16_t Swarm::stamp_for(core::Seconds now) {
@@ -111,7 +183,7 @@ std::uint16_t Swarm::stamp_for(core::Seconds now) {
     const core::Seconds new_base = now - rebase_keep;
     const core::Seconds shift = new_base - h_->base;
     for (int f = 0; f < 2; ++f) {
-      for (std::uint32_t i = 0; i < h_->n[f]; ++i) {
+      for (std::uint32_t i = 0; i < n(f); ++i) {
         std::uint8_t* rec = record(f, i);
         const std::uint16_t s = record::stamp(rec, f);
         record::set_stamp(rec, f, s > shift ? static_cast<std::uint16_t>(s - shift) : 0);
@@ -122,15 +194,15 @@ std::uint16_t Swarm::stamp_for(core::Seconds now) {
   return static_cast<std::uint16_t>(now - h_->base);
 }
 
-SwarmCounts Swarm::announce(const Announce& a, std::uint32_t max_peers, std::vector<PeerInfo>& out,
-                            Delta& delta) {
+SwarmCounts Swarm::announce(const Announce& a, std::uint32_t max_peers, BlockPool& pool,
+                            std::vector<PeerInfo>& out, Delta& delta) {
   const int f = record::family_index(a.endpoint.family());
   std::uint8_t key[record::max_size];
   a.endpoint.write_compact(key);
   bool found = false;
   const std::uint32_t pos = lower_bound(f, key, found);
   if (a.event == core::Event::stopped) {
-    if (found) erase(f, pos, delta);
+    if (found) erase(f, pos, pool, delta);
     return counts();
   }
   const std::uint16_t stamp = stamp_for(a.now);
@@ -138,8 +210,8 @@ SwarmCounts Swarm::announce(const Announce& a, std::uint32_t max_peers, std::vec
   if (found) {
     update(record(f, pos), f, a, stamp, delta);
     self = pos;
-  } else if (h_->n[0] + h_->n[1] < max_peers) {
-    self = insert(f, pos, a, stamp, delta);
+  } else if (n(0) + n(1) < max_peers) {
+    self = insert(f, pos, a, stamp, pool, delta);
   }
   select(a, f, self, out);
   return counts();
@@ -150,9 +222,7 @@ void Swarm::update(std::uint8_t* rec, int family, const Announce& a, std::uint16
   std::memcpy(rec + record::id_offset(family), a.peer_id.bytes.data(), core::PeerId::size);
   std::uint16_t flags = record::flags(rec, family);
   if (a.seeder != ((flags & record::flag_seeder) != 0)) {
-    const int step = a.seeder ? 1 : -1;
-    h_->seeders += step;
-    delta.seeders += step;
+    add_seeders(a.seeder ? 1 : -1, delta);
     flags ^= record::flag_seeder;
   }
   if (a.event == core::Event::completed && (flags & record::flag_completed) == 0) {
@@ -163,62 +233,73 @@ void Swarm::update(std::uint8_t* rec, int family, const Announce& a, std::uint16
 }
 
 // Returns the new record's index, or npos if the block could not grow.
+// v4 records shift up from `pos`; v6 records, which end at the payload's
+// end, shift down below it.
 std::uint32_t Swarm::insert(int family, std::uint32_t pos, const Announce& a, std::uint16_t stamp,
-                            Delta& delta) {
-  if (h_->n[family] == h_->cap[family]) {
-    std::uint32_t cap[2] = {h_->cap[0], h_->cap[1]};
-    cap[family] = grown(h_->n[family] + 1);
-    if (!relayout(cap[0], cap[1])) return npos;
-  }
+                            BlockPool& pool, Delta& delta) {
   const std::size_t size = record::size(family);
-  std::uint8_t* rec = record(family, pos);
-  std::memmove(rec + size, rec, (h_->n[family] - pos) * size);
+  const std::size_t needed = used() + size;
+  if (needed > capacity() && !resize(grown(needed), pool)) return npos;
+  const std::uint32_t count = n(family);
+  std::uint8_t* rec;
+  if (family == 0) {
+    rec = record(0, pos);
+    std::memmove(rec + size, rec, (count - pos) * size);
+  } else {
+    std::uint8_t* first = records(1);
+    std::memmove(first - size, first, pos * size);
+    rec = first - size + pos * size;
+  }
   a.endpoint.write_compact(rec);
   record::set_state(rec, family, 0);
+  set_n(family, count + 1);
   update(rec, family, a, stamp, delta);
-  ++h_->n[family];
   ++delta.peers[family];
   return pos;
 }
 
-void Swarm::erase(int family, std::uint32_t pos, Delta& delta) {
+void Swarm::erase(int family, std::uint32_t pos, BlockPool& pool, Delta& delta) {
   const std::size_t size = record::size(family);
+  const std::uint32_t count = n(family);
   std::uint8_t* rec = record(family, pos);
-  if (record::flags(rec, family) & record::flag_seeder) {
-    --h_->seeders;
-    --delta.seeders;
+  if (record::flags(rec, family) & record::flag_seeder) add_seeders(-1, delta);
+  if (family == 0) {
+    std::memmove(rec, rec + size, (count - pos - 1) * size);
+  } else {
+    std::uint8_t* first = records(1);
+    std::memmove(first + size, first, pos * size);
   }
-  std::memmove(rec, rec + size, (h_->n[family] - pos - 1) * size);
-  --h_->n[family];
+  set_n(family, count - 1);
   --delta.peers[family];
-  shrink_to_fit_loosely();
+  shrink_to_fit_loosely(pool);
 }
 
-std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, Delta& delta) {
+std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, BlockPool& pool, Delta& delta) {
   std::uint32_t removed = 0;
   for (int f = 0; f < 2; ++f) {
-    if (h_->n[f] == 0) continue;
+    const std::uint32_t count = n(f);
+    if (count == 0) continue;
     const std::size_t size = record::size(f);
     std::uint8_t* recs = records(f);
     std::uint32_t kept = 0;
-    for (std::uint32_t i = 0; i < h_->n[f]; ++i) {
+    for (std::uint32_t i = 0; i < count; ++i) {
       std::uint8_t* rec = recs + i * size;
       const std::uint64_t last_seen = std::uint64_t{h_->base} + record::stamp(rec, f);
       if (last_seen + ttl <= now) {
-        if (record::flags(rec, f) & record::flag_seeder) {
-          --h_->seeders;
-          --delta.seeders;
-        }
+        if (record::flags(rec, f) & record::flag_seeder) add_seeders(-1, delta);
         continue;
       }
       if (kept != i) std::memmove(recs + kept * size, rec, size);
       ++kept;
     }
-    removed += h_->n[f] - kept;
-    delta.peers[f] -= h_->n[f] - kept;
-    h_->n[f] = kept;
+    // Kept v6 records were packed down to the array's old start; they
+    // belong at the payload's end.
+    if (f == 1) std::memmove(recs + (count - kept) * size, recs, kept * size);
+    removed += count - kept;
+    delta.peers[f] -= count - kept;
+    set_n(f, kept);
   }
-  if (removed > 0) shrink_to_fit_loosely();
+  if (removed > 0) shrink_to_fit_loosely(pool);
   return removed;
 }
 
@@ -232,40 +313,42 @@ void Swarm::select(const Announce& a, int own, std::uint32_t self,
     if (!want[f]) continue;
     // Independent halves of the caller's random word for the two families.
     const auto random = static_cast<std::uint32_t>(i == 0 ? a.random : a.random >> 32);
-    left -= take(f, f == own ? self : npos, left, random, out);
+    const std::uint32_t skip = f == own ? self : npos;
+    left -= f == 0 ? take<0>(skip, left, random, out) : take<1>(skip, left, random, out);
   }
 }
 
 // Appends up to `want` records of one family other than `skip`: all of them
 // if that is few enough, else a run starting at a random index and wrapping
 // around (opentracker's choice: random enough, and a sequential read).
-std::uint32_t Swarm::take(int family, std::uint32_t skip, std::uint32_t want, std::uint32_t random,
+template <int Family>
+std::uint32_t Swarm::take(std::uint32_t skip, std::uint32_t want, std::uint32_t random,
                           std::vector<PeerInfo>& out) const {
-  const std::uint32_t n = h_->n[family];
-  const std::uint32_t others = n - (skip < n ? 1 : 0);
+  const std::uint32_t count = n(Family);
+  const std::uint32_t others = count - (skip < count ? 1 : 0);
   if (others == 0) return 0;
-  const std::uint8_t* recs = records(family);
-  const std::size_t size = record::size(family);
+  const std::uint8_t* recs = records(Family);
+  constexpr std::size_t size = record::size(Family);
   if (others <= want) {
-    for (std::uint32_t i = 0; i < n; ++i) {
-      if (i != skip) out.push_back(record::read_peer(recs + i * size, family));
+    for (std::uint32_t i = 0; i < count; ++i) {
+      if (i != skip) record::read_peer_into<Family>(recs + i * size, out.emplace_back());
     }
     return others;
   }
-  std::uint32_t i = static_cast<std::uint32_t>((std::uint64_t{random} * n) >> 32);
+  std::uint32_t i = static_cast<std::uint32_t>((std::uint64_t{random} * count) >> 32);
   for (std::uint32_t taken = 0; taken < want;) {
     if (i != skip) {
-      out.push_back(record::read_peer(recs + i * size, family));
+      record::read_peer_into<Family>(recs + i * size, out.emplace_back());
       ++taken;
     }
-    if (++i == n) i = 0;
+    if (++i == count) i = 0;
   }
   return want;
 }
 
 void Swarm::collect(std::vector<StoredPeer>& out) const {
   for (int f = 0; f < 2; ++f) {
-    for (std::uint32_t i = 0; i < h_->n[f]; ++i) {
+    for (std::uint32_t i = 0; i < n(f); ++i) {
       const std::uint8_t* rec = record(f, i);
       const std::uint16_t flags = record::flags(rec, f);
       out.push_back({record::read_peer(rec, f), h_->base + record::stamp(rec, f),

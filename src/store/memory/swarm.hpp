@@ -1,16 +1,28 @@
 #pragma once
 // The peers of one info hash, as MemoryStore keeps them. A Swarm is an
-// owning 8-byte handle to one heap block
+// 8-byte handle to one block
 //
-//   [Header: info hash, time base, counts, capacities: 48 bytes]
-//   [v4 records: cap[0] x 28 bytes][v6 records: cap[1] x 40 bytes]
+//   small: [Header 32 bytes][payload: capacity bytes]
+//   large: [Header 32 bytes][Large 16 bytes][payload: capacity bytes]
+//   payload: [v4 records, 28 bytes each ->   ...   <- v6 records, 40 bytes each]
 //
-// each family sorted by endpoint (see peer_record.hpp). The shard's hash set
-// holds only the handle: a hash slot costs ~1.5x its size (the table's load
-// factor), so everything else lives in the block, where it costs 1x. Small
-// swarms (most of them) get exact-fit arrays; big ones grow by 1/16 so slack
-// stays low, and shrink with hysteresis so a swarm hovering at a size does
-// not copy on every join and leave.
+// each family sorted by endpoint (see peer_record.hpp); v4 records fill the
+// payload from its start and v6 records end at its end, so one capacity in
+// bytes covers both and no per-family capacity is stored. The shard's hash
+// set holds only the handle: a hash slot costs ~1.5x its size (the table's
+// load factor), so everything else lives in the block, where it costs 1x.
+//
+// Small swarms (payload up to small_capacity bytes, i.e. 24 IPv4 or 16 IPv6
+// peers; most torrents) live in the shard's BlockPool with capacities in
+// steps of one IPv4 record: they grow to exactly what they need and shrink
+// once two records' room is free (so a join and a leave around one size do
+// not copy back and forth), with no malloc header, and their counts fit in
+// the header's last bytes. Larger swarms get blocks of their own
+// (big_block.hpp) with a Large extension holding 32-bit counts; they grow
+// by 1/16 so slack stays low, and shrink with hysteresis likewise.
+//
+// A Swarm does not free its block when destroyed (it has no pool to give it
+// back to): its owner calls release() first.
 //
 // Time: each record holds a 14-bit stamp, seconds since the swarm's base.
 // When a new stamp would not fit, the swarm rebases (rewrites its stamps),
@@ -18,12 +30,14 @@
 // base, which is still past any TTL up to rebase_keep, so expiry stays exact
 // to the second whatever the gap between expire calls.
 //
-// Not thread-safe: the owning shard's lock guards it.
+// Not thread-safe: the owning shard's lock guards it and its pool.
+#include <cassert>
 #include <cstdint>
 #include <vector>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "store/memory/block_pool.hpp"
 #include "store/peer_store.hpp"
 
 namespace cairn::store {
@@ -42,6 +56,15 @@ class Swarm {
   // happens at most every (max stamp - rebase_keep) = 34 minutes.
   static constexpr core::Seconds rebase_keep = 0x3800;
 
+  // Small swarms' payload capacities are multiples of one IPv4 record, up
+  // to 24 of them (16 IPv6 records fit too).
+  static constexpr std::size_t capacity_step = 28;
+  static constexpr unsigned small_classes = 25;  // capacities 0 to 24 steps
+  static constexpr std::size_t small_capacity = capacity_step * (small_classes - 1);
+
+  // The pool every swarm of one shard draws its small blocks from.
+  static BlockPool make_pool();
+
   // Changes to the store-wide counters caused by one operation.
   struct Delta {
     std::int64_t peers[2] = {0, 0};  // v4, v6
@@ -49,56 +72,90 @@ class Swarm {
   };
 
   // An empty swarm; an empty handle if memory ran out.
-  static Swarm create(const core::InfoHash& info_hash, core::Seconds now);
+  static Swarm create(const core::InfoHash& info_hash, core::Seconds now, BlockPool& pool);
   Swarm(Swarm&& other) noexcept : h_(other.h_) { other.h_ = nullptr; }
-  Swarm& operator=(Swarm&& other) noexcept;
+  Swarm& operator=(Swarm&& other) noexcept {
+    assert(h_ == nullptr);
+    h_ = other.h_;
+    other.h_ = nullptr;
+    return *this;
+  }
   Swarm(const Swarm&) = delete;
   Swarm& operator=(const Swarm&) = delete;
-  ~Swarm();
+  ~Swarm() { assert(h_ == nullptr); }  // release() first
+
+  // Gives the block back (to `pool` if small) and empties the handle.
+  void release(BlockPool& pool);
 
   explicit operator bool() const { return h_ != nullptr; }
   const core::InfoHash& info_hash() const { return h_->info_hash; }
 
   // Applies `a` and appends the selected peers to `out`; a new peer is not
   // stored when the swarm already holds `max_peers`.
-  SwarmCounts announce(const Announce& a, std::uint32_t max_peers, std::vector<PeerInfo>& out,
-                       Delta& delta);
+  SwarmCounts announce(const Announce& a, std::uint32_t max_peers, BlockPool& pool,
+                       std::vector<PeerInfo>& out, Delta& delta);
   // Removes peers with last_seen + ttl <= now; returns how many.
-  std::uint32_t expire(core::Seconds now, core::Seconds ttl, Delta& delta);
+  std::uint32_t expire(core::Seconds now, core::Seconds ttl, BlockPool& pool, Delta& delta);
 
-  SwarmCounts counts() const {
-    return {h_->seeders, h_->n[0] + h_->n[1] - h_->seeders, h_->downloaded};
-  }
-  bool empty() const { return h_->n[0] + h_->n[1] == 0; }
+  SwarmCounts counts() const { return {seeders(), n(0) + n(1) - seeders(), h_->downloaded}; }
+  bool empty() const { return n(0) + n(1) == 0; }
   void collect(std::vector<StoredPeer>& out) const;
+
+  // For BlockPool::compact: hands a small swarm's block to `move` and keeps
+  // the address it returns.
+  template <class Move>
+  void relocate(Move&& move) {
+    if (!large()) h_ = static_cast<Header*>(move(h_, h_->size_class));
+  }
 
  private:
   struct Header {
     core::InfoHash info_hash;
     core::Seconds base;  // stamps count seconds from here
-    std::uint32_t n[2];  // peers per family
-    std::uint32_t cap[2];
-    std::uint32_t seeders;
     std::uint32_t downloaded;
+    std::uint8_t small_n[2];  // peers per family, small swarms only
+    std::uint8_t small_seeders;
+    std::uint8_t size_class;  // the pool's class, or large_class
   };
-  static_assert(sizeof(Header) == 48);
+  static_assert(sizeof(Header) == 32 && alignof(Header) <= 4);
+  struct Large {
+    std::uint32_t n[2];
+    std::uint32_t seeders;
+    std::uint32_t capacity;  // payload bytes
+  };
+  static constexpr std::uint8_t large_class = 0xFF;
+  static std::size_t large_bytes(std::size_t capacity) {
+    return sizeof(Header) + sizeof(Large) + capacity;
+  }
   static constexpr std::uint32_t npos = UINT32_MAX;
 
   explicit Swarm(Header* h) : h_(h) {}
+  bool large() const { return h_->size_class == large_class; }
+  Large& big() const { return *reinterpret_cast<Large*>(h_ + 1); }
+  std::uint32_t n(int family) const { return large() ? big().n[family] : h_->small_n[family]; }
+  void set_n(int family, std::uint32_t v);
+  std::uint32_t seeders() const { return large() ? big().seeders : h_->small_seeders; }
+  void add_seeders(int step, Delta& delta);
+  std::size_t capacity() const;
+  std::size_t used() const;
+  std::uint8_t* payload() const;
   std::uint8_t* records(int family) const;
   std::uint8_t* record(int family, std::uint32_t i) const;
 
   // Index of the record with this key, or of where it would go.
   std::uint32_t lower_bound(int family, const std::uint8_t* key, bool& found) const;
   std::uint32_t insert(int family, std::uint32_t pos, const Announce& a, std::uint16_t stamp,
-                       Delta& delta);
+                       BlockPool& pool, Delta& delta);
   void update(std::uint8_t* rec, int family, const Announce& a, std::uint16_t stamp, Delta& delta);
-  void erase(int family, std::uint32_t pos, Delta& delta);
-  bool relayout(std::uint32_t cap_v4, std::uint32_t cap_v6);
-  void shrink_to_fit_loosely();
+  void erase(int family, std::uint32_t pos, BlockPool& pool, Delta& delta);
+  bool resize(std::size_t capacity, BlockPool& pool);
+  bool move_to_new_block(std::size_t capacity, BlockPool& pool);
+  bool resize_large(std::size_t capacity);
+  void shrink_to_fit_loosely(BlockPool& pool);
   std::uint16_t stamp_for(core::Seconds now);
   void select(const Announce& a, int own, std::uint32_t self, std::vector<PeerInfo>& out) const;
-  std::uint32_t take(int family, std::uint32_t skip, std::uint32_t want, std::uint32_t random,
+  template <int Family>
+  std::uint32_t take(std::uint32_t skip, std::uint32_t want, std::uint32_t random,
                      std::vector<PeerInfo>& out) const;
 
   Header* h_;
