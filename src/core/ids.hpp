@@ -37,7 +37,19 @@ struct Id20 {
   }
 
   friend auto operator<=>(const Id20&, const Id20&) = default;
-  friend bool operator==(const Id20&, const Id20&) = default;
+  // Three word compares instead of a memcmp call: ids are compared on every
+  // swarm lookup.
+  friend bool operator==(const Id20& a, const Id20& b) {
+    std::uint64_t a0, a1, b0, b1;
+    std::uint32_t a2, b2;
+    std::memcpy(&a0, a.bytes.data(), 8);
+    std::memcpy(&b0, b.bytes.data(), 8);
+    std::memcpy(&a1, a.bytes.data() + 8, 8);
+    std::memcpy(&b1, b.bytes.data() + 8, 8);
+    std::memcpy(&a2, a.bytes.data() + 16, 4);
+    std::memcpy(&b2, b.bytes.data() + 16, 4);
+    return ((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2)) == 0;
+  }
 };
 
 struct InfoHashTag {};

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <map>
@@ -10,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "core/random.hpp"
 #include "store/memory/big_block.hpp"
 #include "store/memory/block_pool.hpp"
 
@@ -364,6 +366,40 @@ TEST(MemoryStore, RandomChurnMatchesAModel) {
     for (const auto& [ih, sw] : model) nonempty += !sw.empty();
     EXPECT_GE(swarms, nonempty);  // stopped-empty swarms stay until expire
   }
+}
+
+}  // namespace
+}  // namespace cairn::store::testing
+
+namespace cairn::store::testing {
+namespace {
+
+// Big IPv4 swarms are searched by interpolation first: endpoints bunched in
+// a few narrow ranges (the worst case for it) must still be found exactly,
+// so re-announcing every peer adds none.
+TEST(MemoryStore, ReannouncesInSkewedBigSwarmFindEveryPeer) {
+  MemoryStore store(Limits{});
+  std::vector<PeerInfo> out;
+  std::vector<core::Endpoint> endpoints;
+  core::Rng rng(5);
+  for (int i = 0; i < 3000; ++i) {
+    core::Endpoint ep;
+    std::uint8_t a[4] = {static_cast<std::uint8_t>(i % 3 == 0 ? 1 : 250), 0,
+                         static_cast<std::uint8_t>(rng.below(4)), static_cast<std::uint8_t>(rng.below(256))};
+    ep.address = core::Address::v4(a);
+    ep.port = static_cast<std::uint16_t>(1 + rng.below(65535));
+    endpoints.push_back(ep);
+  }
+  std::sort(endpoints.begin(), endpoints.end());
+  endpoints.erase(std::unique(endpoints.begin(), endpoints.end()), endpoints.end());
+  for (int round = 0; round < 2; ++round) {
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      auto counts = store.announce(make_announce(torrent(1), endpoints[i], i, 100 + round), out);
+      ASSERT_TRUE(counts.has_value());
+      ASSERT_EQ(counts->leechers, round == 0 ? i + 1 : endpoints.size());
+    }
+  }
+  EXPECT_EQ(store.stats().peers_v4, endpoints.size());
 }
 
 }  // namespace
