@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <vector>
@@ -15,12 +16,18 @@ namespace {
 
 using Error = HttpTrackerError;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values, -1 for anything else: a table, because an info hash
+// query is mostly "%XX" escapes and this runs on every byte of them.
+constexpr auto kHexValues = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<std::int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<std::int8_t>(c - 'A' + 10);
+  return t;
+}();
+
+int hex_value(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
 
 // A percent-decoded value in a fixed buffer: `size` is the full decoded
 // length even when it exceeds the buffer, so "too long" is still visible
@@ -40,14 +47,16 @@ struct Decoded {
 // reading it as a space (the HTML form rule) would corrupt info hashes.
 bool percent_decode(std::string_view in, Decoded& out) {
   out.size = 0;
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
+  const char* p = in.data();
+  const char* const end = p + in.size();
+  while (p < end) {
+    char c = *p++;
     if (c == '%') {
-      if (in.size() - i < 3) return false;
-      int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
+      if (end - p < 2) return false;
+      const int hi = hex_value(p[0]), lo = hex_value(p[1]);
+      if ((hi | lo) < 0) return false;
       c = static_cast<char>(hi << 4 | lo);
-      i += 2;
+      p += 2;
     }
     if (out.size < Decoded::kCapacity) out.bytes[out.size] = c;
     ++out.size;
