@@ -16,6 +16,9 @@ ServeCommand::ServeCommand(CLI::App& parent) {
   command_->add_option("--listen", listen_,
                        "Address to serve HTTP and UDP on, e.g. 127.0.0.1:6969 or [::1]:0; repeatable; "
                        "replaces server.listen");
+  command_->add_option("--state", state_file_,
+                       "File to save the swarm state to at shutdown and restore it from at start; "
+                       "replaces server.state_file");
   command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
 }
 
@@ -33,6 +36,7 @@ int ServeCommand::run() const {
       config.listen.push_back(*at);
     }
   }
+  if (!state_file_.empty()) config.state_file = state_file_;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   server::Server server(std::move(config));
   server.run_until_signal();

@@ -31,11 +31,25 @@ void HttpListener::start() {
 }
 
 void HttpListener::close() {
+  if (closed_) return;
   closed_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
-  sweep_timer_.cancel();
-  for (auto& c : connections_) c.socket.close(ignored);
+  // Cancel, not close: a read that has already completed (its handler
+  // queued behind this one) still gets its request answered; the serving
+  // loops see closed_ and end after that reply.
+  for (auto& c : connections_)
+    if (!c.writing) c.socket.cancel(ignored);
+  if (connections_.empty()) {
+    sweep_timer_.cancel();
+    return;
+  }
+  sweep_timer_.expires_after(shutdown_grace);  // also cancels the sweep
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    boost::system::error_code ignored;
+    for (auto& c : connections_) c.socket.close(ignored);
+  });
 }
 
 void HttpListener::sweep() {
@@ -106,7 +120,7 @@ asio::awaitable<void> HttpListener::serve(ConnectionList::iterator connection) {
   std::size_t used = 0;
   std::string out;
   bool close = !!ec;
-  while (!close) {
+  while (!close && !closed_) {
     auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(buffer.data() + used, buffer.size() - used), no_throw);
     if (read_ec) break;
     if (used == 0) connection->deadline = clock_.now() + limits_.request_timeout;
@@ -117,7 +131,9 @@ asio::awaitable<void> HttpListener::serve(ConnectionList::iterator connection) {
       used -= consumed;
     }
     if (!out.empty()) {
+      connection->writing = true;
       auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(out), no_throw);
+      connection->writing = false;
       out.clear();
       if (write_ec) break;
     }
@@ -130,6 +146,8 @@ asio::awaitable<void> HttpListener::serve(ConnectionList::iterator connection) {
     socket.close(ec);
   }
   connections_.erase(connection);
+  // The last one out after close() lets the io_context run out of work.
+  if (closed_ && connections_.empty()) sweep_timer_.cancel();
 }
 
 }  // namespace cairn::net

@@ -7,6 +7,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <list>
 
 #include "codec/http_request.hpp"
@@ -27,14 +28,22 @@ class HttpListener {
  public:
   HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
                const core::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits);
+  // At shutdown, requests already read get their replies for at most this
+  // long; then every connection is closed.
+  static constexpr auto shutdown_grace = std::chrono::seconds(2);
+
   void start();
-  void close();  // stops accepting and closes every connection
+  // Stops accepting and ends every connection: idle ones at once, ones
+  // with a request read or a reply being written once that reply is sent
+  // (or shutdown_grace has passed).
+  void close();
 
  private:
   struct Connection {
     explicit Connection(boost::asio::ip::tcp::socket s) : socket(std::move(s)) {}
     boost::asio::ip::tcp::socket socket;
     core::Seconds deadline = 0;
+    bool writing = false;  // a reply is on its way; close() lets it finish
   };
   using ConnectionList = std::list<Connection>;
 

@@ -10,12 +10,18 @@ void Worker::start() {
   thread_ = std::thread([this] { io_.run(); });
 }
 
-void Worker::stop() {
-  if (!thread_.joinable()) return;
+void Worker::close() {
+  if (!thread_.joinable() || closing_) return;
+  closing_ = true;
   boost::asio::post(io_, [this] {
     for (auto& l : udp_) l->close();
     for (auto& l : http_) l->close();
   });
+}
+
+void Worker::stop() {
+  if (!thread_.joinable()) return;
+  close();
   thread_.join();
 }
 

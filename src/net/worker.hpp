@@ -29,8 +29,11 @@ class Worker {
   void add(std::unique_ptr<HttpListener> l) { http_.push_back(std::move(l)); }
 
   void start();
-  // Closes every socket from the worker's own thread, lets the io_context
-  // run out of work, and joins.
+  // Asks the worker's thread to close its listeners: it stops accepting
+  // and reading, but answers HTTP requests it has already read (see
+  // HttpListener::close). Returns at once.
+  void close();
+  // close(), then waits for the io_context to run out of work and joins.
   void stop();
 
  private:
@@ -39,6 +42,7 @@ class Worker {
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<HttpListener>> http_;
   std::thread thread_;
+  bool closing_ = false;
 };
 
 }  // namespace cairn::net

@@ -115,6 +115,10 @@ const std::vector<Key>& keys() {
          return "must be one of trace, debug, info, warn, error, off";
        },
        [](const Config& c) { return fmt::format("\"{}\"", c.log_level); }},
+      text("server", "state_file", "File the swarm state is saved to at shutdown (and every snapshot_interval) and restored from at start; \"\" keeps none. Relative to this file's folder.",
+           [](Config& c) -> auto& { return c.state_file; }),
+      number<core::Seconds>("server", "snapshot_interval", "Seconds between saves of state_file while serving; 0 saves only at shutdown.",
+           [](Config& c) -> auto& { return c.snapshot_interval; }, 0, 86400),
 
       number<std::uint32_t>("tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
            [](Config& c) -> auto& { return c.policy.announce_interval; }, 10, 86400),
@@ -233,6 +237,7 @@ Config load_config(const std::string& path) {
   }
   validate(config, path);
   config.access_list = beside(path, config.access_list);
+  config.state_file = beside(path, config.state_file);
   return config;
 }
 

@@ -20,6 +20,10 @@ struct Config {
   std::vector<core::Endpoint> listen;  // default: 0.0.0.0:6969 and [::]:6969
   unsigned workers = 0;                // 0: one per core
   std::string log_level = "info";
+  // Swarm state kept across restarts; "" keeps none. Relative to the
+  // config file's folder (`cairn serve --state` overrides it).
+  std::string state_file;
+  core::Seconds snapshot_interval = 300;  // 0: written only at shutdown
 
   tracker::Policy policy;
   store::Limits limits;

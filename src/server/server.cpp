@@ -31,6 +31,8 @@ tracker::InfoHashSet initial_access_list(const Config& c) {
 Server::Server(Config config)
     : config_(std::move(config)),
       access_list_(config_.access_mode, initial_access_list(config_)),
+      // Late enough that a restored peer's last-seen time is past zero.
+      clock_(config_.limits.peer_ttl + 1),
       store_(std::make_unique<store::MemoryStore>(config_.limits)),
       tracker_(config_.policy, *store_),
       udp_frontend_(tracker_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
@@ -77,9 +79,13 @@ void Server::bind_address(const core::Endpoint& at) {
 }
 
 void Server::start() {
+  restore_state();
   for (const auto& at : config_.listen) bind_address(at);
   for (auto& w : workers_) w->start();
   housekeeping_ = std::thread([this] { housekeeping_loop(); });
+  if (!config_.state_file.empty() && config_.snapshot_interval > 0)
+    snapshots_ = std::thread([this] { snapshot_loop(); });
+  started_ = true;
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
   if (config_.access_mode != tracker::AccessMode::off)
@@ -143,8 +149,17 @@ void Server::run_until_signal() {
 
 void Server::stop() {
   if (stopping_.exchange(true)) return;
+  // All listeners close before any worker is waited for, so no worker keeps
+  // accepting while another drains.
+  for (auto& w : workers_) w->close();
   for (auto& w : workers_) w->stop();
+  {
+    std::lock_guard lock(snapshot_mutex_);  // so the snapshot thread cannot miss the wake-up
+  }
+  snapshot_wake_.notify_all();
+  if (snapshots_.joinable()) snapshots_.join();
   if (housekeeping_.joinable()) housekeeping_.join();
+  if (started_) save_state(true);
   spdlog::info("stopped");
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 // The running process: the store, the tracker logic, the workers with their
-// sockets, and a housekeeping thread (coarse clock, expiry sweeps). SIGHUP
-// reloads the access list.
+// sockets, a housekeeping thread (coarse clock, expiry sweeps) and, with a
+// state file, a snapshot thread. SIGHUP reloads the access list.
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -12,7 +14,7 @@
 #include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
-#include "store/peer_store.hpp"
+#include "store/memory/memory_store.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/tracker.hpp"
@@ -27,9 +29,12 @@ class Server {
   // Binds every listen address on every worker (throws on failure) and
   // prints one "listening udp|http ADDR:PORT" line per address to stdout.
   void start();
-  // Starts, blocks until SIGINT or SIGTERM, then stops the workers. SIGHUP
-  // meanwhile calls reload_access_list().
+  // Starts, blocks until SIGINT or SIGTERM, then stops. SIGHUP meanwhile
+  // calls reload_access_list().
   void run_until_signal();
+  // Closes every listener, lets requests already read be answered (briefly:
+  // see net::HttpListener::close), joins the threads and, if start()
+  // succeeded and a state file is set, saves the state.
   void stop();
   // Reads tracker.access_list again and swaps it in while workers serve; a
   // bad file keeps the old list. Logs the outcome in one line.
@@ -38,17 +43,27 @@ class Server {
  private:
   void bind_address(const core::Endpoint& at);
   void housekeeping_loop();
+  // The state file (server_state.cpp).
+  void restore_state();
+  void save_state(bool at_shutdown);
+  void snapshot_loop();
 
   Config config_;
   tracker::AccessList access_list_;
   core::CoarseClock clock_;
-  std::unique_ptr<store::PeerStore> store_;
+  // The memory store itself, not the interface: snapshots need its
+  // for_each_swarm and restore_swarm.
+  std::unique_ptr<store::MemoryStore> store_;
   tracker::Tracker tracker_;
   tracker::ConnectionIds connection_ids_;
   net::UdpFrontend udp_frontend_;
   net::HttpFrontend http_frontend_;
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::thread housekeeping_;
+  std::thread snapshots_;
+  std::mutex snapshot_mutex_;
+  std::condition_variable snapshot_wake_;
+  bool started_ = false;
   std::atomic<bool> stopping_{false};
 };
 

@@ -152,6 +152,68 @@ MemoryStore::PoolBytes MemoryStore::pool_bytes() const {
   return b;
 }
 
+namespace {
+
+// v4 ascending and v6 descending by endpoint: each insert then lands at its
+// family's free end of the block (v4 records grow up, v6 records down), so
+// restoring a big swarm moves no records.
+std::vector<StoredPeer> in_insert_order(std::span<const StoredPeer> peers) {
+  std::vector<StoredPeer> sorted(peers.begin(), peers.end());
+  std::sort(sorted.begin(), sorted.end(), [](const StoredPeer& a, const StoredPeer& b) {
+    const auto& x = a.peer.endpoint;
+    const auto& y = b.peer.endpoint;
+    if (x.family() != y.family()) return x.family() == core::Family::v4;
+    return x.family() == core::Family::v4 ? x < y : y < x;
+  });
+  return sorted;
+}
+
+}  // namespace
+
+core::Result<std::uint32_t, StoreError> MemoryStore::restore_swarm(
+    const core::InfoHash& info_hash, std::uint32_t downloaded, std::span<const StoredPeer> peers) {
+  if (peers.empty()) return 0u;
+  const std::vector<StoredPeer> sorted = in_insert_order(peers);
+  // The oldest peer is the swarm's time base, so every stamp fits.
+  core::Seconds base = sorted.front().last_seen;
+  for (const auto& p : sorted) base = std::min(base, p.last_seen);
+  Shard& shard = shard_for(info_hash);
+  Swarm::Delta delta;
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.swarms.find(info_hash);
+  if (it == shard.swarms.end()) {
+    if (torrents_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_torrents) {
+      torrents_.fetch_sub(1, std::memory_order_relaxed);
+      return StoreError::torrent_limit;
+    }
+    Swarm created = Swarm::create(info_hash, base, shard.pool);
+    if (!created) {
+      torrents_.fetch_sub(1, std::memory_order_relaxed);
+      return StoreError::torrent_limit;
+    }
+    it = shard.swarms.insert(std::move(created)).first;
+  }
+  Swarm& swarm = mutable_swarm(*it);
+  const std::uint32_t held = swarm.counts().downloaded;
+  // Each peer goes in as its own last announce (numwant 0: nothing is
+  // selected); a `completed` one sets its flag, and the count is then put
+  // back to the recorded one.
+  std::vector<PeerInfo> none;
+  Announce a;
+  a.info_hash = info_hash;
+  for (const StoredPeer& p : sorted) {
+    a.peer_id = p.peer.peer_id;
+    a.endpoint = p.peer.endpoint;
+    a.event = p.completed ? core::Event::completed : core::Event::none;
+    a.seeder = p.seeder;
+    a.now = p.last_seen;
+    swarm.announce(a, limits_.max_peers_per_torrent, shard.pool, none, delta);
+  }
+  swarm.set_downloaded(std::max(held, downloaded));
+  shard.apply(delta);
+  return static_cast<std::uint32_t>(delta.peers[0] + delta.peers[1]);
+}
+
 void MemoryStore::for_each_swarm(const SwarmVisitor& visit) const {
   struct Copy {
     core::InfoHash info_hash;

@@ -47,6 +47,15 @@ class MemoryStore final : public PeerStore {
       std::function<void(const core::InfoHash&, const SwarmCounts&, std::span<const StoredPeer>)>;
   void for_each_swarm(const SwarmVisitor& visit) const;
 
+  // Puts back a swarm read from a snapshot: its peers with their last-seen
+  // times and flags, and its download count (the larger of it and any
+  // count already held, if the swarm exists). Limits apply as to announces:
+  // a new swarm beyond max_torrents is refused with torrent_limit, peers
+  // beyond max_peers_per_torrent are not stored. Returns the peers stored.
+  core::Result<std::uint32_t, StoreError> restore_swarm(const core::InfoHash& info_hash,
+                                                        std::uint32_t downloaded,
+                                                        std::span<const StoredPeer> peers);
+
   std::size_t shard_count() const { return mask_ + 1; }
 
   // Bytes of small swarm blocks in use and free in the shards' pools (for

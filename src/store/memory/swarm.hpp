@@ -100,6 +100,8 @@ class Swarm {
   SwarmCounts counts() const { return {seeders(), n(0) + n(1) - seeders(), h_->downloaded}; }
   bool empty() const { return n(0) + n(1) == 0; }
   void collect(std::vector<StoredPeer>& out) const;
+  // For a restored snapshot: the download count it recorded.
+  void set_downloaded(std::uint32_t downloaded) { h_->downloaded = downloaded; }
 
   // For BlockPool::compact: hands a small swarm's block to `move` and keeps
   // the address it returns.

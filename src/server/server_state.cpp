@@ -1,0 +1,70 @@
+// Server's state file: restored before serving, saved every
+// snapshot_interval by a thread of its own (a large state takes a while to
+// encode and fsync; the housekeeping thread must keep ticking the clock)
+// and once more at shutdown, after the workers have stopped.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "server/server.hpp"
+#include "server/snapshot_file.hpp"
+
+namespace cairn::server {
+
+namespace {
+
+std::uint64_t unix_now() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+void Server::restore_state() {
+  const std::string& path = config_.state_file;
+  if (path.empty()) return;
+  clock_.tick();
+  const std::uint64_t wall = unix_now();
+  const SnapshotLoaded r = load_snapshot(path, *store_, clock_.now(), wall, config_.limits.peer_ttl);
+  switch (r.status) {
+    case SnapshotLoaded::Status::missing:
+      spdlog::info("state file {} not found; starting empty", path);
+      return;
+    case SnapshotLoaded::Status::unreadable:
+      spdlog::error("state file {} unreadable: {}; starting empty", path, r.error);
+      return;
+    case SnapshotLoaded::Status::restored:
+      break;
+  }
+  spdlog::info("state restored from {} (written {} s ago): {} torrents, {} peers; {} peers dropped as expired",
+               path, wall > r.written_at ? wall - r.written_at : 0, r.torrents, r.peers, r.expired);
+  if (r.over_limit > 0)
+    spdlog::warn("state file {}: {} peers not restored, beyond tracker.max_torrents or "
+                 "tracker.max_peers_per_torrent", path, r.over_limit);
+}
+
+void Server::save_state(bool at_shutdown) {
+  const std::string& path = config_.state_file;
+  if (path.empty()) return;
+  if (at_shutdown) clock_.tick();  // the housekeeping thread has stopped ticking it
+  const SnapshotSaved r = save_snapshot(path, *store_, clock_.now(), unix_now());
+  if (!r.ok) {
+    spdlog::error("state not saved to {}: {}", path, r.error);
+    return;
+  }
+  spdlog::log(at_shutdown ? spdlog::level::info : spdlog::level::debug,
+              "state saved to {}: {} torrents, {} peers", path, r.torrents, r.peers);
+}
+
+void Server::snapshot_loop() {
+  const auto interval = std::chrono::seconds(config_.snapshot_interval);
+  std::unique_lock lock(snapshot_mutex_);
+  while (!snapshot_wake_.wait_for(lock, interval, [this] { return stopping_.load(); })) {
+    lock.unlock();
+    save_state(false);
+    lock.lock();
+  }
+}
+
+}  // namespace cairn::server
