@@ -2,8 +2,33 @@
 BUILD   ?= build
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 30
+export FUZZ_SECONDS
 
-.PHONY: all deps build run test clean
+# Each part of `make test` has its own build directory, so one part can be
+# rerun alone without rebuilding the others.
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+
+# Sanitizer builds keep assertions (Debug) but optimise a little: -O0 would
+# make the instrumented integration tests crawl.
+SAN_CMAKE = -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1"
+# ASan: the unit and integration suites; interop, load and docs are slow or
+# not about memory safety and run in the Release suite only. TSan adds the
+# load test: `cairn load` and `cairn serve` are the most threaded code we have.
+ASAN_TESTS = -E '^(interop|load|docs)\.'
+TSAN_TESTS = -E '^(interop|docs)\.'
+# Any report aborts the process, so the test (or the server under an
+# integration test, which must exit 0 after SIGTERM) fails. Leaks at exit count.
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1 \
+          UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
+          TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
+
+.PHONY: all deps build run test test-release test-asan test-tsan fuzz clean
+# The parts of `make test` run one after another, even under `make -j`: each
+# already uses every core, and the Release summary must come last.
+.NOTPARALLEL:
 
 all: build
 
@@ -17,9 +42,30 @@ build: deps
 run: build
 	$(BUILD)/apps/cairn/cairn serve $(ARGS)
 
-test: CMAKE_FLAGS += -DCAIRN_WERROR=ON
-test: build
+# Fuzzing and the sanitizer suites first; the full Release suite last, so its
+# CTest summary is what CI reads.
+test: deps fuzz test-asan test-tsan test-release
+
+test-release: CMAKE_FLAGS += -DCAIRN_WERROR=ON
+test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) $(SAN_CMAKE) -DCAIRN_SANITIZE=address,undefined >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) $(ASAN_TESTS)
+
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) $(SAN_CMAKE) -DCAIRN_SANITIZE=thread >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) $(TSAN_TESTS)
+
+# libFuzzer needs clang; the fuzz targets and the libraries they link are
+# built with ASan + UBSan. FUZZ_SECONDS per target (fuzz/run.sh says more).
+fuzz: deps
+	@CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) $(SAN_CMAKE) -DCAIRN_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	fuzz/run.sh $(FUZZ_BUILD)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

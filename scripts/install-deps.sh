@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsodium-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # fuzzing (libFuzzer + sanitizer runtimes for clang) and symbolized reports
+  clang-14 libclang-rt-14-dev llvm-14
   # test peers and tools
   python3 python3-libtorrent transmission-cli aria2
 )

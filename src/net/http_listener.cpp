@@ -37,9 +37,11 @@ void HttpListener::close() {
   acceptor_.close(ignored);
   // Cancel, not close: a read that has already completed (its handler
   // queued behind this one) still gets its request answered; the serving
-  // loops see closed_ and end after that reply.
+  // loops see closed_ and end after that reply. A connection with request
+  // bytes still in the kernel is left to read and answer them; the grace
+  // timer below bounds it.
   for (auto& c : connections_)
-    if (!c.writing) c.socket.cancel(ignored);
+    if (!c.writing && c.socket.available(ignored) == 0) c.socket.cancel(ignored);
   if (connections_.empty()) {
     sweep_timer_.cancel();
     return;

@@ -235,8 +235,13 @@ class ShutdownTest(unittest.TestCase):
             busy = HttpConnection(server.http4)
             try:
                 idle.get("/announce?" + announce_query(h, random_peer_id(), 30000))
+                # One full exchange first, so the busy connection is surely
+                # accepted; then a request the server has received (the pause
+                # lets loopback deliver it) when SIGTERM arrives.
+                busy.get("/announce?" + announce_query(h, random_peer_id(), 30001))
                 busy.send("GET /announce?%s HTTP/1.1\r\nHost: x\r\n\r\n"
                           % announce_query(h, random_peer_id(), 30001))
+                time.sleep(0.2)
                 started = time.monotonic()
                 server.proc.send_signal(signal.SIGTERM)
                 reply = busy.read_response()
