@@ -241,6 +241,19 @@ BENCHMARK(BM_expire_sweep_half)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // --- threads ---
 
+// The timed loop of the threaded benchmarks: each thread re-announces its
+// own list in turn.
+void reannounce_in_turn(benchmark::State& state, MemoryStore& store, const std::vector<Announce>& list) {
+  std::vector<PeerInfo> out;
+  out.reserve(200);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(store.announce(list[i], out));
+    if (++i == list.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 // Each thread re-announces the peers of its own torrents (t % threads ==
 // thread index): different swarms, mostly different shards. Run it on two
 // cores (taskset -c 0,1): pinned to one core it measures time slicing.
@@ -251,14 +264,7 @@ void BM_reannounce_threads_distinct(benchmark::State& state) {
   for (std::size_t t = static_cast<std::size_t>(state.thread_index()); t < p.hashes.size(); t += threads)
     for (std::uint32_t j = 0; j < p.per_torrent; ++j) list.push_back(announce_of(p.hashes[t], 4 * j, 50));
   std::shuffle(list.begin(), list.end(), std::mt19937_64(state.thread_index()));
-  std::vector<PeerInfo> out;
-  out.reserve(200);
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(p.store->announce(list[i], out));
-    if (++i == list.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  reannounce_in_turn(state, *p.store, list);
 }
 BENCHMARK(BM_reannounce_threads_distinct)->Threads(1)->Threads(2)->UseRealTime();
 
@@ -270,14 +276,7 @@ void BM_reannounce_threads_same_swarm(benchmark::State& state) {
   for (std::uint32_t j = static_cast<std::uint32_t>(state.thread_index()); j < p.per_torrent;
        j += static_cast<std::uint32_t>(state.threads()))
     list.push_back(announce_of(p.hashes[0], 4 * j, 50));
-  std::vector<PeerInfo> out;
-  out.reserve(200);
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(p.store->announce(list[i], out));
-    if (++i == list.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  reannounce_in_turn(state, *p.store, list);
 }
 BENCHMARK(BM_reannounce_threads_same_swarm)->Threads(1)->Threads(2)->UseRealTime();
 

@@ -397,7 +397,20 @@ class HttpResponse:
         return "<HTTP %s %s %r>" % (self.status, self.reason, self.body[:200])
 
 
-class HttpConnection:
+class SocketClient:
+    """Closes its socket `sock` on close() or at the end of a with block."""
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+
+class HttpConnection(SocketClient):
     """One TCP connection; send raw requests and read framed responses."""
 
     def __init__(self, addr, timeout=5.0, source=None):
@@ -412,14 +425,6 @@ class HttpConnection:
         self.buf = b""
         self.addr = addr
 
-    def close(self):
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
 
     def send(self, data):
         if isinstance(data, str):
@@ -518,7 +523,7 @@ ACT_CONNECT, ACT_ANNOUNCE, ACT_SCRAPE, ACT_ERROR = 0, 1, 2, 3
 EVENTS = {None: 0, "none": 0, "completed": 1, "started": 2, "stopped": 3}
 
 
-class UdpTracker:
+class UdpTracker(SocketClient):
     """A client socket talking BEP 15 to one tracker address."""
 
     def __init__(self, addr, timeout=2.0, source=None):
@@ -530,14 +535,6 @@ class UdpTracker:
         self.timeout = timeout
         self.conn_id = None
 
-    def close(self):
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        self.close()
 
     def tid(self):
         return random.getrandbits(32)
