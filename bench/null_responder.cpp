@@ -1,17 +1,25 @@
-// The ceiling for UDP benchmarks: a BEP 15 server that touches no store. It
-// batches exactly like net/udp_listener (recvmmsg of 64, all replies of a
-// batch in one sendmmsg, same socket buffers), so what it sustains is what
-// this machine's loopback and kernel allow; "Cairn reaches X % of the null
-// responder" then measures only what Cairn adds on top.
+// The ceiling for the side-by-side benchmarks: a tracker that touches no
+// store. On one address it serves
+//
+//  - UDP (BEP 15), batched exactly like net/udp_listener (recvmmsg of 64, all
+//    replies of a batch in one sendmmsg, same socket buffers);
+//  - HTTP/1.1 keep-alive on TCP with the same system calls per request as
+//    net/http_listener (one read, one write; epoll, edge-triggered);
+//
+// so what it sustains is what this machine's loopback and kernel allow, and
+// "Cairn reaches X % of the null responder" measures only what Cairn adds.
 //
 // Every connect gets one fixed connection id, every announce one fixed reply
 // (50 peers of the socket's family, encoded once at start), every scrape a
-// fixed reply sized for the hashes asked. Only the transaction id changes.
+// fixed reply (UDP: sized for the hashes asked; HTTP: one file). Only the UDP
+// transaction id changes.
 //
-//   null_responder --listen 127.0.0.1:0   prints "listening udp ADDR:PORT",
-//                                         runs until SIGTERM or SIGINT
+//   null_responder --listen 127.0.0.1:0   prints "listening udp ADDR:PORT" and
+//                                         "listening http ADDR:PORT", runs
+//                                         until SIGTERM or SIGINT
 #include <netinet/in.h>
-#include <poll.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,9 +29,13 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "codec/http_response.hpp"
+#include "codec/http_tracker.hpp"
 #include "codec/udp_tracker.hpp"
 
 namespace {
@@ -39,10 +51,11 @@ constexpr std::size_t kReplySize = 8192;
 constexpr std::uint64_t kConnectionId = 0x0123456789abcdef;
 
 struct Replies {
-  std::vector<std::uint8_t> announce, scrape;  // transaction id patched per request
+  std::vector<std::uint8_t> announce, scrape;  // UDP; transaction id patched per request
+  std::string http_announce, http_scrape;      // whole HTTP responses
 };
 
-Replies make_replies(Family family) {
+std::vector<cairn::core::PeerInfo> fixed_peers(Family family) {
   std::vector<cairn::core::PeerInfo> peers(50);
   for (std::size_t i = 0; i < peers.size(); ++i) {
     auto& a = peers[i].endpoint.address;
@@ -51,18 +64,31 @@ Replies make_replies(Family family) {
     a.bytes[family == Family::v4 ? 3 : 15] = static_cast<std::uint8_t>(i + 1);
     peers[i].endpoint.port = static_cast<std::uint16_t>(6881 + i);
   }
-  Replies r{std::vector<std::uint8_t>(kReplySize), std::vector<std::uint8_t>(kReplySize)};
+  return peers;
+}
+
+Replies make_replies(Family family) {
+  const auto peers = fixed_peers(family);
+  Replies r{std::vector<std::uint8_t>(kReplySize), std::vector<std::uint8_t>(kReplySize), {}, {}};
   r.announce.resize(udp::encode_announce_response(0, 1800, 25, 25, peers, family, r.announce));
   const std::vector<udp::ScrapeStats> stats(udp::kMaxScrapeHashes, {25, 100, 25});
   r.scrape.resize(udp::encode_scrape_response(0, stats, r.scrape));
+
+  std::string body;
+  cairn::codec::encode_announce_reply({1800, 900, 25, 25, peers, true, false, {}}, body);
+  cairn::codec::write_http_response(r.http_announce, 200, "text/plain", body, true);
+  body.clear();
+  const cairn::codec::ScrapeFile file{{}, 25, 100, 25};
+  cairn::codec::encode_scrape_reply(std::span(&file, 1), body);
+  cairn::codec::write_http_response(r.http_scrape, 200, "text/plain", body, true);
   return r;
 }
 
 // Writes the reply to `packet` into `out` and returns its size; 0 sends
 // nothing. Only the action and the length are checked: enough to pick a
 // well-formed reply.
-std::size_t answer(const std::uint8_t* packet, std::size_t size, const Replies& replies,
-                   std::uint8_t* out) {
+std::size_t answer_udp(const std::uint8_t* packet, std::size_t size, const Replies& replies,
+                       std::uint8_t* out) {
   if (size < 16 || packet[8] != 0 || packet[9] != 0 || packet[10] != 0) return 0;
   const std::size_t hashes = (size - 16) / 20;
   std::size_t n = 0;
@@ -84,30 +110,170 @@ std::size_t answer(const std::uint8_t* packet, std::size_t size, const Replies& 
   return n;
 }
 
-// A bound, non-blocking UDP socket with net::bind_udp's buffer sizes, or -1.
-// `at` gets the port the kernel picked.
-int open_socket(Endpoint& at) {
-  sockaddr_storage ss{};
-  auto& sin = reinterpret_cast<sockaddr_in&>(ss);
+socklen_t to_sockaddr(const Endpoint& at, sockaddr_storage& ss) {
+  ss = {};
+  if (at.family() == Family::v4) {
+    auto& sin = reinterpret_cast<sockaddr_in&>(ss);
+    sin.sin_family = AF_INET;
+    std::memcpy(&sin.sin_addr, at.address.bytes.data(), 4);
+    sin.sin_port = htons(at.port);
+    return sizeof sin;
+  }
   auto& sin6 = reinterpret_cast<sockaddr_in6&>(ss);
-  const bool v4 = at.family() == Family::v4;
-  ss.ss_family = v4 ? AF_INET : AF_INET6;
-  if (v4) std::memcpy(&sin.sin_addr, at.address.bytes.data(), 4);
-  else std::memcpy(&sin6.sin6_addr, at.address.bytes.data(), 16);
-  (v4 ? sin.sin_port : sin6.sin6_port) = htons(at.port);
-  socklen_t len = v4 ? sizeof sin : sizeof sin6;
-  const int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-  const int buffer = 4 << 20;
-  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer) != 0 ||
-      setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer) != 0 ||
-      bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+  sin6.sin6_family = AF_INET6;
+  std::memcpy(&sin6.sin6_addr, at.address.bytes.data(), 16);
+  sin6.sin6_port = htons(at.port);
+  return sizeof sin6;
+}
+
+// A bound, non-blocking socket (UDP with net::bind_udp's buffer sizes, TCP
+// listening), or -1. A port of 0 in `at` becomes the one the kernel picked.
+int open_socket(Endpoint& at, int type) {
+  sockaddr_storage ss;
+  socklen_t len = to_sockaddr(at, ss);
+  const int fd = socket(ss.ss_family, type | SOCK_NONBLOCK, 0);
+  const int buffer = 4 << 20, on = 1;
+  bool ok = fd >= 0;
+  if (ok && type == SOCK_DGRAM)
+    ok = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer) == 0 &&
+         setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer) == 0;
+  if (ok && type == SOCK_STREAM) ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0;
+  ok = ok && bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0 &&
+       (type == SOCK_DGRAM || listen(fd, 1024) == 0) &&
+       getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0;
+  if (!ok) {
     if (fd >= 0) close(fd);
     return -1;
   }
-  at.port = ntohs(v4 ? sin.sin_port : sin6.sin6_port);
+  at.port = ntohs(ss.ss_family == AF_INET ? reinterpret_cast<sockaddr_in&>(ss).sin_port
+                                          : reinterpret_cast<sockaddr_in6&>(ss).sin6_port);
   return fd;
 }
+
+class UdpSide {
+ public:
+  UdpSide(int fd, const Replies& replies)
+      : fd_(fd), replies_(replies), in_(kBatch * kRecvSize), out_(kBatch * kReplySize) {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      in_iov_[i] = {in_.data() + i * kRecvSize, kRecvSize};
+      in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
+      in_msgs_[i].msg_hdr.msg_iovlen = 1;
+      out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
+      out_msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+  }
+
+  // Drains while batches come back full, as the listener does.
+  void drain() {
+    while (one_batch() == static_cast<int>(kBatch)) {
+    }
+  }
+
+ private:
+  int one_batch() {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      in_msgs_[i].msg_hdr.msg_name = &addrs_[i];
+      in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      in_msgs_[i].msg_hdr.msg_flags = 0;
+    }
+    const int received = recvmmsg(fd_, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    unsigned replies = 0;
+    for (int i = 0; i < received; ++i) {
+      if (in_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
+      std::uint8_t* reply = out_.data() + replies * kReplySize;
+      const std::size_t size =
+          answer_udp(in_.data() + i * kRecvSize, in_msgs_[i].msg_len, replies_, reply);
+      if (size == 0) continue;
+      out_iov_[replies] = {reply, size};
+      out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
+      out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
+      ++replies;
+    }
+    // As the listener: a full send buffer drops the rest; clients retry.
+    for (unsigned sent = 0; sent < replies;) {
+      const int n = sendmmsg(fd_, out_msgs_.data() + sent, replies - sent, MSG_DONTWAIT);
+      if (n > 0) sent += static_cast<unsigned>(n);
+      else if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      else ++sent;
+    }
+    return received;
+  }
+
+  int fd_;
+  const Replies& replies_;
+  std::vector<std::uint8_t> in_, out_;
+  std::array<mmsghdr, kBatch> in_msgs_{}, out_msgs_{};
+  std::array<iovec, kBatch> in_iov_{}, out_iov_{};
+  std::array<sockaddr_storage, kBatch> addrs_{};
+};
+
+// Keep-alive HTTP connections: each complete request head (up to the blank
+// line) gets the fixed announce reply, or the scrape reply for /scrape; the
+// replies to everything read go out in one write.
+class HttpSide {
+ public:
+  HttpSide(int epoll, int listener, const Replies& replies)
+      : epoll_(epoll), listener_(listener), replies_(replies) {}
+
+  void accept_all() {
+    for (;;) {
+      const int fd = accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK);
+      if (fd < 0) return;
+      const int on = 1;
+      setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+      epoll_event ev{EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP, {.fd = fd}};
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+      connections_[fd];
+    }
+  }
+
+  void serve(int fd) {
+    auto it = connections_.find(fd);
+    if (it == connections_.end()) return;
+    Connection& c = it->second;
+    if (!flush(fd, c) || !read_and_answer(fd, c) || !flush(fd, c)) {
+      close(fd);
+      connections_.erase(it);
+    }
+  }
+
+ private:
+  struct Connection {
+    std::string in, out;
+  };
+
+  // False when the connection is done (closed by the client or an error).
+  bool read_and_answer(int fd, Connection& c) {
+    char buffer[16384];
+    for (;;) {
+      const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+      if (n == 0) return false;
+      if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+      c.in.append(buffer, static_cast<std::size_t>(n));
+      std::size_t start = 0;
+      for (std::size_t end; (end = c.in.find("\r\n\r\n", start)) != std::string::npos;
+           start = end + 4) {
+        const bool scrape = std::string_view(c.in).substr(start, 11) == "GET /scrape";
+        c.out += scrape ? replies_.http_scrape : replies_.http_announce;
+      }
+      c.in.erase(0, start);
+      if (c.in.size() > 8192) return false;  // not HTTP
+    }
+  }
+
+  static bool flush(int fd, Connection& c) {
+    while (!c.out.empty()) {
+      const ssize_t n = send(fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+      if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+      c.out.erase(0, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  int epoll_, listener_;
+  const Replies& replies_;
+  std::unordered_map<int, Connection> connections_;
+};
 
 volatile std::sig_atomic_t stop = 0;
 
@@ -120,15 +286,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: null_responder --listen ADDR:PORT\n");
     return 2;
   }
-  const int fd = open_socket(*at);
-  if (fd < 0) {
+  const int udp_fd = open_socket(*at, SOCK_DGRAM);  // picks the port when 0
+  const int tcp_fd = udp_fd < 0 ? -1 : open_socket(*at, SOCK_STREAM);
+  if (tcp_fd < 0) {
     std::fprintf(stderr, "null_responder: cannot bind %s: %s\n", argv[2], std::strerror(errno));
     return 1;
   }
   const Replies replies = make_replies(at->family());
 
-  // The signals stay blocked except inside ppoll, so a stop request cannot
-  // slip in between the check of `stop` and the wait.
+  // The signals stay blocked except inside epoll_pwait, so a stop request
+  // cannot slip in between the check of `stop` and the wait.
   sigset_t blocked, during_wait;
   sigemptyset(&blocked);
   sigaddset(&blocked, SIGTERM);
@@ -138,51 +305,26 @@ int main(int argc, char** argv) {
   on_signal.sa_handler = [](int) { stop = 1; };
   sigaction(SIGTERM, &on_signal, nullptr);
   sigaction(SIGINT, &on_signal, nullptr);
-  std::printf("listening udp %s\n", at->to_string().c_str());
+
+  const int epoll = epoll_create1(0);
+  epoll_event udp_ev{EPOLLIN, {.fd = udp_fd}}, tcp_ev{EPOLLIN, {.fd = tcp_fd}};
+  epoll_ctl(epoll, EPOLL_CTL_ADD, udp_fd, &udp_ev);
+  epoll_ctl(epoll, EPOLL_CTL_ADD, tcp_fd, &tcp_ev);
+  UdpSide udp_side(udp_fd, replies);
+  HttpSide http_side(epoll, tcp_fd, replies);
+  std::printf("listening udp %s\nlistening http %s\n", at->to_string().c_str(),
+              at->to_string().c_str());
   std::fflush(stdout);
 
-  std::vector<std::uint8_t> in(kBatch * kRecvSize), out(kBatch * kReplySize);
-  std::array<mmsghdr, kBatch> in_msgs{}, out_msgs{};
-  std::array<iovec, kBatch> in_iov{}, out_iov{};
-  std::array<sockaddr_storage, kBatch> addrs{};
-  for (std::size_t i = 0; i < kBatch; ++i) {
-    in_iov[i] = {in.data() + i * kRecvSize, kRecvSize};
-    in_msgs[i].msg_hdr.msg_iov = &in_iov[i];
-    in_msgs[i].msg_hdr.msg_iovlen = 1;
-    out_msgs[i].msg_hdr.msg_iov = &out_iov[i];
-    out_msgs[i].msg_hdr.msg_iovlen = 1;
-  }
-  pollfd pfd{fd, POLLIN, 0};
+  std::array<epoll_event, 128> events;
   while (!stop) {
-    if (ppoll(&pfd, 1, nullptr, &during_wait) <= 0) continue;  // EINTR: look at `stop`
-    // Drain while batches come back full, as the listener does.
-    for (int received = static_cast<int>(kBatch); received == static_cast<int>(kBatch);) {
-      for (std::size_t i = 0; i < kBatch; ++i) {
-        in_msgs[i].msg_hdr.msg_name = &addrs[i];
-        in_msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
-        in_msgs[i].msg_hdr.msg_flags = 0;
-      }
-      received = recvmmsg(fd, in_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-      unsigned replies_n = 0;
-      for (int i = 0; i < received; ++i) {
-        if (in_msgs[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
-        std::uint8_t* reply = out.data() + replies_n * kReplySize;
-        const std::size_t size = answer(in.data() + i * kRecvSize, in_msgs[i].msg_len, replies, reply);
-        if (size == 0) continue;
-        out_iov[replies_n] = {reply, size};
-        out_msgs[replies_n].msg_hdr.msg_name = &addrs[i];
-        out_msgs[replies_n].msg_hdr.msg_namelen = in_msgs[i].msg_hdr.msg_namelen;
-        ++replies_n;
-      }
-      // As the listener: a full send buffer drops the rest; clients retry.
-      for (unsigned sent = 0; sent < replies_n;) {
-        const int n = sendmmsg(fd, out_msgs.data() + sent, replies_n - sent, MSG_DONTWAIT);
-        if (n > 0) sent += static_cast<unsigned>(n);
-        else if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        else ++sent;
-      }
+    const int n = epoll_pwait(epoll, events.data(), events.size(), -1, &during_wait);
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == udp_fd) udp_side.drain();
+      else if (fd == tcp_fd) http_side.accept_all();
+      else http_side.serve(fd);
     }
   }
-  close(fd);
   return 0;
 }
