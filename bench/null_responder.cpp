@@ -4,7 +4,7 @@
 //  - UDP (BEP 15), batched exactly like net/udp_listener (recvmmsg of 64, all
 //    replies of a batch in one sendmmsg, same socket buffers);
 //  - HTTP/1.1 keep-alive on TCP with the same system calls per request as
-//    net/http_listener (one read, one write; epoll, edge-triggered);
+//    net/http_listener (one read, one write; epoll, level-triggered);
 //
 // so what it sustains is what this machine's loopback and kernel allow, and
 // "Cairn reaches X % of the null responder" measures only what Cairn adds.
@@ -221,19 +221,25 @@ class HttpSide {
       if (fd < 0) return;
       const int on = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-      epoll_event ev{EPOLLIN | EPOLLOUT | EPOLLET | EPOLLRDHUP, {.fd = fd}};
+      epoll_event ev{EPOLLIN, {.fd = fd}};
       epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
       connections_[fd];
     }
   }
 
+  // Reads and answers, or, while a reply is stuck, only writes (as the
+  // listener does: a client that does not read is not read from).
   void serve(int fd) {
     auto it = connections_.find(fd);
     if (it == connections_.end()) return;
     Connection& c = it->second;
-    if (!flush(fd, c) || !read_and_answer(fd, c) || !flush(fd, c)) {
+    const bool writing = !c.out.empty();
+    if (!(writing ? flush(fd, c) : read_and_answer(fd, c) && flush(fd, c))) {
       close(fd);
       connections_.erase(it);
+    } else if (writing != !c.out.empty()) {
+      epoll_event ev{c.out.empty() ? EPOLLIN : EPOLLOUT, {.fd = fd}};
+      epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &ev);
     }
   }
 
@@ -243,22 +249,22 @@ class HttpSide {
   };
 
   // False when the connection is done (closed by the client or an error).
+  // One read per turn, as net::HttpListener: level-triggered epoll reports
+  // the socket again if more is waiting.
   bool read_and_answer(int fd, Connection& c) {
     char buffer[16384];
-    for (;;) {
-      const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
-      if (n == 0) return false;
-      if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
-      c.in.append(buffer, static_cast<std::size_t>(n));
-      std::size_t start = 0;
-      for (std::size_t end; (end = c.in.find("\r\n\r\n", start)) != std::string::npos;
-           start = end + 4) {
-        const bool scrape = std::string_view(c.in).substr(start, 11) == "GET /scrape";
-        c.out += scrape ? replies_.http_scrape : replies_.http_announce;
-      }
-      c.in.erase(0, start);
-      if (c.in.size() > 8192) return false;  // not HTTP
+    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+    if (n == 0) return false;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK;
+    c.in.append(buffer, static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    for (std::size_t end; (end = c.in.find("\r\n\r\n", start)) != std::string::npos;
+         start = end + 4) {
+      const bool scrape = std::string_view(c.in).substr(start, 11) == "GET /scrape";
+      c.out += scrape ? replies_.http_scrape : replies_.http_announce;
     }
+    c.in.erase(0, start);
+    return c.in.size() <= 8192;  // else not HTTP
   }
 
   static bool flush(int fd, Connection& c) {

@@ -1,155 +1,260 @@
 #include "net/http_listener.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <memory>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
 
 #include "net/socket_address.hpp"
 
 namespace cairn::net {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
-constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
 
-HttpListener::HttpListener(tcp::acceptor acceptor, const HttpFrontend& frontend,
+namespace {
+
+constexpr int kBatch = 64;
+constexpr int kAcceptsPerWake = 256;  // so a connect flood cannot starve served connections
+
+int make_epoll() {
+  const int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  return fd;
+}
+
+void close_socket(int fd) {
+  ::shutdown(fd, SHUT_WR);  // a FIN after the last reply, not a reset
+  ::close(fd);
+}
+
+}  // namespace
+
+HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
                            const core::CoarseClock& clock, WorkerState& state,
                            HttpConnectionLimits limits)
     : acceptor_(std::move(acceptor)),
+      poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
       frontend_(frontend),
       clock_(clock),
       state_(state),
-      limits_(limits) {}
+      limits_(limits),
+      // The parser errors out before a head outgrows this, so one read never
+      // needs more: a request head, or the end of one and the start of the next.
+      in_(limits_.head.max_head + 1, '\0') {
+  acceptor_.non_blocking(true);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = acceptor_.native_handle();
+  epoll_ctl(poller_.native_handle(), EPOLL_CTL_ADD, ev.data.fd, &ev);
+}
+
+HttpListener::~HttpListener() {
+  for (auto& c : connections_)
+    if (c) ::close(c->fd);
+}
 
 void HttpListener::start() {
-  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
+  wait();
   sweep();
+}
+
+void HttpListener::wait() {
+  poller_.async_wait(asio::posix::descriptor_base::wait_read, [this](boost::system::error_code ec) {
+    if (ec) return;  // closed
+    // A bounded number of batches per wake-up, so the worker's other
+    // sockets get their turn under load.
+    for (int i = 0; i < 8 && drain_one_batch(); ++i) {
+    }
+    if (poller_.is_open()) wait();
+  });
+}
+
+bool HttpListener::drain_one_batch() {
+  std::array<epoll_event, kBatch> events;
+  const int n = epoll_wait(poller_.native_handle(), events.data(), kBatch, 0);
+  for (int i = 0; i < n; ++i) {
+    const int fd = events[i].data.fd;
+    if (fd == acceptor_.native_handle()) {
+      accept_all();
+    } else if (static_cast<std::size_t>(fd) < connections_.size() && connections_[fd]) {
+      // Only the connection being served is ever dropped in a batch, so
+      // the fds of later events still name the connections they did.
+      serve(*connections_[fd]);
+    }
+  }
+  return n == kBatch;
+}
+
+void HttpListener::accept_all() {
+  for (int i = 0; i < kAcceptsPerWake && !closed_; ++i) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    const int fd = accept4(acceptor_.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      // Out of descriptors: stop watching the acceptor until the next
+      // sweep, or a pending connection would wake us without end.
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        epoll_ctl(poller_.native_handle(), EPOLL_CTL_DEL, acceptor_.native_handle(), nullptr);
+      return;
+    }
+    if (open_ >= limits_.max_connections) {
+      Counters::bump(state_.counters.http_connections_refused);
+      ::close(fd);
+      continue;
+    }
+    Counters::bump(state_.counters.http_connections);
+    const int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
+    auto& c = connections_[fd];
+    c = std::make_unique<Connection>();
+    c->fd = fd;
+    c->peer = to_endpoint(ss);
+    c->deadline = clock_.now() + limits_.idle_timeout;
+    ++open_;
+    watch(*c, false);
+  }
+}
+
+// Level-triggered: a socket with more to read is reported again by the next
+// epoll_wait, so one read per turn keeps connections fair and saves the
+// read that would only say "empty".
+void HttpListener::serve(Connection& c) {
+  if (!c.out.empty()) {  // waiting to write, not reading
+    if (!write(c, {})) return drop(c);
+    if (c.out.empty() && !c.close_after_write) watch(c, false);
+    return finish_if_done(c);
+  }
+  std::size_t used = c.in.size();
+  std::memcpy(in_.data(), c.in.data(), used);
+  const ssize_t n = ::recv(c.fd, in_.data() + used, in_.size() - used, 0);
+  if (n == 0) return drop(c);  // the client is done
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) drop(c);
+    return;
+  }
+  const core::Seconds now = clock_.now();
+  if (used == 0) c.deadline = now + limits_.request_timeout;
+  used += static_cast<std::size_t>(n);
+  out_.clear();
+  const std::size_t consumed = answer_all(std::string_view(in_.data(), used), c, out_);
+  c.in.assign(in_.data() + consumed, used - consumed);
+  if (consumed > 0) c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
+  if (!out_.empty() && !write(c, out_)) return drop(c);
+  finish_if_done(c);
+}
+
+std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std::string& out) {
+  std::size_t consumed = 0;
+  while (!c.close_after_write) {
+    auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
+    if (parse.status == codec::HttpParseStatus::incomplete) break;
+    if (parse.status == codec::HttpParseStatus::error) {
+      Counters::bump(state_.counters.http_bad_requests);
+      HttpFrontend::write_error(parse.error_status, out);
+      c.close_after_write = true;
+      break;
+    }
+    c.close_after_write =
+        !frontend_.handle(parse.request, c.peer, clock_.now(), clock_.now_ms(), state_, out);
+    consumed += parse.request.head_size;
+  }
+  return consumed;
+}
+
+bool HttpListener::write(Connection& c, std::string_view data) {
+  const bool queued = !c.out.empty();
+  if (queued) data = c.out;
+  const ssize_t n = ::send(c.fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
+  const std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n);
+  if (queued) {
+    c.out.erase(0, sent);
+  } else if (sent < data.size()) {
+    c.out.assign(data.substr(sent));
+    watch(c, true);  // reading waits until the client takes its replies
+  }
+  if (c.out.empty() && c.out.capacity() > 4096) std::string().swap(c.out);
+  return true;
+}
+
+void HttpListener::watch(const Connection& c, bool for_writing) {
+  epoll_event ev{};
+  ev.events = for_writing ? EPOLLOUT : EPOLLIN;
+  ev.data.fd = c.fd;
+  const bool added = epoll_ctl(poller_.native_handle(), EPOLL_CTL_MOD, c.fd, &ev) == 0;
+  if (!added) epoll_ctl(poller_.native_handle(), EPOLL_CTL_ADD, c.fd, &ev);
+}
+
+void HttpListener::finish_if_done(Connection& c) {
+  if (c.out.empty() && (c.close_after_write || closed_)) drop(c);
+}
+
+void HttpListener::drop(Connection& c) {
+  const int fd = c.fd;
+  close_socket(fd);  // also leaves the epoll set
+  connections_[fd].reset();
+  --open_;
+  // The last one out after close() lets the io_context run out of work.
+  if (closed_ && open_ == 0) {
+    sweep_timer_.cancel();
+    boost::system::error_code ignored;
+    poller_.close(ignored);
+  }
 }
 
 void HttpListener::close() {
   if (closed_) return;
   closed_ = true;
   boost::system::error_code ignored;
+  epoll_ctl(poller_.native_handle(), EPOLL_CTL_DEL, acceptor_.native_handle(), nullptr);
   acceptor_.close(ignored);
-  // Cancel, not close: a read that has already completed (its handler
-  // queued behind this one) still gets its request answered; the serving
-  // loops see closed_ and end after that reply. A connection with request
-  // bytes still in the kernel is left to read and answer them; the grace
-  // timer below bounds it.
-  for (auto& c : connections_)
-    if (!c.writing && c.socket.available(ignored) == 0) c.socket.cancel(ignored);
-  if (connections_.empty()) {
+  // Requests already in the kernel get their answers: one last read each.
+  // serve() then drops every connection that owes nothing; the rest keep
+  // writing until done or the grace period ends.
+  for (auto& c : connections_) {
+    if (c) serve(*c);
+    if (c) finish_if_done(*c);  // serve() keeps a connection the read found empty
+  }
+  if (open_ == 0) {
     sweep_timer_.cancel();
+    poller_.close(ignored);
     return;
   }
   sweep_timer_.expires_after(shutdown_grace);  // also cancels the sweep
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    boost::system::error_code ignored;
-    for (auto& c : connections_) c.socket.close(ignored);
+    for (auto& c : connections_)
+      if (c) drop(*c);
   });
 }
 
 void HttpListener::sweep() {
-  auto now = clock_.now();
+  const core::Seconds now = clock_.now();
   for (auto& c : connections_) {
-    if (c.deadline <= now && c.socket.is_open()) {
+    if (c && c->deadline <= now) {
       Counters::bump(state_.counters.http_timeouts);
-      boost::system::error_code ignored;
-      c.socket.close(ignored);  // its coroutine wakes with an error and ends
+      drop(*c);
     }
+  }
+  if (!closed_) {  // after running out of descriptors, accept again
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = acceptor_.native_handle();
+    epoll_ctl(poller_.native_handle(), EPOLL_CTL_ADD, ev.data.fd, &ev);  // EEXIST when watched
   }
   sweep_timer_.expires_after(std::chrono::seconds(1));
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && !closed_) sweep();
   });
-}
-
-asio::awaitable<void> HttpListener::accept_loop() {
-  while (!closed_) {
-    auto [ec, socket] = co_await acceptor_.async_accept(no_throw);
-    if (ec) {
-      if (ec == asio::error::operation_aborted || closed_) co_return;
-      continue;  // e.g. EMFILE: keep serving those already connected
-    }
-    if (connections_.size() >= limits_.max_connections) {
-      Counters::bump(state_.counters.http_connections_refused);
-      continue;  // the socket closes as it goes out of scope
-    }
-    Counters::bump(state_.counters.http_connections);
-    socket.set_option(tcp::no_delay(true), ec);
-    connections_.emplace_front(std::move(socket));
-    connections_.front().deadline = clock_.now() + limits_.idle_timeout;
-    asio::co_spawn(acceptor_.get_executor(), serve(connections_.begin()), asio::detached);
-  }
-}
-
-std::size_t HttpListener::answer_all(std::string_view buffer, const core::Endpoint& peer,
-                                     std::string& out, bool& close) {
-  std::size_t consumed = 0;
-  while (!close) {
-    auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
-    if (parse.status == codec::HttpParseStatus::incomplete) break;
-    if (parse.status == codec::HttpParseStatus::error) {
-      Counters::bump(state_.counters.http_bad_requests);
-      HttpFrontend::write_error(parse.error_status, out);
-      close = true;
-      break;
-    }
-    close = !frontend_.handle(parse.request, peer, clock_.now(), clock_.now_ms(), state_, out);
-    consumed += parse.request.head_size;
-  }
-  return consumed;
-}
-
-asio::awaitable<void> HttpListener::serve(ConnectionList::iterator connection) {
-  auto& socket = connection->socket;
-  boost::system::error_code ec;
-  auto remote = socket.remote_endpoint(ec);
-  core::Endpoint peer;
-  if (!ec) {
-    sockaddr_storage ss{};
-    std::memcpy(&ss, remote.data(), remote.size());
-    peer = to_endpoint(ss);
-  }
-  // The buffer holds at most one request head (plus the start of the next):
-  // the parser errors out before a head can outgrow it.
-  std::string buffer(limits_.head.max_head + 1, '\0');
-  std::size_t used = 0;
-  std::string out;
-  bool close = !!ec;
-  while (!close && !closed_) {
-    auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(buffer.data() + used, buffer.size() - used), no_throw);
-    if (read_ec) break;
-    if (used == 0) connection->deadline = clock_.now() + limits_.request_timeout;
-    used += n;
-    std::size_t consumed = answer_all(std::string_view(buffer.data(), used), peer, out, close);
-    if (consumed > 0) {
-      std::memmove(buffer.data(), buffer.data() + consumed, used - consumed);
-      used -= consumed;
-    }
-    if (!out.empty()) {
-      connection->writing = true;
-      auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(out), no_throw);
-      connection->writing = false;
-      out.clear();
-      if (write_ec) break;
-    }
-    if (consumed > 0)
-      connection->deadline =
-          clock_.now() + (used == 0 ? limits_.idle_timeout : limits_.request_timeout);
-  }
-  if (socket.is_open()) {
-    socket.shutdown(tcp::socket::shutdown_send, ec);
-    socket.close(ec);
-  }
-  connections_.erase(connection);
-  // The last one out after close() lets the io_context run out of work.
-  if (closed_ && connections_.empty()) sweep_timer_.cancel();
 }
 
 }  // namespace cairn::net

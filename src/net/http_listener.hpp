@@ -1,14 +1,27 @@
 #pragma once
-// One TCP acceptor of one worker and the HTTP/1.x connections it accepts,
-// each served by a coroutine on the worker's io_context: read, parse every
-// complete (pipelined) request in the buffer, answer them in one write,
-// repeat. A per-listener sweep closes connections past their deadline, so
-// idle and slow (slowloris) clients are freed without a timer per read.
-#include <boost/asio/awaitable.hpp>
+// One TCP acceptor of one worker and the HTTP/1.x connections it accepts.
+//
+// Connections are served in batches, as UdpListener serves datagrams: the
+// listener keeps its own epoll set of the acceptor and every connection, and
+// the worker's io_context wakes it once when any of them is ready. It then
+// takes up to 64 ready sockets with one epoll_wait and serves each: one read
+// into the listener's scratch buffer, every complete (pipelined) request
+// parsed and answered, one write of all the replies. Only what is left over
+// (the start of a request, the unsent end of a reply) is copied into the
+// connection, so an idle connection costs a few dozen bytes, not a buffer.
+//
+// Deadlines: a sweep once a second closes connections idle past
+// idle_timeout, or whose request has not been answered request_timeout
+// after its first byte (slowloris), without a timer per connection.
+// A client that does not read its replies is not read from either: its
+// connection waits for writability until its deadline.
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <list>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "codec/http_request.hpp"
 #include "core/clock.hpp"
@@ -28,40 +41,56 @@ class HttpListener {
  public:
   HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
                const core::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits);
-  // At shutdown, requests already read get their replies for at most this
-  // long; then every connection is closed.
+  ~HttpListener();
+  HttpListener(const HttpListener&) = delete;
+  HttpListener& operator=(const HttpListener&) = delete;
+
+  // At shutdown, replies already owed are written for at most this long;
+  // then every connection is closed.
   static constexpr auto shutdown_grace = std::chrono::seconds(2);
 
   void start();
-  // Stops accepting and ends every connection: idle ones at once, ones
-  // with a request read or a reply being written once that reply is sent
-  // (or shutdown_grace has passed).
+  // Stops accepting and ends every connection: requests already received
+  // (read, or waiting in the kernel) are answered first; a connection whose
+  // reply cannot be written at once gets up to shutdown_grace to take it.
   void close();
 
  private:
   struct Connection {
-    explicit Connection(boost::asio::ip::tcp::socket s) : socket(std::move(s)) {}
-    boost::asio::ip::tcp::socket socket;
+    int fd = -1;
+    core::Endpoint peer;
     core::Seconds deadline = 0;
-    bool writing = false;  // a reply is on its way; close() lets it finish
+    std::string in;   // the start of a request not yet complete
+    std::string out;  // replies the socket did not take yet
+    bool close_after_write = false;
   };
-  using ConnectionList = std::list<Connection>;
 
-  boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> serve(ConnectionList::iterator connection);
-  // Parses and answers every complete request at the start of `buffer`;
-  // returns bytes consumed, and sets `close` when the connection must end.
-  std::size_t answer_all(std::string_view buffer, const core::Endpoint& peer, std::string& out,
-                         bool& close);
+  void wait();
+  bool drain_one_batch();  // false when fewer than a full batch was ready
+  void accept_all();
+  void serve(Connection& c);
+  // Parses and answers every complete request at the start of `buffer`,
+  // appending replies to `out`; returns the bytes consumed.
+  std::size_t answer_all(std::string_view buffer, Connection& c, std::string& out);
+  // Writes `data` (then keeps what the socket did not take); false on error.
+  bool write(Connection& c, std::string_view data);
+  void watch(const Connection& c, bool for_writing);
+  void finish_if_done(Connection& c);
+  void drop(Connection& c);
   void sweep();
 
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::posix::stream_descriptor poller_;  // the listener's epoll set
   boost::asio::steady_timer sweep_timer_;
   const HttpFrontend& frontend_;
   const core::CoarseClock& clock_;
   WorkerState& state_;
   HttpConnectionLimits limits_;
-  ConnectionList connections_;
+  // Indexed by file descriptor: small, dense integers, so no hashing.
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::size_t open_ = 0;
+  std::string in_;   // one read: a leftover request start plus what arrived
+  std::string out_;  // the replies to one read
   bool closed_ = false;
 };
 
