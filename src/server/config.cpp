@@ -119,6 +119,8 @@ const std::vector<Key>& keys() {
            [](Config& c) -> auto& { return c.state_file; }),
       number<core::Seconds>("server", "snapshot_interval", "Seconds between saves of state_file while serving; 0 saves only at shutdown.",
            [](Config& c) -> auto& { return c.snapshot_interval; }, 0, 86400),
+      number<std::uint64_t>("server", "max_resident_mb", "Memory cap in MiB of resident memory; from 90 % of it on, announces for new torrents fail with \"tracker is full\" and new peers are answered but not stored, until expiry brings it below 80 %. 0: no cap.",
+           [](Config& c) -> auto& { return c.max_resident_mb; }, 0, 1'000'000'000),
 
       number<std::uint32_t>("tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
            [](Config& c) -> auto& { return c.policy.announce_interval; }, 10, 86400),

@@ -24,6 +24,7 @@ struct Config {
   // config file's folder (`cairn serve --state` overrides it).
   std::string state_file;
   core::Seconds snapshot_interval = 300;  // 0: written only at shutdown
+  std::uint64_t max_resident_mb = 0;      // memory cap (tracker::MemoryGuard); 0: none
 
   tracker::Policy policy;
   store::Limits limits;

@@ -10,6 +10,7 @@
 
 #include "net/bind.hpp"
 #include "server/access_list_file.hpp"
+#include "server/process_memory.hpp"
 #include "store/memory/memory_store.hpp"
 
 namespace cairn::server {
@@ -34,9 +35,11 @@ Server::Server(Config config)
       // Late enough that a restored peer's last-seen time is past zero.
       clock_(config_.limits.peer_ttl + 1),
       store_(std::make_unique<store::MemoryStore>(config_.limits)),
-      tracker_(config_.policy, *store_),
+      memory_guard_(config_.max_resident_mb << 20, resident_bytes),
+      tracker_(config_.policy, *store_, memory_guard_),
       udp_frontend_(tracker_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
       http_frontend_(tracker_, net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+  use_one_malloc_arena();
   unsigned n = worker_count(config_);
   for (unsigned i = 0; i < n; ++i) {
     std::uint64_t seed;
@@ -91,6 +94,8 @@ void Server::start() {
   if (config_.access_mode != tracker::AccessMode::off)
     spdlog::info("access list ({}): {} hashes from {}", tracker::to_string(config_.access_mode),
                  access_list_.size(), config_.access_list);
+  if (memory_guard_.enabled())
+    spdlog::info("memory cap {} MiB resident", config_.max_resident_mb);
   if (config_.rate_limit.per_second == 0)
     spdlog::info("rate limiting off");
   else
@@ -124,7 +129,27 @@ void Server::housekeeping_loop() {
       auto removed = store_->expire(now);
       if (removed > 0) spdlog::debug("expired {} peers", removed);
     }
+    check_memory();
   }
+}
+
+// Announces measure as they go (see MemoryGuard); this tick measures too,
+// so the cap clears once expiry has freed memory even if no announce comes,
+// and logs each change, whoever saw it first.
+void Server::check_memory() {
+  if (!memory_guard_.enabled()) return;
+  // Freed memory counts against the cap until the heap gives it back.
+  if (memory_guard_.full()) release_free_memory();
+  memory_guard_.measure();
+  if (memory_guard_.full() == memory_full_logged_) return;
+  memory_full_logged_ = memory_guard_.full();
+  const std::uint64_t resident = resident_bytes();
+  if (memory_full_logged_)
+    spdlog::warn("memory cap: {} MiB resident of {} MiB; refusing new torrents and peers",
+                 resident >> 20, config_.max_resident_mb);
+  else
+    spdlog::info("memory cap: {} MiB resident of {} MiB; accepting new torrents and peers again",
+                 resident >> 20, config_.max_resident_mb);
 }
 
 void Server::run_until_signal() {

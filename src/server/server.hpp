@@ -1,7 +1,8 @@
 #pragma once
 // The running process: the store, the tracker logic, the workers with their
-// sockets, a housekeeping thread (coarse clock, expiry sweeps) and, with a
-// state file, a snapshot thread. SIGHUP reloads the access list.
+// sockets, a housekeeping thread (coarse clock, expiry sweeps, the memory
+// cap's measurements) and, with a state file, a snapshot thread. SIGHUP
+// reloads the access list.
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "store/memory/memory_store.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
+#include "tracker/memory_guard.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -43,6 +45,7 @@ class Server {
  private:
   void bind_address(const core::Endpoint& at);
   void housekeeping_loop();
+  void check_memory();
   // The state file (server_state.cpp).
   void restore_state();
   void save_state(bool at_shutdown);
@@ -54,6 +57,7 @@ class Server {
   // The memory store itself, not the interface: snapshots need its
   // for_each_swarm and restore_swarm.
   std::unique_ptr<store::MemoryStore> store_;
+  tracker::MemoryGuard memory_guard_;
   tracker::Tracker tracker_;
   tracker::ConnectionIds connection_ids_;
   net::UdpFrontend udp_frontend_;
@@ -64,6 +68,7 @@ class Server {
   std::mutex snapshot_mutex_;
   std::condition_variable snapshot_wake_;
   bool started_ = false;
+  bool memory_full_logged_ = false;  // housekeeping's own
   std::atomic<bool> stopping_{false};
 };
 

@@ -19,6 +19,9 @@
 // - Caps (Limits): a new swarm beyond max_torrents is refused with
 //   StoreError::torrent_limit; a new peer beyond max_peers_per_torrent is not
 //   stored, but still receives peers and counts (StoreError is not raised).
+//   An announce with `may_grow` false (the process is at its memory cap)
+//   is treated as if both caps were reached: no new swarm, no new peer;
+//   peers already stored are updated and answered as usual.
 // - `now` is supplied by the caller from a monotonic clock (threads may lag
 //   each other by a few seconds); a store never reads a clock.
 // - All methods are safe to call from many threads at once.
@@ -52,6 +55,7 @@ struct Announce {
   bool want_v6 = true;
   core::Seconds now = 0;
   std::uint64_t random = 0;  // seeds peer selection; the caller's per-thread Rng
+  bool may_grow = true;      // false: store no new swarm or peer (memory cap)
 };
 
 struct SwarmCounts {

@@ -36,6 +36,7 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceReq
   a.want_v6 = request.want_v6;
   a.now = now;
   a.random = rng.next();
+  a.may_grow = !memory_.full_for_announce();
   auto counts = store_.announce(a, peers);
   if (!counts) return TrackerError::tracker_full;
   return AnnounceResponse{policy_.announce_interval, policy_.min_interval, *counts};

@@ -1,8 +1,9 @@
 #pragma once
 // Protocol-independent tracker logic: an announce or scrape, already decoded
 // by a frontend (HTTP, UDP), becomes store operations and a response. Policy
-// lives here: intervals, numwant caps and the access list (each call takes
-// the calling worker's AccessView). Thread-safe (the store is).
+// lives here: intervals, numwant caps, the access list (each call takes
+// the calling worker's AccessView) and the memory cap (a MemoryGuard someone
+// else keeps measuring). Thread-safe (the store is).
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -17,6 +18,7 @@
 #include "core/result.hpp"
 #include "store/peer_store.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/memory_guard.hpp"
 
 namespace cairn::tracker {
 
@@ -51,10 +53,13 @@ std::string_view error_text(TrackerError e);
 
 class Tracker {
  public:
-  Tracker(const Policy& policy, store::PeerStore& store) : policy_(policy), store_(store) {}
+  Tracker(const Policy& policy, store::PeerStore& store, MemoryGuard& memory)
+      : policy_(policy), store_(store), memory_(memory) {}
 
   // Fills `peers` (cleared first) with the peers to hand back. A torrent
-  // the access list refuses changes nothing.
+  // the access list refuses changes nothing. While the memory guard is
+  // full, a new torrent fails with tracker_full and a new peer is answered
+  // but not stored.
   core::Result<AnnounceResponse, TrackerError> announce(const AnnounceRequest& request,
                                                         core::Seconds now, core::Rng& rng,
                                                         std::vector<core::PeerInfo>& peers,
@@ -69,6 +74,7 @@ class Tracker {
 
   Policy policy_;
   store::PeerStore& store_;
+  MemoryGuard& memory_;
 };
 
 }  // namespace cairn::tracker

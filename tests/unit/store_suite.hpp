@@ -413,6 +413,32 @@ TEST_P(StoreSuite, PeerCapStoresNoMoreButStillAnswers) {
   EXPECT_EQ(s->stats().peers_v6, 1u);
 }
 
+TEST_P(StoreSuite, NoGrowthStoresNothingNewButServesWhatIsStored) {
+  auto s = make();
+  run(*s, announce(torrent(1), v4(1), 1));
+  run(*s, announce(torrent(1), v4(2), 2));
+  auto held = announce(torrent(2), v4(1), 1);
+  held.may_grow = false;
+  std::vector<PeerInfo> out;
+  auto r = s->announce(held, out);  // a new torrent
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error(), StoreError::torrent_limit);
+  EXPECT_EQ(s->stats().torrents, 1u);
+  held = announce(torrent(1), v6(3), 3);  // a new peer: answered, not stored
+  held.may_grow = false;
+  EXPECT_EQ(run(*s, held, out), (SwarmCounts{0, 2, 0}));
+  EXPECT_EQ(out.size(), 2u);
+  EXPECT_EQ(s->stats().peers_v6, 0u);
+  held = announce(torrent(1), v4(1), 1);  // a stored peer still updates
+  held.may_grow = false;
+  held.seeder = true;
+  EXPECT_EQ(run(*s, held, out), (SwarmCounts{1, 1, 0}));
+  EXPECT_EQ(out.size(), 1u);
+  held.event = core::Event::stopped;  // and may leave
+  run(*s, held);
+  EXPECT_EQ(s->scrape(torrent(1)), (SwarmCounts{0, 1, 0}));
+}
+
 TEST_P(StoreSuite, FamiliesAreKeptApart) {
   auto s = make();
   for (std::uint32_t i = 0; i < 3; ++i) run(*s, announce(torrent(1), v4(i), i));

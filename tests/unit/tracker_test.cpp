@@ -27,7 +27,9 @@ class RecordingStore : public store::PeerStore {
 struct TrackerTest : ::testing::Test {
   RecordingStore store;
   tracker::Policy policy{.announce_interval = 600, .min_interval = 60, .numwant_default = 30, .numwant_max = 80};
-  tracker::Tracker tracker{policy, store};
+  static inline std::uint64_t resident = 0;
+  tracker::MemoryGuard memory{1000, [] { return resident; }};
+  tracker::Tracker tracker{policy, store, memory};
   core::Rng rng{1};
   std::vector<core::PeerInfo> peers;
   tracker::AccessList open_list{tracker::AccessMode::off, {}};
@@ -81,6 +83,51 @@ TEST_F(TrackerTest, FullStoreIsTrackerFull) {
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error(), tracker::TrackerError::tracker_full);
   EXPECT_EQ(tracker::error_text(reply.error()), "tracker is full");
+}
+
+// The guard measures on an announce of each thread now and then, so a
+// flood cannot outrun it.
+TEST_F(TrackerTest, MemoryGuardMeasuresAsAnnouncesComeAndStopsGrowth) {
+  auto announces_until = [&](bool may_grow) {
+    for (unsigned i = 1; i <= tracker::MemoryGuard::sample_every; ++i) {
+      EXPECT_TRUE(tracker.announce({}, 1, rng, peers, access));
+      if (store.last.may_grow == may_grow) return i;
+    }
+    return 0u;
+  };
+  resident = 100;
+  EXPECT_TRUE(tracker.announce({}, 1, rng, peers, access));
+  EXPECT_TRUE(store.last.may_grow);
+  resident = 900;  // 90 % of 1000
+  EXPECT_GT(announces_until(false), 0u);
+  resident = 850;  // between the marks: still full
+  EXPECT_EQ(announces_until(true), 0u);
+  resident = 799;
+  EXPECT_GT(announces_until(true), 0u);
+}
+
+TEST(MemoryGuard, FullFromHighWaterUntilBelowLowWater) {
+  tracker::MemoryGuard guard(1000, [] { return std::uint64_t{0}; });
+  EXPECT_TRUE(guard.enabled());
+  guard.update(899);
+  EXPECT_FALSE(guard.full());
+  guard.update(900);
+  EXPECT_TRUE(guard.full());
+  guard.update(800);  // between the marks: still full
+  EXPECT_TRUE(guard.full());
+  guard.update(799);
+  EXPECT_FALSE(guard.full());
+  guard.update(899);  // between the marks: still accepting
+  EXPECT_FALSE(guard.full());
+  guard.measure();  // reads 0
+  EXPECT_FALSE(guard.full());
+}
+
+TEST(MemoryGuard, NoCapIsNeverFull) {
+  tracker::MemoryGuard guard;
+  EXPECT_FALSE(guard.enabled());
+  for (unsigned i = 0; i < 2 * tracker::MemoryGuard::sample_every; ++i)
+    EXPECT_FALSE(guard.full_for_announce());
 }
 
 TEST_F(TrackerTest, ScrapeAsksTheStore) {

@@ -86,6 +86,7 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
   auto it = shard.swarms.find(a.info_hash);
   if (it == shard.swarms.end()) {
     if (a.event == core::Event::stopped) return SwarmCounts{};
+    if (!a.may_grow) return StoreError::torrent_limit;
     if (torrents_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_torrents) {
       torrents_.fetch_sub(1, std::memory_order_relaxed);
       return StoreError::torrent_limit;

@@ -282,7 +282,7 @@ SwarmCounts Swarm::announce(const Announce& a, std::uint32_t max_peers, BlockPoo
   if (found) {
     update(record(f, pos), f, a, stamp, delta);
     self = pos;
-  } else if (n(0) + n(1) < max_peers) {
+  } else if (a.may_grow && n(0) + n(1) < max_peers) {
     self = insert(f, pos, a, stamp, pool, delta);
   }
   select(a, f, self, out);

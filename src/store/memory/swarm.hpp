@@ -91,7 +91,7 @@ class Swarm {
   const core::InfoHash& info_hash() const { return h_->info_hash; }
 
   // Applies `a` and appends the selected peers to `out`; a new peer is not
-  // stored when the swarm already holds `max_peers`.
+  // stored when the swarm already holds `max_peers` or `a.may_grow` is false.
   SwarmCounts announce(const Announce& a, std::uint32_t max_peers, BlockPool& pool,
                        std::vector<PeerInfo>& out, Delta& delta);
   // Removes peers with last_seen + ttl <= now; returns how many.
