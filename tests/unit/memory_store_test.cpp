@@ -96,6 +96,27 @@ TEST(MemoryStore, ForEachSwarmReportsLastSeen) {
   EXPECT_LE(last_seen[v4(1)], 90'000u - Swarm::rebase_keep);
 }
 
+// One swarm's announce moves the shard's time base for every swarm in it;
+// the others' peers keep their exact expiry.
+TEST(MemoryStore, ShardRebaseKeepsOtherSwarmsExact) {
+  Limits limits;
+  limits.peer_ttl = 14'000;
+  MemoryStore store(limits, 1);
+  std::vector<PeerInfo> out;
+  ASSERT_TRUE(store.announce(make_announce(torrent(1), v4(1), 1, 5'000), out).has_value());
+  ASSERT_TRUE(store.announce(make_announce(torrent(2), v6(1), 1, 5'000), out).has_value());
+  // Past a stamp's range from the first base: the shard rebases here.
+  ASSERT_TRUE(store.announce(make_announce(torrent(1), v4(2), 2, 18'999), out).has_value());
+  EXPECT_EQ(store.expire(18'999), 0u);
+  EXPECT_EQ(store.expire(19'000), 2u);  // both peers of t = 5000, to the second
+  EXPECT_EQ(store.scrape(torrent(2)), SwarmCounts{});
+  EXPECT_EQ(store.scrape(torrent(1)).leechers, 1u);
+  // A sweep long after moves the base ahead of need; the survivor still
+  // expires at 18999 + ttl.
+  EXPECT_EQ(store.expire(32'998), 0u);
+  EXPECT_EQ(store.expire(32'999), 1u);
+}
+
 // Workers announce, complete and stop their own peers while a cleaner
 // expires with a short TTL; then every worker re-announces all its peers, so
 // the final state is known exactly whatever the interleaving was.

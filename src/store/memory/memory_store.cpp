@@ -23,6 +23,8 @@ struct alignas(64) MemoryStore::Shard {
   // change nothing.
   std::atomic<std::uint64_t> peers[2] = {0, 0};
   std::atomic<std::uint64_t> seeders{0};
+  // Every swarm's stamps count seconds from here (see Swarm).
+  core::Seconds base = 0;
 
   ~Shard() {
     for (const Swarm& s : swarms) const_cast<Swarm&>(s).release(pool);
@@ -36,6 +38,16 @@ struct alignas(64) MemoryStore::Shard {
     if (delta == 0) return;
     counter.store(counter.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(delta),
                   std::memory_order_relaxed);
+  }
+
+  // Moves the base up before `now + slack` would not fit a stamp: every
+  // swarm's stamps are rewritten, about once every half hour; the sweep
+  // does it ahead of time (slack), so announces almost never have to.
+  void rebase_for(core::Seconds now, core::Seconds slack = 0) {
+    if (Swarm::fits(now + slack, base)) return;
+    const core::Seconds new_base = now - Swarm::rebase_keep;
+    for (const Swarm& s : swarms) const_cast<Swarm&>(s).rebase(new_base - base);
+    base = new_base;
   }
 
   // Gives the pool's hoarded free blocks back once they are worth a copy of
@@ -83,6 +95,7 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
   Shard& shard = shard_for(a.info_hash);
   Swarm::Delta delta;
   std::lock_guard lock(shard.mutex);
+  shard.rebase_for(a.now);
   auto it = shard.swarms.find(a.info_hash);
   if (it == shard.swarms.end()) {
     if (a.event == core::Event::stopped) return SwarmCounts{};
@@ -91,7 +104,7 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
       torrents_.fetch_sub(1, std::memory_order_relaxed);
       return StoreError::torrent_limit;
     }
-    Swarm created = Swarm::create(a.info_hash, a.now, shard.pool);
+    Swarm created = Swarm::create(a.info_hash, shard.pool);
     if (!created) {  // out of memory: refuse the torrent as the cap would
       torrents_.fetch_sub(1, std::memory_order_relaxed);
       return StoreError::torrent_limit;
@@ -99,7 +112,7 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
     it = shard.swarms.insert(std::move(created)).first;
   }
   const SwarmCounts counts =
-      mutable_swarm(*it).announce(a, limits_.max_peers_per_torrent, shard.pool, out, delta);
+      mutable_swarm(*it).announce(a, shard.base, limits_.max_peers_per_torrent, shard.pool, out, delta);
   shard.apply(delta);
   shard.compact_if_loose();
   return counts;
@@ -112,15 +125,20 @@ SwarmCounts MemoryStore::scrape(const core::InfoHash& info_hash) const {
   return it == shard.swarms.end() ? SwarmCounts{} : it->counts();
 }
 
+// How far ahead of need a sweep moves a shard's base: the half hour a base
+// lasts minus room for a late sweep.
+constexpr core::Seconds rebase_ahead = 1024;
+
 std::uint64_t MemoryStore::expire(core::Seconds now) {
   std::uint64_t removed = 0;
   for (std::size_t i = 0; i <= mask_; ++i) {
     Shard& shard = shards_[i];
     Swarm::Delta delta;
     std::lock_guard lock(shard.mutex);
+    shard.rebase_for(now, rebase_ahead);
     const std::size_t dropped = boost::unordered::erase_if(shard.swarms, [&](const Swarm& s) {
       Swarm& swarm = mutable_swarm(s);
-      removed += swarm.expire(now, limits_.peer_ttl, shard.pool, delta);
+      removed += swarm.expire(now, limits_.peer_ttl, shard.base, shard.pool, delta);
       if (!swarm.empty()) return false;
       swarm.release(shard.pool);
       return true;
@@ -175,19 +193,20 @@ core::Result<std::uint32_t, StoreError> MemoryStore::restore_swarm(
     const core::InfoHash& info_hash, std::uint32_t downloaded, std::span<const StoredPeer> peers) {
   if (peers.empty()) return 0u;
   const std::vector<StoredPeer> sorted = in_insert_order(peers);
-  // The oldest peer is the swarm's time base, so every stamp fits.
-  core::Seconds base = sorted.front().last_seen;
-  for (const auto& p : sorted) base = std::min(base, p.last_seen);
+  core::Seconds newest = 0;
+  for (const auto& p : sorted) newest = std::max(newest, p.last_seen);
   Shard& shard = shard_for(info_hash);
   Swarm::Delta delta;
   std::lock_guard lock(shard.mutex);
+  // Peers older than the base then read as the base: still past any TTL.
+  shard.rebase_for(newest);
   auto it = shard.swarms.find(info_hash);
   if (it == shard.swarms.end()) {
     if (torrents_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_torrents) {
       torrents_.fetch_sub(1, std::memory_order_relaxed);
       return StoreError::torrent_limit;
     }
-    Swarm created = Swarm::create(info_hash, base, shard.pool);
+    Swarm created = Swarm::create(info_hash, shard.pool);
     if (!created) {
       torrents_.fetch_sub(1, std::memory_order_relaxed);
       return StoreError::torrent_limit;
@@ -208,7 +227,7 @@ core::Result<std::uint32_t, StoreError> MemoryStore::restore_swarm(
     a.event = p.completed ? core::Event::completed : core::Event::none;
     a.seeder = p.seeder;
     a.now = p.last_seen;
-    swarm.announce(a, limits_.max_peers_per_torrent, shard.pool, none, delta);
+    swarm.announce(a, shard.base, limits_.max_peers_per_torrent, shard.pool, none, delta);
   }
   swarm.set_downloaded(std::max(held, downloaded));
   shard.apply(delta);
@@ -229,7 +248,7 @@ void MemoryStore::for_each_swarm(const SwarmVisitor& visit) const {
     {
       std::lock_guard lock(shards_[i].mutex);
       for (const Swarm& swarm : shards_[i].swarms) {
-        swarm.collect(peers);
+        swarm.collect(shards_[i].base, peers);
         swarms.push_back({swarm.info_hash(), swarm.counts(), peers.size()});
       }
     }

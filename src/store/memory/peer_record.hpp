@@ -8,7 +8,7 @@
 // The first 6 (or 18) bytes are the key: comparing them with memcmp orders
 // peers by endpoint, so a swarm keeps each family's records sorted and finds
 // a peer by binary search. `state` packs the last-seen time (14 bits, seconds
-// relative to the owning swarm's base, see Swarm) above two flag bits.
+// from a base the owning shard keeps, see Swarm) above two flag bits.
 #include <cstdint>
 #include <cstring>
 

@@ -24,11 +24,13 @@ unsigned class_for(std::size_t capacity) {
 
 BlockPool Swarm::make_pool() { return BlockPool(sizeof(Header), capacity_step, small_classes); }
 
-Swarm Swarm::create(const core::InfoHash& info_hash, core::Seconds now, BlockPool& pool) {
+Swarm Swarm::create(const core::InfoHash& info_hash, BlockPool& pool) {
   auto* h = static_cast<Header*>(pool.allocate(0));
-  if (h != nullptr) *h = Header{info_hash, now, 0, {0, 0}, 0, 0};
+  if (h != nullptr) *h = Header{info_hash, 0, {0, 0}, 0, 0};
   return Swarm(h);
 }
+
+core::Seconds Swarm::max_stamp() { return record::max_stamp; }
 
 void Swarm::release(BlockPool& pool) {
   if (h_ == nullptr) return;
@@ -249,25 +251,18 @@ void Swarm::shrink_to_fit_loosely(BlockPool& pool) {
   }
 }
 
-std::uint16_t Swarm::stamp_for(core::Seconds now) {
-  if (now < h_->base) return 0;  // a caller's slightly stale clock: close enough
-  if (now - h_->base > record::max_stamp) {
-    const core::Seconds new_base = now - rebase_keep;
-    const core::Seconds shift = new_base - h_->base;
-    for (int f = 0; f < 2; ++f) {
-      for (std::uint32_t i = 0; i < n(f); ++i) {
-        std::uint8_t* rec = record(f, i);
-        const std::uint16_t s = record::stamp(rec, f);
-        record::set_stamp(rec, f, s > shift ? static_cast<std::uint16_t>(s - shift) : 0);
-      }
+void Swarm::rebase(core::Seconds shift) {
+  for (int f = 0; f < 2; ++f) {
+    for (std::uint32_t i = 0; i < n(f); ++i) {
+      std::uint8_t* rec = record(f, i);
+      const std::uint16_t s = record::stamp(rec, f);
+      record::set_stamp(rec, f, s > shift ? static_cast<std::uint16_t>(s - shift) : 0);
     }
-    h_->base = new_base;
   }
-  return static_cast<std::uint16_t>(now - h_->base);
 }
 
-SwarmCounts Swarm::announce(const Announce& a, std::uint32_t max_peers, BlockPool& pool,
-                            std::vector<PeerInfo>& out, Delta& delta) {
+SwarmCounts Swarm::announce(const Announce& a, core::Seconds base, std::uint32_t max_peers,
+                            BlockPool& pool, std::vector<PeerInfo>& out, Delta& delta) {
   const int f = record::family_index(a.endpoint.family());
   std::uint8_t key[record::max_size];
   a.endpoint.write_compact(key);
@@ -277,7 +272,9 @@ SwarmCounts Swarm::announce(const Announce& a, std::uint32_t max_peers, BlockPoo
     if (found) erase(f, pos, pool, delta);
     return counts();
   }
-  const std::uint16_t stamp = stamp_for(a.now);
+  // A caller's slightly stale clock may read before the base: close enough.
+  const std::uint16_t stamp = a.now < base ? 0 : static_cast<std::uint16_t>(a.now - base);
+  assert(fits(a.now, base));
   std::uint32_t self = npos;
   if (found) {
     update(record(f, pos), f, a, stamp, delta);
@@ -346,7 +343,8 @@ void Swarm::erase(int family, std::uint32_t pos, BlockPool& pool, Delta& delta) 
   shrink_to_fit_loosely(pool);
 }
 
-std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, BlockPool& pool, Delta& delta) {
+std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, core::Seconds base,
+                            BlockPool& pool, Delta& delta) {
   std::uint32_t removed = 0;
   for (int f = 0; f < 2; ++f) {
     const std::uint32_t count = n(f);
@@ -356,7 +354,7 @@ std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, BlockPool& poo
     std::uint32_t kept = 0;
     for (std::uint32_t i = 0; i < count; ++i) {
       std::uint8_t* rec = recs + i * size;
-      const std::uint64_t last_seen = std::uint64_t{h_->base} + record::stamp(rec, f);
+      const std::uint64_t last_seen = std::uint64_t{base} + record::stamp(rec, f);
       if (last_seen + ttl <= now) {
         if (record::flags(rec, f) & record::flag_seeder) add_seeders(-1, delta);
         continue;
@@ -418,12 +416,12 @@ std::uint32_t Swarm::take(std::uint32_t skip, std::uint32_t want, std::uint32_t 
   return want;
 }
 
-void Swarm::collect(std::vector<StoredPeer>& out) const {
+void Swarm::collect(core::Seconds base, std::vector<StoredPeer>& out) const {
   for (int f = 0; f < 2; ++f) {
     for (std::uint32_t i = 0; i < n(f); ++i) {
       const std::uint8_t* rec = record(f, i);
       const std::uint16_t flags = record::flags(rec, f);
-      out.push_back({record::read_peer(rec, f), h_->base + record::stamp(rec, f),
+      out.push_back({record::read_peer(rec, f), base + record::stamp(rec, f),
                      (flags & record::flag_seeder) != 0, (flags & record::flag_completed) != 0});
     }
   }

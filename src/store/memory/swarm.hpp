@@ -2,8 +2,8 @@
 // The peers of one info hash, as MemoryStore keeps them. A Swarm is an
 // 8-byte handle to one block
 //
-//   small: [Header 32 bytes][payload: capacity bytes]
-//   large: [Header 32 bytes][Large 16 bytes][payload: capacity bytes]
+//   small: [Header 28 bytes][payload: capacity bytes]
+//   large: [Header 28 bytes][Large 16 bytes][payload: capacity bytes]
 //   payload: [v4 records, 28 bytes each ->   ...   <- v6 records, 40 bytes each]
 //
 // each family sorted by endpoint (see peer_record.hpp); v4 records fill the
@@ -24,8 +24,10 @@
 // A Swarm does not free its block when destroyed (it has no pool to give it
 // back to): its owner calls release() first.
 //
-// Time: each record holds a 14-bit stamp, seconds since the swarm's base.
-// When a new stamp would not fit, the swarm rebases (rewrites its stamps),
+// Time: each record holds a 14-bit stamp, seconds since a base that the
+// owner keeps for many swarms (MemoryStore: one per shard, so no swarm pays
+// 4 bytes for its own) and passes in. Before a new stamp would not fit, the
+// owner moves the base up and rebase()s every swarm that counts from it,
 // keeping `rebase_keep` seconds of history; older peers clamp to the new
 // base, which is still past any TTL up to rebase_keep, so expiry stays exact
 // to the second whatever the gap between expire calls.
@@ -72,7 +74,7 @@ class Swarm {
   };
 
   // An empty swarm; an empty handle if memory ran out.
-  static Swarm create(const core::InfoHash& info_hash, core::Seconds now, BlockPool& pool);
+  static Swarm create(const core::InfoHash& info_hash, BlockPool& pool);
   Swarm(Swarm&& other) noexcept : h_(other.h_) { other.h_ = nullptr; }
   Swarm& operator=(Swarm&& other) noexcept {
     assert(h_ == nullptr);
@@ -90,16 +92,25 @@ class Swarm {
   explicit operator bool() const { return h_ != nullptr; }
   const core::InfoHash& info_hash() const { return h_->info_hash; }
 
+  // Whether `now` has a stamp from `base` (else the owner must rebase first).
+  static bool fits(core::Seconds now, core::Seconds base) {
+    return now < base || now - base <= max_stamp();
+  }
   // Applies `a` and appends the selected peers to `out`; a new peer is not
   // stored when the swarm already holds `max_peers` or `a.may_grow` is false.
-  SwarmCounts announce(const Announce& a, std::uint32_t max_peers, BlockPool& pool,
-                       std::vector<PeerInfo>& out, Delta& delta);
+  // fits(a.now, base) must hold.
+  SwarmCounts announce(const Announce& a, core::Seconds base, std::uint32_t max_peers,
+                       BlockPool& pool, std::vector<PeerInfo>& out, Delta& delta);
   // Removes peers with last_seen + ttl <= now; returns how many.
-  std::uint32_t expire(core::Seconds now, core::Seconds ttl, BlockPool& pool, Delta& delta);
+  std::uint32_t expire(core::Seconds now, core::Seconds ttl, core::Seconds base, BlockPool& pool,
+                       Delta& delta);
+  // For an owner moving its base `shift` seconds up: every stamp drops by
+  // `shift`, to no less than 0.
+  void rebase(core::Seconds shift);
 
   SwarmCounts counts() const { return {seeders(), n(0) + n(1) - seeders(), h_->downloaded}; }
   bool empty() const { return n(0) + n(1) == 0; }
-  void collect(std::vector<StoredPeer>& out) const;
+  void collect(core::Seconds base, std::vector<StoredPeer>& out) const;
   // For a restored snapshot: the download count it recorded.
   void set_downloaded(std::uint32_t downloaded) { h_->downloaded = downloaded; }
 
@@ -113,13 +124,13 @@ class Swarm {
  private:
   struct Header {
     core::InfoHash info_hash;
-    core::Seconds base;  // stamps count seconds from here
     std::uint32_t downloaded;
     std::uint8_t small_n[2];  // peers per family, small swarms only
     std::uint8_t small_seeders;
     std::uint8_t size_class;  // the pool's class, or large_class
   };
-  static_assert(sizeof(Header) == 32 && alignof(Header) <= 4);
+  static_assert(sizeof(Header) == 28 && alignof(Header) <= 4);
+  static core::Seconds max_stamp();
   struct Large {
     std::uint32_t n[2];
     std::uint32_t seeders;
@@ -154,7 +165,6 @@ class Swarm {
   bool move_to_new_block(std::size_t capacity, BlockPool& pool);
   bool resize_large(std::size_t capacity);
   void shrink_to_fit_loosely(BlockPool& pool);
-  std::uint16_t stamp_for(core::Seconds now);
   void select(const Announce& a, int own, std::uint32_t self, std::vector<PeerInfo>& out) const;
   template <int Family>
   std::uint32_t take(std::uint32_t skip, std::uint32_t want, std::uint32_t random,
