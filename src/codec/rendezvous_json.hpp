@@ -1,0 +1,125 @@
+#pragma once
+// The rendezvous HTTP API's JSON and query strings (docs/rendezvous.md,
+// "HTTP API"), both directions: the server parses requests and encodes
+// answers, the client (src/client) encodes requests and parses answers.
+// Parsing uses Boost.JSON with the input already bounded by http.max_body;
+// unknown members are refused, so a typo is an error and not a default.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec/rendezvous_record.hpp"
+#include "core/endpoint.hpp"
+#include "core/ids.hpp"
+#include "core/record_id.hpp"
+#include "core/result.hpp"
+
+namespace cairn::codec::rv {
+
+// Where a look-up left off: the store's epoch (so a cursor from before a
+// restart reads as none) and the last version seen. 24 hex digits on the
+// wire, 12 bytes over UDP; opaque to clients.
+struct Cursor {
+  std::uint32_t epoch = 0;
+  std::uint64_t version = 0;
+  std::string hex() const;
+  static std::optional<Cursor> from_hex(std::string_view hex);
+  friend bool operator==(const Cursor&, const Cursor&) = default;
+};
+
+struct SignedBy {
+  std::uint64_t seq = 0;
+  core::Signature signature{};
+  friend bool operator==(const SignedBy&, const SignedBy&) = default;
+};
+
+// POST /v1/topics/{topic}/records
+struct RegisterRequest {
+  core::RecordId id;               // the public key when `signed_by` is set
+  Record record;
+  std::string body;                // encode_body(record), filled by the parser
+  std::optional<std::uint32_t> ttl;  // asked for; absent: the default
+  std::optional<SignedBy> signed_by;
+};
+
+// GET /v1/topics/{topic}/records?limit=&capability=&cursor=
+struct LookupQuery {
+  static constexpr std::uint32_t default_limit = 50, max_limit = 200;
+  std::uint32_t limit = default_limit;  // clamped to 1..max_limit
+  std::string capability;               // "" for any
+  std::optional<Cursor> cursor;
+};
+
+// DELETE /v1/topics/{topic}/records/{id}[?seq=N&signature=HEX]
+struct RemoveQuery {
+  std::optional<SignedBy> signed_by;
+};
+
+enum class JsonError : std::uint8_t {
+  bad_request = 1,  // not JSON, wrong types, unknown or missing members, bad query
+  bad_record,
+  record_too_large,
+};
+std::string_view error_code(JsonError e);
+
+core::Result<RegisterRequest, JsonError> parse_register_request(std::string_view json);
+core::Result<LookupQuery, JsonError> parse_lookup_query(std::string_view query);
+core::Result<RemoveQuery, JsonError> parse_remove_query(std::string_view query);
+
+// One record of a look-up answer.
+struct FoundRecord {
+  core::RecordId id;
+  std::string body;        // as registered
+  core::Address source;    // where it was registered from (fills unspecified addresses)
+  std::optional<SignedBy> signed_by;
+  std::uint32_t last_seen = 0, expires_in = 0;
+};
+
+// Answers (server side). Each appends one JSON document to `out`.
+void encode_register_reply(const core::RecordId& id, std::uint32_t ttl,
+                           std::uint32_t reannounce_after, const core::Endpoint& observed,
+                           std::string& out);
+// Records whose body does not decode are skipped (the store holds only
+// canonical bodies, so none should be).
+void encode_lookup_reply(std::span<const FoundRecord> records, const Cursor& cursor, bool more,
+                         std::string& out);
+void encode_removed(std::string& out);
+void encode_whoami(const core::Endpoint& observed, std::string& out);
+void encode_error(std::string_view code, std::string_view message, std::string& out);
+
+// The client side: requests to send, answers to read.
+std::string encode_register_request(const RegisterRequest& request);
+std::string encode_lookup_query(const LookupQuery& query);
+std::string encode_remove_query(const RemoveQuery& query);
+
+struct RegisterReply {
+  std::uint32_t ttl = 0, reannounce_after = 0;
+  std::string observed;
+};
+// A look-up answer as the client reads it: addresses already filled in by
+// the server; `body` only for signed records.
+struct LookupReply {
+  struct Entry {
+    core::RecordId id;
+    Record record;
+    std::optional<SignedBy> signed_by;
+    std::string body;
+    std::uint32_t last_seen = 0, expires_in = 0;
+  };
+  std::vector<Entry> records;
+  std::string cursor;
+  bool more = false;
+};
+struct ErrorReply {
+  std::string code, message;
+};
+core::Result<RegisterReply, JsonError> parse_register_reply(std::string_view json);
+core::Result<LookupReply, JsonError> parse_lookup_reply(std::string_view json);
+core::Result<core::Endpoint, JsonError> parse_whoami_reply(std::string_view json);
+// nullopt when `json` is not an error document.
+std::optional<ErrorReply> parse_error_reply(std::string_view json);
+
+}  // namespace cairn::codec::rv
