@@ -18,7 +18,7 @@
 
 namespace cairn::codec::rv {
 
-inline constexpr std::size_t kMaxBody = 2048;
+inline constexpr std::size_t kMaxBody = 1040;  // any record fits one UDP look-up answer
 inline constexpr std::size_t kMaxSealed = 1024;
 inline constexpr std::size_t kMaxAddresses = 8;
 inline constexpr std::size_t kMaxAddressBytes = 255;

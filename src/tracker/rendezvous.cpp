@@ -1,0 +1,172 @@
+#include "tracker/rendezvous.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "codec/rendezvous_record.hpp"
+
+namespace cairn::tracker {
+
+namespace rv = codec::rv;
+
+std::string_view error_code(RendezvousError e) {
+  switch (e) {
+    case RendezvousError::bad_record: return "bad_record";
+    case RendezvousError::record_too_large: return "record_too_large";
+    case RendezvousError::bad_signature: return "bad_signature";
+    case RendezvousError::not_owner: return "not_owner";
+    case RendezvousError::not_found: return "not_found";
+    case RendezvousError::stale_sequence: return "stale_sequence";
+    case RendezvousError::topic_full: return "topic_full";
+    case RendezvousError::address_quota: return "address_quota";
+    case RendezvousError::tracker_full: return "tracker_full";
+  }
+  return "internal_error";
+}
+
+std::string_view error_message(RendezvousError e) {
+  switch (e) {
+    case RendezvousError::bad_record: return "the record breaks a rule of docs/rendezvous.md";
+    case RendezvousError::record_too_large: return "the record is larger than allowed";
+    case RendezvousError::bad_signature: return "the signature does not verify";
+    case RendezvousError::not_owner: return "the record belongs to another address";
+    case RendezvousError::not_found: return "no such record";
+    case RendezvousError::stale_sequence: return "seq is not above the last one seen";
+    case RendezvousError::topic_full: return "the topic holds its maximum of records";
+    case RendezvousError::address_quota: return "this address holds its maximum of records";
+    case RendezvousError::tracker_full: return "the tracker takes no new records now";
+  }
+  return "internal error";
+}
+
+namespace {
+
+RendezvousError from_store(store::RecordStoreError e) {
+  switch (e) {
+    case store::RecordStoreError::topic_full: return RendezvousError::topic_full;
+    case store::RecordStoreError::address_quota: return RendezvousError::address_quota;
+    case store::RecordStoreError::tracker_full: return RendezvousError::tracker_full;
+    case store::RecordStoreError::not_owner: return RendezvousError::not_owner;
+    case store::RecordStoreError::stale_sequence: return RendezvousError::stale_sequence;
+    case store::RecordStoreError::not_found: return RendezvousError::not_found;
+  }
+  return RendezvousError::tracker_full;
+}
+
+RendezvousError from_codec(rv::RecordError e) {
+  return e == rv::RecordError::record_too_large ? RendezvousError::record_too_large
+                                                : RendezvousError::bad_record;
+}
+
+bool verifies(const core::RecordId& key, const core::Signature& signature,
+              std::string_view message) {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw std::runtime_error("libsodium failed to initialise");
+  return crypto_sign_verify_detached(signature.data(),
+                                     reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size(), key.bytes.data()) == 0;
+}
+
+// A 32-byte id is a public key: it must come with a signature under it,
+// and a 16-byte one must not.
+std::optional<RendezvousError> check_identity(const core::RecordId& id,
+                                              const std::optional<rv::SignedBy>& signed_by) {
+  if (id.size != core::RecordId::random_size && id.size != core::RecordId::key_size)
+    return RendezvousError::bad_record;
+  if (id.is_public_key() != signed_by.has_value()) return RendezvousError::bad_signature;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::uint32_t Rendezvous::grant(std::uint32_t asked) const {
+  if (asked == 0) return policy_.default_ttl;
+  return std::clamp<std::uint32_t>(asked, policy_.min_ttl, policy_.max_ttl);
+}
+
+core::Result<Granted, RendezvousError> Rendezvous::register_record(const RegisterCall& call,
+                                                                    core::Seconds now) {
+  // Only a canonical body is stored, so what a key signed is what the
+  // tracker returns, byte for byte.
+  if (auto record = rv::decode_body(call.body); !record) return from_codec(record.error());
+  if (auto e = check_identity(call.id, call.signed_by)) return *e;
+  if (call.signed_by &&
+      !verifies(call.id, call.signed_by->signature,
+                rv::register_message(call.topic.view(), call.signed_by->seq, call.ttl, call.body)))
+    return RendezvousError::bad_signature;
+
+  store::RecordPut put;
+  put.topic = call.topic;
+  put.id = call.id;
+  put.source = call.source;
+  put.body = call.body;
+  if (call.signed_by) {
+    put.seq = call.signed_by->seq;
+    put.signature = call.signed_by->signature;
+  }
+  put.now = now;
+  put.ttl = grant(call.ttl);
+  put.may_grow = !memory_.full_for_announce();
+  if (auto version = store_.put(put); !version) return from_store(version.error());
+  return Granted{put.ttl, put.ttl / 2};
+}
+
+core::Result<void, RendezvousError> Rendezvous::unregister(
+    const core::TopicId& topic, const core::RecordId& id,
+    const std::optional<rv::SignedBy>& signed_by, const core::Address& source, core::Seconds now) {
+  if (auto e = check_identity(id, signed_by)) return *e;
+  if (signed_by && !verifies(id, signed_by->signature, rv::remove_message(topic.view(), signed_by->seq)))
+    return RendezvousError::bad_signature;
+  if (auto removed = store_.remove(topic, id, source, signed_by ? signed_by->seq : 0, now); !removed)
+    return from_store(removed.error());
+  return {};
+}
+
+namespace {
+
+bool offers(std::string_view body, std::string_view capability) {
+  if (capability.empty()) return true;
+  auto record = rv::decode_body(body);
+  return record && std::find(record->protocols.begin(), record->protocols.end(), capability) !=
+                       record->protocols.end();
+}
+
+rv::FoundRecord found(const store::StoredRecord& r, core::Seconds now) {
+  rv::FoundRecord f;
+  f.id = r.id;
+  f.body = r.body;
+  f.source = r.source;
+  if (r.is_signed()) f.signed_by = rv::SignedBy{r.seq, r.signature};
+  f.last_seen = now > r.registered ? now - r.registered : 0;
+  f.expires_in = r.expires_at > now ? r.expires_at - now : 0;
+  return f;
+}
+
+}  // namespace
+
+LookupOutcome Rendezvous::lookup(const LookupCall& call, core::Seconds now, const Sink& sink) const {
+  const std::uint32_t epoch = store_.epoch();
+  // A cursor from another process (or none) reads from the start.
+  const std::uint64_t after =
+      call.cursor && call.cursor->epoch == epoch ? call.cursor->version : 0;
+  const std::uint32_t limit = std::max<std::uint32_t>(call.limit, 1);
+  LookupOutcome out;
+  std::uint64_t last_taken = after;
+  // Expired records may linger until the next sweep: never hand them out.
+  const std::uint64_t highest = store_.lookup(call.topic, after, [&](const store::StoredRecord& r) {
+    if (r.expires_at <= now || !offers(r.body, call.capability)) return true;
+    if (out.returned == limit || !sink(found(r, now))) {
+      out.more = true;
+      return false;
+    }
+    ++out.returned;
+    last_taken = r.version;
+    return true;
+  });
+  out.cursor = {epoch, out.more ? last_taken : std::max(highest, after)};
+  return out;
+}
+
+}  // namespace cairn::tracker

@@ -1,0 +1,101 @@
+#pragma once
+// The rendezvous API's logic (docs/rendezvous.md), whichever frontend
+// decoded the request (JSON over HTTP, binary over UDP): checks a record's
+// body and signature, grants its TTL within the policy's bounds, and turns
+// register / look-up / remove into RecordStore calls. The store decides
+// ownership and caps atomically; this layer decides what a request may ask.
+// Thread-safe (the store is).
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "codec/rendezvous_json.hpp"
+#include "core/clock.hpp"
+#include "core/endpoint.hpp"
+#include "core/ids.hpp"
+#include "core/record_id.hpp"
+#include "core/result.hpp"
+#include "store/record_store.hpp"
+#include "tracker/memory_guard.hpp"
+
+namespace cairn::tracker {
+
+struct RendezvousPolicy {
+  core::Seconds min_ttl = 60;
+  core::Seconds max_ttl = 3600;
+  core::Seconds default_ttl = 600;
+};
+
+enum class RendezvousError : std::uint8_t {
+  bad_record = 1,
+  record_too_large,
+  bad_signature,
+  not_owner,
+  not_found,
+  stale_sequence,
+  topic_full,
+  address_quota,
+  tracker_full,
+};
+
+// The stable code ("topic_full", ...) and a fixed message for each error.
+std::string_view error_code(RendezvousError e);
+std::string_view error_message(RendezvousError e);
+
+struct RegisterCall {
+  core::TopicId topic;
+  core::RecordId id;
+  std::string_view body;     // as the client sent it; checked here
+  std::uint32_t ttl = 0;     // asked for; 0: the default
+  std::optional<codec::rv::SignedBy> signed_by;
+  core::Address source;      // the client's address
+};
+
+struct Granted {
+  std::uint32_t ttl = 0;
+  std::uint32_t reannounce_after = 0;
+};
+
+struct LookupCall {
+  core::TopicId topic;
+  std::uint32_t limit = codec::rv::LookupQuery::default_limit;
+  std::string_view capability;  // "" for any
+  std::optional<codec::rv::Cursor> cursor;
+};
+
+struct LookupOutcome {
+  codec::rv::Cursor cursor;  // pass it back to continue after what was returned
+  bool more = false;         // records are left that `limit` or the sink cut off
+  std::uint32_t returned = 0;
+};
+
+class Rendezvous {
+ public:
+  Rendezvous(const RendezvousPolicy& policy, store::RecordStore& store, MemoryGuard& memory)
+      : policy_(policy), store_(store), memory_(memory) {}
+
+  core::Result<Granted, RendezvousError> register_record(const RegisterCall& call,
+                                                          core::Seconds now);
+  core::Result<void, RendezvousError> unregister(const core::TopicId& topic,
+                                                  const core::RecordId& id,
+                                                  const std::optional<codec::rv::SignedBy>& signed_by,
+                                                  const core::Address& source, core::Seconds now);
+
+  // Hands matching records, oldest registration first, to `sink` until
+  // `limit` are taken or the sink refuses one (false: it did not fit). The
+  // sink runs under the store's lock for the topic: it must only copy.
+  using Sink = std::function<bool(const codec::rv::FoundRecord&)>;
+  LookupOutcome lookup(const LookupCall& call, core::Seconds now, const Sink& sink) const;
+
+  const RendezvousPolicy& policy() const { return policy_; }
+
+ private:
+  std::uint32_t grant(std::uint32_t asked) const;
+
+  RendezvousPolicy policy_;
+  store::RecordStore& store_;
+  MemoryGuard& memory_;
+};
+
+}  // namespace cairn::tracker
