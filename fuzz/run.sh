@@ -22,6 +22,7 @@ jobs=${FUZZ_JOBS:-2}
 max_len() {
   case $1 in
     http_request) echo 9000 ;;  # max_head is 8192
+    http_reply) echo 8300 ;;    # kMaxReplyHead is 8192
     http_query) echo 4200 ;;    # a query is inside a 4096-byte request line
     udp_*) echo 1600 ;;         # kMaxPacket is 1500
     *) echo 4096 ;;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "codec/http_tracker.hpp"
+#include "codec/http_reply.hpp"
 #include "load/http_reply.hpp"
 #include "load/sockets.hpp"
 
@@ -83,7 +84,7 @@ class HttpDriver {
   bool write_out(Conn& c);
   bool read_in(Conn& c, Micros now);
   bool consume(Conn& c, bool eof, Micros now);
-  bool complete(Conn& c, const ReplyHead& head, std::string_view body, Micros now);
+  bool complete(Conn& c, const codec::HttpReplyHead& head, std::string_view body, Micros now);
   void expire(Micros now);
   void revive(Micros now);
   bool all_done() const;
@@ -238,12 +239,12 @@ bool HttpDriver::read_in(Conn& c, Micros now) {
 bool HttpDriver::consume(Conn& c, bool eof, Micros now) {
   while (c.in_len > 0) {
     std::string_view buffer(c.in.data(), c.in_len);
-    ReplyHead head;
-    auto status = parse_reply_head(buffer, head);
-    if (status == HeadStatus::incomplete && !eof) return true;
+    codec::HttpReplyHead head;
+    auto status = codec::parse_http_reply_head(buffer, head);
+    if (status == codec::ReplyHeadStatus::incomplete && !eof) return true;
     std::size_t end = head.has_length ? head.head_size + head.content_length : c.in_len;
-    bool framed = status == HeadStatus::complete && end <= c.in_len && (head.has_length || eof);
-    if (!framed && status == HeadStatus::complete && !eof) return true;  // body still coming
+    bool framed = status == codec::ReplyHeadStatus::complete && end <= c.in_len && (head.has_length || eof);
+    if (!framed && status == codec::ReplyHeadStatus::complete && !eof) return true;  // body still coming
     if (!framed || c.inflight.size() == 0) {
       // Garbage, a truncated reply, or a reply nobody asked for.
       ++sink_.at(now).invalid;
@@ -262,7 +263,7 @@ bool HttpDriver::consume(Conn& c, bool eof, Micros now) {
   return true;
 }
 
-bool HttpDriver::complete(Conn& c, const ReplyHead& head, std::string_view body, Micros now) {
+bool HttpDriver::complete(Conn& c, const codec::HttpReplyHead& head, std::string_view body, Micros now) {
   auto& f = c.inflight.front();
   auto& stats = sink_.at(now);
   std::size_t peers = 0;
