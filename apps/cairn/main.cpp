@@ -9,16 +9,20 @@
 #include <memory>
 #include <vector>
 
+#include "announce_command.hpp"
 #include "load_command.hpp"
+#include "lookup_command.hpp"
 #include "serve_command.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Cairn: a peer tracker (BitTorrent HTTP and UDP)", "cairn"};
+  CLI::App app{"Cairn: a peer tracker (BitTorrent HTTP and UDP, and rendezvous for any P2P app)", "cairn"};
   app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
   app.require_subcommand(1);
   std::vector<std::unique_ptr<cairn::app::Command>> commands;
   commands.push_back(std::make_unique<cairn::app::ServeCommand>(app));
   commands.push_back(std::make_unique<cairn::app::LoadCommand>(app));
+  commands.push_back(std::make_unique<cairn::app::AnnounceCommand>(app));
+  commands.push_back(std::make_unique<cairn::app::LookupCommand>(app));
   CLI11_PARSE(app, argc, argv);
   try {
     spdlog::set_default_logger(spdlog::stderr_color_mt("cairn"));

@@ -1,0 +1,57 @@
+#include "client_options.hpp"
+
+#include <stdexcept>
+
+namespace cairn::app {
+
+void ClientOptions::add_to(CLI::App& c) {
+  c.add_option("--tracker", trackers_,
+               "A tracker tier: one URL (http://HOST:PORT/announce, udp://HOST:PORT), or several "
+               "separated by commas, tried in order until one answers; repeat for more tiers, "
+               "which are used in parallel")
+      ->required();
+  auto* subject = c.add_option_group("subject", "What to announce or look up")->require_option(1);
+  subject->add_option("--topic", topic_, "A rendezvous topic: 40 hex digits");
+  subject->add_option("--info-hash", info_hash_, "A BitTorrent info hash: 40 hex digits");
+  subject->add_option("--secret", secret_,
+                      "A shared secret: the topic and the key of sealed (encrypted) records are "
+                      "derived from it");
+  c.add_option("--timeout-ms", timeout_ms_, "Milliseconds to wait for one tracker's answer")
+      ->check(CLI::Range(1u, 600'000u))
+      ->capture_default_str();
+}
+
+client::Tiers ClientOptions::tiers() const {
+  std::vector<std::vector<std::string>> text;
+  for (const auto& t : trackers_) {
+    auto& tier = text.emplace_back();
+    for (std::size_t start = 0; start <= t.size();) {
+      const auto comma = std::min(t.find(',', start), t.size());
+      if (comma > start) tier.push_back(t.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  auto tiers = client::parse_tiers(text);
+  if (!tiers) throw std::runtime_error("--tracker " + tiers.error().message);
+  return *tiers;
+}
+
+client::Subject ClientOptions::subject() const {
+  if (!secret_.empty()) return client::Subject::for_secret(secret_);
+  if (!info_hash_.empty()) {
+    auto h = core::InfoHash::from_hex(info_hash_);
+    if (!h) throw std::runtime_error("--info-hash: need 40 hex digits");
+    return client::Subject::for_info_hash(*h);
+  }
+  auto t = core::TopicId::from_hex(topic_);
+  if (!t) throw std::runtime_error("--topic: need 40 hex digits");
+  return client::Subject::for_topic(*t);
+}
+
+client::Options ClientOptions::options() const {
+  client::Options o;
+  o.timeout = client::Millis(timeout_ms_);
+  return o;
+}
+
+}  // namespace cairn::app
