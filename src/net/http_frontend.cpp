@@ -97,6 +97,17 @@ bool HttpFrontend::handle(const codec::HttpRequest& request, const core::Endpoin
   auto& body = state.body;
   body.clear();
   auto client = client_address(request, peer.address);
+  if (RendezvousHttp::owns(request.path)) {
+    if (!state.limiter.allow(client, now_ms)) {
+      Counters::bump(state.counters.http_rate_limited);
+      RendezvousHttp::write_rate_limited(request, out);
+      return request.keep_alive;
+    }
+    // Behind a trusted proxy the client's port is not known.
+    const core::Endpoint observed = client == peer.address ? peer : core::Endpoint{client, 0};
+    rendezvous_.handle(request, client, observed, now, state, out);
+    return request.keep_alive;
+  }
   if (!state.limiter.allow(client, now_ms)) {
     Counters::bump(state.counters.http_rate_limited);
     codec::encode_failure(kRateLimited, body);

@@ -1,6 +1,7 @@
 #pragma once
-// The HTTP tracker frontend: a parsed request head in, a complete HTTP
-// response out. Routes /announce and /scrape (BEP 3, 7, 23, 48). No sockets
+// The HTTP tracker frontend: a parsed request in, a complete HTTP response
+// out. Routes /announce and /scrape (BEP 3, 7, 23, 48), and /v1/ to the
+// rendezvous API (net/rendezvous_http.hpp). No sockets
 // here; http_listener feeds it. Client addresses come from the socket, and
 // from X-Forwarded-For / X-Real-IP only when the socket's peer is a trusted
 // proxy; that client address is the one rate-limited. A client over its
@@ -13,6 +14,7 @@
 #include "codec/http_request.hpp"
 #include "core/clock.hpp"
 #include "core/endpoint.hpp"
+#include "net/rendezvous_http.hpp"
 #include "net/worker_state.hpp"
 #include "tracker/tracker.hpp"
 
@@ -25,8 +27,8 @@ struct HttpOptions {
 
 class HttpFrontend {
  public:
-  HttpFrontend(tracker::Tracker& tracker, HttpOptions options)
-      : tracker_(tracker), options_(std::move(options)) {}
+  HttpFrontend(tracker::Tracker& tracker, tracker::Rendezvous& rendezvous, HttpOptions options)
+      : tracker_(tracker), options_(std::move(options)), rendezvous_(rendezvous) {}
 
   // Appends the response to `out`. Returns whether the connection stays open.
   // `now` and `now_ms` are one reading of the coarse clock.
@@ -44,6 +46,7 @@ class HttpFrontend {
 
   tracker::Tracker& tracker_;
   HttpOptions options_;
+  RendezvousHttp rendezvous_;  // everything under /v1/
 };
 
 }  // namespace cairn::net

@@ -2,22 +2,15 @@
 
 #include <variant>
 
+#include "codec/rendezvous_udp.hpp"
 #include "codec/udp_tracker.hpp"
+#include "net/udp_replies.hpp"
 
 namespace cairn::net {
 
 namespace udp = codec::udp;
 
 namespace {
-
-constexpr std::string_view kInvalidConnectionId = "invalid connection id";
-
-// An error reply goes out only if it is no larger than what came in.
-std::size_t error_reply(std::uint32_t txid, std::string_view message, std::size_t request_size,
-                        std::span<std::uint8_t> out) {
-  if (8 + message.size() > request_size) return 0;
-  return udp::encode_error_response(txid, message, out);
-}
 
 void count_error(tracker::TrackerError e, Counters& counters) {
   Counters::bump(e == tracker::TrackerError::torrent_not_allowed ? counters.torrents_refused
@@ -91,6 +84,7 @@ std::size_t UdpFrontend::handle(std::span<const std::uint8_t> packet, const core
     Counters::bump(state.counters.udp_rate_limited);
     return 0;
   }
+  if (codec::rvudp::is_rendezvous(packet)) return rendezvous_.handle(packet, from, now, state, out);
   auto request = udp::parse_request(packet);
   if (!request) {
     Counters::bump(state.counters.udp_malformed);

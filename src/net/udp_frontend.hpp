@@ -1,5 +1,6 @@
 #pragma once
-// The BEP 15 frontend: one request packet in, at most one reply out. No
+// The BEP 15 frontend, and the door to the rendezvous API's UDP actions
+// (net/rendezvous_udp.hpp): one request packet in, at most one reply out. No
 // sockets here; udp_listener feeds it batches. Spoofing rules: a packet
 // without a valid connection id changes nothing, and no reply is ever larger
 // than the packet that caused it (no amplification). A source over its rate
@@ -11,6 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/endpoint.hpp"
+#include "net/rendezvous_udp.hpp"
 #include "net/worker_state.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/tracker.hpp"
@@ -23,8 +25,9 @@ struct UdpOptions {
 
 class UdpFrontend {
  public:
-  UdpFrontend(tracker::Tracker& tracker, const tracker::ConnectionIds& ids, UdpOptions options)
-      : tracker_(tracker), ids_(ids), options_(options) {}
+  UdpFrontend(tracker::Tracker& tracker, tracker::Rendezvous& rendezvous,
+              const tracker::ConnectionIds& ids, UdpOptions options)
+      : tracker_(tracker), ids_(ids), options_(options), rendezvous_(rendezvous, ids) {}
 
   // Writes the reply into `out` and returns its size; 0 means send nothing.
   // `now` and `now_ms` are one reading of the coarse clock.
@@ -36,6 +39,7 @@ class UdpFrontend {
   tracker::Tracker& tracker_;
   const tracker::ConnectionIds& ids_;
   UdpOptions options_;
+  RendezvousUdp rendezvous_;  // actions 16-19 (docs/rendezvous.md)
 };
 
 }  // namespace cairn::net

@@ -176,6 +176,19 @@ const std::vector<Key>& keys() {
            [](Config& c) -> auto& { return c.rate_limit.slots; }, 1024, 1u << 24),
       list<core::Network>("rate_limit", "trusted_networks", "Networks (CIDR) never rate-limited.",
            [](Config& c) -> auto& { return c.rate_limit.trusted; }, core::Network::parse, "a network such as 10.0.0.0/8"),
+
+      number<core::Seconds>("rendezvous", "min_ttl", "Shortest TTL (seconds) a rendezvous record is granted; shorter requests get this.",
+           [](Config& c) -> auto& { return c.rendezvous.min_ttl; }, 1, 86400),
+      number<core::Seconds>("rendezvous", "max_ttl", "Longest TTL (seconds) a record is granted; also how long a signed record's last sequence number is remembered after it ends.",
+           [](Config& c) -> auto& { return c.rendezvous.max_ttl; }, 1, 86400),
+      number<core::Seconds>("rendezvous", "default_ttl", "TTL (seconds) of a record whose client asks for none.",
+           [](Config& c) -> auto& { return c.rendezvous.default_ttl; }, 1, 86400),
+      number<std::uint32_t>("rendezvous", "max_records_per_topic", "Most records one topic holds; a new one beyond it fails with topic_full.",
+           [](Config& c) -> auto& { return c.record_limits.max_records_per_topic; }, 1, 10'000'000),
+      number<std::uint32_t>("rendezvous", "max_records_per_address", "Most records one source address (IPv6: one /64) holds over all topics; beyond it: address_quota.",
+           [](Config& c) -> auto& { return c.record_limits.max_records_per_address; }, 1, 10'000'000),
+      number<std::uint32_t>("rendezvous", "max_topics", "Most topics held; a record for a new one beyond it fails with tracker_full.",
+           [](Config& c) -> auto& { return c.record_limits.max_topics; }, 1, 1'000'000'000),
   };
   return table;
 }
@@ -201,6 +214,8 @@ void validate(const Config& c, const std::string& path) {
     fail("http.max_request_line: must not exceed http.max_head");
   if (c.access_mode != tracker::AccessMode::off && c.access_list.empty())
     fail("tracker.access_mode: a whitelist or blacklist needs tracker.access_list");
+  if (c.rendezvous.min_ttl > c.rendezvous.default_ttl || c.rendezvous.default_ttl > c.rendezvous.max_ttl)
+    fail("rendezvous.default_ttl: must lie between rendezvous.min_ttl and rendezvous.max_ttl");
   if (c.access_mode == tracker::AccessMode::off && !c.access_list.empty())
     fail("tracker.access_list: set, but tracker.access_mode is \"off\" (it would be ignored)");
 }
@@ -226,7 +241,7 @@ Config load_config(const std::string& path) {
   for (const auto& [section, value] : root) {
     const auto* table = value.as_table();
     if (!table)
-      throw std::runtime_error(fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http], [rate_limit])",
+      throw std::runtime_error(fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http], [rate_limit], [rendezvous])",
                                            path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;
@@ -238,6 +253,7 @@ Config load_config(const std::string& path) {
     }
   }
   validate(config, path);
+  config.record_limits.tombstone_ttl = config.rendezvous.max_ttl;
   config.access_list = beside(path, config.access_list);
   config.state_file = beside(path, config.state_file);
   return config;

@@ -10,8 +10,10 @@
 #include "net/http_listener.hpp"
 #include "net/http_frontend.hpp"
 #include "store/peer_store.hpp"
+#include "store/record_store.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/rate_limiter.hpp"
+#include "tracker/rendezvous.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -34,6 +36,9 @@ struct Config {
   std::string access_list;  // file of info hashes; relative to the config file's folder
 
   tracker::RateLimitConfig rate_limit;  // default trusted: loopback
+
+  tracker::RendezvousPolicy rendezvous;
+  store::RecordLimits record_limits;  // tombstone_ttl follows rendezvous.max_ttl
 
   std::vector<core::Network> trusted_proxies;
   net::HttpConnectionLimits http;

@@ -1,0 +1,141 @@
+#include "net/rendezvous_http.hpp"
+
+#include <vector>
+
+#include "codec/http_response.hpp"
+#include "codec/rendezvous_json.hpp"
+
+namespace cairn::net {
+
+namespace rv = codec::rv;
+
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kTopics = "/v1/topics/";
+constexpr std::string_view kRecords = "/records";
+
+int status_of(tracker::RendezvousError e) {
+  using E = tracker::RendezvousError;
+  switch (e) {
+    case E::bad_record: return 400;
+    case E::record_too_large: return 413;
+    case E::bad_signature:
+    case E::not_owner: return 403;
+    case E::not_found: return 404;
+    case E::stale_sequence:
+    case E::topic_full: return 409;
+    case E::address_quota: return 429;
+    case E::tracker_full: return 503;
+  }
+  return 500;
+}
+
+}  // namespace
+
+struct RendezvousHttp::Reply {
+  int status = 200;
+  std::string body;
+
+  void error(int s, std::string_view code, std::string_view message) {
+    status = s;
+    body.clear();
+    rv::encode_error(code, message, body);
+  }
+  void error(tracker::RendezvousError e) {
+    error(status_of(e), tracker::error_code(e), tracker::error_message(e));
+  }
+  void error(rv::JsonError e) {
+    static constexpr std::string_view messages[] = {
+        "", "the request does not follow docs/rendezvous.md",
+        "the record breaks a rule of docs/rendezvous.md", "the record is larger than allowed"};
+    const int s = e == rv::JsonError::record_too_large ? 413 : 400;
+    error(s, rv::error_code(e), messages[static_cast<int>(e)]);
+  }
+  void not_found() { error(404, "not_found", "no such resource under /v1/"); }
+  void wrong_method() { error(405, "method_not_allowed", "this path does not take that method"); }
+};
+
+void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Address& client,
+                            const core::Endpoint& observed, core::Seconds now, WorkerState& state,
+                            std::string& out) const {
+  Reply reply;
+  std::string_view path = request.path;
+  if (path == "/v1/whoami") {
+    if (request.method != "GET") reply.wrong_method();
+    else rv::encode_whoami(observed, reply.body);
+  } else if (path.starts_with(kTopics) && path.size() >= kTopics.size() + 40) {
+    auto topic = core::TopicId::from_hex(path.substr(kTopics.size(), 40));
+    auto rest = path.substr(kTopics.size() + 40);
+    if (!topic) reply.error(400, "bad_topic", "a topic is 40 hex digits");
+    else if (!rest.starts_with(kRecords)) reply.not_found();
+    else records(request, *topic, rest.substr(kRecords.size()), client, observed, now, state, reply);
+  } else {
+    reply.not_found();
+  }
+  if (reply.status != 200) Counters::bump(state.counters.rendezvous_refused);
+  codec::write_http_response(out, reply.status, kJson, reply.body, request.keep_alive);
+}
+
+// .../records (POST register, GET look up) or .../records/{id} (DELETE).
+void RendezvousHttp::records(const codec::HttpRequest& request, const core::TopicId& topic,
+                             std::string_view rest, const core::Address& client,
+                             const core::Endpoint& observed, core::Seconds now, WorkerState& state,
+                             Reply& reply) const {
+  if (rest.empty()) {
+    if (request.method == "POST") return register_record(request, topic, client, observed, now, state, reply);
+    if (request.method == "GET") return lookup(request, topic, now, state, reply);
+    return reply.wrong_method();
+  }
+  if (!rest.starts_with('/') || rest.size() == 1) return reply.not_found();
+  if (request.method != "DELETE") return reply.wrong_method();
+  remove(request, topic, rest.substr(1), client, now, state, reply);
+}
+
+void RendezvousHttp::register_record(const codec::HttpRequest& request, const core::TopicId& topic,
+                                     const core::Address& client, const core::Endpoint& observed,
+                                     core::Seconds now, WorkerState& state, Reply& reply) const {
+  Counters::bump(state.counters.rendezvous_registers);
+  auto parsed = rv::parse_register_request(request.body);
+  if (!parsed) return reply.error(parsed.error());
+  tracker::RegisterCall call{topic, parsed->id, parsed->body, parsed->ttl.value_or(0),
+                             parsed->signed_by, client};
+  auto granted = rendezvous_.register_record(call, now);
+  if (!granted) return reply.error(granted.error());
+  rv::encode_register_reply(parsed->id, granted->ttl, granted->reannounce_after, observed, reply.body);
+}
+
+void RendezvousHttp::lookup(const codec::HttpRequest& request, const core::TopicId& topic,
+                            core::Seconds now, WorkerState& state, Reply& reply) const {
+  Counters::bump(state.counters.rendezvous_lookups);
+  auto query = rv::parse_lookup_query(request.query);
+  if (!query) return reply.error(query.error());
+  tracker::LookupCall call{topic, query->limit, query->capability, query->cursor};
+  std::vector<rv::FoundRecord> found;
+  auto outcome = rendezvous_.lookup(call, now, [&](const rv::FoundRecord& f) {
+    found.push_back(f);
+    return true;
+  });
+  rv::encode_lookup_reply(found, outcome.cursor, outcome.more, reply.body);
+}
+
+void RendezvousHttp::remove(const codec::HttpRequest& request, const core::TopicId& topic,
+                            std::string_view id_text, const core::Address& client,
+                            core::Seconds now, WorkerState& state, Reply& reply) const {
+  Counters::bump(state.counters.rendezvous_unregisters);
+  auto id = core::RecordId::from_hex(id_text);
+  if (!id) return reply.error(400, "bad_request", "a record id is 32 or 64 hex digits");
+  auto query = rv::parse_remove_query(request.query);
+  if (!query) return reply.error(query.error());
+  auto done = rendezvous_.unregister(topic, *id, query->signed_by, client, now);
+  if (!done) return reply.error(done.error());
+  rv::encode_removed(reply.body);
+}
+
+void RendezvousHttp::write_rate_limited(const codec::HttpRequest& request, std::string& out) {
+  std::string body;
+  rv::encode_error("rate_limited", "this address is over its request rate", body);
+  codec::write_http_response(out, 429, kJson, body, request.keep_alive);
+}
+
+}  // namespace cairn::net

@@ -1,0 +1,87 @@
+#include "net/rendezvous_udp.hpp"
+
+#include <optional>
+#include <variant>
+
+#include "codec/rendezvous_udp.hpp"
+#include "net/udp_replies.hpp"
+
+namespace cairn::net {
+
+namespace rvudp = codec::rvudp;
+
+namespace {
+
+struct Handler {
+  tracker::Rendezvous& rendezvous;
+  const tracker::ConnectionIds& ids;
+  std::size_t request_size;
+  const core::Endpoint& from;
+  core::Seconds now;
+  WorkerState& state;
+  std::span<std::uint8_t> out;
+
+  // The answer to a request without a valid connection id, which changes
+  // nothing; nullopt for a valid one.
+  std::optional<std::size_t> refuse_unproven(const rvudp::Header& h) {
+    if (ids.valid(h.connection_id, from.address, now)) return std::nullopt;
+    Counters::bump(state.counters.udp_bad_connection_id);
+    return error_reply(h.transaction_id, kInvalidConnectionId, request_size, out);
+  }
+  std::size_t refused(std::uint32_t txid, tracker::RendezvousError e) {
+    Counters::bump(state.counters.rendezvous_refused);
+    return error_reply(txid, tracker::error_code(e), request_size, out);
+  }
+
+  std::size_t operator()(const rvudp::RegisterRequest& r) {
+    if (auto refused = refuse_unproven(r.header)) return *refused;
+    Counters::bump(state.counters.rendezvous_registers);
+    tracker::RegisterCall call{r.topic, r.id, r.body, r.ttl, r.signed_by, from.address};
+    auto granted = rendezvous.register_record(call, now);
+    if (!granted) return refused(r.header.transaction_id, granted.error());
+    return rvudp::encode_register_response(r.header.transaction_id, granted->ttl,
+                                           granted->reannounce_after, out);
+  }
+
+  std::size_t operator()(const rvudp::LookupRequest& r) {
+    if (auto refused = refuse_unproven(r.header)) return *refused;
+    Counters::bump(state.counters.rendezvous_lookups);
+    rvudp::LookupResponseWriter writer(r.header.transaction_id, out);
+    tracker::LookupCall call;
+    call.topic = r.topic;
+    call.limit = r.limit == 0 ? codec::rv::LookupQuery::max_limit : r.limit;
+    call.capability = r.capability;
+    call.cursor = r.cursor;
+    auto outcome = rendezvous.lookup(call, now, [&](const codec::rv::FoundRecord& f) { return writer.add(f); });
+    return writer.finish(outcome.cursor, outcome.more);
+  }
+
+  std::size_t operator()(const rvudp::UnregisterRequest& r) {
+    if (auto refused = refuse_unproven(r.header)) return *refused;
+    Counters::bump(state.counters.rendezvous_unregisters);
+    auto done = rendezvous.unregister(r.topic, r.id, r.signed_by, from.address, now);
+    if (!done) return refused(r.header.transaction_id, done.error());
+    return rvudp::encode_unregister_response(r.header.transaction_id, out);
+  }
+
+  std::size_t operator()(const rvudp::WhoamiRequest& r) {
+    if (auto refused = refuse_unproven(r.header)) return *refused;
+    return rvudp::encode_whoami_response(r.header.transaction_id, from, out);
+  }
+};
+
+}  // namespace
+
+std::size_t RendezvousUdp::handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
+                                  core::Seconds now, WorkerState& state,
+                                  std::span<std::uint8_t> out) const {
+  auto request = rvudp::parse_request(packet);
+  if (!request) {
+    Counters::bump(state.counters.udp_malformed);
+    const auto& e = request.error();
+    return e.sendable ? error_reply(e.transaction_id, e.message, packet.size(), out) : 0;
+  }
+  return std::visit(Handler{rendezvous_, ids_, packet.size(), from, now, state, out}, *request);
+}
+
+}  // namespace cairn::net
