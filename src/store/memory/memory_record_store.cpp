@@ -62,7 +62,9 @@ struct MemoryRecordStore::Topic {
   bool empty() const { return records.empty() && tombstones.empty(); }
   StoredRecord* find(const core::RecordId& id) { return find_id(records, id); }
   RecordTombstone* find_tombstone(const core::RecordId& id) { return find_id(tombstones, id); }
-  bool holds(const core::RecordId& id) { return find(id) != nullptr || find_tombstone(id) != nullptr; }
+  bool holds(const core::RecordId& id) {
+    return find(id) != nullptr || find_tombstone(id) != nullptr;
+  }
   void due_at(core::Seconds t) { next_due = std::min(next_due, t); }
   void recompute_due() {
     next_due = never;
@@ -164,9 +166,11 @@ core::Result<std::uint64_t, RecordStoreError> MemoryRecordStore::add_record(Topi
   if (tombstone != nullptr && p.seq <= tombstone->seq) return RecordStoreError::stale_sequence;
   if (!p.may_grow) return RecordStoreError::tracker_full;
   if (topic.records.size() >= limits_.max_records_per_topic) return RecordStoreError::topic_full;
-  if (!quota_.try_add(p.source, limits_.max_records_per_address)) return RecordStoreError::address_quota;
+  if (!quota_.try_add(p.source, limits_.max_records_per_address))
+    return RecordStoreError::address_quota;
   // The record holds the highest seq from now on.
-  if (tombstone != nullptr) topic.tombstones.erase(topic.tombstones.begin() + (tombstone - topic.tombstones.data()));
+  if (tombstone != nullptr)
+    topic.tombstones.erase(topic.tombstones.begin() + (tombstone - topic.tombstones.data()));
   StoredRecord& r = topic.records.emplace_back();
   r.id = p.id;
   const std::uint64_t version = next_version();
@@ -238,9 +242,9 @@ std::uint64_t MemoryRecordStore::lookup(const core::TopicId& topic, std::uint64_
   auto it = shard.topics.find(topic);
   if (it == shard.topics.end() || it->second.records.empty()) return 0;
   const std::vector<StoredRecord>& records = it->second.records;
-  auto from = std::upper_bound(
-      records.begin(), records.end(), after_version,
-      [](std::uint64_t v, const StoredRecord& r) { return v < r.version; });
+  auto from =
+      std::upper_bound(records.begin(), records.end(), after_version,
+                       [](std::uint64_t v, const StoredRecord& r) { return v < r.version; });
   for (; from != records.end(); ++from) {
     if (!visit(*from)) break;
   }

@@ -73,9 +73,9 @@ class MemoryRecordStore final : public RecordStore {
   // max_records_per_topic or their address's quota are not stored, nor is
   // a record or tombstone whose id the topic already holds (the store is
   // meant to be empty). Returns the records stored.
-  core::Result<std::uint32_t, RecordStoreError> restore(const core::TopicId& topic,
-                                                        std::span<const StoredRecord> records,
-                                                        std::span<const RecordTombstone> tombstones);
+  core::Result<std::uint32_t, RecordStoreError> restore(
+      const core::TopicId& topic, std::span<const StoredRecord> records,
+      std::span<const RecordTombstone> tombstones);
 
   std::size_t shard_count() const { return mask_ + 1; }
 
