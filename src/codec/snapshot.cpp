@@ -76,7 +76,7 @@ std::size_t write_tombstone(const Tombstone& t, std::uint8_t* out) {
 }
 
 constexpr std::size_t record_head_max = record_size_min + 12 + 16;
-constexpr std::size_t tombstone_max = tombstone_size_min + 16;
+static_assert(tombstone_size_min + 16 <= record_head_max, "one buffer serves both");
 
 // Reads entries from a byte range; every read is bounds-checked.
 class Reader {

@@ -179,9 +179,9 @@ void live_peers(std::span<const snap::Peer> records, std::uint64_t elapsed, core
   }
 }
 
-// `now` plus what the downtime left of a remaining time; 0 if it left
-// nothing.
-core::Seconds time_left(core::Seconds now, std::uint32_t remaining, std::uint64_t elapsed) {
+// When a lifetime with `remaining` seconds at writing ends on the store's
+// clock, `elapsed` seconds of downtime later; 0 if the downtime used it up.
+core::Seconds ends_at(core::Seconds now, std::uint32_t remaining, std::uint64_t elapsed) {
   if (remaining <= elapsed) return 0;
   const std::uint64_t at = now + (remaining - elapsed);
   return static_cast<core::Seconds>(
@@ -195,7 +195,7 @@ void live_records(std::span<const snap::Record> records, std::uint64_t elapsed, 
                   std::vector<store::StoredRecord>& out, SnapshotLoaded& loaded) {
   out.clear();
   for (const auto& r : records) {
-    const core::Seconds expires_at = time_left(now, r.remaining, elapsed);
+    const core::Seconds expires_at = ends_at(now, r.remaining, elapsed);
     if (expires_at == 0) {
       ++loaded.records_expired;
       continue;
@@ -210,7 +210,7 @@ void live_tombstones(std::span<const snap::Tombstone> tombstones, std::uint64_t 
                      core::Seconds now, std::vector<store::RecordTombstone>& out) {
   out.clear();
   for (const auto& t : tombstones) {
-    const core::Seconds until = time_left(now, t.remaining, elapsed);
+    const core::Seconds until = ends_at(now, t.remaining, elapsed);
     if (until != 0) out.push_back({t.id, t.seq, until});
   }
 }

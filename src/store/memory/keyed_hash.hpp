@@ -3,7 +3,9 @@
 // shards keyed by what clients choose, such as rendezvous topics and source
 // addresses: without the key, drawn at start, nobody can pick many keys
 // that land in one shard or one hash slot.
-#include <sodium.h>
+#include <sodium/core.h>
+#include <sodium/crypto_shorthash.h>
+#include <sodium/randombytes.h>
 
 #include <array>
 #include <cstdint>

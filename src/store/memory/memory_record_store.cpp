@@ -1,7 +1,5 @@
 #include "store/memory/memory_record_store.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <bit>
 #include <boost/unordered/unordered_flat_map.hpp>

@@ -12,9 +12,14 @@
 // two of them at once; the quota takes no other lock), so the count and the
 // record change together as one put or remove.
 //
-// A record costs a StoredRecord (176 bytes) plus its body (past the 15
-// bytes std::string keeps inline) and the vector's spare room; records are
-// far rarer than peers, so they stay plain structs rather than packed bytes.
+// A record costs a StoredRecord (176 bytes), its body (past the 15 bytes
+// std::string keeps inline), the vector's spare room and its share of the
+// topic's entry and of the quota's; measured, 380 bytes a record with a
+// 40-byte body, 10 records a topic, each from its own address. Records are
+// far rarer than peers, so they stay plain structs rather than packed
+// bytes, and a put finds its record by a linear search of its topic (a
+// replace took 130 to 260 ns in topics of 1 to 10 records, 16 us in one of
+// 1,000, the cap).
 #include <atomic>
 #include <cstddef>
 #include <functional>
