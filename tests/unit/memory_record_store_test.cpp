@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <vector>
 
+#include "record_store_contents.hpp"
 #include "record_store_suite.hpp"
 #include "store/memory/address_quota.hpp"
 
@@ -39,21 +39,6 @@ struct Helpers : RecordStoreSuite {
   using RecordStoreSuite::v6;
 };
 using H = Helpers;
-
-// What for_each hands over, by topic.
-struct Copy {
-  std::vector<StoredRecord> records;
-  std::vector<RecordTombstone> tombstones;
-};
-std::map<core::TopicId, Copy> copy_of(const MemoryRecordStore& s) {
-  std::map<core::TopicId, Copy> out;
-  s.for_each([&](const core::TopicId& t, std::span<const StoredRecord> records,
-                 std::span<const RecordTombstone> tombstones) {
-    EXPECT_FALSE(out.count(t)) << "a topic visited twice";
-    out[t] = {{records.begin(), records.end()}, {tombstones.begin(), tombstones.end()}};
-  });
-  return out;
-}
 
 // Everything of a record but its version.
 void expect_same_record(const StoredRecord& a, const StoredRecord& b) {
@@ -93,7 +78,7 @@ TEST(MemoryRecordStore, ShardCountIsAPowerOfTwo) {
 TEST(MemoryRecordStore, ForEachSeesEveryTopicInVersionOrder) {
   MemoryRecordStore s(RecordLimits{}, 4);
   fill(s);
-  const auto copies = copy_of(s);
+  const auto copies = contents(s);
   ASSERT_EQ(copies.size(), 30u);
   std::uint64_t records = 0, tombstones = 0;
   for (const auto& [t, copy] : copies) {
@@ -131,10 +116,10 @@ TEST(MemoryRecordStore, RestoreOfForEachGivesTheSameStore) {
   EXPECT_EQ(b.stats().topics, a.stats().topics);
   EXPECT_EQ(b.stats().records, a.stats().records);
   EXPECT_EQ(b.stats().tombstones, a.stats().tombstones);
-  const auto before = copy_of(a), after = copy_of(b);
+  const auto before = contents(a), after = contents(b);
   ASSERT_EQ(after.size(), before.size());
   for (const auto& [t, copy] : before) {
-    const Copy& back = after.at(t);
+    const TopicContents& back = after.at(t);
     ASSERT_EQ(back.records.size(), copy.records.size());
     for (std::size_t i = 0; i < copy.records.size(); ++i) {
       expect_same_record(back.records[i], copy.records[i]);
@@ -218,7 +203,7 @@ TEST(MemoryRecordStore, RestoreSkipsWhatTheTopicHolds) {
                                                    {H::key(2), 2, 3000},
                                                    {H::unsigned_id(3), 1, 3000}};
   EXPECT_EQ(*s.restore(H::topic(1), std::vector{r, r}, tombstones), 1u);
-  const auto copy = copy_of(s).at(H::topic(1));
+  const auto copy = contents(s).at(H::topic(1));
   ASSERT_EQ(copy.records.size(), 2u);
   EXPECT_EQ(copy.records[0].id, H::unsigned_id(7));  // held before: restored ones come after
   EXPECT_EQ(copy.records[1].id, H::key(1));

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "codec/snapshot.hpp"
+#include "record_store_contents.hpp"
 
 namespace cairn::server {
 namespace {
@@ -25,6 +26,8 @@ using store::MemoryRecordStore;
 using store::MemoryStore;
 using store::RecordLimits;
 using store::StoredPeer;
+using store::testing::contents;
+using store::testing::TopicContents;
 
 constexpr core::Seconds ttl = 100;
 constexpr std::uint64_t written = 1'700'000'000;
@@ -265,20 +268,6 @@ store::RecordPut record_put(std::uint32_t topic, std::uint32_t n, core::Seconds 
   p.now = now;
   p.ttl = record_ttl;
   return p;
-}
-
-// Every topic's records and tombstones, as for_each hands them over.
-struct TopicContents {
-  std::vector<store::StoredRecord> records;
-  std::vector<store::RecordTombstone> tombstones;
-};
-std::map<core::TopicId, TopicContents> contents(const MemoryRecordStore& s) {
-  std::map<core::TopicId, TopicContents> c;
-  s.for_each([&](const core::TopicId& t, std::span<const store::StoredRecord> records,
-                 std::span<const store::RecordTombstone> tombstones) {
-    c[t] = {{records.begin(), records.end()}, {tombstones.begin(), tombstones.end()}};
-  });
-  return c;
 }
 
 // Peers and records in one file, as the server saves them: everything comes
