@@ -220,7 +220,7 @@ void MemoryRecordStore::forget(Topic& topic, const StoredRecord& r, std::uint64_
 }
 
 // A record's tombstone lives from its expiry, not from the sweep that finds
-// it, so a late sweep shortens nothing.
+// it, so a late sweep lengthens nothing.
 std::uint64_t MemoryRecordStore::expire_topic(Topic& topic, core::Seconds now) {
   if (now < topic.next_due) return 0;
   std::erase_if(topic.tombstones, [&](const RecordTombstone& t) { return t.until <= now; });
