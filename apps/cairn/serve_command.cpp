@@ -17,8 +17,8 @@ ServeCommand::ServeCommand(CLI::App& parent) {
                        "Address to serve HTTP and UDP on, e.g. 127.0.0.1:6969 or [::1]:0; repeatable; "
                        "replaces server.listen");
   command_->add_option("--state", state_file_,
-                       "File to save the swarm state to at shutdown and restore it from at start; "
-                       "replaces server.state_file");
+                       "File to save the swarm state and rendezvous records to at shutdown and "
+                       "restore them from at start; replaces server.state_file");
   command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
 }
 

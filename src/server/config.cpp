@@ -115,7 +115,7 @@ const std::vector<Key>& keys() {
          return "must be one of trace, debug, info, warn, error, off";
        },
        [](const Config& c) { return fmt::format("\"{}\"", c.log_level); }},
-      text("server", "state_file", "File the swarm state is saved to at shutdown (and every snapshot_interval) and restored from at start; \"\" keeps none. Relative to this file's folder.",
+      text("server", "state_file", "File the swarm state and rendezvous records are saved to at shutdown (and every snapshot_interval) and restored from at start; \"\" keeps none. Relative to this file's folder.",
            [](Config& c) -> auto& { return c.state_file; }),
       number<core::Seconds>("server", "snapshot_interval", "Seconds between saves of state_file while serving; 0 saves only at shutdown.",
            [](Config& c) -> auto& { return c.snapshot_interval; }, 0, 86400),

@@ -35,6 +35,7 @@ Server::Server(Config config)
       // Late enough that a restored peer's last-seen time is past zero.
       clock_(config_.limits.peer_ttl + 1),
       store_(std::make_unique<store::MemoryStore>(config_.limits)),
+      record_store_(store::RecordLimits{}),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       tracker_(config_.policy, *store_, memory_guard_),
       udp_frontend_(tracker_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
@@ -128,6 +129,8 @@ void Server::housekeeping_loop() {
       last_cleanup = now;
       auto removed = store_->expire(now);
       if (removed > 0) spdlog::debug("expired {} peers", removed);
+      auto records = record_store_.expire(now);
+      if (records > 0) spdlog::debug("expired {} rendezvous records", records);
     }
     check_memory();
   }

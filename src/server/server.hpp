@@ -1,5 +1,5 @@
 #pragma once
-// The running process: the store, the tracker logic, the workers with their
+// The running process: the stores, the tracker logic, the workers with their
 // sockets, a housekeeping thread (coarse clock, expiry sweeps, the memory
 // cap's measurements) and, with a state file, a snapshot thread. SIGHUP
 // reloads the access list.
@@ -15,6 +15,7 @@
 #include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
+#include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
@@ -57,6 +58,8 @@ class Server {
   // The memory store itself, not the interface: snapshots need its
   // for_each_swarm and restore_swarm.
   std::unique_ptr<store::MemoryStore> store_;
+  // Rendezvous records; the memory store itself too, for snapshots.
+  store::MemoryRecordStore record_store_;
   tracker::MemoryGuard memory_guard_;
   tracker::Tracker tracker_;
   tracker::ConnectionIds connection_ids_;

@@ -26,7 +26,8 @@ void Server::restore_state() {
   if (path.empty()) return;
   clock_.tick();
   const std::uint64_t wall = unix_now();
-  const SnapshotLoaded r = load_snapshot(path, *store_, clock_.now(), wall, config_.limits.peer_ttl);
+  const SnapshotLoaded r =
+      load_snapshot(path, *store_, record_store_, clock_.now(), wall, config_.limits.peer_ttl);
   switch (r.status) {
     case SnapshotLoaded::Status::missing:
       spdlog::info("state file {} not found; starting empty", path);
@@ -42,19 +43,26 @@ void Server::restore_state() {
   if (r.over_limit > 0)
     spdlog::warn("state file {}: {} peers not restored, beyond tracker.max_torrents or "
                  "tracker.max_peers_per_torrent", path, r.over_limit);
+  if (r.records + r.records_expired + r.records_over_limit > 0)
+    spdlog::info("state restored from {}: {} rendezvous records in {} topics; {} records dropped "
+                 "as expired", path, r.records, r.topics, r.records_expired);
+  if (r.records_over_limit > 0)
+    spdlog::warn("state file {}: {} rendezvous records not restored, beyond the record store's "
+                 "caps", path, r.records_over_limit);
 }
 
 void Server::save_state(bool at_shutdown) {
   const std::string& path = config_.state_file;
   if (path.empty()) return;
   if (at_shutdown) clock_.tick();  // the housekeeping thread has stopped ticking it
-  const SnapshotSaved r = save_snapshot(path, *store_, clock_.now(), unix_now());
+  const SnapshotSaved r = save_snapshot(path, *store_, record_store_, clock_.now(), unix_now());
   if (!r.ok) {
     spdlog::error("state not saved to {}: {}", path, r.error);
     return;
   }
   spdlog::log(at_shutdown ? spdlog::level::info : spdlog::level::debug,
-              "state saved to {}: {} torrents, {} peers", path, r.torrents, r.peers);
+              "state saved to {}: {} torrents, {} peers, {} rendezvous records in {} topics", path,
+              r.torrents, r.peers, r.records, r.topics);
 }
 
 void Server::snapshot_loop() {

@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <vector>
 
 #include "codec/snapshot.hpp"
@@ -57,34 +60,75 @@ std::string folder_of(const std::string& path) {
   return parent.empty() ? "." : parent.string();
 }
 
-snap::Peer to_record(const store::StoredPeer& p, core::Seconds now) {
-  // A worker's clock may run a tick ahead of the caller's.
-  const core::Seconds age = p.last_seen < now ? now - p.last_seen : 0;
-  return {p.peer.endpoint, p.peer.peer_id, p.seeder, p.completed, age};
+// Seconds from `from` until `to`; 0 if `to` is not later (a worker's
+// clock may run a tick ahead of the caller's).
+core::Seconds seconds_until(core::Seconds from, core::Seconds to) {
+  return to > from ? to - from : 0;
 }
 
-// Encodes the store into `fd`; false (errno set) if a write failed.
-bool write_records(int fd, const store::MemoryStore& store, core::Seconds now,
+snap::Peer to_record(const store::StoredPeer& p, core::Seconds now) {
+  return {p.peer.endpoint, p.peer.peer_id, p.seeder, p.completed, seconds_until(p.last_seen, now)};
+}
+
+snap::Record to_record(const store::StoredRecord& r, core::Seconds now) {
+  return {r.id,
+          r.source,
+          r.seq,
+          r.signature,
+          seconds_until(r.registered, now),
+          seconds_until(now, r.expires_at),
+          r.body};
+}
+
+snap::Tombstone to_record(const store::RecordTombstone& t, core::Seconds now) {
+  return {t.id, t.seq, seconds_until(now, t.until)};
+}
+
+template <class Out, class In>
+void to_records(std::span<const In> in, core::Seconds now, std::vector<Out>& out) {
+  out.clear();
+  for (const In& entry : in) out.push_back(to_record(entry, now));
+}
+
+// Encodes both stores into `fd`; false (errno set) if a write failed.
+bool write_records(int fd, const store::MemoryStore& store,
+                   const store::MemoryRecordStore& record_store, core::Seconds now,
                    std::uint64_t unix_now, SnapshotSaved& saved) {
   snap::Encoder encoder(unix_now);
-  std::vector<snap::Peer> records;
   bool ok = true;
+  // Writes what the encoder holds once it is `at_least` bytes.
+  auto flush = [&](std::size_t at_least) {
+    if (!ok || encoder.pending().size() < at_least) return;
+    ok = write_all(fd, encoder.pending());
+    encoder.clear_pending();
+  };
+  std::vector<snap::Peer> peers_out;
   store.for_each_swarm([&](const core::InfoHash& info_hash, const store::SwarmCounts& counts,
                            std::span<const store::StoredPeer> peers) {
     if (!ok) return;
-    records.clear();
-    for (const auto& p : peers) records.push_back(to_record(p, now));
-    encoder.add({info_hash, counts.downloaded}, records);
-    if (encoder.pending().size() >= flush_bytes) {
-      ok = write_all(fd, encoder.pending());
-      encoder.clear_pending();
-    }
+    to_records(peers, now, peers_out);
+    encoder.add({info_hash, counts.downloaded}, peers_out);
+    flush(flush_bytes);
+  });
+  std::vector<snap::Record> records_out;
+  std::vector<snap::Tombstone> tombstones_out;
+  record_store.for_each([&](const core::TopicId& topic, std::span<const store::StoredRecord> records,
+                            std::span<const store::RecordTombstone> tombstones) {
+    if (!ok) return;
+    to_records(records, now, records_out);
+    to_records(tombstones, now, tombstones_out);
+    encoder.add_topic(topic, records_out, tombstones_out);
+    flush(flush_bytes);
   });
   if (!ok) return false;
   encoder.finish();
   saved.torrents = encoder.torrents();
   saved.peers = encoder.peers();
-  return write_all(fd, encoder.pending());
+  saved.topics = encoder.topics();
+  saved.records = encoder.records();
+  saved.tombstones = encoder.tombstones();
+  flush(0);
+  return ok;
 }
 
 bool fsync_folder(const std::string& folder) {
@@ -135,10 +179,47 @@ void live_peers(std::span<const snap::Peer> records, std::uint64_t elapsed, core
   }
 }
 
+// When a lifetime with `remaining` seconds at writing ends on the store's
+// clock, `elapsed` seconds of downtime later; 0 if the downtime used it up.
+core::Seconds ends_at(core::Seconds now, std::uint32_t remaining, std::uint64_t elapsed) {
+  if (remaining <= elapsed) return 0;
+  const std::uint64_t at = now + (remaining - elapsed);
+  return static_cast<core::Seconds>(
+      std::min<std::uint64_t>(at, std::numeric_limits<core::Seconds>::max()));
+}
+
+// A topic's records still alive after `elapsed` more seconds, with times on
+// the store's clock: both moved back by the downtime, the registration
+// clamped at the clock's zero.
+void live_records(std::span<const snap::Record> records, std::uint64_t elapsed, core::Seconds now,
+                  std::vector<store::StoredRecord>& out, SnapshotLoaded& loaded) {
+  out.clear();
+  for (const auto& r : records) {
+    const core::Seconds expires_at = ends_at(now, r.remaining, elapsed);
+    if (expires_at == 0) {
+      ++loaded.records_expired;
+      continue;
+    }
+    const std::uint64_t age = std::uint64_t{r.age} + elapsed;
+    const core::Seconds registered = age < now ? static_cast<core::Seconds>(now - age) : 0;
+    out.push_back({r.id, r.source, r.body, r.seq, r.signature, registered, expires_at, 0});
+  }
+}
+
+void live_tombstones(std::span<const snap::Tombstone> tombstones, std::uint64_t elapsed,
+                     core::Seconds now, std::vector<store::RecordTombstone>& out) {
+  out.clear();
+  for (const auto& t : tombstones) {
+    const core::Seconds until = ends_at(now, t.remaining, elapsed);
+    if (until != 0) out.push_back({t.id, t.seq, until});
+  }
+}
+
 }  // namespace
 
 SnapshotSaved save_snapshot(const std::string& path, const store::MemoryStore& store,
-                            core::Seconds now, std::uint64_t unix_now) {
+                            const store::MemoryRecordStore& records, core::Seconds now,
+                            std::uint64_t unix_now) {
   SnapshotSaved saved;
   std::string tmp = path + ".XXXXXX";
   Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));
@@ -148,7 +229,7 @@ SnapshotSaved save_snapshot(const std::string& path, const store::MemoryStore& s
     ::unlink(tmp.c_str());
     return saved;
   };
-  if (!write_records(fd.get(), store, now, unix_now, saved)) return fail("write");
+  if (!write_records(fd.get(), store, records, now, unix_now, saved)) return fail("write");
   if (::fsync(fd.get()) != 0) return fail("fsync");
   if (!fd.close()) return fail("close");
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
@@ -158,7 +239,8 @@ SnapshotSaved save_snapshot(const std::string& path, const store::MemoryStore& s
   return saved;
 }
 
-SnapshotLoaded load_snapshot(const std::string& path, store::MemoryStore& store, core::Seconds now,
+SnapshotLoaded load_snapshot(const std::string& path, store::MemoryStore& store,
+                             store::MemoryRecordStore& records, core::Seconds now,
                              std::uint64_t unix_now, core::Seconds peer_ttl) {
   SnapshotLoaded loaded;
   const snap::Limits limits;
@@ -180,15 +262,28 @@ SnapshotLoaded load_snapshot(const std::string& path, store::MemoryStore& store,
   // A wall clock set back since the write counts as no downtime.
   const std::uint64_t elapsed = unix_now > frame->written_at ? unix_now - frame->written_at : 0;
   std::vector<store::StoredPeer> live;
-  snap::decode(bytes, limits, [&](const snap::Torrent& t, std::span<const snap::Peer> records) {
-    live_peers(records, elapsed, now, peer_ttl, live, loaded);
+  auto restore_torrent = [&](const snap::Torrent& t, std::span<const snap::Peer> peers) {
+    live_peers(peers, elapsed, now, peer_ttl, live, loaded);
     if (live.empty()) return;
     auto stored = store.restore_swarm(t.info_hash, t.downloaded, live);
     const std::uint32_t n = stored ? *stored : 0;
     loaded.over_limit += live.size() - n;
     loaded.peers += n;
     if (n > 0) ++loaded.torrents;
-  });
+  };
+  std::vector<store::StoredRecord> live_rs;
+  std::vector<store::RecordTombstone> live_ts;
+  auto restore_topic = [&](const core::TopicId& topic, std::span<const snap::Record> rs,
+                           std::span<const snap::Tombstone> ts) {
+    live_records(rs, elapsed, now, live_rs, loaded);
+    live_tombstones(ts, elapsed, now, live_ts);
+    auto stored = records.restore(topic, live_rs, live_ts);
+    const std::uint32_t n = stored ? *stored : 0;
+    loaded.records_over_limit += live_rs.size() - n;
+    loaded.records += n;
+    if (n > 0) ++loaded.topics;
+  };
+  snap::decode(bytes, limits, restore_torrent, restore_topic);
   return loaded;
 }
 

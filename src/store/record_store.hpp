@@ -16,16 +16,28 @@
 //     any the store has seen for that (topic, id), else stale_sequence. That
 //     highest seq outlives the record by Limits::tombstone_ttl (after a
 //     remove or expiry), so replays stay refused.
+//   - Those rules come before the caps: a refused replay is stale_sequence
+//     even where a cap would also refuse it. Removing a record that is not
+//     there is not_found and changes nothing (a signed remove whose seq a
+//     tombstone holds is stale_sequence).
 // - A put creates or replaces the record, renews its TTL
 //   (expires_at = now + ttl) and gives it a new version: versions increase
 //   store-wide, so "records with version > v" is "registered since v".
 // - Caps, checked only when a put would add a record: records per topic
 //   (topic_full), records per source address across topics, IPv6 per /64
-//   (address_quota; a replaced record moves to its new source's count), and
+//   (address_quota; a replaced record moves to its new source's count, even
+//   past that source's cap), and
 //   topics (tracker_full; also when the put says may_grow = false, the
-//   memory cap). A replace never fails on a cap it does not grow.
+//   memory cap). A replace never fails on a cap it does not grow. A topic
+//   counts (max_topics, stats) while it holds a record or a tombstone.
 // - expire(now) removes records with expires_at <= now (and tombstones past
-//   their time) and drops topics left empty.
+//   their time) and drops topics left empty. A tombstone's time runs from
+//   the remove, or from the record's expires_at, not from the sweep.
+// - put and remove see their topic as expire(now) would leave it (a record
+//   past its time is gone: its id is free, its seq lives on as a
+//   tombstone), so their outcome never depends on when a sweep last ran.
+//   lookup has no `now` and may still visit such a record; the caller
+//   judges by expires_at.
 // - `now` comes from the caller's monotonic clock; a store never reads one.
 // - All methods are safe to call from many threads at once.
 #include <cstdint>

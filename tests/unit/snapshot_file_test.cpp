@@ -4,21 +4,30 @@
 #include "server/snapshot_file.hpp"
 
 #include <gtest/gtest.h>
+#include <sodium/crypto_generichash.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "codec/snapshot.hpp"
+#include "record_store_contents.hpp"
 
 namespace cairn::server {
 namespace {
 
 namespace fs = std::filesystem;
 using store::Limits;
+using store::MemoryRecordStore;
 using store::MemoryStore;
+using store::RecordLimits;
 using store::StoredPeer;
+using store::testing::contents;
+using store::testing::TopicContents;
 
 constexpr core::Seconds ttl = 100;
 constexpr std::uint64_t written = 1'700'000'000;
@@ -82,6 +91,15 @@ class SnapshotFile : public ::testing::Test {
     return names;
   }
 
+  // For the peer-only tests: no records saved, none kept from a load.
+  SnapshotSaved save(const MemoryStore& s, core::Seconds now, std::uint64_t unix_now) {
+    return save_snapshot(path_, s, MemoryRecordStore(RecordLimits{}), now, unix_now);
+  }
+  SnapshotLoaded load(MemoryStore& s, core::Seconds now, std::uint64_t unix_now) {
+    MemoryRecordStore records(RecordLimits{});
+    return load_snapshot(path_, s, records, now, unix_now, ttl);
+  }
+
   std::string dir_, path_;
 };
 
@@ -94,7 +112,7 @@ TEST_F(SnapshotFile, RoundTripKeepsPeersFlagsCountsAndAges) {
   ASSERT_EQ(*a.restore_swarm(hash_of(1), 17, peers), 40u);
   ASSERT_EQ(*a.restore_swarm(hash_of(2), 0, std::span(peers).first(3)), 3u);
 
-  auto saved = save_snapshot(path_, a, now, written);
+  auto saved = save(a, now, written);
   ASSERT_TRUE(saved.ok) << saved.error;
   EXPECT_EQ(saved.torrents, 2u);
   EXPECT_EQ(saved.peers, 43u);
@@ -103,7 +121,7 @@ TEST_F(SnapshotFile, RoundTripKeepsPeersFlagsCountsAndAges) {
   // A new process: its clock reads something else; 5 s of downtime.
   MemoryStore b(Limits{ttl});
   const core::Seconds later = 200;
-  auto loaded = load_snapshot(path_, b, later, written + 5, ttl);
+  auto loaded = load(b, later, written + 5);
   ASSERT_EQ(loaded.status, SnapshotLoaded::Status::restored) << loaded.error;
   EXPECT_EQ(loaded.written_at, written);
   EXPECT_EQ(loaded.torrents, 2u);
@@ -136,11 +154,11 @@ TEST_F(SnapshotFile, PeersPastTheirTtlAcrossTheDowntimeAreDropped) {
                                    stored(5, true, now - 95)};
   a.restore_swarm(hash_of(1), 2, peers);
   a.restore_swarm(hash_of(2), 9, std::span(peers).subspan(3));  // all of it expires
-  ASSERT_TRUE(save_snapshot(path_, a, now, written).ok);
+  ASSERT_TRUE(save(a, now, written).ok);
 
   MemoryStore b(Limits{ttl});
   const core::Seconds later = 500;
-  auto loaded = load_snapshot(path_, b, later, written + 20, ttl);
+  auto loaded = load(b, later, written + 20);
   ASSERT_EQ(loaded.status, SnapshotLoaded::Status::restored);
   EXPECT_EQ(loaded.peers, 3u);
   EXPECT_EQ(loaded.expired, 4u);
@@ -159,9 +177,9 @@ TEST_F(SnapshotFile, PeersPastTheirTtlAcrossTheDowntimeAreDropped) {
 TEST_F(SnapshotFile, WallClockSetBackCountsAsNoDowntime) {
   MemoryStore a(Limits{ttl});
   a.restore_swarm(hash_of(1), 0, std::vector{stored(1, false, 990)});
-  ASSERT_TRUE(save_snapshot(path_, a, 1000, written).ok);
+  ASSERT_TRUE(save(a, 1000, written).ok);
   MemoryStore b(Limits{ttl});
-  auto loaded = load_snapshot(path_, b, 300, written - 3600, ttl);
+  auto loaded = load(b, 300, written - 3600);
   EXPECT_EQ(loaded.peers, 1u);
   EXPECT_EQ(contents(b).peers.at(hash_of(1)).begin()->second.last_seen, 290u);
 }
@@ -171,10 +189,10 @@ TEST_F(SnapshotFile, StoreLimitsApply) {
   std::vector<StoredPeer> peers;
   for (std::uint32_t i = 0; i < 5; ++i) peers.push_back(stored(i, i == 4, 1000));
   for (std::uint32_t t = 0; t < 3; ++t) a.restore_swarm(hash_of(t), t, peers);
-  ASSERT_TRUE(save_snapshot(path_, a, 1000, written).ok);
+  ASSERT_TRUE(save(a, 1000, written).ok);
 
   MemoryStore b(Limits{ttl, 2, 3});  // two torrents of three peers
-  auto loaded = load_snapshot(path_, b, 1000, written, ttl);
+  auto loaded = load(b, 1000, written);
   EXPECT_EQ(loaded.torrents, 2u);
   EXPECT_EQ(loaded.peers, 6u);
   EXPECT_EQ(loaded.over_limit, 9u);  // two from each kept torrent, five of the refused one
@@ -183,7 +201,7 @@ TEST_F(SnapshotFile, StoreLimitsApply) {
 
 TEST_F(SnapshotFile, MissingFile) {
   MemoryStore b(Limits{ttl});
-  auto loaded = load_snapshot(path_, b, 1000, written, ttl);
+  auto loaded = load(b, 1000, written);
   EXPECT_EQ(loaded.status, SnapshotLoaded::Status::missing);
   EXPECT_TRUE(loaded.error.empty());
 }
@@ -191,14 +209,14 @@ TEST_F(SnapshotFile, MissingFile) {
 TEST_F(SnapshotFile, DamagedFilesRestoreNothing) {
   MemoryStore a(Limits{ttl});
   a.restore_swarm(hash_of(1), 4, std::vector{stored(1, false, 1000), stored(2, true, 1000)});
-  ASSERT_TRUE(save_snapshot(path_, a, 1000, written).ok);
+  ASSERT_TRUE(save(a, 1000, written).ok);
   std::ifstream in(path_, std::ios::binary);
   const std::string good((std::istreambuf_iterator<char>(in)), {});
 
   auto load_text = [&](const std::string& bytes) {
     std::ofstream(path_, std::ios::binary | std::ios::trunc) << bytes;
     MemoryStore b(Limits{ttl});
-    auto loaded = load_snapshot(path_, b, 1000, written, ttl);
+    auto loaded = load(b, 1000, written);
     EXPECT_EQ(b.stats().torrents, 0u);
     EXPECT_EQ(loaded.status, SnapshotLoaded::Status::unreadable);
     return loaded.error;
@@ -215,9 +233,196 @@ TEST_F(SnapshotFile, DamagedFilesRestoreNothing) {
 
 TEST_F(SnapshotFile, SaveIntoMissingFolderFailsCleanly) {
   MemoryStore a(Limits{ttl});
-  auto saved = save_snapshot((fs::path(dir_) / "no" / "state.bin").string(), a, 1000, written);
+  auto saved = save_snapshot((fs::path(dir_) / "no" / "state.bin").string(), a,
+                             MemoryRecordStore(RecordLimits{}), 1000, written);
   EXPECT_FALSE(saved.ok);
   EXPECT_FALSE(saved.error.empty());
+}
+
+// --- rendezvous records ---
+
+core::TopicId topic_of(std::uint32_t n) {
+  core::TopicId t;
+  for (std::size_t i = 0; i < t.size; ++i) t.bytes[i] = static_cast<std::uint8_t>(n * 29 + i);
+  return t;
+}
+
+core::RecordId record_id(std::uint32_t n, bool key) {
+  std::vector<std::uint8_t> b(key ? core::RecordId::key_size : core::RecordId::random_size);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(n * 3 + i);
+  return *core::RecordId::from_bytes(b);
+}
+
+// Record n: signed when odd, IPv6 source when a multiple of 3.
+store::RecordPut record_put(std::uint32_t topic, std::uint32_t n, core::Seconds now,
+                            core::Seconds record_ttl, std::string_view body = "body") {
+  store::RecordPut p;
+  p.topic = topic_of(topic);
+  p.id = record_id(n, n % 2 == 1);
+  p.source = endpoint_of(n, n % 3 == 0).address;
+  p.body = body;
+  if (p.id.is_public_key()) {
+    p.seq = 1000 + n;
+    p.signature.fill(static_cast<std::uint8_t>(n));
+  }
+  p.now = now;
+  p.ttl = record_ttl;
+  return p;
+}
+
+// Peers and records in one file, as the server saves them: everything comes
+// back, each time moved to the new clock and back by the 5 s of downtime.
+TEST_F(SnapshotFile, RecordsRoundTripWithTheirTimesAndSeqs) {
+  MemoryStore peers_a(Limits{ttl});
+  const core::Seconds now = 10'000;
+  ASSERT_EQ(*peers_a.restore_swarm(hash_of(1), 3, std::vector{stored(1, false, now - 10)}), 1u);
+  MemoryRecordStore a(RecordLimits{});
+  const std::string body("\x01\x00\x05:7000\0x", 9);
+  for (std::uint32_t t = 0; t < 10; ++t)
+    for (std::uint32_t i = 0; i <= t % 4; ++i)
+      ASSERT_TRUE(a.put(record_put(t, t * 10 + i, now - 100 * i, 3600, body)).has_value());
+  ASSERT_TRUE(a.remove(topic_of(1), record_id(11, true), {}, 2000, now - 50).has_value());
+
+  auto saved = save_snapshot(path_, peers_a, a, now, written);
+  ASSERT_TRUE(saved.ok) << saved.error;
+  EXPECT_EQ(saved.torrents, 1u);
+  EXPECT_EQ(saved.topics, 10u);
+  EXPECT_EQ(saved.records, 22u);
+  EXPECT_EQ(saved.tombstones, 1u);
+
+  MemoryStore peers_b(Limits{ttl});
+  MemoryRecordStore b(RecordLimits{});
+  const core::Seconds later = 4000;
+  auto loaded = load_snapshot(path_, peers_b, b, later, written + 5, ttl);
+  ASSERT_EQ(loaded.status, SnapshotLoaded::Status::restored) << loaded.error;
+  EXPECT_EQ(loaded.peers, 1u);
+  EXPECT_EQ(loaded.topics, 10u);
+  EXPECT_EQ(loaded.records, 22u);
+  EXPECT_EQ(loaded.records_expired, 0u);
+  EXPECT_EQ(loaded.records_over_limit, 0u);
+
+  const auto before = contents(a), after = contents(b);
+  ASSERT_EQ(after.size(), before.size());
+  for (const auto& [topic, c] : before) {
+    const TopicContents& back = after.at(topic);
+    ASSERT_EQ(back.records.size(), c.records.size());
+    for (std::size_t i = 0; i < c.records.size(); ++i) {
+      const store::StoredRecord &p = c.records[i], &q = back.records[i];  // same order
+      EXPECT_EQ(q.id, p.id);
+      EXPECT_EQ(q.source, p.source);
+      EXPECT_EQ(q.body, body);
+      EXPECT_EQ(q.seq, p.seq);
+      EXPECT_EQ(q.signature, p.signature);
+      EXPECT_EQ(later - q.registered, now - p.registered + 5) << "age plus downtime";
+      EXPECT_EQ(q.expires_at - later, p.expires_at - now - 5) << "remaining less downtime";
+    }
+    ASSERT_EQ(back.tombstones.size(), c.tombstones.size());
+    for (std::size_t i = 0; i < c.tombstones.size(); ++i) {
+      EXPECT_EQ(back.tombstones[i].id, c.tombstones[i].id);
+      EXPECT_EQ(back.tombstones[i].seq, 2000u);
+      EXPECT_EQ(back.tombstones[i].until - later, c.tombstones[i].until - now - 5);
+    }
+  }
+  // And they behave as they did: owners, seqs and tombstones hold.
+  EXPECT_TRUE(b.put(record_put(0, 0, later, 600)).has_value());  // its owner renews
+  auto other = record_put(2, 20, later, 600);
+  other.source = endpoint_of(99, false).address;
+  EXPECT_EQ(b.put(other).error(), store::RecordStoreError::not_owner);
+  EXPECT_EQ(b.put(record_put(2, 21, later, 600)).error(), store::RecordStoreError::stale_sequence);
+  auto replay = record_put(1, 11, later, 600);
+  replay.seq = 2000;
+  EXPECT_EQ(b.put(replay).error(), store::RecordStoreError::stale_sequence);
+}
+
+TEST_F(SnapshotFile, RecordsUsedUpByTheDowntimeAreDropped) {
+  MemoryRecordStore a(RecordLimits{});
+  const core::Seconds now = 5000;
+  // Remaining at writing: 10, 20 and 21 s in topic 1; 20 s alone in topic 2.
+  ASSERT_TRUE(a.put(record_put(1, 0, now - 50, 60)).has_value());
+  ASSERT_TRUE(a.put(record_put(1, 2, now, 20)).has_value());
+  ASSERT_TRUE(a.put(record_put(1, 4, now, 21)).has_value());
+  ASSERT_TRUE(a.put(record_put(2, 6, now, 20)).has_value());
+  // A tombstone with 15 s left, one with 25.
+  ASSERT_TRUE(a.put(record_put(3, 1, now - 100, 100)).has_value());
+  ASSERT_TRUE(a.remove(topic_of(3), record_id(1, true), {}, 5000, now - 3585).has_value());
+  ASSERT_TRUE(a.put(record_put(3, 3, now - 100, 100)).has_value());
+  ASSERT_TRUE(a.remove(topic_of(3), record_id(3, true), {}, 5000, now - 3575).has_value());
+  ASSERT_TRUE(save_snapshot(path_, MemoryStore(Limits{ttl}), a, now, written).ok);
+
+  MemoryStore peers(Limits{ttl});
+  MemoryRecordStore b(RecordLimits{});
+  const core::Seconds later = 300;
+  auto loaded = load_snapshot(path_, peers, b, later, written + 20, ttl);
+  EXPECT_EQ(loaded.records, 1u);
+  EXPECT_EQ(loaded.records_expired, 3u);
+  EXPECT_EQ(loaded.topics, 1u);
+  EXPECT_EQ(b.stats().topics, 2u);  // topic 1, and topic 3 for its tombstone
+  EXPECT_EQ(b.stats().records, 1u);
+  EXPECT_EQ(b.stats().tombstones, 1u);
+  // The survivor has its one second left, the tombstone its five.
+  EXPECT_EQ(b.expire(later), 0u);
+  EXPECT_EQ(b.expire(later + 1), 1u);
+  auto replay = record_put(3, 3, later + 4, 100);
+  replay.seq = 5000;
+  EXPECT_EQ(b.put(replay).error(), store::RecordStoreError::stale_sequence);
+  replay.now = later + 5;
+  EXPECT_TRUE(b.put(replay).has_value());
+}
+
+// The server's clock starts at peer_ttl + 1 s; a record registered longer
+// ago than that (TTLs reach an hour) keeps its expiry, but its
+// registration reads as the clock's zero.
+TEST_F(SnapshotFile, RegistrationBeforeTheClocksStartReadsAsZero) {
+  MemoryRecordStore a(RecordLimits{});
+  ASSERT_TRUE(a.put(record_put(1, 0, 1000, 3600)).has_value());
+  ASSERT_TRUE(save_snapshot(path_, MemoryStore(Limits{ttl}), a, 4000, written).ok);
+  MemoryStore peers(Limits{ttl});
+  MemoryRecordStore b(RecordLimits{});
+  ASSERT_EQ(load_snapshot(path_, peers, b, 2701, written + 10, ttl).records, 1u);
+  const auto r = contents(b).at(topic_of(1)).records.at(0);
+  EXPECT_EQ(r.registered, 0u);  // 3010 s ago on a clock at 2701
+  EXPECT_EQ(r.expires_at, 2701u + 600 - 10);
+}
+
+TEST_F(SnapshotFile, RecordStoreCapsApply) {
+  MemoryRecordStore a(RecordLimits{});
+  for (std::uint32_t t = 0; t < 3; ++t)
+    for (std::uint32_t i = 0; i < 4; ++i)
+      ASSERT_TRUE(a.put(record_put(t, t * 10 + i * 2, 1000, 600)).has_value());
+  ASSERT_TRUE(save_snapshot(path_, MemoryStore(Limits{ttl}), a, 1000, written).ok);
+  RecordLimits small;
+  small.max_topics = 2;
+  small.max_records_per_topic = 3;
+  MemoryStore peers(Limits{ttl});
+  MemoryRecordStore b(small);
+  auto loaded = load_snapshot(path_, peers, b, 1000, written, ttl);
+  EXPECT_EQ(loaded.topics, 2u);
+  EXPECT_EQ(loaded.records, 6u);
+  EXPECT_EQ(loaded.records_over_limit, 6u);  // one from each kept topic, four of the refused one
+}
+
+// A file from before records (format version 1) restores its peers.
+TEST_F(SnapshotFile, Version1FilesRestoreTheirPeers) {
+  codec::snapshot::Snapshot snap;
+  snap.written_at = written;
+  snap.torrents.push_back({{hash_of(1), 4}, {{endpoint_of(1, false), {}, true, false, 10}}});
+  std::vector<std::uint8_t> bytes = codec::snapshot::encode(snap);
+  bytes[8] = 1;  // version 1 has no record counts in its trailer
+  bytes.erase(bytes.end() - codec::snapshot::checksum_size - 24,
+              bytes.end() - codec::snapshot::checksum_size);
+  const std::size_t hashed = bytes.size() - codec::snapshot::checksum_size;
+  crypto_generichash(bytes.data() + hashed, codec::snapshot::checksum_size, bytes.data(), hashed,
+                     nullptr, 0);
+  std::ofstream(path_, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  MemoryStore peers(Limits{ttl});
+  MemoryRecordStore records(RecordLimits{});
+  auto loaded = load_snapshot(path_, peers, records, 1000, written, ttl);
+  ASSERT_EQ(loaded.status, SnapshotLoaded::Status::restored) << loaded.error;
+  EXPECT_EQ(loaded.peers, 1u);
+  EXPECT_EQ(peers.scrape(hash_of(1)).downloaded, 4u);
+  EXPECT_EQ(loaded.records, 0u);
+  EXPECT_EQ(records.stats().topics, 0u);
 }
 
 // restore_swarm itself: merged counts, a big swarm in both families, and
