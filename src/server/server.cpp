@@ -32,14 +32,17 @@ tracker::InfoHashSet initial_access_list(const Config& c) {
 Server::Server(Config config)
     : config_(std::move(config)),
       access_list_(config_.access_mode, initial_access_list(config_)),
-      // Late enough that a restored peer's last-seen time is past zero.
-      clock_(config_.limits.peer_ttl + 1),
+      // Late enough that a restored peer's or record's last-seen time is
+      // past zero.
+      clock_(std::max(config_.limits.peer_ttl, config_.rendezvous.max_ttl) + 1),
       store_(std::make_unique<store::MemoryStore>(config_.limits)),
-      record_store_(store::RecordLimits{}),
+      record_store_(config_.record_limits),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       tracker_(config_.policy, *store_, memory_guard_),
-      udp_frontend_(tracker_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
-      http_frontend_(tracker_, net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+      rendezvous_(config_.rendezvous, record_store_, memory_guard_),
+      udp_frontend_(tracker_, rendezvous_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
+      http_frontend_(tracker_, rendezvous_,
+                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
   use_one_malloc_arena();
   unsigned n = worker_count(config_);
   for (unsigned i = 0; i < n; ++i) {

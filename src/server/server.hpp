@@ -20,6 +20,7 @@
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/memory_guard.hpp"
+#include "tracker/rendezvous.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -62,6 +63,7 @@ class Server {
   store::MemoryRecordStore record_store_;
   tracker::MemoryGuard memory_guard_;
   tracker::Tracker tracker_;
+  tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
   net::UdpFrontend udp_frontend_;
   net::HttpFrontend http_frontend_;
