@@ -21,7 +21,7 @@ jobs=${FUZZ_JOBS:-2}
 # inputs only slow the mutator down.
 max_len() {
   case $1 in
-    http_request) echo 9000 ;;  # max_head is 8192
+    http_request) echo 16500 ;;  # max_head and max_body are 8192 each
     http_query) echo 4200 ;;    # a query is inside a 4096-byte request line
     udp_*) echo 1600 ;;         # kMaxPacket is 1500
     *) echo 4096 ;;
