@@ -316,7 +316,13 @@ bool parse_decimal(std::string_view s, std::uint64_t& out) {
 // counts as absent, as forms send it. fn(index, value) reads one.
 template <std::size_t N, class Fn>
 bool read_params(std::string_view text, const std::array<std::string_view, N>& keys, Fn&& fn) {
-  auto params = boost::urls::parse_query(boost::urls::string_view(text.data(), text.size()));
+  // Boost.URL 1.81's parse_query() measures its input again with strlen()
+  // (boostorg/url#757, #946; found by fuzz/rendezvous_json_fuzz.cpp), so a
+  // query that is a view into a request buffer would be read past its end,
+  // the rest of the request taken for parameters. It gets a NUL-terminated
+  // copy; a NUL inside fails the grammar before strlen() is reached.
+  const std::string terminated(text);
+  auto params = boost::urls::parse_query(terminated);
   if (!params) return false;
   std::bitset<N> seen;
   for (const auto& p : *params) {

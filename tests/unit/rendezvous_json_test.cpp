@@ -242,6 +242,20 @@ TEST(RendezvousJson, LookupQuery) {
     EXPECT_FALSE(parse_lookup_query(bad).has_value()) << bad;
 }
 
+TEST(RendezvousJson, QueryIsNotReadPastItsEnd) {
+  // Regression (fuzz/rendezvous_json_fuzz.cpp): Boost.URL 1.81's
+  // parse_query() read its input up to a NUL, not to the view's end. A
+  // query is a view into the request buffer, with more after it.
+  std::string buffer = "limit=50 HTTP/1.1";
+  auto q = parse_lookup_query(std::string_view(buffer).substr(0, 7));
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(q->limit, 5u);
+  EXPECT_TRUE(parse_remove_query(std::string_view(buffer).substr(0, 0)).has_value());
+  std::vector<char> unterminated{'x'};  // under ASan, a read past it is a report
+  EXPECT_EQ(parse_lookup_query(std::string_view(unterminated.data(), 0))->limit, LookupQuery::default_limit);
+  EXPECT_FALSE(parse_lookup_query(std::string_view("limit=5\0&x", 10)).has_value());
+}
+
 TEST(RendezvousJson, LookupQueryRoundTrips) {
   LookupQuery q;
   EXPECT_EQ(encode_lookup_query(q), "limit=50");

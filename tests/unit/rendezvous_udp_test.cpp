@@ -194,7 +194,8 @@ TEST(RendezvousUdp, RegisterWireLayout) {
 TEST(RendezvousUdp, LookupRoundTrips) {
   for (bool with_cursor : {false, true}) {
     auto want = lookup_request(with_cursor);
-    auto r = parsed<LookupRequest>(encode(want, encode_lookup_request));
+    auto packet = encode(want, encode_lookup_request);  // the capability views into it
+    auto r = parsed<LookupRequest>(packet);
     EXPECT_EQ(r.topic, want.topic);
     EXPECT_EQ(r.limit, 20);
     EXPECT_EQ(r.cursor, want.cursor);
@@ -203,7 +204,8 @@ TEST(RendezvousUdp, LookupRoundTrips) {
   auto any = lookup_request(false);
   any.capability = "";
   any.limit = 0;
-  auto r = parsed<LookupRequest>(encode(any, encode_lookup_request));
+  auto packet = encode(any, encode_lookup_request);
+  auto r = parsed<LookupRequest>(packet);
   EXPECT_EQ(r.capability, "");
   EXPECT_EQ(r.limit, 0);
   any.capability = "a b";  // not a protocol name
