@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "codec/big_endian.hpp"
 
@@ -82,6 +83,14 @@ class Writer {
     at_ += b.size();
   }
   void text(std::string_view s) { bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}); }
+  // A length of type Length, then the bytes; too long for it fails.
+  template <class Length>
+  void prefixed(std::string_view s) {
+    if (s.size() > std::numeric_limits<Length>::max()) return fail();
+    if constexpr (sizeof(Length) == 1) u8(static_cast<Length>(s.size()));
+    else u16(static_cast<Length>(s.size()));
+    text(s);
+  }
   void u8(std::uint8_t v) { bytes({&v, 1}); }
   void u16(std::uint16_t v) { put<2>(be::store16, v); }
   void u32(std::uint32_t v) { put<4>(be::store32, v); }
@@ -185,8 +194,7 @@ void write_record(Writer& out, const rv::FoundRecord& r) {
   out.u32(r.last_seen);
   out.u32(r.expires_in);
   if (r.signed_by) write_signed(out, *r.signed_by);
-  out.u16(static_cast<std::uint16_t>(r.body.size()));
-  out.text(r.body);
+  out.prefixed<std::uint16_t>(r.body);
 }
 
 core::Address read_address(Reader& in, bool v6) {
@@ -322,9 +330,7 @@ std::size_t encode_register_request(const RegisterRequest& r, std::span<std::uin
   w.bytes(r.topic.bytes);
   w.u32(r.ttl);
   write_owner(w, r.id, r.signed_by);
-  if (r.body.size() > 0xffff) w.fail();
-  w.u16(static_cast<std::uint16_t>(r.body.size()));
-  w.text(r.body);
+  w.prefixed<std::uint16_t>(r.body);
   return w.size();
 }
 
@@ -334,9 +340,7 @@ std::size_t encode_lookup_request(const LookupRequest& r, std::span<std::uint8_t
   w.bytes(r.topic.bytes);
   w.u8(r.limit);
   w.bytes(r.cursor ? r.cursor->bytes() : std::array<std::uint8_t, rv::Cursor::size>{});
-  if (r.capability.size() > 0xff) w.fail();
-  w.u8(static_cast<std::uint8_t>(r.capability.size()));
-  w.text(r.capability);
+  w.prefixed<std::uint8_t>(r.capability);
   return w.size();
 }
 

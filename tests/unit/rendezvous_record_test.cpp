@@ -145,28 +145,29 @@ TEST(RendezvousRecord, OnlyCanonicalBodiesDecode) {
   EXPECT_EQ(two->addresses, (std::vector<std::string>{":2", ":1"}));
 }
 
-TEST(RendezvousRecord, AddressLimits) {
+// `max` small items, and one item of `max_bytes`, round-trip; one more of
+// either is refused.
+void expect_list_limits(std::vector<std::string> Record::*list, std::size_t max, std::string_view small,
+                        std::size_t max_bytes, std::string (*item_of_size)(std::size_t)) {
   Record r;
-  r.addresses.assign(kMaxAddresses, ":7000");
+  (r.*list).assign(max, std::string(small));
   expect_round_trip(r);
-  r.addresses.push_back(":7000");
+  (r.*list).emplace_back(small);
   expect_refused(r, RecordError::bad_record);
-  r.addresses = {url_of_size(kMaxAddressBytes)};
+  r.*list = {item_of_size(max_bytes)};
   expect_round_trip(r);
-  r.addresses = {url_of_size(kMaxAddressBytes + 1)};
+  r.*list = {item_of_size(max_bytes + 1)};
   expect_refused(r, RecordError::bad_record);
 }
 
+TEST(RendezvousRecord, AddressLimits) {
+  expect_list_limits(&Record::addresses, kMaxAddresses, ":7000", kMaxAddressBytes, url_of_size);
+}
+
 TEST(RendezvousRecord, ProtocolLimits) {
+  expect_list_limits(&Record::protocols, kMaxProtocols, "tcp", kMaxNameBytes,
+                     [](std::size_t n) { return std::string(n, 'p'); });
   Record r;
-  r.protocols.assign(kMaxProtocols, "tcp");
-  expect_round_trip(r);
-  r.protocols.push_back("tcp");
-  expect_refused(r, RecordError::bad_record);
-  r.protocols = {std::string(kMaxNameBytes, 'p')};
-  expect_round_trip(r);
-  r.protocols = {std::string(kMaxNameBytes + 1, 'p')};
-  expect_refused(r, RecordError::bad_record);
   for (std::string_view bad : {"a b", "a=b", "caf\xc3\xa9", "a\x01", "a:b", "a@b"}) {
     r.protocols = {std::string(bad)};
     expect_refused(r, RecordError::bad_record);
