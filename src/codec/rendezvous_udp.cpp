@@ -112,6 +112,14 @@ class Writer {
 
 // --- the record's owner: id length, id, flags, and if signed seq and signature ---
 
+rv::SignedBy read_signed(Reader& in) {
+  rv::SignedBy s;
+  s.seq = in.u64();
+  auto sig = in.fixed<sizeof(core::Signature)>();
+  std::copy(sig.begin(), sig.end(), s.signature.begin());
+  return s;
+}
+
 // Unsigned records are named by 16 random bytes, signed ones by their key.
 void read_owner(Reader& in, core::RecordId& id, std::optional<rv::SignedBy>& signed_by) {
   auto size = in.u8();
@@ -120,11 +128,7 @@ void read_owner(Reader& in, core::RecordId& id, std::optional<rv::SignedBy>& sig
   if (!parsed || (flags & ~kSigned) != 0 || parsed->is_public_key() != ((flags & kSigned) != 0))
     return in.fail();
   id = *parsed;
-  if (!(flags & kSigned)) return;
-  auto& s = signed_by.emplace();
-  s.seq = in.u64();
-  auto sig = in.fixed<sizeof(core::Signature)>();
-  std::copy(sig.begin(), sig.end(), s.signature.begin());
+  if (flags & kSigned) signed_by = read_signed(in);
 }
 
 void write_signed(Writer& out, const rv::SignedBy& s) {
@@ -211,12 +215,7 @@ rv::FoundRecord read_record(Reader& in) {
   r.source = read_address(in, flags & kSourceV6);
   r.last_seen = in.u32();
   r.expires_in = in.u32();
-  if (flags & kSigned) {
-    auto& s = r.signed_by.emplace();
-    s.seq = in.u64();
-    auto sig = in.fixed<sizeof(core::Signature)>();
-    std::copy(sig.begin(), sig.end(), s.signature.begin());
-  }
+  if (flags & kSigned) r.signed_by = read_signed(in);
   r.body = in.text(in.u16());
   return r;
 }
