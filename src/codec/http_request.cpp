@@ -1,5 +1,7 @@
 #include "codec/http_request.hpp"
 
+#include <algorithm>
+
 namespace cairn::codec {
 
 namespace {
@@ -96,21 +98,30 @@ int parse_version(std::string_view v, int& minor) {
 // 0 when the request line is acceptable, else the status to answer. The
 // version is checked before the rest, so an HTTP/2 preface ("PRI *
 // HTTP/2.0") gets 505 rather than 400.
+// Methods are case-sensitive (RFC 9110 9.1): "get" is not GET.
+bool parse_method(std::string_view m, HttpMethod& out) {
+  if (m == "GET") out = HttpMethod::get;
+  else if (m == "POST") out = HttpMethod::post;
+  else if (m == "DELETE") out = HttpMethod::delete_;
+  else return false;
+  return true;
+}
+
 int parse_request_line(std::string_view line, HttpRequest& r) {
   auto sp1 = line.find(' ');
   if (sp1 == std::string_view::npos) return 400;
   auto sp2 = line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos) return 400;
-  r.method = line.substr(0, sp1);
+  auto method = line.substr(0, sp1);
   r.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   int minor = -1;
   int major = parse_version(line.substr(sp2 + 1), minor);
   if (major < 0) return 400;
   if (major != 1) return 505;
-  if (minor < 0 || !is_token(r.method) || !is_target(r.target)) return 400;
+  if (minor < 0 || !is_token(method) || !is_target(r.target)) return 400;
   // RFC 9112 2.3: a higher 1.x minor is answered as the highest we speak.
   r.version_minor = minor == 0 ? 0 : 1;
-  if (r.method != "GET") return 405;
+  if (!parse_method(method, r.method)) return 405;
   auto q = r.target.find('?');
   r.path = r.target.substr(0, q);
   r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
@@ -118,10 +129,11 @@ int parse_request_line(std::string_view line, HttpRequest& r) {
 }
 
 struct HeaderState {
+  std::size_t max_body = 0;
   bool saw_close = false;
   bool saw_keep_alive = false;
   bool has_content_length = false;
-  std::string_view content_length;
+  std::size_t content_length = 0;
 };
 
 void scan_connection_tokens(std::string_view value, HeaderState& s) {
@@ -135,6 +147,21 @@ void scan_connection_tokens(std::string_view value, HeaderState& s) {
   }
 }
 
+// Plain decimal only, not the list form "5, 5". A number past max_body is 413 however many digits it has: more than 19
+// (after leading zeros) could overflow, and is past any limit anyway.
+int parse_content_length(std::string_view value, HeaderState& s) {
+  if (value.empty()) return 400;
+  for (char c : value)
+    if (!is_digit(c)) return 400;
+  auto digits = value.substr(std::min(value.find_first_not_of('0'), value.size()));
+  if (digits.size() > 19) return 413;
+  std::uint64_t length = 0;
+  for (char c : digits) length = length * 10 + static_cast<std::uint64_t>(c - '0');
+  if (length > s.max_body) return 413;
+  s.content_length = length;
+  return 0;
+}
+
 // 0 when the header line is acceptable, else the status to answer.
 int parse_header(std::string_view line, HttpRequest& r, HeaderState& s) {
   auto colon = line.find(':');
@@ -146,16 +173,12 @@ int parse_header(std::string_view line, HttpRequest& r, HeaderState& s) {
   if (iequals(name, "connection")) {
     scan_connection_tokens(value, s);
   } else if (iequals(name, "content-length")) {
-    // Differing duplicates are a smuggling attempt; equal ones are harmless.
-    if (s.has_content_length && s.content_length != value) return 400;
-    if (value.empty()) return 400;
-    for (char c : value)
-      if (c < '0' || c > '9') return 400;
+    // A second length, equal or not, is a smuggling risk (RFC 9112 6.3).
+    if (s.has_content_length) return 400;
     s.has_content_length = true;
-    s.content_length = value;
-    if (value.find_first_not_of('0') != std::string_view::npos) return 413;
+    return parse_content_length(value, s);
   } else if (iequals(name, "transfer-encoding")) {
-    return 413;
+    return 411;  // no chunked decoding: the client is asked for a Content-Length
   } else if (iequals(name, "x-forwarded-for")) {
     // The last one wins: a proxy that adds its own line adds it last.
     r.x_forwarded_for = value;
@@ -199,20 +222,24 @@ HttpParse parse_http_request(std::string_view buffer, const HttpLimits& limits) 
   if (int status = parse_request_line(line.content, r); status != 0) return fail(status);
 
   HeaderState state;
+  state.max_body = limits.max_body;
   std::size_t headers = 0;
-  for (std::size_t pos = line.next;;) {
+  std::size_t pos = line.next;
+  for (;;) {
     auto header = next_line(window, pos);
     if (!header.found) return full ? fail(431) : HttpParse{};
     pos = header.next;
-    if (header.content.empty()) {
-      r.head_size = pos;
-      break;
-    }
+    if (header.content.empty()) break;
     if (header.content[0] == ' ' || header.content[0] == '\t') return fail(400);  // obs-fold
     if (++headers > limits.max_headers) return fail(431);
     if (int status = parse_header(header.content, r, state); status != 0) return fail(status);
   }
   r.keep_alive = r.version_minor == 0 ? (state.saw_keep_alive && !state.saw_close) : !state.saw_close;
+  // The body is read from `buffer`, not the window: only the head is
+  // bounded by max_head, the body by max_body.
+  if (buffer.size() - pos < state.content_length) return HttpParse{};
+  r.body = buffer.substr(pos, state.content_length);
+  r.head_size = pos + state.content_length;
   result.status = HttpParseStatus::complete;
   return result;
 }

@@ -1,6 +1,7 @@
 #pragma once
-// HTTP/1.x request heads, as a tracker needs them: the request line, the few
-// headers that matter (Connection, X-Forwarded-For, X-Real-IP), and limits.
+// HTTP/1.x requests, as a tracker needs them: the request line, the few
+// headers that matter (Connection, Content-Length, X-Forwarded-For,
+// X-Real-IP), a body sized by Content-Length, and limits.
 // Pure: the caller owns the buffer; the result holds views into it.
 #include <cstddef>
 #include <cstdint>
@@ -12,10 +13,15 @@ struct HttpLimits {
   std::size_t max_request_line = 4096;  // longer: 414
   std::size_t max_head = 8192;          // request line + headers; longer: 431
   std::size_t max_headers = 64;         // more: 431
+  std::size_t max_body = 8192;          // Content-Length above it: 413
 };
 
+// The methods the tracker serves: GET for announce, scrape and look-ups,
+// POST and DELETE for the rendezvous API. Others are refused with 405.
+enum class HttpMethod : std::uint8_t { get, post, delete_ };
+
 struct HttpRequest {
-  std::string_view method;
+  HttpMethod method = HttpMethod::get;
   std::string_view target;  // as sent: path?query
   std::string_view path;    // target before '?'
   std::string_view query;   // target after '?', without it ("" if none)
@@ -23,25 +29,31 @@ struct HttpRequest {
   bool keep_alive = true;   // 1.1 default unless "Connection: close"; 1.0 only with "keep-alive"
   std::string_view x_forwarded_for;  // raw header value, "" if absent
   std::string_view x_real_ip;
-  std::size_t head_size = 0;  // bytes up to and including the blank line
+  std::string_view body;     // Content-Length bytes after the head ("" if none)
+  // Bytes this request takes in the buffer: the head through its blank line,
+  // then the body. The next pipelined request starts there.
+  std::size_t head_size = 0;
 };
 
 enum class HttpParseStatus : std::uint8_t {
   complete,    // `request` is filled
-  incomplete,  // no blank line yet and no limit exceeded: read more
+  incomplete,  // the head or body has not all arrived and no limit is exceeded: read more
   error,       // `error_status` says which 4xx/5xx to answer; then close
 };
 
 struct HttpParse {
   HttpParseStatus status = HttpParseStatus::incomplete;
   HttpRequest request;
-  int error_status = 0;  // 400 malformed, 405 not GET, 413 has a body, 414, 431, 505 version
+  // 400 malformed (a bad or repeated Content-Length too), 405 not GET, POST
+  // or DELETE, 411 Transfer-Encoding, 413 body over max_body, 414, 431, 505
+  // version
+  int error_status = 0;
 };
 
-// Parses the head at the start of `buffer`. Only GET is accepted (405
-// otherwise); a request announcing a body (Content-Length > 0 or any
-// Transfer-Encoding) is 413. Header names are case-insensitive; lines may end
-// in CRLF or bare LF.
+// Parses the request at the start of `buffer`. A body is read only by its
+// Content-Length: any Transfer-Encoding (chunked included) is 411, which
+// tells the client to send a length instead. Header names are
+// case-insensitive; lines may end in CRLF or bare LF.
 HttpParse parse_http_request(std::string_view buffer, const HttpLimits& limits = {});
 
 }  // namespace cairn::codec

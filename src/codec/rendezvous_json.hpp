@@ -4,6 +4,7 @@
 // answers, the client (src/client) encodes requests and parses answers.
 // Parsing uses Boost.JSON with the input already bounded by http.max_body;
 // unknown members are refused, so a typo is an error and not a default.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -23,10 +24,13 @@ namespace cairn::codec::rv {
 // restart reads as none) and the last version seen. 24 hex digits on the
 // wire, 12 bytes over UDP; opaque to clients.
 struct Cursor {
+  static constexpr std::size_t size = 12;  // epoch (4) | version (8), big-endian
   std::uint32_t epoch = 0;
   std::uint64_t version = 0;
   std::string hex() const;
   static std::optional<Cursor> from_hex(std::string_view hex);
+  std::array<std::uint8_t, size> bytes() const;
+  static Cursor from_bytes(std::span<const std::uint8_t, size> b);
   friend bool operator==(const Cursor&, const Cursor&) = default;
 };
 

@@ -3,32 +3,18 @@
 #include <algorithm>
 #include <cstring>
 
+#include "codec/big_endian.hpp"
+
 namespace cairn::codec::udp {
 
 namespace {
 
-// Big-endian wire integers by shifts: no unaligned loads, no host-order
-// assumptions. Callers check bounds before calling.
-std::uint32_t load32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
-}
-std::uint64_t load64(const std::uint8_t* p) { return std::uint64_t{load32(p)} << 32 | load32(p + 4); }
-std::uint16_t load16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-
-void store32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-void store64(std::uint8_t* p, std::uint64_t v) {
-  store32(p, static_cast<std::uint32_t>(v >> 32));
-  store32(p + 4, static_cast<std::uint32_t>(v));
-}
-void store16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
+using be::load16;
+using be::load32;
+using be::load64;
+using be::store16;
+using be::store32;
+using be::store64;
 
 constexpr std::size_t kHeader = 16;         // connection id, action, transaction id
 constexpr std::size_t kAnnounceSize = 98;   // BEP 15 announce without options

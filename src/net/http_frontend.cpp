@@ -111,6 +111,13 @@ bool HttpFrontend::handle(const codec::HttpRequest& request, const core::Endpoin
   if (!state.limiter.allow(client, now_ms)) {
     Counters::bump(state.counters.http_rate_limited);
     codec::encode_failure(kRateLimited, body);
+  } else if (request.method != codec::HttpMethod::get &&
+             (request.path == "/announce" || request.path == "/scrape")) {
+    // The parser takes POST and DELETE (for the rendezvous API); BitTorrent
+    // clients only GET, so anything else here is refused and closed, as the
+    // parser refuses the methods it does not know.
+    write_error(405, out);
+    return false;
   } else if (request.path == "/announce") {
     announce(request, client, now, state, body);
   } else if (request.path == "/scrape") {

@@ -45,9 +45,10 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend&
       clock_(clock),
       state_(state),
       limits_(limits),
-      // The parser errors out before a head outgrows this, so one read never
-      // needs more: a request head, or the end of one and the start of the next.
-      in_(limits_.head.max_head + 1, '\0') {
+      // The parser errors out before a request (head and body) outgrows
+      // this, so one read never needs more: a request, or the end of one and
+      // the start of the next.
+      in_(limits_.head.max_head + limits_.head.max_body + 1, '\0') {
   acceptor_.non_blocking(true);
   epoll_event ev{};
   ev.events = EPOLLIN;

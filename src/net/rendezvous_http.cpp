@@ -62,7 +62,7 @@ void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Addre
   Reply reply;
   std::string_view path = request.path;
   if (path == "/v1/whoami") {
-    if (request.method != "GET") reply.wrong_method();
+    if (request.method != codec::HttpMethod::get) reply.wrong_method();
     else rv::encode_whoami(observed, reply.body);
   } else if (path.starts_with(kTopics) && path.size() >= kTopics.size() + 40) {
     auto topic = core::TopicId::from_hex(path.substr(kTopics.size(), 40));
@@ -83,12 +83,12 @@ void RendezvousHttp::records(const codec::HttpRequest& request, const core::Topi
                              const core::Endpoint& observed, core::Seconds now, WorkerState& state,
                              Reply& reply) const {
   if (rest.empty()) {
-    if (request.method == "POST") return register_record(request, topic, client, observed, now, state, reply);
-    if (request.method == "GET") return lookup(request, topic, now, state, reply);
+    if (request.method == codec::HttpMethod::post) return register_record(request, topic, client, observed, now, state, reply);
+    if (request.method == codec::HttpMethod::get) return lookup(request, topic, now, state, reply);
     return reply.wrong_method();
   }
   if (!rest.starts_with('/') || rest.size() == 1) return reply.not_found();
-  if (request.method != "DELETE") return reply.wrong_method();
+  if (request.method != codec::HttpMethod::delete_) return reply.wrong_method();
   remove(request, topic, rest.substr(1), client, now, state, reply);
 }
 

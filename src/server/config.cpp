@@ -164,6 +164,11 @@ const std::vector<Key>& keys() {
            [](Config& c) -> auto& { return c.http.head.max_request_line; }, 256, 65536),
       number<std::size_t>("http", "max_head", "Bytes in the request line and headers together; more gets 431.",
            [](Config& c) -> auto& { return c.http.head.max_head; }, 512, 65536),
+      // Only the rendezvous API sends bodies (JSON records of at most a few
+      // KiB); each listener's read buffer is max_head + max_body, so the
+      // ceiling keeps one worker's buffers small.
+      number<std::size_t>("http", "max_body", "Bytes in a request body (Content-Length); more gets 413.",
+           [](Config& c) -> auto& { return c.http.head.max_body; }, 0, 1'048'576),
 
       // Rate limits guard against a broken or hostile client, not against
       // load: real clients send a request or two per torrent every
