@@ -64,9 +64,10 @@ void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Addre
   if (path == "/v1/whoami") {
     if (request.method != codec::HttpMethod::get) reply.wrong_method();
     else rv::encode_whoami(observed, reply.body);
-  } else if (path.starts_with(kTopics) && path.size() >= kTopics.size() + 40) {
-    auto topic = core::TopicId::from_hex(path.substr(kTopics.size(), 40));
-    auto rest = path.substr(kTopics.size() + 40);
+  } else if (path.starts_with(kTopics)) {
+    path.remove_prefix(kTopics.size());
+    const auto rest = path.substr(std::min(path.find('/'), path.size()));
+    auto topic = core::TopicId::from_hex(path.substr(0, path.size() - rest.size()));
     if (!topic) reply.error(400, "bad_topic", "a topic is 40 hex digits");
     else if (!rest.starts_with(kRecords)) reply.not_found();
     else records(request, *topic, rest.substr(kRecords.size()), client, observed, now, state, reply);

@@ -214,14 +214,15 @@ TEST(RendezvousRecord, SealedAndBodyLimits) {
   expect_round_trip(r);
   r.sealed->push_back('s');
   expect_refused(r, RecordError::record_too_large);
-  // Exactly kMaxBody: sealed (3 + 1024) and addresses (3 * (3 + 255) + 3 + 244).
+  // Exactly kMaxBody: sealed (3 + 1024) and an address (3 + 10).
+  static_assert(kMaxBody == 3 + kMaxSealed + 3 + 10);
   r.sealed = std::string(kMaxSealed, 's');
-  r.addresses = {url_of_size(255), url_of_size(255), url_of_size(255), url_of_size(244)};
+  r.addresses = {url_of_size(10)};
   auto body = encode_body(r);
   ASSERT_TRUE(body.has_value());
   EXPECT_EQ(body->size(), kMaxBody);
   expect_round_trip(r);
-  r.addresses.back() = url_of_size(245);
+  r.addresses.back() = url_of_size(11);
   EXPECT_EQ(encode_error_of(r), RecordError::record_too_large);
   std::string over = *body;
   over.push_back('\x01');  // one byte more is refused before any field is read
