@@ -5,8 +5,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <cstdio>
 #include <functional>
+#include <system_error>
 
 #include "net/bind.hpp"
 #include "server/access_list_file.hpp"
@@ -25,6 +27,29 @@ tracker::InfoHashSet initial_access_list(const Config& c) {
   if (c.access_mode == tracker::AccessMode::off) return {};
   return read_access_list(c.access_list);
 }
+
+// Blocks the stop and reload signals in the calling thread for its
+// lifetime, so threads started meanwhile inherit a mask without them and
+// the kernel can only deliver them to the main thread, whose signal_set
+// waits for them. Without it a signal may land on any thread; under TSan,
+// which defers a signal until its thread next enters an intercepted call,
+// one that landed on a worker or housekeeping thread was once never acted on.
+class SignalsBlocked {
+ public:
+  SignalsBlocked() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+    if (int e = pthread_sigmask(SIG_BLOCK, &set, &previous_))
+      throw std::system_error(e, std::generic_category(), "pthread_sigmask");
+  }
+  ~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  SignalsBlocked(const SignalsBlocked&) = delete;
+  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+ private:
+  sigset_t previous_;
+};
 
 }  // namespace
 
@@ -81,10 +106,15 @@ void Server::bind_address(const core::Endpoint& at) {
 void Server::start() {
   restore_state();
   for (const auto& at : config_.listen) bind_address(at);
-  for (auto& w : workers_) w->start();
-  housekeeping_ = std::thread([this] { housekeeping_loop(); });
-  if (!config_.state_file.empty() && config_.snapshot_interval > 0)
-    snapshots_ = std::thread([this] { snapshot_loop(); });
+  {
+    // Every thread below inherits the mask; a signal sent meanwhile stays
+    // pending and reaches this thread when the block ends.
+    SignalsBlocked blocked;
+    for (auto& w : workers_) w->start();
+    housekeeping_ = std::thread([this] { housekeeping_loop(); });
+    if (!config_.state_file.empty() && config_.snapshot_interval > 0)
+      snapshots_ = std::thread([this] { snapshot_loop(); });
+  }
   started_ = true;
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);

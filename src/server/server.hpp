@@ -28,6 +28,8 @@ class Server {
 
   // Binds every listen address on every worker (throws on failure) and
   // prints one "listening udp|http ADDR:PORT" line per address to stdout.
+  // The threads it starts block SIGINT, SIGTERM and SIGHUP, so only the
+  // caller's thread (run_until_signal's) ever receives them.
   void start();
   // Starts, blocks until SIGINT or SIGTERM, then stops. SIGHUP meanwhile
   // calls reload_access_list().
