@@ -11,6 +11,7 @@
 #include "net/http_frontend.hpp"
 #include "store/peer_store.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/connection_ids.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/tracker.hpp"
 
@@ -36,6 +37,9 @@ struct Config {
 
   std::vector<core::Network> trusted_proxies;
   net::HttpConnectionLimits http;
+
+  // Seconds per BEP 15 connection id slot; an id lives one to two slots.
+  core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
 
   Config();
 };

@@ -60,6 +60,7 @@ Server::Server(Config config)
       clock_(config_.limits.peer_ttl + 1),
       store_(std::make_unique<store::MemoryStore>(config_.limits)),
       tracker_(config_.policy, *store_),
+      connection_ids_(config_.connection_id_slot),
       udp_frontend_(tracker_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
       http_frontend_(tracker_, net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
   unsigned n = worker_count(config_);
