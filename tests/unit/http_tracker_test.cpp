@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -211,7 +212,11 @@ TEST(HttpTracker, Numbers) {
 
 TEST(HttpTracker, HugeNumwantSaturates) {
   // Any count asks for as many peers as allowed; the tracker caps it.
-  auto numwant = [](const std::string& v) { return parse_announce_query(kBase + "&numwant=" + v)->numwant; };
+  auto numwant = [](const std::string& v) -> std::optional<std::int64_t> {
+    auto r = parse_announce_query(kBase + "&numwant=" + v);
+    EXPECT_TRUE(r.has_value()) << v;
+    return r ? r->numwant : std::nullopt;
+  };
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
   EXPECT_EQ(numwant("2147483648"), 2147483648);
   EXPECT_EQ(numwant("9223372036854775807"), kMax);
