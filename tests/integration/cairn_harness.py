@@ -690,6 +690,13 @@ def assert_small_or_no_reply(testcase, client, request, what):
 HEALTH_SOURCE = "127.0.0.254"
 
 
+def failure_of(response):
+    """The failure reason of an HTTP 200 bencoded reply, or None."""
+    assert response.status == 200, "failures are HTTP 200: %r" % response
+    reason = bdecode(response.body).get(b"failure reason")
+    return reason.decode() if reason is not None else None
+
+
 def check_health(server, source=HEALTH_SOURCE):
     """An ordinary client still gets correct answers: on a fresh torrent, a
     seeder over UDP and a leecher over HTTP (and one over IPv6 when it is
@@ -753,3 +760,13 @@ class ServerTestCase(unittest.TestCase):
         if self.HEALTH_CHECK:
             self.assertTrue(self.server.alive(), "cairn died\n" + self.server.stderr_tail())
             check_health(self.server)
+
+    def udp_client(self, v6=False, source=None):
+        """A UdpTracker to this class's server, closed when the test ends."""
+        c = UdpTracker(self.server.udp6 if v6 else self.server.udp4, source=source)
+        self.addCleanup(c.close)
+        return c
+
+    def udp_scrape(self, info_hash, v6=False):
+        """(seeders, completed, leechers) of one torrent, from a fresh client."""
+        return self.udp_client(v6).scrape([info_hash])[0]

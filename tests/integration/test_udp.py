@@ -23,19 +23,8 @@ INTERVAL = 1234
 class UdpCase(ServerTestCase):
     CONFIG = {"tracker": {"announce_interval": INTERVAL, "min_interval": 600}}
 
-    def setUp(self):
-        super().setUp()
-        self.clients = []
-
-    def tearDown(self):
-        for c in self.clients:
-            c.close()
-        super().tearDown()
-
     def client(self, v6=False):
-        c = UdpTracker(self.server.udp6 if v6 else self.server.udp4)
-        self.clients.append(c)
-        return c
+        return self.udp_client(v6)
 
     def seen_peers(self, h, v6=False):
         """(leechers, seeders, peers) as a fresh observer sees swarm h, with the
@@ -48,7 +37,7 @@ class UdpCase(ServerTestCase):
         return r.leechers, r.seeders, set(r.peers)
 
     def scrape1(self, h, v6=False):
-        return self.client(v6).scrape([h])[0]  # (seeders, completed, leechers)
+        return self.udp_scrape(h, v6)
 
     def assertSmallOrNoReply(self, c, request, what):
         return assert_small_or_no_reply(self, c, request, what)
