@@ -12,6 +12,7 @@
 
 #include "net/bind.hpp"
 #include "server/access_list_file.hpp"
+#include "server/open_files.hpp"
 #include "store/memory/memory_store.hpp"
 
 namespace cairn::server {
@@ -104,8 +105,21 @@ void Server::bind_address(const core::Endpoint& at) {
   }
 }
 
+// Before any listener is made: each takes its cap from config_.http.
+void Server::fit_connections_in_open_files() {
+  const std::uint64_t open_files = raise_open_files_limit();
+  const std::size_t fit = connections_that_fit(open_files, workers_.size(), config_.listen.size());
+  if (config_.http.max_connections <= fit) return;
+  spdlog::warn("http.max_connections {} per worker and address does not fit in the open-files limit "
+               "of {} ({} workers, {} addresses): using {}; raise the limit (ulimit -n, systemd "
+               "LimitNOFILE=) to keep the configured cap",
+               config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
+  config_.http.max_connections = fit;
+}
+
 void Server::start() {
   restore_state();
+  fit_connections_in_open_files();
   for (const auto& at : config_.listen) bind_address(at);
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays

@@ -43,6 +43,9 @@ class Server {
   void reload_access_list();
 
  private:
+  // Lowers http.max_connections, with a warning, if every listener's
+  // connections would not fit in the open-files limit (open_files.hpp).
+  void fit_connections_in_open_files();
   void bind_address(const core::Endpoint& at);
   void housekeeping_loop();
   // The state file (server_state.cpp).

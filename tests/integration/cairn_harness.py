@@ -95,8 +95,7 @@ def _child_setup(fd_limit):
     def setup():
         _die_with_parent()
         if fd_limit is not None:
-            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-            resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, hard))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
     return setup
 
 
@@ -123,7 +122,7 @@ class CairnServer:
 
     def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=(),
                  fd_limit=None):
-        """fd_limit: the server's soft RLIMIT_NOFILE (default: inherited)."""
+        """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited)."""
         self.config = config or {}
         self.listens = list(listens)
         self.extra_args = list(extra_args)

@@ -10,7 +10,7 @@ UDP    every truncation of connect, announce and scrape; packets over the
 HTTP   bad and partial percent-encoding, encoded separators, missing
        parameters, methods other than GET, deep and broken pipelines, a
        request one byte per segment; 1,000 slowloris connections against
-       small timeouts and a connection cap.
+       small timeouts and a connection cap; a cap larger than the fd limit.
 Both   numwant 0, -1, 2^31 and beyond; port 0; IPv4-mapped IPv6 addresses;
        event=stopped from a peer that never announced.
 
@@ -651,6 +651,48 @@ class SlowlorisTest(ServerTestCase):
                 break
             time.sleep(0.1)
         self.assertEqual(self.server.open_fds(), baseline, "fds not returned")
+
+
+class OpenFilesLimitTest(unittest.TestCase):
+    """The default cap (10,000 connections per listener) with only 256 fds:
+    at start the server lowers the cap to what fits and says so, so a flood
+    meets the cap, not EMFILE. It never runs out of fds, refuses one more
+    connection at once instead of leaving it in the backlog (where an
+    acceptor failing with EMFILE spins), and serves as before once the
+    flood leaves."""
+    LIMIT, FLOOD = 256, 400
+
+    def test_cap_lowered_to_fit(self):
+        limits = raise_fd_limit(self.FLOOD + 100)
+        if limits:
+            self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, limits)
+        with CairnServer({"server": {"workers": 1}}, listens=["127.0.0.1:0"],
+                         fd_limit=self.LIMIT) as s:
+            self.assertIn("does not fit in the open-files limit of %d" % self.LIMIT, s.stderr_tail())
+            baseline = s.open_fds()
+            flood = []
+            try:
+                for _ in range(self.FLOOD):
+                    t = socket.socket()
+                    t.setblocking(False)
+                    t.connect_ex(s.http4)
+                    flood.append(t)
+                # Queued behind the flood: accepted when the cap is full.
+                with HttpConnection(s.http4, source="127.0.0.7") as extra:
+                    self.assertTrue(extra.closed_by_peer(timeout=2.0),
+                                    "a connection beyond the cap was left waiting")
+                held = s.open_fds()
+                self.assertLess(held, self.LIMIT - 8, "the server ran out of fds")
+                self.assertGreater(held, baseline + self.FLOOD // 4, "the flood was not held")
+            finally:
+                for t in flood:
+                    t.close()
+            for _ in range(50):
+                if s.open_fds() == baseline:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(s.open_fds(), baseline)
+            check_health(s)
 
 
 if __name__ == "__main__":
