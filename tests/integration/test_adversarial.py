@@ -12,7 +12,8 @@ HTTP   bad and partial percent-encoding, encoded separators, missing
        request one byte per segment; 1,000 slowloris connections against
        small timeouts and a connection cap; a cap larger than the fd limit.
 Both   numwant 0, -1, 2^31 and beyond; port 0; IPv4-mapped IPv6 addresses;
-       event=stopped from a peer that never announced.
+       event=stopped from a peer that never announced; no client address
+       in the log, even at trace level.
 
 (Forged ids, 414/431, POST, duplicate parameters and garbage bursts are in
 test_udp.py and test_http.py, under the same health check.)
@@ -472,6 +473,43 @@ class StopWithoutAnnounceTest(ServerTestCase):
                                                               random_peer_id(), fresh_port()), i)
         d = http_announce(self.server.http4, random_hash(), random_peer_id(), fresh_port())
         self.assertEqual(d.get(b"failure reason"), b"tracker is full")
+
+
+class PrivacyTest(unittest.TestCase):
+    """Even at log level trace, no client address reaches the log, whatever
+    the client sends; the state file, which holds every peer's address, is
+    readable by its owner only."""
+
+    def test_no_addresses_in_logs_and_a_private_state_file(self):
+        client = "127.0.0.77"
+        with tempfile.TemporaryDirectory(prefix="cairn-adv-") as d:
+            state = os.path.join(d, "state.bin")
+            with CairnServer({"server": {"log_level": "trace"}}, listens=["127.0.0.1:0"],
+                             extra_args=["--state", state]) as s:
+                h = random_hash()
+                http_announce(s.http4, h, random_peer_id(), fresh_port(), source=client)
+                http_scrape(s.http4, [h], source=client)
+                http_get(s.http4, "/announce?info_hash=%zz", source=client)
+                http_get(s.http4, "/nowhere", source=client)
+                with HttpConnection(s.http4, source=client) as c:
+                    c.send("BREW / HTCPCP/1.0\r\n\r\n")
+                    c.read_response()
+                with UdpTracker(s.udp4, source=client) as u:
+                    u.announce(h, random_peer_id(), fresh_port())
+                    u.replies_to(os.urandom(64))
+                    pkt, _ = u.announce_packet(h, random_peer_id(), fresh_port(), conn_id=1)
+                    u.replies_to(pkt)
+                log = s.stderr_tail(1 << 20)
+                self.assertIn("serving", log, "no log at all?")
+                self.assertNotIn(client, log)
+            self.assertEqual(os.stat(state).st_mode & 0o777, 0o600)
+
+    def test_full_scrape_lists_nothing(self):
+        """A scrape without hashes does not enumerate the tracked torrents."""
+        with CairnServer(listens=["127.0.0.1:0"]) as s:
+            http_announce(s.http4, random_hash(), random_peer_id(), fresh_port())
+            self.assertEqual(bdecode(http_get(s.http4, "/scrape").body), {b"files": {}})
+            check_health(s)
 
 
 # ---------------------------------------------------------------------------
