@@ -766,6 +766,16 @@ class ServerTestCase(unittest.TestCase):
         self.addCleanup(c.close)
         return c
 
+    def udp_look(self, info_hash, v6=False):
+        """The announce reply a new UDP client (numwant 200) gets for the
+        torrent; it stops at once, leaving no trace but its count in the
+        reply's leechers."""
+        c = self.udp_client(v6)
+        pid, port = random_peer_id(), fresh_port()
+        r = c.announce(info_hash, pid, port, numwant=200)
+        c.announce(info_hash, pid, port, event="stopped")
+        return r
+
     def udp_scrape(self, info_hash, v6=False):
         """(seeders, completed, leechers) of one torrent, from a fresh client."""
         return self.udp_client(v6).scrape([info_hash])[0]

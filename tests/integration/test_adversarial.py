@@ -56,12 +56,8 @@ class Case(ServerTestCase):
     HEALTH_CHECK = True
 
     def look(self, h, v6=False):
-        """(leechers, peers) a new UDP client of that family is told about
-        torrent h, not counting itself; it stops at once, leaving no trace."""
-        c = self.udp_client(v6)
-        pid, port = random_peer_id(), fresh_port()
-        r = c.announce(h, pid, port)
-        c.announce(h, pid, port, event="stopped")
+        """(leechers, peers) a new UDP client is told about, itself not counted."""
+        r = self.udp_look(h, v6)
         return r.leechers - 1, r.peers
 
     def swarm(self, size):

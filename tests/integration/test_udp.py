@@ -27,13 +27,8 @@ class UdpCase(ServerTestCase):
         return self.udp_client(v6)
 
     def seen_peers(self, h, v6=False):
-        """(leechers, seeders, peers) as a fresh observer sees swarm h, with the
-        observer's own announce stopped again so it leaves no trace."""
-        c = self.client(v6)
-        p = fresh_port()
-        pid = random_peer_id()
-        r = c.announce(h, pid, p, numwant=200)
-        c.announce(h, pid, p, event="stopped")
+        """(leechers, seeders, peers) as a fresh observer sees swarm h."""
+        r = self.udp_look(h, v6)
         return r.leechers, r.seeders, set(r.peers)
 
     def scrape1(self, h, v6=False):
