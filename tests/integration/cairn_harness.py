@@ -8,7 +8,8 @@ Pieces:
   CairnServer     start `cairn serve` with a temp TOML config and
                   --listen 127.0.0.1:0 --listen [::1]:0, read the
                   "listening ..." lines (with a timeout), stop with SIGTERM
-                  and check the exit code is 0.
+                  and check the exit code is 0; optionally under an fd
+                  limit of its own, and open_fds() counts what it holds.
   bdecode         a tiny strict bencode decoder (bytes keys, bytes strings).
   http_request    raw HTTP/1.x over a socket (one request, or several on
                   one keep-alive connection via HttpConnection).
