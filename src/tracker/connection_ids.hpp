@@ -17,7 +17,8 @@ namespace cairn::tracker {
 class ConnectionIds {
  public:
   static constexpr core::Seconds kSlotSeconds = 120;
-  // A random secret. Both throw std::invalid_argument for a 0-second slot.
+  // The first draws a random secret. Both throw std::invalid_argument for
+  // a 0-second slot.
   explicit ConnectionIds(core::Seconds slot_seconds = kSlotSeconds);
   explicit ConnectionIds(const std::array<std::uint8_t, 16>& secret,
                          core::Seconds slot_seconds = kSlotSeconds);
