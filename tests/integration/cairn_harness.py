@@ -353,6 +353,11 @@ def parse_compact6(blob):
              struct.unpack("!H", blob[i + 16:i + 18])[0]) for i in range(0, len(blob), 18)]
 
 
+def peers_of(reply):
+    """Every (ip, port) of a compact HTTP announce reply, both families."""
+    return set(parse_compact4(reply[b"peers"])) | set(parse_compact6(reply[b"peers6"]))
+
+
 def random_hash():
     return os.urandom(20)
 

@@ -32,12 +32,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cairn_harness import (ACT_ANNOUNCE, ACT_CONNECT, ACT_ERROR, ACT_SCRAPE,  # noqa: E402
-                           PROTOCOL_ID, CairnServer, HttpConnection, ServerTestCase, UdpTracker,
-                           announce_query, assert_small_or_no_reply, bdecode, check_health,
-                           failure_of, fresh_port, http_announce, http_get, http_scrape,
-                           parse_announce_reply, parse_compact4, parse_compact6, pct, random_hash,
-                           random_peer_id)
+from cairn_harness import (ACT_CONNECT, ACT_ERROR, ACT_SCRAPE, PROTOCOL_ID,  # noqa: E402
+                           CairnServer, HttpConnection, ServerTestCase, UdpTracker, announce_query,
+                           assert_small_or_no_reply, bdecode, check_health, failure_of,
+                           fresh_port, http_announce, http_get, http_scrape, parse_announce_reply,
+                           peers_of, pct, random_hash, random_peer_id)
 
 INVALID_ID = b"invalid connection id"
 
@@ -46,10 +45,6 @@ def error_text(reply):
     """The message of a BEP 15 error reply (asserting it is one)."""
     assert reply is not None and struct.unpack("!I", reply[:4])[0] == ACT_ERROR, reply
     return reply[8:]
-
-
-def peers_of(reply):
-    return set(parse_compact4(reply[b"peers"])) | set(parse_compact6(reply[b"peers6"]))
 
 
 class Case(ServerTestCase):
@@ -495,6 +490,7 @@ class PrivacyTest(unittest.TestCase):
                     u.replies_to(os.urandom(64))
                     pkt, _ = u.announce_packet(h, random_peer_id(), fresh_port(), conn_id=1)
                     u.replies_to(pkt)
+                check_health(s)
                 log = s.stderr_tail(1 << 20)
                 self.assertIn("serving", log, "no log at all?")
                 self.assertNotIn(client, log)
