@@ -111,7 +111,7 @@ void Server::fit_connections_in_open_files() {
   const std::size_t fit = connections_that_fit(open_files, workers_.size(), config_.listen.size());
   if (config_.http.max_connections <= fit) return;
   spdlog::warn("http.max_connections {} per worker and address does not fit in the open-files limit "
-               "of {} ({} workers, {} addresses): using {}; raise the limit (ulimit -n, systemd "
+               "of {} (workers: {}, addresses: {}): using {}; raise the limit (ulimit -n, systemd "
                "LimitNOFILE=) to keep the configured cap",
                config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
   config_.http.max_connections = fit;

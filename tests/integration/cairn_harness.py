@@ -259,6 +259,7 @@ class CairnServer:
             self._stderr.close()
             self._stderr = None
         if self.tmp:
+            self.final_log = self.stderr_tail(1 << 20)  # the whole log, kept past the temp dir
             self.tmp.cleanup()
             self.tmp = None
 
