@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "codec/bencode.hpp"
@@ -96,6 +97,18 @@ bool parse_decimal(std::string_view s, T& out) {
   return ec == std::errc{} && p == s.data() + s.size();
 }
 
+// numwant only: a count too large for 64 bits asks for as many peers as
+// allowed, so it saturates (the tracker caps it) instead of failing.
+bool parse_count(std::string_view s, std::int64_t& out) {
+  if (parse_decimal(s, out)) return true;
+  bool negative = !s.empty() && s[0] == '-';
+  auto digits = s.substr(negative ? 1 : 0);
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
+  out = negative ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+  return true;
+}
+
 bool is_id(const Decoded& d) { return d.size == 20; }
 
 // The key is only an identity hint, so anything is accepted: 8 hex digits
@@ -152,7 +165,7 @@ std::optional<Error> apply_number_param(std::string_view key, std::string_view v
   else if (key == "left") ok = q.left_present = parse_decimal(v, q.left);
   else if (key == "numwant") {
     std::int64_t n = 0;
-    ok = parse_decimal(v, n);
+    ok = parse_count(v, n);
     q.numwant = n;
   }
   return ok ? std::nullopt : std::optional<Error>(Error::invalid_number);
@@ -165,7 +178,9 @@ std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen
   if (key == "port") {
     if (seen.port) return Error::duplicate_parameter;
     seen.port = true;
-    return parse_decimal(v, q.port) ? std::nullopt : std::optional<Error>(Error::invalid_port);
+    // Port 0 is unreachable: refused rather than handed out to other peers.
+    bool ok = parse_decimal(v, q.port) && q.port != 0;
+    return ok ? std::nullopt : std::optional<Error>(Error::invalid_port);
   }
   if (key == "uploaded" || key == "downloaded" || key == "left" || key == "numwant")
     return apply_number_param(key, v, q);

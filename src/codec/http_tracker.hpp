@@ -24,7 +24,7 @@ enum class HttpTrackerError : std::uint8_t {
   missing_peer_id,
   invalid_peer_id,
   missing_port,
-  invalid_port,        // not a number in 0..65535
+  invalid_port,        // not a number in 1..65535 (0 is unreachable)
   bad_percent_encoding,
   invalid_event,       // not started/completed/stopped/paused/empty
   invalid_number,      // uploaded/downloaded/left/numwant/key not a number

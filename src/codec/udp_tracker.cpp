@@ -85,6 +85,9 @@ core::Result<Request, ParseError> parse_announce(std::span<const std::uint8_t> p
   if (p.size() < kAnnounceSize) return sendable(txid, "malformed announce");
   std::uint32_t event = load32(p.data() + 80);
   if (event > 3) return sendable(txid, "unknown event");
+  // Nobody can connect to port 0: storing it would hand every other peer
+  // an address that cannot work (docs/protocols.md).
+  if (load16(p.data() + 96) == 0) return sendable(txid, "invalid port");
   return read_announce(p, txid, event);
 }
 

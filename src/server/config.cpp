@@ -170,6 +170,9 @@ const std::vector<Key>& keys() {
       number<std::size_t>("http", "max_body", "Bytes in a request body (Content-Length); more gets 413.",
            [](Config& c) -> auto& { return c.http.head.max_body; }, 0, 1'048'576),
 
+      number<core::Seconds>("udp", "connection_id_slot", "Seconds per connection id time slot; an id is accepted for one to two slots. Below 60, clients that reuse an id for BEP 15's minute must connect again.",
+           [](Config& c) -> auto& { return c.connection_id_slot; }, 1, 3600),
+
       // Rate limits guard against a broken or hostile client, not against
       // load: real clients send a request or two per torrent every
       // announce_interval, so only a runaway loop or a flood gets near them.
@@ -246,7 +249,7 @@ Config load_config(const std::string& path) {
   for (const auto& [section, value] : root) {
     const auto* table = value.as_table();
     if (!table)
-      throw std::runtime_error(fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http], [rate_limit], [rendezvous])",
+      throw std::runtime_error(fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http], [udp], [rate_limit], [rendezvous])",
                                            path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;

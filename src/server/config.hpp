@@ -12,6 +12,7 @@
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/connection_ids.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/rendezvous.hpp"
 #include "tracker/tracker.hpp"
@@ -42,6 +43,9 @@ struct Config {
 
   std::vector<core::Network> trusted_proxies;
   net::HttpConnectionLimits http;
+
+  // Seconds per BEP 15 connection id slot; an id lives one to two slots.
+  core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
 
   Config();
 };

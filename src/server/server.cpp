@@ -5,11 +5,14 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <cstdio>
 #include <functional>
+#include <system_error>
 
 #include "net/bind.hpp"
 #include "server/access_list_file.hpp"
+#include "server/open_files.hpp"
 #include "server/process_memory.hpp"
 #include "store/memory/memory_store.hpp"
 
@@ -27,6 +30,29 @@ tracker::InfoHashSet initial_access_list(const Config& c) {
   return read_access_list(c.access_list);
 }
 
+// Blocks the stop and reload signals in the calling thread for its
+// lifetime, so threads started meanwhile inherit a mask without them and
+// the kernel can only deliver them to the main thread, whose signal_set
+// waits for them. Without it a signal may land on any thread; under TSan,
+// which defers a signal until its thread next enters an intercepted call,
+// one that landed on a worker or housekeeping thread was once never acted on.
+class SignalsBlocked {
+ public:
+  SignalsBlocked() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+    if (int e = pthread_sigmask(SIG_BLOCK, &set, &previous_))
+      throw std::system_error(e, std::generic_category(), "pthread_sigmask");
+  }
+  ~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  SignalsBlocked(const SignalsBlocked&) = delete;
+  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+ private:
+  sigset_t previous_;
+};
+
 }  // namespace
 
 Server::Server(Config config)
@@ -40,6 +66,7 @@ Server::Server(Config config)
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       tracker_(config_.policy, *store_, memory_guard_),
       rendezvous_(config_.rendezvous, record_store_, memory_guard_),
+      connection_ids_(config_.connection_id_slot),
       udp_frontend_(tracker_, rendezvous_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
       http_frontend_(tracker_, rendezvous_,
                      net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
@@ -85,13 +112,31 @@ void Server::bind_address(const core::Endpoint& at) {
   }
 }
 
+// Before any listener is made: each takes its cap from config_.http.
+void Server::fit_connections_in_open_files() {
+  const std::uint64_t open_files = raise_open_files_limit();
+  const std::size_t fit = connections_that_fit(open_files, workers_.size(), config_.listen.size());
+  if (config_.http.max_connections <= fit) return;
+  spdlog::warn("http.max_connections {} per worker and address does not fit in the open-files limit "
+               "of {} (workers: {}, addresses: {}): using {}; raise the limit (ulimit -n, systemd "
+               "LimitNOFILE=) to keep the configured cap",
+               config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
+  config_.http.max_connections = fit;
+}
+
 void Server::start() {
   restore_state();
+  fit_connections_in_open_files();
   for (const auto& at : config_.listen) bind_address(at);
-  for (auto& w : workers_) w->start();
-  housekeeping_ = std::thread([this] { housekeeping_loop(); });
-  if (!config_.state_file.empty() && config_.snapshot_interval > 0)
-    snapshots_ = std::thread([this] { snapshot_loop(); });
+  {
+    // Every thread below inherits the mask; a signal sent meanwhile stays
+    // pending and reaches this thread when the block ends.
+    SignalsBlocked blocked;
+    for (auto& w : workers_) w->start();
+    housekeeping_ = std::thread([this] { housekeeping_loop(); });
+    if (!config_.state_file.empty() && config_.snapshot_interval > 0)
+      snapshots_ = std::thread([this] { snapshot_loop(); });
+  }
   started_ = true;
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);

@@ -32,6 +32,8 @@ class Server {
 
   // Binds every listen address on every worker (throws on failure) and
   // prints one "listening udp|http ADDR:PORT" line per address to stdout.
+  // The threads it starts block SIGINT, SIGTERM and SIGHUP, so only the
+  // caller's thread (run_until_signal's) ever receives them.
   void start();
   // Starts, blocks until SIGINT or SIGTERM, then stops. SIGHUP meanwhile
   // calls reload_access_list().
@@ -45,6 +47,9 @@ class Server {
   void reload_access_list();
 
  private:
+  // Lowers http.max_connections, with a warning, if every listener's
+  // connections would not fit in the open-files limit (open_files.hpp).
+  void fit_connections_in_open_files();
   void bind_address(const core::Endpoint& at);
   void housekeeping_loop();
   void check_memory();

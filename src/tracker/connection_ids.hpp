@@ -3,7 +3,9 @@
 // libsodium's crypto_shorthash) of the client's address and a time slot,
 // under a secret drawn at start. Nothing is stored per client. An id is
 // accepted in the slot it was issued in and the next one, so it stays valid
-// for at least `slot_seconds` (real clients reuse ids late).
+// for at least one slot and less than two (real clients reuse ids late).
+// The slot is 2 minutes unless configured (udp.connection_id_slot): BEP 15
+// clients use an id for up to a minute; shorter slots are for tests.
 #include <array>
 #include <cstdint>
 
@@ -15,15 +17,20 @@ namespace cairn::tracker {
 class ConnectionIds {
  public:
   static constexpr core::Seconds kSlotSeconds = 120;
-  ConnectionIds();  // random secret
-  explicit ConnectionIds(const std::array<std::uint8_t, 16>& secret) : secret_(secret) {}
+  // The first draws a random secret. Both throw std::invalid_argument for
+  // a 0-second slot.
+  explicit ConnectionIds(core::Seconds slot_seconds = kSlotSeconds);
+  explicit ConnectionIds(const std::array<std::uint8_t, 16>& secret,
+                         core::Seconds slot_seconds = kSlotSeconds);
 
   std::uint64_t issue(const core::Address& client, core::Seconds now) const;
   bool valid(std::uint64_t id, const core::Address& client, core::Seconds now) const;
 
  private:
   std::uint64_t make(const core::Address& client, std::uint32_t slot) const;
+  static core::Seconds checked(core::Seconds slot_seconds);
   std::array<std::uint8_t, 16> secret_;
+  core::Seconds slot_seconds_;
 };
 
 }  // namespace cairn::tracker

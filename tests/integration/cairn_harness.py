@@ -8,15 +8,22 @@ Pieces:
   CairnServer     start `cairn serve` with a temp TOML config and
                   --listen 127.0.0.1:0 --listen [::1]:0, read the
                   "listening ..." lines (with a timeout), stop with SIGTERM
-                  and check the exit code is 0.
+                  and check the exit code is 0; optionally under an fd
+                  limit of its own, and open_fds() counts what it holds.
   bdecode         a tiny strict bencode decoder (bytes keys, bytes strings).
   http_request    raw HTTP/1.x over a socket (one request, or several on
                   one keep-alive connection via HttpConnection).
-  UdpTracker      BEP 15 over a UDP socket (connect/announce/scrape).
+  UdpTracker      BEP 15 over a UDP socket (connect/announce/scrape), and
+                  replies_to(): every reply a packet got, read up to a
+                  connect sent after it (no waiting out a silence).
+  check_health    an ordinary client from an address of its own still gets
+                  correct answers over UDP and HTTP; ServerTestCase runs it
+                  after every test of a class with HEALTH_CHECK = True.
 """
 
 import os
 import random
+import resource
 import select
 import signal
 import socket
@@ -85,6 +92,14 @@ def _die_with_parent():
         pass
 
 
+def _child_setup(fd_limit):
+    def setup():
+        _die_with_parent()
+        if fd_limit is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (fd_limit, fd_limit))
+    return setup
+
+
 class ServerError(AssertionError):
     pass
 
@@ -106,10 +121,13 @@ class CairnServer:
     and `listening`, the list of (proto, host, port, family) read from stdout.
     """
 
-    def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=()):
+    def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=(),
+                 fd_limit=None):
+        """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited)."""
         self.config = config or {}
         self.listens = list(listens)
         self.extra_args = list(extra_args)
+        self.fd_limit = fd_limit
         self.proc = None
         self.tmp = None
         self.listening = []
@@ -135,7 +153,7 @@ class CairnServer:
             args += ["--listen", l]
         args += self.extra_args
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, preexec_fn=_die_with_parent)
+                                     stderr=self._stderr, preexec_fn=_child_setup(self.fd_limit))
         want = 2 * len(self.listens)  # one udp and one http line per --listen
         lines = self._read_lines(want, START_TIMEOUT)
         for line in lines:
@@ -197,6 +215,10 @@ class CairnServer:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def open_fds(self):
+        """How many file descriptors the server process holds now."""
+        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+
     def kill(self):
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
@@ -237,6 +259,7 @@ class CairnServer:
             self._stderr.close()
             self._stderr = None
         if self.tmp:
+            self.final_log = self.stderr_tail(1 << 20)  # the whole log, kept past the temp dir
             self.tmp.cleanup()
             self.tmp = None
 
@@ -329,6 +352,11 @@ def parse_compact6(blob):
     assert len(blob) % 18 == 0, "compact peers6 length %d not a multiple of 18" % len(blob)
     return [(socket.inet_ntop(socket.AF_INET6, blob[i:i + 16]),
              struct.unpack("!H", blob[i + 16:i + 18])[0]) for i in range(0, len(blob), 18)]
+
+
+def peers_of(reply):
+    """Every (ip, port) of a compact HTTP announce reply, both families."""
+    return set(parse_compact4(reply[b"peers"])) | set(parse_compact6(reply[b"peers6"]))
 
 
 def random_hash():
@@ -497,20 +525,21 @@ class HttpConnection(SocketClient):
         return data == b""
 
 
-def http_get(addr, target, headers=None, version="HTTP/1.1"):
-    with HttpConnection(addr) as c:
+def http_get(addr, target, headers=None, version="HTTP/1.1", source=None):
+    with HttpConnection(addr, source=source) as c:
         return c.get(target, version=version, headers=headers)
 
 
-def http_announce(addr, info_hash, peer_id, port, headers=None, **kw):
-    r = http_get(addr, "/announce?" + announce_query(info_hash, peer_id, port, **kw), headers)
+def http_announce(addr, info_hash, peer_id, port, headers=None, source=None, **kw):
+    r = http_get(addr, "/announce?" + announce_query(info_hash, peer_id, port, **kw), headers,
+                 source=source)
     assert r.status == 200, "announce: HTTP %s %r" % (r.status, r.body)
     return bdecode(r.body)
 
 
-def http_scrape(addr, hashes):
+def http_scrape(addr, hashes, source=None):
     q = "&".join("info_hash=" + pct(h) for h in hashes)
-    r = http_get(addr, "/scrape?" + q)
+    r = http_get(addr, "/scrape?" + q, source=source)
     assert r.status == 200, "scrape: HTTP %s %r" % (r.status, r.body)
     return bdecode(r.body)
 
@@ -556,6 +585,22 @@ class UdpTracker(SocketClient):
     def exchange(self, data, timeout=None):
         self.send(data)
         return self.recv(timeout)
+
+    def replies_to(self, data):
+        """Every datagram the tracker sends back for `data`: sends it, then
+        a connect with a transaction id of its own, and returns what came
+        before that connect's reply. A socket's packets are handled in the
+        order sent, so a silence needs no timeout to be seen."""
+        self.send(data)
+        marker = self.tid()
+        self.send(struct.pack("!QII", PROTOCOL_ID, ACT_CONNECT, marker))
+        replies = []
+        while True:
+            r = self.recv()
+            assert r is not None, "no reply to the connect sent after %r" % data[:40]
+            if len(r) == 16 and struct.unpack("!II", r[:8]) == (ACT_CONNECT, marker):
+                return replies
+            replies.append(r)
 
     def connect(self):
         t = self.tid()
@@ -629,10 +674,80 @@ def parse_announce_reply(r, t, family):
     return rep
 
 
+def assert_small_or_no_reply(testcase, client, request, what):
+    """Sends `request`; the tracker may stay silent or send one error reply,
+    never anything larger than the request (no amplification). Returns the
+    reply or None."""
+    replies = client.replies_to(request)
+    testcase.assertLessEqual(len(replies), 1, "%s: %d replies" % (what, len(replies)))
+    if not replies:
+        return None
+    r = replies[0]
+    testcase.assertLessEqual(len(r), len(request),
+                             "%s: reply of %d bytes to a %d-byte request (amplification): %r"
+                             % (what, len(r), len(request), r))
+    testcase.assertGreaterEqual(len(r), 8, "%s: runt reply %r" % (what, r))
+    testcase.assertEqual(struct.unpack("!I", r[:4])[0], ACT_ERROR,
+                         "%s: only an error reply is allowed, got %r" % (what, r))
+    return r
+
+
+# The health check's client address: no test sends from it.
+HEALTH_SOURCE = "127.0.0.254"
+
+
+def failure_of(response):
+    """The failure reason of an HTTP 200 bencoded reply, or None."""
+    assert response.status == 200, "failures are HTTP 200: %r" % response
+    reason = bdecode(response.body).get(b"failure reason")
+    return reason.decode() if reason is not None else None
+
+
+def check_health(server, source=HEALTH_SOURCE):
+    """An ordinary client still gets correct answers: on a fresh torrent, a
+    seeder over UDP and a leecher over HTTP (and one over IPv6 when it is
+    served) see each other and exact counts, UDP and HTTP scrapes agree, and
+    once all stop the torrent scrapes as zeros. Raises AssertionError."""
+    h = random_hash()
+    seeder, leecher, leecher6 = fresh_port(), fresh_port(), fresh_port()
+    seeder_id, leecher_id, leecher6_id = random_peer_id(), random_peer_id(), random_peer_id()
+    with UdpTracker(server.udp4, source=source) as u:
+        r = u.announce(h, seeder_id, seeder, left=0, event="started")
+        assert (r.leechers, r.seeders, r.peers) == (0, 1, []), \
+            "health: first UDP announce got %r" % ((r.leechers, r.seeders, r.peers),)
+        d = http_announce(server.http4, h, leecher_id, leecher, source=source, left=10,
+                          event="started")
+        assert b"failure reason" not in d, "health: HTTP announce failed: %r" % d
+        assert (d[b"complete"], d[b"incomplete"]) == (1, 1), "health: HTTP counts %r" % d
+        assert (parse_compact4(d[b"peers"]), d[b"peers6"]) == ([(source, seeder)], b""), \
+            "health: HTTP peers %r" % d
+        leechers = 1
+        if server.udp6:
+            with UdpTracker(server.udp6) as u6:
+                r = u6.announce(h, leecher6_id, leecher6, left=10)
+                assert (r.leechers, r.seeders, r.peers) == (2, 1, []), \
+                    "health: UDP over IPv6 got %r" % ((r.leechers, r.seeders, r.peers),)
+                leechers = 2
+        counts = u.scrape([h])
+        assert counts == [(1, 0, leechers)], "health: UDP scrape %r" % counts
+        files = http_scrape(server.http4, [h], source=source)[b"files"]
+        assert files[h] == {b"complete": 1, b"downloaded": 0, b"incomplete": leechers}, \
+            "health: HTTP scrape %r" % files
+        u.announce(h, seeder_id, seeder, event="stopped")
+        http_announce(server.http4, h, leecher_id, leecher, source=source, event="stopped")
+        if server.udp6:
+            with UdpTracker(server.udp6) as u6:
+                u6.announce(h, leecher6_id, leecher6, event="stopped")
+        assert u.scrape([h]) == [(0, 0, 0)], "health: peers left after stopping"
+
+
 class ServerTestCase(unittest.TestCase):
     """One `cairn serve` per test class, started with CONFIG; stopping it at
-    the end asserts that SIGTERM ends it with exit code 0."""
+    the end asserts that SIGTERM ends it with exit code 0. With HEALTH_CHECK,
+    every test is followed by check_health: whatever a test threw at the
+    server, other clients must still be served correctly."""
     CONFIG = {}
+    HEALTH_CHECK = False
     server = None
 
     @classmethod
@@ -646,3 +761,28 @@ class ServerTestCase(unittest.TestCase):
     def setUp(self):
         self.assertTrue(self.server.alive(), "cairn is not running (crashed in an earlier test?)\n"
                         + self.server.stderr_tail())
+
+    def tearDown(self):
+        if self.HEALTH_CHECK:
+            self.assertTrue(self.server.alive(), "cairn died\n" + self.server.stderr_tail())
+            check_health(self.server)
+
+    def udp_client(self, v6=False, source=None):
+        """A UdpTracker to this class's server, closed when the test ends."""
+        c = UdpTracker(self.server.udp6 if v6 else self.server.udp4, source=source)
+        self.addCleanup(c.close)
+        return c
+
+    def udp_look(self, info_hash, v6=False):
+        """The announce reply a new UDP client (numwant 200) gets for the
+        torrent; it stops at once, leaving no trace but its count in the
+        reply's leechers."""
+        c = self.udp_client(v6)
+        pid, port = random_peer_id(), fresh_port()
+        r = c.announce(info_hash, pid, port, numwant=200)
+        c.announce(info_hash, pid, port, event="stopped")
+        return r
+
+    def udp_scrape(self, info_hash, v6=False):
+        """(seeders, completed, leechers) of one torrent, from a fresh client."""
+        return self.udp_client(v6).scrape([info_hash])[0]

@@ -201,6 +201,7 @@ def alnum_hash():
 
 class FailureTest(ServerCase):
     """Every malformed request gets HTTP 200 and a fixed `failure reason`."""
+    HEALTH_CHECK = True
 
     def q(self, **over):
         """An otherwise valid announce query with some parameters replaced or
@@ -279,6 +280,7 @@ class FailureTest(ServerCase):
 
 class FramingTest(ServerCase):
     """HTTP/1.x framing: limits, methods, keep-alive."""
+    HEALTH_CHECK = True
 
     def valid_target(self):
         return "/announce?" + announce_query(random_hash(), random_peer_id(), fresh_port())

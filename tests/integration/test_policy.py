@@ -26,8 +26,8 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cairn_harness import (ACT_CONNECT, ACT_ERROR, PROTOCOL_ID, CairnServer,  # noqa: E402
                            HttpConnection, ServerTestCase, UdpTracker, announce_query, bdecode,
-                           cairn_binary, fresh_port, pct, random_hash, random_peer_id,
-                           toml_config)
+                           cairn_binary, failure_of, fresh_port, pct, random_hash,
+                           random_peer_id, toml_config)
 
 RATE = 2    # requests per second
 BURST = 10
@@ -35,13 +35,6 @@ QUIET = 0.5  # seconds to wait for a reply that should not come
 
 RATE_LIMITED = "rate limit exceeded"
 NOT_ALLOWED = "torrent not allowed"
-
-
-def failure_of(response):
-    """The failure reason of an HTTP 200 bencoded reply, or None."""
-    assert response.status == 200, "failures are HTTP 200: %r" % response
-    reason = bdecode(response.body).get(b"failure reason")
-    return reason.decode() if reason is not None else None
 
 
 def http_announce_on(conn, info_hash, port=None):

@@ -21,8 +21,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cairn_harness import (CairnServer, HttpConnection, UdpTracker, announce_query,  # noqa: E402
-                           bdecode, http_announce, http_scrape, parse_compact4, parse_compact6,
-                           random_hash, random_peer_id)
+                           bdecode, http_announce, http_scrape, peers_of, random_hash,
+                           random_peer_id)
 
 TTL = 60
 CONFIG = {
@@ -47,10 +47,6 @@ def wait_for_log(server, text, timeout=5.0):
         if text in tail or time.monotonic() > deadline:
             return tail
         time.sleep(0.05)
-
-
-def peers_of(reply):
-    return set(parse_compact4(reply[b"peers"])) | set(parse_compact6(reply[b"peers6"]))
 
 
 def scrape_counts(server, hashes):

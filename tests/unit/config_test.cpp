@@ -145,3 +145,14 @@ TEST(Config, AccessModeRules) {
   EXPECT_NE(load_error("[tracker]\naccess_list = \"x.txt\"\n").find("tracker.access_list"), std::string::npos);
   EXPECT_NE(load_error("[tracker]\naccess_list = 5\n").find("must be a string"), std::string::npos);
 }
+
+TEST(Config, ConnectionIdSlot) {
+  EXPECT_EQ(Config{}.connection_id_slot, 120u) << "BEP 15's two minutes unless configured";
+  TempConfig file("[udp]\nconnection_id_slot = 1\n");
+  EXPECT_EQ(load_config(file.path()).connection_id_slot, 1u);
+  for (auto bad : {"0", "3601", "-1", "\"2\""})
+    EXPECT_NE(load_error(std::string("[udp]\nconnection_id_slot = ") + bad + "\n")
+                  .find("udp.connection_id_slot must be an integer from 1 to 3600"),
+              std::string::npos)
+        << bad;
+}

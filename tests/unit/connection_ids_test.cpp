@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+
 #include "tracker/connection_ids.hpp"
 
 using cairn::core::Address;
@@ -40,4 +42,23 @@ TEST(ConnectionIds, ForgedAndForeignIdsRejected) {
   EXPECT_FALSE(other_server.valid(id, kClient, 1000));
   EXPECT_FALSE(ids.valid(id ^ 1, kClient, 1000));
   EXPECT_FALSE(ids.valid(0, kClient, 1000));
+}
+
+TEST(ConnectionIds, ConfiguredSlotLength) {
+  constexpr cairn::core::Seconds slot = 1;
+  ConnectionIds ids(slot);
+  auto id = ids.issue(kClient, 500);
+  EXPECT_TRUE(ids.valid(id, kClient, 500));
+  EXPECT_TRUE(ids.valid(id, kClient, 501));   // the next slot
+  EXPECT_FALSE(ids.valid(id, kClient, 502));  // two slots on
+  // The default keeps BEP 15's two minutes: still valid a slot later.
+  ConnectionIds standard;
+  auto long_lived = standard.issue(kClient, 500);
+  EXPECT_TRUE(standard.valid(long_lived, kClient, 502));
+  EXPECT_TRUE(standard.valid(long_lived, kClient, 500 + kSlot - 1));
+}
+
+TEST(ConnectionIds, ZeroSlotRefused) {
+  EXPECT_THROW(ConnectionIds(0), std::invalid_argument);
+  EXPECT_THROW(ConnectionIds({}, 0), std::invalid_argument);
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -118,6 +120,7 @@ TEST(HttpTracker, AnnounceDefaults) {
   EXPECT_TRUE(parse_announce_query("&&supportcrypto=1&" + kBase + "&corrupt=0&&x").has_value());
   AnnounceQuery minimal;
   minimal.event = Event::stopped;
+  minimal.port = 1;  // the one field without a valid default
   auto back = parse_announce_query(encode_announce_query(minimal));
   ASSERT_TRUE(back.has_value());
   EXPECT_FALSE(back->left_present);
@@ -182,7 +185,10 @@ TEST(HttpTracker, AnnounceErrors) {
     EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=" + port), E::invalid_port)
         << port;
   EXPECT_TRUE(parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=65535").has_value());
-  EXPECT_TRUE(parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=0").has_value());
+  // Port 0 is unreachable: refused, never stored and handed to other peers.
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=0"), E::invalid_port);
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=00000"), E::invalid_port);
+  EXPECT_TRUE(parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=1").has_value());
   EXPECT_EQ(announce_error(kBase + "&port=1"), E::duplicate_parameter);
   EXPECT_EQ(announce_error(kBase + "&info_hash=" + kHash), E::duplicate_parameter);
   EXPECT_EQ(announce_error(kBase + "&peer_id=" + kPeer), E::duplicate_parameter);
@@ -200,8 +206,23 @@ TEST(HttpTracker, Numbers) {
   for (std::string key : {"uploaded", "downloaded", "left"})
     for (std::string v : std::vector<std::string>{"", "-1", "+1", "1.5", "18446744073709551616", "1e3", "0x10", std::string(100, '1')})
       EXPECT_EQ(announce_error(kBase + "&" + key + "=" + v), E::invalid_number) << key << "=" << v;
-  for (std::string v : {"", "+1", "abc", "9223372036854775808"})
+  for (std::string v : {"", "+1", "abc", "-", "1-", "99999999999999999999x"})
     EXPECT_EQ(announce_error(kBase + "&numwant=" + v), E::invalid_number) << v;
+}
+
+TEST(HttpTracker, HugeNumwantSaturates) {
+  // Any count asks for as many peers as allowed; the tracker caps it.
+  auto numwant = [](const std::string& v) -> std::optional<std::int64_t> {
+    auto r = parse_announce_query(kBase + "&numwant=" + v);
+    EXPECT_TRUE(r.has_value()) << v;
+    return r ? r->numwant : std::nullopt;
+  };
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(numwant("2147483648"), 2147483648);
+  EXPECT_EQ(numwant("9223372036854775807"), kMax);
+  EXPECT_EQ(numwant("9223372036854775808"), kMax);
+  EXPECT_EQ(numwant(std::string(64, '9')), kMax);
+  EXPECT_EQ(numwant("-99999999999999999999"), std::numeric_limits<std::int64_t>::min());
 }
 
 TEST(HttpTracker, KeyIsLenient) {

@@ -166,6 +166,12 @@ TEST(UdpRequest, AnnounceErrors) {
   EXPECT_EQ(e.message, "unknown event");
   put32(packet, 80, 2);
   EXPECT_EQ(std::get<AnnounceRequest>(*parse_request(packet)).event, Event::started);
+  // Port 0 is unreachable: refused, never stored and handed to other peers.
+  auto no_port = sample_announce();
+  no_port.port = 0;
+  e = error_of(encode(no_port));
+  EXPECT_TRUE(e.sendable);
+  EXPECT_EQ(e.message, "invalid port");
 }
 
 TEST(UdpRequest, ScrapeCounts) {
@@ -216,8 +222,8 @@ TEST(UdpRequest, SizeLimitsAndUnknownAction) {
 
 TEST(UdpRequest, ErrorMessagesFitInTheSmallestRequest) {
   // The server only answers when the reply is no larger than the request.
-  for (std::string_view m : {"malformed announce", "unknown event", "no info hash", "malformed scrape",
-                             "unknown action", "too many info hashes"})
+  for (std::string_view m : {"malformed announce", "unknown event", "invalid port", "no info hash",
+                             "malformed scrape", "unknown action", "too many info hashes"})
     EXPECT_LE(8 + m.size(), 36u) << m;
 }
 
