@@ -20,8 +20,8 @@ enum class ReplyHeadStatus : std::uint8_t { complete, incomplete, error };
 
 inline constexpr std::size_t kMaxReplyHead = 8192;
 
-// Parses the head at the start of `buffer`; over kMaxReplyHead without a
-// blank line is an error.
+// Parses the head at the start of `buffer`; a head (through its blank line)
+// longer than kMaxReplyHead is an error.
 ReplyHeadStatus parse_http_reply_head(std::string_view buffer, HttpReplyHead& out);
 
 }  // namespace cairn::codec

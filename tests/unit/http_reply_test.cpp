@@ -48,7 +48,16 @@ TEST(HttpReply, EveryPrefixIsIncomplete) {
 TEST(HttpReply, Errors) {
   EXPECT_EQ(status_of("HTTP/2 200 OK\r\n\r\n"), ReplyHeadStatus::error);
   EXPECT_EQ(status_of("HTTP/1.1 2x0 OK\r\n\r\n"), ReplyHeadStatus::error);
+  // Found by fuzz/http_reply_fuzz.cpp: a sign is no digit.
+  EXPECT_EQ(status_of("HTTP/1.0 -404\r\nContent-Length: 8\r\n\r\n"), ReplyHeadStatus::error);
+  EXPECT_EQ(status_of("HTTP/1.1 +20 OK\r\n\r\n"), ReplyHeadStatus::error);
   EXPECT_EQ(status_of("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"), ReplyHeadStatus::error);
   EXPECT_EQ(status_of("HTTP/1.1 200 OK\r\nContent-Length: 12x\r\n\r\n"), ReplyHeadStatus::error);
   EXPECT_EQ(status_of(std::string(kMaxReplyHead + 1, 'x')), ReplyHeadStatus::error);
+  // Found by fuzz/http_reply_fuzz.cpp: past the limit, a head is refused
+  // even when its end has arrived in the same read.
+  const std::string head = "HTTP/1.1 200 OK\r\nX: ";
+  const std::string at_limit = head + std::string(kMaxReplyHead - head.size() - 4, 'x') + "\r\n\r\n";
+  EXPECT_EQ(status_of(at_limit), ReplyHeadStatus::complete);
+  EXPECT_EQ(status_of(head + std::string(kMaxReplyHead, 'x') + "\r\n\r\n"), ReplyHeadStatus::error);
 }
