@@ -16,6 +16,7 @@ deadline after which every child process is killed.
 import ctypes
 import hashlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -51,26 +52,49 @@ def need_program(path):
     return found
 
 
-def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
-    """An ephemeral port number that is free right now (for programs that
-    cannot be told to bind port 0 and report it)."""
+def _kernel_port_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def _binds(port, kinds, host):
     fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(fam, kind) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    try:
+        for kind in kinds:
+            with socket.socket(fam, kind) as s:
+                s.bind((host, port))
+        return True
+    except OSError:
+        return False
+
+
+def _port_outside_the_kernels_range(kinds, host):
+    """A port free right now, for programs that cannot be told to bind port
+    0 and report it. Drawn below the kernel's ephemeral range: a port the
+    kernel picked (what binding port 0 gives) can be handed again at once
+    to any other socket of the parallel tests, e.g. an outgoing
+    connection, and the program then fails to bind it."""
+    low, _ = _kernel_port_range()
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(10000, max(low, 10001))
+        if _binds(port, kinds, host):
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
+def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
+    """A port free for `kind` on `host` right now."""
+    return _port_outside_the_kernels_range((kind,), host)
 
 
 def free_tcp_udp_port():
     """A port free for both TCP and UDP on 127.0.0.1."""
-    for _ in range(50):
-        p = free_port(socket.SOCK_STREAM)
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                u.bind(("127.0.0.1", p))
-            return p
-        except OSError:
-            continue
-    raise RuntimeError("no free tcp+udp port")
+    return _port_outside_the_kernels_range((socket.SOCK_STREAM, socket.SOCK_DGRAM), "127.0.0.1")
 
 
 # ---------------------------------------------------------------------------
