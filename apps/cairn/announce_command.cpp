@@ -71,6 +71,10 @@ AnnounceCommand::AnnounceCommand(CLI::App& parent) {
                        "KEY=VALUE: up=BITS/S, down=BITS/S, protocol=NAME (or protocols=A,B), or "
                        "any other tag; repeatable");
   command_->add_option("--ttl", ttl_, "Seconds the record should live (rendezvous; 0: the tracker's default)");
+  command_->add_option("--key", key_file_,
+                       "Sign the record with the Ed25519 key in FILE (64 hex digits; created if "
+                       "missing): its id is then the public key, and only this key can replace or "
+                       "remove it (rendezvous topics and secrets)");
   command_->add_flag("--once", once_, "Announce once and exit, without withdrawing");
 }
 
@@ -84,6 +88,13 @@ client::Presence AnnounceCommand::presence() const {
 
 int AnnounceCommand::run() const {
   client::Client c(client_.tiers(), client_.subject(), client_.options());
+  if (!key_file_.empty()) {
+    if (c.subject().kind == client::Subject::Kind::info_hash)
+      throw std::runtime_error("--key: BitTorrent announces are not signed");
+    auto signer = client::Signer::load_or_create(key_file_);
+    if (!signer) throw std::runtime_error("--key " + signer.error().message);
+    c.sign_with(std::move(*signer));
+  }
   client::Announcer announcer(c, presence());
   struct sigaction on_signal {};
   on_signal.sa_handler = [](int) { stop_requested = true; };

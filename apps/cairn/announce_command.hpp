@@ -23,6 +23,7 @@ class AnnounceCommand final : public Command {
   std::vector<std::string> addresses_;
   std::vector<std::string> meta_;
   unsigned ttl_ = 0;
+  std::string key_file_;
   bool once_ = false;
 };
 

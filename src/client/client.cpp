@@ -100,6 +100,11 @@ Client::Client(Tiers tiers, Subject subject, Options options)
 
 Client::~Client() = default;
 
+void Client::sign_with(Signer signer) {
+  record_id_ = signer.id();
+  signer_ = std::move(signer);
+}
+
 // BEP 12: the trackers of a tier in order until one answers; that one moves
 // to the front, so the next round starts with it.
 TierOutcome Client::on_tier(std::size_t tier, const Action& action) {
@@ -166,21 +171,37 @@ Result<std::uint32_t> Client::announce_to(Tracker& t, const Presence& presence, 
     t.started = !stop;
     return answer->interval;
   }
-  if (stop) {
-    auto done = t.udp_scheme()
-                    ? unregister_udp(*t.udp, subject_.topic, record_id_, std::nullopt,
-                                     options_.timeout, options_.udp_tries)
-                    : unregister_http(t.url, subject_.topic, record_id_, std::nullopt, options_.timeout);
-    if (!done) return done.error();
-    return 0u;
-  }
+  return stop ? unregister_at(t) : register_at(t, presence);
+}
+
+Result<std::uint32_t> Client::register_at(Tracker& t, const Presence& presence) {
   auto record = record_for(t, presence);
   if (!record) return record.error();
   Registration r{subject_.topic, record_id_, std::move(*record), presence.ttl, std::nullopt};
+  if (signer_) {
+    // The tracker keeps the body canonical, so this is what it will check.
+    auto body = rv::encode_body(r.record);
+    if (!body) return Error{"the record: " + std::string(rv::error_code(body.error()))};
+    std::lock_guard lock(signer_mutex_);
+    r.signed_by = signer_->sign_register(subject_.topic, r.ttl, *body);
+  }
   auto granted = t.udp_scheme() ? register_udp(*t.udp, r, options_.timeout, options_.udp_tries)
                                 : register_http(t.url, r, options_.timeout);
   if (!granted) return granted.error();
   return granted->reannounce_after;
+}
+
+Result<std::uint32_t> Client::unregister_at(Tracker& t) {
+  std::optional<rv::SignedBy> signed_by;
+  if (signer_) {
+    std::lock_guard lock(signer_mutex_);
+    signed_by = signer_->sign_remove(subject_.topic);
+  }
+  auto done = t.udp_scheme() ? unregister_udp(*t.udp, subject_.topic, record_id_, signed_by,
+                                              options_.timeout, options_.udp_tries)
+                             : unregister_http(t.url, subject_.topic, record_id_, signed_by, options_.timeout);
+  if (!done) return done.error();
+  return 0u;
 }
 
 // Sealed records are opened here; what does not open under our key is

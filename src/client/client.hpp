@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,7 @@
 #include "client/error.hpp"
 #include "client/rendezvous.hpp"
 #include "client/sealed.hpp"
+#include "client/signer.hpp"
 #include "client/tracker_url.hpp"
 #include "client/transport.hpp"
 #include "codec/rendezvous_record.hpp"
@@ -100,6 +102,11 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
+  // Signs every registration and removal from now on (rendezvous topics
+  // and secrets): the record's id becomes the key's public half, and only
+  // this key can change or remove it (docs/rendezvous.md, "Signed records").
+  void sign_with(Signer signer);
+
   std::size_t tier_count() const { return tiers_.size(); }
   const Subject& subject() const { return subject_; }
   const core::RecordId& record_id() const { return record_id_; }
@@ -113,6 +120,8 @@ class Client {
   using Action = std::function<Result<std::uint32_t>(Tracker&)>;
   TierOutcome on_tier(std::size_t tier, const Action& action);
   Result<std::uint32_t> announce_to(Tracker& t, const Presence& presence, bool stop);
+  Result<std::uint32_t> register_at(Tracker& t, const Presence& presence);
+  Result<std::uint32_t> unregister_at(Tracker& t);
   Result<std::vector<FoundPeer>> lookup_at(Tracker& t, std::string_view capability);
   Result<codec::rv::Record> record_for(Tracker& t, const Presence& presence);
   Result<std::vector<FoundPeer>> found_records(Tracker& t, std::vector<FoundEntry> entries);
@@ -121,6 +130,8 @@ class Client {
   Subject subject_;
   Options options_;
   core::RecordId record_id_;  // one record per client, the same on every tracker
+  std::optional<Signer> signer_;
+  std::mutex signer_mutex_;  // tiers announce in parallel; sequence numbers must rise
   core::PeerId peer_id_;
   std::uint32_t key_ = 0;
 };

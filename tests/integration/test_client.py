@@ -13,6 +13,7 @@ Run: CAIRN_BIN=path/to/cairn /usr/bin/python3 test_client.py [-v]
 """
 
 import base64
+import ctypes
 import http.server
 import json
 import os
@@ -28,8 +29,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cairn_harness import CairnServer, cairn_binary, random_hash  # noqa: E402
-from rendezvous_harness import (addresses_of, api, open_sealed, random_topic, records_path,  # noqa: E402
-                                sealed_keys)
+from rendezvous_harness import (SODIUM, addresses_of, api, open_sealed, random_topic,  # noqa: E402
+                                records_path, sealed_keys)
 
 CONFIG = {"rendezvous": {"min_ttl": 2, "max_ttl": 30, "default_ttl": 10},
           "tracker": {"cleanup_interval": 1}}
@@ -169,6 +170,34 @@ class OneServer(unittest.TestCase):
         # The look-up stopped itself again: only the announcer is left.
         code, doc, _ = lookup_json("--tracker", udp_url(self.server), "--info-hash", h)
         self.assertEqual(found_addresses(doc), ["127.0.0.1:6881"])
+
+    def test_signed_with_a_key_file(self):
+        topic = random_topic().hex()
+        with tempfile.TemporaryDirectory(prefix="cairn-key-") as d:
+            key = os.path.join(d, "me.key")
+            announce = ["announce", "--once", "--tracker", udp_url(self.server), "--topic", topic, "--key", key]
+            r = cli(*announce, "--addr", ":7400", *TIMEOUT)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(os.stat(key).st_mode & 0o777, 0o600)  # made on first use
+            with open(key) as f:
+                seed = bytes.fromhex(f.read().strip())
+            public = ctypes.create_string_buffer(32)
+            SODIUM.crypto_sign_seed_keypair(public, ctypes.create_string_buffer(64), seed)
+            # The record's id is the public key; the same key replaces it.
+            self.assertEqual(cli(*announce, "--addr", ":7401", *TIMEOUT).returncode, 0)
+            code, doc, _ = lookup_json("--tracker", http_url(self.server), "--topic", topic)
+            self.assertEqual([(p["id"], p["addresses"]) for p in doc["peers"]],
+                             [(public.raw.hex(), ["127.0.0.1:7401"])])
+            status, raw = api(self.server.http4, "GET", records_path(bytes.fromhex(topic)))
+            self.assertEqual(raw["records"][0]["public_key"], public.raw.hex())
+            # Ctrl-C withdraws it with a signed removal.
+            with Announcer("--tracker", http_url(self.server), "--topic", topic, "--key", key,
+                           "--addr", ":7402") as a:
+                a.wait_for("announced to")
+                self.assertEqual(a.stop(), 0)
+                self.assertTrue(any("withdrawn from" in l for l in a.lines), a.lines)
+            code, doc, _ = lookup_json("--tracker", http_url(self.server), "--topic", topic)
+            self.assertEqual(doc["peers"], [])
 
     def test_failover_within_a_tier(self):
         topic = random_topic().hex()
