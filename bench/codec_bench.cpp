@@ -54,8 +54,10 @@ std::vector<PeerInfo> peers(std::size_t n, Family family) {
     a.family = family;
     for (std::size_t b = 0; b < (family == Family::v4 ? 4 : 16); ++b)
       a.bytes[b] = static_cast<std::uint8_t>(mix(i * 17 + b));
-    if (family == Family::v4) a.bytes[0] = 100;  // never a v4-mapped or special address
-    else a.bytes[0] = 0x2a;
+    if (family == Family::v4)
+      a.bytes[0] = 100;  // never a v4-mapped or special address
+    else
+      a.bytes[0] = 0x2a;
     out[i].endpoint.port = static_cast<std::uint16_t>(1024 + mix(i) % 60000);
     out[i].peer_id = random_id<PeerId>(i * 3);
   }

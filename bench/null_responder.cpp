@@ -192,9 +192,12 @@ class UdpSide {
     // As the listener: a full send buffer drops the rest; clients retry.
     for (unsigned sent = 0; sent < replies;) {
       const int n = sendmmsg(fd_, out_msgs_.data() + sent, replies - sent, MSG_DONTWAIT);
-      if (n > 0) sent += static_cast<unsigned>(n);
-      else if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      else ++sent;
+      if (n > 0)
+        sent += static_cast<unsigned>(n);
+      else if (errno == EAGAIN || errno == EWOULDBLOCK)
+        break;
+      else
+        ++sent;
     }
     return received;
   }
@@ -327,9 +330,12 @@ int main(int argc, char** argv) {
     const int n = epoll_pwait(epoll, events.data(), events.size(), -1, &during_wait);
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
-      if (fd == udp_fd) udp_side.drain();
-      else if (fd == tcp_fd) http_side.accept_all();
-      else http_side.serve(fd);
+      if (fd == udp_fd)
+        udp_side.drain();
+      else if (fd == tcp_fd)
+        http_side.accept_all();
+      else
+        http_side.serve(fd);
     }
   }
   return 0;

@@ -55,11 +55,12 @@ Announce announce_of(const InfoHash& ih, std::uint32_t addr_index, std::uint32_t
   Announce a;
   a.info_hash = ih;
   for (std::size_t b = 0; b < a.peer_id.bytes.size(); ++b)
-    a.peer_id.bytes[b] = static_cast<std::uint8_t>(mix(addr_index + b / 8 * 0x100000000) >> (b % 8 * 8));
+    a.peer_id.bytes[b] =
+        static_cast<std::uint8_t>(mix(addr_index + b / 8 * 0x100000000) >> (b % 8 * 8));
   const std::uint32_t addr = 0x0a000000u + addr_index;
-  const std::uint8_t bytes[4] = {static_cast<std::uint8_t>(addr >> 24),
-                                 static_cast<std::uint8_t>(addr >> 16),
-                                 static_cast<std::uint8_t>(addr >> 8), static_cast<std::uint8_t>(addr)};
+  const std::uint8_t bytes[4] = {
+      static_cast<std::uint8_t>(addr >> 24), static_cast<std::uint8_t>(addr >> 16),
+      static_cast<std::uint8_t>(addr >> 8), static_cast<std::uint8_t>(addr)};
   a.endpoint = {Address::v4(bytes), 6881};
   a.seeder = addr_index % 3 == 0;
   a.numwant = numwant;
@@ -105,7 +106,8 @@ const Population& population(std::uint32_t torrents, std::uint32_t per_torrent) 
 std::vector<Announce> reannounces(const Population& p, std::uint32_t numwant) {
   std::vector<Announce> list;
   for (const auto& h : p.hashes)
-    for (std::uint32_t j = 0; j < p.per_torrent; ++j) list.push_back(announce_of(h, 4 * j, numwant));
+    for (std::uint32_t j = 0; j < p.per_torrent; ++j)
+      list.push_back(announce_of(h, 4 * j, numwant));
   std::shuffle(list.begin(), list.end(), std::mt19937_64(42));
   return list;
 }
@@ -139,7 +141,8 @@ void run_reannounce(benchmark::State& state, std::uint32_t torrents, std::uint32
     if (++i == list.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
-  state.counters["peers_out"] = static_cast<double>(returned) / static_cast<double>(state.iterations());
+  state.counters["peers_out"] =
+      static_cast<double>(returned) / static_cast<double>(state.iterations());
 }
 
 void run_join_stop(benchmark::State& state, std::uint32_t torrents, std::uint32_t per_torrent) {
@@ -168,7 +171,9 @@ BENCHMARK(BM_reannounce_small)->ArgNames({"numwant", "swarm"})->ArgsProduct({{0,
 void BM_reannounce_large(benchmark::State& state) {
   run_reannounce(state, 1, static_cast<std::uint32_t>(state.range(1)));
 }
-BENCHMARK(BM_reannounce_large)->ArgNames({"numwant", "swarm"})->ArgsProduct({{0, 50}, {10'000, 100'000}});
+BENCHMARK(BM_reannounce_large)
+    ->ArgNames({"numwant", "swarm"})
+    ->ArgsProduct({{0, 50}, {10'000, 100'000}});
 
 void BM_join_stop_small(benchmark::State& state) {
   run_join_stop(state, 100'000, static_cast<std::uint32_t>(state.range(0)));
@@ -243,7 +248,8 @@ BENCHMARK(BM_expire_sweep_half)->Unit(benchmark::kMillisecond)->Iterations(3);
 
 // The timed loop of the threaded benchmarks: each thread re-announces its
 // own list in turn.
-void reannounce_in_turn(benchmark::State& state, MemoryStore& store, const std::vector<Announce>& list) {
+void reannounce_in_turn(benchmark::State& state, MemoryStore& store,
+                        const std::vector<Announce>& list) {
   std::vector<PeerInfo> out;
   out.reserve(200);
   std::size_t i = 0;
@@ -261,8 +267,10 @@ void BM_reannounce_threads_distinct(benchmark::State& state) {
   const Population& p = population(100'000, 2);
   std::vector<Announce> list;
   const auto threads = static_cast<std::size_t>(state.threads());
-  for (std::size_t t = static_cast<std::size_t>(state.thread_index()); t < p.hashes.size(); t += threads)
-    for (std::uint32_t j = 0; j < p.per_torrent; ++j) list.push_back(announce_of(p.hashes[t], 4 * j, 50));
+  for (std::size_t t = static_cast<std::size_t>(state.thread_index()); t < p.hashes.size();
+       t += threads)
+    for (std::uint32_t j = 0; j < p.per_torrent; ++j)
+      list.push_back(announce_of(p.hashes[t], 4 * j, 50));
   std::shuffle(list.begin(), list.end(), std::mt19937_64(state.thread_index()));
   reannounce_in_turn(state, *p.store, list);
 }

@@ -14,12 +14,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto parse = parse_http_request(in);
   if (parse.status != HttpParseStatus::complete) return 0;
   const auto& r = parse.request;
-  if (r.head_size == 0 || r.head_size > in.size() || r.query.size() > r.target.size()) __builtin_trap();
+  if (r.head_size == 0 || r.head_size > in.size() || r.query.size() > r.target.size())
+    __builtin_trap();
   // The body is the last thing the request takes, and within the limit.
   if (r.body.size() > HttpLimits{}.max_body) __builtin_trap();
   if (!r.body.empty() && r.body.data() + r.body.size() != in.data() + r.head_size) __builtin_trap();
   for (auto cut : {r.head_size - 1, r.head_size / 2})
-    if (parse_http_request(in.substr(0, cut)).status != HttpParseStatus::incomplete) __builtin_trap();
+    if (parse_http_request(in.substr(0, cut)).status != HttpParseStatus::incomplete)
+      __builtin_trap();
   (void)parse_announce_query(r.query);
   (void)parse_scrape_query(r.query);
   return 0;

@@ -13,8 +13,8 @@ namespace {
 
 void check_register(const RegisterRequest& r) {
   auto again = parse_register_request(encode_register_request(r));
-  if (!again.has_value() || again->id != r.id || again->record != r.record || again->body != r.body ||
-      again->ttl != r.ttl || again->signed_by != r.signed_by)
+  if (!again.has_value() || again->id != r.id || again->record != r.record ||
+      again->body != r.body || again->ttl != r.ttl || again->signed_by != r.signed_by)
     __builtin_trap();
   auto decoded = decode_body(r.body);
   if (!decoded.has_value() || *decoded != r.record) __builtin_trap();
@@ -22,7 +22,8 @@ void check_register(const RegisterRequest& r) {
   std::string answer;
   encode_lookup_reply(std::span(&f, 1), Cursor{1, 2}, true, answer);
   auto reply = parse_lookup_reply(answer);
-  if (!reply.has_value() || reply->records.size() != 1 || reply->records[0].id != r.id) __builtin_trap();
+  if (!reply.has_value() || reply->records.size() != 1 || reply->records[0].id != r.id)
+    __builtin_trap();
 }
 
 void check_queries(std::string_view in) {

@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Address sources[] = {*Address::parse("203.0.113.7"), *Address::parse("2001:db8::7")};
   for (const auto& a : record->addresses)
     for (const auto& source : sources)
-      if (!valid_address(fill_address(a, source))) __builtin_trap();  // filling keeps an address valid
+      if (!valid_address(fill_address(a, source)))
+        __builtin_trap();  // filling keeps an address valid
   return 0;
 }

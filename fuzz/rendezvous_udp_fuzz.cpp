@@ -26,7 +26,8 @@ void check_request(std::span<const std::uint8_t> packet) {
   auto request = parse_request(packet);
   if (!request.has_value()) {
     const auto& e = request.error();
-    if (e.sendable && udp::encode_error_response(e.transaction_id, e.message, out) == 0) __builtin_trap();
+    if (e.sendable && udp::encode_error_response(e.transaction_id, e.message, out) == 0)
+      __builtin_trap();
     return;
   }
   std::size_t n = reencode(*request);
@@ -41,10 +42,12 @@ void check_lookup_response(const LookupResponse& r) {
   auto again = parse_response(std::span(out.data(), n));
   if (!again.has_value()) __builtin_trap();
   const auto* l = std::get_if<LookupResponse>(&*again);
-  if (!l || l->records.size() != r.records.size() || l->cursor != r.cursor || l->more != r.more) __builtin_trap();
+  if (!l || l->records.size() != r.records.size() || l->cursor != r.cursor || l->more != r.more)
+    __builtin_trap();
   for (std::size_t i = 0; i < r.records.size(); ++i)
     if (l->records[i].id != r.records[i].id || l->records[i].body != r.records[i].body ||
-        l->records[i].source != r.records[i].source || l->records[i].signed_by != r.records[i].signed_by)
+        l->records[i].source != r.records[i].source ||
+        l->records[i].signed_by != r.records[i].signed_by)
       __builtin_trap();
 }
 

@@ -34,12 +34,13 @@ std::size_t respond(const Request& request) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto request = parse_request({data, size});
   if (!request.has_value() && !request.error().sendable) return 0;  // dropped, never answered
-  std::size_t n = request.has_value()
-                      ? respond(*request)
-                      : encode_error_response(request.error().transaction_id, request.error().message, out);
+  std::size_t n = request.has_value() ? respond(*request)
+                                      : encode_error_response(request.error().transaction_id,
+                                                              request.error().message, out);
   if (n == 0) __builtin_trap();  // every reply fits one packet
   auto* announce = request.has_value() ? std::get_if<AnnounceRequest>(&*request) : nullptr;
-  auto reply = parse_response(std::span(out.data(), n), announce ? family_of(*announce) : Family::v4);
+  auto reply =
+      parse_response(std::span(out.data(), n), announce ? family_of(*announce) : Family::v4);
   if (!reply.has_value()) __builtin_trap();
   return 0;
 }

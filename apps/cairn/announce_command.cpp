@@ -18,7 +18,8 @@ std::uint64_t bits_per_second(const std::string& key, const std::string& value) 
     v = std::stoull(value, &used);
   } catch (const std::exception&) {
   }
-  if (used == 0 || used != value.size()) throw std::runtime_error("--meta " + key + ": not a number");
+  if (used == 0 || used != value.size())
+    throw std::runtime_error("--meta " + key + ": not a number");
   return v;
 }
 
@@ -26,7 +27,8 @@ std::uint64_t bits_per_second(const std::string& key, const std::string& value) 
 // protocols=a,b), anything else a tag.
 void add_meta(const std::string& item, codec::rv::Record& r) {
   const auto eq = item.find('=');
-  if (eq == std::string::npos || eq == 0) throw std::runtime_error("--meta " + item + ": need KEY=VALUE");
+  if (eq == std::string::npos || eq == 0)
+    throw std::runtime_error("--meta " + item + ": need KEY=VALUE");
   const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
   if (key == "up") {
     r.up_bps = bits_per_second(key, value);
@@ -63,14 +65,16 @@ AnnounceCommand::AnnounceCommand(CLI::App& parent) {
   command_ = parent.add_subcommand(
       "announce", "Announce this peer to trackers and keep it announced until Ctrl-C");
   client_.add_to(*command_);
-  command_->add_option("--addr", addresses_,
-                       "How to reach this peer: IP:PORT, :PORT (the address trackers see), or a URL; "
-                       "repeatable")
+  command_
+      ->add_option("--addr", addresses_,
+                   "How to reach this peer: IP:PORT, :PORT (the address trackers see), or a URL; "
+                   "repeatable")
       ->required();
   command_->add_option("--meta", meta_,
                        "KEY=VALUE: up=BITS/S, down=BITS/S, protocol=NAME (or protocols=A,B), or "
                        "any other tag; repeatable");
-  command_->add_option("--ttl", ttl_, "Seconds the record should live (rendezvous; 0: the tracker's default)");
+  command_->add_option("--ttl", ttl_,
+                       "Seconds the record should live (rendezvous; 0: the tracker's default)");
   command_->add_option("--key", key_file_,
                        "Sign the record with the Ed25519 key in FILE (64 hex digits; created if "
                        "missing): its id is then the public key, and only this key can replace or "
@@ -101,10 +105,13 @@ int AnnounceCommand::run() const {
   sigaction(SIGINT, &on_signal, nullptr);
   sigaction(SIGTERM, &on_signal, nullptr);
   bool any = false;
-  announcer.run(stop_requested, [&](const client::TierOutcome& o, bool withdrawing) {
-    any = any || o.ok();
-    print_outcome(o, withdrawing);
-  }, once_);
+  announcer.run(
+      stop_requested,
+      [&](const client::TierOutcome& o, bool withdrawing) {
+        any = any || o.ok();
+        print_outcome(o, withdrawing);
+      },
+      once_);
   return any ? 0 : 1;
 }
 

@@ -19,69 +19,96 @@ bool is_loopback(const core::Address& a) {
 void add_workload_options(CLI::App& c, load::Options& o) {
   c.add_option("--seed", o.seed, "Workload seed: same seed, same hashes, peers and request mix")
       ->capture_default_str();
-  c.add_option("--torrents", o.torrents, "Info hashes in the workload")->check(CLI::Range(1u, 100'000'000u))
+  c.add_option("--torrents", o.torrents, "Info hashes in the workload")
+      ->check(CLI::Range(1u, 100'000'000u))
       ->capture_default_str();
   c.add_option("--peers", o.peers, "Simulated peers (each a unique address and port)")
-      ->check(CLI::Range(1u, 1'000'000'000u))->capture_default_str();
-  c.add_option("--zipf", o.zipf, "Zipf exponent of torrent popularity")->check(CLI::Range(0.0, 10.0))
+      ->check(CLI::Range(1u, 1'000'000'000u))
       ->capture_default_str();
-  c.add_option("--source-addresses", o.source_addresses, "Loopback source addresses 127.0.0.1 ... 127.0.0.N")
-      ->check(CLI::Range(1u, 4096u))->capture_default_str();
+  c.add_option("--zipf", o.zipf, "Zipf exponent of torrent popularity")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
+  c.add_option("--source-addresses", o.source_addresses,
+               "Loopback source addresses 127.0.0.1 ... 127.0.0.N")
+      ->check(CLI::Range(1u, 4096u))
+      ->capture_default_str();
   c.add_option("--seeders", o.seeders, "Fraction of peers that are seeders (left=0)")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
-  c.add_option("--numwant", o.numwant, "numwant of every announce (replies with more peers are invalid)")
-      ->check(CLI::Range(-1, 10000))->capture_default_str();
-  c.add_option("--scrape-ratio", o.scrape_ratio, "Fraction of requests that scrape 1-4 random hashes")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  c.add_option("--numwant", o.numwant,
+               "numwant of every announce (replies with more peers are invalid)")
+      ->check(CLI::Range(-1, 10000))
+      ->capture_default_str();
+  c.add_option("--scrape-ratio", o.scrape_ratio,
+               "Fraction of requests that scrape 1-4 random hashes")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
 }
 
 void add_run_options(CLI::App& c, load::Options& o) {
-  c.add_option("--threads", o.threads, "Driver threads")->check(CLI::Range(1u, 256u))->capture_default_str();
-  c.add_option("--sockets", o.sockets, "UDP sockets per thread")->check(CLI::Range(1u, 4096u))
+  c.add_option("--threads", o.threads, "Driver threads")
+      ->check(CLI::Range(1u, 256u))
       ->capture_default_str();
-  c.add_option("--connections", o.connections, "HTTP connections per thread")->check(CLI::Range(1u, 16384u))
+  c.add_option("--sockets", o.sockets, "UDP sockets per thread")
+      ->check(CLI::Range(1u, 4096u))
       ->capture_default_str();
-  c.add_option("--window", o.window, "Requests in flight per socket (default 64) or connection (default 1)")
+  c.add_option("--connections", o.connections, "HTTP connections per thread")
+      ->check(CLI::Range(1u, 16384u))
+      ->capture_default_str();
+  c.add_option("--window", o.window,
+               "Requests in flight per socket (default 64) or connection (default 1)")
       ->check(CLI::Range(1u, 4096u));
   c.add_option("--timeout-ms", o.timeout_ms, "A request unanswered this long is a timeout")
-      ->check(CLI::Range(1u, 600'000u))->capture_default_str();
-  c.add_option("--warmup", o.warmup_s, "Seconds run before counting")->check(CLI::Range(0.0, 3600.0))
+      ->check(CLI::Range(1u, 600'000u))
       ->capture_default_str();
-  c.add_option("--duration", o.duration_s, "Seconds counted")->check(CLI::Range(0.001, 86400.0))
+  c.add_option("--warmup", o.warmup_s, "Seconds run before counting")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  c.add_option("--duration", o.duration_s, "Seconds counted")
+      ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
   c.add_option("--requests", o.requests, "Send exactly N announces/scrapes instead of a timed run");
-  c.add_flag("--preload", o.preload, "Announce every simulated peer once (event=started), then exit");
-  c.add_flag("--print-hashes", o.print_hashes, "Print every info hash of the workload in hex and exit");
+  c.add_flag("--preload", o.preload,
+             "Announce every simulated peer once (event=started), then exit");
+  c.add_flag("--print-hashes", o.print_hashes,
+             "Print every info hash of the workload in hex and exit");
   c.add_flag("--json", o.json, "Also print the result as one JSON line");
 }
 
 }  // namespace
 
 LoadCommand::LoadCommand(CLI::App& parent) {
-  command_ = parent.add_subcommand("load", "Generate tracker load (for benchmarks) against a loopback target");
-  command_->add_option("--mode", mode_, "BEP 15 with a connection id per socket (udp), a connect "
-                       "before every request (udp-connect), keep-alive HTTP (http), a connection per "
-                       "request (http-close)")
+  command_ = parent.add_subcommand(
+      "load", "Generate tracker load (for benchmarks) against a loopback target");
+  command_
+      ->add_option("--mode", mode_,
+                   "BEP 15 with a connection id per socket (udp), a connect "
+                   "before every request (udp-connect), keep-alive HTTP (http), a connection per "
+                   "request (http-close)")
       ->check(CLI::IsMember({"udp", "udp-connect", "http", "http-close"}))
       ->capture_default_str();
-  command_->add_option("--target", target_, "Tracker address: 127.0.0.1:PORT or [::1]:PORT (loopback only)");
+  command_->add_option("--target", target_,
+                       "Tracker address: 127.0.0.1:PORT or [::1]:PORT (loopback only)");
   add_workload_options(*command_, options_);
   add_run_options(*command_, options_);
 }
 
 int LoadCommand::run() const {
   auto& o = options_;
-  for (auto m : {load::Mode::udp, load::Mode::udp_connect, load::Mode::http, load::Mode::http_close})
+  for (auto m :
+       {load::Mode::udp, load::Mode::udp_connect, load::Mode::http, load::Mode::http_close})
     if (mode_ == load::mode_name(m)) o.mode = m;
   if (o.print_hashes) {
     load::print_hashes(o);
     return 0;
   }
   auto target = core::Endpoint::parse(target_);
-  if (!target || target->port == 0) throw std::runtime_error("--target: need ADDRESS:PORT, IPv6 in brackets");
+  if (!target || target->port == 0)
+    throw std::runtime_error("--target: need ADDRESS:PORT, IPv6 in brackets");
   // The sources are loopback addresses, and a load generator must never be
   // pointed at someone else's machine.
-  if (!is_loopback(target->address)) throw std::runtime_error("--target must be a loopback address");
+  if (!is_loopback(target->address))
+    throw std::runtime_error("--target must be a loopback address");
   o.target = *target;
   o.target_text = target_;
   auto summary = load::run_load(o);

@@ -17,8 +17,8 @@ std::string joined(const std::vector<std::string>& items, const char* sep) {
 std::string line_of(const client::FoundPeer& p) {
   std::string line = joined(p.addresses, ",");
   if (const auto& r = p.record) {
-    line += "  last_seen=" + std::to_string(r->last_seen) + "s expires_in=" +
-            std::to_string(r->expires_in) + "s";
+    line += "  last_seen=" + std::to_string(r->last_seen) +
+            "s expires_in=" + std::to_string(r->expires_in) + "s";
     if (r->record.up_bps) line += " up=" + std::to_string(*r->record.up_bps);
     if (r->record.down_bps) line += " down=" + std::to_string(*r->record.down_bps);
     if (!r->record.protocols.empty()) line += " protocols=" + joined(r->record.protocols, ",");
@@ -65,7 +65,8 @@ int LookupCommand::run() const {
   if (json_) {
     boost::json::array peers;
     for (const auto& p : found.peers) peers.push_back(json_of(p));
-    boost::json::object doc{{"peers", std::move(peers)}, {"errors", boost::json::value_from(found.errors)}};
+    boost::json::object doc{{"peers", std::move(peers)},
+                            {"errors", boost::json::value_from(found.errors)}};
     std::printf("%s\n", boost::json::serialize(doc).c_str());
   } else {
     for (const auto& p : found.peers) std::printf("%s\n", line_of(p).c_str());

@@ -1,8 +1,8 @@
 // cairn: one binary, one subcommand per role. Start-up errors (bad config,
 // address in use) end here as one line on stderr and a non-zero exit.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <exception>
@@ -15,7 +15,8 @@
 #include "serve_command.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"Cairn: a peer tracker (BitTorrent HTTP and UDP, and rendezvous for any P2P app)", "cairn"};
+  CLI::App app{"Cairn: a peer tracker (BitTorrent HTTP and UDP, and rendezvous for any P2P app)",
+               "cairn"};
   app.set_version_flag("--version", std::string("cairn ") + CAIRN_VERSION);
   app.require_subcommand(1);
   std::vector<std::unique_ptr<cairn::app::Command>> commands;

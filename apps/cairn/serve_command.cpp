@@ -12,10 +12,12 @@ namespace cairn::app {
 
 ServeCommand::ServeCommand(CLI::App& parent) {
   command_ = parent.add_subcommand("serve", "Run the tracker");
-  command_->add_option("--config", config_path_, "TOML configuration file")->check(CLI::ExistingFile);
-  command_->add_option("--listen", listen_,
-                       "Address to serve HTTP and UDP on, e.g. 127.0.0.1:6969 or [::1]:0; repeatable; "
-                       "replaces server.listen");
+  command_->add_option("--config", config_path_, "TOML configuration file")
+      ->check(CLI::ExistingFile);
+  command_->add_option(
+      "--listen", listen_,
+      "Address to serve HTTP and UDP on, e.g. 127.0.0.1:6969 or [::1]:0; repeatable; "
+      "replaces server.listen");
   command_->add_option("--state", state_file_,
                        "File to save the swarm state and rendezvous records to at shutdown and "
                        "restore them from at start; replaces server.state_file");
@@ -27,12 +29,14 @@ int ServeCommand::run() const {
     std::fputs(server::default_config_text().c_str(), stdout);
     return 0;
   }
-  server::Config config = config_path_.empty() ? server::Config{} : server::load_config(config_path_);
+  server::Config config =
+      config_path_.empty() ? server::Config{} : server::load_config(config_path_);
   if (!listen_.empty()) {
     config.listen.clear();
     for (const auto& text : listen_) {
       auto at = core::Endpoint::parse(text);
-      if (!at) throw std::runtime_error("--listen " + text + ": not an address:port (IPv6 in brackets)");
+      if (!at)
+        throw std::runtime_error("--listen " + text + ": not an address:port (IPv6 in brackets)");
       config.listen.push_back(*at);
     }
   }

@@ -42,7 +42,8 @@ std::uint32_t count(const codec::BValue& dict, std::string_view key) {
 Result<BtAnswer> read_http_answer(const TrackerUrl& url, const HttpAnswer& answer) {
   if (answer.status != 200) return Error{url.text + ": HTTP " + std::to_string(answer.status)};
   auto doc = codec::bdecode(answer.body);
-  if (!doc || doc->kind != codec::BValue::Kind::dict) return Error{url.text + ": not a bencoded answer"};
+  if (!doc || doc->kind != codec::BValue::Kind::dict)
+    return Error{url.text + ": not a bencoded answer"};
   if (const auto* failure = doc->find("failure reason"))
     return Error{url.text + ": " + std::string(failure->string)};
   BtAnswer out;
@@ -68,7 +69,8 @@ Result<BtAnswer> announce_http(const TrackerUrl& url, const BtAnnounce& a, Milli
   q.key = a.key;
   const std::string path = url.path.empty() ? "/announce" : url.path;
   const char sep = path.find('?') == std::string::npos ? '?' : '&';
-  auto answer = http_exchange(url, "GET", path + sep + codec::encode_announce_query(q), "", timeout);
+  auto answer =
+      http_exchange(url, "GET", path + sep + codec::encode_announce_query(q), "", timeout);
   if (!answer) return answer.error();
   return read_http_answer(url, *answer);
 }
@@ -95,7 +97,8 @@ Result<BtAnswer> announce_udp(UdpSession& session, const BtAnnounce& a, Millis t
       timeout, tries);
   if (!answer) return answer.error();
   // The socket's family decides the peers' size.
-  auto parsed = codec::udp::parse_response(*answer, session.ipv6() ? core::Family::v6 : core::Family::v4);
+  auto parsed =
+      codec::udp::parse_response(*answer, session.ipv6() ? core::Family::v6 : core::Family::v4);
   if (!parsed) return Error{url.text + ": malformed answer"};
   if (const auto* e = std::get_if<codec::udp::ErrorResponse>(&*parsed))
     return Error{url.text + ": " + std::string(e->message)};

@@ -17,9 +17,9 @@ struct BtAnnounce {
   core::PeerId peer_id;
   std::uint16_t port = 0;
   core::Event event = core::Event::none;
-  std::uint64_t left = 0;   // 0: a seeder
+  std::uint64_t left = 0;  // 0: a seeder
   std::int32_t numwant = 0;
-  std::uint32_t key = 0;    // BEP 7/15 key, the same on every announce of one peer
+  std::uint32_t key = 0;  // BEP 7/15 key, the same on every announce of one peer
 };
 
 struct BtAnswer {

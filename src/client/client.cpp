@@ -94,7 +94,8 @@ Client::Client(Tiers tiers, Subject subject, Options options)
   random_bytes(std::span(record_id_.bytes.data(), record_id_.size));
   constexpr std::string_view prefix = "-CA0100-";  // Azureus-style client id
   std::copy(prefix.begin(), prefix.end(), peer_id_.bytes.begin());
-  random_bytes(std::span(peer_id_.bytes.data() + prefix.size(), core::PeerId::size - prefix.size()));
+  random_bytes(
+      std::span(peer_id_.bytes.data() + prefix.size(), core::PeerId::size - prefix.size()));
   random_bytes(std::span(reinterpret_cast<std::uint8_t*>(&key_), sizeof key_));
 }
 
@@ -197,9 +198,10 @@ Result<std::uint32_t> Client::unregister_at(Tracker& t) {
     std::lock_guard lock(signer_mutex_);
     signed_by = signer_->sign_remove(subject_.topic);
   }
-  auto done = t.udp_scheme() ? unregister_udp(*t.udp, subject_.topic, record_id_, signed_by,
-                                              options_.timeout, options_.udp_tries)
-                             : unregister_http(t.url, subject_.topic, record_id_, signed_by, options_.timeout);
+  auto done = t.udp_scheme()
+                  ? unregister_udp(*t.udp, subject_.topic, record_id_, signed_by, options_.timeout,
+                                   options_.udp_tries)
+                  : unregister_http(t.url, subject_.topic, record_id_, signed_by, options_.timeout);
   if (!done) return done.error();
   return 0u;
 }
@@ -211,8 +213,8 @@ Result<std::vector<FoundPeer>> Client::found_records(Tracker& t, std::vector<Fou
   for (auto& e : entries) {
     if (subject_.kind == Subject::Kind::sealed) {
       auto plain = e.record.sealed ? open_sealed(*subject_.sealed, *e.record.sealed) : std::nullopt;
-      auto inner = plain ? rv::decode_body(*plain) : core::Result<rv::Record, rv::RecordError>(
-                                                         rv::RecordError::bad_record);
+      auto inner = plain ? rv::decode_body(*plain)
+                         : core::Result<rv::Record, rv::RecordError>(rv::RecordError::bad_record);
       if (!inner) continue;
       e.record = std::move(*inner);
     }
@@ -229,9 +231,10 @@ Result<std::vector<FoundPeer>> Client::found_records(Tracker& t, std::vector<Fou
 // on a throwaway port, then a stop, so it is not left in the swarm.
 Result<std::vector<FoundPeer>> Client::lookup_at(Tracker& t, std::string_view capability) {
   if (subject_.kind != Subject::Kind::info_hash) {
-    auto entries = t.udp_scheme()
-                       ? lookup_udp(*t.udp, subject_.topic, capability, options_.timeout, options_.udp_tries)
-                       : lookup_http(t.url, subject_.topic, capability, options_.timeout);
+    auto entries =
+        t.udp_scheme()
+            ? lookup_udp(*t.udp, subject_.topic, capability, options_.timeout, options_.udp_tries)
+            : lookup_http(t.url, subject_.topic, capability, options_.timeout);
     if (!entries) return entries.error();
     return found_records(t, std::move(*entries));
   }
@@ -337,9 +340,9 @@ void Announcer::run(const std::atomic<bool>& stop, const Report& report, bool on
       // No answer: back off 1, 2, 4 ... 60 s; else come back when told.
       failures[tier] = outcome.ok() ? 0 : std::min(failures[tier] + 1, 7);
       accepted[tier] = accepted[tier] || outcome.ok();
-      const auto wait = outcome.ok()
-                            ? std::chrono::seconds(std::max<std::uint32_t>(outcome.reannounce_after, 1))
-                            : std::chrono::seconds(std::min(60, 1 << (failures[tier] - 1)));
+      const auto wait =
+          outcome.ok() ? std::chrono::seconds(std::max<std::uint32_t>(outcome.reannounce_after, 1))
+                       : std::chrono::seconds(std::min(60, 1 << (failures[tier] - 1)));
       due[tier] = Clock::now() + wait;
     }
     if (once) return;

@@ -49,7 +49,7 @@ struct Subject {
   enum class Kind : std::uint8_t { info_hash, topic, sealed };
   Kind kind = Kind::topic;
   core::InfoHash info_hash;
-  core::TopicId topic;               // for sealed: derived from the secret
+  core::TopicId topic;  // for sealed: derived from the secret
   std::optional<SealedKeys> sealed;
 
   static Subject for_info_hash(const core::InfoHash& h);
@@ -75,7 +75,7 @@ struct Options {
 // The outcome of announcing to (or withdrawing from) one tier.
 struct TierOutcome {
   std::size_t tier = 0;
-  std::string tracker;            // the one that answered; "" if none did
+  std::string tracker;                 // the one that answered; "" if none did
   std::uint32_t reannounce_after = 0;  // seconds
   std::vector<std::string> errors;     // of each tracker that did not answer
   bool ok() const { return !tracker.empty(); }
@@ -84,15 +84,15 @@ struct TierOutcome {
 // One peer of a merged look-up.
 struct FoundPeer {
   std::vector<std::string> addresses;
-  std::optional<FoundEntry> record;    // rendezvous: id, meta, last_seen, expires_in
-  std::vector<std::string> trackers;   // which trackers returned it
+  std::optional<FoundEntry> record;   // rendezvous: id, meta, last_seen, expires_in
+  std::vector<std::string> trackers;  // which trackers returned it
 };
 
 struct LookupOutcome {
   std::vector<FoundPeer> peers;
   std::vector<std::string> errors;  // of tiers where no tracker answered
   std::size_t tiers_answered = 0;
-  std::size_t undecryptable = 0;    // sealed records dropped: not ours
+  std::size_t undecryptable = 0;  // sealed records dropped: not ours
 };
 
 class Client {

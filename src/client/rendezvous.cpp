@@ -74,8 +74,8 @@ Result<Registered> register_http(const TrackerUrl& url, const Registration& r, M
   request.record = r.record;
   if (r.ttl) request.ttl = r.ttl;
   request.signed_by = r.signed_by;
-  auto answer = call(url, "POST", records_path(url, r.topic), rv::encode_register_request(request),
-                     timeout);
+  auto answer =
+      call(url, "POST", records_path(url, r.topic), rv::encode_register_request(request), timeout);
   if (!answer) return answer.error();
   auto reply = rv::parse_register_reply(answer->body);
   if (!reply) return Error{url.text + ": malformed answer"};
@@ -139,8 +139,8 @@ Result<std::vector<FoundEntry>> lookup_udp(UdpSession& session, const core::Topi
 }
 
 Result<void> unregister_http(const TrackerUrl& url, const core::TopicId& topic,
-                             const core::RecordId& id,
-                             const std::optional<rv::SignedBy>& signed_by, Millis timeout) {
+                             const core::RecordId& id, const std::optional<rv::SignedBy>& signed_by,
+                             Millis timeout) {
   // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on
   // a chain of operator+ here.
   std::string target = records_path(url, topic);
@@ -151,9 +151,9 @@ Result<void> unregister_http(const TrackerUrl& url, const core::TopicId& topic,
   return {};
 }
 
-Result<void> unregister_udp(UdpSession& session, const core::TopicId& topic, const core::RecordId& id,
-                            const std::optional<rv::SignedBy>& signed_by, Millis timeout,
-                            int tries) {
+Result<void> unregister_udp(UdpSession& session, const core::TopicId& topic,
+                            const core::RecordId& id, const std::optional<rv::SignedBy>& signed_by,
+                            Millis timeout, int tries) {
   auto answer = session.exchange(
       [&](std::uint64_t cid, std::uint32_t txid, std::span<std::uint8_t> out) {
         rvudp::UnregisterRequest q{{cid, txid}, topic, id, signed_by};

@@ -34,7 +34,8 @@ using FoundEntry = codec::rv::LookupReply::Entry;  // addresses already filled i
 inline constexpr int kMaxPages = 50;
 
 Result<Registered> register_http(const TrackerUrl& url, const Registration& r, Millis timeout);
-Result<Registered> register_udp(UdpSession& session, const Registration& r, Millis timeout, int tries);
+Result<Registered> register_udp(UdpSession& session, const Registration& r, Millis timeout,
+                                int tries);
 
 Result<std::vector<FoundEntry>> lookup_http(const TrackerUrl& url, const core::TopicId& topic,
                                             std::string_view capability, Millis timeout);
@@ -44,7 +45,8 @@ Result<std::vector<FoundEntry>> lookup_udp(UdpSession& session, const core::Topi
 Result<void> unregister_http(const TrackerUrl& url, const core::TopicId& topic,
                              const core::RecordId& id,
                              const std::optional<codec::rv::SignedBy>& signed_by, Millis timeout);
-Result<void> unregister_udp(UdpSession& session, const core::TopicId& topic, const core::RecordId& id,
+Result<void> unregister_udp(UdpSession& session, const core::TopicId& topic,
+                            const core::RecordId& id,
                             const std::optional<codec::rv::SignedBy>& signed_by, Millis timeout,
                             int tries);
 

@@ -40,8 +40,10 @@ std::string seal(const SealedKeys& keys, std::string_view plaintext,
   init();
   std::string out(kSealOverhead + plaintext.size(), '\0');
   auto* n = reinterpret_cast<unsigned char*>(out.data());
-  if (nonce) std::copy(nonce->begin(), nonce->end(), n);
-  else randombytes_buf(n, kSealNonceBytes);
+  if (nonce)
+    std::copy(nonce->begin(), nonce->end(), n);
+  else
+    randombytes_buf(n, kSealNonceBytes);
   unsigned long long written = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(n + kSealNonceBytes, &written, bytes(plaintext),
                                              plaintext.size(), keys.topic.bytes.data(),

@@ -19,14 +19,20 @@ Result<std::uint16_t> parse_port(std::string_view text, std::string_view url) {
 Result<TrackerUrl> TrackerUrl::parse(std::string_view text) {
   TrackerUrl url;
   url.text = text;
-  auto bad = [&](std::string_view why) { return Error{std::string(text) + ": " + std::string(why)}; };
+  auto bad = [&](std::string_view why) {
+    return Error{std::string(text) + ": " + std::string(why)};
+  };
   const auto sep = text.find("://");
   if (sep == std::string_view::npos) return bad("not a URL (http://, https:// or udp://)");
   const auto scheme = text.substr(0, sep);
-  if (scheme == "http") url.scheme = Scheme::http, url.port = 80;
-  else if (scheme == "https") url.scheme = Scheme::https, url.port = 443;
-  else if (scheme == "udp") url.scheme = Scheme::udp;
-  else return bad("unknown scheme (http, https or udp)");
+  if (scheme == "http")
+    url.scheme = Scheme::http, url.port = 80;
+  else if (scheme == "https")
+    url.scheme = Scheme::https, url.port = 443;
+  else if (scheme == "udp")
+    url.scheme = Scheme::udp;
+  else
+    return bad("unknown scheme (http, https or udp)");
   auto rest = text.substr(sep + 3);
   const auto slash = rest.find('/');
   auto authority = rest.substr(0, slash);

@@ -189,7 +189,8 @@ Result<void> UdpSession::open() {
   fd_ = *fd;
   sockaddr_storage peer{};
   socklen_t len = sizeof peer;
-  ipv6_ = getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &len) == 0 && peer.ss_family == AF_INET6;
+  ipv6_ =
+      getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &len) == 0 && peer.ss_family == AF_INET6;
   return {};
 }
 

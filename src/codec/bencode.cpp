@@ -46,7 +46,8 @@ class Decoder {
   Error integer(BValue& out) {
     ++pos_;  // 'i'
     auto end = in_.find('e', pos_);
-    if (end == std::string_view::npos) return truncated_or_bad(in_.substr(pos_), Error::bad_integer);
+    if (end == std::string_view::npos)
+      return truncated_or_bad(in_.substr(pos_), Error::bad_integer);
     auto digits = in_.substr(pos_, end - pos_);
     bool negative = !digits.empty() && digits[0] == '-';
     auto magnitude = negative ? digits.substr(1) : digits;
@@ -75,7 +76,8 @@ class Decoder {
 
   Error string(std::string_view& out) {
     auto colon = in_.find(':', pos_);
-    if (colon == std::string_view::npos) return truncated_or_bad(in_.substr(pos_), Error::bad_string_length);
+    if (colon == std::string_view::npos)
+      return truncated_or_bad(in_.substr(pos_), Error::bad_string_length);
     auto digits = in_.substr(pos_, colon - pos_);
     if (digits.empty() || digits.size() > 18 || (digits[0] == '0' && digits.size() > 1))
       return Error::bad_string_length;

@@ -61,11 +61,12 @@ enum class BencodeError : std::uint8_t {
   bad_type,           // a byte that starts no value
   depth_exceeded,
   too_many_items,
-  trailing_data,      // bytes after the top-level value
-  bad_key,            // dict key not a string, or keys not strictly sorted
+  trailing_data,  // bytes after the top-level value
+  bad_key,        // dict key not a string, or keys not strictly sorted
 };
 
 // Decodes exactly one value spanning the whole input.
-core::Result<BValue, BencodeError> bdecode(std::string_view input, const BdecodeLimits& limits = {});
+core::Result<BValue, BencodeError> bdecode(std::string_view input,
+                                           const BdecodeLimits& limits = {});
 
 }  // namespace cairn::codec

@@ -7,11 +7,15 @@
 
 namespace cairn::codec::be {
 
-inline std::uint16_t load16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+inline std::uint16_t load16(const std::uint8_t* p) {
+  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+}
 inline std::uint32_t load32(const std::uint8_t* p) {
   return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
 }
-inline std::uint64_t load64(const std::uint8_t* p) { return std::uint64_t{load32(p)} << 32 | load32(p + 4); }
+inline std::uint64_t load64(const std::uint8_t* p) {
+  return std::uint64_t{load32(p)} << 32 | load32(p + 4);
+}
 
 inline void store16(std::uint8_t* p, std::uint16_t v) {
   p[0] = static_cast<std::uint8_t>(v >> 8);

@@ -19,7 +19,8 @@ bool iequals(std::string_view a, std::string_view b) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -36,7 +37,8 @@ bool parse_status_line(std::string_view line, HttpReplyHead& out, bool& http10) 
   return true;
 }
 
-bool apply_header(std::string_view name, std::string_view value, HttpReplyHead& out, bool& keep_alive) {
+bool apply_header(std::string_view name, std::string_view value, HttpReplyHead& out,
+                  bool& keep_alive) {
   if (iequals(name, "content-length")) {
     auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), out.content_length);
     out.has_length = true;

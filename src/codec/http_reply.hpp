@@ -10,10 +10,10 @@ namespace cairn::codec {
 
 struct HttpReplyHead {
   int status = 0;
-  std::size_t head_size = 0;       // through the blank line
+  std::size_t head_size = 0;  // through the blank line
   std::size_t content_length = 0;
-  bool has_length = false;         // without it the body runs to end of stream
-  bool close = false;              // "Connection: close", or HTTP/1.0 without keep-alive
+  bool has_length = false;  // without it the body runs to end of stream
+  bool close = false;       // "Connection: close", or HTTP/1.0 without keep-alive
 };
 
 enum class ReplyHeadStatus : std::uint8_t { complete, incomplete, error };

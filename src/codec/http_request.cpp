@@ -10,8 +10,21 @@ namespace {
 bool is_tchar(char c) {
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -100,10 +113,14 @@ int parse_version(std::string_view v, int& minor) {
 // HTTP/2.0") gets 505 rather than 400.
 // Methods are case-sensitive (RFC 9110 9.1): "get" is not GET.
 bool parse_method(std::string_view m, HttpMethod& out) {
-  if (m == "GET") out = HttpMethod::get;
-  else if (m == "POST") out = HttpMethod::post;
-  else if (m == "DELETE") out = HttpMethod::delete_;
-  else return false;
+  if (m == "GET")
+    out = HttpMethod::get;
+  else if (m == "POST")
+    out = HttpMethod::post;
+  else if (m == "DELETE")
+    out = HttpMethod::delete_;
+  else
+    return false;
   return true;
 }
 
@@ -147,8 +164,8 @@ void scan_connection_tokens(std::string_view value, HeaderState& s) {
   }
 }
 
-// Plain decimal only, not the list form "5, 5". A number past max_body is 413 however many digits it has: more than 19
-// (after leading zeros) could overflow, and is past any limit anyway.
+// Plain decimal only, not the list form "5, 5". A number past max_body is 413 however many digits
+// it has: more than 19 (after leading zeros) could overflow, and is past any limit anyway.
 int parse_content_length(std::string_view value, HeaderState& s) {
   if (value.empty()) return 400;
   for (char c : value)
@@ -214,7 +231,8 @@ HttpParse parse_http_request(std::string_view buffer, const HttpLimits& limits) 
   auto start = skip_leading_empty_lines(window);
   auto line = next_line(window, start);
   auto line_size = line.content.size();
-  if (!line.found && line_size > 0 && line.content.back() == '\r') --line_size;  // CR may precede LF
+  if (!line.found && line_size > 0 && line.content.back() == '\r')
+    --line_size;  // CR may precede LF
   if (line_size > limits.max_request_line) return fail(414);
   if (!line.found) return full ? fail(431) : HttpParse{};
   HttpParse result;
@@ -234,7 +252,8 @@ HttpParse parse_http_request(std::string_view buffer, const HttpLimits& limits) 
     if (++headers > limits.max_headers) return fail(431);
     if (int status = parse_header(header.content, r, state); status != 0) return fail(status);
   }
-  r.keep_alive = r.version_minor == 0 ? (state.saw_keep_alive && !state.saw_close) : !state.saw_close;
+  r.keep_alive =
+      r.version_minor == 0 ? (state.saw_keep_alive && !state.saw_close) : !state.saw_close;
   // The body is read from `buffer`, not the window: only the head is
   // bounded by max_head, the body by max_body.
   if (buffer.size() - pos < state.content_length) return HttpParse{};

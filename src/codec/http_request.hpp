@@ -29,7 +29,7 @@ struct HttpRequest {
   bool keep_alive = true;   // 1.1 default unless "Connection: close"; 1.0 only with "keep-alive"
   std::string_view x_forwarded_for;  // raw header value, "" if absent
   std::string_view x_real_ip;
-  std::string_view body;     // Content-Length bytes after the head ("" if none)
+  std::string_view body;  // Content-Length bytes after the head ("" if none)
   // Bytes this request takes in the buffer: the head through its blank line,
   // then the body. The next pipelined request starts there.
   std::size_t head_size = 0;

@@ -103,9 +103,11 @@ bool parse_count(std::string_view s, std::int64_t& out) {
   if (parse_decimal(s, out)) return true;
   bool negative = !s.empty() && s[0] == '-';
   auto digits = s.substr(negative ? 1 : 0);
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+  if (digits.empty() ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return false;
-  out = negative ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
+  out = negative ? std::numeric_limits<std::int64_t>::min()
+                 : std::numeric_limits<std::int64_t>::max();
   return true;
 }
 
@@ -132,11 +134,16 @@ std::uint32_t parse_key(const Decoded& d) {
 }
 
 bool parse_event(std::string_view s, core::Event& out) {
-  if (s == "started") out = core::Event::started;
-  else if (s == "completed") out = core::Event::completed;
-  else if (s == "stopped") out = core::Event::stopped;
-  else if (s == "paused" || s == "empty" || s.empty()) out = core::Event::none;
-  else return false;
+  if (s == "started")
+    out = core::Event::started;
+  else if (s == "completed")
+    out = core::Event::completed;
+  else if (s == "stopped")
+    out = core::Event::stopped;
+  else if (s == "paused" || s == "empty" || s.empty())
+    out = core::Event::none;
+  else
+    return false;
   return true;
 }
 
@@ -153,16 +160,22 @@ std::optional<Error> apply_id_param(std::string_view key, const Decoded& v, Anno
   if (flag) return Error::duplicate_parameter;
   flag = true;
   if (!is_id(v)) return hash ? Error::invalid_info_hash : Error::invalid_peer_id;
-  if (hash) q.info_hash = core::InfoHash::from_bytes(v.view());
-  else q.peer_id = core::PeerId::from_bytes(v.view());
+  if (hash)
+    q.info_hash = core::InfoHash::from_bytes(v.view());
+  else
+    q.peer_id = core::PeerId::from_bytes(v.view());
   return std::nullopt;
 }
 
-std::optional<Error> apply_number_param(std::string_view key, std::string_view v, AnnounceQuery& q) {
+std::optional<Error> apply_number_param(std::string_view key, std::string_view v,
+                                        AnnounceQuery& q) {
   bool ok = true;
-  if (key == "uploaded") ok = parse_decimal(v, q.uploaded);
-  else if (key == "downloaded") ok = parse_decimal(v, q.downloaded);
-  else if (key == "left") ok = q.left_present = parse_decimal(v, q.left);
+  if (key == "uploaded")
+    ok = parse_decimal(v, q.uploaded);
+  else if (key == "downloaded")
+    ok = parse_decimal(v, q.downloaded);
+  else if (key == "left")
+    ok = q.left_present = parse_decimal(v, q.left);
   else if (key == "numwant") {
     std::int64_t n = 0;
     ok = parse_count(v, n);
@@ -185,11 +198,16 @@ std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen
   if (key == "uploaded" || key == "downloaded" || key == "left" || key == "numwant")
     return apply_number_param(key, v, q);
   if (key == "event")
-    return p.value.fits() && parse_event(v, q.event) ? std::nullopt : std::optional<Error>(Error::invalid_event);
-  if (key == "compact") q.compact = v != "0";
-  else if (key == "no_peer_id") q.no_peer_id = v != "0";
-  else if (key == "ip") q.ip = core::Address::parse(v);  // hostnames are never resolved
-  else if (key == "key") q.key = parse_key(p.value);
+    return p.value.fits() && parse_event(v, q.event) ? std::nullopt
+                                                     : std::optional<Error>(Error::invalid_event);
+  if (key == "compact")
+    q.compact = v != "0";
+  else if (key == "no_peer_id")
+    q.no_peer_id = v != "0";
+  else if (key == "ip")
+    q.ip = core::Address::parse(v);  // hostnames are never resolved
+  else if (key == "key")
+    q.key = parse_key(p.value);
   return std::nullopt;
 }
 
@@ -217,10 +235,14 @@ void percent_encode(std::string_view in, std::string& out) {
 
 std::string_view event_name(core::Event e) {
   switch (e) {
-    case core::Event::started: return "started";
-    case core::Event::completed: return "completed";
-    case core::Event::stopped: return "stopped";
-    default: return {};
+    case core::Event::started:
+      return "started";
+    case core::Event::completed:
+      return "completed";
+    case core::Event::stopped:
+      return "stopped";
+    default:
+      return {};
   }
 }
 
@@ -255,7 +277,8 @@ void write_peer_dicts(const AnnounceReply& reply, BencodeWriter& w) {
     char text[INET6_ADDRSTRLEN];
     const auto& a = p.endpoint.address;
     // inet_ntop into a stack buffer: Address::to_string would allocate.
-    if (!inet_ntop(a.family == core::Family::v4 ? AF_INET : AF_INET6, a.bytes.data(), text, sizeof text))
+    if (!inet_ntop(a.family == core::Family::v4 ? AF_INET : AF_INET6, a.bytes.data(), text,
+                   sizeof text))
       continue;
     w.begin_dict();
     w.key("ip");
@@ -275,18 +298,30 @@ void write_peer_dicts(const AnnounceReply& reply, BencodeWriter& w) {
 
 std::string_view failure_text(HttpTrackerError e) {
   switch (e) {
-    case Error::missing_info_hash: return "missing info_hash";
-    case Error::invalid_info_hash: return "invalid info_hash";
-    case Error::missing_peer_id: return "missing peer_id";
-    case Error::invalid_peer_id: return "invalid peer_id";
-    case Error::missing_port: return "missing port";
-    case Error::invalid_port: return "invalid port";
-    case Error::bad_percent_encoding: return "bad percent-encoding";
-    case Error::invalid_event: return "unknown event";
-    case Error::invalid_number: return "invalid number";
-    case Error::invalid_ip: return "invalid ip";
-    case Error::too_many_info_hashes: return "too many info_hash values";
-    case Error::duplicate_parameter: return "duplicate parameter";
+    case Error::missing_info_hash:
+      return "missing info_hash";
+    case Error::invalid_info_hash:
+      return "invalid info_hash";
+    case Error::missing_peer_id:
+      return "missing peer_id";
+    case Error::invalid_peer_id:
+      return "invalid peer_id";
+    case Error::missing_port:
+      return "missing port";
+    case Error::invalid_port:
+      return "invalid port";
+    case Error::bad_percent_encoding:
+      return "bad percent-encoding";
+    case Error::invalid_event:
+      return "unknown event";
+    case Error::invalid_number:
+      return "invalid number";
+    case Error::invalid_ip:
+      return "invalid ip";
+    case Error::too_many_info_hashes:
+      return "too many info_hash values";
+    case Error::duplicate_parameter:
+      return "duplicate parameter";
   }
   return "invalid request";
 }
@@ -355,8 +390,9 @@ void encode_scrape_reply(std::span<const ScrapeFile> files, std::string& out) {
     order = large;
   }
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return files[a].info_hash < files[b].info_hash; });
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return files[a].info_hash < files[b].info_hash;
+  });
   BencodeWriter w(out);
   w.begin_dict();
   w.key("files");

@@ -20,14 +20,14 @@ namespace cairn::codec {
 
 enum class HttpTrackerError : std::uint8_t {
   missing_info_hash = 1,
-  invalid_info_hash,   // not exactly 20 bytes after decoding
+  invalid_info_hash,  // not exactly 20 bytes after decoding
   missing_peer_id,
   invalid_peer_id,
   missing_port,
-  invalid_port,        // not a number in 1..65535 (0 is unreachable)
+  invalid_port,  // not a number in 1..65535 (0 is unreachable)
   bad_percent_encoding,
-  invalid_event,       // not started/completed/stopped/paused/empty
-  invalid_number,      // uploaded/downloaded/left/numwant/key not a number
+  invalid_event,   // not started/completed/stopped/paused/empty
+  invalid_number,  // uploaded/downloaded/left/numwant/key not a number
   invalid_ip,
   too_many_info_hashes,  // scrape beyond kMaxScrapeHashes
   duplicate_parameter,   // info_hash/peer_id/port given twice in an announce
@@ -45,10 +45,10 @@ struct AnnounceQuery {
   std::uint64_t left = 0;  // with left_present false the peer counts as a leecher
   bool left_present = false;
   core::Event event = core::Event::none;  // "paused" (BEP 21) reads as none
-  std::optional<std::int64_t> numwant;     // as sent; negative means default
-  bool compact = true;      // compact=0 asks for the dictionary list
-  bool no_peer_id = false;  // honoured in the dictionary list
-  std::optional<core::Address> ip;  // the `ip` parameter, if it parsed
+  std::optional<std::int64_t> numwant;    // as sent; negative means default
+  bool compact = true;                    // compact=0 asks for the dictionary list
+  bool no_peer_id = false;                // honoured in the dictionary list
+  std::optional<core::Address> ip;        // the `ip` parameter, if it parsed
   std::optional<std::uint32_t> key;
 };
 
@@ -67,10 +67,10 @@ core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view 
 struct AnnounceReply {
   std::uint32_t interval = 0;
   std::uint32_t min_interval = 0;
-  std::uint32_t complete = 0;    // seeders
-  std::uint32_t incomplete = 0;  // leechers
+  std::uint32_t complete = 0;             // seeders
+  std::uint32_t incomplete = 0;           // leechers
   std::span<const core::PeerInfo> peers;  // either family, any order
-  bool compact = true;   // peers/peers6 strings; else a list of dicts (all families)
+  bool compact = true;  // peers/peers6 strings; else a list of dicts (all families)
   bool no_peer_id = false;
   std::string_view warning;  // "warning message" when not empty
 };

@@ -48,8 +48,8 @@ void append_document(const json::value& v, std::string& out) { out += json::seri
 
 std::string to_base64(std::string_view bin) {
   std::string out(sodium_base64_ENCODED_LEN(bin.size(), kBase64), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bin.data()), bin.size(),
-                    kBase64);
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bin.data()),
+                    bin.size(), kBase64);
   out.pop_back();  // the terminating NUL
   return out;
 }
@@ -59,8 +59,8 @@ std::string to_base64(std::string_view bin) {
 bool from_base64(std::string_view b64, std::string& out) {
   out.resize(b64.size() / 4 * 3 + 3);
   std::size_t size = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(),
-                        nullptr, &size, nullptr, kBase64) != 0)
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
+                        b64.size(), nullptr, &size, nullptr, kBase64) != 0)
     return false;
   out.resize(size);
   return true;
@@ -77,12 +77,14 @@ std::optional<std::string_view> if_text(const json::value& v) {
 // Boost.JSON keeps integers up to 2^63-1 as int64 and above as uint64;
 // doubles (1.0, 1e3) and negatives are refused.
 template <std::unsigned_integral T>
-  requires(!std::same_as<T, bool>)
-bool read(const json::value& v, T& out) {
+requires(!std::same_as<T, bool>) bool read(const json::value& v, T& out) {
   std::uint64_t wide = 0;
-  if (const auto* u = v.if_uint64()) wide = *u;
-  else if (const auto* i = v.if_int64(); i && *i >= 0) wide = static_cast<std::uint64_t>(*i);
-  else return false;
+  if (const auto* u = v.if_uint64())
+    wide = *u;
+  else if (const auto* i = v.if_int64(); i && *i >= 0)
+    wide = static_cast<std::uint64_t>(*i);
+  else
+    return false;
   if (wide > std::numeric_limits<T>::max()) return false;
   out = static_cast<T>(wide);
   return true;
@@ -342,8 +344,10 @@ bool read_limit(std::string_view v, std::uint32_t& limit) {
   if (!std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
   auto digits = v.substr(std::min(v.find_first_not_of('0'), v.size()));
   std::uint32_t n = 0;
-  if (digits.size() > 3) n = LookupQuery::max_limit;
-  else if (!digits.empty()) std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  if (digits.size() > 3)
+    n = LookupQuery::max_limit;
+  else if (!digits.empty())
+    std::from_chars(digits.data(), digits.data() + digits.size(), n);
   limit = n == 0 ? LookupQuery::default_limit : std::min(n, LookupQuery::max_limit);
   return true;
 }
@@ -371,9 +375,12 @@ std::optional<Cursor> Cursor::from_hex(std::string_view hex) {
 
 std::string_view error_code(JsonError e) {
   switch (e) {
-    case Error::bad_record: return "bad_record";
-    case Error::record_too_large: return "record_too_large";
-    default: return "bad_request";
+    case Error::bad_record:
+      return "bad_record";
+    case Error::record_too_large:
+      return "record_too_large";
+    default:
+      return "bad_request";
   }
 }
 
@@ -384,11 +391,11 @@ core::Result<RegisterRequest, JsonError> parse_register_request(std::string_view
   std::optional<std::uint32_t> ttl;
   SignedFields s;
   bool ok = doc && read_members(*doc, true, [&](std::string_view key, const json::value& v) {
-    if (key == "id") return result(read(v, id));
-    if (key == "ttl") return result(read(v, ttl));
-    if (auto m = s.read_member(key, v); m != Read::unknown) return m;
-    return read_record_member(key, v, r.record, true);
-  });
+              if (key == "id") return result(read(v, id));
+              if (key == "ttl") return result(read(v, ttl));
+              if (auto m = s.read_member(key, v); m != Read::unknown) return m;
+              return read_record_member(key, v, r.record, true);
+            });
   if (!ok || !identify(id, s, r)) return Error::bad_request;
   // 0 asks for the default, as it does over UDP and in the signed message.
   if (ttl && *ttl != 0) r.ttl = ttl;
@@ -428,8 +435,9 @@ core::Result<RemoveQuery, JsonError> parse_remove_query(std::string_view text) {
   return q;
 }
 
-void encode_register_reply(const core::RecordId& id, std::uint32_t ttl, std::uint32_t reannounce_after,
-                           const core::Endpoint& observed, std::string& out) {
+void encode_register_reply(const core::RecordId& id, std::uint32_t ttl,
+                           std::uint32_t reannounce_after, const core::Endpoint& observed,
+                           std::string& out) {
   append_document(json::object{{"id", id.hex()},
                                {"ttl", ttl},
                                {"reannounce_after", reannounce_after},
@@ -450,7 +458,8 @@ void encode_lookup_reply(std::span<const FoundRecord> records, const Cursor& cur
 void encode_removed(std::string& out) { append_document(json::object{{"removed", true}}, out); }
 
 void encode_whoami(const core::Endpoint& observed, std::string& out) {
-  append_document(json::object{{"address", observed.address.to_string()}, {"port", observed.port}}, out);
+  append_document(json::object{{"address", observed.address.to_string()}, {"port", observed.port}},
+                  out);
 }
 
 void encode_error(std::string_view code, std::string_view message, std::string& out) {
@@ -459,8 +468,10 @@ void encode_error(std::string_view code, std::string_view message, std::string& 
 
 std::string encode_register_request(const RegisterRequest& request) {
   json::object o;
-  if (request.signed_by) put_signed(request.id, *request.signed_by, o);
-  else o["id"] = request.id.hex();
+  if (request.signed_by)
+    put_signed(request.id, *request.signed_by, o);
+  else
+    o["id"] = request.id.hex();
   put_record(request.record, nullptr, o);
   if (request.ttl) o["ttl"] = *request.ttl;
   return json::serialize(o);
@@ -476,7 +487,8 @@ std::string encode_lookup_query(const LookupQuery& q) {
 
 std::string encode_remove_query(const RemoveQuery& q) {
   if (!q.signed_by) return {};
-  return "seq=" + std::to_string(q.signed_by->seq) + "&signature=" + core::to_hex(q.signed_by->signature);
+  return "seq=" + std::to_string(q.signed_by->seq) +
+         "&signature=" + core::to_hex(q.signed_by->signature);
 }
 
 core::Result<RegisterReply, JsonError> parse_register_reply(std::string_view json) {
@@ -484,11 +496,11 @@ core::Result<RegisterReply, JsonError> parse_register_reply(std::string_view jso
   std::optional<std::uint32_t> ttl, reannounce_after;
   std::optional<std::string> observed;
   bool ok = doc && read_members(*doc, false, [&](std::string_view key, const json::value& v) {
-    if (key == "ttl") return result(read(v, ttl));
-    if (key == "reannounce_after") return result(read(v, reannounce_after));
-    if (key == "observed") return result(read(v, observed));
-    return Read::unknown;
-  });
+              if (key == "ttl") return result(read(v, ttl));
+              if (key == "reannounce_after") return result(read(v, reannounce_after));
+              if (key == "observed") return result(read(v, observed));
+              return Read::unknown;
+            });
   if (!ok || !ttl || !reannounce_after || !observed) return Error::bad_request;
   return RegisterReply{*ttl, *reannounce_after, std::move(*observed)};
 }
@@ -498,11 +510,11 @@ core::Result<LookupReply, JsonError> parse_lookup_reply(std::string_view json) {
   LookupReply r;
   bool records = false, cursor = false;
   bool ok = doc && read_members(*doc, false, [&](std::string_view key, const json::value& v) {
-    if (key == "records") return result(records = read_entries(v, r.records));
-    if (key == "cursor") return result(cursor = read(v, r.cursor));
-    if (key == "more") return result(read(v, r.more));
-    return Read::unknown;
-  });
+              if (key == "records") return result(records = read_entries(v, r.records));
+              if (key == "cursor") return result(cursor = read(v, r.cursor));
+              if (key == "more") return result(read(v, r.more));
+              return Read::unknown;
+            });
   if (!ok || !records || !cursor) return Error::bad_request;
   return r;
 }
@@ -512,14 +524,14 @@ core::Result<core::Endpoint, JsonError> parse_whoami_reply(std::string_view json
   std::optional<core::Address> address;
   std::optional<std::uint16_t> port;
   bool ok = doc && read_members(*doc, false, [&](std::string_view key, const json::value& v) {
-    if (key == "address") {
-      auto text = if_text(v);
-      address = text ? core::Address::parse(*text) : std::nullopt;
-      return result(address.has_value());
-    }
-    if (key == "port") return result(read(v, port));
-    return Read::unknown;
-  });
+              if (key == "address") {
+                auto text = if_text(v);
+                address = text ? core::Address::parse(*text) : std::nullopt;
+                return result(address.has_value());
+              }
+              if (key == "port") return result(read(v, port));
+              return Read::unknown;
+            });
   if (!ok || !address || !port) return Error::bad_request;
   return core::Endpoint{*address, *port};
 }
@@ -530,10 +542,10 @@ std::optional<ErrorReply> parse_error_reply(std::string_view json) {
   const auto* error = root ? root->if_contains("error") : nullptr;
   std::optional<std::string> code, message;
   bool ok = error && read_members(*error, false, [&](std::string_view key, const json::value& v) {
-    if (key == "code") return result(read(v, code));
-    if (key == "message") return result(read(v, message));
-    return Read::unknown;
-  });
+              if (key == "code") return result(read(v, code));
+              if (key == "message") return result(read(v, message));
+              return Read::unknown;
+            });
   if (!ok || !code || !message) return std::nullopt;
   return ErrorReply{std::move(*code), std::move(*message)};
 }

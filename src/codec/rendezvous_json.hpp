@@ -42,9 +42,9 @@ struct SignedBy {
 
 // POST /v1/topics/{topic}/records
 struct RegisterRequest {
-  core::RecordId id;               // the public key when `signed_by` is set
+  core::RecordId id;  // the public key when `signed_by` is set
   Record record;
-  std::string body;                // encode_body(record), filled by the parser
+  std::string body;                  // encode_body(record), filled by the parser
   std::optional<std::uint32_t> ttl;  // asked for; absent: the default
   std::optional<SignedBy> signed_by;
 };
@@ -76,8 +76,8 @@ core::Result<RemoveQuery, JsonError> parse_remove_query(std::string_view query);
 // One record of a look-up answer.
 struct FoundRecord {
   core::RecordId id;
-  std::string body;        // as registered
-  core::Address source;    // where it was registered from (fills unspecified addresses)
+  std::string body;      // as registered
+  core::Address source;  // where it was registered from (fills unspecified addresses)
   std::optional<SignedBy> signed_by;
   std::uint32_t last_seen = 0, expires_in = 0;
 };

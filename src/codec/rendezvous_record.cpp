@@ -62,7 +62,8 @@ bool is_url(std::string_view s) {
   auto sep = s.find("://");
   if (sep == std::string_view::npos || sep == 0 || sep + 3 == s.size()) return false;
   auto scheme = s.substr(0, sep);
-  if (!((scheme[0] >= 'a' && scheme[0] <= 'z') || (scheme[0] >= 'A' && scheme[0] <= 'Z'))) return false;
+  if (!((scheme[0] >= 'a' && scheme[0] <= 'z') || (scheme[0] >= 'A' && scheme[0] <= 'Z')))
+    return false;
   return std::all_of(scheme.begin(), scheme.end(), [](char c) {
     return is_name_char(c) && c != '_' && c != '/';  // ALPHA / DIGIT / "+" / "-" / "."
   });
@@ -93,8 +94,10 @@ std::optional<RecordError> check(const Record& r) {
   if (r.addresses.size() > kMaxAddresses || r.protocols.size() > kMaxProtocols ||
       r.tags.size() > kMaxTags)
     return RecordError::bad_record;
-  if (!std::all_of(r.addresses.begin(), r.addresses.end(), [](const auto& a) { return valid_address(a); }) ||
-      !std::all_of(r.protocols.begin(), r.protocols.end(), [](const auto& p) { return valid_name(p); }) ||
+  if (!std::all_of(r.addresses.begin(), r.addresses.end(),
+                   [](const auto& a) { return valid_address(a); }) ||
+      !std::all_of(r.protocols.begin(), r.protocols.end(),
+                   [](const auto& p) { return valid_name(p); }) ||
       !std::all_of(r.tags.begin(), r.tags.end(), valid_tag) || !distinct_keys(r.tags))
     return RecordError::bad_record;
   if (r.sealed && r.sealed->size() > kMaxSealed) return RecordError::record_too_large;
@@ -174,7 +177,8 @@ std::string_view error_code(RecordError e) {
 }
 
 bool valid_name(std::string_view name) {
-  return !name.empty() && name.size() <= kMaxNameBytes && std::all_of(name.begin(), name.end(), is_name_char);
+  return !name.empty() && name.size() <= kMaxNameBytes &&
+         std::all_of(name.begin(), name.end(), is_name_char);
 }
 
 bool valid_address(std::string_view address) {
@@ -193,7 +197,8 @@ core::Result<std::string, RecordError> encode_body(const Record& record) {
   put_bandwidth(out, Field::up_bps, record.up_bps);
   put_bandwidth(out, Field::down_bps, record.down_bps);
   for (const auto& p : record.protocols) put_field(out, Field::protocol, {p});
-  for (const auto& t : record.tags) put_field(out, Field::tag, {t.key, std::string_view("\0", 1), t.value});
+  for (const auto& t : record.tags)
+    put_field(out, Field::tag, {t.key, std::string_view("\0", 1), t.value});
   if (record.sealed) put_field(out, Field::sealed, {*record.sealed});
   if (out.size() > kMaxBody) return RecordError::record_too_large;
   return out;

@@ -24,7 +24,7 @@ inline constexpr std::size_t kMaxAddresses = 8;
 inline constexpr std::size_t kMaxAddressBytes = 255;
 inline constexpr std::size_t kMaxProtocols = 16;
 inline constexpr std::size_t kMaxTags = 16;
-inline constexpr std::size_t kMaxNameBytes = 32;      // a protocol, a tag key
+inline constexpr std::size_t kMaxNameBytes = 32;  // a protocol, a tag key
 inline constexpr std::size_t kMaxTagValueBytes = 255;
 
 // Field types of the body.

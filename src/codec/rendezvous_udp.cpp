@@ -10,20 +10,22 @@ namespace cairn::codec::rvudp {
 
 namespace {
 
-constexpr std::size_t kHeader = 16;          // connection id, action, transaction id
-constexpr std::size_t kResponseHeader = 8;   // action, transaction id
+constexpr std::size_t kHeader = 16;         // connection id, action, transaction id
+constexpr std::size_t kResponseHeader = 8;  // action, transaction id
 constexpr std::size_t kLookupHeader = kResponseHeader + rv::Cursor::size + 2;  // + flags, count
-constexpr std::size_t kSignedBytes = 8 + sizeof(core::Signature);            // seq, signature
-constexpr std::uint8_t kSigned = 1;       // request and record flags, bit 0
-constexpr std::uint8_t kSourceV6 = 2;     // record flags, bit 1
-constexpr std::uint8_t kMore = 1;         // look-up answer flags, bit 0
-constexpr std::size_t kMaxCount = 255;    // records in one answer: a one-byte count
+constexpr std::size_t kSignedBytes = 8 + sizeof(core::Signature);              // seq, signature
+constexpr std::uint8_t kSigned = 1;     // request and record flags, bit 0
+constexpr std::uint8_t kSourceV6 = 2;   // record flags, bit 1
+constexpr std::uint8_t kMore = 1;       // look-up answer flags, bit 0
+constexpr std::size_t kMaxCount = 255;  // records in one answer: a one-byte count
 
 // Every malformed request gets the same code: the packet, not a field of
 // the record, is wrong (the record body is the tracker's to judge).
 constexpr std::string_view kBadRequest = "bad_request";
 
-std::uint32_t action_of(std::span<const std::uint8_t> packet) { return be::load32(packet.data() + 8); }
+std::uint32_t action_of(std::span<const std::uint8_t> packet) {
+  return be::load32(packet.data() + 8);
+}
 
 // Reads a packet front to back. Every read checks the bounds; a failed one,
 // or fail(), leaves the reader failed for good and its reads return zeros,
@@ -39,7 +41,9 @@ class Reader {
     at_ += n;
     return p_.subspan(at_ - n, n);
   }
-  std::uint8_t u8() { return read<1>([](const std::uint8_t* b) { return *b; }); }
+  std::uint8_t u8() {
+    return read<1>([](const std::uint8_t* b) { return *b; });
+  }
   std::uint16_t u16() { return read<2>(be::load16); }
   std::uint32_t u32() { return read<4>(be::load32); }
   std::uint64_t u64() { return read<8>(be::load64); }
@@ -56,7 +60,9 @@ class Reader {
   void fail() { ok_ = false; }
   bool ok() const { return ok_; }
   bool done() const { return ok_ && at_ == p_.size(); }
-  std::span<const std::uint8_t> rest() const { return ok_ ? p_.subspan(at_) : std::span<const std::uint8_t>{}; }
+  std::span<const std::uint8_t> rest() const {
+    return ok_ ? p_.subspan(at_) : std::span<const std::uint8_t>{};
+  }
 
  private:
   template <std::size_t N, class Load>
@@ -82,13 +88,17 @@ class Writer {
     if (!b.empty()) std::memcpy(out_.data() + at_, b.data(), b.size());
     at_ += b.size();
   }
-  void text(std::string_view s) { bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}); }
+  void text(std::string_view s) {
+    bytes({reinterpret_cast<const std::uint8_t*>(s.data()), s.size()});
+  }
   // A length of type Length, then the bytes; too long for it fails.
   template <class Length>
   void prefixed(std::string_view s) {
     if (s.size() > std::numeric_limits<Length>::max()) return fail();
-    if constexpr (sizeof(Length) == 1) u8(static_cast<Length>(s.size()));
-    else u16(static_cast<Length>(s.size()));
+    if constexpr (sizeof(Length) == 1)
+      u8(static_cast<Length>(s.size()));
+    else
+      u16(static_cast<Length>(s.size()));
     text(s);
   }
   void u8(std::uint8_t v) { bytes({&v, 1}); }
@@ -136,7 +146,8 @@ void write_signed(Writer& out, const rv::SignedBy& s) {
   out.bytes(s.signature);
 }
 
-void write_owner(Writer& out, const core::RecordId& id, const std::optional<rv::SignedBy>& signed_by) {
+void write_owner(Writer& out, const core::RecordId& id,
+                 const std::optional<rv::SignedBy>& signed_by) {
   out.u8(id.size);
   out.bytes(id.view());
   out.u8(signed_by ? kSigned : 0);
@@ -186,7 +197,8 @@ Request read_unregister(Reader& in, const Header& h) {
 // --- look-up answers ---
 
 std::size_t record_size(const rv::FoundRecord& r) {
-  return 1 + r.id.size + 1 + r.source.size() + 4 + 4 + (r.signed_by ? kSignedBytes : 0) + 2 + r.body.size();
+  return 1 + r.id.size + 1 + r.source.size() + 4 + 4 + (r.signed_by ? kSignedBytes : 0) + 2 +
+         r.body.size();
 }
 
 void write_record(Writer& out, const rv::FoundRecord& r) {
@@ -252,7 +264,8 @@ bool is_rendezvous(std::span<const std::uint8_t> packet) {
 }
 
 core::Result<Request, udp::ParseError> parse_request(std::span<const std::uint8_t> packet) {
-  if (packet.size() < kHeader || packet.size() > udp::kMaxPacket) return udp::ParseError{false, 0, kBadRequest};
+  if (packet.size() < kHeader || packet.size() > udp::kMaxPacket)
+    return udp::ParseError{false, 0, kBadRequest};
   Reader in(packet);
   Header h;
   h.connection_id = in.u64();
@@ -260,11 +273,20 @@ core::Result<Request, udp::ParseError> parse_request(std::span<const std::uint8_
   h.transaction_id = in.u32();
   Request r;
   switch (action) {
-    case static_cast<std::uint32_t>(Action::register_record): r = read_register(in, h); break;
-    case static_cast<std::uint32_t>(Action::lookup): r = read_lookup(in, h); break;
-    case static_cast<std::uint32_t>(Action::unregister): r = read_unregister(in, h); break;
-    case static_cast<std::uint32_t>(Action::whoami): r = WhoamiRequest{h}; break;
-    default: return udp::ParseError{false, h.transaction_id, kBadRequest};  // not ours to answer
+    case static_cast<std::uint32_t>(Action::register_record):
+      r = read_register(in, h);
+      break;
+    case static_cast<std::uint32_t>(Action::lookup):
+      r = read_lookup(in, h);
+      break;
+    case static_cast<std::uint32_t>(Action::unregister):
+      r = read_unregister(in, h);
+      break;
+    case static_cast<std::uint32_t>(Action::whoami):
+      r = WhoamiRequest{h};
+      break;
+    default:
+      return udp::ParseError{false, h.transaction_id, kBadRequest};  // not ours to answer
   }
   // Bytes after the last field are refused too: one spelling per request.
   if (!in.done()) return udp::ParseError{true, h.transaction_id, kBadRequest};
@@ -296,7 +318,8 @@ std::size_t encode_whoami_response(std::uint32_t transaction_id, const core::End
   return w.size();
 }
 
-LookupResponseWriter::LookupResponseWriter(std::uint32_t transaction_id, std::span<std::uint8_t> out)
+LookupResponseWriter::LookupResponseWriter(std::uint32_t transaction_id,
+                                           std::span<std::uint8_t> out)
     : out_(out.first(std::min(out.size(), kMaxReply))), size_(kLookupHeader) {
   Writer w(out_);
   write_response_header(w, Action::lookup, transaction_id);
@@ -378,7 +401,8 @@ core::Result<Response, udp::ResponseError> parse_response(std::span<const std::u
       return read_whoami_response(in, txid);
     case static_cast<std::uint32_t>(udp::Action::error): {
       auto rest = in.rest();
-      return Response{udp::ErrorResponse{txid, {reinterpret_cast<const char*>(rest.data()), rest.size()}}};
+      return Response{
+          udp::ErrorResponse{txid, {reinterpret_cast<const char*>(rest.data()), rest.size()}}};
     }
     default:
       return udp::ResponseError::unknown_action;

@@ -21,7 +21,12 @@
 
 namespace cairn::codec::rvudp {
 
-enum class Action : std::uint32_t { register_record = 16, lookup = 17, unregister = 18, whoami = 19 };
+enum class Action : std::uint32_t {
+  register_record = 16,
+  lookup = 17,
+  unregister = 18,
+  whoami = 19
+};
 
 // Whether a packet's action (bytes 8..11) is one of the above; the frontend
 // sends those here and the rest to udp::parse_request.
@@ -46,7 +51,7 @@ struct RegisterRequest {
 struct LookupRequest {
   Header header;
   core::TopicId topic;
-  std::uint8_t limit = 0;  // 0: as many as fit
+  std::uint8_t limit = 0;            // 0: as many as fit
   std::optional<rv::Cursor> cursor;  // all zeros on the wire: none
   std::string_view capability;
 };

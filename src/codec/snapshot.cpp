@@ -287,14 +287,22 @@ bool same_counts(const Summary& a, const Summary& b) {
 
 std::string_view error_text(Error e) {
   switch (e) {
-    case Error::truncated: return "truncated";
-    case Error::bad_magic: return "not a Cairn state file (bad magic)";
-    case Error::bad_version: return "unsupported format version";
-    case Error::checksum_mismatch: return "checksum mismatch";
-    case Error::bad_length: return "records do not match the file's length";
-    case Error::bad_record: return "bad peer or rendezvous record";
-    case Error::count_mismatch: return "record counts do not match the trailer";
-    case Error::over_limit: return "larger than the reader's limits";
+    case Error::truncated:
+      return "truncated";
+    case Error::bad_magic:
+      return "not a Cairn state file (bad magic)";
+    case Error::bad_version:
+      return "unsupported format version";
+    case Error::checksum_mismatch:
+      return "checksum mismatch";
+    case Error::bad_length:
+      return "records do not match the file's length";
+    case Error::bad_record:
+      return "bad peer or rendezvous record";
+    case Error::count_mismatch:
+      return "record counts do not match the trailer";
+    case Error::over_limit:
+      return "larger than the reader's limits";
   }
   return "unknown error";
 }

@@ -167,8 +167,8 @@ struct Summary {
 // so a bad snapshot visits nothing. The spans are valid only during the
 // call; either visitor may be empty.
 using Visitor = std::function<void(const Torrent&, std::span<const Peer>)>;
-using TopicVisitor = std::function<void(const core::TopicId&, std::span<const Record>,
-                                        std::span<const Tombstone>)>;
+using TopicVisitor =
+    std::function<void(const core::TopicId&, std::span<const Record>, std::span<const Tombstone>)>;
 core::Result<Summary, Error> decode(std::span<const std::uint8_t> bytes, const Limits& limits,
                                     const Visitor& visit, const TopicVisitor& visit_topic = {});
 
@@ -191,6 +191,7 @@ struct Snapshot {
   friend bool operator==(const Snapshot&, const Snapshot&) = default;
 };
 std::vector<std::uint8_t> encode(const Snapshot& s);
-core::Result<Snapshot, Error> decode(std::span<const std::uint8_t> bytes, const Limits& limits = {});
+core::Result<Snapshot, Error> decode(std::span<const std::uint8_t> bytes,
+                                     const Limits& limits = {});
 
 }  // namespace cairn::codec::snapshot

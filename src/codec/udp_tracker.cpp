@@ -81,7 +81,8 @@ core::Result<Request, ParseError> read_announce(std::span<const std::uint8_t> p,
   return result;
 }
 
-core::Result<Request, ParseError> parse_announce(std::span<const std::uint8_t> p, std::uint32_t txid) {
+core::Result<Request, ParseError> parse_announce(std::span<const std::uint8_t> p,
+                                                 std::uint32_t txid) {
   if (p.size() < kAnnounceSize) return sendable(txid, "malformed announce");
   std::uint32_t event = load32(p.data() + 80);
   if (event > 3) return sendable(txid, "unknown event");
@@ -91,7 +92,8 @@ core::Result<Request, ParseError> parse_announce(std::span<const std::uint8_t> p
   return read_announce(p, txid, event);
 }
 
-core::Result<Request, ParseError> parse_scrape(std::span<const std::uint8_t> p, std::uint32_t txid) {
+core::Result<Request, ParseError> parse_scrape(std::span<const std::uint8_t> p,
+                                               std::uint32_t txid) {
   auto body = p.size() - kHeader;
   if (body % 20 != 0) return sendable(txid, "malformed scrape");
   if (body == 0) return sendable(txid, "no info hash");
@@ -104,7 +106,8 @@ core::Result<Request, ParseError> parse_scrape(std::span<const std::uint8_t> p, 
 }  // namespace
 
 core::Result<Request, ParseError> parse_request(std::span<const std::uint8_t> packet) {
-  if (packet.size() < kHeader || packet.size() > kMaxPacket) return ParseError{false, 0, "malformed"};
+  if (packet.size() < kHeader || packet.size() > kMaxPacket)
+    return ParseError{false, 0, "malformed"};
   const std::uint8_t* b = packet.data();
   auto action = load32(b + 8);
   auto txid = load32(b + 12);
@@ -145,8 +148,10 @@ std::size_t encode_announce_response(std::uint32_t transaction_id, std::uint32_t
   store32(b + 8, interval);
   store32(b + 12, leechers);
   store32(b + 16, seeders);
-  if (family == core::Family::v4) write_peers<4>(peers, family, b + 20);
-  else write_peers<16>(peers, family, b + 20);
+  if (family == core::Family::v4)
+    write_peers<4>(peers, family, b + 20);
+  else
+    write_peers<16>(peers, family, b + 20);
   return size;
 }
 
@@ -218,7 +223,8 @@ std::size_t encode_announce_request(const AnnounceRequest& r, std::span<std::uin
 }
 
 std::size_t encode_scrape_request(std::uint64_t connection_id, std::uint32_t transaction_id,
-                                  std::span<const core::InfoHash> hashes, std::span<std::uint8_t> out) {
+                                  std::span<const core::InfoHash> hashes,
+                                  std::span<std::uint8_t> out) {
   std::size_t size = kHeader + 20 * hashes.size();
   if (out.size() < size) return 0;
   store64(out.data(), connection_id);
@@ -260,15 +266,18 @@ core::Result<Response, ResponseError> parse_response(std::span<const std::uint8_
       return Response{ConnectResponse{txid, load64(b + 8)}};
     case static_cast<std::uint32_t>(Action::announce): {
       if (packet.size() < 20) return ResponseError::truncated;
-      AnnounceResponse r{txid, load32(b + 8), load32(b + 12), load32(b + 16), packet.subspan(20), family};
-      if (r.peers.size() % (family == core::Family::v4 ? 6 : 18) != 0) return ResponseError::bad_peer_list;
+      AnnounceResponse r{txid,           load32(b + 8),      load32(b + 12),
+                         load32(b + 16), packet.subspan(20), family};
+      if (r.peers.size() % (family == core::Family::v4 ? 6 : 18) != 0)
+        return ResponseError::bad_peer_list;
       return Response{r};
     }
     case static_cast<std::uint32_t>(Action::scrape):
       if (rest.size() % 12 != 0) return ResponseError::truncated;
       return Response{ScrapeResponse{txid, rest}};
     case static_cast<std::uint32_t>(Action::error):
-      return Response{ErrorResponse{txid, {reinterpret_cast<const char*>(rest.data()), rest.size()}}};
+      return Response{
+          ErrorResponse{txid, {reinterpret_cast<const char*>(rest.data()), rest.size()}}};
     default:
       return ResponseError::unknown_action;
   }

@@ -21,7 +21,7 @@ namespace cairn::codec::udp {
 inline constexpr std::uint64_t kProtocolId = 0x41727101980;
 inline constexpr std::size_t kMaxScrapeHashes = 74;
 inline constexpr std::size_t kMaxUrlData = 1024;  // BEP 41 URLData kept, concatenated
-inline constexpr std::size_t kMaxPacket = 1500;    // larger requests are malformed
+inline constexpr std::size_t kMaxPacket = 1500;   // larger requests are malformed
 
 enum class Action : std::uint32_t { connect = 0, announce = 1, scrape = 2, error = 3 };
 
@@ -40,7 +40,7 @@ struct AnnounceRequest {
   core::Event event = core::Event::none;
   std::array<std::uint8_t, 4> ip{};  // IPv4 field; zero means "use the source"
   std::uint32_t key = 0;
-  std::int32_t numwant = -1;         // -1: default
+  std::int32_t numwant = -1;  // -1: default
   std::uint16_t port = 0;
   // BEP 41: URLData options concatenated (path and query of the tracker URL).
   std::array<char, kMaxUrlData> url_data{};
@@ -54,7 +54,8 @@ struct ScrapeRequest {
   std::span<const std::uint8_t> hashes;  // count * 20 raw bytes, into the packet
   std::size_t count() const { return hashes.size() / 20; }
   core::InfoHash hash(std::size_t i) const {
-    return core::InfoHash::from_bytes(std::span<const std::uint8_t, 20>(hashes.data() + 20 * i, 20));
+    return core::InfoHash::from_bytes(
+        std::span<const std::uint8_t, 20>(hashes.data() + 20 * i, 20));
   }
 };
 
@@ -96,7 +97,8 @@ std::size_t encode_connect_request(std::uint32_t transaction_id, std::span<std::
 // Writes BEP 41 URLData options (split in 255-byte chunks) when url is not empty.
 std::size_t encode_announce_request(const AnnounceRequest& r, std::span<std::uint8_t> out);
 std::size_t encode_scrape_request(std::uint64_t connection_id, std::uint32_t transaction_id,
-                                  std::span<const core::InfoHash> hashes, std::span<std::uint8_t> out);
+                                  std::span<const core::InfoHash> hashes,
+                                  std::span<std::uint8_t> out);
 
 struct ConnectResponse {
   std::uint32_t transaction_id = 0;

@@ -27,7 +27,9 @@ class CoarseClock {
   Millis now_ms() const { return now_ms_.load(std::memory_order_relaxed); }
   void tick() {
     auto elapsed = std::chrono::steady_clock::now() - start_;
-    auto ms = static_cast<Millis>(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()) + offset_ms_;
+    auto ms = static_cast<Millis>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()) +
+              offset_ms_;
     now_ms_.store(ms, std::memory_order_relaxed);
     now_.store(static_cast<Seconds>(ms / 1000), std::memory_order_relaxed);
   }

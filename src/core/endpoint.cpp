@@ -43,7 +43,8 @@ std::optional<Address> Address::parse(std::string_view text) {
   std::memcpy(buf, text.data(), text.size());
   buf[text.size()] = '\0';
   std::array<std::uint8_t, 16> raw{};
-  if (inet_pton(AF_INET, buf, raw.data()) == 1) return v4(std::span<const std::uint8_t, 4>(raw.data(), 4));
+  if (inet_pton(AF_INET, buf, raw.data()) == 1)
+    return v4(std::span<const std::uint8_t, 4>(raw.data(), 4));
   if (inet_pton(AF_INET6, buf, raw.data()) == 1) return v6(raw);
   return std::nullopt;
 }

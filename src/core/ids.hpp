@@ -32,9 +32,7 @@ struct Id20 {
   // Accepts exactly 40 hex digits (either case).
   static std::optional<Id20> from_hex(std::string_view hex);
   std::string hex() const;
-  std::string_view view() const {
-    return {reinterpret_cast<const char*>(bytes.data()), size};
-  }
+  std::string_view view() const { return {reinterpret_cast<const char*>(bytes.data()), size}; }
 
   friend auto operator<=>(const Id20&, const Id20&) = default;
   // Three word compares instead of a memcmp call: ids are compared on every

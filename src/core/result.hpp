@@ -15,7 +15,7 @@ namespace boost::system {
 // results with has_value()/operator* and never calls value() on an error;
 // this keeps a mistake loud instead of undefined.
 template <class E>
-  requires std::is_enum_v<E>
+requires std::is_enum_v<E>
 [[noreturn]] void throw_exception_from_error(E const&, boost::source_location const&) {
   throw std::logic_error("cairn: value() called on an error result");
 }

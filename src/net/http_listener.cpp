@@ -148,7 +148,8 @@ void HttpListener::serve(Connection& c) {
   out_.clear();
   const std::size_t consumed = answer_all(std::string_view(in_.data(), used), c, out_);
   c.in.assign(in_.data() + consumed, used - consumed);
-  if (consumed > 0) c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
+  if (consumed > 0)
+    c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
   if (!out_.empty() && !write(c, out_)) return drop(c);
   finish_if_done(c);
 }

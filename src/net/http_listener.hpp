@@ -32,8 +32,8 @@ namespace cairn::net {
 
 struct HttpConnectionLimits {
   codec::HttpLimits head;
-  core::Seconds idle_timeout = 30;     // between requests on a keep-alive connection
-  core::Seconds request_timeout = 10;  // from a request's first byte to its reply sent
+  core::Seconds idle_timeout = 30;      // between requests on a keep-alive connection
+  core::Seconds request_timeout = 10;   // from a request's first byte to its reply sent
   std::size_t max_connections = 10000;  // for this listener
 };
 

@@ -18,15 +18,22 @@ constexpr std::string_view kRecords = "/records";
 int status_of(tracker::RendezvousError e) {
   using E = tracker::RendezvousError;
   switch (e) {
-    case E::bad_record: return 400;
-    case E::record_too_large: return 413;
+    case E::bad_record:
+      return 400;
+    case E::record_too_large:
+      return 413;
     case E::bad_signature:
-    case E::not_owner: return 403;
-    case E::not_found: return 404;
+    case E::not_owner:
+      return 403;
+    case E::not_found:
+      return 404;
     case E::stale_sequence:
-    case E::topic_full: return 409;
-    case E::address_quota: return 429;
-    case E::tracker_full: return 503;
+    case E::topic_full:
+      return 409;
+    case E::address_quota:
+      return 429;
+    case E::tracker_full:
+      return 503;
   }
   return 500;
 }
@@ -62,15 +69,20 @@ void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Addre
   Reply reply;
   std::string_view path = request.path;
   if (path == "/v1/whoami") {
-    if (request.method != codec::HttpMethod::get) reply.wrong_method();
-    else rv::encode_whoami(observed, reply.body);
+    if (request.method != codec::HttpMethod::get)
+      reply.wrong_method();
+    else
+      rv::encode_whoami(observed, reply.body);
   } else if (path.starts_with(kTopics)) {
     path.remove_prefix(kTopics.size());
     const auto rest = path.substr(std::min(path.find('/'), path.size()));
     auto topic = core::TopicId::from_hex(path.substr(0, path.size() - rest.size()));
-    if (!topic) reply.error(400, "bad_topic", "a topic is 40 hex digits");
-    else if (!rest.starts_with(kRecords)) reply.not_found();
-    else records(request, *topic, rest.substr(kRecords.size()), client, observed, now, state, reply);
+    if (!topic)
+      reply.error(400, "bad_topic", "a topic is 40 hex digits");
+    else if (!rest.starts_with(kRecords))
+      reply.not_found();
+    else
+      records(request, *topic, rest.substr(kRecords.size()), client, observed, now, state, reply);
   } else {
     reply.not_found();
   }
@@ -84,7 +96,8 @@ void RendezvousHttp::records(const codec::HttpRequest& request, const core::Topi
                              const core::Endpoint& observed, core::Seconds now, WorkerState& state,
                              Reply& reply) const {
   if (rest.empty()) {
-    if (request.method == codec::HttpMethod::post) return register_record(request, topic, client, observed, now, state, reply);
+    if (request.method == codec::HttpMethod::post)
+      return register_record(request, topic, client, observed, now, state, reply);
     if (request.method == codec::HttpMethod::get) return lookup(request, topic, now, state, reply);
     return reply.wrong_method();
   }
@@ -99,11 +112,12 @@ void RendezvousHttp::register_record(const codec::HttpRequest& request, const co
   Counters::bump(state.counters.rendezvous_registers);
   auto parsed = rv::parse_register_request(request.body);
   if (!parsed) return reply.error(parsed.error());
-  tracker::RegisterCall call{topic, parsed->id, parsed->body, parsed->ttl.value_or(0),
-                             parsed->signed_by, client};
+  tracker::RegisterCall call{
+      topic, parsed->id, parsed->body, parsed->ttl.value_or(0), parsed->signed_by, client};
   auto granted = rendezvous_.register_record(call, now);
   if (!granted) return reply.error(granted.error());
-  rv::encode_register_reply(parsed->id, granted->ttl, granted->reannounce_after, observed, reply.body);
+  rv::encode_register_reply(parsed->id, granted->ttl, granted->reannounce_after, observed,
+                            reply.body);
 }
 
 void RendezvousHttp::lookup(const codec::HttpRequest& request, const core::TopicId& topic,

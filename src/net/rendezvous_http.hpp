@@ -31,9 +31,9 @@ class RendezvousHttp {
 
  private:
   struct Reply;
-  void records(const codec::HttpRequest& request, const core::TopicId& topic,
-               std::string_view rest, const core::Address& client, const core::Endpoint& observed,
-               core::Seconds now, WorkerState& state, Reply& reply) const;
+  void records(const codec::HttpRequest& request, const core::TopicId& topic, std::string_view rest,
+               const core::Address& client, const core::Endpoint& observed, core::Seconds now,
+               WorkerState& state, Reply& reply) const;
   void register_record(const codec::HttpRequest& request, const core::TopicId& topic,
                        const core::Address& client, const core::Endpoint& observed,
                        core::Seconds now, WorkerState& state, Reply& reply) const;

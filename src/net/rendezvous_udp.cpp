@@ -52,7 +52,8 @@ struct Handler {
     call.limit = r.limit == 0 ? codec::rv::LookupQuery::max_limit : r.limit;
     call.capability = r.capability;
     call.cursor = r.cursor;
-    auto outcome = rendezvous.lookup(call, now, [&](const codec::rv::FoundRecord& f) { return writer.add(f); });
+    auto outcome = rendezvous.lookup(
+        call, now, [&](const codec::rv::FoundRecord& f) { return writer.add(f); });
     return writer.finish(outcome.cursor, outcome.more);
   }
 

@@ -13,8 +13,8 @@ inline core::Endpoint to_endpoint(const sockaddr_storage& ss) {
   core::Endpoint e;
   if (ss.ss_family == AF_INET) {
     const auto& sin = reinterpret_cast<const sockaddr_in&>(ss);
-    e.address = core::Address::v4(std::span<const std::uint8_t, 4>(
-        reinterpret_cast<const std::uint8_t*>(&sin.sin_addr), 4));
+    e.address = core::Address::v4(
+        std::span<const std::uint8_t, 4>(reinterpret_cast<const std::uint8_t*>(&sin.sin_addr), 4));
     e.port = ntohs(sin.sin_port);
   } else {
     const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);

@@ -33,13 +33,16 @@ struct Counters {
   std::atomic<std::uint64_t> tracker_full{0};
   std::atomic<std::uint64_t> udp_rate_limited{0};   // dropped unanswered
   std::atomic<std::uint64_t> http_rate_limited{0};  // answered "rate limit exceeded"
-  std::atomic<std::uint64_t> torrents_refused{0};   // announces and scraped hashes the access list refused
+  std::atomic<std::uint64_t> torrents_refused{
+      0};  // announces and scraped hashes the access list refused
   std::atomic<std::uint64_t> rendezvous_registers{0};  // HTTP and UDP
   std::atomic<std::uint64_t> rendezvous_lookups{0};
   std::atomic<std::uint64_t> rendezvous_unregisters{0};
-  std::atomic<std::uint64_t> rendezvous_refused{0};    // answered with an error code
+  std::atomic<std::uint64_t> rendezvous_refused{0};  // answered with an error code
 
-  static void bump(std::atomic<std::uint64_t>& c) { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+  static void bump(std::atomic<std::uint64_t>& c) {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 };
 
 struct WorkerState {

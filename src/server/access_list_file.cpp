@@ -12,7 +12,9 @@ namespace cairn::server {
 
 tracker::InfoHashSet read_access_list(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error(fmt::format("{}: cannot read access list: {}", path, std::strerror(errno)));
+  if (!file)
+    throw std::runtime_error(
+        fmt::format("{}: cannot read access list: {}", path, std::strerror(errno)));
   std::ostringstream text;
   text << file.rdbuf();
   if (file.bad()) throw std::runtime_error(fmt::format("{}: cannot read access list", path));

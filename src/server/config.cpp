@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <filesystem>
 #include <functional>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
-#include <toml++/toml.h>
 
 namespace cairn::server {
 
@@ -62,7 +62,7 @@ Key boolean(std::string_view section, std::string_view name, std::string_view co
 }
 
 Key text(std::string_view section, std::string_view name, std::string_view comment,
-           Field<std::string> field) {
+         Field<std::string> field) {
   return {section, name, comment,
           [=](const toml::node& n, Config& c) -> std::optional<std::string> {
             if (!n.is_string()) return "must be a string";
@@ -101,44 +101,74 @@ Key list(std::string_view section, std::string_view name, std::string_view comme
 
 const std::vector<Key>& keys() {
   static const std::vector<Key> table = {
-      list<core::Endpoint>("server", "listen",
-           "Addresses to serve; each serves the HTTP tracker (TCP) and the UDP tracker. Port 0 picks a free port.",
-           [](Config& c) -> auto& { return c.listen; }, core::Endpoint::parse, "an address:port (IPv6 in brackets)"),
-      number<unsigned>("server", "workers", "Worker threads; 0 means one per core.",
-           [](Config& c) -> auto& { return c.workers; }, 0, 1024),
+      list<core::Endpoint>(
+          "server", "listen",
+          "Addresses to serve; each serves the HTTP tracker (TCP) and the UDP tracker. Port 0 "
+          "picks a free port.",
+          [](Config & c) -> auto& { return c.listen; }, core::Endpoint::parse,
+          "an address:port (IPv6 in brackets)"),
+      number<unsigned>(
+          "server", "workers", "Worker threads; 0 means one per core.",
+          [](Config & c) -> auto& { return c.workers; }, 0, 1024),
       {"server", "log_level", "One of trace, debug, info, warn, error, off.",
        [](const toml::node& n, Config& c) -> std::optional<std::string> {
-         static const std::string_view levels[] = {"trace", "debug", "info", "warn", "error", "off"};
+         static const std::string_view levels[] = {"trace", "debug", "info",
+                                                   "warn",  "error", "off"};
          auto v = n.value<std::string>();
          for (auto l : levels)
            if (v && *v == l) return c.log_level = *v, std::nullopt;
          return "must be one of trace, debug, info, warn, error, off";
        },
        [](const Config& c) { return fmt::format("\"{}\"", c.log_level); }},
-      text("server", "state_file", "File the swarm state and rendezvous records are saved to at shutdown (and every snapshot_interval) and restored from at start; \"\" keeps none. Relative to this file's folder.",
-           [](Config& c) -> auto& { return c.state_file; }),
-      number<core::Seconds>("server", "snapshot_interval", "Seconds between saves of state_file while serving; 0 saves only at shutdown.",
-           [](Config& c) -> auto& { return c.snapshot_interval; }, 0, 86400),
-      number<std::uint64_t>("server", "max_resident_mb", "Memory cap in MiB of resident memory; from 90 % of it on, announces for new torrents fail with \"tracker is full\" and new peers are answered but not stored, until expiry brings it below 80 %. 0: no cap.",
-           [](Config& c) -> auto& { return c.max_resident_mb; }, 0, 1'000'000'000),
+      text(
+          "server", "state_file",
+          "File the swarm state and rendezvous records are saved to at shutdown (and every "
+          "snapshot_interval) and restored from at start; \"\" keeps none. Relative to this file's "
+          "folder.",
+          [](Config & c) -> auto& { return c.state_file; }),
+      number<core::Seconds>(
+          "server", "snapshot_interval",
+          "Seconds between saves of state_file while serving; 0 saves only at shutdown.",
+          [](Config & c) -> auto& { return c.snapshot_interval; }, 0, 86400),
+      number<std::uint64_t>(
+          "server", "max_resident_mb",
+          "Memory cap in MiB of resident memory; from 90 % of it on, announces for new torrents "
+          "fail with \"tracker is full\" and new peers are answered but not stored, until expiry "
+          "brings it below 80 %. 0: no cap.",
+          [](Config & c) -> auto& { return c.max_resident_mb; }, 0, 1'000'000'000),
 
-      number<std::uint32_t>("tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
-           [](Config& c) -> auto& { return c.policy.announce_interval; }, 10, 86400),
-      number<std::uint32_t>("tracker", "min_interval", "Seconds a client must wait at least between announces.",
-           [](Config& c) -> auto& { return c.policy.min_interval; }, 1, 86400),
-      number<core::Seconds>("tracker", "peer_ttl", "Seconds after its last announce that a peer is forgotten; at least announce_interval, at most 14336 (4 hours).",
-           [](Config& c) -> auto& { return c.limits.peer_ttl; }, 10, 14336),
-      number<std::uint32_t>("tracker", "numwant_default", "Peers returned when the client does not say how many.",
-           [](Config& c) -> auto& { return c.policy.numwant_default; }, 0, 400),
-      number<std::uint32_t>("tracker", "numwant_max", "Most peers returned in one reply, whatever the client asks.",
-           [](Config& c) -> auto& { return c.policy.numwant_max; }, 0, 400),
-      number<std::uint32_t>("tracker", "max_torrents", "Most torrents tracked; an announce for a new one beyond it fails with \"tracker is full\".",
-           [](Config& c) -> auto& { return c.limits.max_torrents; }, 1, 1'000'000'000),
-      number<std::uint32_t>("tracker", "max_peers_per_torrent", "Most peers kept per torrent; new peers beyond it still get peers but are not stored.",
-           [](Config& c) -> auto& { return c.limits.max_peers_per_torrent; }, 1, 100'000'000),
-      number<core::Seconds>("tracker", "cleanup_interval", "Seconds between sweeps that remove expired peers.",
-           [](Config& c) -> auto& { return c.cleanup_interval; }, 1, 3600),
-      {"tracker", "access_mode", "One of off, whitelist (serve only the torrents in access_list), blacklist (serve all but those).",
+      number<std::uint32_t>(
+          "tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
+          [](Config & c) -> auto& { return c.policy.announce_interval; }, 10, 86400),
+      number<std::uint32_t>(
+          "tracker", "min_interval", "Seconds a client must wait at least between announces.",
+          [](Config & c) -> auto& { return c.policy.min_interval; }, 1, 86400),
+      number<core::Seconds>(
+          "tracker", "peer_ttl",
+          "Seconds after its last announce that a peer is forgotten; at least announce_interval, "
+          "at most 14336 (4 hours).",
+          [](Config & c) -> auto& { return c.limits.peer_ttl; }, 10, 14336),
+      number<std::uint32_t>(
+          "tracker", "numwant_default", "Peers returned when the client does not say how many.",
+          [](Config & c) -> auto& { return c.policy.numwant_default; }, 0, 400),
+      number<std::uint32_t>(
+          "tracker", "numwant_max", "Most peers returned in one reply, whatever the client asks.",
+          [](Config & c) -> auto& { return c.policy.numwant_max; }, 0, 400),
+      number<std::uint32_t>(
+          "tracker", "max_torrents",
+          "Most torrents tracked; an announce for a new one beyond it fails with \"tracker is "
+          "full\".",
+          [](Config & c) -> auto& { return c.limits.max_torrents; }, 1, 1'000'000'000),
+      number<std::uint32_t>(
+          "tracker", "max_peers_per_torrent",
+          "Most peers kept per torrent; new peers beyond it still get peers but are not stored.",
+          [](Config & c) -> auto& { return c.limits.max_peers_per_torrent; }, 1, 100'000'000),
+      number<core::Seconds>(
+          "tracker", "cleanup_interval", "Seconds between sweeps that remove expired peers.",
+          [](Config & c) -> auto& { return c.cleanup_interval; }, 1, 3600),
+      {"tracker", "access_mode",
+       "One of off, whitelist (serve only the torrents in access_list), blacklist (serve all but "
+       "those).",
        [](const toml::node& n, Config& c) -> std::optional<std::string> {
          auto mode = tracker::parse_access_mode(n.value<std::string>().value_or(""));
          if (!mode) return "must be one of off, whitelist, blacklist";
@@ -146,57 +176,100 @@ const std::vector<Key>& keys() {
          return std::nullopt;
        },
        [](const Config& c) { return fmt::format("\"{}\"", tracker::to_string(c.access_mode)); }},
-      text("tracker", "access_list", "File of info hashes (40 hex digits a line, # comments) for access_mode; relative to this file's folder. Reloaded on SIGHUP.",
-           [](Config& c) -> auto& { return c.access_list; }),
-      boolean("tracker", "allow_client_ip", "Honour the address a client claims (HTTP `ip` parameter, UDP IP field) instead of the one it connects from.",
-           [](Config& c) -> auto& { return c.allow_client_ip; }),
+      text(
+          "tracker", "access_list",
+          "File of info hashes (40 hex digits a line, # comments) for access_mode; relative to "
+          "this file's folder. Reloaded on SIGHUP.",
+          [](Config & c) -> auto& { return c.access_list; }),
+      boolean(
+          "tracker", "allow_client_ip",
+          "Honour the address a client claims (HTTP `ip` parameter, UDP IP field) instead of the "
+          "one it connects from.",
+          [](Config & c) -> auto& { return c.allow_client_ip; }),
 
-      list<core::Network>("http", "trusted_proxies",
-           "Networks (CIDR) of reverse proxies whose X-Forwarded-For / X-Real-IP headers name the client.",
-           [](Config& c) -> auto& { return c.trusted_proxies; }, core::Network::parse, "a network such as 10.0.0.0/8"),
-      number<core::Seconds>("http", "idle_timeout", "Seconds a keep-alive connection may sit idle between requests.",
-           [](Config& c) -> auto& { return c.http.idle_timeout; }, 1, 3600),
-      number<core::Seconds>("http", "request_timeout", "Seconds from a request's first byte until its reply is sent.",
-           [](Config& c) -> auto& { return c.http.request_timeout; }, 1, 3600),
-      number<std::size_t>("http", "max_connections", "Open HTTP connections per worker and listen address; more are closed at once.",
-           [](Config& c) -> auto& { return c.http.max_connections; }, 1, 10'000'000),
-      number<std::size_t>("http", "max_request_line", "Bytes in the request line; longer gets 414.",
-           [](Config& c) -> auto& { return c.http.head.max_request_line; }, 256, 65536),
-      number<std::size_t>("http", "max_head", "Bytes in the request line and headers together; more gets 431.",
-           [](Config& c) -> auto& { return c.http.head.max_head; }, 512, 65536),
+      list<core::Network>(
+          "http", "trusted_proxies",
+          "Networks (CIDR) of reverse proxies whose X-Forwarded-For / X-Real-IP headers name the "
+          "client.",
+          [](Config & c) -> auto& { return c.trusted_proxies; }, core::Network::parse,
+          "a network such as 10.0.0.0/8"),
+      number<core::Seconds>(
+          "http", "idle_timeout", "Seconds a keep-alive connection may sit idle between requests.",
+          [](Config & c) -> auto& { return c.http.idle_timeout; }, 1, 3600),
+      number<core::Seconds>(
+          "http", "request_timeout", "Seconds from a request's first byte until its reply is sent.",
+          [](Config & c) -> auto& { return c.http.request_timeout; }, 1, 3600),
+      number<std::size_t>(
+          "http", "max_connections",
+          "Open HTTP connections per worker and listen address; more are closed at once.",
+          [](Config & c) -> auto& { return c.http.max_connections; }, 1, 10'000'000),
+      number<std::size_t>(
+          "http", "max_request_line", "Bytes in the request line; longer gets 414.",
+          [](Config & c) -> auto& { return c.http.head.max_request_line; }, 256, 65536),
+      number<std::size_t>(
+          "http", "max_head", "Bytes in the request line and headers together; more gets 431.",
+          [](Config & c) -> auto& { return c.http.head.max_head; }, 512, 65536),
       // Only the rendezvous API sends bodies (JSON records of at most a few
       // KiB); each listener's read buffer is max_head + max_body, so the
       // ceiling keeps one worker's buffers small.
-      number<std::size_t>("http", "max_body", "Bytes in a request body (Content-Length); more gets 413.",
-           [](Config& c) -> auto& { return c.http.head.max_body; }, 0, 1'048'576),
+      number<std::size_t>(
+          "http", "max_body", "Bytes in a request body (Content-Length); more gets 413.",
+          [](Config & c) -> auto& { return c.http.head.max_body; }, 0, 1'048'576),
 
-      number<core::Seconds>("udp", "connection_id_slot", "Seconds per connection id time slot; an id is accepted for one to two slots. Below 60, clients that reuse an id for BEP 15's minute must connect again.",
-           [](Config& c) -> auto& { return c.connection_id_slot; }, 1, 3600),
+      number<core::Seconds>(
+          "udp", "connection_id_slot",
+          "Seconds per connection id time slot; an id is accepted for one to two slots. Below 60, "
+          "clients that reuse an id for BEP 15's minute must connect again.",
+          [](Config & c) -> auto& { return c.connection_id_slot; }, 1, 3600),
 
       // Rate limits guard against a broken or hostile client, not against
       // load: real clients send a request or two per torrent every
       // announce_interval, so only a runaway loop or a flood gets near them.
-      number<std::uint32_t>("rate_limit", "requests_per_second", "Sustained requests per second from one client address (IPv6: one /64), per worker, HTTP and UDP together; 0 turns rate limiting off.",
-           [](Config& c) -> auto& { return c.rate_limit.per_second; }, 0, 1'000'000),
-      number<std::uint32_t>("rate_limit", "burst", "Requests one address may send at once before requests_per_second applies.",
-           [](Config& c) -> auto& { return c.rate_limit.burst; }, 1, 10'000'000),
-      number<std::uint32_t>("rate_limit", "table_size", "Buckets per worker (8 bytes each; rounded up to a power of two); addresses that hash alike share one.",
-           [](Config& c) -> auto& { return c.rate_limit.slots; }, 1024, 1u << 24),
-      list<core::Network>("rate_limit", "trusted_networks", "Networks (CIDR) never rate-limited.",
-           [](Config& c) -> auto& { return c.rate_limit.trusted; }, core::Network::parse, "a network such as 10.0.0.0/8"),
+      number<std::uint32_t>(
+          "rate_limit", "requests_per_second",
+          "Sustained requests per second from one client address (IPv6: one /64), per worker, HTTP "
+          "and UDP together; 0 turns rate limiting off.",
+          [](Config & c) -> auto& { return c.rate_limit.per_second; }, 0, 1'000'000),
+      number<std::uint32_t>(
+          "rate_limit", "burst",
+          "Requests one address may send at once before requests_per_second applies.",
+          [](Config & c) -> auto& { return c.rate_limit.burst; }, 1, 10'000'000),
+      number<std::uint32_t>(
+          "rate_limit", "table_size",
+          "Buckets per worker (8 bytes each; rounded up to a power of two); addresses that hash "
+          "alike share one.",
+          [](Config & c) -> auto& { return c.rate_limit.slots; }, 1024, 1u << 24),
+      list<core::Network>(
+          "rate_limit", "trusted_networks", "Networks (CIDR) never rate-limited.",
+          [](Config & c) -> auto& { return c.rate_limit.trusted; }, core::Network::parse,
+          "a network such as 10.0.0.0/8"),
 
-      number<core::Seconds>("rendezvous", "min_ttl", "Shortest TTL (seconds) a rendezvous record is granted; shorter requests get this.",
-           [](Config& c) -> auto& { return c.rendezvous.min_ttl; }, 1, 86400),
-      number<core::Seconds>("rendezvous", "max_ttl", "Longest TTL (seconds) a record is granted; also how long a signed record's last sequence number is remembered after it ends.",
-           [](Config& c) -> auto& { return c.rendezvous.max_ttl; }, 1, 86400),
-      number<core::Seconds>("rendezvous", "default_ttl", "TTL (seconds) of a record whose client asks for none.",
-           [](Config& c) -> auto& { return c.rendezvous.default_ttl; }, 1, 86400),
-      number<std::uint32_t>("rendezvous", "max_records_per_topic", "Most records one topic holds; a new one beyond it fails with topic_full.",
-           [](Config& c) -> auto& { return c.record_limits.max_records_per_topic; }, 1, 10'000'000),
-      number<std::uint32_t>("rendezvous", "max_records_per_address", "Most records one source address (IPv6: one /64) holds over all topics; beyond it: address_quota.",
-           [](Config& c) -> auto& { return c.record_limits.max_records_per_address; }, 1, 10'000'000),
-      number<std::uint32_t>("rendezvous", "max_topics", "Most topics held; a record for a new one beyond it fails with tracker_full.",
-           [](Config& c) -> auto& { return c.record_limits.max_topics; }, 1, 1'000'000'000),
+      number<core::Seconds>(
+          "rendezvous", "min_ttl",
+          "Shortest TTL (seconds) a rendezvous record is granted; shorter requests get this.",
+          [](Config & c) -> auto& { return c.rendezvous.min_ttl; }, 1, 86400),
+      number<core::Seconds>(
+          "rendezvous", "max_ttl",
+          "Longest TTL (seconds) a record is granted; also how long a signed record's last "
+          "sequence number is remembered after it ends.",
+          [](Config & c) -> auto& { return c.rendezvous.max_ttl; }, 1, 86400),
+      number<core::Seconds>(
+          "rendezvous", "default_ttl", "TTL (seconds) of a record whose client asks for none.",
+          [](Config & c) -> auto& { return c.rendezvous.default_ttl; }, 1, 86400),
+      number<std::uint32_t>(
+          "rendezvous", "max_records_per_topic",
+          "Most records one topic holds; a new one beyond it fails with topic_full.",
+          [](Config & c) -> auto& { return c.record_limits.max_records_per_topic; }, 1, 10'000'000),
+      number<std::uint32_t>(
+          "rendezvous", "max_records_per_address",
+          "Most records one source address (IPv6: one /64) holds over all topics; beyond it: "
+          "address_quota.",
+          [](Config & c) -> auto& { return c.record_limits.max_records_per_address; }, 1,
+          10'000'000),
+      number<std::uint32_t>(
+          "rendezvous", "max_topics",
+          "Most topics held; a record for a new one beyond it fails with tracker_full.",
+          [](Config & c) -> auto& { return c.record_limits.max_topics; }, 1, 1'000'000'000),
   };
   return table;
 }
@@ -215,14 +288,17 @@ void validate(const Config& c, const std::string& path) {
   if (c.policy.min_interval > c.policy.announce_interval)
     fail("tracker.min_interval: must not exceed tracker.announce_interval");
   if (c.limits.peer_ttl < c.policy.announce_interval)
-    fail("tracker.peer_ttl: must be at least tracker.announce_interval, or peers expire between announces");
+    fail(
+        "tracker.peer_ttl: must be at least tracker.announce_interval, or peers expire between "
+        "announces");
   if (c.policy.numwant_default > c.policy.numwant_max)
     fail("tracker.numwant_default: must not exceed tracker.numwant_max");
   if (c.http.head.max_request_line > c.http.head.max_head)
     fail("http.max_request_line: must not exceed http.max_head");
   if (c.access_mode != tracker::AccessMode::off && c.access_list.empty())
     fail("tracker.access_mode: a whitelist or blacklist needs tracker.access_list");
-  if (c.rendezvous.min_ttl > c.rendezvous.default_ttl || c.rendezvous.default_ttl > c.rendezvous.max_ttl)
+  if (c.rendezvous.min_ttl > c.rendezvous.default_ttl ||
+      c.rendezvous.default_ttl > c.rendezvous.max_ttl)
     fail("rendezvous.default_ttl: must lie between rendezvous.min_ttl and rendezvous.max_ttl");
   if (c.access_mode == tracker::AccessMode::off && !c.access_list.empty())
     fail("tracker.access_list: set, but tracker.access_mode is \"off\" (it would be ignored)");
@@ -243,21 +319,26 @@ Config load_config(const std::string& path) {
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    throw std::runtime_error(fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
+    throw std::runtime_error(
+        fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
   }
   Config config;
   for (const auto& [section, value] : root) {
     const auto* table = value.as_table();
     if (!table)
-      throw std::runtime_error(fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http], [udp], [rate_limit], [rendezvous])",
-                                           path, value.source().begin.line, section.str()));
+      throw std::runtime_error(
+          fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http], [udp], "
+                      "[rate_limit], [rendezvous])",
+                      path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;
       const Key* key = find_key(section.str(), name.str());
       if (!key)
-        throw std::runtime_error(fmt::format("{}:{}: unknown key '{}.{}'", path, line, section.str(), name.str()));
+        throw std::runtime_error(
+            fmt::format("{}:{}: unknown key '{}.{}'", path, line, section.str(), name.str()));
       if (auto error = key->read(node, config))
-        throw std::runtime_error(fmt::format("{}:{}: {}.{} {}", path, line, section.str(), name.str(), *error));
+        throw std::runtime_error(
+            fmt::format("{}:{}: {}.{} {}", path, line, section.str(), name.str(), *error));
     }
   }
   validate(config, path);

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
-#include "net/http_listener.hpp"
 #include "net/http_frontend.hpp"
+#include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
 #include "tracker/access_list.hpp"

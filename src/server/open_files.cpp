@@ -24,7 +24,8 @@ std::uint64_t raise_open_files_limit() {
     // files at fs.nr_open); keep what we have then.
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
   }
-  return limit.rlim_cur == RLIM_INFINITY ? std::numeric_limits<std::uint64_t>::max() : limit.rlim_cur;
+  return limit.rlim_cur == RLIM_INFINITY ? std::numeric_limits<std::uint64_t>::max()
+                                         : limit.rlim_cur;
 }
 
 std::size_t connections_that_fit(std::uint64_t open_files, std::size_t workers,
@@ -33,7 +34,8 @@ std::size_t connections_that_fit(std::uint64_t open_files, std::size_t workers,
   const std::uint64_t reserved = kFixed + kPerListener * listeners + kPerWorker * workers;
   if (open_files <= reserved + listeners) return 1;
   const std::uint64_t fit = (open_files - reserved) / listeners;
-  return static_cast<std::size_t>(std::min<std::uint64_t>(fit, std::numeric_limits<std::size_t>::max()));
+  return static_cast<std::size_t>(
+      std::min<std::uint64_t>(fit, std::numeric_limits<std::size_t>::max()));
 }
 
 }  // namespace cairn::server

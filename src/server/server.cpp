@@ -1,7 +1,7 @@
 #include "server/server.hpp"
 
-#include <spdlog/spdlog.h>
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -67,7 +67,8 @@ Server::Server(Config config)
       tracker_(config_.policy, *store_, memory_guard_),
       rendezvous_(config_.rendezvous, record_store_, memory_guard_),
       connection_ids_(config_.connection_id_slot),
-      udp_frontend_(tracker_, rendezvous_, connection_ids_, net::UdpOptions{config_.allow_client_ip}),
+      udp_frontend_(tracker_, rendezvous_, connection_ids_,
+                    net::UdpOptions{config_.allow_client_ip}),
       http_frontend_(tracker_, rendezvous_,
                      net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
   use_one_malloc_arena();
@@ -101,7 +102,8 @@ void Server::bind_address(const core::Endpoint& at) {
     }
     for (std::size_t i = 0; i < workers_.size(); ++i) {
       auto& w = *workers_[i];
-      w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
+      w.add(
+          std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
       w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_,
                                                 w.state(), config_.http));
     }
@@ -117,10 +119,11 @@ void Server::fit_connections_in_open_files() {
   const std::uint64_t open_files = raise_open_files_limit();
   const std::size_t fit = connections_that_fit(open_files, workers_.size(), config_.listen.size());
   if (config_.http.max_connections <= fit) return;
-  spdlog::warn("http.max_connections {} per worker and address does not fit in the open-files limit "
-               "of {} (workers: {}, addresses: {}): using {}; raise the limit (ulimit -n, systemd "
-               "LimitNOFILE=) to keep the configured cap",
-               config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
+  spdlog::warn(
+      "http.max_connections {} per worker and address does not fit in the open-files limit "
+      "of {} (workers: {}, addresses: {}): using {}; raise the limit (ulimit -n, systemd "
+      "LimitNOFILE=) to keep the configured cap",
+      config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
   config_.http.max_connections = fit;
 }
 
@@ -143,8 +146,7 @@ void Server::start() {
   if (config_.access_mode != tracker::AccessMode::off)
     spdlog::info("access list ({}): {} hashes from {}", tracker::to_string(config_.access_mode),
                  access_list_.size(), config_.access_list);
-  if (memory_guard_.enabled())
-    spdlog::info("memory cap {} MiB resident", config_.max_resident_mb);
+  if (memory_guard_.enabled()) spdlog::info("memory cap {} MiB resident", config_.max_resident_mb);
   if (config_.rate_limit.per_second == 0)
     spdlog::info("rate limiting off");
   else

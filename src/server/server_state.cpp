@@ -38,17 +38,25 @@ void Server::restore_state() {
     case SnapshotLoaded::Status::restored:
       break;
   }
-  spdlog::info("state restored from {} (written {} s ago): {} torrents, {} peers; {} peers dropped as expired",
-               path, wall > r.written_at ? wall - r.written_at : 0, r.torrents, r.peers, r.expired);
+  spdlog::info(
+      "state restored from {} (written {} s ago): {} torrents, {} peers; {} peers dropped as "
+      "expired",
+      path, wall > r.written_at ? wall - r.written_at : 0, r.torrents, r.peers, r.expired);
   if (r.over_limit > 0)
-    spdlog::warn("state file {}: {} peers not restored, beyond tracker.max_torrents or "
-                 "tracker.max_peers_per_torrent", path, r.over_limit);
+    spdlog::warn(
+        "state file {}: {} peers not restored, beyond tracker.max_torrents or "
+        "tracker.max_peers_per_torrent",
+        path, r.over_limit);
   if (r.records + r.records_expired + r.records_over_limit > 0)
-    spdlog::info("state restored from {}: {} rendezvous records in {} topics; {} records dropped "
-                 "as expired", path, r.records, r.topics, r.records_expired);
+    spdlog::info(
+        "state restored from {}: {} rendezvous records in {} topics; {} records dropped "
+        "as expired",
+        path, r.records, r.topics, r.records_expired);
   if (r.records_over_limit > 0)
-    spdlog::warn("state file {}: {} rendezvous records not restored, beyond the record store's "
-                 "caps", path, r.records_over_limit);
+    spdlog::warn(
+        "state file {}: {} rendezvous records not restored, beyond the record store's "
+        "caps",
+        path, r.records_over_limit);
 }
 
 void Server::save_state(bool at_shutdown) {

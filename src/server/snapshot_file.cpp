@@ -112,7 +112,8 @@ bool write_records(int fd, const store::MemoryStore& store,
   });
   std::vector<snap::Record> records_out;
   std::vector<snap::Tombstone> tombstones_out;
-  record_store.for_each([&](const core::TopicId& topic, std::span<const store::StoredRecord> records,
+  record_store.for_each([&](const core::TopicId& topic,
+                            std::span<const store::StoredRecord> records,
                             std::span<const store::RecordTombstone> tombstones) {
     if (!ok) return;
     to_records(records, now, records_out);
@@ -174,8 +175,8 @@ void live_peers(std::span<const snap::Peer> records, std::uint64_t elapsed, core
       ++loaded.expired;
       continue;
     }
-    out.push_back({{r.endpoint, r.peer_id}, static_cast<core::Seconds>(now - age), r.seeder,
-                   r.completed});
+    out.push_back(
+        {{r.endpoint, r.peer_id}, static_cast<core::Seconds>(now - age), r.seeder, r.completed});
   }
 }
 
@@ -246,8 +247,8 @@ SnapshotLoaded load_snapshot(const std::string& path, store::MemoryStore& store,
   const snap::Limits limits;
   std::vector<std::uint8_t> bytes;
   if (!read_file(path, limits.max_bytes, bytes, loaded.error)) {
-    loaded.status = loaded.error.empty() ? SnapshotLoaded::Status::missing
-                                         : SnapshotLoaded::Status::unreadable;
+    loaded.status =
+        loaded.error.empty() ? SnapshotLoaded::Status::missing : SnapshotLoaded::Status::unreadable;
     return loaded;
   }
   // Checked before any swarm is touched, so a bad file restores nothing.

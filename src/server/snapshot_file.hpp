@@ -36,12 +36,12 @@ SnapshotSaved save_snapshot(const std::string& path, const store::MemoryStore& s
 struct SnapshotLoaded {
   enum class Status : std::uint8_t { restored, missing, unreadable };
   Status status = Status::missing;
-  std::string error;            // when unreadable: one phrase, e.g. "checksum mismatch"
-  std::uint64_t written_at = 0;  // unix seconds
-  std::uint64_t torrents = 0;    // restored with at least one peer
-  std::uint64_t peers = 0;       // restored
-  std::uint64_t expired = 0;     // dropped: age plus downtime reached peer_ttl
-  std::uint64_t over_limit = 0;  // dropped: beyond max_torrents or max_peers_per_torrent
+  std::string error;                     // when unreadable: one phrase, e.g. "checksum mismatch"
+  std::uint64_t written_at = 0;          // unix seconds
+  std::uint64_t torrents = 0;            // restored with at least one peer
+  std::uint64_t peers = 0;               // restored
+  std::uint64_t expired = 0;             // dropped: age plus downtime reached peer_ttl
+  std::uint64_t over_limit = 0;          // dropped: beyond max_torrents or max_peers_per_torrent
   std::uint64_t topics = 0;              // restored with at least one record
   std::uint64_t records = 0;             // restored
   std::uint64_t records_expired = 0;     // dropped: the downtime used up their time

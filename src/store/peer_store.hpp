@@ -49,9 +49,9 @@ struct Announce {
   core::PeerId peer_id;
   core::Endpoint endpoint;
   core::Event event = core::Event::none;
-  bool seeder = false;      // left == 0
+  bool seeder = false;  // left == 0
   std::uint32_t numwant = 0;
-  bool want_v4 = true;      // which families the reply can carry
+  bool want_v4 = true;  // which families the reply can carry
   bool want_v6 = true;
   core::Seconds now = 0;
   std::uint64_t random = 0;  // seeds peer selection; the caller's per-thread Rng

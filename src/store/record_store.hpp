@@ -63,13 +63,13 @@ struct RecordLimits {
 // One record as the store holds it.
 struct StoredRecord {
   core::RecordId id;
-  core::Address source;         // of its last put
-  std::string body;             // canonical, as registered
-  std::uint64_t seq = 0;        // signed records
-  core::Signature signature{};  // signed records
+  core::Address source;          // of its last put
+  std::string body;              // canonical, as registered
+  std::uint64_t seq = 0;         // signed records
+  core::Signature signature{};   // signed records
   core::Seconds registered = 0;  // `now` of its last put
   core::Seconds expires_at = 0;
-  std::uint64_t version = 0;    // assigned by the store
+  std::uint64_t version = 0;  // assigned by the store
   bool is_signed() const { return id.is_public_key(); }
 };
 
@@ -81,8 +81,8 @@ struct RecordPut {
   std::uint64_t seq = 0;        // signed records
   core::Signature signature{};  // signed records
   core::Seconds now = 0;
-  core::Seconds ttl = 0;        // granted by the tracker
-  bool may_grow = true;         // false: fail with tracker_full rather than add
+  core::Seconds ttl = 0;  // granted by the tracker
+  bool may_grow = true;   // false: fail with tracker_full rather than add
 };
 
 enum class RecordStoreError : std::uint8_t {

@@ -23,9 +23,12 @@ std::optional<AccessMode> parse_access_mode(std::string_view text) {
 
 std::string_view to_string(AccessMode mode) {
   switch (mode) {
-    case AccessMode::off: return "off";
-    case AccessMode::whitelist: return "whitelist";
-    case AccessMode::blacklist: return "blacklist";
+    case AccessMode::off:
+      return "off";
+    case AccessMode::whitelist:
+      return "whitelist";
+    case AccessMode::blacklist:
+      return "blacklist";
   }
   return "off";
 }

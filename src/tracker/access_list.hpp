@@ -11,8 +11,8 @@
 // when the version moved does it take the mutex to pick up the new set. So a
 // lookup is one atomic load and one hash-set probe, no lock and no shared
 // reference-count traffic, and no request ever sees a half-built set.
-#include <boost/unordered/unordered_flat_set.hpp>
 #include <atomic>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>

@@ -27,9 +27,9 @@
 namespace cairn::tracker {
 
 struct RateLimitConfig {
-  std::uint32_t per_second = 50;  // sustained requests per second; 0 turns limiting off
-  std::uint32_t burst = 500;      // requests allowed at once from a full bucket; >= 1
-  std::uint32_t slots = 65536;    // buckets per limiter, rounded up to a power of two
+  std::uint32_t per_second = 50;       // sustained requests per second; 0 turns limiting off
+  std::uint32_t burst = 500;           // requests allowed at once from a full bucket; >= 1
+  std::uint32_t slots = 65536;         // buckets per limiter, rounded up to a power of two
   std::vector<core::Network> trusted;  // never limited
 };
 

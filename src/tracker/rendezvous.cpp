@@ -13,30 +13,48 @@ namespace rv = codec::rv;
 
 std::string_view error_code(RendezvousError e) {
   switch (e) {
-    case RendezvousError::bad_record: return "bad_record";
-    case RendezvousError::record_too_large: return "record_too_large";
-    case RendezvousError::bad_signature: return "bad_signature";
-    case RendezvousError::not_owner: return "not_owner";
-    case RendezvousError::not_found: return "not_found";
-    case RendezvousError::stale_sequence: return "stale_sequence";
-    case RendezvousError::topic_full: return "topic_full";
-    case RendezvousError::address_quota: return "address_quota";
-    case RendezvousError::tracker_full: return "tracker_full";
+    case RendezvousError::bad_record:
+      return "bad_record";
+    case RendezvousError::record_too_large:
+      return "record_too_large";
+    case RendezvousError::bad_signature:
+      return "bad_signature";
+    case RendezvousError::not_owner:
+      return "not_owner";
+    case RendezvousError::not_found:
+      return "not_found";
+    case RendezvousError::stale_sequence:
+      return "stale_sequence";
+    case RendezvousError::topic_full:
+      return "topic_full";
+    case RendezvousError::address_quota:
+      return "address_quota";
+    case RendezvousError::tracker_full:
+      return "tracker_full";
   }
   return "internal_error";
 }
 
 std::string_view error_message(RendezvousError e) {
   switch (e) {
-    case RendezvousError::bad_record: return "the record breaks a rule of docs/rendezvous.md";
-    case RendezvousError::record_too_large: return "the record is larger than allowed";
-    case RendezvousError::bad_signature: return "the signature does not verify";
-    case RendezvousError::not_owner: return "the record belongs to another address";
-    case RendezvousError::not_found: return "no such record";
-    case RendezvousError::stale_sequence: return "seq is not above the last one seen";
-    case RendezvousError::topic_full: return "the topic holds its maximum of records";
-    case RendezvousError::address_quota: return "this address holds its maximum of records";
-    case RendezvousError::tracker_full: return "the tracker takes no new records now";
+    case RendezvousError::bad_record:
+      return "the record breaks a rule of docs/rendezvous.md";
+    case RendezvousError::record_too_large:
+      return "the record is larger than allowed";
+    case RendezvousError::bad_signature:
+      return "the signature does not verify";
+    case RendezvousError::not_owner:
+      return "the record belongs to another address";
+    case RendezvousError::not_found:
+      return "no such record";
+    case RendezvousError::stale_sequence:
+      return "seq is not above the last one seen";
+    case RendezvousError::topic_full:
+      return "the topic holds its maximum of records";
+    case RendezvousError::address_quota:
+      return "this address holds its maximum of records";
+    case RendezvousError::tracker_full:
+      return "the tracker takes no new records now";
   }
   return "internal error";
 }
@@ -45,12 +63,18 @@ namespace {
 
 RendezvousError from_store(store::RecordStoreError e) {
   switch (e) {
-    case store::RecordStoreError::topic_full: return RendezvousError::topic_full;
-    case store::RecordStoreError::address_quota: return RendezvousError::address_quota;
-    case store::RecordStoreError::tracker_full: return RendezvousError::tracker_full;
-    case store::RecordStoreError::not_owner: return RendezvousError::not_owner;
-    case store::RecordStoreError::stale_sequence: return RendezvousError::stale_sequence;
-    case store::RecordStoreError::not_found: return RendezvousError::not_found;
+    case store::RecordStoreError::topic_full:
+      return RendezvousError::topic_full;
+    case store::RecordStoreError::address_quota:
+      return RendezvousError::address_quota;
+    case store::RecordStoreError::tracker_full:
+      return RendezvousError::tracker_full;
+    case store::RecordStoreError::not_owner:
+      return RendezvousError::not_owner;
+    case store::RecordStoreError::stale_sequence:
+      return RendezvousError::stale_sequence;
+    case store::RecordStoreError::not_found:
+      return RendezvousError::not_found;
   }
   return RendezvousError::tracker_full;
 }
@@ -87,7 +111,7 @@ std::uint32_t Rendezvous::grant(std::uint32_t asked) const {
 }
 
 core::Result<Granted, RendezvousError> Rendezvous::register_record(const RegisterCall& call,
-                                                                    core::Seconds now) {
+                                                                   core::Seconds now) {
   // Only a canonical body is stored, so what a key signed is what the
   // tracker returns, byte for byte.
   if (auto record = rv::decode_body(call.body); !record) return from_codec(record.error());
@@ -117,9 +141,11 @@ core::Result<void, RendezvousError> Rendezvous::unregister(
     const core::TopicId& topic, const core::RecordId& id,
     const std::optional<rv::SignedBy>& signed_by, const core::Address& source, core::Seconds now) {
   if (auto e = check_identity(id, signed_by)) return *e;
-  if (signed_by && !verifies(id, signed_by->signature, rv::remove_message(topic.view(), signed_by->seq)))
+  if (signed_by &&
+      !verifies(id, signed_by->signature, rv::remove_message(topic.view(), signed_by->seq)))
     return RendezvousError::bad_signature;
-  if (auto removed = store_.remove(topic, id, source, signed_by ? signed_by->seq : 0, now); !removed)
+  if (auto removed = store_.remove(topic, id, source, signed_by ? signed_by->seq : 0, now);
+      !removed)
     return from_store(removed.error());
   return {};
 }
@@ -146,11 +172,11 @@ rv::FoundRecord found(const store::StoredRecord& r, core::Seconds now) {
 
 }  // namespace
 
-LookupOutcome Rendezvous::lookup(const LookupCall& call, core::Seconds now, const Sink& sink) const {
+LookupOutcome Rendezvous::lookup(const LookupCall& call, core::Seconds now,
+                                 const Sink& sink) const {
   const std::uint32_t epoch = store_.epoch();
   // A cursor from another process (or none) reads from the start.
-  const std::uint64_t after =
-      call.cursor && call.cursor->epoch == epoch ? call.cursor->version : 0;
+  const std::uint64_t after = call.cursor && call.cursor->epoch == epoch ? call.cursor->version : 0;
   const std::uint32_t limit = std::max<std::uint32_t>(call.limit, 1);
   LookupOutcome out;
   std::uint64_t last_taken = after;

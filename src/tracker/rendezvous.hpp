@@ -46,10 +46,10 @@ std::string_view error_message(RendezvousError e);
 struct RegisterCall {
   core::TopicId topic;
   core::RecordId id;
-  std::string_view body;     // as the client sent it; checked here
-  std::uint32_t ttl = 0;     // asked for; 0: the default
+  std::string_view body;  // as the client sent it; checked here
+  std::uint32_t ttl = 0;  // asked for; 0: the default
   std::optional<codec::rv::SignedBy> signed_by;
-  core::Address source;      // the client's address
+  core::Address source;  // the client's address
 };
 
 struct Granted {
@@ -76,11 +76,11 @@ class Rendezvous {
       : policy_(policy), store_(store), memory_(memory) {}
 
   core::Result<Granted, RendezvousError> register_record(const RegisterCall& call,
-                                                          core::Seconds now);
-  core::Result<void, RendezvousError> unregister(const core::TopicId& topic,
-                                                  const core::RecordId& id,
-                                                  const std::optional<codec::rv::SignedBy>& signed_by,
-                                                  const core::Address& source, core::Seconds now);
+                                                         core::Seconds now);
+  core::Result<void, RendezvousError> unregister(
+      const core::TopicId& topic, const core::RecordId& id,
+      const std::optional<codec::rv::SignedBy>& signed_by, const core::Address& source,
+      core::Seconds now);
 
   // Hands matching records, oldest registration first, to `sink` until
   // `limit` are taken or the sink refuses one (false: it did not fit). The

@@ -6,8 +6,10 @@ namespace cairn::tracker {
 
 std::string_view error_text(TrackerError e) {
   switch (e) {
-    case TrackerError::tracker_full: return "tracker is full";
-    case TrackerError::torrent_not_allowed: return "torrent not allowed";
+    case TrackerError::tracker_full:
+      return "tracker is full";
+    case TrackerError::torrent_not_allowed:
+      return "torrent not allowed";
   }
   return "internal error";
 }
@@ -43,7 +45,7 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceReq
 }
 
 core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,
-                                                              AccessView& access) const {
+                                                               AccessView& access) const {
   if (!access.allows(info_hash)) return TrackerError::torrent_not_allowed;
   return store_.scrape(info_hash);
 }

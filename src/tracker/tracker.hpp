@@ -34,7 +34,7 @@ struct AnnounceRequest {
   core::PeerId peer_id;
   core::Endpoint endpoint;  // where other peers reach this one
   core::Event event = core::Event::none;
-  bool seeder = false;                 // left == 0
+  bool seeder = false;                  // left == 0
   std::optional<std::int64_t> numwant;  // absent or negative: the default
   bool want_v4 = true;
   bool want_v6 = true;

@@ -59,10 +59,10 @@ TEST(AccessListParse, BadLinesNamedByNumber) {
   std::string a(kHexA);
   EXPECT_EQ(bad_line("nonsense\n"), 1u);
   EXPECT_EQ(bad_line("# ok\n" + a + "\n\n" + a.substr(1) + "\n"), 4u);  // 39 digits
-  EXPECT_EQ(bad_line(a + "0\n"), 1u);                                     // 41 digits
-  EXPECT_EQ(bad_line(a + "\n" + a.substr(0, 39) + "g\n"), 2u);           // not hex
-  EXPECT_EQ(bad_line(a + " " + a + "\n"), 1u);                            // two on a line
-  EXPECT_EQ(bad_line("\n\n\nxyz"), 4u);                                   // no final newline
+  EXPECT_EQ(bad_line(a + "0\n"), 1u);                                   // 41 digits
+  EXPECT_EQ(bad_line(a + "\n" + a.substr(0, 39) + "g\n"), 2u);          // not hex
+  EXPECT_EQ(bad_line(a + " " + a + "\n"), 1u);                          // two on a line
+  EXPECT_EQ(bad_line("\n\n\nxyz"), 4u);                                 // no final newline
   EXPECT_EQ(bad_line("0x" + a.substr(2) + "\n"), 1u);
   auto r = parse_access_list("zz\n");
   ASSERT_FALSE(r);

@@ -85,8 +85,8 @@ TEST(Bencode, CanonicalIntegers) {
   EXPECT_EQ(bdecode("i0e")->integer, 0);
   EXPECT_EQ(bdecode("i-1e")->integer, -1);
   EXPECT_EQ(bdecode("i9223372036854775807e")->integer, std::numeric_limits<std::int64_t>::max());
-  for (std::string_view bad : {"i-0e", "i03e", "i-03e", "ie", "i-e", "i+1e", "i1.0e", "i 1e", "i1 e",
-                               "i9223372036854775808e", "i-9223372036854775809e", "i0x1e"})
+  for (std::string_view bad : {"i-0e", "i03e", "i-03e", "ie", "i-e", "i+1e", "i1.0e", "i 1e",
+                               "i1 e", "i9223372036854775808e", "i-9223372036854775809e", "i0x1e"})
     EXPECT_EQ(error_of(bad), BencodeError::bad_integer) << bad;
 }
 
@@ -119,9 +119,19 @@ TEST(Bencode, StructuralErrors) {
 TEST(Bencode, DepthLimit) {
   BdecodeLimits limits;
   limits.max_depth = 4;
-  EXPECT_TRUE(bdecode("llllee" "ee", limits).has_value());
-  EXPECT_EQ(error_of("lllllee" "eee", limits), BencodeError::depth_exceeded);
-  EXPECT_EQ(error_of("dddd1:a" "de" "eeee", limits), BencodeError::bad_key);  // d where a key goes
+  EXPECT_TRUE(bdecode("llllee"
+                      "ee",
+                      limits)
+                  .has_value());
+  EXPECT_EQ(error_of("lllllee"
+                     "eee",
+                     limits),
+            BencodeError::depth_exceeded);
+  EXPECT_EQ(error_of("dddd1:a"
+                     "de"
+                     "eeee",
+                     limits),
+            BencodeError::bad_key);  // d where a key goes
   EXPECT_EQ(error_of("d1:ad1:ad1:ad1:adeeeee", limits), BencodeError::depth_exceeded);
   // The default limit stops hostile nesting long before the stack could.
   std::string deep(100'000, 'l');
@@ -161,7 +171,8 @@ TEST(Bencode, MutationsNeverCrash) {
   std::mt19937 rng(99);
   for (int i = 0; i < 5000; ++i) {
     auto m = doc;
-    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) m[rng() % m.size()] = static_cast<char>(rng());
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+      m[rng() % m.size()] = static_cast<char>(rng());
     auto r = bdecode(m);
     if (r.has_value() && r->kind == BValue::Kind::dict) (void)r->find("a");
   }

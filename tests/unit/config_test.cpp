@@ -93,15 +93,19 @@ TEST(Config, BadValuesNameKeyAndLine) {
   auto error = load_error("[tracker]\n\nnumwant_max = -5\n");
   EXPECT_NE(error.find(":3:"), std::string::npos) << error;
   EXPECT_NE(error.find("tracker.numwant_max"), std::string::npos) << error;
-  EXPECT_NE(load_error("[server]\nlisten = [\"nowhere\"]\n").find("server.listen"), std::string::npos);
-  EXPECT_NE(load_error("[server]\nworkers = \"two\"\n").find("server.workers"), std::string::npos);
-  EXPECT_NE(load_error("[http]\ntrusted_proxies = [\"10.0.0.0/99\"]\n").find("http.trusted_proxies"),
+  EXPECT_NE(load_error("[server]\nlisten = [\"nowhere\"]\n").find("server.listen"),
             std::string::npos);
-  EXPECT_NE(load_error("[tracker]\nallow_client_ip = 1\n").find("tracker.allow_client_ip"), std::string::npos);
+  EXPECT_NE(load_error("[server]\nworkers = \"two\"\n").find("server.workers"), std::string::npos);
+  EXPECT_NE(
+      load_error("[http]\ntrusted_proxies = [\"10.0.0.0/99\"]\n").find("http.trusted_proxies"),
+      std::string::npos);
+  EXPECT_NE(load_error("[tracker]\nallow_client_ip = 1\n").find("tracker.allow_client_ip"),
+            std::string::npos);
 }
 
 TEST(Config, CrossKeyRules) {
-  EXPECT_NE(load_error("[tracker]\nannounce_interval = 600\nmin_interval = 60\npeer_ttl = 300\n").find("peer_ttl"),
+  EXPECT_NE(load_error("[tracker]\nannounce_interval = 600\nmin_interval = 60\npeer_ttl = 300\n")
+                .find("peer_ttl"),
             std::string::npos);
   EXPECT_NE(load_error("[tracker]\nmin_interval = 2000\n").find("min_interval"), std::string::npos);
 }
@@ -125,7 +129,8 @@ TEST(Config, RateLimitDefaultsAndValues) {
   EXPECT_EQ(c.rate_limit.slots, 2048u);
   ASSERT_EQ(c.rate_limit.trusted.size(), 1u);
   EXPECT_NE(load_error("[rate_limit]\nburst = 0\n").find("rate_limit.burst"), std::string::npos);
-  EXPECT_NE(load_error("[rate_limit]\ntable_size = 10\n").find("rate_limit.table_size"), std::string::npos);
+  EXPECT_NE(load_error("[rate_limit]\ntable_size = 10\n").find("rate_limit.table_size"),
+            std::string::npos);
 }
 
 TEST(Config, AccessListPathIsBesideTheConfig) {
@@ -134,15 +139,19 @@ TEST(Config, AccessListPathIsBesideTheConfig) {
   EXPECT_EQ(c.access_mode, cairn::tracker::AccessMode::whitelist);
   auto folder = file.path().substr(0, file.path().rfind('/') + 1);
   EXPECT_EQ(c.access_list, folder + "hashes.txt");
-  TempConfig absolute("[tracker]\naccess_mode = \"blacklist\"\naccess_list = \"/srv/hashes.txt\"\n");
+  TempConfig absolute(
+      "[tracker]\naccess_mode = \"blacklist\"\naccess_list = \"/srv/hashes.txt\"\n");
   EXPECT_EQ(load_config(absolute.path()).access_list, "/srv/hashes.txt");
 }
 
 TEST(Config, AccessModeRules) {
-  EXPECT_NE(load_error("[tracker]\naccess_mode = \"allow\"\n").find("tracker.access_mode"), std::string::npos);
-  EXPECT_NE(load_error("[tracker]\naccess_mode = \"whitelist\"\n").find("needs tracker.access_list"),
+  EXPECT_NE(load_error("[tracker]\naccess_mode = \"allow\"\n").find("tracker.access_mode"),
             std::string::npos);
-  EXPECT_NE(load_error("[tracker]\naccess_list = \"x.txt\"\n").find("tracker.access_list"), std::string::npos);
+  EXPECT_NE(
+      load_error("[tracker]\naccess_mode = \"whitelist\"\n").find("needs tracker.access_list"),
+      std::string::npos);
+  EXPECT_NE(load_error("[tracker]\naccess_list = \"x.txt\"\n").find("tracker.access_list"),
+            std::string::npos);
   EXPECT_NE(load_error("[tracker]\naccess_list = 5\n").find("must be a string"), std::string::npos);
 }
 

@@ -22,7 +22,8 @@ ReplyHeadStatus status_of(std::string_view text) {
 }  // namespace
 
 TEST(HttpReply, KeepAliveWithLength) {
-  const std::string text = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\n";
+  const std::string text =
+      "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\n";
   auto head = parsed(text + "body follows");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.head_size, text.size());
@@ -57,7 +58,8 @@ TEST(HttpReply, Errors) {
   // Found by fuzz/http_reply_fuzz.cpp: past the limit, a head is refused
   // even when its end has arrived in the same read.
   const std::string head = "HTTP/1.1 200 OK\r\nX: ";
-  const std::string at_limit = head + std::string(kMaxReplyHead - head.size() - 4, 'x') + "\r\n\r\n";
+  const std::string at_limit =
+      head + std::string(kMaxReplyHead - head.size() - 4, 'x') + "\r\n\r\n";
   EXPECT_EQ(status_of(at_limit), ReplyHeadStatus::complete);
   EXPECT_EQ(status_of(head + std::string(kMaxReplyHead, 'x') + "\r\n\r\n"), ReplyHeadStatus::error);
 }

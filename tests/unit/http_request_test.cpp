@@ -109,7 +109,8 @@ TEST(HttpRequest, Methods) {
 }
 
 TEST(HttpRequest, BodyByContentLength) {
-  constexpr std::string_view head = "POST /v1/topics/t/records HTTP/1.1\r\nContent-Length: 7\r\n\r\n";
+  constexpr std::string_view head =
+      "POST /v1/topics/t/records HTTP/1.1\r\nContent-Length: 7\r\n\r\n";
   std::string buffer = std::string(head) + "{\"a\":1}GET / HTTP/1.1\r\n\r\n";
   auto r = complete(buffer);
   EXPECT_EQ(r.body, "{\"a\":1}");
@@ -126,7 +127,8 @@ TEST(HttpRequest, BodyByContentLength) {
 
 TEST(HttpRequest, BodyAtEverySplitPoint) {
   constexpr std::string_view full =
-      "POST /v1/topics/t/records HTTP/1.1\r\nHost: x\r\nContent-Length: 13\r\n\r\n{\"id\": \"00\"}\n";
+      "POST /v1/topics/t/records HTTP/1.1\r\nHost: x\r\nContent-Length: 13\r\n\r\n{\"id\": "
+      "\"00\"}\n";
   for (std::size_t n = 0; n < full.size(); ++n)
     EXPECT_EQ(parse_http_request(full.substr(0, n)).status, HttpParseStatus::incomplete) << n;
   auto r = complete(full);
@@ -135,7 +137,8 @@ TEST(HttpRequest, BodyAtEverySplitPoint) {
 }
 
 TEST(HttpRequest, ContentLengthRules) {
-  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 0\r\nContent-Length: 0")), 400);  // any repeat
+  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 0\r\nContent-Length: 0")),
+            400);  // any repeat
   EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 0\r\nContent-Length: 1")), 400);
   EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 1, 1")), 400);
   EXPECT_EQ(error_of(with_header("1.1", "Content-Length: -1")), 400);
@@ -157,10 +160,12 @@ TEST(HttpRequest, BodyLimit413) {
   EXPECT_EQ(p.request.body.size(), 10u);
   // Refused from the header alone, before any body byte has arrived.
   EXPECT_EQ(error_of("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n", limits), 413);
-  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nContent-Length: 0000000000000000000000011\r\n", limits), 413);
-  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 99999999999999999999999999"), limits), 413);
+  EXPECT_EQ(error_of("POST / HTTP/1.1\r\nContent-Length: 0000000000000000000000011\r\n", limits),
+            413);
+  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 99999999999999999999999999"), limits),
+            413);
   EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 18446744073709551617")), 413);  // 2^64 + 1
-  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 8193")), 413);                  // the default
+  EXPECT_EQ(error_of(with_header("1.1", "Content-Length: 8193")), 413);  // the default
   limits.max_body = 0;
   EXPECT_EQ(parse_http_request(with_header("1.1", "Content-Length: 0"), limits).status,
             HttpParseStatus::complete);
@@ -171,12 +176,14 @@ TEST(HttpRequest, BodyDoesNotCountAgainstTheHead) {
   HttpLimits limits;
   limits.max_head = 64;
   limits.max_body = 100;
-  std::string head = "POST / HTTP/1.1\r\nContent-Length: 100\r\nA: " + std::string(64 - 41 - 4, 'x') + "\r\n\r\n";
+  std::string head =
+      "POST / HTTP/1.1\r\nContent-Length: 100\r\nA: " + std::string(64 - 41 - 4, 'x') + "\r\n\r\n";
   ASSERT_EQ(head.size(), 64u);
   auto p = parse_http_request(head + std::string(100, 'b'), limits);
   ASSERT_EQ(p.status, HttpParseStatus::complete);
   EXPECT_EQ(p.request.head_size, 164u);
-  EXPECT_EQ(parse_http_request(head + std::string(99, 'b'), limits).status, HttpParseStatus::incomplete);
+  EXPECT_EQ(parse_http_request(head + std::string(99, 'b'), limits).status,
+            HttpParseStatus::incomplete);
 }
 
 TEST(HttpRequest, MalformedIs400) {
@@ -254,7 +261,8 @@ TEST(HttpRequest, RandomGarbageNeverCrashes) {
   for (int i = 0; i < 5000; ++i) {
     std::string buf(rng() % 301, '\0');
     bool structured = i % 2 == 0;
-    for (auto& c : buf) c = structured ? alphabet[rng() % (sizeof alphabet - 1)] : static_cast<char>(rng());
+    for (auto& c : buf)
+      c = structured ? alphabet[rng() % (sizeof alphabet - 1)] : static_cast<char>(rng());
     auto p = parse_http_request(buf, i % 3 == 0 ? small : HttpLimits{});
     if (p.status == HttpParseStatus::complete) {
       EXPECT_LE(p.request.head_size, buf.size());
@@ -266,7 +274,8 @@ TEST(HttpRequest, MutationsNeverCrash) {
   std::mt19937 rng(7);
   for (int i = 0; i < 5000; ++i) {
     std::string m(kRequest);
-    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) m[rng() % m.size()] = static_cast<char>(rng());
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+      m[rng() % m.size()] = static_cast<char>(rng());
     m.resize(rng() % (m.size() + 1));
     auto p = parse_http_request(m);
     if (p.status == HttpParseStatus::complete) {

@@ -151,7 +151,8 @@ TEST(HttpTracker, PlusIsLiteralAndKeysAreDecoded) {
   EXPECT_EQ(r->info_hash.view(), hash);
   EXPECT_EQ(r->peer_id, id_of<PeerId>(2));
   // Unreserved characters may be sent raw.
-  auto raw = parse_announce_query("info_hash=ABCDEFGHIJKLMNOPQRST&peer_id=-qB4250-abcdefghijkl&port=1");
+  auto raw =
+      parse_announce_query("info_hash=ABCDEFGHIJKLMNOPQRST&peer_id=-qB4250-abcdefghijkl&port=1");
   ASSERT_TRUE(raw.has_value());
   EXPECT_EQ(raw->info_hash.view(), "ABCDEFGHIJKLMNOPQRST");
   EXPECT_EQ(raw->peer_id.view(), "-qB4250-abcdefghijkl");
@@ -176,19 +177,26 @@ TEST(HttpTracker, AnnounceErrors) {
   EXPECT_EQ(announce_error("info_hash=" + kHash + "&port=1"), E::missing_peer_id);
   EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer), E::missing_port);
   EXPECT_EQ(announce_error("info_hash=%01&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
-  EXPECT_EQ(announce_error("info_hash=" + kHash + "%01&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "%01&peer_id=" + kPeer + "&port=1"),
+            E::invalid_info_hash);
   EXPECT_EQ(announce_error("info_hash&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
   EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=abc&port=1"), E::invalid_peer_id);
   std::string long_id(300, 'x');  // longer than the decode buffer
-  EXPECT_EQ(announce_error("info_hash=" + long_id + "&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
+  EXPECT_EQ(announce_error("info_hash=" + long_id + "&peer_id=" + kPeer + "&port=1"),
+            E::invalid_info_hash);
   for (std::string port : {"", "65536", "-1", "+1", "1a", " 1", "99999999999999999999"})
-    EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=" + port), E::invalid_port)
+    EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=" + port),
+              E::invalid_port)
         << port;
-  EXPECT_TRUE(parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=65535").has_value());
+  EXPECT_TRUE(
+      parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=65535").has_value());
   // Port 0 is unreachable: refused, never stored and handed to other peers.
-  EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=0"), E::invalid_port);
-  EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=00000"), E::invalid_port);
-  EXPECT_TRUE(parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=1").has_value());
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=0"),
+            E::invalid_port);
+  EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=00000"),
+            E::invalid_port);
+  EXPECT_TRUE(
+      parse_announce_query("info_hash=" + kHash + "&peer_id=" + kPeer + "&port=1").has_value());
   EXPECT_EQ(announce_error(kBase + "&port=1"), E::duplicate_parameter);
   EXPECT_EQ(announce_error(kBase + "&info_hash=" + kHash), E::duplicate_parameter);
   EXPECT_EQ(announce_error(kBase + "&peer_id=" + kPeer), E::duplicate_parameter);
@@ -204,7 +212,8 @@ TEST(HttpTracker, Numbers) {
   EXPECT_EQ(ok("&numwant=-5")->numwant, -5);
   EXPECT_EQ(ok("&numwant=200")->numwant, 200);
   for (std::string key : {"uploaded", "downloaded", "left"})
-    for (std::string v : std::vector<std::string>{"", "-1", "+1", "1.5", "18446744073709551616", "1e3", "0x10", std::string(100, '1')})
+    for (std::string v : std::vector<std::string>{"", "-1", "+1", "1.5", "18446744073709551616",
+                                                  "1e3", "0x10", std::string(100, '1')})
       EXPECT_EQ(announce_error(kBase + "&" + key + "=" + v), E::invalid_number) << key << "=" << v;
   for (std::string v : {"", "+1", "abc", "-", "1-", "99999999999999999999x"})
     EXPECT_EQ(announce_error(kBase + "&numwant=" + v), E::invalid_number) << v;
@@ -245,7 +254,8 @@ TEST(HttpTracker, Events) {
   EXPECT_EQ(event("paused")->event, Event::none);
   EXPECT_EQ(event("empty")->event, Event::none);
   EXPECT_EQ(event("")->event, Event::none);
-  for (std::string bad : std::vector<std::string>{"Started", "start", "stopped ", "x", std::string(100, 's')})
+  for (std::string bad :
+       std::vector<std::string>{"Started", "start", "stopped ", "x", std::string(100, 's')})
     EXPECT_EQ(event(bad).error(), HttpTrackerError::invalid_event) << bad;
 }
 
@@ -273,7 +283,8 @@ TEST(HttpTracker, EveryTruncationIsClean) {
     }
   }
   auto scrape = encode_scrape_query(std::vector<InfoHash>{id_of<InfoHash>(1), id_of<InfoHash>(2)});
-  for (std::size_t n = 0; n <= scrape.size(); ++n) (void)parse_scrape_query(std::string_view(scrape).substr(0, n));
+  for (std::size_t n = 0; n <= scrape.size(); ++n)
+    (void)parse_scrape_query(std::string_view(scrape).substr(0, n));
 }
 
 TEST(HttpTracker, RandomGarbageNeverCrashes) {
@@ -282,14 +293,16 @@ TEST(HttpTracker, RandomGarbageNeverCrashes) {
   for (int i = 0; i < 5000; ++i) {
     std::string buf(rng() % 301, '\0');
     bool structured = i % 2 == 0;
-    for (auto& c : buf) c = structured ? alphabet[rng() % (sizeof alphabet - 1)] : static_cast<char>(rng());
+    for (auto& c : buf)
+      c = structured ? alphabet[rng() % (sizeof alphabet - 1)] : static_cast<char>(rng());
     (void)parse_announce_query(buf);
     (void)parse_scrape_query(buf);
   }
   auto valid = encode_announce_query(full_query());
   for (int i = 0; i < 5000; ++i) {
     auto m = valid;
-    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) m[rng() % m.size()] = static_cast<char>(rng());
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+      m[rng() % m.size()] = static_cast<char>(rng());
     (void)parse_announce_query(m);
     (void)parse_scrape_query(m);
   }
@@ -303,7 +316,8 @@ TEST(HttpTracker, ScrapeQuery) {
   ASSERT_EQ(r->count, kMaxScrapeHashes);
   for (std::size_t i = 0; i < r->count; ++i) EXPECT_EQ(r->hashes[i], hashes[i]);
   hashes.push_back(id_of<InfoHash>(255));
-  EXPECT_EQ(parse_scrape_query(encode_scrape_query(hashes)).error(), HttpTrackerError::too_many_info_hashes);
+  EXPECT_EQ(parse_scrape_query(encode_scrape_query(hashes)).error(),
+            HttpTrackerError::too_many_info_hashes);
   auto all = parse_scrape_query("");
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(all->count, 0u);
@@ -330,7 +344,8 @@ TEST(HttpTracker, CompactReply) {
   EXPECT_EQ(v->find("incomplete")->integer, 7);
   EXPECT_EQ(v->find("interval")->integer, 1800);
   EXPECT_EQ(v->find("min interval")->integer, 900);
-  EXPECT_EQ(v->find("peers")->string, std::string_view("\x01\x02\x03\x04\x1a\xe1\x0a\x00\x00\x01\xff\xff", 12));
+  EXPECT_EQ(v->find("peers")->string,
+            std::string_view("\x01\x02\x03\x04\x1a\xe1\x0a\x00\x00\x01\xff\xff", 12));
   auto v6 = v->find("peers6")->string;
   ASSERT_EQ(v6.size(), 18u);
   EXPECT_EQ(v6.substr(16), "\x01\xbb");
@@ -380,8 +395,8 @@ TEST(HttpTracker, DictionaryReply) {
 }
 
 TEST(HttpTracker, ScrapeReplySortedAndUnique) {
-  std::vector<ScrapeFile> files = {{id_of<InfoHash>(9), 1, 2, 3}, {id_of<InfoHash>(3), 4, 5, 6},
-                                   {id_of<InfoHash>(9), 1, 2, 3}};
+  std::vector<ScrapeFile> files = {
+      {id_of<InfoHash>(9), 1, 2, 3}, {id_of<InfoHash>(3), 4, 5, 6}, {id_of<InfoHash>(9), 1, 2, 3}};
   std::string out;
   encode_scrape_reply(files, out);
   auto v = bdecode(out);  // rejects unsorted or duplicate keys
@@ -397,7 +412,8 @@ TEST(HttpTracker, ScrapeReplySortedAndUnique) {
   EXPECT_EQ(stats->find("incomplete")->integer, 3);
   // More files than a scrape query can carry still encode correctly.
   std::vector<ScrapeFile> many;
-  for (int i = 0; i < 300; ++i) many.push_back({id_of<InfoHash>(static_cast<std::uint8_t>(i)), 0, 0, 0});
+  for (int i = 0; i < 300; ++i)
+    many.push_back({id_of<InfoHash>(static_cast<std::uint8_t>(i)), 0, 0, 0});
   out.clear();
   encode_scrape_reply(many, out);
   auto big = bdecode(out);

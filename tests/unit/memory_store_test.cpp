@@ -293,8 +293,12 @@ TEST(BlockPool, CompactingAnEmptyPoolFreesEverything) {
 // --- big_block ---
 
 TEST(BigBlock, ResizeKeepsContentsAcrossTheMapThreshold) {
-  const std::size_t sizes[] = {1000, big_block::map_threshold - 1, big_block::map_threshold,
-                               3 * big_block::map_threshold + 5, 2000, 700};
+  const std::size_t sizes[] = {1000,
+                               big_block::map_threshold - 1,
+                               big_block::map_threshold,
+                               3 * big_block::map_threshold + 5,
+                               2000,
+                               700};
   std::size_t size = 700;
   void* p = big_block::allocate(size);
   ASSERT_NE(p, nullptr);
@@ -364,25 +368,25 @@ TEST(MemoryStore, RandomChurnMatchesAModel) {
         std::erase_if(sw, [&](const auto& kv) { return kv.second.last_seen + 30 <= now; });
     }
     std::size_t swarms = 0;
-    store.for_each_swarm(
-        [&](const core::InfoHash& ih, const SwarmCounts& counts, std::span<const StoredPeer> peers) {
-          ++swarms;
-          const ModelSwarm& sw = model[ih];
-          ASSERT_EQ(peers.size(), sw.size());
-          std::uint32_t seeders = 0;
-          for (const StoredPeer& sp : peers) {
-            auto it = sw.find(sp.peer.endpoint);
-            ASSERT_NE(it, sw.end());
-            EXPECT_EQ(sp.peer.peer_id, peer_id(it->second.id));
-            EXPECT_EQ(sp.last_seen, it->second.last_seen);
-            EXPECT_EQ(sp.seeder, it->second.seeder);
-            EXPECT_EQ(sp.completed, it->second.completed);
-            seeders += sp.seeder;
-          }
-          EXPECT_EQ(counts.seeders, seeders);
-          EXPECT_EQ(counts.leechers, peers.size() - seeders);
-          EXPECT_EQ(counts.downloaded, downloaded[ih]);
-        });
+    store.for_each_swarm([&](const core::InfoHash& ih, const SwarmCounts& counts,
+                             std::span<const StoredPeer> peers) {
+      ++swarms;
+      const ModelSwarm& sw = model[ih];
+      ASSERT_EQ(peers.size(), sw.size());
+      std::uint32_t seeders = 0;
+      for (const StoredPeer& sp : peers) {
+        auto it = sw.find(sp.peer.endpoint);
+        ASSERT_NE(it, sw.end());
+        EXPECT_EQ(sp.peer.peer_id, peer_id(it->second.id));
+        EXPECT_EQ(sp.last_seen, it->second.last_seen);
+        EXPECT_EQ(sp.seeder, it->second.seeder);
+        EXPECT_EQ(sp.completed, it->second.completed);
+        seeders += sp.seeder;
+      }
+      EXPECT_EQ(counts.seeders, seeders);
+      EXPECT_EQ(counts.leechers, peers.size() - seeders);
+      EXPECT_EQ(counts.downloaded, downloaded[ih]);
+    });
     std::size_t nonempty = 0;
     for (const auto& [ih, sw] : model) nonempty += !sw.empty();
     EXPECT_GE(swarms, nonempty);  // stopped-empty swarms stay until expire
@@ -406,7 +410,8 @@ TEST(MemoryStore, ReannouncesInSkewedBigSwarmFindEveryPeer) {
   for (int i = 0; i < 3000; ++i) {
     core::Endpoint ep;
     std::uint8_t a[4] = {static_cast<std::uint8_t>(i % 3 == 0 ? 1 : 250), 0,
-                         static_cast<std::uint8_t>(rng.below(4)), static_cast<std::uint8_t>(rng.below(256))};
+                         static_cast<std::uint8_t>(rng.below(4)),
+                         static_cast<std::uint8_t>(rng.below(256))};
     ep.address = core::Address::v4(a);
     ep.port = static_cast<std::uint16_t>(1 + rng.below(65535));
     endpoints.push_back(ep);

@@ -22,7 +22,8 @@ TEST(OpenFiles, NeverZero) {
 TEST(OpenFiles, SoftLimitRaisedToHard) {
   rlimit before{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
-  if (before.rlim_max == RLIM_INFINITY || before.rlim_max < 256) GTEST_SKIP() << "hard limit unusable";
+  if (before.rlim_max == RLIM_INFINITY || before.rlim_max < 256)
+    GTEST_SKIP() << "hard limit unusable";
   rlimit lowered{128, before.rlim_max};
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &lowered), 0);
   EXPECT_EQ(raise_open_files_limit(), before.rlim_max);

@@ -14,7 +14,8 @@ using cairn::core::Signature;
 namespace {
 
 constexpr std::string_view kId = "00112233445566778899aabbccddeeff";
-constexpr std::string_view kKey = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+constexpr std::string_view kKey =
+    "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
 const std::string kSignatureHex(128, 'e');
 
 Signature signature_of(std::uint8_t b) {
@@ -114,7 +115,9 @@ TEST(RendezvousJson, RegisterRequestRoundTrips) {
   sealed.id = *RecordId::from_hex(kId);
   sealed.record.sealed = std::string("\x00\xff\x10 nonce and ciphertext", 24);
   auto text = encode_register_request(sealed);
-  EXPECT_EQ(text, R"({"id":"00112233445566778899aabbccddeeff","sealed":"AP8QIG5vbmNlIGFuZCBjaXBoZXJ0ZXh0"})");
+  EXPECT_EQ(
+      text,
+      R"({"id":"00112233445566778899aabbccddeeff","sealed":"AP8QIG5vbmNlIGFuZCBjaXBoZXJ0ZXh0"})");
   auto back = parse_register_request(text);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->record.sealed, sealed.record.sealed);
@@ -122,8 +125,8 @@ TEST(RendezvousJson, RegisterRequestRoundTrips) {
 }
 
 TEST(RendezvousJson, SignedRequestMembers) {
-  std::string members = "\"public_key\": \"" + std::string(kKey) + "\", \"seq\": 7, \"signature\": \"" +
-                        kSignatureHex + "\"";
+  std::string members = "\"public_key\": \"" + std::string(kKey) +
+                        "\", \"seq\": 7, \"signature\": \"" + kSignatureHex + "\"";
   auto r = parse_register_request("{" + members + "}");
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->id.is_public_key());
@@ -134,15 +137,18 @@ TEST(RendezvousJson, SignedRequestMembers) {
   // id XOR (public_key, seq, signature), all three.
   EXPECT_EQ(register_error(with_id(members)), JsonError::bad_request);
   EXPECT_EQ(register_error("{}"), JsonError::bad_request);
-  EXPECT_EQ(register_error("{\"public_key\": \"" + std::string(kKey) + "\", \"seq\": 7}"), JsonError::bad_request);
-  EXPECT_EQ(register_error("{\"seq\": 7, \"signature\": \"" + kSignatureHex + "\"}"), JsonError::bad_request);
+  EXPECT_EQ(register_error("{\"public_key\": \"" + std::string(kKey) + "\", \"seq\": 7}"),
+            JsonError::bad_request);
+  EXPECT_EQ(register_error("{\"seq\": 7, \"signature\": \"" + kSignatureHex + "\"}"),
+            JsonError::bad_request);
   EXPECT_EQ(register_error(with_id("\"seq\": 7")), JsonError::bad_request);
-  EXPECT_EQ(register_error("{\"id\": \"" + std::string(kKey) + "\"}"), JsonError::bad_request);  // a key is no id
-  EXPECT_EQ(register_error("{\"public_key\": \"" + std::string(kId) + "\", \"seq\": 7, \"signature\": \"" +
-                           kSignatureHex + "\"}"),
+  EXPECT_EQ(register_error("{\"id\": \"" + std::string(kKey) + "\"}"),
+            JsonError::bad_request);  // a key is no id
+  EXPECT_EQ(register_error("{\"public_key\": \"" + std::string(kId) +
+                           "\", \"seq\": 7, \"signature\": \"" + kSignatureHex + "\"}"),
             JsonError::bad_request);  // an id is no key
-  EXPECT_EQ(register_error("{\"public_key\": \"" + std::string(kKey) + "\", \"seq\": 7, \"signature\": \"" +
-                           kSignatureHex.substr(1) + "\"}"),
+  EXPECT_EQ(register_error("{\"public_key\": \"" + std::string(kKey) +
+                           "\", \"seq\": 7, \"signature\": \"" + kSignatureHex.substr(1) + "\"}"),
             JsonError::bad_request);
 }
 
@@ -156,43 +162,45 @@ TEST(RendezvousJson, RegisterErrors) {
   for (std::string_view bad : {"", "not json", "[]", "\"id\"", "null", "{\"id\": ", "{} {}", "{}x"})
     EXPECT_EQ(register_error(bad), JsonError::bad_request) << bad;
   for (std::string_view members : {
-           "\"bogus\": 1",                               // unknown member
-           "\"meta\": {\"upload\": 1}",                  // unknown member in meta
-           "\"addresses\": \":7000\"",                   // not an array
-           "\"addresses\": [7000]",                      // not strings
-           "\"meta\": []",                               // not an object
-           "\"meta\": {\"protocols\": \"tcp\"}",         //
-           "\"meta\": {\"tags\": {\"a\": 1}}",           // tag value not a string
-           "\"meta\": {\"tags\": [\"a\"]}",              //
-           "\"ttl\": \"300\"",                           //
-           "\"ttl\": -1",                                // negative
-           "\"ttl\": 300.0",                             // a double
-           "\"ttl\": 3e2",                               //
-           "\"meta\": {\"up\": -1}",                     //
-           "\"meta\": {\"up\": 18446744073709551616}",   // 2^64: a double to Boost.JSON
-           "\"meta\": {\"up\": 1.5}",                    //
-           "\"meta\": {\"up\": true}",                   //
-           "\"meta\": {\"down\": null}",                 //
-           "\"sealed\": \"AAA\"",                        // base64 without padding
-           "\"sealed\": \"AA==AA==\"",                   // padding inside
-           "\"sealed\": \"A===\"",                       //
-           "\"sealed\": \"AB==\"",                       // non-zero leftover bits
-           "\"sealed\": \"AA-_\"",                       // URL-safe alphabet
-           "\"sealed\": \"AA AA\"",                      //
-           "\"sealed\": 5",                              //
+           "\"bogus\": 1",                                // unknown member
+           "\"meta\": {\"upload\": 1}",                   // unknown member in meta
+           "\"addresses\": \":7000\"",                    // not an array
+           "\"addresses\": [7000]",                       // not strings
+           "\"meta\": []",                                // not an object
+           "\"meta\": {\"protocols\": \"tcp\"}",          //
+           "\"meta\": {\"tags\": {\"a\": 1}}",            // tag value not a string
+           "\"meta\": {\"tags\": [\"a\"]}",               //
+           "\"ttl\": \"300\"",                            //
+           "\"ttl\": -1",                                 // negative
+           "\"ttl\": 300.0",                              // a double
+           "\"ttl\": 3e2",                                //
+           "\"meta\": {\"up\": -1}",                      //
+           "\"meta\": {\"up\": 18446744073709551616}",    // 2^64: a double to Boost.JSON
+           "\"meta\": {\"up\": 1.5}",                     //
+           "\"meta\": {\"up\": true}",                    //
+           "\"meta\": {\"down\": null}",                  //
+           "\"sealed\": \"AAA\"",                         // base64 without padding
+           "\"sealed\": \"AA==AA==\"",                    // padding inside
+           "\"sealed\": \"A===\"",                        //
+           "\"sealed\": \"AB==\"",                        // non-zero leftover bits
+           "\"sealed\": \"AA-_\"",                        // URL-safe alphabet
+           "\"sealed\": \"AA AA\"",                       //
+           "\"sealed\": 5",                               //
            "\"meta\": {\"tags\": {\"a\": {\"b\": {}}}}",  // deeper than any request
        })
     EXPECT_EQ(register_error(with_id(members)), JsonError::bad_request) << members;
   for (std::string_view id : {"\"0011\"", "\"00112233445566778899aabbccddeefg\"", "1", "null"})
     EXPECT_EQ(register_error("{\"id\": " + std::string(id) + "}"), JsonError::bad_request) << id;
-  EXPECT_EQ(register_error(with_id("\"addresses\": [\"\xff\"]")), JsonError::bad_request);  // not UTF-8
-  EXPECT_EQ(register_error(std::string(2 << 20, ' ')), JsonError::bad_request);            // over 1 MiB
+  EXPECT_EQ(register_error(with_id("\"addresses\": [\"\xff\"]")),
+            JsonError::bad_request);                                             // not UTF-8
+  EXPECT_EQ(register_error(std::string(2 << 20, ' ')), JsonError::bad_request);  // over 1 MiB
 }
 
 TEST(RendezvousJson, RecordRulesGiveTheirCodes) {
   EXPECT_EQ(register_error(with_id("\"addresses\": [\"host:80\"]")), JsonError::bad_record);
   EXPECT_EQ(register_error(with_id("\"meta\": {\"protocols\": [\"a b\"]}")), JsonError::bad_record);
-  EXPECT_EQ(register_error(with_id("\"addresses\": [\":1\",\":1\",\":1\",\":1\",\":1\",\":1\",\":1\",\":1\",\":1\"]")),
+  EXPECT_EQ(register_error(with_id(
+                "\"addresses\": [\":1\",\":1\",\":1\",\":1\",\":1\",\":1\",\":1\",\":1\",\":1\"]")),
             JsonError::bad_record);
   std::string big = "\"sealed\": \"" + std::string(1368, 'A') + "\"";  // 1026 bytes
   EXPECT_EQ(register_error(with_id(big)), JsonError::record_too_large);
@@ -236,9 +244,11 @@ TEST(RendezvousJson, LookupQuery) {
   EXPECT_EQ(parse_lookup_query("capability=x%2Fy")->capability, "x/y");
   EXPECT_EQ(parse_lookup_query("&&limit=3&")->limit, 3u);
   for (std::string_view bad : {"limit=-1", "limit=abc", "limit=1.5", "limit=+1", "capability=a%20b",
-                               "capability=" "0123456789012345678901234567890123", "cursor=00", "cursor=xyz",
-                               "cursor=6a1f03c2000000000000002a00", "bogus=1", "limit=1&limit=2",
-                               "capability=a&capability=a", "capability=%zz", "capability=%4", "Limit=1"})
+                               "capability="
+                               "0123456789012345678901234567890123",
+                               "cursor=00", "cursor=xyz", "cursor=6a1f03c2000000000000002a00",
+                               "bogus=1", "limit=1&limit=2", "capability=a&capability=a",
+                               "capability=%zz", "capability=%4", "Limit=1"})
     EXPECT_FALSE(parse_lookup_query(bad).has_value()) << bad;
 }
 
@@ -252,7 +262,8 @@ TEST(RendezvousJson, QueryIsNotReadPastItsEnd) {
   EXPECT_EQ(q->limit, 5u);
   EXPECT_TRUE(parse_remove_query(std::string_view(buffer).substr(0, 0)).has_value());
   std::vector<char> unterminated{'x'};  // under ASan, a read past it is a report
-  EXPECT_EQ(parse_lookup_query(std::string_view(unterminated.data(), 0))->limit, LookupQuery::default_limit);
+  EXPECT_EQ(parse_lookup_query(std::string_view(unterminated.data(), 0))->limit,
+            LookupQuery::default_limit);
   EXPECT_FALSE(parse_lookup_query(std::string_view("limit=5\0&x", 10)).has_value());
 }
 
@@ -285,28 +296,36 @@ TEST(RendezvousJson, RemoveQuery) {
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->signed_by, q.signed_by);
   EXPECT_EQ(encode_remove_query(RemoveQuery{}), "");
-  for (std::string_view bad : {"seq=1", "signature=" "ee", "seq=18446744073709551616&signature=", "seq=-1",
-                               "seq=x", "seq=1&seq=1", "other=1"})
+  for (std::string_view bad :
+       {"seq=1",
+        "signature="
+        "ee",
+        "seq=18446744073709551616&signature=", "seq=-1", "seq=x", "seq=1&seq=1", "other=1"})
     EXPECT_FALSE(parse_remove_query(bad).has_value()) << bad;
   EXPECT_FALSE(parse_remove_query("seq=1&signature=" + kSignatureHex.substr(2)).has_value());
-  EXPECT_FALSE(parse_remove_query("seq=18446744073709551616&signature=" + kSignatureHex).has_value());
+  EXPECT_FALSE(
+      parse_remove_query("seq=18446744073709551616&signature=" + kSignatureHex).has_value());
   EXPECT_TRUE(parse_remove_query("seq=0&signature=" + kSignatureHex).has_value());
 }
 
 TEST(RendezvousJson, RegisterReply) {
   std::string out = "prefix|";
-  encode_register_reply(*RecordId::from_hex(kId), 300, 150, *Endpoint::parse("203.0.113.7:51234"), out);
-  EXPECT_EQ(out, R"(prefix|{"id":"00112233445566778899aabbccddeeff","ttl":300,"reannounce_after":150,)"
-                 R"("observed":"203.0.113.7:51234"})");
+  encode_register_reply(*RecordId::from_hex(kId), 300, 150, *Endpoint::parse("203.0.113.7:51234"),
+                        out);
+  EXPECT_EQ(out,
+            R"(prefix|{"id":"00112233445566778899aabbccddeeff","ttl":300,"reannounce_after":150,)"
+            R"("observed":"203.0.113.7:51234"})");
   auto r = parse_register_reply(out.substr(7));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->ttl, 300u);
   EXPECT_EQ(r->reannounce_after, 150u);
   EXPECT_EQ(r->observed, "203.0.113.7:51234");
   // Answers may grow members; a missing one or a wrong type is an error.
-  EXPECT_TRUE(parse_register_reply(R"({"ttl":1,"reannounce_after":0,"observed":"x","new":[1]})").has_value());
+  EXPECT_TRUE(parse_register_reply(R"({"ttl":1,"reannounce_after":0,"observed":"x","new":[1]})")
+                  .has_value());
   EXPECT_FALSE(parse_register_reply(R"({"ttl":1,"observed":"x"})").has_value());
-  EXPECT_FALSE(parse_register_reply(R"({"ttl":-1,"reannounce_after":0,"observed":"x"})").has_value());
+  EXPECT_FALSE(
+      parse_register_reply(R"({"ttl":-1,"reannounce_after":0,"observed":"x"})").has_value());
   EXPECT_FALSE(parse_register_reply(R"({"ttl":1,"reannounce_after":0,"observed":1})").has_value());
 }
 
@@ -356,25 +375,28 @@ TEST(RendezvousJson, LookupReplyShapes) {
   out.clear();
   encode_lookup_reply(std::span(&broken, 1), Cursor{}, false, out);
   EXPECT_EQ(out, R"({"records":[],"cursor":"000000000000000000000000"})");
-  for (std::string_view bad : {
-           R"({"cursor":"c"})",                                                          // no records
-           R"({"records":[]})",                                                          // no cursor
-           R"({"records":[{"last_seen":1,"expires_in":2}],"cursor":"c"})",               // no id
-           R"({"records":[{"id":"00112233445566778899aabbccddeeff","last_seen":1}],"cursor":"c"})",
-           R"({"records":[{"id":"00112233445566778899aabbccddeeff","last_seen":1,"expires_in":2,"seq":1}],"cursor":"c"})",
-           R"({"records":{},"cursor":"c"})",
-           R"({"records":[],"cursor":"c","more":1})",
-       })
+  for (
+      std::string_view bad : {
+          R"({"cursor":"c"})",                                             // no records
+          R"({"records":[]})",                                             // no cursor
+          R"({"records":[{"last_seen":1,"expires_in":2}],"cursor":"c"})",  // no id
+          R"({"records":[{"id":"00112233445566778899aabbccddeeff","last_seen":1}],"cursor":"c"})",
+          R"({"records":[{"id":"00112233445566778899aabbccddeeff","last_seen":1,"expires_in":2,"seq":1}],"cursor":"c"})",
+          R"({"records":{},"cursor":"c"})",
+          R"({"records":[],"cursor":"c","more":1})",
+      })
     EXPECT_FALSE(parse_lookup_reply(bad).has_value()) << bad;
-  EXPECT_TRUE(parse_lookup_reply(R"({"records":[{"id":"00112233445566778899aabbccddeeff","last_seen":1,)"
-                                 R"("expires_in":2,"future":{}}],"cursor":"c","next":1})")
-                  .has_value());
+  EXPECT_TRUE(
+      parse_lookup_reply(R"({"records":[{"id":"00112233445566778899aabbccddeeff","last_seen":1,)"
+                         R"("expires_in":2,"future":{}}],"cursor":"c","next":1})")
+          .has_value());
 }
 
 TEST(RendezvousJson, SignedEntryMustMatchItsKey) {
   std::string entry = std::string(R"({"records":[{"id":")") + std::string(kKey) +
                       R"(","last_seen":1,"expires_in":2,"public_key":")" + std::string(kKey) +
-                      R"(","seq":1,"signature":")" + kSignatureHex + R"(","body":""}],"cursor":"c"})";
+                      R"(","seq":1,"signature":")" + kSignatureHex +
+                      R"(","body":""}],"cursor":"c"})";
   EXPECT_TRUE(parse_lookup_reply(entry).has_value());
   std::string other = entry;
   other.replace(other.find(kKey, 30), 2, "ff");
@@ -404,7 +426,8 @@ TEST(RendezvousJson, RemovedAndErrors) {
   EXPECT_EQ(out, R"({"removed":true})");
   out.clear();
   encode_error("topic_full", "the topic holds its maximum of records", out);
-  EXPECT_EQ(out, R"({"error":{"code":"topic_full","message":"the topic holds its maximum of records"}})");
+  EXPECT_EQ(
+      out, R"({"error":{"code":"topic_full","message":"the topic holds its maximum of records"}})");
   auto e = parse_error_reply(out);
   ASSERT_TRUE(e.has_value());
   EXPECT_EQ(e->code, "topic_full");
@@ -430,7 +453,10 @@ TEST(RendezvousJson, EscapingOnOutput) {
   out.clear();
   encode_lookup_reply(std::span(&f, 1), Cursor{}, false, out);
   EXPECT_NE(out.find(R"("wss://relay.example/\"x\\y\"")"), std::string::npos) << out;
-  EXPECT_NE(out.find(R"("k":"\"\\\u0001\n\u0000)" "\xc3\xa9\""), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("k":"\"\\\u0001\n\u0000)"
+                     "\xc3\xa9\""),
+            std::string::npos)
+      << out;
   auto back = parse_lookup_reply(out);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->records[0].record, r);
@@ -438,10 +464,12 @@ TEST(RendezvousJson, EscapingOnOutput) {
 
 TEST(RendezvousJson, RandomInputNeverThrows) {
   std::mt19937 rng(5);
-  const std::string seeds[] = {encode_register_request(unsigned_request()), encode_register_request(signed_request())};
+  const std::string seeds[] = {encode_register_request(unsigned_request()),
+                               encode_register_request(signed_request())};
   for (int i = 0; i < 5000; ++i) {
     std::string m = seeds[i % 2];
-    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) m[rng() % m.size()] = static_cast<char>(rng() % 128);
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+      m[rng() % m.size()] = static_cast<char>(rng() % 128);
     (void)parse_register_request(m);
     (void)parse_lookup_reply(m);
     (void)parse_register_reply(m);

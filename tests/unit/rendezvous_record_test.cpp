@@ -42,9 +42,10 @@ Record full_record() {
 std::string full_body() {
   return field(1, ":7000") + field(1, "203.0.113.7:7000") + field(1, "[2001:db8::1]:443") +
          field(1, "wss://relay.example/abc") + field(2, u64_bytes(10'000'000)) +
-         field(3, u64_bytes(0xffffffffffffffff)) + field(4, "webrtc") + field(4, "tcp") + field(4, "utp") +
-         field(4, "x.y+z-w_v/1") + field(5, tag_value("app", "chat")) + field(5, tag_value("v", "2")) +
-         field(5, tag_value("empty", "")) + field(5, tag_value("text", "caf\xc3\xa9 \"q\" \\ \t\n")) +
+         field(3, u64_bytes(0xffffffffffffffff)) + field(4, "webrtc") + field(4, "tcp") +
+         field(4, "utp") + field(4, "x.y+z-w_v/1") + field(5, tag_value("app", "chat")) +
+         field(5, tag_value("v", "2")) + field(5, tag_value("empty", "")) +
+         field(5, tag_value("text", "caf\xc3\xa9 \"q\" \\ \t\n")) +
          field(6, std::string("\x00\x01\xff sealed", 10));
 }
 
@@ -123,8 +124,10 @@ TEST(RendezvousRecord, OnlyCanonicalBodiesDecode) {
   auto addr = field(1, ":1"), up = field(2, u64_bytes(5)), down = field(3, u64_bytes(6));
   auto proto = field(4, "tcp"), tag = field(5, tag_value("a", "b")), sealed = field(6, "s");
   EXPECT_TRUE(decode_body(addr + addr + up + down + proto + proto + tag + sealed).has_value());
-  EXPECT_EQ(decode_error_of(addr + up + tag.substr(0, 3)), RecordError::bad_record);  // length past the end
-  EXPECT_EQ(decode_error_of(addr + std::string("\x04\x00", 2)), RecordError::bad_record);  // header cut short
+  EXPECT_EQ(decode_error_of(addr + up + tag.substr(0, 3)),
+            RecordError::bad_record);  // length past the end
+  EXPECT_EQ(decode_error_of(addr + std::string("\x04\x00", 2)),
+            RecordError::bad_record);  // header cut short
   for (const auto& bad : {proto + addr, down + up, sealed + tag, tag + proto, up + addr})
     EXPECT_EQ(decode_error_of(bad), RecordError::bad_record) << "out of order";
   for (const auto& bad : {up + up, down + down, sealed + sealed})
@@ -135,8 +138,8 @@ TEST(RendezvousRecord, OnlyCanonicalBodiesDecode) {
   }
   EXPECT_EQ(decode_error_of(field(2, u64_bytes(5).substr(1))), RecordError::bad_record);  // 7 bytes
   EXPECT_EQ(decode_error_of(field(3, u64_bytes(5) + "x")), RecordError::bad_record);      // 9 bytes
-  EXPECT_EQ(decode_error_of(field(5, "novalue")), RecordError::bad_record);              // no 0 byte
-  EXPECT_EQ(decode_error_of(field(5, tag_value("", "v"))), RecordError::bad_record);     // empty key
+  EXPECT_EQ(decode_error_of(field(5, "novalue")), RecordError::bad_record);           // no 0 byte
+  EXPECT_EQ(decode_error_of(field(5, tag_value("", "v"))), RecordError::bad_record);  // empty key
   EXPECT_EQ(decode_error_of(field(4, "")), RecordError::bad_record);
   EXPECT_EQ(decode_error_of(field(1, "")), RecordError::bad_record);
   // Repeated multi fields keep their order.
@@ -147,8 +150,9 @@ TEST(RendezvousRecord, OnlyCanonicalBodiesDecode) {
 
 // `max` small items, and one item of `max_bytes`, round-trip; one more of
 // either is refused.
-void expect_list_limits(std::vector<std::string> Record::*list, std::size_t max, std::string_view small,
-                        std::size_t max_bytes, std::string (*item_of_size)(std::size_t)) {
+void expect_list_limits(std::vector<std::string> Record::*list, std::size_t max,
+                        std::string_view small, std::size_t max_bytes,
+                        std::string (*item_of_size)(std::size_t)) {
   Record r;
   (r.*list).assign(max, std::string(small));
   expect_round_trip(r);
@@ -176,7 +180,8 @@ TEST(RendezvousRecord, ProtocolLimits) {
 
 TEST(RendezvousRecord, TagLimits) {
   Record r;
-  for (std::size_t i = 0; i < kMaxTags; ++i) r.tags.push_back({std::string(1, static_cast<char>('a' + i)), "v"});
+  for (std::size_t i = 0; i < kMaxTags; ++i)
+    r.tags.push_back({std::string(1, static_cast<char>('a' + i)), "v"});
   expect_round_trip(r);
   r.tags.push_back({"one_more", "v"});
   expect_refused(r, RecordError::bad_record);
@@ -194,8 +199,8 @@ TEST(RendezvousRecord, TagLimits) {
 
 TEST(RendezvousRecord, TextIsUtf8) {
   Record r;
-  for (std::string_view bad : {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-                               "\xc3", "\xe2\x82", "\x80"}) {
+  for (std::string_view bad : {"\xff", "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+                               "\xf4\x90\x80\x80", "\xc3", "\xe2\x82", "\x80"}) {
     r.tags = {{"k", std::string(bad)}};
     expect_refused(r, RecordError::bad_record);
     r.tags.clear();
@@ -203,8 +208,12 @@ TEST(RendezvousRecord, TextIsUtf8) {
     expect_refused(r, RecordError::bad_record);
     r.addresses.clear();
   }
-  r.tags = {{"k", "\xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf"}};  // €, 😀, U+D7FF, U+10FFFF
-  r.addresses = {"https://b\xc3\xbc" "cher.example/\xe2\x82\xac"};
+  r.tags = {
+      {"k",
+       "\xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf"}};  // €, 😀, U+D7FF, U+10FFFF
+  r.addresses = {
+      "https://b\xc3\xbc"
+      "cher.example/\xe2\x82\xac"};
   expect_round_trip(r);
 }
 
@@ -233,7 +242,8 @@ TEST(RendezvousRecord, EveryTruncationOfAValidBody) {
   const std::string body = full_body();
   std::vector<std::size_t> boundaries{0};
   for (std::size_t at = 0; at < body.size();) {
-    at += 3 + (static_cast<unsigned char>(body[at + 1]) << 8 | static_cast<unsigned char>(body[at + 2]));
+    at += 3 + (static_cast<unsigned char>(body[at + 1]) << 8 |
+               static_cast<unsigned char>(body[at + 2]));
     boundaries.push_back(at);
   }
   for (std::size_t n = 0; n < body.size(); ++n) {
@@ -254,10 +264,12 @@ TEST(RendezvousRecord, RandomGarbageNeverCrashes) {
     std::string buf;
     if (i % 2 == 0) {
       buf.resize(rng() % 256);
-      for (auto& c : buf) c = static_cast<char>(rng() % (i % 4 == 0 ? 8 : 256));  // small bytes: plausible types
+      for (auto& c : buf)
+        c = static_cast<char>(rng() % (i % 4 == 0 ? 8 : 256));  // small bytes: plausible types
     } else {
       buf = seed;
-      for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) buf[rng() % buf.size()] = static_cast<char>(rng());
+      for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+        buf[rng() % buf.size()] = static_cast<char>(rng());
     }
     auto d = decode_body(buf);
     if (d) {
@@ -269,12 +281,13 @@ TEST(RendezvousRecord, RandomGarbageNeverCrashes) {
 }
 
 TEST(RendezvousRecord, ValidAddress) {
-  for (std::string_view ok : {"1.2.3.4:80", "[::1]:80", "[2001:db8::1]:65535", ":7000", ":0", "0.0.0.0:7000",
-                              "[::]:7000", "wss://relay.example/x", "udp://1.2.3.4:6969", "a+b-c.d://x"})
+  for (std::string_view ok :
+       {"1.2.3.4:80", "[::1]:80", "[2001:db8::1]:65535", ":7000", ":0", "0.0.0.0:7000", "[::]:7000",
+        "wss://relay.example/x", "udp://1.2.3.4:6969", "a+b-c.d://x"})
     EXPECT_TRUE(valid_address(ok)) << ok;
-  for (std::string_view bad : {"", "host.example:80", "1.2.3.4", "::1:80", ":", ":70000", ":-1", ":+1",
-                               "1.2.3.4:80x", "://x", "1ws://x", "w_s://x", "wss://", "wss:/x",
-                               "wss://a\nb", "wss://a\x7f", "[::1]", "1.2.3.4: 80"})
+  for (std::string_view bad : {"", "host.example:80", "1.2.3.4", "::1:80", ":", ":70000", ":-1",
+                               ":+1", "1.2.3.4:80x", "://x", "1ws://x", "w_s://x", "wss://",
+                               "wss:/x", "wss://a\nb", "wss://a\x7f", "[::1]", "1.2.3.4: 80"})
     EXPECT_FALSE(valid_address(bad)) << bad;
 }
 
@@ -315,12 +328,13 @@ TEST(RendezvousRecord, SignedMessagesAreExactlyTheSpecs) {
   for (int i = 0; i < 20; ++i) topic.push_back(static_cast<char>(0xa0 + i));
   std::string body = field(1, ":7000");
   std::string expected = std::string("cairn-rv1 register", 18) + '\0' + topic +
-                         std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8) + std::string("\x00\x00\x01\x2c", 4) +
-                         body;
+                         std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8) +
+                         std::string("\x00\x00\x01\x2c", 4) + body;
   EXPECT_EQ(register_message(topic, 0x0102030405060708, 300, body), expected);
   EXPECT_EQ(register_message(topic, 0, 0, "").size(), 19u + 20 + 8 + 4);
   EXPECT_EQ(remove_message(topic, 0xfffffffffffffffe),
-            std::string("cairn-rv1 remove", 16) + '\0' + topic + std::string("\xff\xff\xff\xff\xff\xff\xff\xfe", 8));
+            std::string("cairn-rv1 remove", 16) + '\0' + topic +
+                std::string("\xff\xff\xff\xff\xff\xff\xff\xfe", 8));
 }
 
 TEST(RendezvousRecord, ErrorCodes) {

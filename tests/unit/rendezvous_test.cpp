@@ -20,8 +20,9 @@ struct Key {
   core::RecordId id() const { return *core::RecordId::from_bytes(pk); }
   rv::SignedBy sign(std::string_view message, std::uint64_t seq) const {
     rv::SignedBy s{seq, {}};
-    crypto_sign_detached(s.signature.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()),
-                         message.size(), sk.data());
+    crypto_sign_detached(s.signature.data(), nullptr,
+                         reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                         sk.data());
     return s;
   }
 };
@@ -48,7 +49,8 @@ std::string body(std::vector<std::string> addresses, std::vector<std::string> pr
 
 const core::Address kHere = *core::Address::parse("192.0.2.1");
 
-tracker::LookupCall call(const core::TopicId& t, std::uint32_t limit = 50, std::string_view capability = "",
+tracker::LookupCall call(const core::TopicId& t, std::uint32_t limit = 50,
+                         std::string_view capability = "",
                          std::optional<rv::Cursor> cursor = std::nullopt) {
   return {t, limit, capability, cursor};
 }
@@ -57,9 +59,11 @@ struct RendezvousTest : ::testing::Test {
   RendezvousTest() { EXPECT_GE(sodium_init(), 0); }
   store::MemoryRecordStore store{store::RecordLimits{}};
   tracker::MemoryGuard memory;
-  tracker::Rendezvous rendezvous{{.min_ttl = 60, .max_ttl = 600, .default_ttl = 120}, store, memory};
+  tracker::Rendezvous rendezvous{
+      {.min_ttl = 60, .max_ttl = 600, .default_ttl = 120}, store, memory};
 
-  core::Result<tracker::Granted, RendezvousError> put(const core::TopicId& t, const core::RecordId& id,
+  core::Result<tracker::Granted, RendezvousError> put(const core::TopicId& t,
+                                                      const core::RecordId& id,
                                                       const std::string& b, std::uint32_t ttl = 0,
                                                       std::optional<rv::SignedBy> signed_by = {},
                                                       core::Seconds now = 1000) {
@@ -106,8 +110,10 @@ TEST_F(RendezvousTest, SignaturesCoverTopicSeqTtlAndBody) {
   };
   EXPECT_TRUE(put(topic(1), k.id(), b, 300, k.sign(message(1, 300), 1)));
   // Any field other than what was signed fails.
-  EXPECT_EQ(put(topic(2), k.id(), b, 300, k.sign(message(2, 300), 2)).error(), RendezvousError::bad_signature);
-  EXPECT_EQ(put(topic(1), k.id(), b, 200, k.sign(message(2, 300), 2)).error(), RendezvousError::bad_signature);
+  EXPECT_EQ(put(topic(2), k.id(), b, 300, k.sign(message(2, 300), 2)).error(),
+            RendezvousError::bad_signature);
+  EXPECT_EQ(put(topic(1), k.id(), b, 200, k.sign(message(2, 300), 2)).error(),
+            RendezvousError::bad_signature);
   EXPECT_EQ(put(topic(1), k.id(), body({":8"}), 300, k.sign(message(2, 300), 2)).error(),
             RendezvousError::bad_signature);
   auto resigned = k.sign(message(2, 300), 2);
@@ -118,12 +124,14 @@ TEST_F(RendezvousTest, SignaturesCoverTopicSeqTtlAndBody) {
   EXPECT_EQ(put(topic(1), random_id(1), b, 300, k.sign(message(2, 300), 2)).error(),
             RendezvousError::bad_signature);
   // Replays and lower sequence numbers, then a signed remove.
-  EXPECT_EQ(put(topic(1), k.id(), b, 300, k.sign(message(1, 300), 1)).error(), RendezvousError::stale_sequence);
+  EXPECT_EQ(put(topic(1), k.id(), b, 300, k.sign(message(1, 300), 1)).error(),
+            RendezvousError::stale_sequence);
   EXPECT_TRUE(put(topic(1), k.id(), b, 300, k.sign(message(2, 300), 2)));
   auto remove = k.sign(rv::remove_message(topic(1).view(), 3), 3);
   EXPECT_FALSE(rendezvous.unregister(topic(1), k.id(), std::nullopt, kHere, 1000));
   EXPECT_TRUE(rendezvous.unregister(topic(1), k.id(), remove, kHere, 1000));
-  EXPECT_EQ(rendezvous.unregister(topic(1), k.id(), remove, kHere, 1000).error(), RendezvousError::stale_sequence);
+  EXPECT_EQ(rendezvous.unregister(topic(1), k.id(), remove, kHere, 1000).error(),
+            RendezvousError::stale_sequence);
 }
 
 TEST_F(RendezvousTest, LookupFiltersPagesAndHidesExpiredRecords) {
@@ -178,5 +186,6 @@ TEST_F(RendezvousTest, MemoryCapRefusesNewRecordsOnly) {
   guard.measure();
   EXPECT_EQ(capped.register_record({topic(1), random_id(2), b, 0, {}, kHere}, 1000).error(),
             RendezvousError::tracker_full);
-  EXPECT_TRUE(capped.register_record({topic(1), random_id(1), b, 0, {}, kHere}, 1000));  // a renewal
+  EXPECT_TRUE(
+      capped.register_record({topic(1), random_id(1), b, 0, {}, kHere}, 1000));  // a renewal
 }

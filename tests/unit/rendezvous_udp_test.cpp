@@ -36,7 +36,8 @@ RecordId id_of_size(std::size_t size, std::uint8_t seed) {
 
 SignedBy signed_by(std::uint64_t seq) {
   SignedBy s{seq, {}};
-  for (std::size_t i = 0; i < s.signature.size(); ++i) s.signature[i] = static_cast<std::uint8_t>(0xc0 ^ i);
+  for (std::size_t i = 0; i < s.signature.size(); ++i)
+    s.signature[i] = static_cast<std::uint8_t>(0xc0 ^ i);
   return s;
 }
 
@@ -112,7 +113,8 @@ std::vector<Bytes> every_request() {
           encode(kHeader, encode_whoami_request)};
 }
 
-FoundRecord found(std::size_t id_size, std::string_view source, std::size_t body_size, bool is_signed) {
+FoundRecord found(std::size_t id_size, std::string_view source, std::size_t body_size,
+                  bool is_signed) {
   FoundRecord f;
   f.id = id_of_size(id_size, 3);
   f.source = *Address::parse(source);
@@ -167,7 +169,8 @@ TEST(RendezvousUdp, RegisterRoundTrips) {
   for (bool is_signed : {false, true}) {
     auto want = register_request(is_signed);
     auto packet = encode(want, encode_register_request);
-    EXPECT_EQ(packet.size(), 16u + 20 + 4 + 1 + want.id.size + 1 + (is_signed ? 72 : 0) + 2 + kBody.size());
+    EXPECT_EQ(packet.size(),
+              16u + 20 + 4 + 1 + want.id.size + 1 + (is_signed ? 72 : 0) + 2 + kBody.size());
     auto r = parsed<RegisterRequest>(packet);
     EXPECT_EQ(r.header.connection_id, kHeader.connection_id);
     EXPECT_EQ(r.header.transaction_id, kHeader.transaction_id);
@@ -183,11 +186,11 @@ TEST(RendezvousUdp, RegisterWireLayout) {
   auto p = encode(register_request(false), encode_register_request);
   Bytes head(p.begin(), p.begin() + 16);
   EXPECT_EQ(head, (Bytes{1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 16, 0xca, 0xfe, 0xba, 0xbe}));
-  EXPECT_EQ(p[16], 0x10);                                   // topic
+  EXPECT_EQ(p[16], 0x10);                                                  // topic
   EXPECT_EQ((Bytes{p[36], p[37], p[38], p[39]}), (Bytes{0, 0, 1, 0x2c}));  // ttl 300
-  EXPECT_EQ(p[40], 16);                                     // id length
-  EXPECT_EQ(p[57], 0);                                      // flags: unsigned
-  EXPECT_EQ((Bytes{p[58], p[59]}), (Bytes{0, 8}));           // body length
+  EXPECT_EQ(p[40], 16);                                                    // id length
+  EXPECT_EQ(p[57], 0);                                                     // flags: unsigned
+  EXPECT_EQ((Bytes{p[58], p[59]}), (Bytes{0, 8}));                         // body length
   EXPECT_EQ(p.size(), 60u + 8);
 }
 
@@ -269,10 +272,10 @@ TEST(RendezvousUdp, IdsAndFlags) {
     p[at] = v;
     return p;
   };
-  expect_bad_request(with(57, 1));     // signed flag on a 16-byte id
-  expect_bad_request(with(57, 2));     // an unknown flag
+  expect_bad_request(with(57, 1));  // signed flag on a 16-byte id
+  expect_bad_request(with(57, 2));  // an unknown flag
   expect_bad_request(with(57, 0x80));
-  expect_bad_request(with(40, 20));    // neither 16 nor 32
+  expect_bad_request(with(40, 20));  // neither 16 nor 32
   expect_bad_request(with(40, 0));
   // A 32-byte id must be signed.
   auto s = register_request(true);
@@ -305,7 +308,8 @@ TEST(RendezvousUdp, SmallResponses) {
   EXPECT_EQ(reg.ttl, 300u);
   EXPECT_EQ(reg.reannounce_after, 150u);
   ASSERT_EQ(encode_unregister_response(10, out), 8u);
-  EXPECT_EQ(response_of<UnregisterResponse>(Bytes(out.begin(), out.begin() + 8)).transaction_id, 10u);
+  EXPECT_EQ(response_of<UnregisterResponse>(Bytes(out.begin(), out.begin() + 8)).transaction_id,
+            10u);
   EXPECT_EQ(encode_register_response(9, 300, 150, std::span(out.data(), 15)), 0u);
   EXPECT_EQ(encode_unregister_response(9, std::span(out.data(), 7)), 0u);
   EXPECT_EQ(parse_response(Bytes(out.begin(), out.begin() + 7)).error(), ResponseError::truncated);
@@ -327,17 +331,20 @@ TEST(RendezvousUdp, WhoamiV4AndV6) {
   EXPECT_EQ(r.observed, v6);
   EXPECT_EQ(encode_whoami_response(6, v6, std::span(out.data(), 26)), 0u);
   for (std::size_t n = 8; n < 27; ++n)
-    EXPECT_EQ(parse_response(Bytes(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n))).error(),
-              ResponseError::truncated)
+    EXPECT_EQ(
+        parse_response(Bytes(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n))).error(),
+        ResponseError::truncated)
         << n;
   out[8] = 5;  // neither family
-  EXPECT_EQ(parse_response(Bytes(out.begin(), out.begin() + 27)).error(), ResponseError::bad_peer_list);
+  EXPECT_EQ(parse_response(Bytes(out.begin(), out.begin() + 27)).error(),
+            ResponseError::bad_peer_list);
 }
 
 TEST(RendezvousUdp, LookupResponseRoundTrips) {
   Bytes out(kMaxReply);
   LookupResponseWriter w(77, out);
-  std::vector<FoundRecord> records{found(16, "203.0.113.7", 10, false), found(32, "2001:db8::7", 0, true),
+  std::vector<FoundRecord> records{found(16, "203.0.113.7", 10, false),
+                                   found(32, "2001:db8::7", 0, true),
                                    found(32, "192.0.2.1", 300, true), found(16, "::1", 1, false)};
   for (const auto& r : records) EXPECT_TRUE(w.add(r));
   EXPECT_EQ(w.count(), 4u);
@@ -351,7 +358,9 @@ TEST(RendezvousUdp, LookupResponseRoundTrips) {
   // Every cut of the answer is refused: the header, or a record list that
   // does not add up.
   for (std::size_t n = 0; n < packet.size(); ++n)
-    EXPECT_FALSE(parse_response(Bytes(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(n))).has_value())
+    EXPECT_FALSE(
+        parse_response(Bytes(packet.begin(), packet.begin() + static_cast<std::ptrdiff_t>(n)))
+            .has_value())
         << n;
 }
 
@@ -402,9 +411,11 @@ TEST(RendezvousUdp, LookupResponseMalformedRecords) {
     p[at] = v;
     return p;
   };
-  EXPECT_EQ(parse_response(with(22, 20)).error(), ResponseError::bad_peer_list);     // id length
-  EXPECT_EQ(parse_response(with(22 + 17, 4)).error(), ResponseError::bad_peer_list);  // unknown flag
-  EXPECT_EQ(parse_response(with(21, 2)).error(), ResponseError::bad_peer_list);       // count past the end
+  EXPECT_EQ(parse_response(with(22, 20)).error(), ResponseError::bad_peer_list);  // id length
+  EXPECT_EQ(parse_response(with(22 + 17, 4)).error(),
+            ResponseError::bad_peer_list);  // unknown flag
+  EXPECT_EQ(parse_response(with(21, 2)).error(),
+            ResponseError::bad_peer_list);  // count past the end
   auto extra = packet;
   extra.push_back(0);  // bytes after the last record: a newer tracker's, ignored
   EXPECT_TRUE(parse_response(extra).has_value());
@@ -413,12 +424,14 @@ TEST(RendezvousUdp, LookupResponseMalformedRecords) {
 TEST(RendezvousUdp, ErrorAndUnknownResponses) {
   Bytes out(64);
   auto n = cairn::codec::udp::encode_error_response(4, "bad_request", out);
-  Bytes packet(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));  // the message views into it
+  Bytes packet(out.begin(),
+               out.begin() + static_cast<std::ptrdiff_t>(n));  // the message views into it
   auto e = response_of<ErrorResponse>(packet);
   EXPECT_EQ(e.transaction_id, 4u);
   EXPECT_EQ(e.message, "bad_request");
   out[3] = 1;  // a BEP 15 announce is not a rendezvous answer
-  EXPECT_EQ(parse_response(Bytes(out.begin(), out.begin() + 20)).error(), ResponseError::unknown_action);
+  EXPECT_EQ(parse_response(Bytes(out.begin(), out.begin() + 20)).error(),
+            ResponseError::unknown_action);
 }
 
 TEST(RendezvousUdp, RandomPacketsNeverCrash) {
@@ -435,7 +448,8 @@ TEST(RendezvousUdp, RandomPacketsNeverCrash) {
       }
     } else {
       p = seeds[rng() % seeds.size()];
-      for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) p[rng() % p.size()] = static_cast<std::uint8_t>(rng());
+      for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+        p[rng() % p.size()] = static_cast<std::uint8_t>(rng());
     }
     (void)parse_request(p);
     (void)parse_response(p);

@@ -24,7 +24,8 @@ std::string unhex(std::string_view h) {
 // implementations of the documented construction agree.
 constexpr std::string_view kSecret = "correct horse battery staple";
 constexpr std::string_view kTopic = "24e72bfdbd9388e5f698733b5716c9b66d18dcf9";
-constexpr std::string_view kKey = "eb95d330d9565ed8c212502c4ed8969c670ed23b19ff685a2229995cc447a58b";
+constexpr std::string_view kKey =
+    "eb95d330d9565ed8c212502c4ed8969c670ed23b19ff685a2229995cc447a58b";
 constexpr std::string_view kPlain = "0100103230332e302e3131332e373a37303030";
 constexpr std::string_view kSealed =
     "000102030405060708090a0b0c0d0e0f1011121314151617d33db063010307920f79effda4a90153aaf6e7e2"

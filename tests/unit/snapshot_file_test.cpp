@@ -414,7 +414,8 @@ TEST_F(SnapshotFile, Version1FilesRestoreTheirPeers) {
   crypto_generichash(bytes.data() + hashed, codec::snapshot::checksum_size, bytes.data(), hashed,
                      nullptr, 0);
   std::ofstream(path_, std::ios::binary)
-      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   MemoryStore peers(Limits{ttl});
   MemoryRecordStore records(RecordLimits{});
   auto loaded = load_snapshot(path_, peers, records, 1000, written, ttl);

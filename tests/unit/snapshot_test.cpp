@@ -15,14 +15,16 @@ using Bytes = std::vector<std::uint8_t>;
 template <class Id>
 Id id_of(std::uint32_t seed) {
   Id id;
-  for (std::size_t i = 0; i < Id::size; ++i) id.bytes[i] = static_cast<std::uint8_t>(seed * 31 + 7 * i);
+  for (std::size_t i = 0; i < Id::size; ++i)
+    id.bytes[i] = static_cast<std::uint8_t>(seed * 31 + 7 * i);
   return id;
 }
 
 Peer peer(std::uint32_t n, bool v6) {
   Peer p;
-  p.endpoint = *Endpoint::parse(v6 ? "[2001:db8::" + std::to_string(n) + "]:" + std::to_string(1000 + n)
-                                   : "10.0.0." + std::to_string(n % 250) + ":" + std::to_string(1000 + n));
+  p.endpoint =
+      *Endpoint::parse(v6 ? "[2001:db8::" + std::to_string(n) + "]:" + std::to_string(1000 + n)
+                          : "10.0.0." + std::to_string(n % 250) + ":" + std::to_string(1000 + n));
   p.peer_id = id_of<PeerId>(n);
   p.seeder = n % 3 == 0;
   p.completed = n % 2 == 0;
@@ -209,7 +211,8 @@ void expect_every_truncation_rejected(const Bytes& bytes) {
     auto r = decode(std::span(bytes.data(), n));
     ASSERT_FALSE(r.has_value()) << "accepted a prefix of " << n << " bytes";
     const Error e = r.error();
-    EXPECT_TRUE(e == Error::truncated || e == Error::checksum_mismatch) << n << ": " << error_text(e);
+    EXPECT_TRUE(e == Error::truncated || e == Error::checksum_mismatch)
+        << n << ": " << error_text(e);
   }
 }
 
@@ -320,8 +323,8 @@ TEST(Snapshot, RecordErrorsBehindAGoodChecksum) {
   EXPECT_EQ(with(o.trailer_at + 32, 9).error(), Error::count_mismatch);  // tombstones
   // Sizes that make the reader misread what follows: refused, whatever it
   // then finds.
-  EXPECT_FALSE(with(o.record_at, 32).has_value());  // a key's 16 more bytes
-  EXPECT_FALSE(with(o.family_at, 6).has_value());   // 12 more address bytes
+  EXPECT_FALSE(with(o.record_at, 32).has_value());     // a key's 16 more bytes
+  EXPECT_FALSE(with(o.family_at, 6).has_value());      // 12 more address bytes
   EXPECT_FALSE(with(o.topic_at + 20, 2).has_value());  // two records claimed
   EXPECT_FALSE(with(o.topic_at + 24, 0).has_value());  // the tombstone left over
   EXPECT_FALSE(with(o.trailer_at, 1).has_value());     // the topic read as a torrent

@@ -12,8 +12,8 @@ class RecordingStore : public store::PeerStore {
   store::Announce last;
   bool full = false;
 
-  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce& a,
-                                                               std::vector<core::PeerInfo>& out) override {
+  core::Result<store::SwarmCounts, store::StoreError> announce(
+      const store::Announce& a, std::vector<core::PeerInfo>& out) override {
     last = a;
     out.clear();
     if (full) return store::StoreError::torrent_limit;
@@ -26,7 +26,8 @@ class RecordingStore : public store::PeerStore {
 
 struct TrackerTest : ::testing::Test {
   RecordingStore store;
-  tracker::Policy policy{.announce_interval = 600, .min_interval = 60, .numwant_default = 30, .numwant_max = 80};
+  tracker::Policy policy{
+      .announce_interval = 600, .min_interval = 60, .numwant_default = 30, .numwant_max = 80};
   static inline std::uint64_t resident = 0;
   tracker::MemoryGuard memory{1000, [] { return resident; }};
   tracker::Tracker tracker{policy, store, memory};
@@ -149,7 +150,8 @@ TEST_F(TrackerTest, WhitelistRefusesUnlistedTorrents) {
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error(), tracker::TrackerError::torrent_not_allowed);
   EXPECT_EQ(tracker::error_text(reply.error()), "torrent not allowed");
-  EXPECT_EQ(store.last.info_hash, core::InfoHash{}) << "a refused announce must not reach the store";
+  EXPECT_EQ(store.last.info_hash, core::InfoHash{})
+      << "a refused announce must not reach the store";
   EXPECT_FALSE(tracker.scrape(other, view));
   r.info_hash = listed;
   EXPECT_TRUE(tracker.announce(r, 1, rng, peers, view));

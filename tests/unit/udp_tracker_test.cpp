@@ -47,7 +47,8 @@ Bytes encode(const AnnounceRequest& r) {
 
 Bytes scrape_packet(std::size_t count) {
   std::vector<InfoHash> hashes;
-  for (std::size_t i = 0; i < count; ++i) hashes.push_back(id_of<InfoHash>(static_cast<std::uint8_t>(i)));
+  for (std::size_t i = 0; i < count; ++i)
+    hashes.push_back(id_of<InfoHash>(static_cast<std::uint8_t>(i)));
   Bytes out(16 + 20 * count);
   EXPECT_EQ(encode_scrape_request(42, 7, hashes, out), out.size());
   return out;
@@ -70,7 +71,8 @@ PeerInfo peer(std::string_view endpoint) { return {*Endpoint::parse(endpoint), {
 TEST(UdpRequest, ConnectRoundTrip) {
   Bytes out(16);
   ASSERT_EQ(encode_connect_request(0x11223344, out), 16u);
-  EXPECT_EQ(out, (Bytes{0, 0, 0x04, 0x17, 0x27, 0x10, 0x19, 0x80, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44}));
+  EXPECT_EQ(out,
+            (Bytes{0, 0, 0x04, 0x17, 0x27, 0x10, 0x19, 0x80, 0, 0, 0, 0, 0x11, 0x22, 0x33, 0x44}));
   auto r = parse_request(out);
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(std::get<ConnectRequest>(*r).transaction_id, 0x11223344u);
@@ -108,9 +110,9 @@ TEST(UdpRequest, AnnounceRoundTrip) {
   EXPECT_EQ(a.port, sent.port);
   EXPECT_EQ(a.url(), "");
   // Spot-check the wire layout against BEP 15 offsets.
-  EXPECT_EQ(packet[11], 1);      // action announce
-  EXPECT_EQ(packet[83], 3);      // event stopped
-  EXPECT_EQ(packet[96], 0xc8);   // port 51413 = 0xc8d5
+  EXPECT_EQ(packet[11], 1);     // action announce
+  EXPECT_EQ(packet[83], 3);     // event stopped
+  EXPECT_EQ(packet[96], 0xc8);  // port 51413 = 0xc8d5
   EXPECT_EQ(packet[97], 0xd5);
 }
 
@@ -132,11 +134,13 @@ TEST(UdpRequest, Bep41Options) {
     p.insert(p.end(), options.begin(), options.end());
     auto r = parse_request(p);
     EXPECT_TRUE(r.has_value());  // options never make an announce invalid
-    return r.has_value() ? std::string(std::get<AnnounceRequest>(*r).url()) : std::string("<error>");
+    return r.has_value() ? std::string(std::get<AnnounceRequest>(*r).url())
+                         : std::string("<error>");
   };
-  EXPECT_EQ(url_of({1, 1, 2, 2, '/', 'a', 1, 2, 3, '?', 'b', '=', 0, 2, 2, 'x', 'y'}), "/a?b=");  // NOPs, end
-  EXPECT_EQ(url_of({2, 2, '/', 'a', 2, 5, 'x'}), "/a");      // truncated option dropped
-  EXPECT_EQ(url_of({2, 2, '/', 'a', 2}), "/a");              // length byte missing
+  EXPECT_EQ(url_of({1, 1, 2, 2, '/', 'a', 1, 2, 3, '?', 'b', '=', 0, 2, 2, 'x', 'y'}),
+            "/a?b=");                                               // NOPs, end
+  EXPECT_EQ(url_of({2, 2, '/', 'a', 2, 5, 'x'}), "/a");             // truncated option dropped
+  EXPECT_EQ(url_of({2, 2, '/', 'a', 2}), "/a");                     // length byte missing
   EXPECT_EQ(url_of({2, 2, '/', 'a', 9, 1, 'z', 2, 1, 'q'}), "/a");  // unknown type ends parsing
   EXPECT_EQ(url_of({2, 0, 2, 1, 'c'}), "c");
   EXPECT_EQ(url_of({0}), "");
@@ -267,7 +271,8 @@ TEST(UdpRequest, RandomGarbageNeverCrashes) {
   auto valid = encode(sample_announce("/a?b=c"));
   for (int i = 0; i < 5000; ++i) {
     auto m = valid;
-    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) m[rng() % m.size()] = static_cast<std::uint8_t>(rng());
+    for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k)
+      m[rng() % m.size()] = static_cast<std::uint8_t>(rng());
     (void)parse_request(m);
   }
 }
@@ -284,7 +289,8 @@ TEST(UdpResponse, ConnectRoundTrip) {
 }
 
 TEST(UdpResponse, AnnounceRoundTripPerFamily) {
-  std::vector<PeerInfo> peers = {peer("1.2.3.4:80"), peer("[2001:db8::7]:6881"), peer("10.9.8.7:65535")};
+  std::vector<PeerInfo> peers = {peer("1.2.3.4:80"), peer("[2001:db8::7]:6881"),
+                                 peer("10.9.8.7:65535")};
   Bytes out(200);
   std::size_t n = encode_announce_response(3, 1800, 10, 20, peers, Family::v4, out);
   ASSERT_EQ(n, 20u + 2 * 6);
@@ -307,9 +313,12 @@ TEST(UdpResponse, AnnounceRoundTripPerFamily) {
   ASSERT_EQ(a6.peer_count(), 1u);
   EXPECT_EQ(a6.peer(0), peers[1].endpoint);
 
-  EXPECT_EQ(encode_announce_response(4, 60, 0, 1, peers, Family::v6, std::span(out.data(), 37)), 0u);
-  EXPECT_EQ(parse_response(std::span(out.data(), 20 + 17), Family::v6).error(), ResponseError::bad_peer_list);
-  EXPECT_EQ(parse_response(std::span(out.data(), 19), Family::v6).error(), ResponseError::truncated);
+  EXPECT_EQ(encode_announce_response(4, 60, 0, 1, peers, Family::v6, std::span(out.data(), 37)),
+            0u);
+  EXPECT_EQ(parse_response(std::span(out.data(), 20 + 17), Family::v6).error(),
+            ResponseError::bad_peer_list);
+  EXPECT_EQ(parse_response(std::span(out.data(), 19), Family::v6).error(),
+            ResponseError::truncated);
 }
 
 TEST(UdpResponse, ScrapeRoundTrip) {
@@ -325,7 +334,8 @@ TEST(UdpResponse, ScrapeRoundTrip) {
   EXPECT_EQ(s.at(1).completed, 5u);
   EXPECT_EQ(s.at(1).leechers, 6u);
   EXPECT_EQ(encode_scrape_response(77, stats, std::span(out.data(), 31)), 0u);
-  EXPECT_EQ(parse_response(std::span(out.data(), 31), Family::v4).error(), ResponseError::truncated);
+  EXPECT_EQ(parse_response(std::span(out.data(), 31), Family::v4).error(),
+            ResponseError::truncated);
 }
 
 TEST(UdpResponse, ErrorRoundTripAndServerErrorFlow) {

@@ -11,7 +11,8 @@ Traffic DriverSetup::traffic_for(std::uint32_t lane) const {
   if (options->requests > 0 && !options->preload)
     mix.quota = options->requests / total_lanes + (lane < options->requests % total_lanes ? 1 : 0);
   auto span = LaneSpan::of(lane, total_lanes, *workload);
-  return Traffic(*workload, *stopped, span, mix, mix64(options->seed ^ (0x6c616e65ull << 32) ^ lane));
+  return Traffic(*workload, *stopped, span, mix,
+                 mix64(options->seed ^ (0x6c616e65ull << 32) ^ lane));
 }
 
 }  // namespace cairn::load

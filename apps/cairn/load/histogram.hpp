@@ -11,9 +11,9 @@ namespace cairn::load {
 class Histogram {
  public:
   static constexpr unsigned kSubBits = 5;
-  static constexpr unsigned kSub = 1u << kSubBits;      // 32
-  static constexpr unsigned kLinear = 2 * kSub;         // 0..63 exact
-  static constexpr unsigned kMaxExponent = 40;          // ~12 days in us: plenty
+  static constexpr unsigned kSub = 1u << kSubBits;  // 32
+  static constexpr unsigned kLinear = 2 * kSub;     // 0..63 exact
+  static constexpr unsigned kMaxExponent = 40;      // ~12 days in us: plenty
   static constexpr unsigned kBuckets = kLinear + (kMaxExponent - kSubBits) * kSub;
 
   void record(std::uint64_t us) {
@@ -32,7 +32,8 @@ class Histogram {
     if (v < kLinear) return static_cast<unsigned>(v);
     unsigned e = static_cast<unsigned>(std::bit_width(v)) - 1;  // >= kSubBits + 1
     if (e >= kMaxExponent) return kBuckets - 1;
-    return kLinear + (e - kSubBits - 1) * kSub + static_cast<unsigned>((v >> (e - kSubBits)) & (kSub - 1));
+    return kLinear + (e - kSubBits - 1) * kSub +
+           static_cast<unsigned>((v >> (e - kSubBits)) & (kSub - 1));
   }
   static std::uint64_t lower_bound(unsigned i);
 

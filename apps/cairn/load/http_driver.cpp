@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "codec/http_tracker.hpp"
 #include "codec/http_reply.hpp"
+#include "codec/http_tracker.hpp"
 #include "load/http_reply.hpp"
 #include "load/sockets.hpp"
 
@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::size_t kReadChunk = 16 << 10;
 constexpr std::size_t kMaxReply = 1 << 20;  // larger replies are invalid
-constexpr Micros kTick = 5'000;              // timeout scan, reconnect back-off
+constexpr Micros kTick = 5'000;             // timeout scan, reconnect back-off
 constexpr std::uint64_t kLeecherLeft = 1 << 20;
 
 struct InFlight {
@@ -121,7 +121,8 @@ HttpDriver::~HttpDriver() {
 }
 
 void HttpDriver::open(Conn& c, std::uint32_t index, Micros now) {
-  c.fd = start_tcp_connect(source_endpoint(options_.target.family(), c.traffic.address()), options_.target);
+  c.fd = start_tcp_connect(source_endpoint(options_.target.family(), c.traffic.address()),
+                           options_.target);
   if (c.fd < 0) {
     c.retry_at = now + kTick;  // e.g. no port left: try again shortly
     return;
@@ -203,7 +204,6 @@ bool HttpDriver::write_out(Conn& c) {
   return true;
 }
 
-
 // Reads until the socket is drained (edge-triggered), then hands every
 // complete reply to consume(). End of stream means the server closed.
 bool HttpDriver::read_in(Conn& c, Micros now) {
@@ -243,8 +243,10 @@ bool HttpDriver::consume(Conn& c, bool eof, Micros now) {
     auto status = codec::parse_http_reply_head(buffer, head);
     if (status == codec::ReplyHeadStatus::incomplete && !eof) return true;
     std::size_t end = head.has_length ? head.head_size + head.content_length : c.in_len;
-    bool framed = status == codec::ReplyHeadStatus::complete && end <= c.in_len && (head.has_length || eof);
-    if (!framed && status == codec::ReplyHeadStatus::complete && !eof) return true;  // body still coming
+    bool framed =
+        status == codec::ReplyHeadStatus::complete && end <= c.in_len && (head.has_length || eof);
+    if (!framed && status == codec::ReplyHeadStatus::complete && !eof)
+      return true;  // body still coming
     if (!framed || c.inflight.size() == 0) {
       // Garbage, a truncated reply, or a reply nobody asked for.
       ++sink_.at(now).invalid;
@@ -263,13 +265,14 @@ bool HttpDriver::consume(Conn& c, bool eof, Micros now) {
   return true;
 }
 
-bool HttpDriver::complete(Conn& c, const codec::HttpReplyHead& head, std::string_view body, Micros now) {
+bool HttpDriver::complete(Conn& c, const codec::HttpReplyHead& head, std::string_view body,
+                          Micros now) {
   auto& f = c.inflight.front();
   auto& stats = sink_.at(now);
   std::size_t peers = 0;
   bool scrape = f.request.kind == PlannedRequest::Kind::scrape;
   bool valid = head.status == 200 && (scrape ? valid_scrape_body(body, f.request.hash_count)
-                                              : valid_announce_body(body, options_.numwant, peers));
+                                             : valid_announce_body(body, options_.numwant, peers));
   if (valid) {
     ++stats.responses;
     ++(scrape ? stats.scrapes : stats.announces);
@@ -288,8 +291,10 @@ void HttpDriver::on_event(Conn& c, std::uint32_t index, std::uint32_t events, Mi
     int error = 0;
     socklen_t size = sizeof error;
     ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &error, &size);
-    if (error != 0 || (events & (EPOLLERR | EPOLLHUP))) close(c, now, false);
-    else if (events & EPOLLOUT) c.state = Conn::State::open;
+    if (error != 0 || (events & (EPOLLERR | EPOLLHUP)))
+      close(c, now, false);
+    else if (events & EPOLLOUT)
+      c.state = Conn::State::open;
   }
   if (c.state == Conn::State::open && (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)))
     read_in(c, now);

@@ -31,7 +31,8 @@ bool valid_scrape_body(std::string_view body, std::size_t requested) {
   auto doc = codec::bdecode(body);
   if (!doc || doc->kind != codec::BValue::Kind::dict || doc->find("failure reason")) return false;
   auto* files = doc->find("files");
-  if (!files || files->kind != codec::BValue::Kind::dict || files->dict.size() > requested) return false;
+  if (!files || files->kind != codec::BValue::Kind::dict || files->dict.size() > requested)
+    return false;
   for (const auto& f : files->dict)
     if (f.first.size() != 20 || f.second.kind != codec::BValue::Kind::dict) return false;
   return true;

@@ -18,10 +18,14 @@ enum class Mode : std::uint8_t {
 inline bool is_udp(Mode m) { return m == Mode::udp || m == Mode::udp_connect; }
 inline const char* mode_name(Mode m) {
   switch (m) {
-    case Mode::udp: return "udp";
-    case Mode::udp_connect: return "udp-connect";
-    case Mode::http: return "http";
-    case Mode::http_close: return "http-close";
+    case Mode::udp:
+      return "udp";
+    case Mode::udp_connect:
+      return "udp-connect";
+    case Mode::http:
+      return "http";
+    case Mode::http_close:
+      return "http-close";
   }
   return "?";
 }
@@ -32,9 +36,9 @@ struct Options {
   std::string target_text;  // as given, for the report and the Host header
 
   unsigned threads = 1;
-  unsigned sockets = 16;       // UDP sockets per thread
-  unsigned connections = 64;   // HTTP connections per thread
-  unsigned window = 0;         // in flight per socket/connection; 0: 64 for UDP, 1 for HTTP
+  unsigned sockets = 16;      // UDP sockets per thread
+  unsigned connections = 64;  // HTTP connections per thread
+  unsigned window = 0;        // in flight per socket/connection; 0: 64 for UDP, 1 for HTTP
   unsigned timeout_ms = 1000;
 
   std::uint64_t seed = 1;

@@ -9,7 +9,8 @@ namespace {
 std::string format(const char* fmt, auto... args) {
   char buf[512];
   int n = std::snprintf(buf, sizeof buf, fmt, args...);
-  return std::string(buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
+  return std::string(
+      buf, n < 0 ? 0 : std::min<std::size_t>(static_cast<std::size_t>(n), sizeof buf - 1));
 }
 
 std::string json_string(const std::string& s) {
@@ -24,7 +25,8 @@ std::string json_string(const std::string& s) {
 
 double per_second(std::uint64_t n, double s) { return s > 0 ? static_cast<double>(n) / s : 0; }
 double peers_per_reply(const Stats& st) {
-  return st.announces ? static_cast<double>(st.announce_peers) / static_cast<double>(st.announces) : 0;
+  return st.announces ? static_cast<double>(st.announce_peers) / static_cast<double>(st.announces)
+                      : 0;
 }
 using ull = unsigned long long;
 
@@ -34,27 +36,33 @@ std::string human_report(const RunSummary& s) {
   const auto& o = *s.options;
   const auto& st = s.stats;
   std::string out;
-  out += format("cairn load: mode %s, target %s, %u thread(s), %u %s in all x window %u%s\n", mode_name(o.mode),
-                o.target_text.c_str(), o.threads, s.lanes, is_udp(o.mode) ? "sockets" : "connections",
-                s.window, o.preload ? ", preload" : "");
-  out += format("workload: %u torrents, %u peers over %u source address(es), zipf %.2f, seed %llu\n",
-                o.torrents, s.peers, o.source_addresses, o.zipf, static_cast<ull>(o.seed));
+  out += format("cairn load: mode %s, target %s, %u thread(s), %u %s in all x window %u%s\n",
+                mode_name(o.mode), o.target_text.c_str(), o.threads, s.lanes,
+                is_udp(o.mode) ? "sockets" : "connections", s.window, o.preload ? ", preload" : "");
+  out +=
+      format("workload: %u torrents, %u peers over %u source address(es), zipf %.2f, seed %llu\n",
+             o.torrents, s.peers, o.source_addresses, o.zipf, static_cast<ull>(o.seed));
   for (const auto& n : s.notes) {
     out += "note: ";
     out += n;
     out += '\n';
   }
-  out += format("%.2f s: %llu requests, %llu responses (%.0f/s), %llu invalid, %llu timeouts, %llu reconnects\n",
-                s.duration_s, static_cast<ull>(st.requests), static_cast<ull>(st.responses),
-                per_second(st.responses, s.duration_s), static_cast<ull>(st.invalid),
-                static_cast<ull>(st.timeouts), static_cast<ull>(st.reconnects));
+  out += format(
+      "%.2f s: %llu requests, %llu responses (%.0f/s), %llu invalid, %llu timeouts, %llu "
+      "reconnects\n",
+      s.duration_s, static_cast<ull>(st.requests), static_cast<ull>(st.responses),
+      per_second(st.responses, s.duration_s), static_cast<ull>(st.invalid),
+      static_cast<ull>(st.timeouts), static_cast<ull>(st.reconnects));
   out += format("announces %llu, scrapes %llu, connects %llu; %.1f peers per announce reply\n",
-                static_cast<ull>(st.announces), static_cast<ull>(st.scrapes), static_cast<ull>(st.connects),
-                peers_per_reply(st));
+                static_cast<ull>(st.announces), static_cast<ull>(st.scrapes),
+                static_cast<ull>(st.connects), peers_per_reply(st));
   if (o.preload)
-    out += format("preload: %llu peers never got a reply after repeated tries\n", static_cast<ull>(st.lost));
-  out += format("latency us: p50 %llu, p99 %llu, p99.9 %llu\n", static_cast<ull>(st.latency.percentile(0.5)),
-                static_cast<ull>(st.latency.percentile(0.99)), static_cast<ull>(st.latency.percentile(0.999)));
+    out += format("preload: %llu peers never got a reply after repeated tries\n",
+                  static_cast<ull>(st.lost));
+  out += format("latency us: p50 %llu, p99 %llu, p99.9 %llu\n",
+                static_cast<ull>(st.latency.percentile(0.5)),
+                static_cast<ull>(st.latency.percentile(0.99)),
+                static_cast<ull>(st.latency.percentile(0.999)));
   return out;
 }
 
@@ -65,19 +73,25 @@ std::string json_report(const RunSummary& s) {
   out += json_string(mode_name(o.mode));
   out += ",\"target\":";
   out += json_string(o.target_text);
-  out += format(",\"threads\":%u,\"duration_s\":%.3f,\"requests\":%llu,\"responses\":%llu,\"responses_per_s\":%.1f",
-                o.threads, s.duration_s, static_cast<ull>(st.requests), static_cast<ull>(st.responses),
-                per_second(st.responses, s.duration_s));
-  out += format(",\"invalid\":%llu,\"timeouts\":%llu,\"reconnects\":%llu,\"announces\":%llu,\"scrapes\":%llu",
-                static_cast<ull>(st.invalid), static_cast<ull>(st.timeouts), static_cast<ull>(st.reconnects),
-                static_cast<ull>(st.announces), static_cast<ull>(st.scrapes));
-  out += format(",\"connects\":%llu,\"peers_per_reply\":%.2f,\"lost\":%llu", static_cast<ull>(st.connects),
-                peers_per_reply(st), static_cast<ull>(st.lost));
+  out += format(
+      ",\"threads\":%u,\"duration_s\":%.3f,\"requests\":%llu,\"responses\":%llu,\"responses_per_"
+      "s\":%.1f",
+      o.threads, s.duration_s, static_cast<ull>(st.requests), static_cast<ull>(st.responses),
+      per_second(st.responses, s.duration_s));
+  out += format(
+      ",\"invalid\":%llu,\"timeouts\":%llu,\"reconnects\":%llu,\"announces\":%llu,\"scrapes\":%llu",
+      static_cast<ull>(st.invalid), static_cast<ull>(st.timeouts), static_cast<ull>(st.reconnects),
+      static_cast<ull>(st.announces), static_cast<ull>(st.scrapes));
+  out += format(",\"connects\":%llu,\"peers_per_reply\":%.2f,\"lost\":%llu",
+                static_cast<ull>(st.connects), peers_per_reply(st), static_cast<ull>(st.lost));
   out += format(",\"latency_us\":{\"p50\":%llu,\"p99\":%llu,\"p999\":%llu}",
-                static_cast<ull>(st.latency.percentile(0.5)), static_cast<ull>(st.latency.percentile(0.99)),
+                static_cast<ull>(st.latency.percentile(0.5)),
+                static_cast<ull>(st.latency.percentile(0.99)),
                 static_cast<ull>(st.latency.percentile(0.999)));
-  out += format(",\"torrents\":%u,\"peers\":%u,\"seed\":%llu,\"preload\":%s,\"lanes\":%u,\"window\":%u",
-                o.torrents, s.peers, static_cast<ull>(o.seed), o.preload ? "true" : "false", s.lanes, s.window);
+  out += format(
+      ",\"torrents\":%u,\"peers\":%u,\"seed\":%llu,\"preload\":%s,\"lanes\":%u,\"window\":%u",
+      o.torrents, s.peers, static_cast<ull>(o.seed), o.preload ? "true" : "false", s.lanes,
+      s.window);
   out += ",\"notes\":[";
   for (std::size_t i = 0; i < s.notes.size(); ++i) {
     if (i > 0) out.push_back(',');

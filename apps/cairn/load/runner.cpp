@@ -72,14 +72,20 @@ RunSummary run_load(Options& o) {
   std::vector<std::uint8_t> stopped(workload.peer_count());
   Micros start = now_us();
   bool counted = o.preload || o.requests > 0;
-  RunClock clock = counted ? RunClock::counted(start) : RunClock::timed(start, o.warmup_s, o.duration_s);
+  RunClock clock =
+      counted ? RunClock::counted(start) : RunClock::timed(start, o.warmup_s, o.duration_s);
 
   std::vector<DriverResult> results(o.threads);
   std::vector<std::exception_ptr> errors(o.threads);
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < o.threads; ++t) {
-    DriverSetup setup{&o, &workload, &stopped, lanes * t / o.threads,
-                      lanes * (t + 1) / o.threads - lanes * t / o.threads, lanes, clock};
+    DriverSetup setup{&o,
+                      &workload,
+                      &stopped,
+                      lanes * t / o.threads,
+                      lanes * (t + 1) / o.threads - lanes * t / o.threads,
+                      lanes,
+                      clock};
     threads.emplace_back([&, setup, t] {
       try {
         results[t] = is_udp(o.mode) ? run_udp(setup) : run_http(setup);

@@ -59,8 +59,8 @@ int open_udp(const core::Endpoint& source, const core::Endpoint& target) {
   if (::bind(fd, src.get(), src.size) != 0 || ::connect(fd, dst.get(), dst.size) != 0) {
     std::string why = std::strerror(errno);
     ::close(fd);
-    throw std::runtime_error("udp socket " + source.address.to_string() + " -> " + target.to_string() +
-                             ": " + why);
+    throw std::runtime_error("udp socket " + source.address.to_string() + " -> " +
+                             target.to_string() + ": " + why);
   }
   return fd;
 }

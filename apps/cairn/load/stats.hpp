@@ -12,13 +12,13 @@ struct Stats {
   std::uint64_t responses = 0;  // valid replies only
   std::uint64_t invalid = 0;
   std::uint64_t timeouts = 0;
-  std::uint64_t reconnects = 0;  // server-closed keep-alive connections reopened
-  std::uint64_t connects = 0;    // valid BEP 15 connect replies
-  std::uint64_t announces = 0;   // valid announce replies
-  std::uint64_t scrapes = 0;     // valid scrape replies
+  std::uint64_t reconnects = 0;      // server-closed keep-alive connections reopened
+  std::uint64_t connects = 0;        // valid BEP 15 connect replies
+  std::uint64_t announces = 0;       // valid announce replies
+  std::uint64_t scrapes = 0;         // valid scrape replies
   std::uint64_t announce_peers = 0;  // peers listed over all valid announce replies
-  std::uint64_t lost = 0;        // preload announces given up after repeated timeouts
-  Histogram latency;             // microseconds, valid replies only
+  std::uint64_t lost = 0;            // preload announces given up after repeated timeouts
+  Histogram latency;                 // microseconds, valid replies only
 
   void merge(const Stats& o);
   void clear() { *this = Stats{}; }

@@ -41,9 +41,12 @@ bool Traffic::next(PlannedRequest& out) {
   }
   if (planned_ >= mix_.quota) return false;
   ++planned_;
-  bool scrape = span_.count == 0 || static_cast<double>(rng_.next() >> 11) * 0x1p-53 < mix_.scrape_ratio;
-  if (scrape) plan_scrape(out);
-  else plan_announce(span_.peer(rng_.below(span_.count)), out);
+  bool scrape =
+      span_.count == 0 || static_cast<double>(rng_.next() >> 11) * 0x1p-53 < mix_.scrape_ratio;
+  if (scrape)
+    plan_scrape(out);
+  else
+    plan_announce(span_.peer(rng_.below(span_.count)), out);
   return true;
 }
 
@@ -75,7 +78,8 @@ void Traffic::plan_scrape(PlannedRequest& out) {
   out = {};
   out.kind = PlannedRequest::Kind::scrape;
   out.hash_count = static_cast<std::uint8_t>(1 + rng_.below(PlannedRequest::kMaxScrape));
-  for (std::uint32_t i = 0; i < out.hash_count; ++i) out.torrents[i] = rng_.below(workload_.torrent_count());
+  for (std::uint32_t i = 0; i < out.hash_count; ++i)
+    out.torrents[i] = rng_.below(workload_.torrent_count());
 }
 
 bool Traffic::retry(const PlannedRequest& r) {

@@ -29,16 +29,16 @@ struct PlannedRequest {
   enum class Kind : std::uint8_t { announce, scrape };
   Kind kind = Kind::announce;
   core::Event event = core::Event::none;
-  bool seeder = false;        // left = 0
-  std::uint8_t hash_count = 0;  // scrape
-  std::uint8_t attempts = 0;    // preload retries
-  std::uint32_t peer = 0;       // announce
+  bool seeder = false;                      // left = 0
+  std::uint8_t hash_count = 0;              // scrape
+  std::uint8_t attempts = 0;                // preload retries
+  std::uint32_t peer = 0;                   // announce
   std::uint32_t torrents[kMaxScrape] = {};  // scrape
 };
 
 struct TrafficMix {
   double scrape_ratio = 0.1;
-  bool preload = false;          // every peer of the lane once, event=started
+  bool preload = false;              // every peer of the lane once, event=started
   std::uint64_t quota = UINT64_MAX;  // requests this lane may plan (not counting retries)
 };
 

@@ -20,11 +20,11 @@ namespace udp = codec::udp;
 
 namespace {
 
-constexpr std::size_t kTxBytes = 128;    // largest request: scrape of 4 hashes, 96 bytes
-constexpr std::size_t kRxBytes = 4096;   // an announce reply of 200 IPv6 peers fits
-constexpr unsigned kBatch = 32;          // datagrams per recvmmsg/sendmmsg
+constexpr std::size_t kTxBytes = 128;            // largest request: scrape of 4 hashes, 96 bytes
+constexpr std::size_t kRxBytes = 4096;           // an announce reply of 200 IPv6 peers fits
+constexpr unsigned kBatch = 32;                  // datagrams per recvmmsg/sendmmsg
 constexpr Micros kConnectionIdAge = 60'000'000;  // BEP 15 clients reconnect after a minute
-constexpr Micros kTick = 5'000;          // timeout scan and idle wake-up
+constexpr Micros kTick = 5'000;                  // timeout scan and idle wake-up
 constexpr std::uint64_t kLeecherLeft = 1 << 20;
 
 struct Slot {
@@ -47,8 +47,8 @@ struct Lane {
   Traffic traffic;
   std::vector<Slot> slots;
   std::vector<std::uint16_t> free;
-  std::vector<Pending> pending;     // encoded, not yet sent
-  std::vector<std::uint8_t> tx;     // kTxBytes per slot
+  std::vector<Pending> pending;  // encoded, not yet sent
+  std::vector<std::uint8_t> tx;  // kTxBytes per slot
   std::uint32_t busy = 0;
   std::uint64_t connection_id = 0;
   Micros connection_at = 0;
@@ -56,8 +56,12 @@ struct Lane {
   bool connect_in_flight = false;
 
   explicit Lane(Traffic t) : traffic(std::move(t)) {}
-  std::uint32_t txid(std::uint16_t slot) const { return std::uint32_t{slots[slot].seq} << 16 | slot; }
-  std::span<std::uint8_t> buffer(std::uint16_t slot) { return {tx.data() + slot * kTxBytes, kTxBytes}; }
+  std::uint32_t txid(std::uint16_t slot) const {
+    return std::uint32_t{slots[slot].seq} << 16 | slot;
+  }
+  std::span<std::uint8_t> buffer(std::uint16_t slot) {
+    return {tx.data() + slot * kTxBytes, kTxBytes};
+  }
   bool done() const { return busy == 0 && traffic.exhausted(); }
 };
 
@@ -120,11 +124,13 @@ void UdpDriver::open_lanes() {
     lane.slots.resize(options_.window);
     lane.tx.resize(options_.window * kTxBytes);
     lane.pending.reserve(options_.window);
-    for (std::uint32_t s = options_.window; s-- > 0;) lane.free.push_back(static_cast<std::uint16_t>(s));
+    for (std::uint32_t s = options_.window; s-- > 0;)
+      lane.free.push_back(static_cast<std::uint16_t>(s));
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u32 = i;
-    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, lane.fd, &ev) != 0) throw std::runtime_error("epoll_ctl failed");
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, lane.fd, &ev) != 0)
+      throw std::runtime_error("epoll_ctl failed");
   }
 }
 
@@ -146,7 +152,8 @@ void UdpDriver::encode_connect(Lane& lane, std::uint16_t slot) {
   auto& s = lane.slots[slot];
   ++s.seq;
   s.connect = true;
-  s.size = static_cast<std::uint16_t>(udp::encode_connect_request(lane.txid(slot), lane.buffer(slot)));
+  s.size =
+      static_cast<std::uint16_t>(udp::encode_connect_request(lane.txid(slot), lane.buffer(slot)));
   lane.pending.push_back({slot, s.seq});
 }
 
@@ -196,8 +203,10 @@ void UdpDriver::pump(Lane& lane, Micros now) {
     lane.slots[slot].sent = now;
     lane.slots[slot].request = r;
     lane.slots[slot].has_request = true;
-    if (per_request) encode_connect(lane, slot);
-    else encode_request(lane, slot, lane.connection_id);
+    if (per_request)
+      encode_connect(lane, slot);
+    else
+      encode_request(lane, slot, lane.connection_id);
   }
   flush(lane, now);
 }

@@ -44,7 +44,8 @@ void Workload::assign_torrents() {
   if (shape_.peers == direct || shape_.torrents == 0) return;
   std::vector<double> cdf(shape_.torrents);
   double sum = 0;
-  for (std::uint32_t r = 0; r < shape_.torrents; ++r) cdf[r] = sum += std::pow(r + 1.0, -shape_.zipf);
+  for (std::uint32_t r = 0; r < shape_.torrents; ++r)
+    cdf[r] = sum += std::pow(r + 1.0, -shape_.zipf);
   core::Rng rng(shape_.seed);
   for (std::uint32_t p = direct; p < shape_.peers; ++p) {
     double u = static_cast<double>(rng.next() >> 11) * 0x1p-53 * sum;

@@ -111,8 +111,8 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
     }
     it = shard.swarms.insert(std::move(created)).first;
   }
-  const SwarmCounts counts =
-      mutable_swarm(*it).announce(a, shard.base, limits_.max_peers_per_torrent, shard.pool, out, delta);
+  const SwarmCounts counts = mutable_swarm(*it).announce(
+      a, shard.base, limits_.max_peers_per_torrent, shard.pool, out, delta);
   shard.apply(delta);
   shard.compact_if_loose();
   return counts;
