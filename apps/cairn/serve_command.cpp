@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <cstdio>
 #include <stdexcept>
 
@@ -42,9 +43,16 @@ int ServeCommand::run() const {
   }
   if (!state_file_.empty()) config.state_file = state_file_;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  // Logs go to stderr and the listening lines to stdout, often a pipe
+  // (`cairn serve | head`, a FIFO, a log collector). When its reader goes
+  // away, a write must fail and be dropped, not kill the tracker with
+  // SIGPIPE before it saves its state. Sockets need not rely on this: HTTP
+  // replies are sent with MSG_NOSIGNAL.
+  std::signal(SIGPIPE, SIG_IGN);
   server::Server server(std::move(config));
-  server.run_until_signal();
-  return 0;
+  // Non-zero when the final save of the state file failed: a supervisor
+  // should know the state was lost.
+  return server.run_until_signal() ? 0 : 1;
 }
 
 }  // namespace cairn::app

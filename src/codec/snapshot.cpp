@@ -247,11 +247,6 @@ std::size_t trailer_size_of(std::uint32_t version) {
   return version == 1 ? trailer_size_v1 : trailer_size;
 }
 
-bool has_magic_prefix(std::span<const std::uint8_t> bytes) {
-  const std::size_t n = std::min(bytes.size(), magic.size());
-  return n == 0 || std::memcmp(bytes.data(), magic.data(), n) == 0;  // no memcmp on a null pointer
-}
-
 // Everything but the records: sizes, magic, version, checksum.
 core::Result<Summary, Error> check_frame(std::span<const std::uint8_t> bytes,
                                          const Limits& limits) {
@@ -284,6 +279,11 @@ bool same_counts(const Summary& a, const Summary& b) {
 }
 
 }  // namespace
+
+bool has_magic_prefix(std::span<const std::uint8_t> bytes) {
+  const std::size_t n = std::min(bytes.size(), magic.size());
+  return n == 0 || std::memcmp(bytes.data(), magic.data(), n) == 0;  // no memcmp on a null pointer
+}
 
 std::string_view error_text(Error e) {
   switch (e) {

@@ -108,6 +108,11 @@ enum class Error : std::uint8_t {
 };
 std::string_view error_text(Error e);
 
+// Whether `bytes`, the start of a file, may begin a snapshot: they match
+// the magic as far as they go (so an empty or cut-short snapshot counts).
+// False means the file is something else, not a damaged snapshot.
+bool has_magic_prefix(std::span<const std::uint8_t> bytes);
+
 // Sanity bounds for a reader; counts are also bounded by the input's size.
 struct Limits {
   std::uint64_t max_bytes = std::uint64_t{1} << 36;

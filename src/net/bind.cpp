@@ -5,6 +5,11 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <type_traits>
 
 namespace cairn::net {
 
@@ -24,33 +29,89 @@ asio::ip::address to_asio(const core::Address& a) {
   return asio::ip::address_v6(b);
 }
 
-template <class Socket, class Protocol>
-void prepare(Socket& s, const Protocol& protocol, const core::Endpoint& at) {
-  s.open(protocol);
-  s.set_option(ReusePort(true));
-  if (at.family() == core::Family::v6) s.set_option(asio::ip::v6_only(true));
+// What went wrong, in words that say what to do about it.
+std::string reason(std::error_code error) {
+  if (error == std::errc::address_in_use) return "address already in use (by another process)";
+  if (error == std::errc::address_not_available)
+    return "cannot assign requested address (no interface of this machine has it)";
+  if (error == std::errc::permission_denied)
+    return "permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+  std::string text = error.message();
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+std::string listen_error_text(std::string_view protocol, const core::Endpoint& at,
+                              std::error_code error) {
+  return "cannot listen on " + std::string(protocol) + " " + at.to_string() + ": " + reason(error);
+}
+
+// Asio reports errors as boost::system::error_code; a socket error is an
+// errno value in the system category.
+void check(const boost::system::error_code& ec, std::string_view protocol,
+           const core::Endpoint& at) {
+  if (ec) throw ListenError(protocol, at, std::error_code(ec.value(), std::generic_category()));
+}
+
+enum class Sharing : std::uint8_t { with_own_workers, exclusive };
+
+template <class Socket>
+void open_and_bind(Socket& s, std::string_view protocol, const core::Endpoint& at,
+                   Sharing sharing) {
+  using Protocol = typename Socket::protocol_type;
+  const typename Protocol::endpoint ep(to_asio(at.address), at.port);
+  boost::system::error_code ec;
+  s.open(ep.protocol(), ec);
+  check(ec, protocol, at);
+  if (sharing == Sharing::with_own_workers) s.set_option(ReusePort(true), ec);
+  check(ec, protocol, at);
+  if (at.family() == core::Family::v6) s.set_option(asio::ip::v6_only(true), ec);
+  check(ec, protocol, at);
+  // A restart must not wait for the last run's connections in TIME_WAIT.
+  if constexpr (std::is_same_v<Protocol, asio::ip::tcp>)
+    s.set_option(asio::socket_base::reuse_address(true), ec);
+  check(ec, protocol, at);
+  s.bind(ep, ec);
+  check(ec, protocol, at);
 }
 
 }  // namespace
 
+ListenError::ListenError(std::string_view protocol, const core::Endpoint& at, std::error_code error)
+    : std::runtime_error(listen_error_text(protocol, at, error)), error_(error) {}
+
+std::uint16_t probe_port(const core::Endpoint& at) {
+  // Nothing is served between the probe and the workers' binds, so another
+  // process could only slip in during those few system calls.
+  asio::io_context io;
+  asio::ip::udp::socket udp(io);
+  open_and_bind(udp, "udp", at, Sharing::exclusive);
+  boost::system::error_code ec;
+  core::Endpoint picked = at;
+  picked.port = udp.local_endpoint(ec).port();
+  check(ec, "udp", at);
+  asio::ip::tcp::acceptor tcp(io);
+  open_and_bind(tcp, "http", picked, Sharing::exclusive);
+  return picked.port;
+}
+
 asio::ip::udp::socket bind_udp(asio::io_context& io, const core::Endpoint& at) {
-  asio::ip::udp::endpoint ep(to_asio(at.address), at.port);
   asio::ip::udp::socket s(io);
-  prepare(s, ep.protocol(), at);
+  open_and_bind(s, "udp", at, Sharing::with_own_workers);
   // Room for bursts between two drains of the socket.
-  s.set_option(asio::socket_base::receive_buffer_size(4 << 20));
-  s.set_option(asio::socket_base::send_buffer_size(4 << 20));
-  s.bind(ep);
+  boost::system::error_code ec;
+  s.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
+  if (!ec) s.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
+  check(ec, "udp", at);
   return s;
 }
 
 asio::ip::tcp::acceptor bind_tcp(asio::io_context& io, const core::Endpoint& at) {
-  asio::ip::tcp::endpoint ep(to_asio(at.address), at.port);
   asio::ip::tcp::acceptor a(io);
-  prepare(a, ep.protocol(), at);
-  a.set_option(asio::socket_base::reuse_address(true));
-  a.bind(ep);
-  a.listen(asio::socket_base::max_listen_connections);
+  open_and_bind(a, "http", at, Sharing::with_own_workers);
+  boost::system::error_code ec;
+  a.listen(asio::socket_base::max_listen_connections, ec);
+  check(ec, "http", at);
   return a;
 }
 

@@ -37,7 +37,7 @@ void close_socket(int fd) {
 
 HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
                            const core::CoarseClock& clock, WorkerState& state,
-                           HttpConnectionLimits limits)
+                           HttpConnectionLimits limits, ConnectionBudget& budget)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
@@ -45,6 +45,7 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend&
       clock_(clock),
       state_(state),
       limits_(limits),
+      budget_(budget),
       // The parser errors out before a request (head and body) outgrows
       // this, so one read never needs more: a request, or the end of one and
       // the start of the next.
@@ -57,8 +58,11 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend&
 }
 
 HttpListener::~HttpListener() {
-  for (auto& c : connections_)
-    if (c) ::close(c->fd);
+  for (auto& c : connections_) {
+    if (!c) continue;
+    ::close(c->fd);
+    budget_.give_back();
+  }
 }
 
 void HttpListener::start() {
@@ -106,7 +110,7 @@ void HttpListener::accept_all() {
         epoll_ctl(poller_.native_handle(), EPOLL_CTL_DEL, acceptor_.native_handle(), nullptr);
       return;
     }
-    if (open_ >= limits_.max_connections) {
+    if (!budget_.take()) {
       Counters::bump(state_.counters.http_connections_refused);
       ::close(fd);
       continue;
@@ -205,6 +209,7 @@ void HttpListener::drop(Connection& c) {
   close_socket(fd);  // also leaves the epoll set
   connections_[fd].reset();
   --open_;
+  budget_.give_back();
   // The last one out after close() lets the io_context run out of work.
   if (closed_ && open_ == 0) {
     sweep_timer_.cancel();

@@ -25,6 +25,7 @@
 
 #include "codec/http_request.hpp"
 #include "core/clock.hpp"
+#include "net/connection_budget.hpp"
 #include "net/http_frontend.hpp"
 #include "net/worker_state.hpp"
 
@@ -34,13 +35,14 @@ struct HttpConnectionLimits {
   codec::HttpLimits head;
   core::Seconds idle_timeout = 30;      // between requests on a keep-alive connection
   core::Seconds request_timeout = 10;   // from a request's first byte to its reply sent
-  std::size_t max_connections = 10000;  // for this listener
+  std::size_t max_connections = 10000;  // for the whole process: see ConnectionBudget
 };
 
 class HttpListener {
  public:
   HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-               const core::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits);
+               const core::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
+               ConnectionBudget& budget);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -86,6 +88,7 @@ class HttpListener {
   const core::CoarseClock& clock_;
   WorkerState& state_;
   HttpConnectionLimits limits_;
+  ConnectionBudget& budget_;  // every listener's; open_ counts this one's
   // Indexed by file descriptor: small, dense integers, so no hashing.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::size_t open_ = 0;

@@ -32,8 +32,8 @@ std::size_t connections_that_fit(std::uint64_t open_files, std::size_t workers,
                                  std::size_t addresses) {
   const std::uint64_t listeners = std::max<std::uint64_t>(1, std::uint64_t{workers} * addresses);
   const std::uint64_t reserved = kFixed + kPerListener * listeners + kPerWorker * workers;
-  if (open_files <= reserved + listeners) return 1;
-  const std::uint64_t fit = (open_files - reserved) / listeners;
+  if (open_files <= reserved + 1) return 1;
+  const std::uint64_t fit = open_files - reserved;
   return static_cast<std::size_t>(
       std::min<std::uint64_t>(fit, std::numeric_limits<std::size_t>::max()));
 }

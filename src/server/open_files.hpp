@@ -14,9 +14,10 @@ namespace cairn::server {
 // allows) and returns the soft limit now in force.
 std::uint64_t raise_open_files_limit();
 
-// The most connections per HTTP listener (one per worker and address) that
-// fit in `open_files` descriptors, after those the process needs besides:
-// sockets, each worker's event fds, stdio, state and access-list files.
+// The most HTTP connections (http.max_connections: all listeners together)
+// that fit in `open_files` descriptors, after those the process needs
+// besides: sockets, each worker's event fds, stdio, state and access-list
+// files.
 std::size_t connections_that_fit(std::uint64_t open_files, std::size_t workers,
                                  std::size_t addresses);
 

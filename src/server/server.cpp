@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <functional>
+#include <stdexcept>
 #include <system_error>
 
 #include "net/bind.hpp"
@@ -53,6 +54,21 @@ class SignalsBlocked {
   sigset_t previous_;
 };
 
+// Two listen addresses of one family and port, one of them the wildcard or
+// both the same, would share the port: the probe in bind_workers would take
+// the second for another process's.
+void check_distinct(const std::vector<core::Endpoint>& listen) {
+  for (std::size_t i = 0; i < listen.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const core::Endpoint &a = listen[j], &b = listen[i];
+      if (a.port == 0 || a.port != b.port || a.family() != b.family()) continue;
+      if (a.address == b.address || a.address.is_unspecified() || b.address.is_unspecified())
+        throw std::runtime_error("listen addresses " + a.to_string() + " and " + b.to_string() +
+                                 " overlap; give each port once per address family");
+    }
+  }
+}
+
 }  // namespace
 
 Server::Server(Config config)
@@ -82,55 +98,64 @@ Server::Server(Config config)
 
 Server::~Server() { stop(); }
 
-// Port 0 means "any free port": the first worker's UDP socket picks it, and
-// the TCP acceptor and the other workers bind that same number. If TCP finds
-// it taken, start over with a fresh pick.
-void Server::bind_address(const core::Endpoint& at) {
+// Port 0 means "any free port": probe_port picks one free for UDP and
+// checks it for TCP, and every worker binds that number. If it turns out
+// taken, start over with a fresh pick.
+core::Endpoint Server::bind_address(const core::Endpoint& at) {
   for (int attempt = 0;; ++attempt) {
-    std::vector<boost::asio::ip::udp::socket> udp;
-    std::vector<boost::asio::ip::tcp::acceptor> tcp;
-    core::Endpoint bound = at;
     try {
-      for (auto& w : workers_) {
-        udp.push_back(net::bind_udp(w->io(), bound));
-        bound.port = udp.back().local_endpoint().port();
-        tcp.push_back(net::bind_tcp(w->io(), bound));
-      }
-    } catch (const boost::system::system_error&) {
-      if (at.port != 0 || attempt >= 20) throw;
-      continue;
+      return bind_workers(at);
+    } catch (const net::ListenError& e) {
+      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
     }
-    for (std::size_t i = 0; i < workers_.size(); ++i) {
-      auto& w = *workers_[i];
-      w.add(
-          std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
-      w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_,
-                                                w.state(), config_.http));
-    }
-    std::printf("listening udp %s\nlistening http %s\n", bound.to_string().c_str(),
-                bound.to_string().c_str());
-    std::fflush(stdout);
-    return;
   }
 }
 
-// Before any listener is made: each takes its cap from config_.http.
+core::Endpoint Server::bind_workers(const core::Endpoint& at) {
+  core::Endpoint bound = at;
+  // Another process on the port would otherwise share it with our workers
+  // (SO_REUSEPORT) and take part of the traffic.
+  bound.port = net::probe_port(at);
+  std::vector<boost::asio::ip::udp::socket> udp;
+  std::vector<boost::asio::ip::tcp::acceptor> tcp;
+  for (auto& w : workers_) {
+    udp.push_back(net::bind_udp(w->io(), bound));
+    tcp.push_back(net::bind_tcp(w->io(), bound));
+  }
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    auto& w = *workers_[i];
+    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
+    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
+                                              config_.http, *connection_budget_));
+  }
+  return bound;
+}
+
+// Before any listener is made: they all draw from the budget made here.
 void Server::fit_connections_in_open_files() {
   const std::uint64_t open_files = raise_open_files_limit();
   const std::size_t fit = connections_that_fit(open_files, workers_.size(), config_.listen.size());
-  if (config_.http.max_connections <= fit) return;
-  spdlog::warn(
-      "http.max_connections {} per worker and address does not fit in the open-files limit "
-      "of {} (workers: {}, addresses: {}): using {}; raise the limit (ulimit -n, systemd "
-      "LimitNOFILE=) to keep the configured cap",
-      config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
-  config_.http.max_connections = fit;
+  if (config_.http.max_connections > fit) {
+    spdlog::warn(
+        "http.max_connections {} does not fit in the open-files limit of {} (workers: {}, "
+        "addresses: {}): using {}; raise the limit (ulimit -n, systemd LimitNOFILE=) to keep "
+        "the configured cap",
+        config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
+    config_.http.max_connections = fit;
+  }
+  connection_budget_ = std::make_unique<net::ConnectionBudget>(config_.http.max_connections);
 }
 
 void Server::start() {
-  restore_state();
+  check_distinct(config_.listen);
+  if (!config_.state_file.empty())
+    state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
   fit_connections_in_open_files();
-  for (const auto& at : config_.listen) bind_address(at);
+  // Bound before the state is restored, so no other process can take a port
+  // meanwhile; nothing is served until the workers start below.
+  std::vector<core::Endpoint> bound;
+  for (const auto& at : config_.listen) bound.push_back(bind_address(at));
+  restore_state();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays
     // pending and reaches this thread when the block ends.
@@ -141,6 +166,10 @@ void Server::start() {
       snapshots_ = std::thread([this] { snapshot_loop(); });
   }
   started_ = true;
+  for (const auto& at : bound)
+    std::printf("listening udp %s\nlistening http %s\n", at.to_string().c_str(),
+                at.to_string().c_str());
+  std::fflush(stdout);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
   if (config_.access_mode != tracker::AccessMode::off)
@@ -205,7 +234,7 @@ void Server::check_memory() {
                  resident >> 20, config_.max_resident_mb);
 }
 
-void Server::run_until_signal() {
+bool Server::run_until_signal() {
   // Signals are caught before any socket opens, so a stop request sent as
   // soon as the listening lines appear is never lost.
   boost::asio::io_context io;
@@ -222,11 +251,11 @@ void Server::run_until_signal() {
   signals.async_wait(on_signal);
   start();
   io.run();
-  stop();
+  return stop();
 }
 
-void Server::stop() {
-  if (stopping_.exchange(true)) return;
+bool Server::stop() {
+  if (stopping_.exchange(true)) return stopped_cleanly_;
   // All listeners close before any worker is waited for, so no worker keeps
   // accepting while another drains.
   for (auto& w : workers_) w->close();
@@ -237,8 +266,11 @@ void Server::stop() {
   snapshot_wake_.notify_all();
   if (snapshots_.joinable()) snapshots_.join();
   if (housekeeping_.joinable()) housekeeping_.join();
-  if (started_) save_state(true);
+  // A start that failed has said why; it saves nothing and says no more.
+  if (!started_) return stopped_cleanly_;
+  stopped_cleanly_ = save_state(true);
   spdlog::info("stopped");
+  return stopped_cleanly_;
 }
 
 }  // namespace cairn::server

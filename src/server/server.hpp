@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "net/connection_budget.hpp"
 #include "net/http_frontend.hpp"
 #include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
+#include "server/state_file_lock.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
 #include "tracker/access_list.hpp"
@@ -30,35 +32,42 @@ class Server {
   explicit Server(Config config);
   ~Server();
 
-  // Binds every listen address on every worker (throws on failure) and
+  // Claims the state file (state_file_lock.hpp), binds every listen
+  // address on every worker, restores the state, starts the threads and
   // prints one "listening udp|http ADDR:PORT" line per address to stdout.
+  // Throws on failure, with a message for a person and nothing served.
   // The threads it starts block SIGINT, SIGTERM and SIGHUP, so only the
   // caller's thread (run_until_signal's) ever receives them.
   void start();
-  // Starts, blocks until SIGINT or SIGTERM, then stops. SIGHUP meanwhile
-  // calls reload_access_list().
-  void run_until_signal();
+  // Starts, blocks until SIGINT or SIGTERM, then stops; returns stop()'s
+  // result. SIGHUP meanwhile calls reload_access_list().
+  bool run_until_signal();
   // Closes every listener, lets requests already read be answered (briefly:
   // see net::HttpListener::close), joins the threads and, if start()
-  // succeeded and a state file is set, saves the state.
-  void stop();
+  // succeeded and a state file is set, saves the state. False if that save
+  // failed (it is logged): the caller should exit non-zero.
+  bool stop();
   // Reads tracker.access_list again and swaps it in while workers serve; a
   // bad file keeps the old list. Logs the outcome in one line.
   void reload_access_list();
 
  private:
-  // Lowers http.max_connections, with a warning, if every listener's
-  // connections would not fit in the open-files limit (open_files.hpp).
+  // Lowers http.max_connections, with a warning, if it would not fit in
+  // the open-files limit (open_files.hpp), and makes the budget every
+  // listener draws from.
   void fit_connections_in_open_files();
-  void bind_address(const core::Endpoint& at);
+  // Where `at` was bound (its port picked if 0).
+  core::Endpoint bind_address(const core::Endpoint& at);
+  core::Endpoint bind_workers(const core::Endpoint& at);
   void housekeeping_loop();
   void check_memory();
   // The state file (server_state.cpp).
   void restore_state();
-  void save_state(bool at_shutdown);
+  bool save_state(bool at_shutdown);  // false if it failed (logged)
   void snapshot_loop();
 
   Config config_;
+  std::unique_ptr<StateFileLock> state_lock_;  // from start() on, with a state file
   tracker::AccessList access_list_;
   core::CoarseClock clock_;
   // The memory store itself, not the interface: snapshots need its
@@ -72,12 +81,14 @@ class Server {
   tracker::ConnectionIds connection_ids_;
   net::UdpFrontend udp_frontend_;
   net::HttpFrontend http_frontend_;
+  std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::thread housekeeping_;
   std::thread snapshots_;
   std::mutex snapshot_mutex_;
   std::condition_variable snapshot_wake_;
   bool started_ = false;
+  bool stopped_cleanly_ = true;      // false once the final save failed
   bool memory_full_logged_ = false;  // housekeeping's own
   std::atomic<bool> stopping_{false};
 };

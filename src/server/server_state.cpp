@@ -59,18 +59,19 @@ void Server::restore_state() {
         path, r.records_over_limit);
 }
 
-void Server::save_state(bool at_shutdown) {
+bool Server::save_state(bool at_shutdown) {
   const std::string& path = config_.state_file;
-  if (path.empty()) return;
+  if (path.empty()) return true;
   if (at_shutdown) clock_.tick();  // the housekeeping thread has stopped ticking it
   const SnapshotSaved r = save_snapshot(path, *store_, record_store_, clock_.now(), unix_now());
   if (!r.ok) {
     spdlog::error("state not saved to {}: {}", path, r.error);
-    return;
+    return false;
   }
   spdlog::log(at_shutdown ? spdlog::level::info : spdlog::level::debug,
               "state saved to {}: {} torrents, {} peers, {} rendezvous records in {} topics", path,
               r.torrents, r.peers, r.records, r.topics);
+  return true;
 }
 
 void Server::snapshot_loop() {
