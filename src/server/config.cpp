@@ -201,7 +201,8 @@ const std::vector<Key>& keys() {
           [](Config & c) -> auto& { return c.http.request_timeout; }, 1, 3600),
       number<std::size_t>(
           "http", "max_connections",
-          "Open HTTP connections per worker and listen address; more are closed at once.",
+          "Open HTTP connections in the whole process (every worker and listen address); more "
+          "are closed at once.",
           [](Config & c) -> auto& { return c.http.max_connections; }, 1, 10'000'000),
       number<std::size_t>(
           "http", "max_request_line", "Bytes in the request line; longer gets 414.",

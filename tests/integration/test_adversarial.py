@@ -684,7 +684,7 @@ class SlowlorisTest(ServerTestCase):
 
 
 class OpenFilesLimitTest(unittest.TestCase):
-    """The default cap (10,000 connections per listener) with only 256 fds:
+    """The default cap (10,000 connections in the process) with only 256 fds:
     at start the server lowers the cap to what fits and says so, so a flood
     meets the cap, not EMFILE. It never runs out of fds, refuses one more
     connection at once instead of leaving it in the backlog (where an
