@@ -81,8 +81,8 @@ ListenError::ListenError(std::string_view protocol, const core::Endpoint& at, st
     : std::runtime_error(listen_error_text(protocol, at, error)), error_(error) {}
 
 std::uint16_t probe_port(const core::Endpoint& at) {
-  // Nothing is served between the probe and the workers' binds, so another
-  // process could only slip in during those few system calls.
+  // The probes close before the workers bind (which they would block), so
+  // a process binding in the few system calls between goes unnoticed.
   asio::io_context io;
   asio::ip::udp::socket udp(io);
   open_and_bind(udp, "udp", at, Sharing::exclusive);
