@@ -74,7 +74,8 @@ struct HttpFrontendTest : ::testing::Test {
 
 TEST_F(HttpFrontendTest, ForwardedHeaderNamingNoAddressIsRefusedAndCounted) {
   net::WorkerState state(1, limits(0, 1), access);
-  auto request = get("/announce", "info_hash=" + percent(1));
+  const std::string query = "info_hash=" + percent(1);  // the request's views point into it
+  auto request = get("/announce", query);
   std::string out;
   for (std::string_view bad : {"garbage", "unknown", "192.0.2.1, nope"}) {
     request.x_forwarded_for = bad;
