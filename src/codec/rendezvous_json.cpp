@@ -495,6 +495,8 @@ std::string_view error_code(JsonError e) {
   }
 }
 
+static_assert(kMaxBody == 1040, "parse_register_request's text names the limit");
+
 core::Result<RegisterRequest, RequestError> parse_register_request(std::string_view json) {
   std::string_view not_json;
   auto doc = parse_document(json, kRequestDepth, &not_json);
