@@ -12,6 +12,11 @@ using namespace cairn::codec;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   auto parse = parse_http_request(in);
+  // A 414 may show the path it saw: a view into the input, never past it.
+  const auto& seen = parse.request.path;
+  if (parse.status == HttpParseStatus::error && !seen.empty() &&
+      (seen.data() < in.data() || seen.data() + seen.size() > in.data() + in.size()))
+    __builtin_trap();
   if (parse.status != HttpParseStatus::complete) return 0;
   const auto& r = parse.request;
   if (r.head_size == 0 || r.head_size > in.size() || r.query.size() > r.target.size())

@@ -11,6 +11,17 @@ using namespace cairn::codec::rv;
 
 namespace {
 
+// An error's message is a fixed text, at most with a name the client sent
+// made printable: never empty, never a byte a JSON answer would escape.
+template <class T>
+void check_refusal(const cairn::core::Result<T, RequestError>& r) {
+  if (r.has_value()) return;
+  const auto& detail = r.error().detail;
+  if (detail.empty()) __builtin_trap();
+  for (char c : detail)
+    if (c < 0x20 || c > 0x7e) __builtin_trap();
+}
+
 void check_register(const RegisterRequest& r) {
   auto again = parse_register_request(encode_register_request(r));
   if (!again.has_value() || again->id != r.id || again->record != r.record ||
@@ -27,6 +38,8 @@ void check_register(const RegisterRequest& r) {
 }
 
 void check_queries(std::string_view in) {
+  check_refusal(parse_lookup_query(in));
+  check_refusal(parse_remove_query(in));
   if (auto q = parse_lookup_query(in)) {
     auto again = parse_lookup_query(encode_lookup_query(*q));
     if (!again.has_value() || again->limit != q->limit || again->capability != q->capability ||
@@ -43,7 +56,9 @@ void check_queries(std::string_view in) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
-  if (auto r = parse_register_request(in)) check_register(*r);
+  auto request = parse_register_request(in);
+  check_refusal(request);
+  if (request) check_register(*request);
   check_queries(in);
   (void)parse_register_reply(in);
   (void)parse_lookup_reply(in);

@@ -21,9 +21,9 @@ jobs=${FUZZ_JOBS:-2}
 # inputs only slow the mutator down.
 max_len() {
   case $1 in
-    http_request) echo 16500 ;;         # max_head and max_body are 8192 each
+    http_request) echo 24700 ;;         # max_head 16384 and max_body 8192
     http_reply) echo 8300 ;;            # kMaxReplyHead is 8192
-    http_query) echo 4200 ;;            # a query is inside a 4096-byte request line
+    http_query) echo 8300 ;;            # a query is inside an 8192-byte request line
     udp_*|rendezvous_udp) echo 1600 ;;  # kMaxPacket is 1500
     rendezvous_record) echo 1100 ;;     # kMaxBody is 1040
     rendezvous_json) echo 9000 ;;       # http.max_body is 8192

@@ -108,22 +108,33 @@ int parse_version(std::string_view v, int& minor) {
   return v[5] - '0';
 }
 
+// Methods are case-sensitive (RFC 9110 9.1): "get" is not GET.
+HttpMethod method_of(std::string_view m) {
+  if (m == "GET") return HttpMethod::get;
+  if (m == "HEAD") return HttpMethod::head;
+  if (m == "POST") return HttpMethod::post;
+  if (m == "DELETE") return HttpMethod::delete_;
+  return HttpMethod::other;
+}
+
+// A request line over the limit is refused without reading the rest, but
+// its start usually names the path: a scrape of too many hashes can then
+// get a failure reason its client shows instead of a bare 414.
+HttpParse too_long(std::string_view line) {
+  HttpParse p = fail(414);
+  auto sp = line.find(' ');
+  if (sp == std::string_view::npos) return p;
+  auto target = line.substr(sp + 1);
+  auto end = target.find_first_of("? ");
+  if (end == std::string_view::npos) return p;  // the path itself is cut off
+  p.request.method = method_of(line.substr(0, sp));
+  p.request.path = target.substr(0, end);
+  return p;
+}
+
 // 0 when the request line is acceptable, else the status to answer. The
 // version is checked before the rest, so an HTTP/2 preface ("PRI *
 // HTTP/2.0") gets 505 rather than 400.
-// Methods are case-sensitive (RFC 9110 9.1): "get" is not GET.
-bool parse_method(std::string_view m, HttpMethod& out) {
-  if (m == "GET")
-    out = HttpMethod::get;
-  else if (m == "POST")
-    out = HttpMethod::post;
-  else if (m == "DELETE")
-    out = HttpMethod::delete_;
-  else
-    return false;
-  return true;
-}
-
 int parse_request_line(std::string_view line, HttpRequest& r) {
   auto sp1 = line.find(' ');
   if (sp1 == std::string_view::npos) return 400;
@@ -138,7 +149,7 @@ int parse_request_line(std::string_view line, HttpRequest& r) {
   if (minor < 0 || !is_token(method) || !is_target(r.target)) return 400;
   // RFC 9112 2.3: a higher 1.x minor is answered as the highest we speak.
   r.version_minor = minor == 0 ? 0 : 1;
-  if (!parse_method(method, r.method)) return 405;
+  r.method = method_of(method);
   auto q = r.target.find('?');
   r.path = r.target.substr(0, q);
   r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
@@ -233,7 +244,7 @@ HttpParse parse_http_request(std::string_view buffer, const HttpLimits& limits) 
   auto line_size = line.content.size();
   if (!line.found && line_size > 0 && line.content.back() == '\r')
     --line_size;  // CR may precede LF
-  if (line_size > limits.max_request_line) return fail(414);
+  if (line_size > limits.max_request_line) return too_long(line.content);
   if (!line.found) return full ? fail(431) : HttpParse{};
   HttpParse result;
   HttpRequest& r = result.request;
@@ -254,6 +265,9 @@ HttpParse parse_http_request(std::string_view buffer, const HttpLimits& limits) 
   }
   r.keep_alive =
       r.version_minor == 0 ? (state.saw_keep_alive && !state.saw_close) : !state.saw_close;
+  // A client speaking a method we do not serve may not speak the framing we
+  // expect either: answer once, then close.
+  if (r.method == HttpMethod::other) r.keep_alive = false;
   // The body is read from `buffer`, not the window: only the head is
   // bounded by max_head, the body by max_body.
   if (buffer.size() - pos < state.content_length) return HttpParse{};

@@ -9,16 +9,26 @@
 
 namespace cairn::codec {
 
+// The request line fits a scrape of kMaxScrapeHashes (100) hashes with every
+// byte percent-encoded (7,120 bytes), the largest request a BitTorrent
+// client sends; the head leaves room for a proxy's headers after it.
 struct HttpLimits {
-  std::size_t max_request_line = 4096;  // longer: 414
-  std::size_t max_head = 8192;          // request line + headers; longer: 431
+  std::size_t max_request_line = 8192;  // longer: 414
+  std::size_t max_head = 16384;         // request line + headers; longer: 431
   std::size_t max_headers = 64;         // more: 431
   std::size_t max_body = 8192;          // Content-Length above it: 413
 };
 
-// The methods the tracker serves: GET for announce, scrape and look-ups,
-// POST and DELETE for the rendezvous API. Others are refused with 405.
-enum class HttpMethod : std::uint8_t { get, post, delete_ };
+// The methods the tracker serves: GET (and HEAD, answered as GET without
+// the body) for announce, scrape, health and look-ups, POST and DELETE for
+// the rendezvous API. Any other method is `other`: routing answers it 405
+// with the path's Allow (or 404), and the connection closes after it.
+enum class HttpMethod : std::uint8_t { get, head, post, delete_, other };
+
+// GET and HEAD take the same routes.
+constexpr bool is_get_or_head(HttpMethod m) {
+  return m == HttpMethod::get || m == HttpMethod::head;
+}
 
 struct HttpRequest {
   HttpMethod method = HttpMethod::get;
@@ -26,7 +36,9 @@ struct HttpRequest {
   std::string_view path;    // target before '?'
   std::string_view query;   // target after '?', without it ("" if none)
   int version_minor = 1;    // HTTP/1.0 or HTTP/1.1
-  bool keep_alive = true;   // 1.1 default unless "Connection: close"; 1.0 only with "keep-alive"
+  // 1.1 default unless "Connection: close"; 1.0 only with "keep-alive";
+  // never after a method Cairn does not serve.
+  bool keep_alive = true;
   std::string_view x_forwarded_for;  // raw header value, "" if absent
   std::string_view x_real_ip;
   std::string_view body;  // Content-Length bytes after the head ("" if none)
@@ -43,9 +55,11 @@ enum class HttpParseStatus : std::uint8_t {
 
 struct HttpParse {
   HttpParseStatus status = HttpParseStatus::incomplete;
+  // On a 414, `method` and `path` are filled when the start of the line
+  // shows them, so the answer can be in the path's own protocol.
   HttpRequest request;
-  // 400 malformed (a bad or repeated Content-Length too), 405 not GET, POST
-  // or DELETE, 411 Transfer-Encoding, 413 body over max_body, 414, 431, 505
+  // 400 malformed (a bad or repeated Content-Length too, a method that is no
+  // token), 411 Transfer-Encoding, 413 body over max_body, 414, 431, 505
   // version
   int error_status = 0;
 };

@@ -51,23 +51,54 @@ std::string_view http_reason(int status) {
   }
 }
 
-void write_http_response(std::string& out, int status, std::string_view content_type,
-                         std::string_view body, bool keep_alive) {
+namespace {
+
+void append_number(std::string& out, std::uint64_t n) {
   char digits[24];
-  out.append("HTTP/1.1 ");
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
+}
+
+}  // namespace
+
+void write_http_response(std::string& out, const HttpResponse& r) {
   // Statuses outside 100..999 would break the status line; they read as 500.
-  if (status < 100 || status > 999) status = 500;
-  auto code_end = std::to_chars(digits, digits + sizeof digits, status).ptr;
-  out.append(digits, code_end);
+  const int status = r.status < 100 || r.status > 999 ? 500 : r.status;
+  out.append("HTTP/1.1 ");
+  append_number(out, static_cast<std::uint64_t>(status));
   out.push_back(' ');
   out.append(http_reason(status));
   out.append("\r\nContent-Type: ");
-  out.append(content_type);
+  out.append(r.content_type);
+  // A HEAD answer says the length GET's body would have (RFC 9110 9.3.2).
   out.append("\r\nContent-Length: ");
-  auto length_end = std::to_chars(digits, digits + sizeof digits, body.size()).ptr;
-  out.append(digits, length_end);
-  out.append(keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
-  out.append(body);
+  append_number(out, r.body.size());
+  if (!r.allow.empty()) out.append("\r\nAllow: ").append(r.allow);
+  if (r.retry_after != 0) {
+    out.append("\r\nRetry-After: ");
+    append_number(out, r.retry_after);
+  }
+  out.append(r.keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  if (!r.head_only) out.append(r.body);
+}
+
+void write_http_response(std::string& out, int status, std::string_view content_type,
+                         std::string_view body, bool keep_alive) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = content_type;
+  r.body = body;
+  r.keep_alive = keep_alive;
+  write_http_response(out, r);
+}
+
+HttpResponse HttpResponse::to(const HttpRequest& request, int status,
+                              std::string_view content_type) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = content_type;
+  r.keep_alive = request.keep_alive;
+  r.head_only = request.method == HttpMethod::head;
+  return r;
 }
 
 }  // namespace cairn::codec

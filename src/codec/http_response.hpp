@@ -1,12 +1,31 @@
 #pragma once
 // HTTP/1.x response framing: status line, fixed headers, body.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "codec/http_request.hpp"
+
 namespace cairn::codec {
 
-// Appends a complete response to `out`. `keep_alive` picks the Connection
-// header. Reason phrases come from a fixed table (unknown codes: "Error").
+struct HttpResponse {
+  int status = 200;
+  std::string_view content_type;
+  std::string_view body;
+  bool keep_alive = true;         // picks the Connection header
+  bool head_only = false;         // answers a HEAD: the head GET would get, without the body
+  std::string_view allow;         // a 405's Allow header ("GET, HEAD"); none when empty
+  std::uint32_t retry_after = 0;  // a refusal's Retry-After, in seconds; none when 0
+
+  // An answer to `request`: its keep-alive, and no body if it is a HEAD.
+  static HttpResponse to(const HttpRequest& request, int status, std::string_view content_type);
+};
+
+// Appends a complete response to `out`. Reason phrases come from a fixed
+// table (unknown codes: "Error"). Allocates nothing once `out` has room.
+void write_http_response(std::string& out, const HttpResponse& response);
+
+// The common case: no extra headers, a body.
 void write_http_response(std::string& out, int status, std::string_view content_type,
                          std::string_view body, bool keep_alive);
 

@@ -113,6 +113,16 @@ bool parse_count(std::string_view s, std::int64_t& out) {
 
 bool is_id(const Decoded& d) { return d.size == 20; }
 
+bool read_info_hash(const Decoded& d, core::InfoHash& out) {
+  if (is_id(d)) {
+    out = core::InfoHash::from_bytes(d.view());
+    return true;
+  }
+  auto hex = d.size == 40 ? core::InfoHash::from_hex(d.view()) : std::nullopt;
+  if (hex) out = *hex;
+  return hex.has_value();
+}
+
 // The key is only an identity hint, so anything is accepted: 8 hex digits
 // (what libtorrent and most clients send), else a 32-bit decimal, else a
 // hash of the bytes so an odd client still gets a stable hint.
@@ -159,11 +169,11 @@ std::optional<Error> apply_id_param(std::string_view key, const Decoded& v, Anno
   bool& flag = hash ? seen.info_hash : seen.peer_id;
   if (flag) return Error::duplicate_parameter;
   flag = true;
-  if (!is_id(v)) return hash ? Error::invalid_info_hash : Error::invalid_peer_id;
   if (hash)
-    q.info_hash = core::InfoHash::from_bytes(v.view());
-  else
-    q.peer_id = core::PeerId::from_bytes(v.view());
+    return read_info_hash(v, q.info_hash) ? std::nullopt
+                                          : std::optional<Error>(Error::invalid_info_hash);
+  if (!is_id(v)) return Error::invalid_peer_id;
+  q.peer_id = core::PeerId::from_bytes(v.view());
   return std::nullopt;
 }
 
@@ -296,16 +306,19 @@ void write_peer_dicts(const AnnounceReply& reply, BencodeWriter& w) {
 
 }  // namespace
 
+static_assert(kMaxScrapeHashes == 100, "the failure texts name the limit");
+
 std::string_view failure_text(HttpTrackerError e) {
   switch (e) {
     case Error::missing_info_hash:
       return "missing info_hash";
     case Error::invalid_info_hash:
-      return "invalid info_hash";
+      return "invalid info_hash: need 20 bytes, percent-encoded, or 40 hex digits (a v2 hash is "
+             "truncated to its first 20 bytes)";
     case Error::missing_peer_id:
       return "missing peer_id";
     case Error::invalid_peer_id:
-      return "invalid peer_id";
+      return "invalid peer_id: need 20 bytes, percent-encoded";
     case Error::missing_port:
       return "missing port";
     case Error::invalid_port:
@@ -319,9 +332,13 @@ std::string_view failure_text(HttpTrackerError e) {
     case Error::invalid_ip:
       return "invalid ip";
     case Error::too_many_info_hashes:
-      return "too many info_hash values";
+      return "too many info_hash values: at most 100 per scrape";
     case Error::duplicate_parameter:
       return "duplicate parameter";
+    case Error::request_too_long:
+      return "request too long";
+    case Error::scrape_too_long:
+      return "request too long: scrape at most 100 info_hash values at a time";
   }
   return "invalid request";
 }
@@ -341,9 +358,10 @@ core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view 
   ScrapeQuery q;
   auto e = for_each_param(query, [&](const Param& p) -> std::optional<Error> {
     if (p.key.view() != "info_hash") return std::nullopt;
-    if (!is_id(p.value)) return Error::invalid_info_hash;
+    core::InfoHash hash;
+    if (!read_info_hash(p.value, hash)) return Error::invalid_info_hash;
     if (q.count == kMaxScrapeHashes) return Error::too_many_info_hashes;
-    q.hashes[q.count++] = core::InfoHash::from_bytes(p.value.view());
+    q.hashes[q.count++] = hash;
     return std::nullopt;
   });
   if (e) return *e;

@@ -20,7 +20,7 @@ namespace cairn::codec {
 
 enum class HttpTrackerError : std::uint8_t {
   missing_info_hash = 1,
-  invalid_info_hash,  // not exactly 20 bytes after decoding
+  invalid_info_hash,  // neither 20 bytes after decoding nor 40 hex digits
   missing_peer_id,
   invalid_peer_id,
   missing_port,
@@ -31,6 +31,10 @@ enum class HttpTrackerError : std::uint8_t {
   invalid_ip,
   too_many_info_hashes,  // scrape beyond kMaxScrapeHashes
   duplicate_parameter,   // info_hash/peer_id/port given twice in an announce
+  // Never from the parsers: the request line was over http.max_request_line
+  // (the frontend answers what it could see of it).
+  request_too_long,
+  scrape_too_long,
 };
 
 // Fixed text for each error, for the `failure reason` key.
@@ -52,7 +56,9 @@ struct AnnounceQuery {
   std::optional<std::uint32_t> key;
 };
 
-// `query` is the raw string after '?'. Unknown parameters are ignored.
+// `query` is the raw string after '?'. Unknown parameters are ignored. An
+// info_hash is 20 bytes (percent-encoded as clients send it) or 40 hex
+// digits (as magnet links write it): no 20-byte value is 40 bytes long.
 core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_view query);
 
 inline constexpr std::size_t kMaxScrapeHashes = 100;

@@ -34,14 +34,23 @@ constexpr unsigned kReplyDepth = 8;
 constexpr std::size_t kMaxDocument = 1 << 20;
 constexpr int kBase64 = sodium_base64_VARIANT_ORIGINAL;
 
-std::optional<json::value> parse_document(std::string_view text, unsigned depth) {
-  if (text.size() > kMaxDocument) return std::nullopt;
+// `problem` (requests only) says why a document was refused.
+std::optional<json::value> parse_document(std::string_view text, unsigned depth,
+                                          std::string_view* problem = nullptr) {
+  std::string_view why;
   json::parse_options options;
   options.max_depth = depth;
   boost::system::error_code ec;
-  json::value v = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
-  if (ec) return std::nullopt;
-  return v;
+  if (text.size() > kMaxDocument) {
+    why = "the body is over 1 MiB";
+  } else {
+    json::value v = json::parse(json::string_view(text.data(), text.size()), ec, {}, options);
+    if (!ec) return v;
+    why = ec == json::error::too_deep ? "the body nests objects or arrays deeper than a record does"
+                                      : "the body is not JSON";
+  }
+  if (problem) *problem = why;
+  return std::nullopt;
 }
 
 void append_document(const json::value& v, std::string& out) { out += json::serialize(v); }
@@ -150,28 +159,94 @@ bool read_base64(const json::value& v, std::optional<std::string>& out) {
   return true;
 }
 
+// --- what was wrong, for an error's message ---
+
+// A name the client sent, quoted for a message: printable ASCII only (JSON
+// keys may hold anything, query keys any byte), at most 32 bytes of it.
+std::string quoted(std::string_view prefix, std::string_view name) {
+  constexpr std::size_t kShown = 32;
+  std::string out = "\"";
+  out += prefix;
+  for (char c : name.substr(0, kShown)) out.push_back(c >= 0x20 && c <= 0x7e ? c : '?');
+  if (name.size() > kShown) out += "...";
+  return out + "\"";
+}
+
+constexpr std::string_view kU32 = "need an integer from 0 to 4294967295";
+constexpr std::string_view kU64 = "need an integer from 0 to 18446744073709551615";
+constexpr std::string_view kStrings = "need an array of strings";
+constexpr std::string_view kName = "need 1-32 letters, digits or .+-_/";
+
+// What each request member must be (full names, "meta.up").
+std::string_view expected_member(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> table[] = {
+      {"id", "need 32 hex digits"},
+      {"ttl", kU32},
+      {"public_key", "need 64 hex digits (an Ed25519 public key)"},
+      {"seq", kU64},
+      {"signature", "need 128 hex digits"},
+      {"addresses", kStrings},
+      {"meta", "need an object"},
+      {"meta.up", kU64},
+      {"meta.down", kU64},
+      {"meta.protocols", kStrings},
+      {"meta.tags", "need an object of strings"},
+      {"sealed", "need base64 (standard, padded)"},
+  };
+  for (const auto& [member, expected] : table)
+    if (member == name) return expected;
+  return "has the wrong type";
+}
+
 // --- reading objects ---
 
 enum class Read : std::uint8_t { ok, bad, unknown };
 Read result(bool ok) { return ok ? Read::ok : Read::bad; }
 
-// fn(key, value) for each member. A member fn does not know is an error
-// when `strict` (requests: a typo must not turn into a default) and is
-// skipped otherwise (answers: a newer tracker may add members). A member
-// given twice counts once, with its last value (Boost.JSON keeps that one).
+// How a document's members are read. A request strictly: a member nobody
+// knows is an error (a typo must not turn into a default), and the first
+// problem is kept for the error's message. An answer leniently: unknown
+// members are skipped (a newer tracker may add some).
+struct Reading {
+  bool strict = false;
+  std::string problem;  // "" while none
+  void note(std::string text) {
+    if (strict && problem.empty()) problem = std::move(text);
+  }
+};
+
+// fn(key, value) for each member; `prefix` names the enclosing member
+// ("meta.") in messages. A member given twice counts once, with its last
+// value (Boost.JSON keeps that one).
 template <class Fn>
-bool read_members(const json::value& v, bool strict, Fn&& fn) {
+bool read_members(const json::value& v, Reading& reading, std::string_view prefix, Fn&& fn) {
   const auto* o = v.if_object();
   if (!o) return false;
   for (const auto& m : *o) {
-    Read r = fn(std::string_view(m.key().data(), m.key().size()), m.value());
-    if (r == Read::bad || (r == Read::unknown && strict)) return false;
+    const std::string_view key(m.key().data(), m.key().size());
+    Read r = fn(key, m.value());
+    if (r == Read::bad) {
+      const std::string name = std::string(prefix) + std::string(key);
+      reading.note("member \"" + name + "\": " + std::string(expected_member(name)));
+      return false;
+    }
+    if (r == Read::unknown && reading.strict) {
+      reading.note("unknown member " + quoted(prefix, key));
+      return false;
+    }
   }
   return true;
 }
 
-bool read_meta(const json::value& v, Record& r, bool strict) {
-  return read_members(v, strict, [&](std::string_view key, const json::value& m) {
+// Members of answers, where nothing is noted.
+template <class Fn>
+bool read_answer_members(const json::value& v, Fn&& fn) {
+  Reading lenient;
+  return read_members(v, lenient, "", std::forward<Fn>(fn));
+}
+
+bool read_meta(const json::value& v, Record& r, Reading& reading) {
+  return read_members(v, reading, "meta.", [&](std::string_view key, const json::value& m) {
     if (key == "up") return result(read(m, r.up_bps));
     if (key == "down") return result(read(m, r.down_bps));
     if (key == "protocols") return result(read(m, r.protocols));
@@ -181,9 +256,9 @@ bool read_meta(const json::value& v, Record& r, bool strict) {
 }
 
 // The members that carry a record's content, in requests and answers alike.
-Read read_record_member(std::string_view key, const json::value& v, Record& r, bool strict) {
+Read read_record_member(std::string_view key, const json::value& v, Record& r, Reading& reading) {
   if (key == "addresses") return result(read(v, r.addresses));
-  if (key == "meta") return result(read_meta(v, r, strict));
+  if (key == "meta") return result(read_meta(v, r, reading));
   if (key == "sealed") return result(read_base64(v, r.sealed));
   return Read::unknown;
 }
@@ -206,17 +281,30 @@ struct SignedFields {
 };
 
 // An unsigned record is named by a random `id`, a signed one by its key:
-// exactly one of the two.
-bool identify(const std::optional<core::RecordId>& id, const SignedFields& s, RegisterRequest& r) {
+// exactly one of the two. The problem when not.
+std::optional<std::string_view> identify(const std::optional<core::RecordId>& id,
+                                         const SignedFields& s, RegisterRequest& r) {
   if (id) {
-    if (s.any() || id->is_public_key()) return false;
+    if (s.any()) return R"(give either "id" or "public_key", "seq" and "signature", not both)";
+    if (id->is_public_key())
+      return R"(member "id": 64 hex digits are a public key; a signed record sends "public_key", )"
+             R"("seq" and "signature")";
     r.id = *id;
-    return true;
+    return std::nullopt;
   }
-  if (!s.all()) return false;
+  if (!s.any())
+    return R"(missing member "id" (or "public_key", "seq" and "signature" for a signed record))";
+  if (!s.public_key)
+    return R"(missing member "public_key": a signed record needs "public_key", "seq" and )"
+           R"("signature")";
+  if (!s.seq)
+    return R"(missing member "seq": a signed record needs "public_key", "seq" and "signature")";
+  if (!s.signature)
+    return R"(missing member "signature": a signed record needs "public_key", "seq" and )"
+           R"("signature")";
   r.id = *s.public_key;
   r.signed_by = s.signed_by();
-  return true;
+  return std::nullopt;
 }
 
 Error to_json_error(RecordError e) {
@@ -228,13 +316,14 @@ bool read_entry(const json::value& v, LookupReply::Entry& e) {
   std::optional<std::uint32_t> last_seen, expires_in;
   std::optional<std::string> body;
   SignedFields s;
-  bool ok = read_members(v, false, [&](std::string_view key, const json::value& m) {
+  Reading lenient;
+  bool ok = read_members(v, lenient, "", [&](std::string_view key, const json::value& m) {
     if (key == "id") return result(read(m, id));
     if (key == "last_seen") return result(read(m, last_seen));
     if (key == "expires_in") return result(read(m, expires_in));
     if (key == "body") return result(read_base64(m, body));
     if (auto r = s.read_member(key, m); r != Read::unknown) return r;
-    return read_record_member(key, m, e.record, false);
+    return read_record_member(key, m, e.record, lenient);
   });
   if (!ok || !id || !last_seen || !expires_in) return false;
   e.id = *id;
@@ -313,11 +402,18 @@ bool parse_decimal(std::string_view s, std::uint64_t& out) {
   return !s.empty() && ec == std::errc{} && end == s.data() + s.size();
 }
 
+// A query parameter a request may carry, and what its value must be.
+struct Param {
+  std::string_view key, expected;
+};
+
 // Reads a query (percent-decoded by Boost.URL; '+' stays '+', as names may
 // hold it) whose keys are all in `keys`, each at most once. An empty value
-// counts as absent, as forms send it. fn(index, value) reads one.
+// counts as absent, as forms send it. fn(index, value) reads one. When
+// false, `problem` says what was wrong.
 template <std::size_t N, class Fn>
-bool read_params(std::string_view text, const std::array<std::string_view, N>& keys, Fn&& fn) {
+bool read_params(std::string_view text, const std::array<Param, N>& keys, std::string& problem,
+                 Fn&& fn) {
   // Boost.URL 1.81's parse_query() measures its input again with strlen()
   // (boostorg/url#757, #946; found by fuzz/rendezvous_json_fuzz.cpp), so a
   // query that is a view into a request buffer would be read past its end,
@@ -325,15 +421,30 @@ bool read_params(std::string_view text, const std::array<std::string_view, N>& k
   // copy; a NUL inside fails the grammar before strlen() is reached.
   const std::string terminated(text);
   auto params = boost::urls::parse_query(terminated);
-  if (!params) return false;
+  if (!params) {
+    problem = "the query string is not well-formed: check its percent-encoding";
+    return false;
+  }
   std::bitset<N> seen;
   for (const auto& p : *params) {
     if (p.key.empty() && !p.has_value) continue;  // "" or "a&&b"
-    auto at = std::find(keys.begin(), keys.end(), p.key.decode());
-    if (at == keys.end() || seen[at - keys.begin()]) return false;
-    seen[at - keys.begin()] = true;
+    const std::string key = p.key.decode();
+    auto at = std::find_if(keys.begin(), keys.end(), [&](const Param& k) { return k.key == key; });
+    if (at == keys.end()) {
+      problem = "unknown parameter " + quoted("", key);
+      return false;
+    }
+    const auto index = static_cast<std::size_t>(at - keys.begin());
+    if (seen[index]) {
+      problem = "parameter \"" + key + "\" given twice";
+      return false;
+    }
+    seen[index] = true;
     auto value = p.value.decode();
-    if (!value.empty() && !fn(static_cast<std::size_t>(at - keys.begin()), value)) return false;
+    if (!value.empty() && !fn(index, value)) {
+      problem = "parameter \"" + key + "\": " + std::string(at->expected);
+      return false;
+    }
   }
   return true;
 }
@@ -384,32 +495,50 @@ std::string_view error_code(JsonError e) {
   }
 }
 
-core::Result<RegisterRequest, JsonError> parse_register_request(std::string_view json) {
-  auto doc = parse_document(json, kRequestDepth);
+static_assert(kMaxBody == 1040, "parse_register_request's text names the limit");
+
+core::Result<RegisterRequest, RequestError> parse_register_request(std::string_view json) {
+  std::string_view not_json;
+  auto doc = parse_document(json, kRequestDepth, &not_json);
+  if (!doc) return RequestError{Error::bad_request, std::string(not_json)};
   RegisterRequest r;
   std::optional<core::RecordId> id;
   std::optional<std::uint32_t> ttl;
   SignedFields s;
-  bool ok = doc && read_members(*doc, true, [&](std::string_view key, const json::value& v) {
-              if (key == "id") return result(read(v, id));
-              if (key == "ttl") return result(read(v, ttl));
-              if (auto m = s.read_member(key, v); m != Read::unknown) return m;
-              return read_record_member(key, v, r.record, true);
-            });
-  if (!ok || !identify(id, s, r)) return Error::bad_request;
+  Reading reading;
+  reading.strict = true;
+  bool ok = read_members(*doc, reading, "", [&](std::string_view key, const json::value& v) {
+    if (key == "id") return result(read(v, id));
+    if (key == "ttl") return result(read(v, ttl));
+    if (auto m = s.read_member(key, v); m != Read::unknown) return m;
+    return read_record_member(key, v, r.record, reading);
+  });
+  if (!ok) {
+    reading.note("the body is not a JSON object");  // unless a member's problem came first
+    return RequestError{Error::bad_request, std::move(reading.problem)};
+  }
+  if (auto problem = identify(id, s, r))
+    return RequestError{Error::bad_request, std::string(*problem)};
   // 0 asks for the default, as it does over UDP and in the signed message.
   if (ttl && *ttl != 0) r.ttl = ttl;
+  if (auto problem = check_record(r.record))
+    return RequestError{to_json_error(problem->error), std::string(problem->what)};
   auto body = encode_body(r.record);
-  if (!body) return to_json_error(body.error());
+  if (!body)
+    return RequestError{to_json_error(body.error()), "the record body is over 1,040 bytes"};
   r.body = std::move(*body);
   return r;
 }
 
-core::Result<LookupQuery, JsonError> parse_lookup_query(std::string_view text) {
+core::Result<LookupQuery, RequestError> parse_lookup_query(std::string_view text) {
   enum : std::size_t { limit, capability, cursor };
-  static constexpr std::array<std::string_view, 3> keys{"limit", "capability", "cursor"};
+  static constexpr std::array<Param, 3> keys{
+      {{"limit", "need a number"},
+       {"capability", kName},
+       {"cursor", "need the 24 hex digits of an earlier answer's cursor"}}};
   LookupQuery q;
-  bool ok = read_params(text, keys, [&](std::size_t key, std::string_view v) {
+  std::string problem;
+  bool ok = read_params(text, keys, problem, [&](std::size_t key, std::string_view v) {
     if (key == limit) return read_limit(v, q.limit);
     if (key == capability) {
       q.capability = v;
@@ -417,19 +546,22 @@ core::Result<LookupQuery, JsonError> parse_lookup_query(std::string_view text) {
     }
     return (q.cursor = Cursor::from_hex(v)).has_value();
   });
-  if (!ok) return Error::bad_request;
+  if (!ok) return RequestError{Error::bad_request, std::move(problem)};
   return q;
 }
 
-core::Result<RemoveQuery, JsonError> parse_remove_query(std::string_view text) {
-  static constexpr std::array<std::string_view, 2> keys{"seq", "signature"};
+core::Result<RemoveQuery, RequestError> parse_remove_query(std::string_view text) {
+  static constexpr std::array<Param, 2> keys{{{"seq", kU64}, {"signature", "need 128 hex digits"}}};
   std::optional<std::uint64_t> seq;
   std::optional<core::Signature> signature;
-  bool ok = read_params(text, keys, [&](std::size_t key, std::string_view v) {
+  std::string problem;
+  bool ok = read_params(text, keys, problem, [&](std::size_t key, std::string_view v) {
     if (key == 0) return parse_decimal(v, seq.emplace());
     return core::from_hex(v, signature.emplace());
   });
-  if (!ok || seq.has_value() != signature.has_value()) return Error::bad_request;
+  if (!ok) return RequestError{Error::bad_request, std::move(problem)};
+  if (seq.has_value() != signature.has_value())
+    return RequestError{Error::bad_request, R"(parameters "seq" and "signature" go together)"};
   RemoveQuery q;
   if (seq) q.signed_by = SignedBy{*seq, *signature};
   return q;
@@ -495,7 +627,7 @@ core::Result<RegisterReply, JsonError> parse_register_reply(std::string_view jso
   auto doc = parse_document(json, kReplyDepth);
   std::optional<std::uint32_t> ttl, reannounce_after;
   std::optional<std::string> observed;
-  bool ok = doc && read_members(*doc, false, [&](std::string_view key, const json::value& v) {
+  bool ok = doc && read_answer_members(*doc, [&](std::string_view key, const json::value& v) {
               if (key == "ttl") return result(read(v, ttl));
               if (key == "reannounce_after") return result(read(v, reannounce_after));
               if (key == "observed") return result(read(v, observed));
@@ -509,7 +641,7 @@ core::Result<LookupReply, JsonError> parse_lookup_reply(std::string_view json) {
   auto doc = parse_document(json, kReplyDepth);
   LookupReply r;
   bool records = false, cursor = false;
-  bool ok = doc && read_members(*doc, false, [&](std::string_view key, const json::value& v) {
+  bool ok = doc && read_answer_members(*doc, [&](std::string_view key, const json::value& v) {
               if (key == "records") return result(records = read_entries(v, r.records));
               if (key == "cursor") return result(cursor = read(v, r.cursor));
               if (key == "more") return result(read(v, r.more));
@@ -523,7 +655,7 @@ core::Result<core::Endpoint, JsonError> parse_whoami_reply(std::string_view json
   auto doc = parse_document(json, kReplyDepth);
   std::optional<core::Address> address;
   std::optional<std::uint16_t> port;
-  bool ok = doc && read_members(*doc, false, [&](std::string_view key, const json::value& v) {
+  bool ok = doc && read_answer_members(*doc, [&](std::string_view key, const json::value& v) {
               if (key == "address") {
                 auto text = if_text(v);
                 address = text ? core::Address::parse(*text) : std::nullopt;
@@ -541,7 +673,7 @@ std::optional<ErrorReply> parse_error_reply(std::string_view json) {
   const auto* root = doc ? doc->if_object() : nullptr;
   const auto* error = root ? root->if_contains("error") : nullptr;
   std::optional<std::string> code, message;
-  bool ok = error && read_members(*error, false, [&](std::string_view key, const json::value& v) {
+  bool ok = error && read_answer_members(*error, [&](std::string_view key, const json::value& v) {
               if (key == "code") return result(read(v, code));
               if (key == "message") return result(read(v, message));
               return Read::unknown;

@@ -69,9 +69,18 @@ enum class JsonError : std::uint8_t {
 };
 std::string_view error_code(JsonError e);
 
-core::Result<RegisterRequest, JsonError> parse_register_request(std::string_view json);
-core::Result<LookupQuery, JsonError> parse_lookup_query(std::string_view query);
-core::Result<RemoveQuery, JsonError> parse_remove_query(std::string_view query);
+// Why a request was refused: its code, and for the error's message what was
+// wrong and what was expected (`unknown member "adresses"`, `member "ttl":
+// need an integer from 0 to 4294967295`). Fixed texts, with at most a name
+// the client sent, made printable and short; nothing internal.
+struct RequestError {
+  JsonError code = JsonError::bad_request;
+  std::string detail;
+};
+
+core::Result<RegisterRequest, RequestError> parse_register_request(std::string_view json);
+core::Result<LookupQuery, RequestError> parse_lookup_query(std::string_view query);
+core::Result<RemoveQuery, RequestError> parse_remove_query(std::string_view query);
 
 // One record of a look-up answer.
 struct FoundRecord {

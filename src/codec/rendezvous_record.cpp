@@ -77,10 +77,6 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
   return static_cast<std::uint16_t>(value);
 }
 
-bool valid_tag(const Tag& t) {
-  return valid_name(t.key) && t.value.size() <= kMaxTagValueBytes && valid_utf8(t.value);
-}
-
 // Tags are shown as one JSON object, so a key may appear only once.
 bool distinct_keys(const std::vector<Tag>& tags) {
   for (std::size_t i = 0; i < tags.size(); ++i)
@@ -89,18 +85,39 @@ bool distinct_keys(const std::vector<Tag>& tags) {
   return true;
 }
 
-// Every rule but the body's total size, which only the encoder knows.
-std::optional<RecordError> check(const Record& r) {
-  if (r.addresses.size() > kMaxAddresses || r.protocols.size() > kMaxProtocols ||
-      r.tags.size() > kMaxTags)
-    return RecordError::bad_record;
-  if (!std::all_of(r.addresses.begin(), r.addresses.end(),
-                   [](const auto& a) { return valid_address(a); }) ||
-      !std::all_of(r.protocols.begin(), r.protocols.end(),
-                   [](const auto& p) { return valid_name(p); }) ||
-      !std::all_of(r.tags.begin(), r.tags.end(), valid_tag) || !distinct_keys(r.tags))
-    return RecordError::bad_record;
-  if (r.sealed && r.sealed->size() > kMaxSealed) return RecordError::record_too_large;
+template <class Items, class Valid>
+bool all_valid(const Items& items, Valid valid) {
+  return std::all_of(items.begin(), items.end(), valid);
+}
+
+RecordProblem bad(std::string_view what) { return {RecordError::bad_record, what}; }
+
+static_assert(kMaxAddresses == 8 && kMaxAddressBytes == 255 && kMaxProtocols == 16 &&
+                  kMaxTags == 16 && kMaxNameBytes == 32 && kMaxTagValueBytes == 255 &&
+                  kMaxSealed == 1024,
+              "check()'s texts name the limits");
+
+// Every rule but the body's total size, which only the encoder knows. The
+// texts follow docs/rendezvous.md's table of limits.
+std::optional<RecordProblem> check(const Record& r) {
+  if (r.addresses.size() > kMaxAddresses) return bad("more than 8 addresses");
+  if (!all_valid(r.addresses, [](const auto& a) { return valid_address(a); }))
+    return bad(
+        "an address is not ip:port, [ipv6]:port, :port or a URL (at most 255 bytes, no control "
+        "characters)");
+  if (r.protocols.size() > kMaxProtocols) return bad("more than 16 protocols");
+  if (!all_valid(r.protocols, [](const auto& p) { return valid_name(p); }))
+    return bad("a protocol is not 1-32 letters, digits or .+-_/");
+  if (r.tags.size() > kMaxTags) return bad("more than 16 tags");
+  if (!all_valid(r.tags, [](const Tag& t) { return valid_name(t.key); }))
+    return bad("a tag key is not 1-32 letters, digits or .+-_/");
+  if (!all_valid(r.tags, [](const Tag& t) {
+        return t.value.size() <= kMaxTagValueBytes && valid_utf8(t.value);
+      }))
+    return bad("a tag value is over 255 bytes or not UTF-8");
+  if (!distinct_keys(r.tags)) return bad("a tag key appears twice");
+  if (r.sealed && r.sealed->size() > kMaxSealed)
+    return RecordProblem{RecordError::record_too_large, "sealed is over 1,024 bytes"};
   return std::nullopt;
 }
 
@@ -190,8 +207,10 @@ bool valid_address(std::string_view address) {
   return core::Endpoint::parse(address).has_value();
 }
 
+std::optional<RecordProblem> check_record(const Record& record) { return check(record); }
+
 core::Result<std::string, RecordError> encode_body(const Record& record) {
-  if (auto e = check(record)) return *e;
+  if (auto e = check(record)) return e->error;
   std::string out;
   for (const auto& a : record.addresses) put_field(out, Field::address, {a});
   put_bandwidth(out, Field::up_bps, record.up_bps);
@@ -219,7 +238,7 @@ core::Result<Record, RecordError> decode_body(std::string_view body) {
     if (!read_field(type, body.substr(kFieldHeader, length), r)) return RecordError::bad_record;
     body.remove_prefix(kFieldHeader + length);
   }
-  if (auto e = check(r)) return *e;
+  if (auto e = check(r)) return e->error;
   return r;
 }
 

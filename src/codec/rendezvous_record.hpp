@@ -59,6 +59,16 @@ enum class RecordError : std::uint8_t {
 // The stable code of each error ("bad_record", "record_too_large").
 std::string_view error_code(RecordError e);
 
+// A rule a record breaks, with a fixed text saying which ("more than 8
+// addresses"), for the message of an error answer.
+struct RecordProblem {
+  RecordError error;
+  std::string_view what;
+};
+// The first rule `record` breaks, if any; every rule but the encoded body's
+// total size (kMaxBody), which encode_body checks.
+std::optional<RecordProblem> check_record(const Record& record);
+
 // A protocol name or tag key: 1..kMaxNameBytes of [A-Za-z0-9.+_/-].
 bool valid_name(std::string_view name);
 // An address as the body may carry it: non-empty, at most kMaxAddressBytes,

@@ -4,10 +4,13 @@
 // rendezvous API (net/rendezvous_http.hpp). No sockets
 // here; http_listener feeds it. Client addresses come from the socket, and
 // from X-Forwarded-For / X-Real-IP only when the socket's peer is a trusted
-// proxy; that client address is the one rate-limited. A client over its
-// limit gets the failure "rate limit exceeded" (HTTP 200, as BEP 3 failures
-// are) and keeps its connection: TCP sources cannot be spoofed, and closing
-// would only make it reconnect.
+// proxy (a header from it that names no address is refused with 400); that
+// client address is the one rate-limited. A client over its limit gets the
+// failure "rate limit exceeded" on /announce and /scrape (HTTP 200, as BEP 3
+// failures are), 429 elsewhere, with Retry-After, and keeps its connection:
+// TCP sources cannot be spoofed, and closing would only make it reconnect.
+// GET /health answers "ok" to anyone, unlimited. HEAD is answered as GET
+// without the body; another method gets 405 with Allow.
 #include <string>
 #include <vector>
 
@@ -35,14 +38,18 @@ class HttpFrontend {
   bool handle(const codec::HttpRequest& request, const core::Endpoint& peer, core::Seconds now,
               core::Millis now_ms, WorkerState& state, std::string& out) const;
 
-  // The response for a head that failed to parse (always closes).
-  static void write_error(int status, std::string& out);
+  // The response for a request that failed to parse (always closes).
+  void write_parse_error(const codec::HttpParse& parse, WorkerState& state, std::string& out) const;
+
+  // Which forwarding header from a trusted proxy named no address, if any.
+  enum class Forwarded : std::uint8_t { ok, bad_x_forwarded_for, bad_x_real_ip };
 
  private:
   void announce(const codec::HttpRequest& request, const core::Address& client, core::Seconds now,
                 WorkerState& state, std::string& body) const;
   void scrape(const codec::HttpRequest& request, WorkerState& state, std::string& body) const;
-  core::Address client_address(const codec::HttpRequest& request, const core::Address& peer) const;
+  Forwarded client_address(const codec::HttpRequest& request, const core::Address& peer,
+                           core::Address& client) const;
 
   tracker::Tracker& tracker_;
   HttpOptions options_;

@@ -165,7 +165,7 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {
       Counters::bump(state_.counters.http_bad_requests);
-      HttpFrontend::write_error(parse.error_status, out);
+      frontend_.write_parse_error(parse, state_, out);
       c.close_after_write = true;
       break;
     }

@@ -14,6 +14,13 @@ namespace {
 constexpr std::string_view kJson = "application/json";
 constexpr std::string_view kTopics = "/v1/topics/";
 constexpr std::string_view kRecords = "/records";
+// The methods a path takes: a 405's Allow header and message.
+struct Methods {
+  std::string_view allow, message;
+};
+constexpr Methods kRead{"GET, HEAD", "this path takes only GET and HEAD"};
+constexpr Methods kReadOrRegister{"GET, HEAD, POST", "this path takes only GET, HEAD and POST"};
+constexpr Methods kDelete{"DELETE", "this path takes only DELETE"};
 
 int status_of(tracker::RendezvousError e) {
   using E = tracker::RendezvousError;
@@ -43,6 +50,7 @@ int status_of(tracker::RendezvousError e) {
 struct RendezvousHttp::Reply {
   int status = 200;
   std::string body;
+  std::string_view allow;  // a 405's Allow header
 
   void error(int s, std::string_view code, std::string_view message) {
     status = s;
@@ -52,15 +60,14 @@ struct RendezvousHttp::Reply {
   void error(tracker::RendezvousError e) {
     error(status_of(e), tracker::error_code(e), tracker::error_message(e));
   }
-  void error(rv::JsonError e) {
-    static constexpr std::string_view messages[] = {
-        "", "the request does not follow docs/rendezvous.md",
-        "the record breaks a rule of docs/rendezvous.md", "the record is larger than allowed"};
-    const int s = e == rv::JsonError::record_too_large ? 413 : 400;
-    error(s, rv::error_code(e), messages[static_cast<int>(e)]);
+  void error(const rv::RequestError& e) {
+    error(e.code == rv::JsonError::record_too_large ? 413 : 400, rv::error_code(e.code), e.detail);
   }
   void not_found() { error(404, "not_found", "no such resource under /v1/"); }
-  void wrong_method() { error(405, "method_not_allowed", "this path does not take that method"); }
+  void wrong_method(const Methods& allowed) {
+    error(405, "method_not_allowed", allowed.message);
+    allow = allowed.allow;
+  }
 };
 
 void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Address& client,
@@ -69,8 +76,8 @@ void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Addre
   Reply reply;
   std::string_view path = request.path;
   if (path == "/v1/whoami") {
-    if (request.method != codec::HttpMethod::get)
-      reply.wrong_method();
+    if (!codec::is_get_or_head(request.method))
+      reply.wrong_method(kRead);
     else
       rv::encode_whoami(observed, reply.body);
   } else if (path.starts_with(kTopics)) {
@@ -87,7 +94,10 @@ void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Addre
     reply.not_found();
   }
   if (reply.status != 200) Counters::bump(state.counters.rendezvous_refused);
-  codec::write_http_response(out, reply.status, kJson, reply.body, request.keep_alive);
+  auto response = codec::HttpResponse::to(request, reply.status, kJson);
+  response.body = reply.body;
+  response.allow = reply.allow;
+  codec::write_http_response(out, response);
 }
 
 // .../records (POST register, GET look up) or .../records/{id} (DELETE).
@@ -98,11 +108,11 @@ void RendezvousHttp::records(const codec::HttpRequest& request, const core::Topi
   if (rest.empty()) {
     if (request.method == codec::HttpMethod::post)
       return register_record(request, topic, client, observed, now, state, reply);
-    if (request.method == codec::HttpMethod::get) return lookup(request, topic, now, state, reply);
-    return reply.wrong_method();
+    if (codec::is_get_or_head(request.method)) return lookup(request, topic, now, state, reply);
+    return reply.wrong_method(kReadOrRegister);
   }
   if (!rest.starts_with('/') || rest.size() == 1) return reply.not_found();
-  if (request.method != codec::HttpMethod::delete_) return reply.wrong_method();
+  if (request.method != codec::HttpMethod::delete_) return reply.wrong_method(kDelete);
   remove(request, topic, rest.substr(1), client, now, state, reply);
 }
 
@@ -147,10 +157,14 @@ void RendezvousHttp::remove(const codec::HttpRequest& request, const core::Topic
   rv::encode_removed(reply.body);
 }
 
-void RendezvousHttp::write_rate_limited(const codec::HttpRequest& request, std::string& out) {
+void RendezvousHttp::write_rate_limited(const codec::HttpRequest& request,
+                                        std::uint32_t retry_after, std::string& out) {
   std::string body;
   rv::encode_error("rate_limited", "this address is over its request rate", body);
-  codec::write_http_response(out, 429, kJson, body, request.keep_alive);
+  auto response = codec::HttpResponse::to(request, 429, kJson);
+  response.body = body;
+  response.retry_after = retry_after;
+  codec::write_http_response(out, response);
 }
 
 }  // namespace cairn::net

@@ -26,8 +26,9 @@ class RendezvousHttp {
               const core::Endpoint& observed, core::Seconds now, WorkerState& state,
               std::string& out) const;
 
-  // The JSON error a rate-limited client gets.
-  static void write_rate_limited(const codec::HttpRequest& request, std::string& out);
+  // The JSON error a rate-limited client gets, with Retry-After (seconds).
+  static void write_rate_limited(const codec::HttpRequest& request, std::uint32_t retry_after,
+                                 std::string& out);
 
  private:
   struct Reply;

@@ -29,6 +29,7 @@ struct Counters {
   std::atomic<std::uint64_t> http_announces{0};
   std::atomic<std::uint64_t> http_scrapes{0};
   std::atomic<std::uint64_t> http_bad_requests{0};
+  std::atomic<std::uint64_t> http_bad_forwarded{0};  // a trusted proxy's header named no address
   std::atomic<std::uint64_t> http_timeouts{0};
   std::atomic<std::uint64_t> tracker_full{0};
   std::atomic<std::uint64_t> udp_rate_limited{0};   // dropped unanswered

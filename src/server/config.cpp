@@ -205,7 +205,8 @@ const std::vector<Key>& keys() {
           "are closed at once.",
           [](Config & c) -> auto& { return c.http.max_connections; }, 1, 10'000'000),
       number<std::size_t>(
-          "http", "max_request_line", "Bytes in the request line; longer gets 414.",
+          "http", "max_request_line",
+          "Bytes in the request line; longer gets 414 (an announce or scrape: a failure reason).",
           [](Config & c) -> auto& { return c.http.head.max_request_line; }, 256, 65536),
       number<std::size_t>(
           "http", "max_head", "Bytes in the request line and headers together; more gets 431.",

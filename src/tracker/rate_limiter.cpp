@@ -54,4 +54,13 @@ bool RateLimiter::allow(const core::Address& client, core::Millis now) {
   return true;
 }
 
+core::Millis RateLimiter::wait(const core::Address& client, core::Millis now) const {
+  if (tat_.empty() || trusted(client)) return 0;
+  // allow() takes a request while tat - now <= tolerance.
+  const std::uint64_t tat = tat_[slot_of(client)];
+  const std::uint64_t now_us = now * 1000;
+  if (tat <= now_us + tolerance_us_) return 0;
+  return (tat - now_us - tolerance_us_ + 999) / 1000;  // rounded up
+}
+
 }  // namespace cairn::tracker

@@ -40,6 +40,9 @@ class RateLimiter {
 
   // Takes one request from the client's bucket; false means refuse it.
   bool allow(const core::Address& client, core::Millis now);
+  // How long until allow() takes the client's next request (0: now), for a
+  // refusal's Retry-After. Changes nothing.
+  core::Millis wait(const core::Address& client, core::Millis now) const;
 
   bool enabled() const { return !tat_.empty(); }
   std::size_t slot_count() const { return tat_.size(); }

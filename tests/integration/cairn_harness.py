@@ -460,12 +460,19 @@ class HttpConnection(SocketClient):
         self.sock.sendall(data)
 
     def get(self, target, version="HTTP/1.1", headers=None):
+        return self.request("GET", target, version=version, headers=headers)
+
+    def request(self, method, target, version="HTTP/1.1", headers=None, body=b""):
+        """Any method; a body gets its Content-Length. The answer to HEAD is
+        read as having no body, whatever its Content-Length says."""
         host = "[%s]:%d" % self.addr if ":" in self.addr[0] else "%s:%d" % self.addr
-        lines = ["GET %s %s" % (target, version), "Host: " + host]
+        lines = ["%s %s %s" % (method, target, version), "Host: " + host]
         for k, v in (headers or {}).items():
             lines.append("%s: %s" % (k, v))
-        self.send("\r\n".join(lines) + "\r\n\r\n")
-        return self.read_response()
+        if body:
+            lines.append("Content-Length: %d" % len(body))
+        self.send(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        return self.read_response(head=method == "HEAD")
 
     def _fill(self):
         chunk = self.sock.recv(65536)
@@ -473,17 +480,20 @@ class HttpConnection(SocketClient):
             raise EOFError("connection closed by server")
         self.buf += chunk
 
-    def read_response(self):
+    def read_response(self, head=False):
+        """The next response; head: it answers a HEAD, so it has no body."""
         while b"\r\n\r\n" not in self.buf:
             self._fill()
-        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
-        lines = head.decode("latin-1").split("\r\n")
+        head_bytes, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head_bytes.decode("latin-1").split("\r\n")
         version, status, reason = (lines[0].split(" ", 2) + [""])[:3]
         headers = {}
         for l in lines[1:]:
             k, _, v = l.partition(":")
             headers[k.strip().lower()] = v.strip()
-        if "content-length" in headers:
+        if head:
+            body = b""
+        elif "content-length" in headers:
             n = int(headers["content-length"])
             while len(self.buf) < n:
                 self._fill()

@@ -274,15 +274,19 @@ class HttpMalformedTest(Case):
                                ("/announce?info_hash=%s" % pct(h), "missing peer_id"),
                                ("/announce?info_hash=%s&peer_id=%s" % (pct(h), pct(random_peer_id())),
                                 "missing port"),
-                               ("/announce?info_hash&peer_id&port", "invalid info_hash")):
+                               ("/announce?info_hash&peer_id&port",
+                                "invalid info_hash: need 20 bytes, percent-encoded, or 40 hex "
+                                "digits (a v2 hash is truncated to its first 20 bytes)")):
             self.assertEqual(failure_of(http_get(self.server.http4, target)), reason, target)
 
     def test_methods_other_than_get(self):
-        """405 for other methods (a body does not change that), 400 for
-        what is no method or no origin-form target; each closes."""
+        """405 for methods a path does not take (a body does not change
+        that), 404 for unknown paths, 400 for what is no method or no
+        origin-form target; each closes: a client speaking methods Cairn
+        does not know may not frame its requests as expected either."""
         target = announce_target(random_hash())
-        for request, status in (("HEAD %s HTTP/1.1\r\nHost: x\r\n\r\n" % target, 405),
-                                ("TRACE / HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+        for request, status in (("TRACE %s HTTP/1.1\r\nHost: x\r\n\r\n" % target, 405),
+                                ("TRACE / HTTP/1.1\r\nHost: x\r\n\r\n", 404),
                                 ("PATCH %s HTTP/1.1\r\nHost: x\r\n\r\n" % target, 405),
                                 ("get %s HTTP/1.1\r\nHost: x\r\n\r\n" % target, 405),
                                 ("POST %s HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789" % target,

@@ -21,6 +21,13 @@ from cairn_harness import (CairnServer, ServerTestCase, HttpConnection, announce
 INTERVAL = 1234
 MIN_INTERVAL = 617
 
+INVALID_INFO_HASH = ("invalid info_hash: need 20 bytes, percent-encoded, or 40 hex digits "
+                     "(a v2 hash is truncated to its first 20 bytes)")
+INVALID_PEER_ID = "invalid peer_id: need 20 bytes, percent-encoded"
+TOO_MANY_HASHES = "too many info_hash values: at most 100 per scrape"
+SCRAPE_TOO_LONG = "request too long: scrape at most 100 info_hash values at a time"
+REQUEST_TOO_LONG = "request too long"
+
 
 def compact_peers(reply):
     """Set of (ip, port) from a compact reply, checking both keys exist."""
@@ -193,6 +200,26 @@ class AnnounceTest(ServerCase):
         self.assertEqual(len(s[b"files"]), 40)
         self.assertEqual(s[b"files"][hashes[17]][b"complete"], 1)
 
+    def test_scrape_of_the_documented_maximum_fits_the_defaults(self):
+        """100 hashes, every byte percent-encoded (7,120 bytes of request
+        line), with the default http.max_request_line."""
+        hashes = [random_hash() for _ in range(100)]
+        self.announce(hashes[99], fresh_port(), left=0)
+        files = http_scrape(self.server.http4, hashes)[b"files"]
+        self.assertEqual(len(files), 100)
+        self.assertEqual(files[hashes[99]][b"complete"], 1)
+
+    def test_info_hash_as_40_hex_digits(self):
+        """A magnet-style hash (40 hex digits, either case) is unambiguous:
+        it is 40 bytes after percent-decoding, never the 20 of a hash."""
+        h = random_hash()
+        for text in (h.hex(), h.hex().upper()):
+            target = "/announce?info_hash=%s&peer_id=%s&port=%d&left=0" % (
+                text, pct(random_peer_id()), fresh_port())
+            no_failure(self, bdecode(http_get(self.server.http4, target).body))
+        files = bdecode(http_get(self.server.http4, "/scrape?info_hash=" + h.hex()).body)[b"files"]
+        self.assertEqual(files, {h: {b"complete": 2, b"downloaded": 0, b"incomplete": 0}})
+
 
 def alnum_hash():
     """20 bytes that need no percent-encoding (keeps a URL short)."""
@@ -219,16 +246,19 @@ class FailureTest(ServerCase):
         self.assertFailure(self.q(info_hash=None), "missing info_hash")
 
     def test_invalid_info_hash(self):
-        self.assertFailure(self.q(info_hash=pct(os.urandom(19))), "invalid info_hash")
-        self.assertFailure(self.q(info_hash=pct(os.urandom(21))), "invalid info_hash")
-        self.assertFailure(self.q(info_hash=""), "invalid info_hash")
+        """The reason says what is expected, for v2 hashes too: a raw
+        32-byte hash, 64 hex digits, or anything else not 20 bytes."""
+        v2 = os.urandom(32)
+        for bad in (pct(os.urandom(19)), pct(os.urandom(21)), "", pct(v2), v2.hex(),
+                    random_hash().hex()[:39], random_hash().hex() + "0"):
+            self.assertFailure(self.q(info_hash=bad), INVALID_INFO_HASH)
 
     def test_missing_peer_id(self):
         self.assertFailure(self.q(peer_id=None), "missing peer_id")
 
     def test_invalid_peer_id(self):
-        self.assertFailure(self.q(peer_id=pct(os.urandom(19))), "invalid peer_id")
-        self.assertFailure(self.q(peer_id=pct(os.urandom(21))), "invalid peer_id")
+        self.assertFailure(self.q(peer_id=pct(os.urandom(19))), INVALID_PEER_ID)
+        self.assertFailure(self.q(peer_id=pct(os.urandom(21))), INVALID_PEER_ID)
 
     def test_missing_port(self):
         self.assertFailure(self.q(port=None), "missing port")
@@ -259,10 +289,27 @@ class FailureTest(ServerCase):
         # 120 unencoded 20-char hashes keep the request line under 4 KiB.
         target = "/scrape?" + "&".join("info_hash=" + alnum_hash() for _ in range(120))
         self.assertLess(len(target), 4000)
-        self.assertFailure(target, "too many info_hash values")
+        self.assertFailure(target, TOO_MANY_HASHES)
+        # 101 fully percent-encoded ones still fit the default request line.
+        self.assertFailure("/scrape?" + "&".join("info_hash=" + pct(random_hash())
+                                                 for _ in range(101)), TOO_MANY_HASHES)
+
+    def test_over_long_requests_get_a_failure_reason(self):
+        """A scrape or announce longer than http.max_request_line gets a
+        bencoded reason a BitTorrent client shows (not a bare 414), and the
+        connection closes: the rest of the line is never read."""
+        scrape = "/scrape?" + "&".join("info_hash=" + pct(random_hash()) for _ in range(200))
+        announce = self.q(key="k" * 9000)
+        for target, reason in ((scrape, SCRAPE_TOO_LONG), (announce, REQUEST_TOO_LONG)):
+            with HttpConnection(self.server.http4) as c:
+                r = c.get(target)
+                self.assertEqual((r.status, bdecode(r.body)), (200, {b"failure reason": reason.encode()}),
+                                 target[:40])
+                self.assertTrue(c.closed_by_peer(), "connection must close after " + target[:40])
 
     def test_scrape_invalid_info_hash(self):
-        self.assertFailure("/scrape?info_hash=" + pct(os.urandom(19)), "invalid info_hash")
+        self.assertFailure("/scrape?info_hash=" + pct(os.urandom(19)), INVALID_INFO_HASH)
+        self.assertFailure("/scrape?info_hash=" + os.urandom(32).hex(), INVALID_INFO_HASH)
 
     def test_duplicate_parameter(self):
         base = self.q()
@@ -287,14 +334,14 @@ class FramingTest(ServerCase):
 
     def test_request_line_too_long_414(self):
         with HttpConnection(self.server.http4) as c:
-            c.send("GET /announce?" + "a" * 6000 + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            c.send("GET /elsewhere?" + "a" * 9000 + " HTTP/1.1\r\nHost: x\r\n\r\n")
             r = c.read_response()
             self.assertEqual(r.status, 414, r)
             self.assertTrue(c.closed_by_peer(), "connection must be closed after 414")
 
     def test_headers_too_large_431(self):
         with HttpConnection(self.server.http4) as c:
-            pad = "".join("X-Pad-%d: %s\r\n" % (i, "p" * 500) for i in range(20))  # ~10 KB, 20 headers
+            pad = "".join("X-Pad-%d: %s\r\n" % (i, "p" * 500) for i in range(40))  # ~20 KB, 40 headers
             c.send("GET %s HTTP/1.1\r\nHost: x\r\n%s\r\n" % (self.valid_target(), pad))
             r = c.read_response()
             self.assertEqual(r.status, 431, r)
@@ -315,6 +362,7 @@ class FramingTest(ServerCase):
                        % (method, self.valid_target()))
                 r = c.read_response()
                 self.assertEqual(r.status, 405, "%s: %r" % (method, r))
+                self.assertEqual(r.header("allow"), "GET, HEAD", "%s: %r" % (method, r))
                 self.assertTrue(c.closed_by_peer(), "connection must be closed after 405")
 
     def test_keep_alive_two_requests(self):
@@ -358,6 +406,53 @@ class FramingTest(ServerCase):
             r = c.get(self.valid_target())
             self.assertEqual(r.status, 200, r)
             no_failure(self, bdecode(r.body))
+
+
+class ProbeTest(ServerCase):
+    """What load balancers, monitoring and a curious operator send: /health,
+    HEAD, other methods (a 405 names the allowed ones in Allow), and /."""
+    HEALTH_CHECK = True
+
+    def test_health(self):
+        with HttpConnection(self.server.http4) as c:
+            r = c.get("/health")
+            self.assertEqual((r.status, r.header("content-type"), r.body), (200, "text/plain", b"ok"))
+            r = c.request("HEAD", "/health")
+            self.assertEqual((r.status, r.header("content-length")), (200, "2"), r)
+            # Nothing followed the HEAD answer's head: the next answer starts cleanly.
+            self.assertEqual(c.get("/health").body, b"ok")
+            self.assertFalse(c.closed_by_peer(timeout=0.3), "a probe's connection is kept")
+        self.assertEqual(http_get(self.server.http6, "/health").body, b"ok")
+
+    def test_head_answers_as_get_without_a_body(self):
+        targets = ("/announce", "/scrape?info_hash=" + pct(os.urandom(19)), "/scrape", "/",
+                   "/nowhere", "/v1/whoami", "/v1/topics/%s/records" % random_hash().hex())
+        with HttpConnection(self.server.http4) as c:
+            for target in targets:
+                got = c.get(target)
+                head = c.request("HEAD", target)
+                self.assertEqual((head.status, head.headers), (got.status, got.headers), target)
+                self.assertEqual(head.header("content-length"), str(len(got.body)), target)
+            self.assertEqual(c.get("/health").body, b"ok")
+
+    def test_405_names_the_allowed_methods(self):
+        record = "/v1/topics/%s/records" % random_hash().hex()
+        for method, target, allow in (("POST", "/announce", "GET, HEAD"),
+                                      ("PUT", "/scrape", "GET, HEAD"),
+                                      ("DELETE", "/health", "GET, HEAD"),
+                                      ("OPTIONS", "/announce", "GET, HEAD"),
+                                      ("POST", "/v1/whoami", "GET, HEAD"),
+                                      ("PUT", record, "GET, HEAD, POST"),
+                                      ("GET", record + "/" + os.urandom(16).hex(), "DELETE")):
+            with HttpConnection(self.server.http4) as c:
+                r = c.request(method, target)
+                self.assertEqual((r.status, r.header("allow")), (405, allow), (method, target, r))
+
+    def test_unknown_paths_say_what_is_served(self):
+        r = http_get(self.server.http4, "/")
+        self.assertEqual(r.status, 404, r)
+        for path in (b"/announce", b"/scrape", b"/health", b"/v1/"):
+            self.assertIn(path, r.body)
 
 
 class DefaultPolicyTest(ServerCase):

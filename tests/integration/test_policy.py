@@ -12,6 +12,7 @@ local, so 127.0.0.x sockets need no setup.
 Run: CAIRN_BIN=path/to/cairn /usr/bin/python3 test_policy.py [-v]
 """
 
+import json
 import os
 import signal
 import socket
@@ -103,6 +104,39 @@ class RateLimitTest(ServerTestCase):
                 for _ in range(100):
                     self.assertIsNone(failure_of(http_announce_on(trusted, h)))
 
+    def refused(self, conn, target, is_refused):
+        """The first answer to `target` that is_refused(answer), sending
+        until the bucket is empty (tokens trickle back in meanwhile)."""
+        for _ in range(BURST * 3):
+            r = conn.get(target)
+            if is_refused(r):
+                return r
+        self.fail("%s was never refused" % target)
+
+    def assertRetryAfter(self, r):
+        # At 2 requests a second the next token is at most 500 ms away.
+        self.assertEqual(r.header("retry-after"), "1", r)
+
+    def test_refusals_fit_the_path_and_say_when_to_retry(self):
+        """Over the limit, a tracker path gets its bencoded failure (HTTP
+        200), the rendezvous API its JSON error, any other path a plain 429;
+        each says Retry-After. /health is never refused."""
+        with HttpConnection(self.server.http4, source="127.0.0.13") as c:
+            announce = "/announce?" + announce_query(random_hash(), random_peer_id(), fresh_port())
+            r = self.refused(c, announce, lambda r: failure_of(r) is not None)
+            self.assertEqual(failure_of(r), RATE_LIMITED)
+            self.assertRetryAfter(r)
+            r = self.refused(c, "/nowhere", lambda r: r.status != 404)
+            self.assertEqual((r.status, r.header("content-type"), r.body),
+                             (429, "text/plain", RATE_LIMITED.encode()))
+            self.assertRetryAfter(r)
+            r = self.refused(c, "/v1/whoami", lambda r: r.status != 200)
+            self.assertEqual((r.status, json.loads(r.body)["error"]["code"]), (429, "rate_limited"))
+            self.assertRetryAfter(r)
+            for _ in range(3 * BURST):
+                r = c.get("/health")
+                self.assertEqual((r.status, r.body), (200, b"ok"))
+
     def test_http_refills(self):
         with HttpConnection(self.server.http4, source="127.0.0.12") as c:
             while failure_of(c.get("/scrape")) is None:
@@ -170,6 +204,48 @@ class RateLimitOffTest(ServerTestCase):
         with UdpTracker(self.server.udp4, source="127.0.0.30") as u:
             for i in range(200):
                 self.assertIsNotNone(u.exchange(connect_packet(i)))
+
+
+class ForwardedHeaderTest(ServerTestCase):
+    """Behind a trusted proxy the forwarding headers name the client. One
+    that names no address is refused (400), not read as the proxy's own
+    address (loopback, which is never rate-limited)."""
+    CONFIG = {"http": {"trusted_proxies": ["127.0.0.1/32", "::1/128"]}}
+
+    def whoami(self, conn, headers):
+        r = conn.get("/v1/whoami", headers=headers)
+        self.assertEqual(r.status, 200, r)
+        return json.loads(r.body)["address"]
+
+    def test_a_header_naming_no_address_is_refused(self):
+        h = random_hash()
+        for headers in ({"X-Forwarded-For": "garbage"}, {"X-Forwarded-For": "203.0.113.5, 1.2.3"},
+                        {"X-Forwarded-For": "unknown"}, {"X-Forwarded-For": "1.2.3.4:99999"},
+                        {"X-Real-IP": "localhost"}):
+            name = list(headers)[0]
+            with HttpConnection(self.server.http4) as c:
+                for target in ("/announce?" + announce_query(h, random_peer_id(), fresh_port()),
+                               "/v1/whoami", "/scrape"):
+                    r = c.get(target, headers=headers)
+                    self.assertEqual((r.status, r.header("content-type")), (400, "text/plain"),
+                                     (headers, target, r))
+                    self.assertEqual(r.body, ("bad %s header from a trusted proxy: expected an IP "
+                                              "address" % name).encode())
+                # The proxy's other clients on the same connection are still served.
+                self.assertEqual(self.whoami(c, {"X-Forwarded-For": "127.0.0.40"}), "127.0.0.40")
+        with HttpConnection(self.server.http4) as c:
+            self.assertEqual(http_scrape_on(c, [h]), {h: (0, 0, 0)}, "a refused announce stored a peer")
+
+    def test_an_address_with_a_port_names_the_address(self):
+        with HttpConnection(self.server.http4) as c:
+            self.assertEqual(self.whoami(c, {"X-Forwarded-For": "127.0.0.40:5000"}), "127.0.0.40")
+            self.assertEqual(self.whoami(c, {"X-Forwarded-For": "10.0.0.1, [::5]:80"}), "::5")
+            self.assertEqual(self.whoami(c, {"X-Real-IP": "127.0.0.41"}), "127.0.0.41")
+            self.assertEqual(self.whoami(c, {}), "127.0.0.1")
+
+    def test_headers_from_an_untrusted_source_are_ignored(self):
+        with HttpConnection(self.server.http4, source="127.0.0.42") as c:
+            self.assertEqual(self.whoami(c, {"X-Forwarded-For": "garbage"}), "127.0.0.42")
 
 
 # ---------------------------------------------------------------------------

@@ -156,13 +156,72 @@ class HttpApi(ServerTestCase):
              "record_too_large"),
             ("GET", "/v1/nothing", None, None, 404, "not_found"),
             ("DELETE", topic, None, None, 405, "method_not_allowed"),
-            ("PUT", topic, None, None, 405, None),  # not HTTP Cairn speaks: a plain 405
+            ("PUT", topic, None, None, 405, "method_not_allowed"),
             ("POST", "/v1/whoami", {}, None, 405, "method_not_allowed"),
             ("DELETE", records_path(random_topic(), "/zz"), None, None, 400, "bad_request"),
         ]
         for method, path, body, raw, status, code in cases:
             got, doc = api(self.server.http4, method, path, body, raw=raw)
             self.assertEqual((got, error_code(doc)), (status, code), (method, path, body, raw, doc))
+
+    def test_errors_name_what_was_wrong(self):
+        """Each error's message names the member, parameter or rule and what
+        was expected; a name the client sent comes back printable and short."""
+        topic, rid, key = records_path(random_topic()), random_id().hex(), Signer().key.hex()
+        signed = '"public_key", "seq" and "signature"'
+        u32 = "need an integer from 0 to 4294967295"
+        cases = [
+            ({"id": rid, "adresses": [":1"]}, 'unknown member "adresses"'),
+            ({"id": rid, "meta": {"protocol": ["tcp"]}}, 'unknown member "meta.protocol"'),
+            ({"id": rid, "x" * 100: 1}, 'unknown member "%s..."' % ("x" * 32)),
+            ({"id": rid, "a\u00e9\u0001": 1}, 'unknown member "a???"'),
+            ({"id": rid, "ttl": -1}, 'member "ttl": ' + u32),
+            ({"id": rid, "ttl": "60"}, 'member "ttl": ' + u32),
+            ({"id": rid, "meta": {"up": 1.5}},
+             'member "meta.up": need an integer from 0 to 18446744073709551615'),
+            ({"id": rid, "meta": {"tags": {"k": 1}}},
+             'member "meta.tags": need an object of strings'),
+            ({"id": rid, "addresses": ":1"}, 'member "addresses": need an array of strings'),
+            ({"id": rid, "sealed": "not base64"}, 'member "sealed": need base64 (standard, padded)'),
+            ({"id": "00ff"}, 'member "id": need 32 hex digits'),
+            ({"id": key}, 'member "id": 64 hex digits are a public key; a signed record sends '
+                          + signed),
+            ({"addresses": [":1"]}, 'missing member "id" (or %s for a signed record)' % signed),
+            ({"public_key": key, "seq": 1},
+             'missing member "signature": a signed record needs ' + signed),
+            ({"id": rid, "public_key": key}, 'give either "id" or %s, not both' % signed),
+            (b"{not json", "the body is not JSON"),
+            (b"[1]", "the body is not a JSON object"),
+            ({"id": rid, "meta": {"tags": {"a": {"b": "c"}}}},
+             "the body nests objects or arrays deeper than a record does"),
+            ({"id": rid, "addresses": ["host:80"]},
+             "an address is not ip:port, [ipv6]:port, :port or a URL "
+             "(at most 255 bytes, no control characters)"),
+            ({"id": rid, "addresses": [":%d" % i for i in range(9)]}, "more than 8 addresses"),
+            ({"id": rid, "meta": {"protocols": ["no spaces"]}},
+             "a protocol is not 1-32 letters, digits or .+-_/"),
+            ({"id": rid, "sealed": b64(b"x" * 1025)}, "sealed is over 1,024 bytes"),
+        ]
+        for body, message in cases:
+            raw = body if isinstance(body, bytes) else None
+            got, doc = api(self.server.http4, "POST", topic, None if raw else body, raw=raw)
+            self.assertEqual(doc["error"]["message"], message, (body, doc))
+        for method, path, message in (
+                ("GET", topic + "?limt=5", 'unknown parameter "limt"'),
+                ("GET", topic + "?limit=5&limit=6", 'parameter "limit" given twice'),
+                ("GET", topic + "?limit=-1", 'parameter "limit": need a number'),
+                ("GET", topic + "?capability=a%20b",
+                 'parameter "capability": need 1-32 letters, digits or .+-_/'),
+                ("GET", topic + "?cursor=zz",
+                 'parameter "cursor": need the 24 hex digits of an earlier answer\'s cursor'),
+                ("GET", topic + "?limit=%zz",
+                 "the query string is not well-formed: check its percent-encoding"),
+                ("DELETE", topic + "/" + rid + "?seq=1",
+                 'parameters "seq" and "signature" go together'),
+                ("DELETE", topic + "/" + rid + "?seq=x&signature=00",
+                 'parameter "seq": need an integer from 0 to 18446744073709551615')):
+            got, doc = api(self.server.http4, method, path)
+            self.assertEqual((got, doc["error"]["message"]), (400, message), (method, path, doc))
 
     def test_body_over_the_http_limit_is_413(self):
         big = {"id": random_id().hex(), "addresses": [":1"], "meta": {"tags": {"k": "v" * 9000}}}

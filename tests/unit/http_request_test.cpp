@@ -102,10 +102,21 @@ TEST(HttpRequest, Versions) {
 TEST(HttpRequest, Methods) {
   EXPECT_EQ(complete("POST /v1/x HTTP/1.1\r\n\r\n").method, HttpMethod::post);
   EXPECT_EQ(complete("DELETE /v1/x HTTP/1.1\r\n\r\n").method, HttpMethod::delete_);
-  EXPECT_EQ(error_of("get /announce HTTP/1.1\r\n\r\n"), 405);  // methods are case-sensitive
-  EXPECT_EQ(error_of("HEAD / HTTP/1.1\r\n\r\n"), 405);
-  EXPECT_EQ(error_of("PUT / HTTP/1.1\r\nContent-Length: 0\r\n\r\n"), 405);
-  EXPECT_EQ(error_of("OPTIONS / HTTP/1.1\r\n\r\n"), 405);
+  auto head = complete("HEAD /health HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(head.method, HttpMethod::head);
+  EXPECT_TRUE(head.keep_alive);
+  EXPECT_TRUE(is_get_or_head(HttpMethod::head) && is_get_or_head(HttpMethod::get));
+  EXPECT_FALSE(is_get_or_head(HttpMethod::post) || is_get_or_head(HttpMethod::other));
+  // Any other token is routed (405 with the path's Allow, or 404), and the
+  // connection closes after it. Methods are case-sensitive: "get" is not GET.
+  for (std::string_view other :
+       {"get /announce HTTP/1.1\r\n\r\n", "PUT / HTTP/1.1\r\nContent-Length: 2\r\n\r\nab",
+        "OPTIONS / HTTP/1.1\r\n\r\n"}) {
+    auto r = complete(other);
+    EXPECT_EQ(r.method, HttpMethod::other) << other;
+    EXPECT_FALSE(r.keep_alive) << other;
+  }
+  EXPECT_EQ(complete("PUT / HTTP/1.1\r\nContent-Length: 2\r\n\r\nab").body, "ab");
 }
 
 TEST(HttpRequest, BodyByContentLength) {
@@ -215,6 +226,39 @@ TEST(HttpRequest, RequestLineLimit414) {
   std::string longer = "GET /" + std::string(27, 'a') + " HTTP/1.1";
   EXPECT_EQ(error_of(longer + "\r\n\r\n", limits), 414);
   EXPECT_EQ(error_of(longer, limits), 414);  // no need to wait for the line end
+}
+
+TEST(HttpRequest, TooLongLineShowsItsPathWhenItCan) {
+  HttpLimits limits;
+  limits.max_request_line = 40;
+  const std::string tail(60, 'a');
+  const std::string scrape_line = "GET /scrape?info_hash=" + tail;  // views point into it
+  auto scrape = parse_http_request(scrape_line, limits);
+  EXPECT_EQ(scrape.error_status, 414);
+  EXPECT_EQ(scrape.request.path, "/scrape");
+  EXPECT_EQ(scrape.request.method, HttpMethod::get);
+  const std::string head_line = "HEAD /announce " + tail + "\r\n\r\n";
+  auto head = parse_http_request(head_line, limits);
+  EXPECT_EQ(head.request.path, "/announce");
+  EXPECT_EQ(head.request.method, HttpMethod::head);
+  // A path cut off by the limit, or no target at all: nothing to show.
+  EXPECT_EQ(parse_http_request("GET /" + tail, limits).request.path, "");
+  EXPECT_EQ(parse_http_request(tail, limits).request.path, "");
+}
+
+TEST(HttpRequest, DefaultLimitsTakeTheLargestScrape) {
+  // 100 hashes, every byte percent-encoded: what a client may send at most.
+  std::string request = "GET /scrape?";
+  for (int i = 0; i < 100; ++i) {
+    request.append(i == 0 ? "info_hash=" : "&info_hash=");
+    for (int b = 0; b < 20; ++b) request.append("%AB");
+  }
+  request.append(" HTTP/1.1");
+  EXPECT_EQ(request.size(), 7120u);
+  request.append("\r\nHost: tracker.example:6969\r\nX-Forwarded-For: ");
+  request.append(2000, '1');  // room for a proxy's headers
+  request.append("\r\n\r\n");
+  EXPECT_EQ(parse_http_request(request).status, HttpParseStatus::complete);
 }
 
 TEST(HttpRequest, HeadLimit431) {

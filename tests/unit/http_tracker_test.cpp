@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <limits>
 #include <optional>
 #include <random>
@@ -71,17 +72,23 @@ PeerInfo peer(std::string_view endpoint, std::uint8_t seed) {
 TEST(HttpTracker, FailureTexts) {
   using E = HttpTrackerError;
   EXPECT_EQ(failure_text(E::missing_info_hash), "missing info_hash");
-  EXPECT_EQ(failure_text(E::invalid_info_hash), "invalid info_hash");
+  EXPECT_EQ(failure_text(E::invalid_info_hash),
+            "invalid info_hash: need 20 bytes, percent-encoded, or 40 hex digits (a v2 hash is "
+            "truncated to its first 20 bytes)");
   EXPECT_EQ(failure_text(E::missing_peer_id), "missing peer_id");
-  EXPECT_EQ(failure_text(E::invalid_peer_id), "invalid peer_id");
+  EXPECT_EQ(failure_text(E::invalid_peer_id), "invalid peer_id: need 20 bytes, percent-encoded");
   EXPECT_EQ(failure_text(E::missing_port), "missing port");
   EXPECT_EQ(failure_text(E::invalid_port), "invalid port");
   EXPECT_EQ(failure_text(E::bad_percent_encoding), "bad percent-encoding");
   EXPECT_EQ(failure_text(E::invalid_event), "unknown event");
   EXPECT_EQ(failure_text(E::invalid_number), "invalid number");
   EXPECT_EQ(failure_text(E::invalid_ip), "invalid ip");
-  EXPECT_EQ(failure_text(E::too_many_info_hashes), "too many info_hash values");
+  EXPECT_EQ(failure_text(E::too_many_info_hashes),
+            "too many info_hash values: at most 100 per scrape");
   EXPECT_EQ(failure_text(E::duplicate_parameter), "duplicate parameter");
+  EXPECT_EQ(failure_text(E::request_too_long), "request too long");
+  EXPECT_EQ(failure_text(E::scrape_too_long),
+            "request too long: scrape at most 100 info_hash values at a time");
 }
 
 TEST(HttpTracker, AnnounceRoundTrip) {
@@ -181,6 +188,11 @@ TEST(HttpTracker, AnnounceErrors) {
             E::invalid_info_hash);
   EXPECT_EQ(announce_error("info_hash&peer_id=" + kPeer + "&port=1"), E::invalid_info_hash);
   EXPECT_EQ(announce_error("info_hash=" + kHash + "&peer_id=abc&port=1"), E::invalid_peer_id);
+  // v2 hashes, whole: 32 bytes, or 64 hex digits.
+  EXPECT_EQ(announce_error("info_hash=" + std::string(32, 'v') + "&peer_id=" + kPeer + "&port=1"),
+            E::invalid_info_hash);
+  EXPECT_EQ(announce_error("info_hash=" + std::string(64, 'a') + "&peer_id=" + kPeer + "&port=1"),
+            E::invalid_info_hash);
   std::string long_id(300, 'x');  // longer than the decode buffer
   EXPECT_EQ(announce_error("info_hash=" + long_id + "&peer_id=" + kPeer + "&port=1"),
             E::invalid_info_hash);
@@ -324,6 +336,31 @@ TEST(HttpTracker, ScrapeQuery) {
   EXPECT_EQ(parse_scrape_query("info_hash=%01").error(), HttpTrackerError::invalid_info_hash);
   EXPECT_EQ(parse_scrape_query("info_hash=%zz").error(), HttpTrackerError::bad_percent_encoding);
   EXPECT_EQ(parse_scrape_query("passkey=x&info_hash=" + kHash)->count, 1u);
+}
+
+TEST(HttpTracker, InfoHashAsFortyHexDigits) {
+  // No 20-byte value is 40 bytes long, so hex (as magnet links write a hash)
+  // cannot be mistaken for a hash sent as bytes.
+  const auto hash = id_of<InfoHash>(7);
+  for (std::string hex : {hash.hex(), [&] {
+                            auto upper = hash.hex();
+                            for (auto& c : upper) c = static_cast<char>(std::toupper(c));
+                            return upper;
+                          }()}) {
+    auto a = parse_announce_query("info_hash=" + hex + "&peer_id=" + kPeer + "&port=1");
+    ASSERT_TRUE(a.has_value()) << hex;
+    EXPECT_EQ(a->info_hash, hash);
+    auto s = parse_scrape_query("info_hash=" + hex);
+    ASSERT_TRUE(s.has_value());
+    EXPECT_EQ(s->hashes[0], hash);
+  }
+  // Percent-encoded hex is hex too; 20 hex-looking bytes are a hash as sent.
+  EXPECT_EQ(parse_scrape_query("info_hash=" + percent(hash.hex()))->hashes[0], hash);
+  EXPECT_EQ(parse_scrape_query("info_hash=0123456789abcdef0123")->hashes[0].view(),
+            "0123456789abcdef0123");
+  for (std::string bad : {hash.hex().substr(1), hash.hex() + "0", hash.hex().substr(1) + "g"})
+    EXPECT_EQ(parse_scrape_query("info_hash=" + bad).error(), HttpTrackerError::invalid_info_hash)
+        << bad;
 }
 
 TEST(HttpTracker, CompactReply) {

@@ -60,6 +60,32 @@ TEST(RateLimiter, RefillStopsAtTheBurst) {
   EXPECT_EQ(allowed_of(limiter, kClient, 1'000'000, 100), 25);  // a long pause saves no more
 }
 
+TEST(RateLimiter, WaitSaysWhenTheNextRequestIsTaken) {
+  RateLimiter limiter(config(4, 3), kKey);  // a token every 250 ms
+  EXPECT_EQ(limiter.wait(kClient, 1000), 0u);
+  allowed_of(limiter, kClient, 1000, 3);
+  EXPECT_EQ(limiter.wait(kClient, 1000), 250u);
+  EXPECT_EQ(limiter.wait(kClient, 1100), 150u);
+  EXPECT_FALSE(limiter.allow(kClient, 1249));
+  EXPECT_EQ(limiter.wait(kClient, 1249), 1u);
+  EXPECT_EQ(limiter.wait(kClient, 1250), 0u);
+  EXPECT_TRUE(limiter.allow(kClient, 1250));
+  EXPECT_EQ(limiter.wait(kClient, 1250), 250u);
+  EXPECT_EQ(limiter.wait(kOther, 1250), 0u);  // its own bucket
+}
+
+TEST(RateLimiter, WaitIsZeroWhenNothingIsLimited) {
+  auto c = config(1, 1);
+  c.trusted = {*Network::parse("10.0.0.0/8")};
+  RateLimiter limiter(c, kKey);
+  const Address trusted = *Address::parse("10.1.2.3");
+  allowed_of(limiter, trusted, 1000, 10);
+  EXPECT_EQ(limiter.wait(trusted, 1000), 0u);
+  RateLimiter off(config(0, 1), kKey);
+  allowed_of(off, kClient, 1000, 10);
+  EXPECT_EQ(off.wait(kClient, 1000), 0u);
+}
+
 TEST(RateLimiter, SteadyClientUnderTheRateIsNeverRefused) {
   RateLimiter limiter(config(10, 1), kKey);
   for (Millis now = 1000; now < 60'000; now += 100) EXPECT_TRUE(limiter.allow(kClient, now)) << now;

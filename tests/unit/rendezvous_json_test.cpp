@@ -53,7 +53,14 @@ RegisterRequest signed_request() {
 JsonError register_error(std::string_view json) {
   auto r = parse_register_request(json);
   EXPECT_FALSE(r.has_value()) << json;
-  return r.has_value() ? JsonError{} : r.error();
+  return r.has_value() ? JsonError{} : r.error().code;
+}
+
+// The message a refused register request gets.
+std::string register_detail(std::string_view json) {
+  auto r = parse_register_request(json);
+  EXPECT_FALSE(r.has_value()) << json;
+  return r.has_value() ? std::string() : r.error().detail;
 }
 
 // A register document with `members` after an unsigned id.
@@ -207,6 +214,87 @@ TEST(RendezvousJson, RecordRulesGiveTheirCodes) {
   EXPECT_EQ(error_code(JsonError::bad_request), "bad_request");
   EXPECT_EQ(error_code(JsonError::bad_record), "bad_record");
   EXPECT_EQ(error_code(JsonError::record_too_large), "record_too_large");
+}
+
+TEST(RendezvousJson, ErrorsSayWhatWasWrong) {
+  const std::string signed_members = R"("public_key", "seq" and "signature")";
+  const std::pair<std::string, std::string> cases[] = {
+      {with_id(R"("adresses": [":1"])"), R"(unknown member "adresses")"},
+      {with_id(R"("meta": {"upload": 1})"), R"(unknown member "meta.upload")"},
+      {with_id("\"" + std::string(40, 'k') + "\": 1"),
+       "unknown member \"" + std::string(32, 'k') + "...\""},
+      {with_id(R"("a\u0001\u00e9": 1)"), R"(unknown member "a???")"},
+      {with_id(R"("ttl": 300.0)"), R"(member "ttl": need an integer from 0 to 4294967295)"},
+      {with_id(R"("meta": {"down": null})"),
+       R"(member "meta.down": need an integer from 0 to 18446744073709551615)"},
+      {with_id(R"("meta": [])"), R"(member "meta": need an object)"},
+      {with_id(R"("meta": {"tags": {"a": 1}})"),
+       R"(member "meta.tags": need an object of strings)"},
+      {with_id(R"("meta": {"protocols": "tcp"})"),
+       R"(member "meta.protocols": need an array of strings)"},
+      {with_id(R"("addresses": [7000])"), R"(member "addresses": need an array of strings)"},
+      {with_id(R"("sealed": "AAA")"), R"(member "sealed": need base64 (standard, padded))"},
+      {with_id(R"("seq": "7")"), R"(member "seq": need an integer from 0 to 18446744073709551615)"},
+      {R"({"id": "0011"})", R"(member "id": need 32 hex digits)"},
+      {"{\"public_key\": \"" + std::string(kId) + "\"}",
+       R"(member "public_key": need 64 hex digits (an Ed25519 public key))"},
+      {"{\"id\": \"" + std::string(kKey) + "\"}",
+       R"(member "id": 64 hex digits are a public key; a signed record sends )" + signed_members},
+      {"{}", R"(missing member "id" (or )" + signed_members + " for a signed record)"},
+      {"{\"public_key\": \"" + std::string(kKey) + "\", \"seq\": 7}",
+       R"(missing member "signature": a signed record needs )" + signed_members},
+      {R"({"seq": 7})", R"(missing member "public_key": a signed record needs )" + signed_members},
+      {with_id(R"("seq": 7)"), R"(give either "id" or )" + signed_members + ", not both"},
+      {"not json", "the body is not JSON"},
+      {"", "the body is not JSON"},
+      {"[]", "the body is not a JSON object"},
+      {with_id(R"("meta": {"tags": {"a": {"b": {}}}})"),
+       "the body nests objects or arrays deeper than a record does"},
+      {with_id(R"("addresses": ["host:80"])"),
+       "an address is not ip:port, [ipv6]:port, :port or a URL (at most 255 bytes, no control "
+       "characters)"},
+      {with_id(R"("meta": {"protocols": ["a b"]})"),
+       "a protocol is not 1-32 letters, digits or .+-_/"},
+      {with_id(R"("meta": {"tags": {"a b": "c"}})"),
+       "a tag key is not 1-32 letters, digits or .+-_/"},
+      {with_id(R"("meta": {"tags": {"k": ")" + std::string(256, 'v') + "\"}}"),
+       "a tag value is over 255 bytes or not UTF-8"},
+      {with_id(R"("sealed": ")" + std::string(1368, 'A') + "\""), "sealed is over 1,024 bytes"},
+      {with_id(R"("sealed": ")" + std::string(1360, 'A') +
+               R"(", "addresses": [":10000", ":20000", ":30000"])"),
+       "the record body is over 1,040 bytes"},
+  };
+  for (const auto& [json, detail] : cases) EXPECT_EQ(register_detail(json), detail) << json;
+}
+
+TEST(RendezvousJson, QueryErrorsSayWhatWasWrong) {
+  const std::pair<std::string_view, std::string_view> lookups[] = {
+      {"limt=5", R"(unknown parameter "limt")"},
+      {"%01x=5", R"(unknown parameter "?x")"},
+      {"limit=1&limit=2", R"(parameter "limit" given twice)"},
+      {"limit=1.5", R"(parameter "limit": need a number)"},
+      {"capability=a%20b", R"(parameter "capability": need 1-32 letters, digits or .+-_/)"},
+      {"cursor=00", R"(parameter "cursor": need the 24 hex digits of an earlier answer's cursor)"},
+      {"capability=%zz", "the query string is not well-formed: check its percent-encoding"},
+  };
+  for (auto [query, detail] : lookups) {
+    auto q = parse_lookup_query(query);
+    ASSERT_FALSE(q.has_value()) << query;
+    EXPECT_EQ(q.error().code, JsonError::bad_request);
+    EXPECT_EQ(q.error().detail, detail) << query;
+  }
+  const std::pair<std::string, std::string_view> removes[] = {
+      {"seq=1", R"(parameters "seq" and "signature" go together)"},
+      {"seq=-1&signature=" + kSignatureHex,
+       R"(parameter "seq": need an integer from 0 to 18446744073709551615)"},
+      {"seq=1&signature=00", R"(parameter "signature": need 128 hex digits)"},
+      {"other=1", R"(unknown parameter "other")"},
+  };
+  for (const auto& [query, detail] : removes) {
+    auto q = parse_remove_query(query);
+    ASSERT_FALSE(q.has_value()) << query;
+    EXPECT_EQ(q.error().detail, detail) << query;
+  }
 }
 
 TEST(RendezvousJson, EmptyContainersAndRepeats) {
