@@ -102,7 +102,7 @@ AnnounceCommand::AnnounceCommand(CLI::App& parent) {
   command_->footer(
       "Announcements go to stdout, failures and notes to stderr.\n"
       "Exit codes:\n"
-      "  0  a tier accepted the announce (of each round; with --once, of the one round)\n"
+      "  0  a tier accepted the announce\n"
       "  1  no tier accepted it (each tier's reasons are on stderr)\n"
       "  2  a command-line error (nothing was sent)");
 }
