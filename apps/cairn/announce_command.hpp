@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,13 +18,14 @@ class AnnounceCommand final : public Command {
   int run() const override;
 
  private:
-  client::Presence presence() const;
+  client::Presence presence(const client::Subject& subject, const client::Tiers& tiers) const;
+  int announce() const;
 
   CLI::App* command_;
   ClientOptions client_;
   std::vector<std::string> addresses_;
   std::vector<std::string> meta_;
-  unsigned ttl_ = 0;
+  std::optional<std::uint32_t> ttl_;
   std::string key_file_;
   bool once_ = false;
 };

@@ -1,6 +1,7 @@
 #include "client_options.hpp"
 
-#include <stdexcept>
+#include "client/info_hash_text.hpp"
+#include "command_line.hpp"
 
 namespace cairn::app {
 
@@ -12,7 +13,10 @@ void ClientOptions::add_to(CLI::App& c) {
       ->required();
   auto* subject = c.add_option_group("subject", "What to announce or look up")->require_option(1);
   subject->add_option("--topic", topic_, "A rendezvous topic: 40 hex digits");
-  subject->add_option("--info-hash", info_hash_, "A BitTorrent info hash: 40 hex digits");
+  subject->add_option("--info-hash", info_hash_,
+                      "A BitTorrent info hash: 40 hex digits, 32 base32 characters, a v2 hash "
+                      "(64 hex digits, used truncated to 20 bytes as BEP 52 says), urn:btih:..., "
+                      "urn:btmh:1220..., or a magnet link (quote it)");
   subject->add_option("--secret", secret_,
                       "A shared secret: the topic and the key of sealed (encrypted) records are "
                       "derived from it");
@@ -32,19 +36,19 @@ client::Tiers ClientOptions::tiers() const {
     }
   }
   auto tiers = client::parse_tiers(text);
-  if (!tiers) throw std::runtime_error("--tracker " + tiers.error().message);
+  if (!tiers) throw UsageError("--tracker " + tiers.error().message);
   return *tiers;
 }
 
 client::Subject ClientOptions::subject() const {
   if (!secret_.empty()) return client::Subject::for_secret(secret_);
   if (!info_hash_.empty()) {
-    auto h = core::InfoHash::from_hex(info_hash_);
-    if (!h) throw std::runtime_error("--info-hash: need 40 hex digits");
+    auto h = client::parse_info_hash(info_hash_);
+    if (!h) throw UsageError("--info-hash " + info_hash_ + ": " + h.error().message);
     return client::Subject::for_info_hash(*h);
   }
   auto t = core::TopicId::from_hex(topic_);
-  if (!t) throw std::runtime_error("--topic: need 40 hex digits");
+  if (!t) throw UsageError("--topic " + topic_ + ": need 40 hex digits");
   return client::Subject::for_topic(*t);
 }
 

@@ -14,7 +14,7 @@ namespace cairn::app {
 class ClientOptions {
  public:
   void add_to(CLI::App& command);
-  // Throws std::runtime_error with a one-line reason on a bad value.
+  // Throw UsageError with a one-line reason on a bad value.
   client::Tiers tiers() const;
   client::Subject subject() const;
   client::Options options() const;

@@ -3,9 +3,13 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "command_line.hpp"
+
 namespace cairn::app {
 
 namespace {
+
+constexpr int kExitNoneFound = 3;
 
 std::string joined(const std::vector<std::string>& items, const char* sep) {
   std::string out;
@@ -48,6 +52,17 @@ boost::json::value json_of(const client::FoundPeer& p) {
   return o;
 }
 
+// Say why nothing was printed: a UDP tracker asked over IPv6 knows only
+// the IPv6 peers of a swarm (BEP 15), and the swarm may have IPv4 ones.
+std::string nothing_found(const client::LookupOutcome& found) {
+  std::string out = "no peers found";
+  for (const auto& o : found.one_family)
+    out += "; " + o.tracker + " answers with " +
+           (o.family == core::Family::v6 ? "IPv6 peers only (BEP 15 over IPv6)"
+                                         : "IPv4 peers only (BEP 15 over IPv4)");
+  return out;
+}
+
 }  // namespace
 
 LookupCommand::LookupCommand(CLI::App& parent) {
@@ -56,10 +71,25 @@ LookupCommand::LookupCommand(CLI::App& parent) {
   command_->add_option("--capability", capability_,
                        "Only peers that list this protocol (rendezvous topics and secrets)");
   command_->add_flag("--json", json_, "Print one JSON document instead of lines");
+  command_->footer(
+      "Peers go to stdout, failures and notes to stderr.\n"
+      "Exit codes:\n"
+      "  0  peers found\n"
+      "  1  no tracker answered in any tier (each tier's reasons are on stderr)\n"
+      "  2  a command-line error (nothing was sent)\n"
+      "  3  a tracker answered, but no peer was found (a UDP tracker gives only the peers of "
+      "the address family it is asked over)");
 }
 
 int LookupCommand::run() const {
-  client::Client c(client_.tiers(), client_.subject(), client_.options());
+  return run_reporting_usage("lookup", [this] { return look_up(); });
+}
+
+int LookupCommand::look_up() const {
+  const auto subject = client_.subject();
+  if (subject.kind == client::Subject::Kind::info_hash && !capability_.empty())
+    throw UsageError("--capability: BitTorrent peers list no protocols (--topic and --secret do)");
+  client::Client c(client_.tiers(), subject, client_.options());
   const auto found = c.lookup(capability_);
   for (const auto& e : found.errors) std::fprintf(stderr, "cairn lookup: %s\n", e.c_str());
   if (json_) {
@@ -71,7 +101,12 @@ int LookupCommand::run() const {
   } else {
     for (const auto& p : found.peers) std::printf("%s\n", line_of(p).c_str());
   }
-  return found.tiers_answered > 0 ? 0 : 1;
+  if (found.tiers_answered == 0) return kExitFailed;
+  if (found.peers.empty()) {
+    std::fprintf(stderr, "cairn lookup: %s\n", nothing_found(found).c_str());
+    return kExitNoneFound;
+  }
+  return 0;
 }
 
 }  // namespace cairn::app

@@ -15,6 +15,8 @@ class LookupCommand final : public Command {
   int run() const override;
 
  private:
+  int look_up() const;
+
   CLI::App* command_;
   ClientOptions client_;
   std::string capability_;

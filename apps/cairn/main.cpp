@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "announce_command.hpp"
+#include "command_line.hpp"
 #include "load_command.hpp"
 #include "lookup_command.hpp"
 #include "serve_command.hpp"
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cairn::app::LoadCommand>(app));
   commands.push_back(std::make_unique<cairn::app::AnnounceCommand>(app));
   commands.push_back(std::make_unique<cairn::app::LookupCommand>(app));
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit_code = cairn::app::parse_command_line(app, argc, argv)) return *exit_code;
   try {
     spdlog::set_default_logger(spdlog::stderr_color_mt("cairn"));
     for (const auto& command : commands)

@@ -1,5 +1,7 @@
 #include "client/bittorrent.hpp"
 
+#include <algorithm>
+#include <string>
 #include <variant>
 
 #include "codec/bencode.hpp"
@@ -40,12 +42,13 @@ std::uint32_t count(const codec::BValue& dict, std::string_view key) {
 }
 
 Result<BtAnswer> read_http_answer(const TrackerUrl& url, const HttpAnswer& answer) {
-  if (answer.status != 200) return Error{url.text + ": HTTP " + std::to_string(answer.status)};
+  if (answer.status != 200)
+    return answered_with(url.text + ": HTTP " + std::to_string(answer.status));
   auto doc = codec::bdecode(answer.body);
   if (!doc || doc->kind != codec::BValue::Kind::dict)
-    return Error{url.text + ": not a bencoded answer"};
+    return answered_with(url.text + ": not a bencoded answer");
   if (const auto* failure = doc->find("failure reason"))
-    return Error{url.text + ": " + std::string(failure->string)};
+    return answered_with(url.text + ": " + std::string(failure->string));
   BtAnswer out;
   out.interval = count(*doc, "interval");
   out.seeders = count(*doc, "complete");
@@ -57,6 +60,23 @@ Result<BtAnswer> read_http_answer(const TrackerUrl& url, const HttpAnswer& answe
 
 }  // namespace
 
+std::optional<BtAddress> parse_bt_address(std::string_view text) {
+  BtAddress out;
+  if (!text.empty() && text.front() == ':') {
+    // The same port syntax as IP:PORT, from the endpoint parser.
+    auto e = core::Endpoint::parse("0.0.0.0" + std::string(text));
+    if (!e) return std::nullopt;
+    out.port = e->port;
+  } else {
+    auto e = core::Endpoint::parse(text);
+    if (!e) return std::nullopt;
+    out.port = e->port;
+    if (!e->address.is_unspecified()) out.ip = e->address;
+  }
+  if (out.port == 0) return std::nullopt;
+  return out;
+}
+
 Result<BtAnswer> announce_http(const TrackerUrl& url, const BtAnnounce& a, Millis timeout) {
   codec::AnnounceQuery q;
   q.info_hash = a.info_hash;
@@ -67,6 +87,7 @@ Result<BtAnswer> announce_http(const TrackerUrl& url, const BtAnnounce& a, Milli
   q.event = a.event;
   q.numwant = a.numwant;
   q.key = a.key;
+  q.ip = a.ip;
   const std::string path = url.path.empty() ? "/announce" : url.path;
   const char sep = path.find('?') == std::string::npos ? '?' : '&';
   auto answer =
@@ -89,6 +110,8 @@ Result<BtAnswer> announce_udp(UdpSession& session, const BtAnnounce& a, Millis t
         r.key = a.key;
         r.numwant = a.numwant;
         r.port = a.port;
+        if (a.ip && a.ip->family == core::Family::v4)
+          std::copy_n(a.ip->bytes.begin(), r.ip.size(), r.ip.begin());
         const std::size_t n = std::min(url.path.size(), r.url_data.size());
         std::copy_n(url.path.begin(), n, r.url_data.begin());
         r.url_data_size = n;
@@ -99,11 +122,11 @@ Result<BtAnswer> announce_udp(UdpSession& session, const BtAnnounce& a, Millis t
   // The socket's family decides the peers' size.
   auto parsed =
       codec::udp::parse_response(*answer, session.ipv6() ? core::Family::v6 : core::Family::v4);
-  if (!parsed) return Error{url.text + ": malformed answer"};
+  if (!parsed) return answered_with(url.text + ": malformed answer");
   if (const auto* e = std::get_if<codec::udp::ErrorResponse>(&*parsed))
-    return Error{url.text + ": " + std::string(e->message)};
+    return answered_with(url.text + ": " + std::string(e->message));
   const auto* r = std::get_if<codec::udp::AnnounceResponse>(&*parsed);
-  if (!r) return Error{url.text + ": unexpected answer"};
+  if (!r) return answered_with(url.text + ": unexpected answer");
   BtAnswer out{r->interval, r->seeders, r->leechers, {}};
   for (std::size_t i = 0; i < r->peer_count(); ++i) out.peers.push_back(r->peer(i));
   return out;

@@ -2,6 +2,8 @@
 // BitTorrent announces for an info hash, over HTTP (BEP 3, 23, 7) and UDP
 // (BEP 15), with the codecs the server uses.
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "client/error.hpp"
@@ -12,10 +14,22 @@
 
 namespace cairn::client {
 
+// Where a BitTorrent peer says it is: ":PORT" (wherever the tracker sees
+// it) or "IP:PORT" (an unspecified IP counts as none).
+struct BtAddress {
+  std::optional<core::Address> ip;
+  std::uint16_t port = 0;
+};
+// Nullopt for anything else, port 0 included: nobody can reach a peer there.
+std::optional<BtAddress> parse_bt_address(std::string_view text);
+
 struct BtAnnounce {
   core::InfoHash info_hash;
   core::PeerId peer_id;
   std::uint16_t port = 0;
+  // Sent as HTTP `ip=` and the BEP 15 IPv4 field (an IPv6 one is not sent
+  // over UDP); trackers use it only if they trust client-given addresses.
+  std::optional<core::Address> ip;
   core::Event event = core::Event::none;
   std::uint64_t left = 0;  // 0: a seeder
   std::int32_t numwant = 0;

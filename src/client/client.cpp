@@ -28,18 +28,6 @@ void random_bytes(std::span<std::uint8_t> out) {
   randombytes_buf(out.data(), out.size());
 }
 
-std::optional<std::uint16_t> port_of(std::string_view address) {
-  const auto colon = address.rfind(':');
-  if (colon == std::string_view::npos || address.find("://") != std::string_view::npos)
-    return std::nullopt;
-  unsigned port = 0;
-  for (char c : address.substr(colon + 1)) {
-    if (c < '0' || c > '9' || (port = port * 10 + static_cast<unsigned>(c - '0')) > 65535)
-      return std::nullopt;
-  }
-  return port == 0 ? std::nullopt : std::optional<std::uint16_t>(static_cast<std::uint16_t>(port));
-}
-
 }  // namespace
 
 Result<Tiers> parse_tiers(const std::vector<std::vector<std::string>>& text) {
@@ -116,6 +104,7 @@ TierOutcome Client::on_tier(std::size_t tier, const Action& action) {
     auto result = action(*trackers[i]);
     if (!result) {
       out.errors.push_back(result.error().message);
+      out.answered = out.answered || result.error().answered;
       continue;
     }
     out.tracker = trackers[i]->url.text;
@@ -124,6 +113,13 @@ TierOutcome Client::on_tier(std::size_t tier, const Action& action) {
                 trackers.begin() + static_cast<std::ptrdiff_t>(i) + 1);
     break;
   }
+  return out;
+}
+
+std::string TierOutcome::failure() const {
+  std::string out = "tier " + std::to_string(tier + 1);
+  out += answered ? ": failed" : ": no tracker answered";
+  for (const auto& e : errors) out += "; " + e;
   return out;
 }
 
@@ -162,9 +158,11 @@ Result<std::uint32_t> Client::announce_to(Tracker& t, const Presence& presence, 
     a.info_hash = subject_.info_hash;
     a.peer_id = peer_id_;
     a.key = key_;
-    auto port = presence.addresses.empty() ? std::nullopt : port_of(presence.addresses.front());
-    if (!port) return Error{"an info hash announce needs an address with a port"};
-    a.port = *port;
+    auto at =
+        presence.addresses.empty() ? std::nullopt : parse_bt_address(presence.addresses.front());
+    if (!at) return Error{"an info hash announce needs IP:PORT or :PORT"};
+    a.port = at->port;
+    a.ip = at->ip;
     a.event = stop ? core::Event::stopped : t.started ? core::Event::none : core::Event::started;
     auto answer = t.udp_scheme() ? announce_udp(*t.udp, a, options_.timeout, options_.udp_tries)
                                  : announce_http(t.url, a, options_.timeout);
@@ -286,8 +284,8 @@ void merge(std::vector<FoundPeer> found, std::map<std::string, FoundPeer>& into)
 LookupOutcome Client::lookup(std::string_view capability) {
   struct TierAnswer {
     std::vector<FoundPeer> peers;
-    std::size_t offered = 0;  // before sealed records that were not ours were dropped
     TierOutcome outcome;
+    std::optional<core::Family> family;  // of the peers the answering tracker can give
   };
   std::vector<std::future<TierAnswer>> running;
   for (std::size_t tier = 0; tier < tiers_.size(); ++tier) {
@@ -297,6 +295,8 @@ LookupOutcome Client::lookup(std::string_view capability) {
         auto found = lookup_at(t, capability);
         if (!found) return found.error();
         a.peers = std::move(*found);
+        if (subject_.kind == Subject::Kind::info_hash && t.udp_scheme())
+          a.family = t.udp->ipv6() ? core::Family::v6 : core::Family::v4;
         return 0u;
       });
       return a;
@@ -307,12 +307,11 @@ LookupOutcome Client::lookup(std::string_view capability) {
   for (auto& f : running) {
     auto a = f.get();
     if (!a.outcome.ok()) {
-      std::string why = "tier " + std::to_string(a.outcome.tier + 1) + ": no tracker answered";
-      for (const auto& e : a.outcome.errors) why += "; " + e;
-      out.errors.push_back(why);
+      out.errors.push_back(a.outcome.failure());
       continue;
     }
     ++out.tiers_answered;
+    if (a.family) out.one_family.push_back({a.outcome.tracker, *a.family});
     merge(std::move(a.peers), merged);
   }
   for (auto& [key, p] : merged) out.peers.push_back(std::move(p));

@@ -57,11 +57,12 @@ struct Subject {
   static Subject for_secret(std::string_view secret);
 };
 
-// What a client says about itself.
+// What a client says about itself (presence_check.hpp checks it).
 struct Presence {
-  // "ip:port", ":port" (the address a tracker sees), or a URL; for an info
-  // hash only the first one's port is used (BitTorrent trackers take the
-  // address from the connection).
+  // "ip:port", ":port" (the address a tracker sees), or a URL. For an info
+  // hash, one "ip:port" or ":port": the IP is sent, but BitTorrent trackers
+  // use it only if they trust client-given addresses, else the address they
+  // see.
   std::vector<std::string> addresses;
   codec::rv::Record meta;  // bandwidth, protocols, tags (its addresses are ignored)
   std::uint32_t ttl = 0;   // asked for; 0: the tracker's default
@@ -77,8 +78,12 @@ struct TierOutcome {
   std::size_t tier = 0;
   std::string tracker;                 // the one that answered; "" if none did
   std::uint32_t reannounce_after = 0;  // seconds
-  std::vector<std::string> errors;     // of each tracker that did not answer
+  std::vector<std::string> errors;     // of each tracker that failed
+  bool answered = false;               // one that failed did answer (with an error)
   bool ok() const { return !tracker.empty(); }
+  // For a tier that failed: "tier 2: no tracker answered; ERROR; ERROR", or
+  // "tier 2: failed; ..." when one answered with an error.
+  std::string failure() const;
 };
 
 // One peer of a merged look-up.
@@ -88,11 +93,19 @@ struct FoundPeer {
   std::vector<std::string> trackers;  // which trackers returned it
 };
 
+// A tracker that answers with peers of one address family only: BEP 15
+// gives the family of the socket asked over.
+struct OneFamily {
+  std::string tracker;
+  core::Family family = core::Family::v4;
+};
+
 struct LookupOutcome {
   std::vector<FoundPeer> peers;
-  std::vector<std::string> errors;  // of tiers where no tracker answered
+  std::vector<std::string> errors;  // TierOutcome::failure() of tiers that failed
   std::size_t tiers_answered = 0;
-  std::size_t undecryptable = 0;  // sealed records dropped: not ours
+  std::vector<OneFamily> one_family;  // of the trackers that answered
+  std::size_t undecryptable = 0;      // sealed records dropped: not ours
 };
 
 class Client {

@@ -11,7 +11,13 @@ namespace cairn::client {
 
 struct Error {
   std::string message;
+  // A tracker answered, with an error or with something unreadable, so a
+  // tier that failed this way is never reported as "no tracker answered".
+  bool answered = false;
 };
+
+// What is wrong with a tracker's answer.
+inline Error answered_with(std::string message) { return Error{std::move(message), true}; }
 
 template <class T>
 using Result = core::Result<T, Error>;

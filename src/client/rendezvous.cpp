@@ -20,8 +20,8 @@ std::string records_path(const TrackerUrl& url, const core::TopicId& topic) {
 // the API at all).
 Error http_failure(const TrackerUrl& url, const HttpAnswer& answer) {
   if (auto e = rv::parse_error_reply(answer.body))
-    return Error{url.text + ": " + e->code + ": " + e->message};
-  return Error{url.text + ": HTTP " + std::to_string(answer.status)};
+    return answered_with(url.text + ": " + e->code + ": " + e->message);
+  return answered_with(url.text + ": HTTP " + std::to_string(answer.status));
 }
 
 Result<HttpAnswer> call(const TrackerUrl& url, std::string_view method, const std::string& target,
@@ -37,9 +37,9 @@ Result<rvudp::Response> udp_answer(const TrackerUrl& url,
                                    const Result<std::vector<std::uint8_t>>& answer) {
   if (!answer) return answer.error();
   auto parsed = rvudp::parse_response(*answer);
-  if (!parsed) return Error{url.text + ": malformed answer"};
+  if (!parsed) return answered_with(url.text + ": malformed answer");
   if (const auto* e = std::get_if<codec::udp::ErrorResponse>(&*parsed))
-    return Error{url.text + ": " + std::string(e->message)};
+    return answered_with(url.text + ": " + std::string(e->message));
   return *parsed;
 }
 
@@ -47,7 +47,7 @@ template <class T>
 Result<T> expect(const TrackerUrl& url, const Result<rvudp::Response>& response) {
   if (!response) return response.error();
   if (const auto* r = std::get_if<T>(&*response)) return *r;
-  return Error{url.text + ": unexpected answer"};
+  return answered_with(url.text + ": unexpected answer");
 }
 
 // What a UDP answer carries becomes what the JSON one says: the body
@@ -78,7 +78,7 @@ Result<Registered> register_http(const TrackerUrl& url, const Registration& r, M
       call(url, "POST", records_path(url, r.topic), rv::encode_register_request(request), timeout);
   if (!answer) return answer.error();
   auto reply = rv::parse_register_reply(answer->body);
-  if (!reply) return Error{url.text + ": malformed answer"};
+  if (!reply) return answered_with(url.text + ": malformed answer");
   return Registered{reply->ttl, reply->reannounce_after};
 }
 
@@ -108,11 +108,11 @@ Result<std::vector<FoundEntry>> lookup_http(const TrackerUrl& url, const core::T
                        "", timeout);
     if (!answer) return answer.error();
     auto reply = rv::parse_lookup_reply(answer->body);
-    if (!reply) return Error{url.text + ": malformed answer"};
+    if (!reply) return answered_with(url.text + ": malformed answer");
     for (auto& e : reply->records) found.push_back(std::move(e));
     if (!reply->more) break;
     query.cursor = rv::Cursor::from_hex(reply->cursor);
-    if (!query.cursor) return Error{url.text + ": malformed cursor"};
+    if (!query.cursor) return answered_with(url.text + ": malformed cursor");
   }
   return found;
 }
@@ -169,7 +169,7 @@ Result<core::Endpoint> whoami_http(const TrackerUrl& url, Millis timeout) {
   auto answer = call(url, "GET", url.api_base() + "/v1/whoami", "", timeout);
   if (!answer) return answer.error();
   auto observed = rv::parse_whoami_reply(answer->body);
-  if (!observed) return Error{url.text + ": malformed answer"};
+  if (!observed) return answered_with(url.text + ": malformed answer");
   return *observed;
 }
 

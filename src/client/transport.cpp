@@ -140,15 +140,17 @@ Result<HttpAnswer> read_answer(int fd, const TrackerUrl& url, Clock::time_point 
     }
     if (n < 0) return Error{url.text + ": " + std::strerror(errno)};
     in.append(buffer, static_cast<std::size_t>(n));
-    if (in.size() > kMaxAnswer) return Error{url.text + ": answer too large"};
+    if (in.size() > kMaxAnswer) return answered_with(url.text + ": answer too large");
     const auto status = codec::parse_http_reply_head(in, head);
-    if (status == codec::ReplyHeadStatus::error) return Error{url.text + ": not an HTTP answer"};
+    if (status == codec::ReplyHeadStatus::error)
+      return answered_with(url.text + ": not an HTTP answer");
     const bool eof = n == 0;
     if (status == codec::ReplyHeadStatus::complete &&
         (eof || (head.has_length && in.size() >= head.head_size + head.content_length))) {
       auto body = in.substr(head.head_size);
       if (head.has_length) {
-        if (body.size() < head.content_length) return Error{url.text + ": answer cut short"};
+        if (body.size() < head.content_length)
+          return answered_with(url.text + ": answer cut short");
         body.resize(head.content_length);
       }
       return HttpAnswer{head.status, std::move(body)};
@@ -221,7 +223,7 @@ Result<void> UdpSession::connect(Millis timeout, int tries) {
   // The family only matters to announce answers.
   auto parsed = codec::udp::parse_response(*answer, core::Family::v4);
   if (!parsed || !std::holds_alternative<codec::udp::ConnectResponse>(*parsed))
-    return Error{url_.text + ": bad answer to connect"};
+    return answered_with(url_.text + ": bad answer to connect");
   connection_id_ = std::get<codec::udp::ConnectResponse>(*parsed).connection_id;
   connected_at_ = Clock::now();
   return {};
@@ -246,7 +248,7 @@ Result<std::vector<std::uint8_t>> UdpSession::exchange(const Build& build, Milli
     if (error == nullptr || error->message != "invalid connection id") return answer;
     connected_at_ = {};
   }
-  return Error{url_.text + ": the tracker keeps refusing our connection id"};
+  return answered_with(url_.text + ": the tracker keeps refusing our connection id");
 }
 
 }  // namespace cairn::client

@@ -53,10 +53,12 @@ def closed_port():
 
 
 class ErrorTracker:
-    """An HTTP server that answers everything with 503 and a JSON error."""
+    """An HTTP server that answers everything with 503 and a JSON error, and
+    counts the requests it got."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def answer(self):
+            self.server.requests += 1
             body = b'{"error": {"code": "tracker_full", "message": "always"}}'
             self.send_response(503)
             self.send_header("Content-Length", str(len(body)))
@@ -70,6 +72,7 @@ class ErrorTracker:
 
     def __enter__(self):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self.Handler)
+        self.httpd.requests = 0
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = "http://127.0.0.1:%d/announce" % self.httpd.server_address[1]
         return self
@@ -77,6 +80,10 @@ class ErrorTracker:
     def __exit__(self, *a):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    @property
+    def requests(self):
+        return self.httpd.requests
 
 
 def cli(*args, timeout=30):
@@ -213,8 +220,9 @@ class OneServer(unittest.TestCase):
             broken = ",".join(["http://127.0.0.1:%d/announce" % closed_port(), bad.url])
             code, doc, err = lookup_json("--tracker", broken, "--tracker", tier, "--topic", topic)
             self.assertEqual((code, found_addresses(doc)), (0, ["127.0.0.1:7100"]), err)
-            self.assertIn("tier 1: no tracker answered", err)
+            self.assertIn("tier 1: failed; http://127.0.0.1:", err)
             self.assertIn("tracker_full", err)
+            self.assertNotIn("no tracker answered", err)
             code, doc, err = lookup_json("--tracker", broken, "--topic", topic)
             self.assertEqual(code, 1)
 
@@ -244,6 +252,162 @@ class OneServer(unittest.TestCase):
         code, doc, _ = lookup_json("--tracker", http_url(self.server), "--topic", topic)
         self.assertEqual(doc["peers"], [])
 
+
+    # What a new user hits first (issue 8, items 11-15).
+
+    def test_errors_go_to_stderr_and_results_to_stdout(self):
+        topic = random_topic().hex()
+        dead = "http://127.0.0.1:%d/announce" % closed_port()
+        r = cli("announce", "--once", "--tracker", dead, "--topic", topic, "--addr", ":7500", *TIMEOUT)
+        self.assertEqual((r.returncode, r.stdout), (1, ""), r.stderr)
+        self.assertIn("tier 1: no tracker answered; " + dead + ": cannot connect", r.stderr)
+        # One tier accepts, one fails: the result on stdout, the failure on stderr.
+        r = cli("announce", "--once", "--tracker", udp_url(self.server), "--tracker", dead,
+                "--topic", topic, "--addr", ":7500", *TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "announced to %s (tier 1)\n" % udp_url(self.server))
+        self.assertIn("tier 2: no tracker answered", r.stderr)
+        r = cli("lookup", "--tracker", dead, "--topic", topic, *TIMEOUT)
+        self.assertEqual((r.returncode, r.stdout), (1, ""))
+        self.assertIn("tier 1: no tracker answered", r.stderr)
+
+    def test_once_promises_no_reannounce(self):
+        topic = random_topic().hex()
+        r = cli("announce", "--once", "--tracker", http_url(self.server), "--topic", topic,
+                "--addr", ":7501", *TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("again in", r.stdout)
+        # Without --once, the announcer does come back, and says when.
+        with Announcer("--tracker", http_url(self.server), "--topic", topic, "--addr", ":7501") as a:
+            self.assertRegex(a.wait_for("announced to")[0], r"again in \d+ s$")
+
+    def test_bad_arguments_are_refused_before_anything_is_sent(self):
+        topic = random_topic().hex()
+        with ErrorTracker() as t:
+            for args, says in [
+                    (["--addr", "1.2.3.4"], "--addr 1.2.3.4: need IP:PORT"),
+                    (["--addr", "1.2.3.4:0"], "--addr 1.2.3.4:0: need IP:PORT"),
+                    (["--addr", "[::1:7000"], "--addr [::1:7000: need IP:PORT"),
+                    (["--addr", "tracker.example:7000"], "or a URL"),
+                    (["--addr", ":7000", "--meta", "protocol=web rtc"],
+                     "cairn announce: protocol \"web rtc\": need 1 to 32 of A-Z a-z 0-9 . + _ / -"),
+                    (["--addr", ":7000", "--meta", "app=a", "--meta", "app=b"],
+                     "cairn announce: tag \"app\" given twice"),
+                    (["--addr", ":7000", "--meta", "note=" + "x" * 256],
+                     "cairn announce: tag \"note\": need a value of at most 255 bytes of UTF-8"),
+                    (["--addr", ":7000", "--meta", "up=fast"], "--meta up=fast: not a number")]:
+                r = cli("announce", "--once", "--tracker", t.url, "--topic", topic, *args, *TIMEOUT)
+                self.assertEqual((r.returncode, r.stdout), (2, ""), (args, r.stderr))
+                self.assertIn(says, r.stderr, args)
+            self.assertEqual(t.requests, 0)
+
+    def test_a_tracker_that_answers_an_error_did_answer(self):
+        with ErrorTracker() as t:
+            r = cli("announce", "--once", "--tracker", t.url, "--topic", random_topic().hex(),
+                    "--addr", ":7502", *TIMEOUT)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("tier 1: failed; %s: tracker_full: always" % t.url, r.stderr)
+            self.assertNotIn("no tracker answered", r.stderr)
+
+    def test_options_bittorrent_cannot_carry_are_refused(self):
+        h = random_hash().hex()
+        udp = "udp://127.0.0.1:%d" % closed_port()
+        with ErrorTracker() as t:
+            for tracker, args, says in [
+                    (t.url, ["--addr", ":7503", "--meta", "app=x"], "--meta: BitTorrent announces carry no metadata (--topic and --secret do)"),
+                    (t.url, ["--addr", ":7503", "--ttl", "60"], "--ttl: BitTorrent announces carry no TTL"),
+                    (t.url, ["--addr", ":7503", "--addr", ":7504"], "--addr: a BitTorrent announce carries one address"),
+                    (t.url, ["--addr", "http://me.example:7503"], "--addr http://me.example:7503: need IP:PORT or :PORT"),
+                    (udp, ["--addr", "[2001:db8::5]:7503"],
+                     "--addr [2001:db8::5]:7503: a UDP tracker (BEP 15) carries only an IPv4 address")]:
+                r = cli("announce", "--once", "--tracker", tracker, "--info-hash", h, *args, *TIMEOUT)
+                self.assertEqual((r.returncode, r.stdout), (2, ""), (args, r.stderr))
+                self.assertIn(says, r.stderr, args)
+            r = cli("lookup", "--tracker", t.url, "--info-hash", h, "--capability", "webrtc", *TIMEOUT)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--capability: BitTorrent peers list no protocols", r.stderr)
+            self.assertEqual(t.requests, 0)
+
+    def test_an_announced_ip_is_sent_and_the_user_told_when_it_counts(self):
+        h = random_hash().hex()
+        r = cli("announce", "--once", "--tracker", udp_url(self.server), "--info-hash", h,
+                "--addr", "10.0.0.5:7505", *TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("10.0.0.5 is used only by trackers that trust addresses clients give "
+                      "(Cairn: tracker.allow_client_ip)", r.stderr)
+        # This tracker does not: it keeps the address it saw.
+        code, doc, _ = lookup_json("--tracker", http_url(self.server), "--info-hash", h)
+        self.assertEqual(found_addresses(doc), ["127.0.0.1:7505"])
+
+    def test_info_hash_in_every_form(self):
+        v1 = random_hash()
+        v2 = os.urandom(32)
+        b32 = base64.b32encode(v1).decode()
+        with ErrorTracker() as t:  # a bad form never reaches a tracker
+            r = cli("lookup", "--tracker", t.url, "--info-hash", "urn:btmh:1114" + v1.hex(), *TIMEOUT)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--info-hash urn:btmh:1114%s: urn:btmh:1114%s: need 1220 and 64 hex digits"
+                          % (v1.hex(), v1.hex()), r.stderr)
+            self.assertEqual(t.requests, 0)
+        for announced, looked_up, port in [
+                ("magnet:?xt=urn:btih:%s&dn=x" % b32, "urn:btih:" + v1.hex(), 7506),
+                (b32.lower(), v1.hex().upper(), 7507),
+                (v2.hex(), "urn:btmh:1220" + v2.hex(), 7508),
+                ("magnet:?xt=urn:btmh:1220%s" % v2.hex(), v2[:20].hex(), 7509)]:
+            r = cli("announce", "--once", "--tracker", udp_url(self.server), "--info-hash", announced,
+                    "--addr", ":%d" % port, *TIMEOUT)
+            self.assertEqual(r.returncode, 0, (announced, r.stderr))
+            code, doc, err = lookup_json("--tracker", http_url(self.server), "--info-hash", looked_up)
+            self.assertEqual(code, 0, (looked_up, err))
+            self.assertIn("127.0.0.1:%d" % port, found_addresses(doc), looked_up)
+
+    def test_a_lookup_that_finds_nothing_says_so(self):
+        h = random_hash().hex()
+        r = cli("announce", "--once", "--tracker", udp_url(self.server), "--info-hash", h,
+                "--addr", ":7510", *TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        udp6 = "udp://[%s]:%d" % self.server.udp6
+        r = cli("lookup", "--tracker", udp6, "--info-hash", h, *TIMEOUT)
+        self.assertEqual((r.returncode, r.stdout), (3, ""), r.stderr)
+        self.assertIn("no peers found; %s answers with IPv6 peers only" % udp6, r.stderr)
+        code, doc, err = lookup_json("--tracker", udp6, "--info-hash", h)
+        self.assertEqual((code, doc["peers"]), (3, []), err)
+        code, doc, err = lookup_json("--tracker", udp_url(self.server), "--info-hash", h)
+        self.assertEqual((code, found_addresses(doc)), (0, ["127.0.0.1:7510"]), err)
+        r = cli("lookup", "--tracker", http_url(self.server), "--topic", random_topic().hex(), *TIMEOUT)
+        self.assertEqual((r.returncode, r.stdout), (3, ""))
+        self.assertIn("cairn lookup: no peers found", r.stderr)
+        self.assertNotIn("only", r.stderr)
+        r = cli("lookup", "--help")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"3 +a tracker answered, but no peer was found")
+
+
+class AllowClientIp(unittest.TestCase):
+    def test_a_trusting_tracker_records_the_ip_given(self):
+        with CairnServer({"tracker": {"allow_client_ip": True}}) as server:
+            h = random_hash().hex()
+            for tracker, addr in [(udp_url(server), "10.0.0.5:7511"), (http_url(server), "10.0.0.6:7512")]:
+                r = cli("announce", "--once", "--tracker", tracker, "--info-hash", h, "--addr", addr, *TIMEOUT)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            code, doc, err = lookup_json("--tracker", http_url(server), "--info-hash", h)
+            self.assertEqual(found_addresses(doc), ["10.0.0.5:7511", "10.0.0.6:7512"], err)
+
+
+class Usage(unittest.TestCase):
+    def test_no_arguments_prints_the_help_and_exits_2(self):
+        r = cli()
+        self.assertEqual((r.returncode, r.stdout), (2, ""))
+        self.assertIn("Usage: cairn", r.stderr)
+        self.assertIn("announce", r.stderr)
+
+    def test_a_command_line_error_exits_2(self):
+        for args in (["lookup"], ["lookup", "--tracker", "udp://x:1", "--topic", "abc"],
+                     ["announce", "--tracker", "udp://x:1", "--topic", "0" * 40],
+                     ["lookup", "--bogus"]):
+            r = cli(*args)
+            self.assertEqual((r.returncode, r.stdout), (2, ""), (args, r.stderr))
+            self.assertTrue(r.stderr.strip(), args)
 
 class SealedThroughTwoTrackers(unittest.TestCase):
     def test_two_announcers_and_a_lookup_find_each_other_with_one_tracker_down(self):
