@@ -250,12 +250,12 @@ const std::vector<Key>& keys() {
 
       boolean(
           "rendezvous", "enabled",
-          "Serve the rendezvous API (HTTP /v1/, UDP actions 16-19); off, its requests are "
-          "answered as unknown paths and actions.",
+          "Serve the rendezvous API (HTTP /v1/ with whoami, UDP actions 16-19); false answers them "
+          "as unknown paths and actions.",
           [](Config & c) -> auto& { return c.rendezvous.enabled; }),
       {"rendezvous", "access",
-       "One of open (any topic) or access_list (only topics tracker.access_list allows, as it "
-       "allows torrents).",
+       "One of open (any topic) or access_list (only topics that tracker.access_mode and "
+       "access_list allow, as for torrents; others get topic_not_allowed).",
        [](const toml::node& n, Config& c) -> std::optional<std::string> {
          auto access = tracker::parse_topic_access(n.value<std::string>().value_or(""));
          if (!access) return "must be one of open, access_list";
