@@ -13,6 +13,8 @@ packages=(
   clang-14 libclang-rt-14-dev llvm-14
   # test peers and tools
   python3 python3-libtorrent transmission-cli aria2
+  # the runnable examples of the docs (tests/docs/run_examples.py)
+  curl
 )
 
 missing=()

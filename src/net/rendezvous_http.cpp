@@ -31,6 +31,7 @@ int status_of(tracker::RendezvousError e) {
       return 413;
     case E::bad_signature:
     case E::not_owner:
+    case E::topic_not_allowed:
       return 403;
     case E::not_found:
       return 404;
@@ -75,7 +76,10 @@ void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Addre
                             std::string& out) const {
   Reply reply;
   std::string_view path = request.path;
-  if (path == "/v1/whoami") {
+  if (!rendezvous_.enabled()) {
+    // Off means the whole API, whoami too: every path under /v1/ is unknown.
+    reply.error(404, "disabled", "the rendezvous API is turned off on this tracker");
+  } else if (path == "/v1/whoami") {
     if (!codec::is_get_or_head(request.method))
       reply.wrong_method(kRead);
     else
@@ -124,7 +128,7 @@ void RendezvousHttp::register_record(const codec::HttpRequest& request, const co
   if (!parsed) return reply.error(parsed.error());
   tracker::RegisterCall call{
       topic, parsed->id, parsed->body, parsed->ttl.value_or(0), parsed->signed_by, client};
-  auto granted = rendezvous_.register_record(call, now);
+  auto granted = rendezvous_.register_record(call, now, state.access);
   if (!granted) return reply.error(granted.error());
   rv::encode_register_reply(parsed->id, granted->ttl, granted->reannounce_after, observed,
                             reply.body);
@@ -137,11 +141,12 @@ void RendezvousHttp::lookup(const codec::HttpRequest& request, const core::Topic
   if (!query) return reply.error(query.error());
   tracker::LookupCall call{topic, query->limit, query->capability, query->cursor};
   std::vector<rv::FoundRecord> found;
-  auto outcome = rendezvous_.lookup(call, now, [&](const rv::FoundRecord& f) {
+  auto outcome = rendezvous_.lookup(call, now, state.access, [&](const rv::FoundRecord& f) {
     found.push_back(f);
     return true;
   });
-  rv::encode_lookup_reply(found, outcome.cursor, outcome.more, reply.body);
+  if (!outcome) return reply.error(outcome.error());
+  rv::encode_lookup_reply(found, outcome->cursor, outcome->more, reply.body);
 }
 
 void RendezvousHttp::remove(const codec::HttpRequest& request, const core::TopicId& topic,
@@ -152,7 +157,7 @@ void RendezvousHttp::remove(const codec::HttpRequest& request, const core::Topic
   if (!id) return reply.error(400, "bad_request", "a record id is 32 or 64 hex digits");
   auto query = rv::parse_remove_query(request.query);
   if (!query) return reply.error(query.error());
-  auto done = rendezvous_.unregister(topic, *id, query->signed_by, client, now);
+  auto done = rendezvous_.unregister(topic, *id, query->signed_by, client, now, state.access);
   if (!done) return reply.error(done.error());
   rv::encode_removed(reply.body);
 }

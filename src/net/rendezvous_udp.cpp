@@ -37,7 +37,7 @@ struct Handler {
     if (auto refused = refuse_unproven(r.header)) return *refused;
     Counters::bump(state.counters.rendezvous_registers);
     tracker::RegisterCall call{r.topic, r.id, r.body, r.ttl, r.signed_by, from.address};
-    auto granted = rendezvous.register_record(call, now);
+    auto granted = rendezvous.register_record(call, now, state.access);
     if (!granted) return refused(r.header.transaction_id, granted.error());
     return rvudp::encode_register_response(r.header.transaction_id, granted->ttl,
                                            granted->reannounce_after, out);
@@ -53,14 +53,15 @@ struct Handler {
     call.capability = r.capability;
     call.cursor = r.cursor;
     auto outcome = rendezvous.lookup(
-        call, now, [&](const codec::rv::FoundRecord& f) { return writer.add(f); });
-    return writer.finish(outcome.cursor, outcome.more);
+        call, now, state.access, [&](const codec::rv::FoundRecord& f) { return writer.add(f); });
+    if (!outcome) return refused(r.header.transaction_id, outcome.error());
+    return writer.finish(outcome->cursor, outcome->more);
   }
 
   std::size_t operator()(const rvudp::UnregisterRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
     Counters::bump(state.counters.rendezvous_unregisters);
-    auto done = rendezvous.unregister(r.topic, r.id, r.signed_by, from.address, now);
+    auto done = rendezvous.unregister(r.topic, r.id, r.signed_by, from.address, now, state.access);
     if (!done) return refused(r.header.transaction_id, done.error());
     return rvudp::encode_unregister_response(r.header.transaction_id, out);
   }

@@ -21,6 +21,9 @@ class RendezvousUdp {
   RendezvousUdp(tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& ids)
       : rendezvous_(rendezvous), ids_(ids) {}
 
+  // Off: actions 16-19 are unknown actions to the UDP frontend.
+  bool enabled() const { return rendezvous_.enabled(); }
+
   std::size_t handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
                      core::Seconds now, WorkerState& state, std::span<std::uint8_t> out) const;
 

@@ -84,7 +84,8 @@ std::size_t UdpFrontend::handle(std::span<const std::uint8_t> packet, const core
     Counters::bump(state.counters.udp_rate_limited);
     return 0;
   }
-  if (codec::rvudp::is_rendezvous(packet)) return rendezvous_.handle(packet, from, now, state, out);
+  if (rendezvous_.enabled() && codec::rvudp::is_rendezvous(packet))
+    return rendezvous_.handle(packet, from, now, state, out);
   auto request = udp::parse_request(packet);
   if (!request) {
     Counters::bump(state.counters.udp_malformed);

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -246,6 +250,23 @@ const std::vector<Key>& keys() {
           [](Config & c) -> auto& { return c.rate_limit.trusted; }, core::Network::parse,
           "a network such as 10.0.0.0/8"),
 
+      boolean(
+          "rendezvous", "enabled",
+          "Serve the rendezvous API (HTTP /v1/ with whoami, UDP actions 16-19); false answers them "
+          "as unknown paths and actions.",
+          [](Config & c) -> auto& { return c.rendezvous.enabled; }),
+      {"rendezvous", "access",
+       "One of open (any topic) or access_list (only topics that tracker.access_mode and "
+       "access_list allow, as for torrents; others get topic_not_allowed).",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         auto access = tracker::parse_topic_access(n.value<std::string>().value_or(""));
+         if (!access) return "must be one of open, access_list";
+         c.rendezvous.access = *access;
+         return std::nullopt;
+       },
+       [](const Config& c) {
+         return fmt::format("\"{}\"", tracker::to_string(c.rendezvous.access));
+       }},
       number<core::Seconds>(
           "rendezvous", "min_ttl",
           "Shortest TTL (seconds) a rendezvous record is granted; shorter requests get this.",
@@ -282,28 +303,80 @@ const Key* find_key(std::string_view section, std::string_view name) {
   return nullptr;
 }
 
-void validate(const Config& c, const std::string& path) {
-  auto fail = [&](std::string_view what) {
-    throw std::runtime_error(fmt::format("{}: {}", path, what));
-  };
-  if (c.listen.empty()) fail("server.listen: at least one address is needed");
-  if (c.policy.min_interval > c.policy.announce_interval)
-    fail("tracker.min_interval: must not exceed tracker.announce_interval");
-  if (c.limits.peer_ttl < c.policy.announce_interval)
-    fail(
-        "tracker.peer_ttl: must be at least tracker.announce_interval, or peers expire between "
-        "announces");
-  if (c.policy.numwant_default > c.policy.numwant_max)
-    fail("tracker.numwant_default: must not exceed tracker.numwant_max");
+// Where each key was set in the file ("tracker.min_interval" -> line), so a
+// rule between keys can point at the line to change.
+using KeyLines = std::map<std::string, std::size_t, std::less<>>;
+
+// Throws "FILE:LINE: what" with the line of the first of `keys` the file
+// sets (the key the message names first is the one to blame; when only the
+// other is in the file, that is the line the operator changed), or
+// "FILE: what" when the file sets none of them.
+[[noreturn]] void fail(const std::string& path, const KeyLines& lines,
+                       std::initializer_list<std::string_view> keys, std::string_view what) {
+  for (auto key : keys)
+    if (auto at = lines.find(key); at != lines.end())
+      throw std::runtime_error(fmt::format("{}:{}: {}", path, at->second, what));
+  throw std::runtime_error(fmt::format("{}: {}", path, what));
+}
+
+void validate(const Config& c, const std::string& path, const KeyLines& lines) {
+  using tracker::AccessMode;
+  const auto& p = c.policy;
+  if (c.listen.empty())
+    fail(path, lines, {"server.listen"}, "server.listen needs at least one address");
+  if (p.min_interval > p.announce_interval)
+    fail(path, lines, {"tracker.min_interval", "tracker.announce_interval"},
+         fmt::format("tracker.min_interval ({}) must not exceed tracker.announce_interval ({})",
+                     p.min_interval, p.announce_interval));
+  if (c.limits.peer_ttl < p.announce_interval)
+    fail(path, lines, {"tracker.peer_ttl", "tracker.announce_interval"},
+         fmt::format("tracker.peer_ttl ({}) must be at least tracker.announce_interval ({}), or "
+                     "peers expire between announces",
+                     c.limits.peer_ttl, p.announce_interval));
+  if (p.numwant_default > p.numwant_max)
+    fail(path, lines, {"tracker.numwant_default", "tracker.numwant_max"},
+         fmt::format("tracker.numwant_default ({}) must not exceed tracker.numwant_max ({})",
+                     p.numwant_default, p.numwant_max));
   if (c.http.head.max_request_line > c.http.head.max_head)
-    fail("http.max_request_line: must not exceed http.max_head");
-  if (c.access_mode != tracker::AccessMode::off && c.access_list.empty())
-    fail("tracker.access_mode: a whitelist or blacklist needs tracker.access_list");
-  if (c.rendezvous.min_ttl > c.rendezvous.default_ttl ||
-      c.rendezvous.default_ttl > c.rendezvous.max_ttl)
-    fail("rendezvous.default_ttl: must lie between rendezvous.min_ttl and rendezvous.max_ttl");
-  if (c.access_mode == tracker::AccessMode::off && !c.access_list.empty())
-    fail("tracker.access_list: set, but tracker.access_mode is \"off\" (it would be ignored)");
+    fail(path, lines, {"http.max_request_line", "http.max_head"},
+         fmt::format("http.max_request_line ({}) must not exceed http.max_head ({})",
+                     c.http.head.max_request_line, c.http.head.max_head));
+  if (c.access_mode != AccessMode::off && c.access_list.empty())
+    fail(path, lines, {"tracker.access_mode", "tracker.access_list"},
+         fmt::format("tracker.access_mode \"{}\" needs tracker.access_list, a file of info hashes",
+                     tracker::to_string(c.access_mode)));
+  if (c.access_mode == AccessMode::off && !c.access_list.empty())
+    fail(path, lines, {"tracker.access_list", "tracker.access_mode"},
+         "tracker.access_list is set, but tracker.access_mode is \"off\" (the list would be "
+         "ignored); set access_mode to \"whitelist\" or \"blacklist\"");
+  if (c.rendezvous.access == tracker::TopicAccess::access_list && c.access_mode == AccessMode::off)
+    fail(path, lines, {"rendezvous.access", "tracker.access_mode"},
+         "rendezvous.access \"access_list\" needs tracker.access_mode \"whitelist\" or "
+         "\"blacklist\" and its tracker.access_list");
+  const auto& r = c.rendezvous;
+  if (r.min_ttl > r.default_ttl || r.default_ttl > r.max_ttl)
+    fail(path, lines, {"rendezvous.default_ttl", "rendezvous.min_ttl", "rendezvous.max_ttl"},
+         fmt::format("rendezvous.default_ttl ({}) must lie between rendezvous.min_ttl ({}) and "
+                     "rendezvous.max_ttl ({})",
+                     r.default_ttl, r.min_ttl, r.max_ttl));
+}
+
+// The list is read when the server starts; a file that cannot be opened is
+// reported here, against the key that names it.
+void check_access_list_readable(const Config& c, const std::string& path, const KeyLines& lines) {
+  if (c.access_list.empty()) return;
+  std::string problem;
+  std::error_code ec;
+  if (std::filesystem::is_directory(c.access_list, ec))
+    problem = "is a folder";
+  else if (std::ifstream file(c.access_list); !file)
+    problem = std::strerror(errno);
+  else
+    return;
+  fail(path, lines, {"tracker.access_list"},
+       fmt::format("tracker.access_list \"{}\" cannot be read: {} (expected a file of info "
+                   "hashes)",
+                   c.access_list, problem));
 }
 
 // A relative list path names a file beside the config, wherever the
@@ -325,6 +398,7 @@ Config load_config(const std::string& path) {
         fmt::format("{}:{}: {}", path, e.source().begin.line, e.description()));
   }
   Config config;
+  KeyLines lines;
   for (const auto& [section, value] : root) {
     const auto* table = value.as_table();
     if (!table)
@@ -341,12 +415,14 @@ Config load_config(const std::string& path) {
       if (auto error = key->read(node, config))
         throw std::runtime_error(
             fmt::format("{}:{}: {}.{} {}", path, line, section.str(), name.str(), *error));
+      lines.emplace(fmt::format("{}.{}", section.str(), name.str()), line);
     }
   }
-  validate(config, path);
+  validate(config, path, lines);
   config.record_limits.tombstone_ttl = config.rendezvous.max_ttl;
   config.access_list = beside(path, config.access_list);
   config.state_file = beside(path, config.state_file);
+  check_access_list_readable(config, path, lines);
   return config;
 }
 

@@ -51,7 +51,10 @@ struct Config {
 };
 
 // Reads a TOML file over the defaults. Throws std::runtime_error naming the
-// file, line and key for a syntax error, an unknown key or a bad value.
+// file, line and key for a syntax error, an unknown key, a bad value, keys
+// that contradict each other (the line of the key named first, or of the
+// other one when only it is in the file) or an access list that cannot be
+// read.
 Config load_config(const std::string& path);
 
 // The full default configuration as TOML, with a comment on every key.

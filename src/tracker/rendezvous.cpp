@@ -11,6 +11,16 @@ namespace cairn::tracker {
 
 namespace rv = codec::rv;
 
+std::optional<TopicAccess> parse_topic_access(std::string_view text) {
+  for (auto access : {TopicAccess::open, TopicAccess::access_list})
+    if (text == to_string(access)) return access;
+  return std::nullopt;
+}
+
+std::string_view to_string(TopicAccess access) {
+  return access == TopicAccess::access_list ? "access_list" : "open";
+}
+
 std::string_view error_code(RendezvousError e) {
   switch (e) {
     case RendezvousError::bad_record:
@@ -31,6 +41,8 @@ std::string_view error_code(RendezvousError e) {
       return "address_quota";
     case RendezvousError::tracker_full:
       return "tracker_full";
+    case RendezvousError::topic_not_allowed:
+      return "topic_not_allowed";
   }
   return "internal_error";
 }
@@ -55,6 +67,8 @@ std::string_view error_message(RendezvousError e) {
       return "this address holds its maximum of records";
     case RendezvousError::tracker_full:
       return "the tracker takes no new records now";
+    case RendezvousError::topic_not_allowed:
+      return "this tracker does not serve that topic";
   }
   return "internal error";
 }
@@ -110,8 +124,16 @@ std::uint32_t Rendezvous::grant(std::uint32_t asked) const {
   return std::clamp<std::uint32_t>(asked, policy_.min_ttl, policy_.max_ttl);
 }
 
+// Topics and info hashes are both 20 bytes, so one list file names both.
+bool Rendezvous::serves(const core::TopicId& topic, AccessView& access) const {
+  return policy_.access == TopicAccess::open ||
+         access.allows(core::InfoHash::from_bytes(topic.view()));
+}
+
 core::Result<Granted, RendezvousError> Rendezvous::register_record(const RegisterCall& call,
-                                                                   core::Seconds now) {
+                                                                   core::Seconds now,
+                                                                   AccessView& access) {
+  if (!serves(call.topic, access)) return RendezvousError::topic_not_allowed;
   // Only a canonical body is stored, so what a key signed is what the
   // tracker returns, byte for byte.
   if (auto record = rv::decode_body(call.body); !record) return from_codec(record.error());
@@ -139,7 +161,9 @@ core::Result<Granted, RendezvousError> Rendezvous::register_record(const Registe
 
 core::Result<void, RendezvousError> Rendezvous::unregister(
     const core::TopicId& topic, const core::RecordId& id,
-    const std::optional<rv::SignedBy>& signed_by, const core::Address& source, core::Seconds now) {
+    const std::optional<rv::SignedBy>& signed_by, const core::Address& source, core::Seconds now,
+    AccessView& access) {
+  if (!serves(topic, access)) return RendezvousError::topic_not_allowed;
   if (auto e = check_identity(id, signed_by)) return *e;
   if (signed_by &&
       !verifies(id, signed_by->signature, rv::remove_message(topic.view(), signed_by->seq)))
@@ -172,8 +196,11 @@ rv::FoundRecord found(const store::StoredRecord& r, core::Seconds now) {
 
 }  // namespace
 
-LookupOutcome Rendezvous::lookup(const LookupCall& call, core::Seconds now,
-                                 const Sink& sink) const {
+core::Result<LookupOutcome, RendezvousError> Rendezvous::lookup(const LookupCall& call,
+                                                                core::Seconds now,
+                                                                AccessView& access,
+                                                                const Sink& sink) const {
+  if (!serves(call.topic, access)) return RendezvousError::topic_not_allowed;
   const std::uint32_t epoch = store_.epoch();
   // A cursor from another process (or none) reads from the start.
   const std::uint64_t after = call.cursor && call.cursor->epoch == epoch ? call.cursor->version : 0;

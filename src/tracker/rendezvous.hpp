@@ -17,11 +17,24 @@
 #include "core/record_id.hpp"
 #include "core/result.hpp"
 #include "store/record_store.hpp"
+#include "tracker/access_list.hpp"
 #include "tracker/memory_guard.hpp"
 
 namespace cairn::tracker {
 
+// Which topics the API serves: any, or only those the tracker's access list
+// allows (as it allows info hashes), so a closed tracker is not an open
+// record store.
+enum class TopicAccess : std::uint8_t { open, access_list };
+
+std::optional<TopicAccess> parse_topic_access(std::string_view text);
+std::string_view to_string(TopicAccess access);
+
 struct RendezvousPolicy {
+  // Off: the frontends answer the API's requests as they answer an unknown
+  // path or action; nothing here is called.
+  bool enabled = true;
+  TopicAccess access = TopicAccess::open;
   core::Seconds min_ttl = 60;
   core::Seconds max_ttl = 3600;
   core::Seconds default_ttl = 600;
@@ -37,6 +50,7 @@ enum class RendezvousError : std::uint8_t {
   topic_full,
   address_quota,
   tracker_full,
+  topic_not_allowed,
 };
 
 // The stable code ("topic_full", ...) and a fixed message for each error.
@@ -70,28 +84,34 @@ struct LookupOutcome {
   std::uint32_t returned = 0;
 };
 
+// Every call takes the worker's view of the access list: with
+// TopicAccess::access_list, a topic the list does not allow is refused with
+// topic_not_allowed before the store is touched.
 class Rendezvous {
  public:
   Rendezvous(const RendezvousPolicy& policy, store::RecordStore& store, MemoryGuard& memory)
       : policy_(policy), store_(store), memory_(memory) {}
 
   core::Result<Granted, RendezvousError> register_record(const RegisterCall& call,
-                                                         core::Seconds now);
+                                                         core::Seconds now, AccessView& access);
   core::Result<void, RendezvousError> unregister(
       const core::TopicId& topic, const core::RecordId& id,
       const std::optional<codec::rv::SignedBy>& signed_by, const core::Address& source,
-      core::Seconds now);
+      core::Seconds now, AccessView& access);
 
   // Hands matching records, oldest registration first, to `sink` until
   // `limit` are taken or the sink refuses one (false: it did not fit). The
   // sink runs under the store's lock for the topic: it must only copy.
   using Sink = std::function<bool(const codec::rv::FoundRecord&)>;
-  LookupOutcome lookup(const LookupCall& call, core::Seconds now, const Sink& sink) const;
+  core::Result<LookupOutcome, RendezvousError> lookup(const LookupCall& call, core::Seconds now,
+                                                      AccessView& access, const Sink& sink) const;
 
   const RendezvousPolicy& policy() const { return policy_; }
+  bool enabled() const { return policy_.enabled; }
 
  private:
   std::uint32_t grant(std::uint32_t asked) const;
+  bool serves(const core::TopicId& topic, AccessView& access) const;
 
   RendezvousPolicy policy_;
   store::RecordStore& store_;

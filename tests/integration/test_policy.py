@@ -4,7 +4,9 @@ over its limit is refused (HTTP: "rate limit exceeded"; UDP: silence) while
 other and trusted clients are served; whitelist and blacklist refuse with
 "torrent not allowed" over HTTP and UDP and scrape refused torrents as
 zeros; SIGHUP reloads the list while a client keeps announcing, and a bad
-reload keeps the old list.
+reload keeps the old list. The rendezvous API can be turned off (every
+/v1/ path and UDP action 16-19 is then unknown) or limited to the topics
+the access list allows (`topic_not_allowed` otherwise).
 
 Different clients are different loopback source addresses: all of 127/8 is
 local, so 127.0.0.x sockets need no setup.
@@ -29,6 +31,9 @@ from cairn_harness import (ACT_CONNECT, ACT_ERROR, PROTOCOL_ID, CairnServer,  # 
                            HttpConnection, ServerTestCase, UdpTracker, announce_query, bdecode,
                            cairn_binary, failure_of, fresh_port, pct, random_hash,
                            random_peer_id, toml_config)
+from rendezvous_harness import (ACT_LOOKUP, ACT_REGISTER, ACT_UNREGISTER, ACT_WHOAMI,  # noqa: E402
+                                RendezvousUdp, api, body_of, error_code, random_id, random_topic,
+                                records_path)
 
 RATE = 2    # requests per second
 BURST = 10
@@ -36,6 +41,7 @@ QUIET = 0.5  # seconds to wait for a reply that should not come
 
 RATE_LIMITED = "rate limit exceeded"
 NOT_ALLOWED = "torrent not allowed"
+TOPIC_REFUSED = "topic_not_allowed"
 
 
 def http_announce_on(conn, info_hash, port=None):
@@ -262,6 +268,7 @@ def list_text(hashes, extra=""):
 class AccessCase(ServerTestCase):
     MODE = None
     HASHES = LISTED
+    EXTRA = {}  # more config sections
 
     @classmethod
     def setUpClass(cls):
@@ -269,7 +276,8 @@ class AccessCase(ServerTestCase):
         cls.list_path = os.path.join(cls.dir.name, "torrents.txt")
         with open(cls.list_path, "w") as f:
             f.write(list_text(cls.HASHES))
-        cls.CONFIG = {"tracker": {"access_mode": cls.MODE, "access_list": cls.list_path}}
+        cls.CONFIG = dict(cls.EXTRA,
+                          tracker={"access_mode": cls.MODE, "access_list": cls.list_path})
         super().setUpClass()
 
     @classmethod
@@ -304,39 +312,6 @@ class AccessCase(ServerTestCase):
         with UdpTracker(self.server.udp4) as u:
             self.assertEqual(u.scrape([served, refused]), [(0, 0, 1), (0, 0, 0)])
 
-
-class WhitelistTest(AccessCase):
-    MODE = "whitelist"
-
-    def test_listed_served_unlisted_refused(self):
-        listed, unlisted = LISTED[0], random_hash()
-        self.assertHttpServed(listed)
-        self.assertHttpRefused(unlisted)
-        self.assertUdpRefused(unlisted)
-        self.assertUdpRefused(unlisted, v6=True)
-        self.assertUdpServed(LISTED[1], v6=True)
-        self.check_scrape(listed, unlisted)
-
-    def test_case_insensitive_list(self):
-        self.assertUdpServed(LISTED[2])
-
-
-class BlacklistTest(AccessCase):
-    MODE = "blacklist"
-
-    def test_listed_refused_others_served(self):
-        listed, other = LISTED[0], random_hash()
-        self.assertHttpRefused(listed)
-        self.assertUdpRefused(listed)
-        self.assertHttpServed(other)
-        self.assertUdpServed(random_hash(), v6=True)
-        self.check_scrape(other, listed)
-
-
-class ReloadTest(AccessCase):
-    MODE = "whitelist"
-    HASHES = LISTED[:1]
-
     def stderr_lines(self):
         with open(self.server.stderr_path, "rb") as f:
             return f.read().decode("utf-8", "replace").splitlines()
@@ -364,6 +339,44 @@ class ReloadTest(AccessCase):
         self.rewrite(text)
         self.server.proc.send_signal(signal.SIGHUP)
         return self.wait_for_log(expect, before)
+
+
+class WhitelistTest(AccessCase):
+    MODE = "whitelist"
+
+    def test_listed_served_unlisted_refused(self):
+        listed, unlisted = LISTED[0], random_hash()
+        self.assertHttpServed(listed)
+        self.assertHttpRefused(unlisted)
+        self.assertUdpRefused(unlisted)
+        self.assertUdpRefused(unlisted, v6=True)
+        self.assertUdpServed(LISTED[1], v6=True)
+        self.check_scrape(listed, unlisted)
+
+    def test_case_insensitive_list(self):
+        self.assertUdpServed(LISTED[2])
+
+    def test_rendezvous_topics_stay_open_by_default(self):
+        status, doc = api(self.server.http4, "POST", records_path(random_topic()),
+                          {"id": random_id().hex()})
+        self.assertEqual(status, 200, doc)
+
+
+class BlacklistTest(AccessCase):
+    MODE = "blacklist"
+
+    def test_listed_refused_others_served(self):
+        listed, other = LISTED[0], random_hash()
+        self.assertHttpRefused(listed)
+        self.assertUdpRefused(listed)
+        self.assertHttpServed(other)
+        self.assertUdpServed(random_hash(), v6=True)
+        self.check_scrape(other, listed)
+
+
+class ReloadTest(AccessCase):
+    MODE = "whitelist"
+    HASHES = LISTED[:1]
 
     def test_reload_while_announcing(self):
         a, b = LISTED[0], random_hash()
@@ -412,6 +425,91 @@ class ReloadTest(AccessCase):
         self.assertTrue(self.server.alive())
 
 
+# ---------------------------------------------------------------------------
+# The rendezvous API on a closed tracker
+
+
+class RendezvousOffTest(ServerTestCase):
+    """rendezvous.enabled = false: every path under /v1/ is unknown (404,
+    code "disabled"), whoami included, and actions 16-19 are unknown
+    actions; BitTorrent is served as before (the health check)."""
+    CONFIG = {"rendezvous": {"enabled": False}}
+    HEALTH_CHECK = True
+
+    def test_every_http_route_is_unknown(self):
+        topic, rid = random_topic(), random_id()
+        for method, path, body in [("POST", records_path(topic), {"id": rid.hex()}),
+                                   ("GET", records_path(topic), None),
+                                   ("DELETE", records_path(topic, "/" + rid.hex()), None),
+                                   ("GET", "/v1/whoami", None),
+                                   ("GET", "/v1/elsewhere", None)]:
+            status, doc = api(self.server.http4, method, path, body)
+            self.assertEqual((status, error_code(doc)), (404, "disabled"), (method, path, doc))
+
+    def test_every_udp_action_is_unknown(self):
+        topic, rid = random_topic(), random_id()
+        with RendezvousUdp(self.server.udp4) as c:
+            for answer in (c.register(topic, rid, body_of(addresses=[":1"])), c.lookup(topic),
+                           c.unregister(topic, rid)):
+                action, rest, sent, got = answer
+                self.assertEqual((action, rest), (ACT_ERROR, b"unknown action"))
+                self.assertLessEqual(got, sent)
+            # A whoami is 16 bytes, less than that error: silence, as for any
+            # unknown action of its size.
+            whoami = struct.pack("!QII", c.conn_id, ACT_WHOAMI, c.tid())
+            self.assertEqual(c.replies_to(whoami), [])
+
+
+class RendezvousAccessListTest(AccessCase):
+    """rendezvous.access = "access_list": topics are served as the access
+    list serves torrents, over HTTP and UDP, for every call; whoami has no
+    topic and stays; SIGHUP reloads apply to topics too."""
+    MODE = "whitelist"
+    HASHES = LISTED[:1]
+    EXTRA = {"rendezvous": {"access": "access_list"}}
+
+    def assertHttpTopic(self, topic, served):
+        rid = random_id()
+        calls = [("POST", records_path(topic), {"id": rid.hex(), "addresses": [":7000"]}),
+                 ("GET", records_path(topic), None),
+                 ("DELETE", records_path(topic, "/" + rid.hex()), None)]
+        for method, path, body in calls:
+            status, doc = api(self.server.http4, method, path, body)
+            if served:
+                self.assertEqual(status, 200, (method, path, doc))
+            else:
+                self.assertEqual((status, error_code(doc)), (403, TOPIC_REFUSED), (method, path))
+
+    def test_listed_topics_served_others_refused(self):
+        listed, other, rid = LISTED[0], random_topic(), random_id()
+        self.assertHttpTopic(listed, served=True)
+        self.assertHttpTopic(other, served=False)
+        with RendezvousUdp(self.server.udp4) as c:
+            action, rest, _, _ = c.register(listed, rid, body_of(addresses=[":1"]))
+            self.assertEqual(action, ACT_REGISTER, rest)
+            self.assertEqual(c.lookup(listed)[0], ACT_LOOKUP)
+            self.assertEqual(c.unregister(listed, rid)[0], ACT_UNREGISTER)
+            for answer in (c.register(other, rid, body_of(addresses=[":1"])), c.lookup(other),
+                           c.unregister(other, rid)):
+                action, rest, sent, got = answer
+                self.assertEqual((action, rest), (ACT_ERROR, TOPIC_REFUSED.encode()))
+                self.assertLessEqual(got, sent)
+            self.assertEqual(c.whoami()[0], ACT_WHOAMI)
+        status, doc = api(self.server.http4, "GET", "/v1/whoami")
+        self.assertEqual((status, doc["address"]), (200, "127.0.0.1"))
+        self.assertHttpRefused(other)  # torrents: the same list, as before
+
+    def test_reload_applies_to_topics(self):
+        topic = random_topic()
+        self.assertHttpTopic(topic, served=False)
+        self.hup(list_text([LISTED[0], topic]), "access list reloaded: 2 hashes")
+        self.assertHttpTopic(topic, served=True)
+        with RendezvousUdp(self.server.udp4) as c:
+            self.assertEqual(c.lookup(topic)[0], ACT_LOOKUP)
+        self.hup(list_text([LISTED[0]]), "access list reloaded: 1 hashes")
+        self.assertHttpTopic(topic, served=False)
+
+
 class StartupErrorTest(unittest.TestCase):
     def run_serve(self, config):
         with tempfile.TemporaryDirectory(prefix="cairn-policy-") as d:
@@ -435,10 +533,12 @@ class StartupErrorTest(unittest.TestCase):
         self.assertIn(os.path.join(d, "bad.txt") + ":7:", err)
 
     def test_missing_file(self):
-        rc, err, _ = self.run_serve({"tracker": {"access_mode": "blacklist",
+        rc, err, d = self.run_serve({"tracker": {"access_mode": "blacklist",
                                                  "access_list": "absent.txt"}})
         self.assertEqual(rc, 1, err)
-        self.assertIn("absent.txt", err)
+        # The config file, the line and the key that name the list.
+        self.assertIn("cairn.toml:3: tracker.access_list \"%s\" cannot be read: No such file"
+                      % os.path.join(d, "absent.txt"), err)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,17 @@ class TempConfig {
   std::string path_;
 };
 
+// An empty file at `path`, removed when the test ends.
+class TempFile {
+ public:
+  explicit TempFile(std::string path) : path_(std::move(path)) { std::ofstream{path_}; }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 std::string load_error(const std::string& text) {
   TempConfig file(text);
   try {
@@ -110,6 +121,40 @@ TEST(Config, CrossKeyRules) {
   EXPECT_NE(load_error("[tracker]\nmin_interval = 2000\n").find("min_interval"), std::string::npos);
 }
 
+// Like a bad value, a rule between keys names the file, the line and the
+// key: the line of the key it names first, or of the other one when only
+// that one is in the file (the line the operator changed).
+TEST(Config, CrossKeyErrorsNameLineAndKey) {
+  EXPECT_EQ(load_error(""), "") << "the defaults are consistent";
+  auto error = load_error("[tracker]\n\nmin_interval = 2000\n");
+  EXPECT_NE(error.find(".toml:3: tracker.min_interval (2000) must not exceed "
+                       "tracker.announce_interval (1800)"),
+            std::string::npos)
+      << error;
+  error = load_error("[tracker]\nannounce_interval = 100\npeer_ttl = 100\n");
+  EXPECT_NE(error.find(".toml:2: tracker.min_interval (900) must not exceed "
+                       "tracker.announce_interval (100)"),
+            std::string::npos)
+      << error;
+  error = load_error("[tracker]\nannounce_interval = 600\nmin_interval = 60\npeer_ttl = 300\n");
+  EXPECT_NE(error.find(".toml:4: tracker.peer_ttl (300) must be at least"), std::string::npos)
+      << error;
+  error = load_error("[tracker]\nnumwant_max = 10\n");
+  EXPECT_NE(error.find(".toml:2: tracker.numwant_default (50) must not exceed"), std::string::npos)
+      << error;
+  error = load_error("[http]\nmax_head = 1024\nmax_request_line = 2048\n");
+  EXPECT_NE(
+      error.find(".toml:3: http.max_request_line (2048) must not exceed http.max_head (1024)"),
+      std::string::npos)
+      << error;
+  error = load_error("[rendezvous]\nmax_ttl = 300\n");
+  EXPECT_NE(error.find(".toml:2: rendezvous.default_ttl (600) must lie between"), std::string::npos)
+      << error;
+  error = load_error("[server]\nlisten = []\n");
+  EXPECT_NE(error.find(".toml:2: server.listen needs at least one address"), std::string::npos)
+      << error;
+}
+
 TEST(Config, SyntaxErrorNamesLine) {
   auto error = load_error("[tracker]\nannounce_interval = = 1\n");
   EXPECT_NE(error.find(":2:"), std::string::npos) << error;
@@ -135,24 +180,65 @@ TEST(Config, RateLimitDefaultsAndValues) {
 
 TEST(Config, AccessListPathIsBesideTheConfig) {
   TempConfig file("[tracker]\naccess_mode = \"whitelist\"\naccess_list = \"hashes.txt\"\n");
+  auto folder = file.path().substr(0, file.path().rfind('/') + 1);
+  TempFile list(folder + "hashes.txt");
   Config c = load_config(file.path());
   EXPECT_EQ(c.access_mode, cairn::tracker::AccessMode::whitelist);
-  auto folder = file.path().substr(0, file.path().rfind('/') + 1);
   EXPECT_EQ(c.access_list, folder + "hashes.txt");
-  TempConfig absolute(
-      "[tracker]\naccess_mode = \"blacklist\"\naccess_list = \"/srv/hashes.txt\"\n");
-  EXPECT_EQ(load_config(absolute.path()).access_list, "/srv/hashes.txt");
+  TempConfig absolute("[tracker]\naccess_mode = \"blacklist\"\naccess_list = \"" + list.path() +
+                      "\"\n");
+  EXPECT_EQ(load_config(absolute.path()).access_list, list.path());
 }
 
 TEST(Config, AccessModeRules) {
   EXPECT_NE(load_error("[tracker]\naccess_mode = \"allow\"\n").find("tracker.access_mode"),
             std::string::npos);
-  EXPECT_NE(
-      load_error("[tracker]\naccess_mode = \"whitelist\"\n").find("needs tracker.access_list"),
-      std::string::npos);
-  EXPECT_NE(load_error("[tracker]\naccess_list = \"x.txt\"\n").find("tracker.access_list"),
-            std::string::npos);
+  auto error = load_error("[tracker]\n\naccess_mode = \"whitelist\"\n");
+  EXPECT_NE(error.find(".toml:3: tracker.access_mode \"whitelist\" needs tracker.access_list"),
+            std::string::npos)
+      << error;
+  error = load_error("[tracker]\naccess_list = \"x.txt\"\n");
+  EXPECT_NE(error.find(".toml:2: tracker.access_list is set, but tracker.access_mode is \"off\""),
+            std::string::npos)
+      << error;
   EXPECT_NE(load_error("[tracker]\naccess_list = 5\n").find("must be a string"), std::string::npos);
+}
+
+// The list is read at start; a missing one is reported against its key.
+TEST(Config, UnreadableAccessListNamesLineAndKey) {
+  auto error = load_error("[tracker]\naccess_mode = \"whitelist\"\naccess_list = \"absent.txt\"\n");
+  EXPECT_NE(error.find(".toml:3: tracker.access_list \""), std::string::npos) << error;
+  EXPECT_NE(error.find("absent.txt\" cannot be read: No such file or directory"), std::string::npos)
+      << error;
+  error = load_error("[tracker]\naccess_mode = \"whitelist\"\naccess_list = \"/\"\n");
+  EXPECT_NE(error.find(".toml:3: tracker.access_list \"/\" cannot be read: is a folder"),
+            std::string::npos)
+      << error;
+}
+
+TEST(Config, RendezvousSwitchAndTopicAccess) {
+  Config defaults;
+  EXPECT_TRUE(defaults.rendezvous.enabled);
+  EXPECT_EQ(defaults.rendezvous.access, cairn::tracker::TopicAccess::open);
+  TempConfig off("[rendezvous]\nenabled = false\n");
+  EXPECT_FALSE(load_config(off.path()).rendezvous.enabled);
+
+  TempConfig file(
+      "[tracker]\naccess_mode = \"whitelist\"\naccess_list = \"list.txt\"\n"
+      "[rendezvous]\naccess = \"access_list\"\n");
+  TempFile list(file.path().substr(0, file.path().rfind('/') + 1) + "list.txt");
+  EXPECT_EQ(load_config(file.path()).rendezvous.access, cairn::tracker::TopicAccess::access_list);
+
+  auto error = load_error("[rendezvous]\naccess = \"whitelist\"\n");
+  EXPECT_NE(error.find(".toml:2: rendezvous.access must be one of open, access_list"),
+            std::string::npos)
+      << error;
+  error = load_error("[rendezvous]\n\naccess = \"access_list\"\n");
+  EXPECT_NE(error.find(".toml:3: rendezvous.access \"access_list\" needs tracker.access_mode"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(load_error("[rendezvous]\nenabled = \"no\"\n").find("rendezvous.enabled must be true"),
+            std::string::npos);
 }
 
 TEST(Config, ConnectionIdSlot) {

@@ -61,23 +61,26 @@ struct RendezvousTest : ::testing::Test {
   tracker::MemoryGuard memory;
   tracker::Rendezvous rendezvous{
       {.min_ttl = 60, .max_ttl = 600, .default_ttl = 120}, store, memory};
+  tracker::AccessList no_list{tracker::AccessMode::off, {}};
+  tracker::AccessView access{no_list};
 
   core::Result<tracker::Granted, RendezvousError> put(const core::TopicId& t,
                                                       const core::RecordId& id,
                                                       const std::string& b, std::uint32_t ttl = 0,
                                                       std::optional<rv::SignedBy> signed_by = {},
                                                       core::Seconds now = 1000) {
-    return rendezvous.register_record({t, id, b, ttl, signed_by, kHere}, now);
+    return rendezvous.register_record({t, id, b, ttl, signed_by, kHere}, now, access);
   }
 
   std::vector<rv::FoundRecord> all(const tracker::LookupCall& call, core::Seconds now,
                                    tracker::LookupOutcome* outcome = nullptr) {
     std::vector<rv::FoundRecord> out;
-    auto o = rendezvous.lookup(call, now, [&](const rv::FoundRecord& f) {
+    auto o = rendezvous.lookup(call, now, access, [&](const rv::FoundRecord& f) {
       out.push_back(f);
       return true;
     });
-    if (outcome) *outcome = o;
+    EXPECT_TRUE(o);
+    if (outcome && o) *outcome = *o;
     return out;
   }
 };
@@ -128,9 +131,9 @@ TEST_F(RendezvousTest, SignaturesCoverTopicSeqTtlAndBody) {
             RendezvousError::stale_sequence);
   EXPECT_TRUE(put(topic(1), k.id(), b, 300, k.sign(message(2, 300), 2)));
   auto remove = k.sign(rv::remove_message(topic(1).view(), 3), 3);
-  EXPECT_FALSE(rendezvous.unregister(topic(1), k.id(), std::nullopt, kHere, 1000));
-  EXPECT_TRUE(rendezvous.unregister(topic(1), k.id(), remove, kHere, 1000));
-  EXPECT_EQ(rendezvous.unregister(topic(1), k.id(), remove, kHere, 1000).error(),
+  EXPECT_FALSE(rendezvous.unregister(topic(1), k.id(), std::nullopt, kHere, 1000, access));
+  EXPECT_TRUE(rendezvous.unregister(topic(1), k.id(), remove, kHere, 1000, access));
+  EXPECT_EQ(rendezvous.unregister(topic(1), k.id(), remove, kHere, 1000, access).error(),
             RendezvousError::stale_sequence);
 }
 
@@ -163,7 +166,7 @@ TEST_F(RendezvousTest, LookupFiltersPagesAndHidesExpiredRecords) {
 TEST_F(RendezvousTest, ASinkThatIsFullEndsTheAnswerWithMore) {
   for (std::uint8_t i = 0; i < 3; ++i) ASSERT_TRUE(put(topic(1), random_id(i), body({":1"})));
   std::vector<core::RecordId> taken;
-  auto o = rendezvous.lookup(call(topic(1)), 1000, [&](const rv::FoundRecord& f) {
+  auto o = *rendezvous.lookup(call(topic(1)), 1000, access, [&](const rv::FoundRecord& f) {
     if (taken.size() == 2) return false;
     taken.push_back(f.id);
     return true;
@@ -181,11 +184,56 @@ TEST_F(RendezvousTest, MemoryCapRefusesNewRecordsOnly) {
   tracker::MemoryGuard guard(1000, [] { return resident; });
   tracker::Rendezvous capped({}, store, guard);
   const std::string b = body({":1"});
-  ASSERT_TRUE(capped.register_record({topic(1), random_id(1), b, 0, {}, kHere}, 1000));
+  ASSERT_TRUE(capped.register_record({topic(1), random_id(1), b, 0, {}, kHere}, 1000, access));
   resident = 950;
   guard.measure();
-  EXPECT_EQ(capped.register_record({topic(1), random_id(2), b, 0, {}, kHere}, 1000).error(),
+  EXPECT_EQ(capped.register_record({topic(1), random_id(2), b, 0, {}, kHere}, 1000, access).error(),
             RendezvousError::tracker_full);
-  EXPECT_TRUE(
-      capped.register_record({topic(1), random_id(1), b, 0, {}, kHere}, 1000));  // a renewal
+  EXPECT_TRUE(capped.register_record({topic(1), random_id(1), b, 0, {}, kHere}, 1000,
+                                     access));  // a renewal
+}
+
+// A closed tracker is not an open record store: with TopicAccess::access_list
+// the tracker's access list decides, for every call, before the store.
+TEST_F(RendezvousTest, AccessListDecidesWhichTopicsAreServed) {
+  const std::string b = body({":1"});
+  ASSERT_TRUE(put(topic(2), random_id(1), b));  // stored while the API was open
+  tracker::InfoHashSet listed{core::InfoHash::from_bytes(topic(1).view())};
+  tracker::AccessList whitelist{tracker::AccessMode::whitelist, listed};
+  tracker::AccessView view{whitelist};
+  tracker::RendezvousPolicy policy;
+  policy.access = tracker::TopicAccess::access_list;
+  tracker::Rendezvous closed(policy, store, memory);
+  auto lookup = [&](const core::TopicId& t) {
+    return closed.lookup(call(t), 1000, view, [](const rv::FoundRecord&) { return true; });
+  };
+  const auto refused = RendezvousError::topic_not_allowed;
+
+  EXPECT_TRUE(closed.register_record({topic(1), random_id(1), b, 0, {}, kHere}, 1000, view));
+  EXPECT_TRUE(lookup(topic(1)));
+  EXPECT_EQ(closed.register_record({topic(2), random_id(2), b, 0, {}, kHere}, 1000, view).error(),
+            refused);
+  EXPECT_EQ(lookup(topic(2)).error(), refused);
+  EXPECT_EQ(closed.unregister(topic(2), random_id(1), std::nullopt, kHere, 1000, view).error(),
+            refused);
+  EXPECT_EQ(all(call(topic(2)), 1000).size(), 1u) << "nothing of the refused topic was touched";
+  EXPECT_EQ(tracker::error_code(refused), "topic_not_allowed");
+
+  whitelist.replace({});  // a reload (SIGHUP) applies to the next call
+  EXPECT_EQ(lookup(topic(1)).error(), refused);
+  tracker::AccessList blacklist{tracker::AccessMode::blacklist, listed};
+  tracker::AccessView black_view{blacklist};
+  EXPECT_EQ(
+      closed.register_record({topic(1), random_id(3), b, 0, {}, kHere}, 1000, black_view).error(),
+      refused);
+  EXPECT_TRUE(closed.register_record({topic(3), random_id(3), b, 0, {}, kHere}, 1000, black_view));
+  // Open (the default) ignores the list.
+  EXPECT_TRUE(rendezvous.register_record({topic(2), random_id(4), b, 0, {}, kHere}, 1000, view));
+}
+
+TEST(TopicAccess, ParsesItsNames) {
+  EXPECT_EQ(tracker::parse_topic_access("open"), tracker::TopicAccess::open);
+  EXPECT_EQ(tracker::parse_topic_access("access_list"), tracker::TopicAccess::access_list);
+  EXPECT_EQ(tracker::parse_topic_access("whitelist"), std::nullopt);
+  EXPECT_EQ(tracker::to_string(tracker::TopicAccess::access_list), "access_list");
 }
