@@ -191,7 +191,9 @@ LookupOutcome Rendezvous::lookup(const LookupCall& call, core::Seconds now,
     last_taken = r.version;
     return true;
   });
-  out.cursor = {epoch, out.more ? last_taken : std::max(highest, after)};
+  // `highest` is where the topic's versions stand, even when it held none
+  // of `after` (a cursor from an earlier life of the topic).
+  out.cursor = {epoch, out.more ? last_taken : highest};
   return out;
 }
 
