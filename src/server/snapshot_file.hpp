@@ -1,11 +1,11 @@
 #pragma once
 // The state file behind `cairn serve --state FILE`: the swarms and
-// rendezvous records of stores that offer snapshots (store/snapshots.hpp,
-// the memory stores) saved as a codec/snapshot and put back at start. Times: the stores count
-// monotonic seconds (`now`), the file stores ages and remaining lifetimes and the wall-clock time
-// of writing
-// (`unix_now`), so they carry over a restart and the downtime counts
-// against each peer's TTL and each record's expiry.
+// rendezvous records of stores that offer snapshots (store/snapshots.hpp:
+// the memory stores) saved as a codec/snapshot and put back at start.
+// Times: the stores count monotonic seconds (`now`), the file stores ages
+// and remaining lifetimes and the wall-clock time of writing (`unix_now`),
+// so they carry over a restart and the downtime counts against each peer's
+// TTL and each record's expiry.
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -123,8 +123,8 @@ class RecordStore {
                                                       const core::Address& source,
                                                       std::uint64_t seq, core::Seconds now) = 0;
 
-  // Calls `visit` for the topic's records with version > after_version (0
-  // if after_version is not one the topic gave out), in ascending version
+  // Calls `visit` for the topic's records with version > after_version
+  // (read as 0 if the topic has not given it out), in ascending version
   // order, under the topic's lock (so `visit` must be quick and must not
   // call the store); it returns false to stop early. Returns the last
   // version the topic gave out (0 if there is no such topic): a look-up
