@@ -1,9 +1,10 @@
 // Micro-benchmarks of MemoryStore: announce into small swarms (many torrents
 // of 1-2 peers, the common case) and large ones (10k, 100k peers), as a
 // re-announce of a known peer and as a new peer joining then stopping;
-// scrape; the expiry sweep over 1M peers; announces from 2 threads. Stores
-// are built once per shape, outside the timed loops, and reused by every
-// benchmark of that shape (each timed step leaves the store as it found it).
+// scrape; the expiry sweep over 1M peers; announces from 2 threads; a
+// receive batch of re-announces through announce_batch. Stores are built
+// once per shape, outside the timed loops, and reused by every benchmark
+// of that shape (each timed step leaves the store as it found it).
 // Each benchmark reports operations per second (items/s).
 //
 // Selection cost: the re-announce benchmarks run with numwant 0 and 50; the
@@ -18,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -184,6 +186,28 @@ void BM_join_stop_large(benchmark::State& state) {
   run_join_stop(state, 1, static_cast<std::uint32_t>(state.range(0)));
 }
 BENCHMARK(BM_join_stop_large)->ArgName("swarm")->Arg(10'000)->Arg(100'000);
+
+// A UDP receive batch's worth (64) of re-announces into small swarms as one
+// announce_batch call; compare items/s with BM_reannounce_small.
+void BM_reannounce_small_batch(benchmark::State& state) {
+  constexpr std::size_t kBatch = 64;
+  const Population& p = population(100'000, static_cast<std::uint32_t>(state.range(1)));
+  const auto list = reannounces(p, static_cast<std::uint32_t>(state.range(0)));
+  std::vector<PeerInfo> out;
+  out.reserve(kBatch * 50);
+  std::vector<cairn::store::AnnounceResult> results(kBatch);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    p.store->announce_batch(std::span(list).subspan(i, kBatch), out, results);
+    benchmark::DoNotOptimize(results.data());
+    i += kBatch;
+    if (i + kBatch > list.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_reannounce_small_batch)
+    ->ArgNames({"numwant", "swarm"})
+    ->ArgsProduct({{0, 50}, {1, 2}});
 
 // --- scrape ---
 

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "codec/http_request.hpp"
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
+#include "core/time.hpp"
 #include "net/rendezvous_http.hpp"
 #include "net/worker_state.hpp"
 #include "tracker/tracker.hpp"

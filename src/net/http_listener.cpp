@@ -36,7 +36,7 @@ void close_socket(int fd) {
 }  // namespace
 
 HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-                           const core::CoarseClock& clock, WorkerState& state,
+                           const clock::CoarseClock& clock, WorkerState& state,
                            HttpConnectionLimits limits, ConnectionBudget& budget)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),

@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "clock/coarse_clock.hpp"
 #include "codec/http_request.hpp"
-#include "core/clock.hpp"
 #include "net/connection_budget.hpp"
 #include "net/http_frontend.hpp"
 #include "net/worker_state.hpp"
@@ -41,7 +41,7 @@ struct HttpConnectionLimits {
 class HttpListener {
  public:
   HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-               const core::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
+               const clock::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
                ConnectionBudget& budget);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
@@ -85,7 +85,7 @@ class HttpListener {
   boost::asio::posix::stream_descriptor poller_;  // the listener's epoll set
   boost::asio::steady_timer sweep_timer_;
   const HttpFrontend& frontend_;
-  const core::CoarseClock& clock_;
+  const clock::CoarseClock& clock_;
   WorkerState& state_;
   HttpConnectionLimits limits_;
   ConnectionBudget& budget_;  // every listener's; open_ counts this one's

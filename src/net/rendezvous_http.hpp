@@ -6,8 +6,8 @@
 #include <string>
 
 #include "codec/http_request.hpp"
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
+#include "core/time.hpp"
 #include "net/worker_state.hpp"
 #include "tracker/rendezvous.hpp"
 

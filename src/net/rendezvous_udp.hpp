@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <span>
 
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
+#include "core/time.hpp"
 #include "net/worker_state.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/rendezvous.hpp"

@@ -10,8 +10,8 @@
 #include <cstdint>
 #include <span>
 
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
+#include "core/time.hpp"
 #include "net/rendezvous_udp.hpp"
 #include "net/worker_state.hpp"
 #include "tracker/connection_ids.hpp"

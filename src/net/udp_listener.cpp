@@ -7,7 +7,7 @@
 namespace cairn::net {
 
 UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend& frontend,
-                         const core::CoarseClock& clock, WorkerState& state)
+                         const clock::CoarseClock& clock, WorkerState& state)
     : socket_(std::move(socket)),
       frontend_(frontend),
       clock_(clock),

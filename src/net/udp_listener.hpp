@@ -10,7 +10,7 @@
 #include <boost/asio/ip/udp.hpp>
 #include <vector>
 
-#include "core/clock.hpp"
+#include "clock/coarse_clock.hpp"
 #include "net/udp_frontend.hpp"
 #include "net/worker_state.hpp"
 
@@ -23,7 +23,7 @@ class UdpListener {
   static constexpr std::size_t kReplySize = 8192;  // 20 + 18 * 450 peers
 
   UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend& frontend,
-              const core::CoarseClock& clock, WorkerState& state);
+              const clock::CoarseClock& clock, WorkerState& state);
   void start();
   void close();
 
@@ -33,7 +33,7 @@ class UdpListener {
 
   boost::asio::ip::udp::socket socket_;
   const UdpFrontend& frontend_;
-  const core::CoarseClock& clock_;
+  const clock::CoarseClock& clock_;
   WorkerState& state_;
   std::vector<std::uint8_t> in_, out_;
   std::array<mmsghdr, kBatch> in_msgs_{}, out_msgs_{};

@@ -141,6 +141,18 @@ const std::vector<Key>& keys() {
           "brings it below 80 %. 0: no cap.",
           [](Config & c) -> auto& { return c.max_resident_mb; }, 0, 1'000'000'000),
 
+      {"store", "backend",
+       "Where swarms and rendezvous records are kept: \"memory\", in this process (the only "
+       "backend so far; server.state_file carries it across restarts).",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         auto v = n.value<std::string>();
+         if (!n.is_string() || !store::is_backend(*v))
+           return fmt::format("must be one of {}", store::backend_choices());
+         c.store.backend = *v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return fmt::format("\"{}\"", c.store.backend); }},
+
       number<std::uint32_t>(
           "tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
           [](Config & c) -> auto& { return c.policy.announce_interval; }, 10, 86400),
@@ -403,8 +415,8 @@ Config load_config(const std::string& path) {
     const auto* table = value.as_table();
     if (!table)
       throw std::runtime_error(
-          fmt::format("{}:{}: unknown key '{}' (keys live in [server], [tracker], [http], [udp], "
-                      "[rate_limit], [rendezvous])",
+          fmt::format("{}:{}: unknown key '{}' (keys live in [server], [store], [tracker], [http], "
+                      "[udp], [rate_limit], [rendezvous])",
                       path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;

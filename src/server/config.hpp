@@ -11,6 +11,7 @@
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
+#include "store/store_factory.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/rate_limiter.hpp"
@@ -28,6 +29,8 @@ struct Config {
   std::string state_file;
   core::Seconds snapshot_interval = 300;  // 0: written only at shutdown
   std::uint64_t max_resident_mb = 0;      // memory cap (tracker::MemoryGuard); 0: none
+
+  store::StoreConfig store;  // the backend; its caps are `limits` and `record_limits`
 
   tracker::Policy policy;
   store::Limits limits;

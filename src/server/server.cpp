@@ -15,7 +15,8 @@
 #include "server/access_list_file.hpp"
 #include "server/open_files.hpp"
 #include "server/process_memory.hpp"
-#include "store/memory/memory_store.hpp"
+#include "server/snapshot_file.hpp"
+#include "store/store_factory.hpp"
 
 namespace cairn::server {
 
@@ -77,16 +78,18 @@ Server::Server(Config config)
       // Late enough that a restored peer's or record's last-seen time is
       // past zero.
       clock_(std::max(config_.limits.peer_ttl, config_.rendezvous.max_ttl) + 1),
-      store_(std::make_unique<store::MemoryStore>(config_.limits)),
-      record_store_(config_.record_limits),
+      store_(store::make_peer_store(config_.store, config_.limits)),
+      record_store_(store::make_record_store(config_.store, config_.record_limits)),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       tracker_(config_.policy, *store_, memory_guard_),
-      rendezvous_(config_.rendezvous, record_store_, memory_guard_),
+      rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
       connection_ids_(config_.connection_id_slot),
       udp_frontend_(tracker_, rendezvous_, connection_ids_,
                     net::UdpOptions{config_.allow_client_ip}),
       http_frontend_(tracker_, rendezvous_,
                      net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+  if (!config_.state_file.empty())
+    require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
   unsigned n = worker_count(config_);
   for (unsigned i = 0; i < n; ++i) {
@@ -208,7 +211,7 @@ void Server::housekeeping_loop() {
       last_cleanup = now;
       auto removed = store_->expire(now);
       if (removed > 0) spdlog::debug("expired {} peers", removed);
-      auto records = record_store_.expire(now);
+      auto records = record_store_->expire(now);
       if (records > 0) spdlog::debug("expired {} rendezvous records", records);
     }
     check_memory();

@@ -10,15 +10,15 @@
 #include <thread>
 #include <vector>
 
-#include "core/clock.hpp"
+#include "clock/coarse_clock.hpp"
 #include "net/connection_budget.hpp"
 #include "net/http_frontend.hpp"
 #include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
 #include "server/state_file_lock.hpp"
-#include "store/memory/memory_record_store.hpp"
-#include "store/memory/memory_store.hpp"
+#include "store/peer_store.hpp"
+#include "store/record_store.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/memory_guard.hpp"
@@ -69,12 +69,11 @@ class Server {
   Config config_;
   std::unique_ptr<StateFileLock> state_lock_;  // from start() on, with a state file
   tracker::AccessList access_list_;
-  core::CoarseClock clock_;
-  // The memory store itself, not the interface: snapshots need its
-  // for_each_swarm and restore_swarm.
-  std::unique_ptr<store::MemoryStore> store_;
-  // Rendezvous records; the memory store itself too, for snapshots.
-  store::MemoryRecordStore record_store_;
+  clock::CoarseClock clock_;
+  // Made by store::make_peer_store / make_record_store from
+  // config_.store; the state file uses their snapshots().
+  std::unique_ptr<store::PeerStore> store_;
+  std::unique_ptr<store::RecordStore> record_store_;  // rendezvous records
   tracker::MemoryGuard memory_guard_;
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;

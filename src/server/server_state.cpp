@@ -26,8 +26,8 @@ void Server::restore_state() {
   if (path.empty()) return;
   clock_.tick();
   const std::uint64_t wall = unix_now();
-  const SnapshotLoaded r =
-      load_snapshot(path, *store_, record_store_, clock_.now(), wall, config_.limits.peer_ttl);
+  const SnapshotLoaded r = load_snapshot(path, *store_->snapshots(), *record_store_->snapshots(),
+                                         clock_.now(), wall, config_.limits.peer_ttl);
   switch (r.status) {
     case SnapshotLoaded::Status::missing:
       spdlog::info("state file {} not found; starting empty", path);
@@ -63,7 +63,8 @@ bool Server::save_state(bool at_shutdown) {
   const std::string& path = config_.state_file;
   if (path.empty()) return true;
   if (at_shutdown) clock_.tick();  // the housekeeping thread has stopped ticking it
-  const SnapshotSaved r = save_snapshot(path, *store_, record_store_, clock_.now(), unix_now());
+  const SnapshotSaved r = save_snapshot(path, *store_->snapshots(), *record_store_->snapshots(),
+                                        clock_.now(), unix_now());
   if (!r.ok) {
     spdlog::error("state not saved to {}: {}", path, r.error);
     return false;

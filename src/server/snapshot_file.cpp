@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 #include "codec/snapshot.hpp"
@@ -91,8 +92,8 @@ void to_records(std::span<const In> in, core::Seconds now, std::vector<Out>& out
 }
 
 // Encodes both stores into `fd`; false (errno set) if a write failed.
-bool write_records(int fd, const store::MemoryStore& store,
-                   const store::MemoryRecordStore& record_store, core::Seconds now,
+bool write_records(int fd, const store::SwarmSnapshots& store,
+                   const store::RecordSnapshots& record_store, core::Seconds now,
                    std::uint64_t unix_now, SnapshotSaved& saved) {
   snap::Encoder encoder(unix_now);
   bool ok = true;
@@ -218,8 +219,8 @@ void live_tombstones(std::span<const snap::Tombstone> tombstones, std::uint64_t 
 
 }  // namespace
 
-SnapshotSaved save_snapshot(const std::string& path, const store::MemoryStore& store,
-                            const store::MemoryRecordStore& records, core::Seconds now,
+SnapshotSaved save_snapshot(const std::string& path, const store::SwarmSnapshots& store,
+                            const store::RecordSnapshots& records, core::Seconds now,
                             std::uint64_t unix_now) {
   SnapshotSaved saved;
   std::string tmp = path + ".XXXXXX";
@@ -240,8 +241,8 @@ SnapshotSaved save_snapshot(const std::string& path, const store::MemoryStore& s
   return saved;
 }
 
-SnapshotLoaded load_snapshot(const std::string& path, store::MemoryStore& store,
-                             store::MemoryRecordStore& records, core::Seconds now,
+SnapshotLoaded load_snapshot(const std::string& path, store::SwarmSnapshots& store,
+                             store::RecordSnapshots& records, core::Seconds now,
                              std::uint64_t unix_now, core::Seconds peer_ttl) {
   SnapshotLoaded loaded;
   const snap::Limits limits;
@@ -286,6 +287,15 @@ SnapshotLoaded load_snapshot(const std::string& path, store::MemoryStore& store,
   };
   snap::decode(bytes, limits, restore_torrent, restore_topic);
   return loaded;
+}
+
+void require_snapshots(store::PeerStore& store, store::RecordStore& records,
+                       std::string_view backend) {
+  if (store.snapshots() != nullptr && records.snapshots() != nullptr) return;
+  throw std::runtime_error("server.state_file (--state) is set, but store.backend \"" +
+                           std::string(backend) +
+                           "\" keeps its state outside this process, which has none to save; "
+                           "remove server.state_file, or use store.backend \"memory\"");
 }
 
 }  // namespace cairn::server

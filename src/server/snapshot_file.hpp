@@ -1,16 +1,19 @@
 #pragma once
-// The state file behind `cairn serve --state FILE`: the memory stores'
-// swarms and rendezvous records saved as a codec/snapshot and put back at
-// start. Times: the stores count monotonic seconds (`now`), the file stores
-// ages and remaining lifetimes and the wall-clock time of writing
-// (`unix_now`), so they carry over a restart and the downtime counts
-// against each peer's TTL and each record's expiry.
+// The state file behind `cairn serve --state FILE`: the swarms and
+// rendezvous records of stores that offer snapshots (store/snapshots.hpp:
+// the memory stores) saved as a codec/snapshot and put back at start.
+// Times: the stores count monotonic seconds (`now`), the file stores ages
+// and remaining lifetimes and the wall-clock time of writing (`unix_now`),
+// so they carry over a restart and the downtime counts against each peer's
+// TTL and each record's expiry.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
-#include "core/clock.hpp"
-#include "store/memory/memory_record_store.hpp"
-#include "store/memory/memory_store.hpp"
+#include "core/time.hpp"
+#include "store/peer_store.hpp"
+#include "store/record_store.hpp"
+#include "store/snapshots.hpp"
 
 namespace cairn::server {
 
@@ -27,10 +30,10 @@ struct SnapshotSaved {
 // Writes every swarm and topic atomically: a temporary file in the same
 // folder, written and fsynced, renamed over `path`, then the folder fsynced,
 // so a crash at any point leaves the old file or the new one, whole. Reads
-// the stores one shard at a time (MemoryStore::for_each_swarm,
-// MemoryRecordStore::for_each); call it off the I/O threads.
-SnapshotSaved save_snapshot(const std::string& path, const store::MemoryStore& store,
-                            const store::MemoryRecordStore& records, core::Seconds now,
+// the stores a part at a time (SwarmSnapshots::for_each_swarm,
+// RecordSnapshots::for_each); call it off the I/O threads.
+SnapshotSaved save_snapshot(const std::string& path, const store::SwarmSnapshots& store,
+                            const store::RecordSnapshots& records, core::Seconds now,
                             std::uint64_t unix_now);
 
 struct SnapshotLoaded {
@@ -56,8 +59,14 @@ struct SnapshotLoaded {
 // error; a damaged one restores nothing. `now` must be at least peer_ttl,
 // so every kept peer's last-seen time is representable (the server's clock
 // starts there).
-SnapshotLoaded load_snapshot(const std::string& path, store::MemoryStore& store,
-                             store::MemoryRecordStore& records, core::Seconds now,
+SnapshotLoaded load_snapshot(const std::string& path, store::SwarmSnapshots& store,
+                             store::RecordSnapshots& records, core::Seconds now,
                              std::uint64_t unix_now, core::Seconds peer_ttl);
+
+// A state file needs both stores' snapshots; start-up only: throws
+// std::runtime_error, naming `backend`, if either store has none (its
+// state lives outside this process and outlasts it by itself).
+void require_snapshots(store::PeerStore& store, store::RecordStore& records,
+                       std::string_view backend);
 
 }  // namespace cairn::server

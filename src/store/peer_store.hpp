@@ -22,19 +22,27 @@
 //   An announce with `may_grow` false (the process is at its memory cap)
 //   is treated as if both caps were reached: no new swarm, no new peer;
 //   peers already stored are updated and answered as usual.
+// - announce_batch and scrape_batch have the outcome of the same calls made
+//   one by one, in order; they exist so that a UDP receive batch costs a
+//   remote backend one pipelined exchange instead of a round trip per
+//   request. By default they loop over announce and scrape.
 // - `now` is supplied by the caller from a monotonic clock (threads may lag
 //   each other by a few seconds); a store never reads a clock.
 // - All methods are safe to call from many threads at once.
+// - A store that keeps its state in this process can offer snapshots()
+//   (store/snapshots.hpp), for the server's state file; one whose state
+//   lives elsewhere (a Redis cluster) returns nullptr.
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
 #include "core/peer.hpp"
 #include "core/result.hpp"
+#include "core/time.hpp"
 
 namespace cairn::store {
 
@@ -76,6 +84,20 @@ struct StoreStats {
   std::uint64_t seeders = 0;
 };
 
+// One announce's outcome in a batch: what announce() would have returned,
+// and where its peers are in the batch's peer vector.
+struct AnnounceResult {
+  core::Result<SwarmCounts, StoreError> counts = SwarmCounts{};
+  std::uint32_t first_peer = 0;
+  std::uint32_t peer_count = 0;
+
+  std::span<const PeerInfo> peers(std::span<const PeerInfo> all) const {
+    return all.subspan(first_peer, peer_count);
+  }
+};
+
+class SwarmSnapshots;
+
 class PeerStore {
  public:
   virtual ~PeerStore() = default;
@@ -85,8 +107,19 @@ class PeerStore {
   virtual core::Result<SwarmCounts, StoreError> announce(const Announce& a,
                                                          std::vector<PeerInfo>& out) = 0;
 
+  // Applies batch[i] as announce() would, for every i in order, and sets
+  // results[i] (results.size() == batch.size()). The peers of all of them
+  // go to `out` (cleared first), each announce's as one run:
+  // results[i].peers(out).
+  virtual void announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+                              std::span<AnnounceResult> results);
+
   // Counts for one swarm; zeros for an unknown one.
   virtual SwarmCounts scrape(const core::InfoHash& info_hash) const = 0;
+
+  // counts[i] = scrape(info_hashes[i]) (counts.size() == info_hashes.size()).
+  virtual void scrape_batch(std::span<const core::InfoHash> info_hashes,
+                            std::span<SwarmCounts> counts) const;
 
   // Removes peers with last_seen + peer_ttl <= now (a peer lives exactly
   // peer_ttl seconds after its last announce) and drops swarms left with no
@@ -94,6 +127,9 @@ class PeerStore {
   virtual std::uint64_t expire(core::Seconds now) = 0;
 
   virtual StoreStats stats() const = 0;
+
+  // The store's snapshot capability, or nullptr if it has none.
+  virtual SwarmSnapshots* snapshots() { return nullptr; }
 };
 
 }  // namespace cairn::store

@@ -21,8 +21,14 @@
 //     there is not_found and changes nothing (a signed remove whose seq a
 //     tombstone holds is stale_sequence).
 // - A put creates or replaces the record, renews its TTL
-//   (expires_at = now + ttl) and gives it a new version: versions increase
-//   store-wide, so "records with version > v" is "registered since v".
+//   (expires_at = now + ttl) and gives it a new version. Versions are per
+//   topic (no store-wide counter, which a cluster would make one hot key):
+//   they increase within the topic, so "the topic's records with version
+//   > v" is "registered there since v". A topic's versions run on from a
+//   start drawn when the topic is created, so a version from another store,
+//   or from an earlier life of the topic (dropped once empty, then created
+//   again), falls outside the range it has given out; lookup reads such a
+//   version as 0.
 // - Caps, checked only when a put would add a record: records per topic
 //   (topic_full), records per source address across topics, IPv6 per /64
 //   (address_quota; a replaced record moves to its new source's count, even
@@ -40,18 +46,22 @@
 //   judges by expires_at.
 // - `now` comes from the caller's monotonic clock; a store never reads one.
 // - All methods are safe to call from many threads at once.
+// - A store that keeps its state in this process can offer snapshots()
+//   (store/snapshots.hpp); one whose state lives elsewhere returns nullptr.
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
 #include "core/ids.hpp"
 #include "core/record_id.hpp"
 #include "core/result.hpp"
+#include "core/time.hpp"
 
 namespace cairn::store {
+
+class RecordSnapshots;
 
 struct RecordLimits {
   std::uint32_t max_records_per_topic = 1000;
@@ -113,11 +123,12 @@ class RecordStore {
                                                       const core::Address& source,
                                                       std::uint64_t seq, core::Seconds now) = 0;
 
-  // Calls `visit` for the topic's records with version > after_version, in
-  // ascending version order, under the topic's lock (so `visit` must be
-  // quick and must not call the store); it returns false to stop early.
-  // Returns the highest version the topic holds (0 if none): a look-up that
-  // visited everything continues from there.
+  // Calls `visit` for the topic's records with version > after_version
+  // (read as 0 if the topic has not given it out), in ascending version
+  // order, under the topic's lock (so `visit` must be quick and must not
+  // call the store); it returns false to stop early. Returns the last
+  // version the topic gave out (0 if there is no such topic): a look-up
+  // that visited everything continues from there.
   using Visitor = std::function<bool(const StoredRecord&)>;
   virtual std::uint64_t lookup(const core::TopicId& topic, std::uint64_t after_version,
                                const Visitor& visit) const = 0;
@@ -129,8 +140,13 @@ class RecordStore {
   virtual RecordStats stats() const = 0;
 
   // A number drawn when the store was made: cursors (epoch + version) from
-  // another store or an earlier process read as none.
+  // another store or an earlier process read as none. (Per-topic version
+  // ranges tell those apart too, so a store shared by several processes
+  // can give each the same epoch.)
   virtual std::uint32_t epoch() const = 0;
+
+  // The store's snapshot capability, or nullptr if it has none.
+  virtual RecordSnapshots* snapshots() { return nullptr; }
 };
 
 }  // namespace cairn::store

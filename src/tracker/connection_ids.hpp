@@ -9,8 +9,8 @@
 #include <array>
 #include <cstdint>
 
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
+#include "core/time.hpp"
 
 namespace cairn::tracker {
 

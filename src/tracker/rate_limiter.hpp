@@ -21,8 +21,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
+#include "core/time.hpp"
 
 namespace cairn::tracker {
 

@@ -218,7 +218,9 @@ core::Result<LookupOutcome, RendezvousError> Rendezvous::lookup(const LookupCall
     last_taken = r.version;
     return true;
   });
-  out.cursor = {epoch, out.more ? last_taken : std::max(highest, after)};
+  // `highest` is where the topic's versions stand, even when it held none
+  // of `after` (a cursor from an earlier life of the topic).
+  out.cursor = {epoch, out.more ? last_taken : highest};
   return out;
 }
 

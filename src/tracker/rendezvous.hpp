@@ -11,11 +11,11 @@
 #include <string_view>
 
 #include "codec/rendezvous_json.hpp"
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
 #include "core/ids.hpp"
 #include "core/record_id.hpp"
 #include "core/result.hpp"
+#include "core/time.hpp"
 #include "store/record_store.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/memory_guard.hpp"

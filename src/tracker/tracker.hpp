@@ -9,13 +9,13 @@
 #include <string_view>
 #include <vector>
 
-#include "core/clock.hpp"
 #include "core/endpoint.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
 #include "core/peer.hpp"
 #include "core/random.hpp"
 #include "core/result.hpp"
+#include "core/time.hpp"
 #include "store/peer_store.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/memory_guard.hpp"

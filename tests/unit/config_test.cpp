@@ -114,6 +114,16 @@ TEST(Config, BadValuesNameKeyAndLine) {
             std::string::npos);
 }
 
+TEST(Config, StoreBackend) {
+  EXPECT_EQ(Config{}.store.backend, "memory");
+  TempConfig file("[store]\nbackend = \"memory\"\n");
+  EXPECT_EQ(load_config(file.path()).store.backend, "memory");
+  auto error = load_error("[store]\n\nbackend = \"redis\"\n");
+  EXPECT_NE(error.find(":3: store.backend must be one of \"memory\""), std::string::npos) << error;
+  error = load_error("[store]\nbackend = 1\n");
+  EXPECT_NE(error.find(":2: store.backend must be one of \"memory\""), std::string::npos) << error;
+}
+
 TEST(Config, CrossKeyRules) {
   EXPECT_NE(load_error("[tracker]\nannounce_interval = 600\nmin_interval = 60\npeer_ttl = 300\n")
                 .find("peer_ttl"),

@@ -75,6 +75,20 @@ TEST(MemoryRecordStore, ShardCountIsAPowerOfTwo) {
   EXPECT_EQ(MemoryRecordStore(RecordLimits{}, 5).shard_count(), 8u);
 }
 
+// Each topic counts its own versions: puts elsewhere take none of them.
+TEST(MemoryRecordStore, PutsToOneTopicLeaveAnothersVersionsAlone) {
+  MemoryRecordStore s(RecordLimits{});
+  const std::uint64_t first = *s.put(H::put(H::topic(1), H::unsigned_id(1), H::v4(1)));
+  for (std::uint32_t i = 0; i < 100; ++i)
+    ASSERT_TRUE(s.put(H::put(H::topic(2 + i % 3), H::unsigned_id(i), H::v4(i))).has_value());
+  EXPECT_EQ(*s.put(H::put(H::topic(1), H::unsigned_id(2), H::v4(2))), first + 1);
+}
+
+TEST(MemoryRecordStore, OffersSnapshots) {
+  MemoryRecordStore s(RecordLimits{});
+  EXPECT_EQ(s.snapshots(), static_cast<RecordSnapshots*>(&s));
+}
+
 TEST(MemoryRecordStore, ForEachSeesEveryTopicInVersionOrder) {
   MemoryRecordStore s(RecordLimits{}, 4);
   fill(s);

@@ -51,6 +51,11 @@ TEST(MemoryStore, ShardCountIsAPowerOfTwo) {
   EXPECT_EQ(MemoryStore(Limits{}, 64).shard_count(), 64u);
 }
 
+TEST(MemoryStore, OffersSnapshots) {
+  MemoryStore store(Limits{});
+  EXPECT_EQ(store.snapshots(), static_cast<SwarmSnapshots*>(&store));
+}
+
 TEST(MemoryStore, ForEachSwarmSeesEveryPeerWithItsState) {
   MemoryStore store(Limits{}, 4);
   std::vector<PeerInfo> out;

@@ -163,6 +163,28 @@ TEST_F(RendezvousTest, LookupFiltersPagesAndHidesExpiredRecords) {
   EXPECT_EQ(all(call(topic(1), 10, "", foreign), 1060).size(), 1u);
 }
 
+// A topic emptied and made again starts a new range of versions: a cursor
+// from its earlier life gets the new records once, then the cursor it is
+// handed moves on.
+TEST_F(RendezvousTest, ACursorFromAnEarlierLifeOfATopicSeesItsNewRecordsOnce) {
+  const std::string b = body({":1"});
+  for (std::uint8_t life = 0; life < 20; ++life) {
+    ASSERT_TRUE(put(topic(1), random_id(1), b));
+    ASSERT_TRUE(put(topic(1), random_id(2), b));
+    tracker::LookupOutcome old;
+    ASSERT_EQ(all(call(topic(1)), 1000, &old).size(), 2u);
+    for (std::uint8_t i : {1, 2})
+      ASSERT_TRUE(rendezvous.unregister(topic(1), random_id(i), std::nullopt, kHere, 1000, access));
+    ASSERT_TRUE(put(topic(1), random_id(3), b));
+    tracker::LookupOutcome next;
+    const auto found = all(call(topic(1), 50, "", old.cursor), 1000, &next);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].id, random_id(3));
+    EXPECT_TRUE(all(call(topic(1), 50, "", next.cursor), 1000).empty());
+    ASSERT_TRUE(rendezvous.unregister(topic(1), random_id(3), std::nullopt, kHere, 1000, access));
+  }
+}
+
 TEST_F(RendezvousTest, ASinkThatIsFullEndsTheAnswerWithMore) {
   for (std::uint8_t i = 0; i < 3; ++i) ASSERT_TRUE(put(topic(1), random_id(i), body({":1"})));
   std::vector<core::RecordId> taken;

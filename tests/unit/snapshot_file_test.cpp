@@ -16,6 +16,8 @@
 
 #include "codec/snapshot.hpp"
 #include "record_store_contents.hpp"
+#include "store/memory/memory_record_store.hpp"
+#include "store/memory/memory_store.hpp"
 
 namespace cairn::server {
 namespace {
@@ -464,6 +466,58 @@ TEST(RestoreSwarm, MaxPeersPerTorrentAndMerge) {
   EXPECT_EQ(s.scrape(hash_of(1)).downloaded, 6u);
   EXPECT_EQ(*s.restore_swarm(hash_of(2), 0, {}), 0u);
   EXPECT_EQ(s.stats().torrents, 1u);
+}
+
+// Stores that keep their state elsewhere, as a Redis backend will: they
+// offer no snapshots.
+struct RemotePeers final : store::PeerStore {
+  core::Result<store::SwarmCounts, store::StoreError> announce(
+      const store::Announce&, std::vector<core::PeerInfo>&) override {
+    return store::SwarmCounts{};
+  }
+  store::SwarmCounts scrape(const core::InfoHash&) const override { return {}; }
+  std::uint64_t expire(core::Seconds) override { return 0; }
+  store::StoreStats stats() const override { return {}; }
+};
+struct RemoteRecords final : store::RecordStore {
+  core::Result<std::uint64_t, store::RecordStoreError> put(const store::RecordPut&) override {
+    return 1u;
+  }
+  core::Result<void, store::RecordStoreError> remove(const core::TopicId&, const core::RecordId&,
+                                                     const core::Address&, std::uint64_t,
+                                                     core::Seconds) override {
+    return {};
+  }
+  std::uint64_t lookup(const core::TopicId&, std::uint64_t, const Visitor&) const override {
+    return 0;
+  }
+  std::uint64_t expire(core::Seconds) override { return 0; }
+  store::RecordStats stats() const override { return {}; }
+  std::uint32_t epoch() const override { return 1; }
+};
+
+// What require_snapshots says, "" if it accepts.
+std::string refusal(store::PeerStore& peers, store::RecordStore& records) {
+  try {
+    require_snapshots(peers, records, "remote");
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RequireSnapshots, AStoreWithoutThemRefusesTheStateFile) {
+  MemoryStore peers(Limits{});
+  MemoryRecordStore records(RecordLimits{});
+  RemotePeers remote_peers;
+  RemoteRecords remote_records;
+  EXPECT_EQ(refusal(peers, records), "");
+  const std::string expected =
+      "server.state_file (--state) is set, but store.backend \"remote\" keeps its state outside "
+      "this process, which has none to save; remove server.state_file, or use store.backend "
+      "\"memory\"";
+  EXPECT_EQ(refusal(remote_peers, records), expected);
+  EXPECT_EQ(refusal(peers, remote_records), expected);
 }
 
 }  // namespace

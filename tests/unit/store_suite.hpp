@@ -12,10 +12,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <random>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,7 +91,12 @@ class StoreSuite : public ::testing::TestWithParam<StoreBackend> {
     std::vector<PeerInfo> out;
     return run(s, a, out);
   }
-  static std::set<core::Endpoint> endpoints(const std::vector<PeerInfo>& peers) {
+  static std::map<core::Endpoint, core::PeerId> by_endpoint(std::span<const PeerInfo> peers) {
+    std::map<core::Endpoint, core::PeerId> out;
+    for (const auto& p : peers) out.emplace(p.endpoint, p.peer_id);
+    return out;
+  }
+  static std::set<core::Endpoint> endpoints(std::span<const PeerInfo> peers) {
     std::set<core::Endpoint> eps;
     for (const auto& p : peers) eps.insert(p.endpoint);
     return eps;
@@ -537,6 +544,117 @@ TEST_P(StoreSuite, LargeSwarmJoinsAndLeaves) {
   for (std::size_t k = 2500; k < 3000; ++k) {
     EXPECT_TRUE(returned.count(ids[k] % 3 ? v4(ids[k]) : v6(ids[k])));
   }
+}
+
+// --- batches ---
+
+// A UDP receive batch's worth of announces, mixed: joins and re-announces
+// in both families, completions, stops, seeders, numwant from none to all,
+// one family or both, new torrents beyond the cap and under the memory cap.
+inline std::vector<Announce> mixed_batch() {
+  std::mt19937_64 rng(9);
+  std::vector<Announce> batch;
+  for (std::uint32_t i = 0; i < 64; ++i) {
+    const auto who = static_cast<std::uint32_t>(rng() % 12);
+    Announce a;
+    a.info_hash = torrent(rng() % 6);
+    a.peer_id = peer_id(who);
+    a.endpoint = who % 4 == 3 ? v6(who) : v4(who);
+    a.now = 1000 + i;
+    a.random = rng();
+    a.numwant = i % 8 == 7 ? static_cast<std::uint32_t>(rng() % 3) : 50;
+    a.want_v4 = rng() % 4 != 0;
+    a.want_v6 = rng() % 4 != 1;
+    a.may_grow = i % 16 != 5;
+    switch (rng() % 8) {
+      case 0:
+        a.event = core::Event::completed;
+        break;
+      case 1:
+        a.event = core::Event::stopped;
+        break;
+      case 2:
+        a.event = core::Event::started;
+        break;
+      default:
+        break;
+    }
+    a.seeder = a.event == core::Event::completed || rng() % 3 == 0;
+    batch.push_back(a);
+  }
+  return batch;
+}
+
+TEST_P(StoreSuite, AnnounceBatchIsTheSameAnnouncesOneByOne) {
+  Limits limits;
+  limits.max_torrents = 4;
+  auto alone = make(limits), batched = make(limits);
+  const std::vector<Announce> batch = mixed_batch();
+  std::vector<PeerInfo> out{PeerInfo{}};  // announce_batch must clear it
+  std::vector<AnnounceResult> results(batch.size());
+  batched->announce_batch(batch, out, results);
+  std::uint32_t next = 0, refused = 0, answered = 0;
+  std::vector<PeerInfo> expected_peers;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    SCOPED_TRACE(i);
+    const auto expected = alone->announce(batch[i], expected_peers);
+    const AnnounceResult& r = results[i];
+    ASSERT_EQ(r.counts.has_value(), expected.has_value());
+    if (expected.has_value()) {
+      EXPECT_EQ(*r.counts, *expected);
+    } else {
+      EXPECT_EQ(r.counts.error(), expected.error());
+      ++refused;
+    }
+    EXPECT_EQ(r.first_peer, next);  // each announce's peers follow the previous one's
+    next += r.peer_count;
+    const std::span<const PeerInfo> got = r.peers(out);
+    ASSERT_EQ(got.size(), expected_peers.size());
+    answered += got.empty() ? 0 : 1;
+    // Which peers is the store's choice when numwant is below the swarm.
+    if (batch[i].numwant == 50) {
+      EXPECT_EQ(by_endpoint(got), by_endpoint(expected_peers));
+    }
+    EXPECT_FALSE(endpoints(got).count(batch[i].endpoint));
+  }
+  EXPECT_EQ(next, out.size());
+  EXPECT_GT(refused, 0u);  // the batch reaches the caps
+  EXPECT_GT(answered, 10u);
+  for (std::uint64_t t = 0; t < 6; ++t)
+    EXPECT_EQ(batched->scrape(torrent(t)), alone->scrape(torrent(t)));
+  const StoreStats a = alone->stats(), b = batched->stats();
+  EXPECT_EQ(b.torrents, a.torrents);
+  EXPECT_EQ(b.peers_v4, a.peers_v4);
+  EXPECT_EQ(b.peers_v6, a.peers_v6);
+  EXPECT_EQ(b.seeders, a.seeders);
+}
+
+TEST_P(StoreSuite, AnEmptyBatchDoesNothing) {
+  auto s = make();
+  std::vector<PeerInfo> out{PeerInfo{}};
+  s->announce_batch({}, out, {});
+  EXPECT_TRUE(out.empty());
+  s->scrape_batch({}, {});
+  EXPECT_EQ(s->stats().torrents, 0u);
+}
+
+TEST_P(StoreSuite, ScrapeBatchIsTheSameScrapesOneByOne) {
+  auto s = make();
+  for (std::uint32_t t = 0; t < 5; ++t) {
+    for (std::uint32_t i = 0; i <= t; ++i) {
+      auto a = announce(torrent(t), v4(i), i);
+      a.seeder = i % 2 == 0;
+      a.event = i == 1 ? core::Event::completed : core::Event::none;
+      run(*s, a);
+    }
+  }
+  const std::vector<core::InfoHash> hashes = {torrent(3), torrent(9), torrent(0), torrent(3),
+                                              torrent(4)};
+  std::vector<SwarmCounts> counts(hashes.size(), SwarmCounts{9, 9, 9});
+  s->scrape_batch(hashes, counts);
+  for (std::size_t i = 0; i < hashes.size(); ++i) EXPECT_EQ(counts[i], s->scrape(hashes[i])) << i;
+  EXPECT_EQ(counts[1], SwarmCounts{});  // unknown
+  EXPECT_EQ(counts[4], (SwarmCounts{3, 2, 1}));
 }
 
 }  // namespace cairn::store::testing

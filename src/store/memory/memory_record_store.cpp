@@ -52,10 +52,20 @@ void assign(StoredRecord& r, const RecordPut& p, std::uint64_t version) {
 struct MemoryRecordStore::Topic {
   std::vector<StoredRecord> records;  // ascending version
   std::vector<RecordTombstone> tombstones;
+  // The versions given out so far: [first_version, last_version], empty
+  // (last one below first) until the first put.
+  std::uint64_t first_version = 0;
+  std::uint64_t last_version = 0;
   // Nothing here is due before this: a lower bound (a renewal may push a
   // record's time later), made exact by each sweep, so sweeps skip topics
   // with nothing due without reading their records.
   core::Seconds next_due = never;
+
+  explicit Topic(std::uint64_t start) : first_version(start), last_version(start - 1) {}
+  std::uint64_t next_version() { return ++last_version; }
+  bool gave_out(std::uint64_t version) const {
+    return version >= first_version && version <= last_version;
+  }
 
   bool empty() const { return records.empty() && tombstones.empty(); }
   StoredRecord* find(const core::RecordId& id) { return find_id(records, id); }
@@ -81,11 +91,22 @@ struct alignas(64) MemoryRecordStore::Shard {
 
   mutable std::mutex mutex;
   Map topics;
+  std::uint64_t start_seed = 0;  // drawn at start; advanced for each topic made
   // Written only under `mutex`; atomic so stats() can read them without it.
   std::atomic<std::uint64_t> records{0};
   std::atomic<std::uint64_t> tombstones{0};
 
   static Sizes sizes(const Topic& t) { return {t.records.size(), t.tombstones.size()}; }
+  // A new, empty topic whose versions start anywhere in [1, 2^62]: far
+  // from any earlier life's range, with 2^62 versions left above it.
+  Map::iterator make_topic(const core::TopicId& id) {
+    start_seed += 0x9e3779b97f4a7c15;  // SplitMix64
+    std::uint64_t x = start_seed;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
+    x ^= x >> 31;
+    return topics.try_emplace(id, (x >> 2) + 1).first;
+  }
   void recount(const Sizes& before, const Topic& after) {
     add(records, static_cast<std::int64_t>(after.records.size() - before.records));
     add(tombstones, static_cast<std::int64_t>(after.tombstones.size() - before.tombstones));
@@ -107,7 +128,10 @@ MemoryRecordStore::MemoryRecordStore(RecordLimits limits, std::size_t shard_coun
       epoch_(randombytes_random()),
       shards_(new Shard[mask_ + 1]),
       quota_(mask_ + 1, hash_key_) {
-  for (std::size_t i = 0; i <= mask_; ++i) shards_[i].topics = Shard::Map(0, TopicHash{&hash_key_});
+  for (std::size_t i = 0; i <= mask_; ++i) {
+    shards_[i].topics = Shard::Map(0, TopicHash{&hash_key_});
+    randombytes_buf(&shards_[i].start_seed, sizeof shards_[i].start_seed);
+  }
 }
 
 MemoryRecordStore::~MemoryRecordStore() = default;
@@ -129,7 +153,7 @@ core::Result<std::uint64_t, RecordStoreError> MemoryRecordStore::put(const Recor
   if (it == shard.topics.end()) {
     // A put into a new topic always adds a record, and a topic.
     if (!p.may_grow || !take_topic_slot()) return RecordStoreError::tracker_full;
-    it = shard.topics.try_emplace(p.topic).first;
+    it = shard.make_topic(p.topic);
   }
   const Shard::Sizes before = Shard::sizes(it->second);
   expire_topic(it->second, p.now);
@@ -149,7 +173,7 @@ core::Result<std::uint64_t, RecordStoreError> MemoryRecordStore::put_into(Topic&
     quota_.release(held->source);
     quota_.add(p.source);
   }
-  const std::uint64_t version = next_version();
+  const std::uint64_t version = topic.next_version();
   assign(*held, p, version);
   topic.due_at(held->expires_at);
   std::rotate(held, held + 1, topic.records.data() + topic.records.size());  // to the end
@@ -171,7 +195,7 @@ core::Result<std::uint64_t, RecordStoreError> MemoryRecordStore::add_record(Topi
     topic.tombstones.erase(topic.tombstones.begin() + (tombstone - topic.tombstones.data()));
   StoredRecord& r = topic.records.emplace_back();
   r.id = p.id;
-  const std::uint64_t version = next_version();
+  const std::uint64_t version = topic.next_version();
   assign(r, p, version);
   topic.due_at(r.expires_at);
   return version;
@@ -238,15 +262,16 @@ std::uint64_t MemoryRecordStore::lookup(const core::TopicId& topic, std::uint64_
   Shard& shard = shard_for(topic);
   std::lock_guard lock(shard.mutex);
   auto it = shard.topics.find(topic);
-  if (it == shard.topics.end() || it->second.records.empty()) return 0;
-  const std::vector<StoredRecord>& records = it->second.records;
+  if (it == shard.topics.end()) return 0;
+  const Topic& held = it->second;
+  const std::uint64_t after = held.gave_out(after_version) ? after_version : 0;
   auto from =
-      std::upper_bound(records.begin(), records.end(), after_version,
+      std::upper_bound(held.records.begin(), held.records.end(), after,
                        [](std::uint64_t v, const StoredRecord& r) { return v < r.version; });
-  for (; from != records.end(); ++from) {
+  for (; from != held.records.end(); ++from) {
     if (!visit(*from)) break;
   }
-  return records.back().version;
+  return held.last_version;
 }
 
 std::uint64_t MemoryRecordStore::expire(core::Seconds now) {
@@ -315,7 +340,7 @@ core::Result<std::uint32_t, RecordStoreError> MemoryRecordStore::restore(
   auto it = shard.topics.find(topic_id);
   if (it == shard.topics.end()) {
     if (!take_topic_slot()) return RecordStoreError::tracker_full;
-    it = shard.topics.try_emplace(topic_id).first;
+    it = shard.make_topic(topic_id);
   }
   Topic& topic = it->second;
   const Shard::Sizes before = Shard::sizes(topic);
@@ -324,7 +349,7 @@ core::Result<std::uint32_t, RecordStoreError> MemoryRecordStore::restore(
         !quota_.try_add(r.source, limits_.max_records_per_address))
       continue;
     StoredRecord& added = topic.records.emplace_back(r);
-    added.version = next_version();
+    added.version = topic.next_version();
     topic.due_at(added.expires_at);
   }
   for (const RecordTombstone& t : tombstones) {

@@ -12,6 +12,11 @@
 // two of them at once; the quota takes no other lock), so the count and the
 // record change together as one put or remove.
 //
+// Versions are per topic, each topic's starting at a point drawn (per
+// shard, from a seed drawn at start) when the topic is made, so no counter
+// is shared by all threads and a version from an earlier life of a topic
+// is not taken for one of its current life.
+//
 // A record costs a StoredRecord (176 bytes), its body (past the 15 bytes
 // std::string keeps inline), the vector's spare room and its share of the
 // topic's entry and of the quota's; measured, 380 bytes a record with a
@@ -29,20 +34,11 @@
 #include "store/memory/address_quota.hpp"
 #include "store/memory/keyed_hash.hpp"
 #include "store/record_store.hpp"
+#include "store/snapshots.hpp"
 
 namespace cairn::store {
 
-// The highest seq of a signed record that is gone (removed or expired),
-// remembered until `until` so a replayed registration or removal stays
-// refused.
-struct RecordTombstone {
-  core::RecordId id;
-  std::uint64_t seq = 0;
-  core::Seconds until = 0;
-  friend bool operator==(const RecordTombstone&, const RecordTombstone&) = default;
-};
-
-class MemoryRecordStore final : public RecordStore {
+class MemoryRecordStore final : public RecordStore, public RecordSnapshots {
  public:
   // Enough locks that threads rarely meet on one; topics are fewer than
   // torrents, so fewer than MemoryStore's.
@@ -63,24 +59,13 @@ class MemoryRecordStore final : public RecordStore {
   std::uint64_t expire(core::Seconds now) override;
   RecordStats stats() const override;
   std::uint32_t epoch() const override { return epoch_; }
+  RecordSnapshots* snapshots() override { return this; }
 
-  // Calls `visit` once per topic with a copy of its records (in version
-  // order) and tombstones, taken one shard at a time under that shard's
-  // lock and handed over outside it (for the snapshot writer).
-  using TopicVisitor = std::function<void(const core::TopicId&, std::span<const StoredRecord>,
-                                          std::span<const RecordTombstone>)>;
-  void for_each(const TopicVisitor& visit) const;
-
-  // Puts back a topic read from a snapshot: its records with their sources,
-  // seqs, signatures and times (each gets a new version, in the order
-  // given) and its tombstones. The caps apply as to puts: a new topic
-  // beyond max_topics is refused with tracker_full; records beyond
-  // max_records_per_topic or their address's quota are not stored, nor is
-  // a record or tombstone whose id the topic already holds (the store is
-  // meant to be empty). Returns the records stored.
+  // Snapshots: one shard at a time (RecordSnapshots).
+  void for_each(const TopicVisitor& visit) const override;
   core::Result<std::uint32_t, RecordStoreError> restore(
       const core::TopicId& topic, std::span<const StoredRecord> records,
-      std::span<const RecordTombstone> tombstones);
+      std::span<const RecordTombstone> tombstones) override;
 
   std::size_t shard_count() const { return mask_ + 1; }
 
@@ -90,7 +75,6 @@ class MemoryRecordStore final : public RecordStore {
 
   Shard& shard_for(const core::TopicId& topic) const;
   bool take_topic_slot();
-  std::uint64_t next_version() { return versions_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
   // One topic's side of an operation, under its shard's lock.
   core::Result<std::uint64_t, RecordStoreError> put_into(Topic& topic, const RecordPut& put);
@@ -108,7 +92,6 @@ class MemoryRecordStore final : public RecordStore {
   std::uint32_t epoch_;
   std::unique_ptr<Shard[]> shards_;
   AddressQuota quota_;
-  alignas(64) std::atomic<std::uint64_t> versions_{0};
   alignas(64) std::atomic<std::uint64_t> topics_{0};
 };
 

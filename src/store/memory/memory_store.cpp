@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <boost/unordered/unordered_flat_set.hpp>
+#include <cassert>
 #include <cstring>
 #include <mutex>
 #include <utility>
@@ -92,6 +93,23 @@ MemoryStore::Shard& MemoryStore::shard_for(const core::InfoHash& info_hash) cons
 core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
                                                             std::vector<PeerInfo>& out) {
   out.clear();
+  return announce_appending(a, out);
+}
+
+void MemoryStore::announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+                                 std::span<AnnounceResult> results) {
+  assert(results.size() == batch.size());
+  out.clear();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const std::size_t first = out.size();
+    results[i].counts = announce_appending(batch[i], out);
+    results[i].first_peer = static_cast<std::uint32_t>(first);
+    results[i].peer_count = static_cast<std::uint32_t>(out.size() - first);
+  }
+}
+
+core::Result<SwarmCounts, StoreError> MemoryStore::announce_appending(const Announce& a,
+                                                                      std::vector<PeerInfo>& out) {
   Shard& shard = shard_for(a.info_hash);
   Swarm::Delta delta;
   std::lock_guard lock(shard.mutex);

@@ -17,10 +17,11 @@
 
 #include "store/memory/swarm.hpp"
 #include "store/peer_store.hpp"
+#include "store/snapshots.hpp"
 
 namespace cairn::store {
 
-class MemoryStore final : public PeerStore {
+class MemoryStore final : public PeerStore, public SwarmSnapshots {
  public:
   // Enough locks that threads rarely meet on one; more would cost memory
   // (each shard's pool and hash table has a partly used end: at 1M peers
@@ -38,25 +39,20 @@ class MemoryStore final : public PeerStore {
 
   core::Result<SwarmCounts, StoreError> announce(const Announce& a,
                                                  std::vector<PeerInfo>& out) override;
+  // One announce after another (each takes its shard's lock on its own),
+  // appending to `out` as it goes: no copy.
+  void announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+                      std::span<AnnounceResult> results) override;
   SwarmCounts scrape(const core::InfoHash& info_hash) const override;
   std::uint64_t expire(core::Seconds now) override;
   StoreStats stats() const override;
+  SwarmSnapshots* snapshots() override { return this; }
 
-  // Calls `visit` once per swarm with a copy of its peers, taken one shard
-  // at a time under that shard's lock and handed over outside it (for the
-  // snapshot writer).
-  using SwarmVisitor =
-      std::function<void(const core::InfoHash&, const SwarmCounts&, std::span<const StoredPeer>)>;
-  void for_each_swarm(const SwarmVisitor& visit) const;
-
-  // Puts back a swarm read from a snapshot: its peers with their last-seen
-  // times and flags, and its download count (the larger of it and any
-  // count already held, if the swarm exists). Limits apply as to announces:
-  // a new swarm beyond max_torrents is refused with torrent_limit, peers
-  // beyond max_peers_per_torrent are not stored. Returns the peers stored.
+  // Snapshots: one shard at a time (SwarmSnapshots).
+  void for_each_swarm(const SwarmVisitor& visit) const override;
   core::Result<std::uint32_t, StoreError> restore_swarm(const core::InfoHash& info_hash,
                                                         std::uint32_t downloaded,
-                                                        std::span<const StoredPeer> peers);
+                                                        std::span<const StoredPeer> peers) override;
 
   std::size_t shard_count() const { return mask_ + 1; }
 
@@ -71,6 +67,9 @@ class MemoryStore final : public PeerStore {
  private:
   struct Shard;
   Shard& shard_for(const core::InfoHash& info_hash) const;
+  // announce() without clearing `out`: appends the peers.
+  core::Result<SwarmCounts, StoreError> announce_appending(const Announce& a,
+                                                           std::vector<PeerInfo>& out);
 
   Limits limits_;
   std::size_t mask_;

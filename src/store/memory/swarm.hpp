@@ -37,20 +37,13 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/time.hpp"
 #include "store/memory/block_pool.hpp"
 #include "store/peer_store.hpp"
+#include "store/snapshots.hpp"
 
 namespace cairn::store {
-
-// One peer with everything a snapshot needs to restore it.
-struct StoredPeer {
-  PeerInfo peer;
-  core::Seconds last_seen = 0;
-  bool seeder = false;
-  bool completed = false;
-};
 
 class Swarm {
  public:

@@ -1,15 +1,16 @@
 #pragma once
-// Time as the tracker sees it: whole seconds, plus milliseconds for the few
-// policies (rate limits) that need finer steps. Layers below net/ never read
-// a clock; they are handed `now`, so tests drive time by hand.
+// The process's clock. Its own layer, linked only by net/ and server/, so an
+// include of it from codec/, store/ or tracker/ fails to build: those layers
+// are handed `now` (core/time.hpp) instead.
 #include <atomic>
 #include <chrono>
-#include <cstdint>
 
-namespace cairn::core {
+#include "core/time.hpp"
 
-using Seconds = std::uint32_t;
-using Millis = std::uint64_t;  // 64 bits: never wraps
+namespace cairn::clock {
+
+using core::Millis;
+using core::Seconds;
 
 // Monotonic time since an arbitrary start, read once per batch of work
 // (opentracker's trick: a cached coarse clock costs nothing per request).
@@ -41,4 +42,4 @@ class CoarseClock {
   std::atomic<Millis> now_ms_{0};
 };
 
-}  // namespace cairn::core
+}  // namespace cairn::clock

@@ -1,0 +1,87 @@
+// Store construction: the factory's backends run the shared contract
+// suites, an unknown backend is refused by name, and PeerStore's default
+// batch (for a backend that does not override it) keeps the contract too.
+#include "store/store_factory.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "record_store_suite.hpp"
+#include "store_suite.hpp"
+
+namespace cairn::store::testing {
+namespace {
+
+StoreConfig backend(std::string name) {
+  StoreConfig c;
+  c.backend = std::move(name);
+  return c;
+}
+
+// A store that forwards every call but the batch to the memory store, so
+// the suite runs PeerStore's own announce_batch and scrape_batch.
+class DefaultBatchStore final : public PeerStore {
+ public:
+  explicit DefaultBatchStore(const Limits& limits)
+      : inner_(make_peer_store(backend("memory"), limits)) {}
+  core::Result<SwarmCounts, StoreError> announce(const Announce& a,
+                                                 std::vector<PeerInfo>& out) override {
+    return inner_->announce(a, out);
+  }
+  SwarmCounts scrape(const core::InfoHash& info_hash) const override {
+    return inner_->scrape(info_hash);
+  }
+  std::uint64_t expire(core::Seconds now) override { return inner_->expire(now); }
+  StoreStats stats() const override { return inner_->stats(); }
+
+ private:
+  std::unique_ptr<PeerStore> inner_;
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Factory, StoreSuite,
+    ::testing::Values(StoreBackend{"memory",
+                                   [](const Limits& limits) {
+                                     return make_peer_store(backend("memory"), limits);
+                                   }},
+                      StoreBackend{"default_batch",
+                                   [](const Limits& limits) -> std::unique_ptr<PeerStore> {
+                                     return std::make_unique<DefaultBatchStore>(limits);
+                                   }}),
+    store_backend_name);
+
+INSTANTIATE_TEST_SUITE_P(Factory, RecordStoreSuite,
+                         ::testing::Values(RecordStoreBackend{"memory",
+                                                              [](const RecordLimits& limits) {
+                                                                return make_record_store(
+                                                                    backend("memory"), limits);
+                                                              }}),
+                         record_store_backend_name);
+
+TEST(StoreFactory, MemoryIsTheDefaultAndOffersSnapshots) {
+  EXPECT_EQ(StoreConfig{}.backend, "memory");
+  EXPECT_TRUE(is_backend("memory"));
+  EXPECT_NE(make_peer_store(StoreConfig{}, Limits{})->snapshots(), nullptr);
+  EXPECT_NE(make_record_store(StoreConfig{}, RecordLimits{})->snapshots(), nullptr);
+}
+
+TEST(StoreFactory, AnUnknownBackendIsRefusedByName) {
+  EXPECT_FALSE(is_backend("redis-typo"));
+  EXPECT_FALSE(is_backend(""));
+  EXPECT_EQ(backend_choices(), "\"memory\"");
+  for (auto make : {+[] { (void)make_peer_store(backend("redis-typo"), Limits{}); },
+                    +[] { (void)make_record_store(backend("redis-typo"), RecordLimits{}); }}) {
+    try {
+      make();
+      ADD_FAILURE() << "no exception";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), "unknown store backend \"redis-typo\" (expected \"memory\")");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cairn::store::testing
