@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 #include <string>
 #include <vector>
@@ -151,11 +152,11 @@ Bytes finished(LookupResponseWriter& w, Bytes& out, const Cursor& cursor, bool m
 
 TEST(RendezvousUdp, IsRendezvous) {
   Bytes p(16);
-  for (std::uint8_t action : {16, 17, 18, 19}) {
+  for (std::uint8_t action : std::to_array<std::uint8_t>({16, 17, 18, 19})) {
     p[11] = action;
     EXPECT_TRUE(is_rendezvous(p)) << int(action);
   }
-  for (std::uint8_t action : {0, 1, 2, 3, 15, 20}) {
+  for (std::uint8_t action : std::to_array<std::uint8_t>({0, 1, 2, 3, 15, 20})) {
     p[11] = action;
     EXPECT_FALSE(is_rendezvous(p)) << int(action);
   }

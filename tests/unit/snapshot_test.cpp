@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -242,7 +243,7 @@ TEST(Snapshot, WrongMagicAndVersion) {
   Bytes bad_magic = bytes;
   bad_magic[0] = 'X';
   EXPECT_EQ(decode(bad_magic).error(), Error::bad_magic);
-  for (std::uint8_t version : {0, 3}) {
+  for (std::uint8_t version : std::to_array<std::uint8_t>({0, 3})) {
     Bytes bad_version = bytes;
     bad_version[8] = version;
     EXPECT_EQ(decode(bad_version).error(), Error::bad_version);

@@ -138,10 +138,11 @@ TEST_P(StoreSuite, SelectionNeverReturnsRequesterOrDuplicates) {
   std::vector<PeerInfo> out;
   for (std::uint32_t t = 0; t < 60; ++t) {
     const std::uint32_t size = 1 + static_cast<std::uint32_t>(rng() % 70);
-    for (std::uint32_t i = 0; i < size; ++i) run(*s, announce(torrent(t), v4(i, 1000 + t), i));
+    const auto port = static_cast<std::uint16_t>(1000 + t);
+    for (std::uint32_t i = 0; i < size; ++i) run(*s, announce(torrent(t), v4(i, port), i));
     for (int trial = 0; trial < 20; ++trial) {
       const std::uint32_t who = static_cast<std::uint32_t>(rng() % (size + 5));  // maybe new
-      auto a = announce(torrent(t), v4(who, 1000 + t), who);
+      auto a = announce(torrent(t), v4(who, port), who);
       a.numwant = static_cast<std::uint32_t>(rng() % 80);
       a.random = rng();
       run(*s, a, out);
