@@ -9,18 +9,13 @@
 #include <vector>
 
 #include "codec/bencode.hpp"
+#include "support/ids.hpp"
 
 using namespace cairn::codec;
 using namespace cairn::core;
+using cairn::test::id_of;
 
 namespace {
-
-template <class Id>
-Id id_of(std::uint8_t seed) {
-  Id id;
-  for (std::size_t i = 0; i < Id::size; ++i) id.bytes[i] = static_cast<std::uint8_t>(seed + 13 * i);
-  return id;
-}
 
 std::string percent(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -40,7 +35,7 @@ const std::string kBase = "info_hash=" + kHash + "&peer_id=" + kPeer + "&port=68
 
 AnnounceQuery full_query() {
   AnnounceQuery q;
-  q.info_hash = id_of<InfoHash>(200);  // bytes span the whole 0..255 range
+  q.info_hash = id_of<InfoHash>(200);  // bytes from all over 0..255
   q.peer_id = id_of<PeerId>(43);
   q.port = 51413;
   q.uploaded = 1ull << 40;

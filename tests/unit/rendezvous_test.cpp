@@ -5,6 +5,7 @@
 
 #include "codec/rendezvous_record.hpp"
 #include "store/memory/memory_record_store.hpp"
+#include "support/ids.hpp"
 #include "tracker/rendezvous.hpp"
 
 using namespace cairn;
@@ -27,18 +28,8 @@ struct Key {
   }
 };
 
-core::TopicId topic(std::uint8_t n) {
-  core::TopicId t;
-  t.bytes[0] = n;
-  return t;
-}
-
-core::RecordId random_id(std::uint8_t n) {
-  core::RecordId id;
-  id.size = core::RecordId::random_size;
-  id.bytes[0] = n;
-  return id;
-}
+core::TopicId topic(std::uint8_t n) { return test::id_of<core::TopicId>(n); }
+core::RecordId random_id(std::uint8_t n) { return test::unsigned_id_of(n); }
 
 std::string body(std::vector<std::string> addresses, std::vector<std::string> protocols = {}) {
   rv::Record r;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "support/ids.hpp"
+
 using namespace cairn::codec::rvudp;
 using cairn::codec::rv::Cursor;
 using cairn::codec::rv::FoundRecord;
@@ -23,16 +25,10 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-TopicId topic() {
-  TopicId t;
-  for (std::size_t i = 0; i < TopicId::size; ++i) t.bytes[i] = static_cast<std::uint8_t>(0x10 + i);
-  return t;
-}
+TopicId topic() { return cairn::test::id_of<TopicId>(0x10); }
 
 RecordId id_of_size(std::size_t size, std::uint8_t seed) {
-  Bytes b(size);
-  for (std::size_t i = 0; i < size; ++i) b[i] = static_cast<std::uint8_t>(seed + i);
-  return *RecordId::from_bytes(b);
+  return cairn::test::record_id_of(seed, size);
 }
 
 SignedBy signed_by(std::uint64_t seq) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "store/peer_store.hpp"
+#include "support/endpoints.hpp"
 
 namespace cairn::store::testing {
 
@@ -52,16 +53,8 @@ Id make_id(std::uint64_t n, std::uint64_t salt) {
 }
 inline core::InfoHash torrent(std::uint64_t n) { return make_id<core::InfoHash>(n, 1); }
 inline core::PeerId peer_id(std::uint64_t n) { return make_id<core::PeerId>(n, 2); }
-inline core::Endpoint v4(std::uint32_t n, std::uint16_t port = 6881) {
-  const std::uint8_t b[4] = {10, static_cast<std::uint8_t>(n >> 16),
-                             static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-  return {core::Address::v4(b), port};
-}
-inline core::Endpoint v6(std::uint32_t n, std::uint16_t port = 6881) {
-  std::uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
-  for (int i = 0; i < 4; ++i) b[12 + i] = static_cast<std::uint8_t>(n >> (8 * (3 - i)));
-  return {core::Address::v6(b), port};
-}
+using cairn::test::v4;
+using cairn::test::v6;
 
 class StoreSuite : public ::testing::TestWithParam<StoreBackend> {
  protected:
