@@ -15,6 +15,7 @@
 #include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
+#include "server/test_sweep.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
 #include "tracker/access_list.hpp"
@@ -52,6 +53,7 @@ class Server {
   void fit_connections_in_open_files();
   void bind_address(const core::Endpoint& at);
   void housekeeping_loop();
+  void sweep(core::Seconds as_of);
   void check_memory();
   // The state file (server_state.cpp).
   void restore_state();
@@ -79,6 +81,8 @@ class Server {
   std::condition_variable snapshot_wake_;
   bool started_ = false;
   bool memory_full_logged_ = false;  // housekeeping's own
+  // For tests only: sweeps on request (test_sweep.hpp).
+  const TestSweepFile test_sweep_ = TestSweepFile::from_environment();
   std::atomic<bool> stopping_{false};
 };
 
