@@ -61,9 +61,9 @@ std::vector<std::uint32_t> zipf_assignment(std::uint32_t peers, std::uint32_t to
   const double extra = peers - torrents;
   double cumulative = 0;  // rounding the running sum keeps the total exact
   for (std::uint32_t r = 0; r < torrents; ++r) {
-    const auto from = static_cast<std::uint32_t>(extra * cumulative / total + 0.5);
+    const auto from = static_cast<std::uint32_t>(std::lround(extra * cumulative / total));
     cumulative += weight[r];
-    const auto to = static_cast<std::uint32_t>(extra * cumulative / total + 0.5);
+    const auto to = static_cast<std::uint32_t>(std::lround(extra * cumulative / total));
     of_peer.insert(of_peer.end(), 1 + to - from, r);
   }
   std::shuffle(of_peer.begin(), of_peer.end(), std::mt19937_64(1));

@@ -70,8 +70,8 @@ enum class JsonError : std::uint8_t {
 std::string_view error_code(JsonError e);
 
 core::Result<RegisterRequest, JsonError> parse_register_request(std::string_view json);
-core::Result<LookupQuery, JsonError> parse_lookup_query(std::string_view query);
-core::Result<RemoveQuery, JsonError> parse_remove_query(std::string_view query);
+core::Result<LookupQuery, JsonError> parse_lookup_query(std::string_view text);
+core::Result<RemoveQuery, JsonError> parse_remove_query(std::string_view text);
 
 // One record of a look-up answer.
 struct FoundRecord {

@@ -207,8 +207,8 @@ TEST(HttpTracker, Numbers) {
   EXPECT_EQ(ok("&numwant=-5")->numwant, -5);
   EXPECT_EQ(ok("&numwant=200")->numwant, 200);
   for (std::string key : {"uploaded", "downloaded", "left"})
-    for (std::string v : std::vector<std::string>{"", "-1", "+1", "1.5", "18446744073709551616",
-                                                  "1e3", "0x10", std::string(100, '1')})
+    for (const std::string& v : std::vector<std::string>{
+             "", "-1", "+1", "1.5", "18446744073709551616", "1e3", "0x10", std::string(100, '1')})
       EXPECT_EQ(announce_error(kBase + "&" + key + "=" + v), E::invalid_number) << key << "=" << v;
   for (std::string v : {"", "+1", "abc", "-", "1-", "99999999999999999999x"})
     EXPECT_EQ(announce_error(kBase + "&numwant=" + v), E::invalid_number) << v;
@@ -249,7 +249,7 @@ TEST(HttpTracker, Events) {
   EXPECT_EQ(event("paused")->event, Event::none);
   EXPECT_EQ(event("empty")->event, Event::none);
   EXPECT_EQ(event("")->event, Event::none);
-  for (std::string bad :
+  for (const std::string& bad :
        std::vector<std::string>{"Started", "start", "stopped ", "x", std::string(100, 's')})
     EXPECT_EQ(event(bad).error(), HttpTrackerError::invalid_event) << bad;
 }
@@ -407,6 +407,7 @@ TEST(HttpTracker, ScrapeReplySortedAndUnique) {
   EXPECT_EQ(stats->find("incomplete")->integer, 3);
   // More files than a scrape query can carry still encode correctly.
   std::vector<ScrapeFile> many;
+  many.reserve(300);
   for (int i = 0; i < 300; ++i)
     many.push_back({id_of<InfoHash>(static_cast<std::uint8_t>(i)), 0, 0, 0});
   out.clear();

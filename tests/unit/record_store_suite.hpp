@@ -583,6 +583,7 @@ TEST_P(RecordStoreSuite, ConcurrentPutsRemovesAndExpiryKeepExactCounts) {
     running.fetch_sub(1);
   };
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker, t);
   std::thread cleaner([&] {
     while (running.load() > 0) s->expire(clock.load());
