@@ -1,8 +1,7 @@
 #pragma once
 // Ids for tests, made from small numbers the same way in every test: n sits
 // in the first two bytes (so ids of n below 65536 differ, and those of n
-// below 256 sort as n does), and the other bytes follow a pattern that
-// covers every byte value across a few ids.
+// below 256 sort as n does), and the other bytes spread over 0..255.
 #include <cstddef>
 #include <cstdint>
 
