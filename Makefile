@@ -27,7 +27,7 @@ SAN_ENV = ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_st
           UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
           TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 
-.PHONY: all deps build run test test-release test-asan test-tsan fuzz clean
+.PHONY: all deps build run check format-check tidy test test-release test-asan test-tsan fuzz clean
 # The parts of `make test` run one after another, even under `make -j`: each
 # already uses every core, and the Release summary must come last.
 .NOTPARALLEL:
@@ -44,13 +44,30 @@ build: deps
 run: build
 	$(BUILD)/apps/cairn/cairn serve $(ARGS)
 
-# Fuzzing and the sanitizer suites first; the full Release suite last, so its
-# CTest summary is what CI reads.
-test: deps fuzz test-asan test-tsan test-release
+# The fast step first, so a mistake fails in minutes; then fuzzing and the
+# sanitizer suites; the rest of the Release suite last, so its CTest summary
+# is what CI reads.
+test: deps check fuzz test-asan test-tsan test-release
 
-test-release: CMAKE_FLAGS += -DCAIRN_WERROR=ON
-test-release: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+# The fast step: the format, the Release build (-Werror) and the unit tests
+# (CTest label `unit`). A few minutes on 2 cores.
+check: CMAKE_FLAGS += -DCAIRN_WERROR=ON
+check: format-check build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+# clang-format 14 is the version the tree was formatted with; others differ.
+format-check: deps
+	@git ls-files -z '*.cpp' '*.hpp' | xargs -0 clang-format-14 --dry-run --Werror
+	@echo "format: ok"
+
+# The Release suite but the unit tests, which `check` has run.
+test-release: check
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE unit
+
+# clang-tidy (.clang-tidy) over every file the Release build compiles. Slow
+# (see README), so not part of `make test`.
+tidy: build
+	scripts/tidy.sh $(BUILD) $(JOBS)
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) $(SAN_CMAKE) -DCAIRN_SANITIZE=address,undefined >/dev/null

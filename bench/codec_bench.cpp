@@ -115,6 +115,7 @@ BENCHMARK(BM_udp_parse_announce_bep41);
 
 void BM_udp_parse_scrape_10(benchmark::State& state) {
   std::vector<InfoHash> hashes;
+  hashes.reserve(10);
   for (int i = 0; i < 10; ++i) hashes.push_back(random_id<InfoHash>(100 + i * 3));
   std::vector<std::uint8_t> p(udp::kMaxPacket);
   p.resize(udp::encode_scrape_request(0x1122334455667788, 0x42, hashes, p));

@@ -61,9 +61,9 @@ std::vector<std::uint32_t> zipf_assignment(std::uint32_t peers, std::uint32_t to
   const double extra = peers - torrents;
   double cumulative = 0;  // rounding the running sum keeps the total exact
   for (std::uint32_t r = 0; r < torrents; ++r) {
-    const auto from = static_cast<std::uint32_t>(extra * cumulative / total + 0.5);
+    const auto from = static_cast<std::uint32_t>(std::lround(extra * cumulative / total));
     cumulative += weight[r];
-    const auto to = static_cast<std::uint32_t>(extra * cumulative / total + 0.5);
+    const auto to = static_cast<std::uint32_t>(std::lround(extra * cumulative / total));
     of_peer.insert(of_peer.end(), 1 + to - from, r);
   }
   std::shuffle(of_peer.begin(), of_peer.end(), std::mt19937_64(1));
@@ -91,8 +91,10 @@ Announce peer_announce(std::uint32_t i, const cairn::core::InfoHash& ih, std::ui
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::uint32_t peers = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1'000'000;
-  const std::uint32_t torrents = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 100'000;
+  const auto peers =
+      static_cast<std::uint32_t>(argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1'000'000);
+  const auto torrents =
+      static_cast<std::uint32_t>(argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 100'000);
   const double exponent = argc > 3 ? std::strtod(argv[3], nullptr) : 1.0;
   if (torrents == 0 || peers < torrents) {
     std::fprintf(stderr, "need peers >= torrents > 0\n");
@@ -119,7 +121,8 @@ int main(int argc, char** argv) {
   std::printf(
       "torrents %llu, peers %llu, seeders %llu\n", static_cast<unsigned long long>(st.torrents),
       static_cast<unsigned long long>(st.peers_v4), static_cast<unsigned long long>(st.seeders));
-  std::printf("resident growth %.1f MiB, %.2f bytes/peer\n", (after - before) / 1048576.0,
+  std::printf("resident growth %.1f MiB, %.2f bytes/peer\n",
+              static_cast<double>(after - before) / 1048576.0,
               static_cast<double>(after - before) / peers);
   std::printf("malloc in use %.2f bytes/peer (without the store's own page mappings)\n",
               static_cast<double>(in_use_after - in_use_before) / peers);

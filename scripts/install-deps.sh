@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer + sanitizer runtimes for clang) and symbolized reports
   clang-14 libclang-rt-14-dev llvm-14
+  # make format-check (part of make test) and make tidy
+  clang-format-14 clang-tidy-14
   # test peers and tools
   python3 python3-libtorrent transmission-cli aria2
   # the runnable examples of the docs (tests/docs/run_examples.py)

@@ -79,8 +79,8 @@ struct RequestError {
 };
 
 core::Result<RegisterRequest, RequestError> parse_register_request(std::string_view json);
-core::Result<LookupQuery, RequestError> parse_lookup_query(std::string_view query);
-core::Result<RemoveQuery, RequestError> parse_remove_query(std::string_view query);
+core::Result<LookupQuery, RequestError> parse_lookup_query(std::string_view text);
+core::Result<RemoveQuery, RequestError> parse_remove_query(std::string_view text);
 
 // One record of a look-up answer.
 struct FoundRecord {

@@ -179,6 +179,9 @@ void Server::start() {
     spdlog::info("access list ({}): {} hashes from {}", tracker::to_string(config_.access_mode),
                  access_list_.size(), config_.access_list);
   if (memory_guard_.enabled()) spdlog::info("memory cap {} MiB resident", config_.max_resident_mb);
+  if (test_sweep_.active())
+    spdlog::warn("{} is set: sweeps on request from {} (a test hook; unset it in production)",
+                 kTestSweepVariable, test_sweep_.path());
   if (config_.rate_limit.per_second == 0)
     spdlog::info("rate limiting off");
   else
@@ -209,13 +212,21 @@ void Server::housekeeping_loop() {
     auto now = clock_.now();
     if (now - last_cleanup >= config_.cleanup_interval) {
       last_cleanup = now;
-      auto removed = store_->expire(now);
-      if (removed > 0) spdlog::debug("expired {} peers", removed);
-      auto records = record_store_->expire(now);
-      if (records > 0) spdlog::debug("expired {} rendezvous records", records);
+      sweep(now);
     }
+    test_sweep_.poll([&](core::Seconds ahead) {
+      spdlog::info("test sweep as of {} s from now", ahead);
+      sweep(now + ahead);
+    });
     check_memory();
   }
+}
+
+void Server::sweep(core::Seconds as_of) {
+  auto removed = store_->expire(as_of);
+  if (removed > 0) spdlog::debug("expired {} peers", removed);
+  auto records = record_store_->expire(as_of);
+  if (records > 0) spdlog::debug("expired {} rendezvous records", records);
 }
 
 // Announces measure as they go (see MemoryGuard); this tick measures too,

@@ -17,6 +17,7 @@
 #include "net/worker.hpp"
 #include "server/config.hpp"
 #include "server/state_file_lock.hpp"
+#include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
 #include "tracker/access_list.hpp"
@@ -60,6 +61,7 @@ class Server {
   core::Endpoint bind_address(const core::Endpoint& at);
   core::Endpoint bind_workers(const core::Endpoint& at);
   void housekeeping_loop();
+  void sweep(core::Seconds as_of);
   void check_memory();
   // The state file (server_state.cpp).
   void restore_state();
@@ -89,6 +91,8 @@ class Server {
   bool started_ = false;
   bool stopped_cleanly_ = true;      // false once the final save failed
   bool memory_full_logged_ = false;  // housekeeping's own
+  // For tests only: sweeps on request (test_sweep.hpp).
+  const TestSweepFile test_sweep_ = TestSweepFile::from_environment();
   std::atomic<bool> stopping_{false};
 };
 

@@ -24,8 +24,8 @@ class MemoryGuard {
   static constexpr unsigned sample_every = 1024;
 
   MemoryGuard() = default;
-  MemoryGuard(std::uint64_t cap_bytes, Measure measure)
-      : high_(cap_bytes / 10 * 9), low_(cap_bytes / 10 * 8), measure_(measure) {}
+  MemoryGuard(std::uint64_t cap_bytes, Measure resident)
+      : high_(cap_bytes / 10 * 9), low_(cap_bytes / 10 * 8), measure_(resident) {}
 
   bool enabled() const { return high_ != 0; }
   bool full() const { return full_.load(std::memory_order_relaxed); }

@@ -10,6 +10,9 @@ Pieces:
                   "listening ..." lines (with a timeout), stop with SIGTERM
                   and check the exit code is 0; optionally under an fd
                   limit of its own, and open_fds() counts what it holds.
+                  sweep(ahead) runs the server's expiry sweep now, as of
+                  `ahead` seconds from now (the test hook
+                  CAIRN_TEST_SWEEP_FILE): no sleeping through TTLs.
   bdecode         a tiny strict bencode decoder (bytes keys, bytes strings).
   http_request    raw HTTP/1.x over a socket (one request, or several on
                   one keep-alive connection via HttpConnection).
@@ -38,6 +41,7 @@ DEFAULT_BIN = os.path.normpath(os.path.join(HERE, "..", "..", "build", "apps", "
 
 START_TIMEOUT = 15.0  # seconds to wait for all "listening" lines
 STOP_TIMEOUT = 10.0   # seconds to wait for exit after SIGTERM
+SWEEP_TIMEOUT = 10.0  # seconds to wait for a requested sweep
 
 
 def cairn_binary():
@@ -152,8 +156,11 @@ class CairnServer:
         for l in self.listens:
             args += ["--listen", l]
         args += self.extra_args
+        self.sweep_path = os.path.join(self.tmp.name, "sweep-request")
+        env = dict(os.environ, CAIRN_TEST_SWEEP_FILE=self.sweep_path)
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, preexec_fn=_child_setup(self.fd_limit))
+                                     stderr=self._stderr, env=env,
+                                     preexec_fn=_child_setup(self.fd_limit))
         want = 2 * len(self.listens)  # one udp and one http line per --listen
         lines = self._read_lines(want, START_TIMEOUT)
         for line in lines:
@@ -211,6 +218,19 @@ class CairnServer:
         tail = self.stderr_tail()
         self.kill()
         raise ServerError(msg + "\n--- cairn stderr ---\n" + tail)
+
+    def sweep(self, ahead=0):
+        """Has the server expire peers and records as of `ahead` seconds from
+        now, and returns once it has (its clock does not move)."""
+        tmp = self.sweep_path + ".new"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % ahead)
+        os.replace(tmp, self.sweep_path)  # the server never reads half a request
+        deadline = time.monotonic() + SWEEP_TIMEOUT
+        while os.path.exists(self.sweep_path):
+            if time.monotonic() > deadline or not self.alive():
+                self._fail("no sweep within %.0fs of the request" % SWEEP_TIMEOUT)
+            time.sleep(0.01)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

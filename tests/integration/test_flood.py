@@ -31,7 +31,7 @@ from cairn_harness import (ACT_ERROR, CairnServer, UdpTracker, cairn_binary,  # 
 
 CAP_MB = 64
 FLOOD = 1_000_000
-TTL = 15  # seconds; the flood expires this long after it ends
+TTL = 15  # seconds; longer than the flood takes, which a test sweep then expires
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -73,8 +73,7 @@ def udp_error_of(client, info_hash, port):
 class MemoryCapUnderFlood(unittest.TestCase):
     def test_flood_of_distinct_hashes_stays_under_the_cap(self):
         config = {"server": {"max_resident_mb": CAP_MB, "workers": 2},
-                  "tracker": {"announce_interval": 10, "min_interval": 5, "peer_ttl": TTL,
-                              "cleanup_interval": 1}}
+                  "tracker": {"announce_interval": 10, "min_interval": 5, "peer_ttl": TTL}}
         with CairnServer(config) as server, UdpTracker(server.udp4, source="127.0.0.200") as own:
             known, known_port = random_hash(), fresh_port()
             self.assertEqual(own.announce(known, random_peer_id(), known_port).seeders, 0)
@@ -86,7 +85,8 @@ class MemoryCapUnderFlood(unittest.TestCase):
                 [cairn_binary(), "load", "--target", "%s:%d" % server.udp4, "--mode", "udp",
                  "--preload", "--torrents", str(FLOOD), "--peers", str(FLOOD), "--seed", "11",
                  "--json"], capture_output=True, text=True, timeout=120)
-            flood_seconds = time.monotonic() - started
+            flood_ended = time.monotonic()
+            flood_seconds = flood_ended - started
             self.assertEqual(out.returncode, 0, out.stderr)
             result = json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -105,12 +105,18 @@ class MemoryCapUnderFlood(unittest.TestCase):
             self.assertEqual(own.scrape([known]), [(0, 0, 1)])
 
             # The flood expires; the tracker takes new torrents again, and
-            # the peer that kept announcing is still there.
-            deadline = time.monotonic() + TTL + 30
+            # the peer that kept announcing is still there. Two seconds
+            # after the flood's last announce, a sweep as of TTL - 2 s from
+            # now finds every flood peer past its TTL, and the peer that
+            # announced just before it inside its own.
+            time.sleep(max(0.0, flood_ended + 2.5 - time.monotonic()))
+            own.announce(known, random_peer_id(), known_port)
+            server.sweep(ahead=TTL - 2)
+            deadline = time.monotonic() + 30
             while udp_error_of(own, random_hash(), fresh_port()) is not None:
                 self.assertLess(time.monotonic(), deadline, "still full long after the flood expired")
                 own.announce(known, random_peer_id(), known_port)  # stays alive meanwhile
-                time.sleep(1)
+                time.sleep(0.25)  # the memory cap is measured 4 times a second
             self.assertEqual(own.scrape([known])[0][2], 1)
             self.assertIn("accepting new torrents and peers again", server.stderr_tail(100000))
 

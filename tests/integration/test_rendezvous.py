@@ -17,7 +17,6 @@ import os
 import struct
 import sys
 import tempfile
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -54,7 +53,7 @@ def signed_doc(signer, topic, seq, ttl=0, **fields):
 
 
 class HttpApi(ServerTestCase):
-    CONFIG = {"rendezvous": TTLS, "tracker": {"cleanup_interval": 1}}
+    CONFIG = {"rendezvous": TTLS}
 
     def test_register_then_lookup_fills_the_source_address(self):
         topic, rid = random_topic(), random_id()
@@ -230,9 +229,10 @@ class HttpApi(ServerTestCase):
 
     def test_expiry(self):
         topic = random_topic()
-        register(self.server.http4, topic, {"id": random_id().hex(), "addresses": [":1"], "ttl": 2})
+        register(self.server.http4, topic, {"id": random_id().hex(), "addresses": [":1"], "ttl": 30})
+        self.server.sweep(ahead=20)  # within its TTL
         self.assertEqual(len(lookup(self.server.http4, topic)["records"]), 1)
-        time.sleep(3.5)  # ttl 2 s, then a sweep (cleanup_interval 1 s)
+        self.server.sweep(ahead=30)  # past it
         self.assertEqual(lookup(self.server.http4, topic)["records"], [])
 
 

@@ -10,18 +10,13 @@
 #include <vector>
 
 #include "codec/bencode.hpp"
+#include "support/ids.hpp"
 
 using namespace cairn::codec;
 using namespace cairn::core;
+using cairn::test::id_of;
 
 namespace {
-
-template <class Id>
-Id id_of(std::uint8_t seed) {
-  Id id;
-  for (std::size_t i = 0; i < Id::size; ++i) id.bytes[i] = static_cast<std::uint8_t>(seed + 13 * i);
-  return id;
-}
 
 std::string percent(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
@@ -41,7 +36,7 @@ const std::string kBase = "info_hash=" + kHash + "&peer_id=" + kPeer + "&port=68
 
 AnnounceQuery full_query() {
   AnnounceQuery q;
-  q.info_hash = id_of<InfoHash>(200);  // bytes span the whole 0..255 range
+  q.info_hash = id_of<InfoHash>(200);  // bytes from all over 0..255
   q.peer_id = id_of<PeerId>(43);
   q.port = 51413;
   q.uploaded = 1ull << 40;
@@ -224,8 +219,8 @@ TEST(HttpTracker, Numbers) {
   EXPECT_EQ(ok("&numwant=-5")->numwant, -5);
   EXPECT_EQ(ok("&numwant=200")->numwant, 200);
   for (std::string key : {"uploaded", "downloaded", "left"})
-    for (std::string v : std::vector<std::string>{"", "-1", "+1", "1.5", "18446744073709551616",
-                                                  "1e3", "0x10", std::string(100, '1')})
+    for (const std::string& v : std::vector<std::string>{
+             "", "-1", "+1", "1.5", "18446744073709551616", "1e3", "0x10", std::string(100, '1')})
       EXPECT_EQ(announce_error(kBase + "&" + key + "=" + v), E::invalid_number) << key << "=" << v;
   for (std::string v : {"", "+1", "abc", "-", "1-", "99999999999999999999x"})
     EXPECT_EQ(announce_error(kBase + "&numwant=" + v), E::invalid_number) << v;
@@ -266,7 +261,7 @@ TEST(HttpTracker, Events) {
   EXPECT_EQ(event("paused")->event, Event::none);
   EXPECT_EQ(event("empty")->event, Event::none);
   EXPECT_EQ(event("")->event, Event::none);
-  for (std::string bad :
+  for (const std::string& bad :
        std::vector<std::string>{"Started", "start", "stopped ", "x", std::string(100, 's')})
     EXPECT_EQ(event(bad).error(), HttpTrackerError::invalid_event) << bad;
 }
@@ -449,6 +444,7 @@ TEST(HttpTracker, ScrapeReplySortedAndUnique) {
   EXPECT_EQ(stats->find("incomplete")->integer, 3);
   // More files than a scrape query can carry still encode correctly.
   std::vector<ScrapeFile> many;
+  many.reserve(300);
   for (int i = 0; i < 300; ++i)
     many.push_back({id_of<InfoHash>(static_cast<std::uint8_t>(i)), 0, 0, 0});
   out.clear();

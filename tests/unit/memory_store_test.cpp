@@ -156,6 +156,7 @@ TEST(MemoryStore, ConcurrentAnnounceAndExpireKeepExactCounts) {
     running.fetch_sub(1);
   };
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker, t);
   std::thread cleaner([&] {
     while (running.load() > 0) store.expire(clock.load());
@@ -246,7 +247,7 @@ TEST(BlockPool, RandomGrowthAndShrinkKeepContentsThroughCompaction) {
   std::uint32_t next_tag = 0;
   int compactions = 0;
   for (int step = 0; step < 20'000; ++step) {
-    const unsigned r = rng() % 10;
+    const auto r = static_cast<unsigned>(rng() % 10);
     if (blocks.empty() || r == 0) {
       Block b{pool.allocate(0), 0, next_tag++};
       ASSERT_NE(b.p, nullptr);

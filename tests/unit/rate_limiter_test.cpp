@@ -2,11 +2,13 @@
 
 #include <cstdint>
 
+#include "support/endpoints.hpp"
 #include "tracker/rate_limiter.hpp"
 
 using cairn::core::Address;
 using cairn::core::Millis;
 using cairn::core::Network;
+using cairn::test::v4_address;
 using cairn::tracker::RateLimitConfig;
 using cairn::tracker::RateLimiter;
 
@@ -30,12 +32,6 @@ int allowed_of(RateLimiter& limiter, const Address& a, Millis now, int n) {
   int allowed = 0;
   for (int i = 0; i < n; ++i) allowed += limiter.allow(a, now);
   return allowed;
-}
-
-Address v4(std::uint32_t n) {
-  std::uint8_t b[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                       static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-  return Address::v4(std::span<const std::uint8_t, 4>(b, 4));
 }
 
 }  // namespace
@@ -140,7 +136,7 @@ TEST(RateLimiter, MemoryStaysConstantUnderAMillionAddresses) {
   RateLimiter limiter(c, kKey);
   auto before = limiter.memory_bytes();
   EXPECT_EQ(before, 4096 * sizeof(std::uint64_t));
-  for (std::uint32_t i = 0; i < 1'000'000; ++i) limiter.allow(v4(0x0a000000 + i), 1000 + i / 1000);
+  for (std::uint32_t i = 0; i < 1'000'000; ++i) limiter.allow(v4_address(i), 1000 + i / 1000);
   EXPECT_EQ(limiter.memory_bytes(), before);
   EXPECT_EQ(limiter.slot_count(), 4096u);
 }
@@ -151,6 +147,6 @@ TEST(RateLimiter, CollisionsShareABucketAndNeverExceedTheLimit) {
   c.slots = 1;  // rounded to 1: every address shares one bucket
   RateLimiter limiter(c, kKey);
   int allowed = 0;
-  for (std::uint32_t i = 0; i < 1000; ++i) allowed += limiter.allow(v4(i), 1000);
+  for (std::uint32_t i = 0; i < 1000; ++i) allowed += limiter.allow(v4_address(i), 1000);
   EXPECT_EQ(allowed, 10);
 }

@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "store/record_store.hpp"
+#include "support/endpoints.hpp"
+#include "support/ids.hpp"
 
 namespace cairn::store::testing {
 
@@ -46,39 +48,14 @@ class RecordStoreSuite : public ::testing::TestWithParam<RecordStoreBackend> {
 
   std::unique_ptr<RecordStore> make(RecordLimits limits = {}) { return GetParam().make(limits); }
 
-  // Distinct ids and addresses from small integers.
-  static core::TopicId topic(std::uint32_t n) {
-    core::TopicId t;
-    for (std::size_t i = 0; i < t.size; ++i) t.bytes[i] = static_cast<std::uint8_t>(n * 7 + i);
-    t.bytes[0] = static_cast<std::uint8_t>(n);
-    t.bytes[1] = static_cast<std::uint8_t>(n >> 8);
-    return t;
-  }
-  static core::RecordId id_of(std::uint32_t n, std::size_t size) {
-    core::RecordId id;
-    id.size = static_cast<std::uint8_t>(size);
-    for (std::size_t i = 0; i < size; ++i) id.bytes[i] = static_cast<std::uint8_t>(n * 13 + i);
-    id.bytes[0] = static_cast<std::uint8_t>(n);
-    id.bytes[1] = static_cast<std::uint8_t>(n >> 8);
-    return id;
-  }
-  static core::RecordId unsigned_id(std::uint32_t n) {
-    return id_of(n, core::RecordId::random_size);
-  }
-  static core::RecordId key(std::uint32_t n) { return id_of(n, core::RecordId::key_size); }
-  static core::Address v4(std::uint32_t n) {
-    const std::uint8_t b[4] = {10, static_cast<std::uint8_t>(n >> 16),
-                               static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-    return core::Address::v4(b);
-  }
+  // Distinct ids and addresses from small integers (tests/unit/support).
+  static core::TopicId topic(std::uint32_t n) { return test::id_of<core::TopicId>(n); }
+  static core::RecordId unsigned_id(std::uint32_t n) { return test::unsigned_id_of(n); }
+  static core::RecordId key(std::uint32_t n) { return test::key_id_of(n); }
+  static core::Address v4(std::uint32_t n) { return test::v4_address(n); }
   // 2001:db8:0:NET::HOST: hosts of one `net` share a /64.
   static core::Address v6(std::uint32_t net, std::uint32_t host) {
-    std::uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
-    for (int i = 0; i < 4; ++i) {
-      b[4 + i] = static_cast<std::uint8_t>(net >> (8 * (3 - i)));
-      b[12 + i] = static_cast<std::uint8_t>(host >> (8 * (3 - i)));
-    }
-    return core::Address::v6(b);
+    return test::v6_address(net, host);
   }
 
   static RecordPut put(const core::TopicId& t, const core::RecordId& id,
@@ -638,6 +615,7 @@ TEST_P(RecordStoreSuite, ConcurrentPutsRemovesAndExpiryKeepExactCounts) {
     running.fetch_sub(1);
   };
   std::vector<std::thread> pool;
+  pool.reserve(threads);
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker, t);
   std::thread cleaner([&] {
     while (running.load() > 0) s->expire(clock.load());

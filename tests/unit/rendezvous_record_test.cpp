@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 #include <string>
 
@@ -132,7 +133,7 @@ TEST(RendezvousRecord, OnlyCanonicalBodiesDecode) {
     EXPECT_EQ(decode_error_of(bad), RecordError::bad_record) << "out of order";
   for (const auto& bad : {up + up, down + down, sealed + sealed})
     EXPECT_EQ(decode_error_of(bad), RecordError::bad_record) << "single field twice";
-  for (std::uint8_t type : {0, 7, 8, 255}) {
+  for (std::uint8_t type : std::to_array<std::uint8_t>({0, 7, 8, 255})) {
     EXPECT_EQ(decode_error_of(field(type, "x")), RecordError::bad_record) << int(type);
     EXPECT_EQ(decode_error_of(addr + field(type, "")), RecordError::bad_record) << int(type);
   }

@@ -5,6 +5,7 @@
 
 #include "codec/rendezvous_record.hpp"
 #include "store/memory/memory_record_store.hpp"
+#include "support/ids.hpp"
 #include "tracker/rendezvous.hpp"
 
 using namespace cairn;
@@ -27,18 +28,8 @@ struct Key {
   }
 };
 
-core::TopicId topic(std::uint8_t n) {
-  core::TopicId t;
-  t.bytes[0] = n;
-  return t;
-}
-
-core::RecordId random_id(std::uint8_t n) {
-  core::RecordId id;
-  id.size = core::RecordId::random_size;
-  id.bytes[0] = n;
-  return id;
-}
+core::TopicId topic(std::uint8_t n) { return test::id_of<core::TopicId>(n); }
+core::RecordId random_id(std::uint8_t n) { return test::unsigned_id_of(n); }
 
 std::string body(std::vector<std::string> addresses, std::vector<std::string> protocols = {}) {
   rv::Record r;
@@ -173,7 +164,7 @@ TEST_F(RendezvousTest, ACursorFromAnEarlierLifeOfATopicSeesItsNewRecordsOnce) {
     ASSERT_TRUE(put(topic(1), random_id(2), b));
     tracker::LookupOutcome old;
     ASSERT_EQ(all(call(topic(1)), 1000, &old).size(), 2u);
-    for (std::uint8_t i : {1, 2})
+    for (std::uint8_t i : {std::uint8_t{1}, std::uint8_t{2}})
       ASSERT_TRUE(rendezvous.unregister(topic(1), random_id(i), std::nullopt, kHere, 1000, access));
     ASSERT_TRUE(put(topic(1), random_id(3), b));
     tracker::LookupOutcome next;

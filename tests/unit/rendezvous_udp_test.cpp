@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "support/ids.hpp"
 
 using namespace cairn::codec::rvudp;
 using cairn::codec::rv::Cursor;
@@ -22,16 +25,10 @@ namespace {
 
 using Bytes = std::vector<std::uint8_t>;
 
-TopicId topic() {
-  TopicId t;
-  for (std::size_t i = 0; i < TopicId::size; ++i) t.bytes[i] = static_cast<std::uint8_t>(0x10 + i);
-  return t;
-}
+TopicId topic() { return cairn::test::id_of<TopicId>(0x10); }
 
 RecordId id_of_size(std::size_t size, std::uint8_t seed) {
-  Bytes b(size);
-  for (std::size_t i = 0; i < size; ++i) b[i] = static_cast<std::uint8_t>(seed + i);
-  return *RecordId::from_bytes(b);
+  return cairn::test::record_id_of(seed, size);
 }
 
 SignedBy signed_by(std::uint64_t seq) {
@@ -151,11 +148,11 @@ Bytes finished(LookupResponseWriter& w, Bytes& out, const Cursor& cursor, bool m
 
 TEST(RendezvousUdp, IsRendezvous) {
   Bytes p(16);
-  for (std::uint8_t action : {16, 17, 18, 19}) {
+  for (std::uint8_t action : std::to_array<std::uint8_t>({16, 17, 18, 19})) {
     p[11] = action;
     EXPECT_TRUE(is_rendezvous(p)) << int(action);
   }
-  for (std::uint8_t action : {0, 1, 2, 3, 15, 20}) {
+  for (std::uint8_t action : std::to_array<std::uint8_t>({0, 1, 2, 3, 15, 20})) {
     p[11] = action;
     EXPECT_FALSE(is_rendezvous(p)) << int(action);
   }

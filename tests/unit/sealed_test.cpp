@@ -4,20 +4,13 @@
 
 #include "client/sealed.hpp"
 #include "core/ids.hpp"
+#include "support/bytes.hpp"
 
 using namespace cairn;
+using test::hex;
+using test::unhex;
 
 namespace {
-
-std::string hex(std::string_view bytes) {
-  return core::to_hex({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
-}
-
-std::string unhex(std::string_view h) {
-  std::string out(h.size() / 2, '\0');
-  EXPECT_TRUE(core::from_hex(h, {reinterpret_cast<std::uint8_t*>(out.data()), out.size()}));
-  return out;
-}
 
 // The vectors of docs/rendezvous.md ("Sealed records"), computed there with
 // libsodium from Python (tests/integration/rendezvous_harness.py), so two

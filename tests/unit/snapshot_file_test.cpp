@@ -18,6 +18,8 @@
 #include "record_store_contents.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
+#include "support/endpoints.hpp"
+#include "support/ids.hpp"
 
 namespace cairn::server {
 namespace {
@@ -34,20 +36,11 @@ using store::testing::TopicContents;
 constexpr core::Seconds ttl = 100;
 constexpr std::uint64_t written = 1'700'000'000;
 
-core::InfoHash hash_of(std::uint32_t n) {
-  core::InfoHash h;
-  for (std::size_t i = 0; i < h.size; ++i) h.bytes[i] = static_cast<std::uint8_t>(n * 13 + i);
-  return h;
-}
+core::InfoHash hash_of(std::uint32_t n) { return test::id_of<core::InfoHash>(n); }
 
 core::Endpoint endpoint_of(std::uint32_t n, bool v6) {
-  core::Endpoint e;
-  e.address.family = v6 ? core::Family::v6 : core::Family::v4;
-  e.address.bytes[0] = v6 ? 0x20 : 10;
-  e.address.bytes[2] = static_cast<std::uint8_t>(n >> 8);
-  e.address.bytes[3] = static_cast<std::uint8_t>(n);
-  e.port = static_cast<std::uint16_t>(6881 + n);
-  return e;
+  const auto port = static_cast<std::uint16_t>(6881 + n);
+  return v6 ? test::v6(n, port) : test::v4(n, port);
 }
 
 StoredPeer stored(std::uint32_t n, bool v6, core::Seconds last_seen, bool seeder = false,
@@ -243,16 +236,10 @@ TEST_F(SnapshotFile, SaveIntoMissingFolderFailsCleanly) {
 
 // --- rendezvous records ---
 
-core::TopicId topic_of(std::uint32_t n) {
-  core::TopicId t;
-  for (std::size_t i = 0; i < t.size; ++i) t.bytes[i] = static_cast<std::uint8_t>(n * 29 + i);
-  return t;
-}
+core::TopicId topic_of(std::uint32_t n) { return test::id_of<core::TopicId>(n); }
 
 core::RecordId record_id(std::uint32_t n, bool key) {
-  std::vector<std::uint8_t> b(key ? core::RecordId::key_size : core::RecordId::random_size);
-  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(n * 3 + i);
-  return *core::RecordId::from_bytes(b);
+  return key ? test::key_id_of(n) : test::unsigned_id_of(n);
 }
 
 // Record n: signed when odd, IPv6 source when a multiple of 3.

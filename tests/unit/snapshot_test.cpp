@@ -2,23 +2,19 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstring>
 #include <vector>
 
+#include "support/ids.hpp"
+
 using namespace cairn::codec::snapshot;
 using namespace cairn::core;
+using cairn::test::id_of;
 
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-
-template <class Id>
-Id id_of(std::uint32_t seed) {
-  Id id;
-  for (std::size_t i = 0; i < Id::size; ++i)
-    id.bytes[i] = static_cast<std::uint8_t>(seed * 31 + 7 * i);
-  return id;
-}
 
 Peer peer(std::uint32_t n, bool v6) {
   Peer p;
@@ -33,9 +29,7 @@ Peer peer(std::uint32_t n, bool v6) {
 }
 
 RecordId record_id(std::uint32_t n, bool key) {
-  std::vector<std::uint8_t> b(key ? RecordId::key_size : RecordId::random_size);
-  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(n * 11 + i);
-  return *RecordId::from_bytes(b);
+  return key ? cairn::test::key_id_of(n) : cairn::test::unsigned_id_of(n);
 }
 
 // Signed records on odd n, IPv6 sources on every third, bodies of 0 to
@@ -242,7 +236,7 @@ TEST(Snapshot, WrongMagicAndVersion) {
   Bytes bad_magic = bytes;
   bad_magic[0] = 'X';
   EXPECT_EQ(decode(bad_magic).error(), Error::bad_magic);
-  for (std::uint8_t version : {0, 3}) {
+  for (std::uint8_t version : std::to_array<std::uint8_t>({0, 3})) {
     Bytes bad_version = bytes;
     bad_version[8] = version;
     EXPECT_EQ(decode(bad_version).error(), Error::bad_version);

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "store/peer_store.hpp"
+#include "support/endpoints.hpp"
 
 namespace cairn::store::testing {
 
@@ -54,16 +55,8 @@ Id make_id(std::uint64_t n, std::uint64_t salt) {
 }
 inline core::InfoHash torrent(std::uint64_t n) { return make_id<core::InfoHash>(n, 1); }
 inline core::PeerId peer_id(std::uint64_t n) { return make_id<core::PeerId>(n, 2); }
-inline core::Endpoint v4(std::uint32_t n, std::uint16_t port = 6881) {
-  const std::uint8_t b[4] = {10, static_cast<std::uint8_t>(n >> 16),
-                             static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-  return {core::Address::v4(b), port};
-}
-inline core::Endpoint v6(std::uint32_t n, std::uint16_t port = 6881) {
-  std::uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
-  for (int i = 0; i < 4; ++i) b[12 + i] = static_cast<std::uint8_t>(n >> (8 * (3 - i)));
-  return {core::Address::v6(b), port};
-}
+using cairn::test::v4;
+using cairn::test::v6;
 
 class StoreSuite : public ::testing::TestWithParam<StoreBackend> {
  protected:
@@ -145,10 +138,11 @@ TEST_P(StoreSuite, SelectionNeverReturnsRequesterOrDuplicates) {
   std::vector<PeerInfo> out;
   for (std::uint32_t t = 0; t < 60; ++t) {
     const std::uint32_t size = 1 + static_cast<std::uint32_t>(rng() % 70);
-    for (std::uint32_t i = 0; i < size; ++i) run(*s, announce(torrent(t), v4(i, 1000 + t), i));
+    const auto port = static_cast<std::uint16_t>(1000 + t);
+    for (std::uint32_t i = 0; i < size; ++i) run(*s, announce(torrent(t), v4(i, port), i));
     for (int trial = 0; trial < 20; ++trial) {
       const std::uint32_t who = static_cast<std::uint32_t>(rng() % (size + 5));  // maybe new
-      auto a = announce(torrent(t), v4(who, 1000 + t), who);
+      auto a = announce(torrent(t), v4(who, port), who);
       a.numwant = static_cast<std::uint32_t>(rng() % 80);
       a.random = rng();
       run(*s, a, out);

@@ -6,19 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "support/ids.hpp"
+
 using namespace cairn::codec::udp;
 using namespace cairn::core;
+using cairn::test::id_of;
 
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-
-template <class Id>
-Id id_of(std::uint8_t seed) {
-  Id id;
-  for (std::size_t i = 0; i < Id::size; ++i) id.bytes[i] = static_cast<std::uint8_t>(seed + 7 * i);
-  return id;
-}
 
 AnnounceRequest sample_announce(std::string_view url = "") {
   AnnounceRequest r;

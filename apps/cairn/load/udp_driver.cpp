@@ -323,14 +323,14 @@ bool UdpDriver::check(Lane& lane, Slot& slot, const udp::Response& reply, Stats&
 void UdpDriver::expire(Micros now) {
   Micros limit = Micros{options_.timeout_ms} * 1000;
   for (auto& lane : lanes_) {
-    for (std::uint16_t i = 0; i < lane.slots.size(); ++i) {
+    for (std::size_t i = 0; i < lane.slots.size(); ++i) {  // --window: at most 4096
       auto& slot = lane.slots[i];
       if (!slot.busy || now - slot.sent < limit) continue;
       auto& stats = sink_.at(now);
       ++stats.timeouts;
       if (slot.connect && !slot.has_request) lane.connect_in_flight = false;
       if (slot.has_request && !lane.traffic.retry(slot.request)) ++stats.lost;
-      release(lane, i);
+      release(lane, static_cast<std::uint16_t>(i));
     }
   }
 }

@@ -84,7 +84,9 @@ bool BlockPool::refill() {
     return false;
   }
   const auto left = static_cast<std::size_t>(end_ - cursor_);
-  if (left >= first_) push(cursor_, std::min<std::size_t>((left - first_) / step_, classes_ - 1));
+  if (left >= first_)
+    push(cursor_,
+         static_cast<unsigned>(std::min<std::size_t>((left - first_) / step_, classes_ - 1)));
   c->next = chunks_;
   chunks_ = c;
   cursor_ = data(c);
