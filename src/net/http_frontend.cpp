@@ -101,6 +101,7 @@ void HttpFrontend::announce(const codec::HttpRequest& request, const core::Addre
   a.event = query->event;
   a.seeder = query->left_present && query->left == 0;
   a.numwant = query->numwant;
+  a.want_peer_ids = !query->compact && !query->no_peer_id;
   auto reply = tracker_.announce(a, now, state.rng, state.peers, state.access);
   if (!reply) {
     count_error(reply.error(), state.counters);
@@ -111,7 +112,7 @@ void HttpFrontend::announce(const codec::HttpRequest& request, const core::Addre
   r.min_interval = reply->min_interval;
   r.complete = reply->counts.seeders;
   r.incomplete = reply->counts.leechers;
-  r.peers = state.peers;
+  r.peers = state.peers.view();
   r.compact = query->compact;
   r.no_peer_id = query->no_peer_id;
   codec::encode_announce_reply(r, body);

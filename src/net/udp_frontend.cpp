@@ -46,13 +46,15 @@ struct Handler {
     if (r.numwant >= 0) a.numwant = r.numwant;
     a.want_v4 = from.family() == core::Family::v4;
     a.want_v6 = !a.want_v4;
+    a.want_peer_ids = false;
     auto reply = tracker.announce(a, now, state.rng, state.peers, state.access);
     if (!reply) {
       count_error(reply.error(), state.counters);
       return error_reply(r.transaction_id, tracker::error_text(reply.error()), request_size, out);
     }
     return udp::encode_announce_response(r.transaction_id, reply->interval, reply->counts.leechers,
-                                         reply->counts.seeders, state.peers, from.family(), out);
+                                         reply->counts.seeders, state.peers.view(), from.family(),
+                                         out);
   }
 
   std::size_t operator()(const udp::ScrapeRequest& r) {

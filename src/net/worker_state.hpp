@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/peer.hpp"
+#include "core/compact_peers.hpp"
 #include "core/random.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/rate_limiter.hpp"
@@ -53,8 +53,8 @@ struct WorkerState {
   core::Rng rng;
   tracker::RateLimiter limiter;  // per worker: see docs/architecture.md
   tracker::AccessView access;
-  std::vector<core::PeerInfo> peers;  // selection scratch
-  std::string body;                   // HTTP reply body scratch
+  core::PeerList peers;  // selection scratch, in wire form
+  std::string body;      // HTTP reply body scratch
   Counters counters;
 };
 

@@ -21,7 +21,7 @@ std::uint32_t Tracker::numwant(const std::optional<std::int64_t>& requested) con
 
 core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceRequest& request,
                                                                core::Seconds now, core::Rng& rng,
-                                                               std::vector<core::PeerInfo>& peers,
+                                                               core::PeerList& peers,
                                                                AccessView& access) {
   if (!access.allows(request.info_hash)) {
     peers.clear();
@@ -36,6 +36,7 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceReq
   a.numwant = numwant(request.numwant);
   a.want_v4 = request.want_v4;
   a.want_v6 = request.want_v6;
+  a.want_peer_ids = request.want_peer_ids;
   a.now = now;
   a.random = rng.next();
   a.may_grow = !memory_.full_for_announce();

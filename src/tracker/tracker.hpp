@@ -7,12 +7,11 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
-#include <vector>
 
+#include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
-#include "core/peer.hpp"
 #include "core/random.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
@@ -38,6 +37,7 @@ struct AnnounceRequest {
   std::optional<std::int64_t> numwant;  // absent or negative: the default
   bool want_v4 = true;
   bool want_v6 = true;
+  bool want_peer_ids = true;  // false when the reply lists endpoints only
 };
 
 struct AnnounceResponse {
@@ -56,14 +56,14 @@ class Tracker {
   Tracker(const Policy& policy, store::PeerStore& store, MemoryGuard& memory)
       : policy_(policy), store_(store), memory_(memory) {}
 
-  // Fills `peers` (cleared first) with the peers to hand back. A torrent
+  // Fills `peers` (cleared first) with the peers to hand back, in wire
+  // form (core/compact_peers.hpp). A torrent
   // the access list refuses changes nothing. While the memory guard is
   // full, a new torrent fails with tracker_full and a new peer is answered
   // but not stored.
   core::Result<AnnounceResponse, TrackerError> announce(const AnnounceRequest& request,
                                                         core::Seconds now, core::Rng& rng,
-                                                        std::vector<core::PeerInfo>& peers,
-                                                        AccessView& access);
+                                                        core::PeerList& peers, AccessView& access);
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;

@@ -91,25 +91,24 @@ MemoryStore::Shard& MemoryStore::shard_for(const core::InfoHash& info_hash) cons
 }
 
 core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
-                                                            std::vector<PeerInfo>& out) {
+                                                            core::PeerList& out) {
   out.clear();
   return announce_appending(a, out);
 }
 
-void MemoryStore::announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+void MemoryStore::announce_batch(std::span<const Announce> batch, core::PeerList& out,
                                  std::span<AnnounceResult> results) {
   assert(results.size() == batch.size());
   out.clear();
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const std::size_t first = out.size();
+    results[i].begin = out.mark();
     results[i].counts = announce_appending(batch[i], out);
-    results[i].first_peer = static_cast<std::uint32_t>(first);
-    results[i].peer_count = static_cast<std::uint32_t>(out.size() - first);
+    results[i].end = out.mark();
   }
 }
 
 core::Result<SwarmCounts, StoreError> MemoryStore::announce_appending(const Announce& a,
-                                                                      std::vector<PeerInfo>& out) {
+                                                                      core::PeerList& out) {
   Shard& shard = shard_for(a.info_hash);
   Swarm::Delta delta;
   std::lock_guard lock(shard.mutex);
@@ -236,7 +235,7 @@ core::Result<std::uint32_t, StoreError> MemoryStore::restore_swarm(
   // Each peer goes in as its own last announce (numwant 0: nothing is
   // selected); a `completed` one sets its flag, and the count is then put
   // back to the recorded one.
-  std::vector<PeerInfo> none;
+  core::PeerList none;
   Announce a;
   a.info_hash = info_hash;
   for (const StoredPeer& p : sorted) {

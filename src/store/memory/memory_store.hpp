@@ -37,11 +37,11 @@ class MemoryStore final : public PeerStore, public SwarmSnapshots {
   MemoryStore(const MemoryStore&) = delete;
   MemoryStore& operator=(const MemoryStore&) = delete;
 
-  core::Result<SwarmCounts, StoreError> announce(const Announce& a,
-                                                 std::vector<PeerInfo>& out) override;
+  using PeerStore::announce;
+  core::Result<SwarmCounts, StoreError> announce(const Announce& a, core::PeerList& out) override;
   // One announce after another (each takes its shard's lock on its own),
   // appending to `out` as it goes: no copy.
-  void announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+  void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                       std::span<AnnounceResult> results) override;
   SwarmCounts scrape(const core::InfoHash& info_hash) const override;
   std::uint64_t expire(core::Seconds now) override;
@@ -68,8 +68,7 @@ class MemoryStore final : public PeerStore, public SwarmSnapshots {
   struct Shard;
   Shard& shard_for(const core::InfoHash& info_hash) const;
   // announce() without clearing `out`: appends the peers.
-  core::Result<SwarmCounts, StoreError> announce_appending(const Announce& a,
-                                                           std::vector<PeerInfo>& out);
+  core::Result<SwarmCounts, StoreError> announce_appending(const Announce& a, core::PeerList& out);
 
   Limits limits_;
   std::size_t mask_;

@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/compact_peers.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "store/memory/block_pool.hpp"
@@ -93,7 +94,7 @@ class Swarm {
   // stored when the swarm already holds `max_peers` or `a.may_grow` is false.
   // fits(a.now, base) must hold.
   SwarmCounts announce(const Announce& a, core::Seconds base, std::uint32_t max_peers,
-                       BlockPool& pool, std::vector<PeerInfo>& out, Delta& delta);
+                       BlockPool& pool, core::PeerList& out, Delta& delta);
   // Removes peers with last_seen + ttl <= now; returns how many.
   std::uint32_t expire(core::Seconds now, core::Seconds ttl, core::Seconds base, BlockPool& pool,
                        Delta& delta);
@@ -158,10 +159,10 @@ class Swarm {
   bool move_to_new_block(std::size_t capacity, BlockPool& pool);
   bool resize_large(std::size_t capacity);
   void shrink_to_fit_loosely(BlockPool& pool);
-  void select(const Announce& a, int own, std::uint32_t self, std::vector<PeerInfo>& out) const;
-  template <int Family>
+  void select(const Announce& a, int own, std::uint32_t self, core::PeerList& out) const;
+  template <int Family, bool Ids>
   std::uint32_t take(std::uint32_t skip, std::uint32_t want, std::uint32_t random,
-                     std::vector<PeerInfo>& out) const;
+                     core::PeerList& out) const;
 
   Header* h_;
 };
