@@ -1,5 +1,6 @@
 #include "net/udp_frontend.hpp"
 
+#include <array>
 #include <variant>
 
 #include "codec/rendezvous_udp.hpp"
@@ -77,6 +78,17 @@ struct Handler {
 };
 
 }  // namespace
+
+void UdpFrontend::prefetch(std::span<const std::span<const std::uint8_t>> packets) const {
+  std::array<core::InfoHash, 128> hashes;  // a batch's announces, and scrapes up to this
+  std::size_t n = 0;
+  for (const auto packet : packets) {
+    const auto named = udp::peek_info_hashes(packet);
+    for (std::size_t at = 0; at < named.size() && n < hashes.size(); at += core::InfoHash::size)
+      hashes[n++] = core::InfoHash::from_bytes(named.subspan(at).first<core::InfoHash::size>());
+  }
+  tracker_.prefetch(std::span(hashes.data(), n));
+}
 
 std::size_t UdpFrontend::handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
                                 core::Seconds now, core::Millis now_ms, WorkerState& state,

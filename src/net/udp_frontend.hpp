@@ -29,6 +29,10 @@ class UdpFrontend {
               const tracker::ConnectionIds& ids, UdpOptions options)
       : tracker_(tracker), ids_(ids), options_(options), rendezvous_(rendezvous, ids) {}
 
+  // Before a receive batch is handled: lets the store fetch the swarms its
+  // announces and scrapes name (tracker::Tracker::prefetch).
+  void prefetch(std::span<const std::span<const std::uint8_t>> packets) const;
+
   // Writes the reply into `out` and returns its size; 0 means send nothing.
   // `now` and `now_ms` are one reading of the coarse clock.
   std::size_t handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,

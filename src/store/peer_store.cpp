@@ -43,6 +43,8 @@ void PeerStore::announce_batch(std::span<const Announce> batch, core::PeerList& 
   }
 }
 
+void PeerStore::prefetch(std::span<const core::InfoHash> /*info_hashes*/) const {}
+
 void PeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
                              std::span<SwarmCounts> counts) const {
   assert(counts.size() == info_hashes.size());

@@ -29,6 +29,7 @@
 //   remote backend keeps its peers in the same layout and hands back byte
 //   strings (one of entries per family, one of ids when asked) that are
 //   appended as they are; building a compact reply is then one copy.
+// - prefetch is a hint with no outcome at all.
 // - announce_batch and scrape_batch have the outcome of the same calls made
 //   one by one, in order; they exist so that a UDP receive batch costs a
 //   remote backend one pipelined exchange instead of a round trip per
@@ -124,6 +125,13 @@ class PeerStore {
   // results[i].peers(out).
   virtual void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                               std::span<AnnounceResult> results);
+
+  // A hint that the caller is about to announce to or scrape these swarms
+  // (a UDP receive batch's): a store may start fetching them. The memory
+  // store brings each swarm into the CPU cache, so that a batch's cache
+  // misses overlap instead of stalling one request at a time; a store with
+  // nothing to gain ignores it (the default). Changes nothing.
+  virtual void prefetch(std::span<const core::InfoHash> info_hashes) const;
 
   // Counts for one swarm; zeros for an unknown one.
   virtual SwarmCounts scrape(const core::InfoHash& info_hash) const = 0;

@@ -6,6 +6,7 @@
 // else keeps measuring). Thread-safe (the store is).
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "core/compact_peers.hpp"
@@ -67,6 +68,8 @@ class Tracker {
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;
+  // Tells the store which swarms a batch is about to touch (PeerStore::prefetch).
+  void prefetch(std::span<const core::InfoHash> info_hashes) const { store_.prefetch(info_hashes); }
   const Policy& policy() const { return policy_; }
 
  private:

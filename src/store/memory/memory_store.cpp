@@ -1,6 +1,7 @@
 #include "store/memory/memory_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <cassert>
@@ -101,6 +102,8 @@ void MemoryStore::announce_batch(std::span<const Announce> batch, core::PeerList
   assert(results.size() == batch.size());
   out.clear();
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (i % kPrefetchRun == 0)
+      prefetch_announces(batch.subspan(i, std::min(kPrefetchRun, batch.size() - i)));
     results[i].begin = out.mark();
     results[i].counts = announce_appending(batch[i], out);
     results[i].end = out.mark();
@@ -133,6 +136,21 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce_appending(const Anno
   shard.apply(delta);
   shard.compact_if_loose();
   return counts;
+}
+
+void MemoryStore::prefetch(std::span<const core::InfoHash> info_hashes) const {
+  for (const core::InfoHash& h : info_hashes) {
+    Shard& shard = shard_for(h);
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.swarms.find(h);
+    if (it != shard.swarms.end()) it->prefetch();
+  }
+}
+
+void MemoryStore::prefetch_announces(std::span<const Announce> run) const {
+  std::array<core::InfoHash, kPrefetchRun> hashes;
+  for (std::size_t i = 0; i < run.size(); ++i) hashes[i] = run[i].info_hash;
+  prefetch(std::span(hashes.data(), run.size()));
 }
 
 SwarmCounts MemoryStore::scrape(const core::InfoHash& info_hash) const {

@@ -252,6 +252,21 @@ void Swarm::shrink_to_fit_loosely(BlockPool& pool) {
   }
 }
 
+void Swarm::prefetch() const {
+  constexpr std::size_t line = 64, small_lines = 4;
+  if (!large()) {
+    const auto* block = reinterpret_cast<const char*>(h_);
+    const std::size_t end = std::min(sizeof(Header) + capacity(), small_lines * line);
+    for (std::size_t at = line; at < end; at += line) __builtin_prefetch(block + at);
+    return;
+  }
+  for (int f = 0; f < 2; ++f) {
+    if (n(f) == 0) continue;
+    __builtin_prefetch(record(f, 0));
+    __builtin_prefetch(record(f, n(f) - 1));
+  }
+}
+
 void Swarm::rebase(core::Seconds shift) {
   for (int f = 0; f < 2; ++f) {
     for (std::uint32_t i = 0; i < n(f); ++i) {
