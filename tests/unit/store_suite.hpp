@@ -674,6 +674,26 @@ TEST_P(StoreSuite, AnEmptyBatchDoesNothing) {
   EXPECT_EQ(s->stats().torrents, 0u);
 }
 
+// A prefetch is a hint: known or unknown swarms, it changes nothing a
+// later announce, scrape or stats() sees.
+TEST_P(StoreSuite, PrefetchChangesNothing) {
+  auto hinted = make(), plain = make();
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    run(*hinted, announce(torrent(1), v4(i), i));
+    run(*plain, announce(torrent(1), v4(i), i));
+  }
+  const std::vector<core::InfoHash> hashes = {torrent(1), torrent(2), torrent(1)};
+  hinted->prefetch(hashes);
+  hinted->prefetch({});
+  EXPECT_EQ(hinted->stats().torrents, 1u);  // no swarm made for torrent(2)
+  EXPECT_EQ(hinted->scrape(torrent(2)), SwarmCounts{});
+  std::vector<PeerInfo> a_peers, b_peers;
+  const auto a = announce(torrent(1), v4(99), 99);
+  EXPECT_EQ(run(*hinted, a, a_peers), run(*plain, a, b_peers));
+  EXPECT_EQ(endpoints(a_peers), endpoints(b_peers));
+  EXPECT_EQ(hinted->scrape(torrent(1)), plain->scrape(torrent(1)));
+}
+
 TEST_P(StoreSuite, ScrapeBatchIsTheSameScrapesOneByOne) {
   auto s = make();
   for (std::uint32_t t = 0; t < 5; ++t) {
