@@ -433,14 +433,20 @@ std::uint32_t Swarm::take(std::uint32_t skip, std::uint32_t want, std::uint32_t 
     }
   };
   const std::uint8_t* recs = records(Family);
-  std::uint32_t i =
+  // Runs of consecutive records, split where `skip` is and where the walk
+  // wraps, so the copy loop does no per-record checks. No record is
+  // visited twice: `taking` is at most the records other than `skip`.
+  std::uint32_t at =
       others <= want ? 0 : static_cast<std::uint32_t>((std::uint64_t{random} * count) >> 32);
-  for (std::uint32_t taken = 0; taken < taking;) {
-    if (i != skip) {
-      copy(recs + i * size);
-      ++taken;
-    }
-    if (++i == count) i = 0;
+  for (std::uint32_t left = taking; left > 0;) {
+    std::uint32_t end = std::min(count, at + left);
+    const bool skipping = skip >= at && skip < end;
+    if (skipping) end = skip;
+    for (const std::uint8_t* rec = recs + at * size; rec != recs + end * size; rec += size)
+      copy(rec);
+    left -= end - at;
+    at = skipping ? end + 1 : end;
+    if (at == count) at = 0;
   }
   return taking;
 }
