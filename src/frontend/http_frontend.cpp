@@ -1,11 +1,11 @@
-#include "net/http_frontend.hpp"
+#include "frontend/http_frontend.hpp"
 
 #include <algorithm>
 
 #include "codec/http_response.hpp"
 #include "codec/http_tracker.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 namespace {
 
@@ -224,4 +224,4 @@ void HttpFrontend::write_parse_error(const codec::HttpParse& parse, WorkerState&
   codec::write_http_response(out, response);
 }
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

@@ -17,11 +17,11 @@
 #include "codec/http_request.hpp"
 #include "core/endpoint.hpp"
 #include "core/time.hpp"
-#include "net/rendezvous_http.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/rendezvous_http.hpp"
+#include "frontend/worker_state.hpp"
 #include "tracker/tracker.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 struct HttpOptions {
   std::vector<core::Network> trusted_proxies;
@@ -56,4 +56,4 @@ class HttpFrontend {
   RendezvousHttp rendezvous_;  // everything under /v1/
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

@@ -1,11 +1,11 @@
-#include "net/rendezvous_http.hpp"
+#include "frontend/rendezvous_http.hpp"
 
 #include <vector>
 
 #include "codec/http_response.hpp"
 #include "codec/rendezvous_json.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 namespace rv = codec::rv;
 
@@ -172,4 +172,4 @@ void RendezvousHttp::write_rate_limited(const codec::HttpRequest& request,
   codec::write_http_response(out, response);
 }
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

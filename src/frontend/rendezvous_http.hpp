@@ -8,10 +8,10 @@
 #include "codec/http_request.hpp"
 #include "core/endpoint.hpp"
 #include "core/time.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/worker_state.hpp"
 #include "tracker/rendezvous.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 class RendezvousHttp {
  public:
@@ -47,4 +47,4 @@ class RendezvousHttp {
   tracker::Rendezvous& rendezvous_;
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

@@ -1,12 +1,12 @@
-#include "net/rendezvous_udp.hpp"
+#include "frontend/rendezvous_udp.hpp"
 
 #include <optional>
 #include <variant>
 
 #include "codec/rendezvous_udp.hpp"
-#include "net/udp_replies.hpp"
+#include "frontend/udp_replies.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 namespace rvudp = codec::rvudp;
 
@@ -86,4 +86,4 @@ std::size_t RendezvousUdp::handle(std::span<const std::uint8_t> packet, const co
   return std::visit(Handler{rendezvous_, ids_, packet.size(), from, now, state, out}, *request);
 }
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

@@ -10,11 +10,11 @@
 
 #include "core/endpoint.hpp"
 #include "core/time.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/worker_state.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/rendezvous.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 class RendezvousUdp {
  public:
@@ -32,4 +32,4 @@ class RendezvousUdp {
   const tracker::ConnectionIds& ids_;
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

@@ -1,12 +1,12 @@
-#include "net/udp_frontend.hpp"
+#include "frontend/udp_frontend.hpp"
 
 #include <variant>
 
 #include "codec/rendezvous_udp.hpp"
 #include "codec/udp_tracker.hpp"
-#include "net/udp_replies.hpp"
+#include "frontend/udp_replies.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 namespace udp = codec::udp;
 
@@ -96,4 +96,4 @@ std::size_t UdpFrontend::handle(std::span<const std::uint8_t> packet, const core
                     *request);
 }
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

@@ -12,12 +12,12 @@
 
 #include "core/endpoint.hpp"
 #include "core/time.hpp"
-#include "net/rendezvous_udp.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/rendezvous_udp.hpp"
+#include "frontend/worker_state.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/tracker.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 struct UdpOptions {
   bool allow_ip_field = false;  // honour the announce's IPv4 field
@@ -42,4 +42,4 @@ class UdpFrontend {
   RendezvousUdp rendezvous_;  // actions 16-19 (docs/rendezvous.md)
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

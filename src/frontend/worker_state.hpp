@@ -12,7 +12,7 @@
 #include "tracker/access_list.hpp"
 #include "tracker/rate_limiter.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 // Per-worker counters: written by one thread (relaxed), summed by readers.
 struct Counters {
@@ -58,4 +58,4 @@ struct WorkerState {
   Counters counters;
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

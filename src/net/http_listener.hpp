@@ -25,9 +25,9 @@
 
 #include "clock/coarse_clock.hpp"
 #include "codec/http_request.hpp"
+#include "frontend/http_frontend.hpp"
+#include "frontend/worker_state.hpp"
 #include "net/connection_budget.hpp"
-#include "net/http_frontend.hpp"
-#include "net/worker_state.hpp"
 
 namespace cairn::net {
 
@@ -40,9 +40,9 @@ struct HttpConnectionLimits {
 
 class HttpListener {
  public:
-  HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-               const clock::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
-               ConnectionBudget& budget);
+  HttpListener(boost::asio::ip::tcp::acceptor acceptor, const frontend::HttpFrontend& frontend,
+               const clock::CoarseClock& clock, frontend::WorkerState& state,
+               HttpConnectionLimits limits, ConnectionBudget& budget);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -84,9 +84,9 @@ class HttpListener {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::posix::stream_descriptor poller_;  // the listener's epoll set
   boost::asio::steady_timer sweep_timer_;
-  const HttpFrontend& frontend_;
+  const frontend::HttpFrontend& frontend_;
   const clock::CoarseClock& clock_;
-  WorkerState& state_;
+  frontend::WorkerState& state_;
   HttpConnectionLimits limits_;
   ConnectionBudget& budget_;  // every listener's; open_ counts this one's
   // Indexed by file descriptor: small, dense integers, so no hashing.

@@ -6,8 +6,8 @@
 
 namespace cairn::net {
 
-UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend& frontend,
-                         const clock::CoarseClock& clock, WorkerState& state)
+UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const frontend::UdpFrontend& frontend,
+                         const clock::CoarseClock& clock, frontend::WorkerState& state)
     : socket_(std::move(socket)),
       frontend_(frontend),
       clock_(clock),
@@ -74,9 +74,9 @@ bool UdpListener::drain_one_batch() {
       sent += static_cast<unsigned>(n);
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       // A full send buffer drops the rest of the batch: UDP clients retry.
-      for (; sent < replies; ++sent) Counters::bump(state_.counters.udp_send_dropped);
+      for (; sent < replies; ++sent) frontend::Counters::bump(state_.counters.udp_send_dropped);
     } else {
-      Counters::bump(state_.counters.udp_send_dropped);  // this destination refused
+      frontend::Counters::bump(state_.counters.udp_send_dropped);  // this destination refused
       ++sent;
     }
   }

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "clock/coarse_clock.hpp"
-#include "net/udp_frontend.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/udp_frontend.hpp"
+#include "frontend/worker_state.hpp"
 
 namespace cairn::net {
 
@@ -22,8 +22,8 @@ class UdpListener {
   static constexpr std::size_t kRecvSize = 2048;   // > codec's max packet: oversize is detected
   static constexpr std::size_t kReplySize = 8192;  // 20 + 18 * 450 peers
 
-  UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend& frontend,
-              const clock::CoarseClock& clock, WorkerState& state);
+  UdpListener(boost::asio::ip::udp::socket socket, const frontend::UdpFrontend& frontend,
+              const clock::CoarseClock& clock, frontend::WorkerState& state);
   void start();
   void close();
 
@@ -32,9 +32,9 @@ class UdpListener {
   bool drain_one_batch();  // false when the socket is empty
 
   boost::asio::ip::udp::socket socket_;
-  const UdpFrontend& frontend_;
+  const frontend::UdpFrontend& frontend_;
   const clock::CoarseClock& clock_;
-  WorkerState& state_;
+  frontend::WorkerState& state_;
   std::vector<std::uint8_t> in_, out_;
   std::array<mmsghdr, kBatch> in_msgs_{}, out_msgs_{};
   std::array<iovec, kBatch> in_iov_{}, out_iov_{};

@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include "frontend/worker_state.hpp"
 #include "net/http_listener.hpp"
 #include "net/udp_listener.hpp"
-#include "net/worker_state.hpp"
 
 namespace cairn::net {
 
@@ -22,8 +22,8 @@ class Worker {
   ~Worker() { stop(); }
 
   boost::asio::io_context& io() { return io_; }
-  WorkerState& state() { return state_; }
-  const Counters& counters() const { return state_.counters; }
+  frontend::WorkerState& state() { return state_; }
+  const frontend::Counters& counters() const { return state_.counters; }
 
   void add(std::unique_ptr<UdpListener> l) { udp_.push_back(std::move(l)); }
   void add(std::unique_ptr<HttpListener> l) { http_.push_back(std::move(l)); }
@@ -37,7 +37,7 @@ class Worker {
   void stop();
 
  private:
-  WorkerState state_;
+  frontend::WorkerState state_;
   boost::asio::io_context io_{1};
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<HttpListener>> http_;

@@ -85,9 +85,9 @@ Server::Server(Config config)
       rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
       connection_ids_(config_.connection_id_slot),
       udp_frontend_(tracker_, rendezvous_, connection_ids_,
-                    net::UdpOptions{config_.allow_client_ip}),
+                    frontend::UdpOptions{config_.allow_client_ip}),
       http_frontend_(tracker_, rendezvous_,
-                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+                     frontend::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();

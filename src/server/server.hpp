@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "clock/coarse_clock.hpp"
+#include "frontend/http_frontend.hpp"
+#include "frontend/udp_frontend.hpp"
 #include "net/connection_budget.hpp"
-#include "net/http_frontend.hpp"
-#include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
 #include "server/state_file_lock.hpp"
@@ -80,8 +80,8 @@ class Server {
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
-  net::UdpFrontend udp_frontend_;
-  net::HttpFrontend http_frontend_;
+  frontend::UdpFrontend udp_frontend_;
+  frontend::HttpFrontend http_frontend_;
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::thread housekeeping_;

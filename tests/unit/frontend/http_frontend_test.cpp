@@ -1,7 +1,7 @@
 // The HTTP frontend without sockets: what it counts, and that the hot path
 // (an announce, and a flood's rate-limited replies) allocates nothing once
 // warm. Allocations are counted by replacing the global operator new.
-#include "net/http_frontend.hpp"
+#include "frontend/http_frontend.hpp"
 
 #include <gtest/gtest.h>
 
@@ -48,8 +48,8 @@ struct HttpFrontendTest : ::testing::Test {
   tracker::Tracker tracker{policy, peers, memory};
   tracker::Rendezvous rendezvous{{}, records, memory};
   tracker::AccessList access{tracker::AccessMode::off, {}};
-  net::HttpFrontend frontend{tracker, rendezvous,
-                             net::HttpOptions{{*core::Network::parse("127.0.0.1/32")}, false}};
+  frontend::HttpFrontend frontend{
+      tracker, rendezvous, frontend::HttpOptions{{*core::Network::parse("127.0.0.1/32")}, false}};
   const core::Endpoint proxy = *core::Endpoint::parse("127.0.0.1:40000");
   const core::Endpoint client = *core::Endpoint::parse("192.0.2.7:40000");
 
@@ -73,7 +73,7 @@ struct HttpFrontendTest : ::testing::Test {
 }  // namespace
 
 TEST_F(HttpFrontendTest, ForwardedHeaderNamingNoAddressIsRefusedAndCounted) {
-  net::WorkerState state(1, limits(0, 1), access);
+  frontend::WorkerState state(1, limits(0, 1), access);
   const std::string query = "info_hash=" + percent(1);  // the request's views point into it
   auto request = get("/announce", query);
   std::string out;
@@ -101,7 +101,7 @@ TEST_F(HttpFrontendTest, ForwardedHeaderNamingNoAddressIsRefusedAndCounted) {
 }
 
 TEST_F(HttpFrontendTest, AnnounceAllocatesNothingOnceWarm) {
-  net::WorkerState state(1, limits(50, 500), access);
+  frontend::WorkerState state(1, limits(50, 500), access);
   const std::string query = "info_hash=" + percent(1) + "&peer_id=" + percent(2) + "&port=6881";
   auto request = get("/announce", query);
   request.x_forwarded_for = "198.51.100.4";  // behind the proxy: the header is parsed
@@ -120,7 +120,7 @@ TEST_F(HttpFrontendTest, AnnounceAllocatesNothingOnceWarm) {
 }
 
 TEST_F(HttpFrontendTest, RefusalsOfAFloodAllocateNothing) {
-  net::WorkerState state(1, limits(1, 1), access);
+  frontend::WorkerState state(1, limits(1, 1), access);
   const std::string query = "info_hash=" + percent(1) + "&peer_id=" + percent(2) + "&port=6881";
   std::string out;
   out.reserve(4096);
