@@ -1,59 +1,56 @@
 #pragma once
-// The HTTP tracker frontend: a parsed request in, a complete HTTP response
-// out. Routes /announce and /scrape (BEP 3, 7, 23, 48), and /v1/ to the
-// rendezvous API (net/rendezvous_http.hpp). No sockets
-// here; http_listener feeds it. Client addresses come from the socket, and
-// from X-Forwarded-For / X-Real-IP only when the socket's peer is a trusted
-// proxy (a header from it that names no address is refused with 400); that
-// client address is the one rate-limited. A client over its limit gets the
-// failure "rate limit exceeded" on /announce and /scrape (HTTP 200, as BEP 3
-// failures are), 429 elsewhere, with Retry-After, and keeps its connection:
-// TCP sources cannot be spoofed, and closing would only make it reconnect.
-// GET /health answers "ok" to anyone, unlimited. HEAD is answered as GET
-// without the body; another method gets 405 with Allow.
+// The BitTorrent HTTP tracker's routes (BEP 3, 7, 23, 48): /announce and
+// /scrape, and /health for load balancers, as handlers of the HttpRouter
+// (http_router.hpp, which resolves the client's address and applies the
+// rate limit). A client over its limit gets the failure "rate limit
+// exceeded" (HTTP 200, as BEP 3 failures are: clients show only those).
 #include <string>
-#include <vector>
 
-#include "codec/http_request.hpp"
-#include "core/endpoint.hpp"
-#include "core/time.hpp"
-#include "frontend/rendezvous_http.hpp"
-#include "frontend/worker_state.hpp"
+#include "frontend/http_handler.hpp"
+#include "frontend/http_router.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::frontend {
 
-struct HttpOptions {
-  std::vector<core::Network> trusted_proxies;
-  bool allow_ip_param = false;  // honour the announce's `ip` parameter
+// What the BitTorrent routes share: refusals as BEP 3 failures.
+class BitTorrentHttp : public HttpHandler {
+ public:
+  void write_rate_limited(const codec::HttpRequest& request, std::uint32_t retry_after,
+                          tracker::WorkerState& state, std::string& out) const override;
 };
 
-class HttpFrontend {
+class HttpAnnounce final : public BitTorrentHttp {
  public:
-  HttpFrontend(tracker::Tracker& tracker, tracker::Rendezvous& rendezvous, HttpOptions options)
-      : tracker_(tracker), options_(std::move(options)), rendezvous_(rendezvous) {}
-
-  // Appends the response to `out`. Returns whether the connection stays open.
-  // `now` and `now_ms` are one reading of the coarse clock.
-  bool handle(const codec::HttpRequest& request, const core::Endpoint& peer, core::Seconds now,
-              core::Millis now_ms, WorkerState& state, std::string& out) const;
-
-  // The response for a request that failed to parse (always closes).
-  void write_parse_error(const codec::HttpParse& parse, WorkerState& state, std::string& out) const;
-
-  // Which forwarding header from a trusted proxy named no address, if any.
-  enum class Forwarded : std::uint8_t { ok, bad_x_forwarded_for, bad_x_real_ip };
+  HttpAnnounce(tracker::Tracker& tracker, bool allow_ip_param)
+      : tracker_(tracker), allow_ip_param_(allow_ip_param) {}
+  void handle(const codec::HttpRequest& request, const core::Address& client,
+              const tracker::RequestContext& ctx, std::string& out) const override;
+  bool write_too_long(const codec::HttpRequest& request, tracker::WorkerState& state,
+                      std::string& out) const override;
 
  private:
-  void announce(const codec::HttpRequest& request, const core::Address& client, core::Seconds now,
-                WorkerState& state, std::string& body) const;
-  void scrape(const codec::HttpRequest& request, WorkerState& state, std::string& body) const;
-  Forwarded client_address(const codec::HttpRequest& request, const core::Address& peer,
-                           core::Address& client) const;
-
   tracker::Tracker& tracker_;
-  HttpOptions options_;
-  RendezvousHttp rendezvous_;  // everything under /v1/
+  bool allow_ip_param_;  // honour the announce's `ip` parameter
+};
+
+class HttpScrape final : public BitTorrentHttp {
+ public:
+  explicit HttpScrape(const tracker::Tracker& tracker) : tracker_(tracker) {}
+  void handle(const codec::HttpRequest& request, const core::Address& client,
+              const tracker::RequestContext& ctx, std::string& out) const override;
+  // Most often a scrape of too many hashes.
+  bool write_too_long(const codec::HttpRequest& request, tracker::WorkerState& state,
+                      std::string& out) const override;
+
+ private:
+  const tracker::Tracker& tracker_;
+};
+
+// GET /health answers "ok" (registered unlimited: see HttpRoute::Limit).
+class HttpHealth final : public BitTorrentHttp {
+ public:
+  void handle(const codec::HttpRequest& request, const core::Address& client,
+              const tracker::RequestContext& ctx, std::string& out) const override;
 };
 
 }  // namespace cairn::frontend

@@ -72,8 +72,12 @@ struct RendezvousHttp::Reply {
 };
 
 void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Address& client,
-                            const core::Endpoint& observed, core::Seconds now, WorkerState& state,
-                            std::string& out) const {
+                            const tracker::RequestContext& ctx, std::string& out) const {
+  const core::Seconds now = ctx.now;
+  auto& state = ctx.state;
+  // Behind a trusted proxy the client's port is not known.
+  const core::Endpoint observed =
+      client == ctx.source.address ? ctx.source : core::Endpoint{client, 0};
   Reply reply;
   std::string_view path = request.path;
   if (!rendezvous_.enabled()) {
@@ -163,7 +167,8 @@ void RendezvousHttp::remove(const codec::HttpRequest& request, const core::Topic
 }
 
 void RendezvousHttp::write_rate_limited(const codec::HttpRequest& request,
-                                        std::uint32_t retry_after, std::string& out) {
+                                        std::uint32_t retry_after, tracker::WorkerState& /*state*/,
+                                        std::string& out) const {
   std::string body;
   rv::encode_error("rate_limited", "this address is over its request rate", body);
   auto response = codec::HttpResponse::to(request, 429, kJson);

@@ -4,28 +4,31 @@
 // state changes without a valid BEP 15 connection id, and an error answer
 // never larger than its request. Look-up answers, which only go to a
 // client that proved its address with a connection id, hold what fits in
-// codec::rvudp::kMaxReply.
+// codec::rvudp::kMaxReply. Registered only while the API is on: off,
+// actions 16-19 are unknown actions to the BEP 15 frontend.
 #include <cstddef>
 #include <span>
 
-#include "core/endpoint.hpp"
-#include "core/time.hpp"
-#include "frontend/worker_state.hpp"
+#include "frontend/datagram.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/rendezvous.hpp"
 
 namespace cairn::frontend {
 
-class RendezvousUdp {
+class RendezvousUdp final : public DatagramHandler {
  public:
+  // A BEP 15-shaped header whose action (bytes 8-11) is 16 to 19: the 8
+  // bytes at offset 4 end with the action, and 16-19 are 0x10-0x13.
+  static constexpr DatagramMatcher matcher() { return {12, 4, 0xFFFF'FFFC, 0x10}; }
+
   RendezvousUdp(tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& ids)
       : rendezvous_(rendezvous), ids_(ids) {}
 
-  // Off: actions 16-19 are unknown actions to the UDP frontend.
-  bool enabled() const { return rendezvous_.enabled(); }
+  void handle(std::span<Datagram* const> batch, const tracker::RequestContext& ctx) const override;
 
-  std::size_t handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
-                     core::Seconds now, WorkerState& state, std::span<std::uint8_t> out) const;
+  // One packet (the unit tests' entry point).
+  std::size_t handle(std::span<const std::uint8_t> packet, const tracker::RequestContext& ctx,
+                     std::span<std::uint8_t> out) const;
 
  private:
   tracker::Rendezvous& rendezvous_;

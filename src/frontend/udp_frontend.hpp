@@ -1,19 +1,14 @@
 #pragma once
-// The BEP 15 frontend, and the door to the rendezvous API's UDP actions
-// (net/rendezvous_udp.hpp): one request packet in, at most one reply out. No
-// sockets here; udp_listener feeds it batches. Spoofing rules: a packet
-// without a valid connection id changes nothing, and no reply is ever larger
-// than the packet that caused it (no amplification). A source over its rate
-// limit is dropped before parsing, unanswered: replying would let a spoofed
-// flood use the tracker as a reflector.
+// The BEP 15 frontend: UDP tracker requests in, replies out, as a
+// DatagramHandler (datagram.hpp). Spoofing rules: a packet without a valid
+// connection id changes nothing, and no reply is ever larger than the
+// packet that caused it (no amplification). The announces of one batch
+// reach the store in one Tracker::announce_batch call.
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
-#include "core/endpoint.hpp"
-#include "core/time.hpp"
-#include "frontend/rendezvous_udp.hpp"
-#include "frontend/worker_state.hpp"
+#include "frontend/datagram.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/tracker.hpp"
 
@@ -23,23 +18,21 @@ struct UdpOptions {
   bool allow_ip_field = false;  // honour the announce's IPv4 field
 };
 
-class UdpFrontend {
+class UdpFrontend final : public DatagramHandler {
  public:
-  UdpFrontend(tracker::Tracker& tracker, tracker::Rendezvous& rendezvous,
-              const tracker::ConnectionIds& ids, UdpOptions options)
-      : tracker_(tracker), ids_(ids), options_(options), rendezvous_(rendezvous, ids) {}
+  // BEP 15's entry: the last, as it takes anything the entries before it
+  // did not (see DatagramDispatcher).
+  static constexpr DatagramMatcher matcher() { return DatagramMatcher::any(); }
 
-  // Writes the reply into `out` and returns its size; 0 means send nothing.
-  // `now` and `now_ms` are one reading of the coarse clock.
-  std::size_t handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
-                     core::Seconds now, core::Millis now_ms, WorkerState& state,
-                     std::span<std::uint8_t> out) const;
+  UdpFrontend(tracker::Tracker& tracker, const tracker::ConnectionIds& ids, UdpOptions options)
+      : tracker_(tracker), ids_(ids), options_(options) {}
+
+  void handle(std::span<Datagram* const> batch, const tracker::RequestContext& ctx) const override;
 
  private:
   tracker::Tracker& tracker_;
   const tracker::ConnectionIds& ids_;
   UdpOptions options_;
-  RendezvousUdp rendezvous_;  // actions 16-19 (docs/rendezvous.md)
 };
 
 }  // namespace cairn::frontend

@@ -35,13 +35,13 @@ void close_socket(int fd) {
 
 }  // namespace
 
-HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const frontend::HttpFrontend& frontend,
+HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
                            const clock::CoarseClock& clock, frontend::WorkerState& state,
                            HttpConnectionLimits limits, ConnectionBudget& budget)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
-      frontend_(frontend),
+      router_(router),
       clock_(clock),
       state_(state),
       limits_(limits),
@@ -165,12 +165,12 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {
       frontend::Counters::bump(state_.counters.http_bad_requests);
-      frontend_.write_parse_error(parse, state_, out);
+      router_.write_parse_error(parse, state_, out);
       c.close_after_write = true;
       break;
     }
-    c.close_after_write =
-        !frontend_.handle(parse.request, c.peer, clock_.now(), clock_.now_ms(), state_, out);
+    const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), c.peer, state_};
+    c.close_after_write = !router_.handle(parse.request, ctx, out);
     consumed += parse.request.head_size;
   }
   return consumed;

@@ -11,11 +11,10 @@
 #include <vector>
 
 #include "clock/coarse_clock.hpp"
-#include "frontend/http_frontend.hpp"
-#include "frontend/udp_frontend.hpp"
 #include "net/connection_budget.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
+#include "server/frontends.hpp"
 #include "server/state_file_lock.hpp"
 #include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
@@ -80,8 +79,7 @@ class Server {
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
-  frontend::UdpFrontend udp_frontend_;
-  frontend::HttpFrontend http_frontend_;
+  Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::thread housekeeping_;

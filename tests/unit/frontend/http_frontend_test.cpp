@@ -1,5 +1,6 @@
-// The HTTP frontend without sockets: what it counts, and that the hot path
-// (an announce, and a flood's rate-limited replies) allocates nothing once
+// The HTTP frontend without sockets, through the server's route table
+// (server/frontends.cpp): what it counts, and that the hot path (an
+// announce, and a flood's rate-limited replies) allocates nothing once
 // warm. Allocations are counted by replacing the global operator new.
 #include "frontend/http_frontend.hpp"
 
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "server/frontends.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
 
@@ -48,10 +50,23 @@ struct HttpFrontendTest : ::testing::Test {
   tracker::Tracker tracker{policy, peers, memory};
   tracker::Rendezvous rendezvous{{}, records, memory};
   tracker::AccessList access{tracker::AccessMode::off, {}};
-  frontend::HttpFrontend frontend{
-      tracker, rendezvous, frontend::HttpOptions{{*core::Network::parse("127.0.0.1/32")}, false}};
+  tracker::ConnectionIds ids;
+  server::Frontends frontends{config(), tracker, rendezvous, ids};
+  const frontend::HttpRouter& router = frontends.http();
   const core::Endpoint proxy = *core::Endpoint::parse("127.0.0.1:40000");
   const core::Endpoint client = *core::Endpoint::parse("192.0.2.7:40000");
+
+  static server::Config config() {
+    server::Config c;
+    c.trusted_proxies = {*core::Network::parse("127.0.0.1/32")};
+    return c;
+  }
+
+  // What the listener does with one parsed request, at now = 100 s.
+  bool handle(const codec::HttpRequest& request, const core::Endpoint& peer,
+              frontend::WorkerState& state, std::string& out) const {
+    return router.handle(request, {100, 100'000, peer, state}, out);
+  }
 
   static tracker::RateLimitConfig limits(std::uint32_t per_second, std::uint32_t burst) {
     tracker::RateLimitConfig c;
@@ -80,7 +95,7 @@ TEST_F(HttpFrontendTest, ForwardedHeaderNamingNoAddressIsRefusedAndCounted) {
   for (std::string_view bad : {"garbage", "unknown", "192.0.2.1, nope"}) {
     request.x_forwarded_for = bad;
     out.clear();
-    EXPECT_TRUE(frontend.handle(request, proxy, 100, 100'000, state, out));
+    EXPECT_TRUE(handle(request, proxy, state, out));
     EXPECT_TRUE(out.starts_with("HTTP/1.1 400 Bad Request\r\n")) << out;
     EXPECT_TRUE(
         out.ends_with("bad X-Forwarded-For header from a trusted proxy: expected an IP address"))
@@ -89,13 +104,13 @@ TEST_F(HttpFrontendTest, ForwardedHeaderNamingNoAddressIsRefusedAndCounted) {
   request.x_forwarded_for = "";
   request.x_real_ip = "localhost";
   out.clear();
-  frontend.handle(request, proxy, 100, 100'000, state, out);
+  handle(request, proxy, state, out);
   EXPECT_TRUE(out.ends_with("bad X-Real-IP header from a trusted proxy: expected an IP address"));
   EXPECT_EQ(state.counters.http_bad_forwarded.load(), 4u);
   EXPECT_EQ(state.counters.http_announces.load(), 0u);  // refused before any work
   // From a socket that is no trusted proxy, the headers are not read at all.
   out.clear();
-  frontend.handle(request, client, 100, 100'000, state, out);
+  handle(request, client, state, out);
   EXPECT_EQ(state.counters.http_bad_forwarded.load(), 4u);
   EXPECT_EQ(state.counters.http_announces.load(), 1u);
 }
@@ -109,12 +124,12 @@ TEST_F(HttpFrontendTest, AnnounceAllocatesNothingOnceWarm) {
   out.reserve(4096);
   for (int i = 0; i < 3; ++i) {  // the swarm, the peer and the scratch buffers exist now
     out.clear();
-    frontend.handle(request, proxy, 100, 100'000, state, out);
+    handle(request, proxy, state, out);
   }
   ASSERT_NE(out.find("8:intervali1800e"), std::string::npos) << out;
   out.clear();
   const auto before = allocations.load();
-  frontend.handle(request, proxy, 100, 100'000, state, out);
+  handle(request, proxy, state, out);
   EXPECT_EQ(allocations.load() - before, 0u);
   EXPECT_NE(out.find("8:intervali1800e"), std::string::npos) << out;
 }
@@ -125,11 +140,11 @@ TEST_F(HttpFrontendTest, RefusalsOfAFloodAllocateNothing) {
   std::string out;
   out.reserve(4096);
   for (auto request : {get("/announce", query), get("/elsewhere"), get("/health")}) {
-    frontend.handle(request, client, 100, 100'000, state, out);  // the burst, then warm
-    frontend.handle(request, client, 100, 100'000, state, out);
+    handle(request, client, state, out);  // the burst, then warm
+    handle(request, client, state, out);
     out.clear();
     const auto before = allocations.load();
-    frontend.handle(request, client, 100, 100'000, state, out);
+    handle(request, client, state, out);
     EXPECT_EQ(allocations.load() - before, 0u) << request.path;
     const bool refused = out.find("Retry-After: 1\r\n") != std::string::npos;
     EXPECT_EQ(refused, request.path != "/health") << out;  // a probe is never refused

@@ -1,0 +1,60 @@
+#pragma once
+// What one worker thread owns and reuses across requests, so the hot path
+// allocates nothing once warm: its random state, scratch buffers, counters,
+// its rate-limit table and its view of the access list.
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/peer.hpp"
+#include "core/random.hpp"
+#include "tracker/access_list.hpp"
+#include "tracker/rate_limiter.hpp"
+
+namespace cairn::tracker {
+
+// Per-worker counters: written by one thread (relaxed), summed by readers.
+struct Counters {
+  std::atomic<std::uint64_t> udp_received{0};
+  std::atomic<std::uint64_t> udp_connects{0};
+  std::atomic<std::uint64_t> udp_announces{0};
+  std::atomic<std::uint64_t> udp_scrapes{0};
+  std::atomic<std::uint64_t> udp_bad_connection_id{0};
+  std::atomic<std::uint64_t> udp_malformed{0};
+  std::atomic<std::uint64_t> udp_send_dropped{0};
+  std::atomic<std::uint64_t> http_connections{0};
+  std::atomic<std::uint64_t> http_connections_refused{0};
+  std::atomic<std::uint64_t> http_requests{0};
+  std::atomic<std::uint64_t> http_announces{0};
+  std::atomic<std::uint64_t> http_scrapes{0};
+  std::atomic<std::uint64_t> http_bad_requests{0};
+  std::atomic<std::uint64_t> http_bad_forwarded{0};  // a trusted proxy's header named no address
+  std::atomic<std::uint64_t> http_timeouts{0};
+  std::atomic<std::uint64_t> tracker_full{0};
+  std::atomic<std::uint64_t> udp_rate_limited{0};   // dropped unanswered
+  std::atomic<std::uint64_t> http_rate_limited{0};  // answered "rate limit exceeded"
+  std::atomic<std::uint64_t> torrents_refused{
+      0};  // announces and scraped hashes the access list refused
+  std::atomic<std::uint64_t> rendezvous_registers{0};  // HTTP and UDP
+  std::atomic<std::uint64_t> rendezvous_lookups{0};
+  std::atomic<std::uint64_t> rendezvous_unregisters{0};
+  std::atomic<std::uint64_t> rendezvous_refused{0};  // answered with an error code
+
+  static void bump(std::atomic<std::uint64_t>& c) {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+};
+
+struct WorkerState {
+  WorkerState(std::uint64_t seed, const RateLimitConfig& rate_limit, const AccessList& access_list)
+      : rng(seed), limiter(rate_limit), access(access_list) {}
+  core::Rng rng;
+  RateLimiter limiter;  // per worker: see docs/architecture.md
+  AccessView access;
+  std::vector<core::PeerInfo> peers;  // selection scratch
+  std::string body;                   // HTTP reply body scratch
+  Counters counters;
+};
+
+}  // namespace cairn::tracker
