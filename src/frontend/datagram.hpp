@@ -62,6 +62,20 @@ struct DatagramMatcher {
   // Every datagram: the last entry's (BEP 15 parses anything and answers
   // what it cannot read with an error, where one may be sent).
   static constexpr DatagramMatcher any() { return {}; }
+
+  // For the protocols to come on the same port (RFC 8489, BEP 5):
+  // STUN: the top two bits of byte 0 zero, the magic cookie at bytes 4-7.
+  static constexpr DatagramMatcher stun() { return {20, 0, 0xC000'0000'FFFF'FFFF, 0x2112'A442}; }
+  // KRPC: a bencoded dictionary whose first key is short ("d1:a", "d1:r",
+  // "d2:ip"): 'd', any byte, ':'.
+  static constexpr DatagramMatcher krpc() {
+    return {3, 0, 0xFF00'FF00'0000'0000, 0x6400'3A00'0000'0000};
+  }
+  // Both go before BEP 15, whose announces and scrapes start with a
+  // connection id the tracker issued: one of those whose bytes fit these
+  // matchers would be taken from BEP 15 (about 1 in 2^16 for krpc(), 2^34
+  // for stun()). Whoever registers them first makes ConnectionIds issue
+  // only ids with the top bit of byte 0 set, which neither can match.
 };
 
 }  // namespace cairn::frontend

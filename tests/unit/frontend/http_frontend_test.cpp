@@ -150,3 +150,60 @@ TEST_F(HttpFrontendTest, RefusalsOfAFloodAllocateNothing) {
     EXPECT_EQ(refused, request.path != "/health") << out;  // a probe is never refused
   }
 }
+
+// The route table as the server registers it: what each path and method
+// gets before any handler runs.
+TEST_F(HttpFrontendTest, RouteTableAnswersUnknownPathsAndMethods) {
+  frontend::WorkerState state(1, limits(50, 500), access);
+  std::string out;
+  EXPECT_TRUE(handle(get("/nowhere"), client, state, out));
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 404 Not Found\r\n")) << out;
+  EXPECT_TRUE(
+      out.ends_with("not found: this tracker serves /announce and /scrape (BitTorrent), "
+                    "/health, and the rendezvous API under /v1/"))
+      << out;
+
+  for (std::string_view path : {"/announce", "/scrape", "/health"}) {
+    auto post = get(path);
+    post.method = codec::HttpMethod::post;
+    out.clear();
+    EXPECT_FALSE(handle(post, client, state, out)) << path << ": a 405 closes";
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n")) << out;
+    EXPECT_NE(out.find("Allow: GET, HEAD\r\n"), std::string::npos) << out;
+  }
+
+  auto head = get("/health");
+  head.method = codec::HttpMethod::head;
+  out.clear();
+  EXPECT_TRUE(handle(head, client, state, out));
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 200 OK\r\n")) << out;
+  EXPECT_TRUE(out.ends_with("\r\n\r\n")) << "HEAD is GET without the body: " << out;
+
+  // Under /v1/ the API answers methods itself, in JSON.
+  auto put = get("/v1/whoami");
+  put.method = codec::HttpMethod::other;
+  out.clear();
+  EXPECT_TRUE(handle(put, client, state, out));
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n")) << out;
+  EXPECT_NE(out.find("\"method_not_allowed\""), std::string::npos) << out;
+  EXPECT_EQ(state.counters.http_requests.load(), 6u);
+}
+
+TEST_F(HttpFrontendTest, EachRouteRefusesAClientOverItsLimitInItsOwnLanguage) {
+  frontend::WorkerState state(1, limits(1, 1), access);
+  std::string out;
+  handle(get("/nowhere"), client, state, out);  // the burst
+  struct Case {
+    std::string_view path, status, body;
+  };
+  for (auto c : {Case{"/nowhere", "429 Too Many Requests", "rate limit exceeded"},
+                 Case{"/announce", "200 OK", "d14:failure reason19:rate limit exceedede"},
+                 Case{"/v1/whoami", "429 Too Many Requests", "\"rate_limited\""}}) {
+    out.clear();
+    EXPECT_TRUE(handle(get(c.path), client, state, out));
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 " + std::string(c.status))) << out;
+    EXPECT_NE(out.find("Retry-After: 1\r\n"), std::string::npos) << out;
+    EXPECT_NE(out.find(c.body), std::string::npos) << out;
+  }
+  EXPECT_EQ(state.counters.http_rate_limited.load(), 3u);
+}
