@@ -50,11 +50,11 @@ struct Handler {
     rvudp::LookupResponseWriter writer(r.header.transaction_id, out);
     tracker::LookupCall call;
     call.topic = r.topic;
-    call.limit = r.limit == 0 ? codec::rv::LookupQuery::max_limit : r.limit;
+    call.limit = r.limit == 0 ? core::kLookupMaxLimit : r.limit;
     call.capability = r.capability;
     call.cursor = r.cursor;
-    auto outcome = rendezvous.lookup(
-        call, now, state.access, [&](const codec::rv::FoundRecord& f) { return writer.add(f); });
+    auto outcome = rendezvous.lookup(call, now, state.access,
+                                     [&](const core::FoundRecord& f) { return writer.add(f); });
     if (!outcome) return refused(r.header.transaction_id, outcome.error());
     return writer.finish(outcome->cursor, outcome->more);
   }
