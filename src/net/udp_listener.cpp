@@ -69,7 +69,7 @@ bool UdpListener::drain_one_batch() {
     const auto& d = batch_[b];
     if (d.reply == 0) continue;
     const std::size_t i = batch_index_[b];
-    out_iov_[replies] = {const_cast<std::uint8_t*>(d.out.data()), d.reply};
+    out_iov_[replies] = {d.out.data(), d.reply};
     out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
     out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
     ++replies;

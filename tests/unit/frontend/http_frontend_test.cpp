@@ -207,3 +207,19 @@ TEST_F(HttpFrontendTest, EachRouteRefusesAClientOverItsLimitInItsOwnLanguage) {
   }
   EXPECT_EQ(state.counters.http_rate_limited.load(), 3u);
 }
+
+// /v1/whoami reports the socket's peer, or behind a trusted proxy the
+// address its header named, with port 0 (the client's port is not known).
+TEST_F(HttpFrontendTest, WhoamiReportsTheObservedAddress) {
+  frontend::WorkerState state(1, limits(50, 500), access);
+  std::string out;
+  handle(get("/v1/whoami"), client, state, out);
+  EXPECT_NE(out.find("\"192.0.2.7\""), std::string::npos) << out;
+  EXPECT_NE(out.find("40000"), std::string::npos) << out;
+  auto proxied = get("/v1/whoami");
+  proxied.x_real_ip = "198.51.100.4";
+  out.clear();
+  handle(proxied, proxy, state, out);
+  EXPECT_NE(out.find("\"198.51.100.4\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("40000"), std::string::npos) << out;
+}

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "codec/rendezvous_udp.hpp"
 #include "codec/udp_tracker.hpp"
 #include "server/frontends.hpp"
 #include "store/memory/memory_record_store.hpp"
@@ -80,12 +81,13 @@ struct UdpFrontendTest : ::testing::Test {
     }
   };
 
-  void dispatch(Batch& batch) {
+  void dispatch(Batch& batch) { dispatch(batch, frontends.datagrams()); }
+  void dispatch(Batch& batch, const frontend::DatagramDispatcher& table) {
     for (std::size_t i = 0; i < batch.datagrams.size(); ++i) {
       batch.datagrams[i].in = std::span<const std::uint8_t>(batch.in[i].data(), batch.sizes[i]);
       batch.datagrams[i].out = std::span<std::uint8_t>(batch.out[i]);
     }
-    frontends.datagrams().dispatch(batch.datagrams, {100, 100'000, {}, state});
+    table.dispatch(batch.datagrams, {100, 100'000, {}, state});
   }
 
   std::uint64_t connect(const core::Endpoint& from) {
@@ -177,4 +179,33 @@ TEST_F(UdpFrontendTest, WithoutAConnectionIdNothingReachesTheStore) {
   EXPECT_EQ(std::get<udp::ErrorResponse>(b.reply(0)).message, "invalid connection id");
   EXPECT_TRUE(peers.batch_sizes.empty());
   EXPECT_EQ(state.counters.udp_bad_connection_id.load(), 1u);
+}
+
+// Actions 16-19 go to the rendezvous entry, which sits before BEP 15 in
+// the table; with the API off it is not registered, and BEP 15 answers
+// them as the unknown actions they then are (unanswered here: the error
+// would be larger than the 16-byte request).
+TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) {
+  const auto from = test::v4(1, 6881);
+  const auto cid = connect(from);
+  auto whoami = [&](std::span<std::uint8_t> out) {
+    return codec::rvudp::encode_whoami_request({cid, 5}, out);
+  };
+  Batch b;
+  b.add(from, whoami);
+  dispatch(b);
+  auto reply = codec::rvudp::parse_response(b.datagrams[0].out.first(b.datagrams[0].reply));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(std::get<codec::rvudp::WhoamiResponse>(*reply).observed, from);
+
+  tracker::RendezvousPolicy off;
+  off.enabled = false;
+  tracker::Rendezvous disabled{off, records, memory};
+  server::Frontends without{server::Config{}, tracker, disabled, ids};
+  Batch c;
+  c.add(from, whoami);
+  EXPECT_EQ(state.counters.udp_malformed.load(), 0u);
+  dispatch(c, without.datagrams());
+  EXPECT_EQ(c.datagrams[0].reply, 0u);
+  EXPECT_EQ(state.counters.udp_malformed.load(), 1u);
 }
