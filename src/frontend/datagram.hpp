@@ -5,8 +5,10 @@
 // datagrams whose first bytes match its entry, in one call per handler per
 // batch, so a handler can batch its own work (BEP 15 announces reach the
 // store in one announce_batch). No sockets here.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "core/endpoint.hpp"
@@ -53,9 +55,15 @@ struct DatagramMatcher {
 
   bool matches(std::span<const std::uint8_t> packet) const {
     if (packet.size() < min_size) return false;
+    if (mask == 0) return value == 0;
     std::uint64_t word = 0;
-    for (std::size_t i = offset; i < offset + 8; ++i)
-      word = word << 8 | (i < packet.size() ? packet[i] : 0u);
+    if (offset + 8 <= packet.size()) {  // the common case: one load
+      std::memcpy(&word, packet.data() + offset, 8);
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+    } else {
+      for (std::size_t i = offset; i < offset + 8; ++i)
+        word = word << 8 | (i < packet.size() ? packet[i] : 0u);
+    }
     return (word & mask) == value;
   }
 
