@@ -4,22 +4,9 @@
 
 namespace cairn::tracker {
 
-bool admit(const core::Address& client, const RequestContext& ctx,
-           std::atomic<std::uint64_t>& refused) {
-  if (ctx.state.limiter.allow(client, ctx.now_ms)) return true;
-  Counters::bump(refused);
-  return false;
-}
-
 std::uint32_t retry_after(const core::Address& client, const RequestContext& ctx) {
   const core::Millis wait = ctx.state.limiter.wait(client, ctx.now_ms);
   return static_cast<std::uint32_t>(std::clamp<core::Millis>((wait + 999) / 1000, 1, 3600));
-}
-
-bool admit_torrent(const core::InfoHash& info_hash, const RequestContext& ctx) {
-  if (ctx.state.access.allows(info_hash)) return true;
-  count_error(TrackerError::torrent_not_allowed, ctx.state.counters);
-  return false;
 }
 
 void count_error(TrackerError e, Counters& counters) {

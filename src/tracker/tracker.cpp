@@ -14,11 +14,6 @@ std::string_view error_text(TrackerError e) {
   return "internal error";
 }
 
-std::uint32_t Tracker::numwant(const std::optional<std::int64_t>& requested) const {
-  if (!requested || *requested < 0) return std::min(policy_.numwant_default, policy_.numwant_max);
-  return static_cast<std::uint32_t>(std::min<std::int64_t>(*requested, policy_.numwant_max));
-}
-
 void Tracker::enrich(AnnounceRequest& request, core::Rng& rng) {
   request.random = rng.next();
   request.may_grow = !memory_.full_for_announce();

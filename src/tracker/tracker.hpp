@@ -4,6 +4,7 @@
 // lives here: intervals, numwant caps, the access list (each call takes
 // the calling worker's AccessView) and the memory cap (a MemoryGuard someone
 // else keeps measuring). Thread-safe (the store is).
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -71,7 +72,10 @@ class Tracker {
   const Policy& policy() const { return policy_; }
   // How many peers to hand back for what the client asked (absent or
   // negative: the default), within the policy's cap.
-  std::uint32_t numwant(const std::optional<std::int64_t>& requested) const;
+  std::uint32_t numwant(const std::optional<std::int64_t>& requested) const {
+    if (!requested || *requested < 0) return std::min(policy_.numwant_default, policy_.numwant_max);
+    return static_cast<std::uint32_t>(std::min<std::int64_t>(*requested, policy_.numwant_max));
+  }
 
  private:
   void enrich(AnnounceRequest& request, core::Rng& rng);
