@@ -111,16 +111,6 @@ core::Result<Request, ParseError> parse_request(std::span<const std::uint8_t> pa
   }
 }
 
-std::span<const std::uint8_t> peek_info_hashes(std::span<const std::uint8_t> packet) {
-  if (packet.size() < kHeader || packet.size() > kMaxPacket) return {};
-  const auto action = load32(packet.data() + 8);
-  if (action == static_cast<std::uint32_t>(Action::announce) && packet.size() >= kAnnounceSize)
-    return packet.subspan(kHeader, 20);
-  if (action != static_cast<std::uint32_t>(Action::scrape)) return {};
-  const std::size_t count = std::min((packet.size() - kHeader) / 20, kMaxScrapeHashes);
-  return packet.subspan(kHeader, 20 * count);
-}
-
 std::size_t encode_connect_response(std::uint32_t transaction_id, std::uint64_t connection_id,
                                     std::span<std::uint8_t> out) {
   if (out.size() < 16) return 0;

@@ -73,12 +73,6 @@ struct ParseError {
 
 core::Result<Request, ParseError> parse_request(std::span<const std::uint8_t> packet);
 
-// The info hashes an announce or scrape packet names (20 raw bytes each,
-// into the packet), read from their fixed places without checking the rest
-// of it: for a server that wants to prefetch a batch's swarms before it
-// parses and answers each packet. Empty for any other packet.
-std::span<const std::uint8_t> peek_info_hashes(std::span<const std::uint8_t> packet);
-
 // Response encoders write into `out` and return the bytes written (0 when
 // `out` is too small). An announce reply carries the compact entries of
 // `family` (one address size, that of the socket) as they are; peers of

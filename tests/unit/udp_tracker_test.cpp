@@ -174,32 +174,6 @@ TEST(UdpRequest, AnnounceErrors) {
   EXPECT_EQ(e.message, "invalid port");
 }
 
-// The hashes a server prefetches before answering a batch: read from
-// their fixed places, never past the packet, and none for anything else.
-TEST(UdpRequest, PeekInfoHashes) {
-  const Bytes announce = encode(sample_announce());
-  const auto named = peek_info_hashes(announce);
-  ASSERT_EQ(named.size(), InfoHash::size);
-  EXPECT_EQ(InfoHash::from_bytes(named.first<InfoHash::size>()), id_of<InfoHash>(1));
-  EXPECT_TRUE(peek_info_hashes(Bytes(announce.begin(), announce.end() - 1)).empty());
-
-  Bytes scrape = scrape_packet(3);
-  ASSERT_EQ(peek_info_hashes(scrape).size(), 3 * InfoHash::size);
-  EXPECT_EQ(InfoHash::from_bytes(peek_info_hashes(scrape).subspan(40).first<InfoHash::size>()),
-            id_of<InfoHash>(2));
-  scrape.resize(scrape.size() - 1);  // a partial last hash is not one
-  EXPECT_EQ(peek_info_hashes(scrape).size(), 2 * InfoHash::size);
-  EXPECT_EQ(peek_info_hashes(scrape_packet(kMaxScrapeHashes)).size(),
-            kMaxScrapeHashes * InfoHash::size);
-  EXPECT_TRUE(peek_info_hashes(scrape_packet(kMaxScrapeHashes + 1)).empty());  // over kMaxPacket
-
-  Bytes connect(16);
-  ASSERT_EQ(encode_connect_request(1, connect), 16u);
-  EXPECT_TRUE(peek_info_hashes(connect).empty());
-  EXPECT_TRUE(peek_info_hashes(Bytes(15)).empty());
-  EXPECT_TRUE(peek_info_hashes(Bytes{}).empty());
-}
-
 TEST(UdpRequest, ScrapeCounts) {
   auto single = scrape_packet(1);  // the request views into the packet: keep it alive
   auto one = parse_request(single);
