@@ -5,9 +5,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
-#include <vector>
 
-#include "core/peer.hpp"
+#include "core/compact_peers.hpp"
 #include "core/random.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/rate_limiter.hpp"
@@ -52,8 +51,8 @@ struct WorkerState {
   core::Rng rng;
   RateLimiter limiter;  // per worker: see docs/architecture.md
   AccessView access;
-  std::vector<core::PeerInfo> peers;  // selection scratch
-  std::string body;                   // HTTP reply body scratch
+  core::PeerList peers;  // selection scratch, in wire form
+  std::string body;      // HTTP reply body scratch
   Counters counters;
 };
 

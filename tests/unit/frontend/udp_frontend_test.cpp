@@ -25,12 +25,13 @@ namespace {
 // A memory store that counts the calls it is given.
 class CountingStore final : public store::PeerStore {
  public:
-  core::Result<store::SwarmCounts, store::StoreError> announce(
-      const store::Announce& a, std::vector<store::PeerInfo>& out) override {
+  using store::PeerStore::announce;
+  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce& a,
+                                                               core::PeerList& out) override {
     ++announces;
     return inner.announce(a, out);
   }
-  void announce_batch(std::span<const store::Announce> batch, std::vector<store::PeerInfo>& out,
+  void announce_batch(std::span<const store::Announce> batch, core::PeerList& out,
                       std::span<store::AnnounceResult> results) override {
     batch_sizes.push_back(batch.size());
     inner.announce_batch(batch, out, results);
