@@ -136,9 +136,18 @@ void HttpFrontend::scrape(const codec::HttpRequest& request, WorkerState& state,
   codec::encode_scrape_reply(std::span(files.data(), query->count), body);
 }
 
-bool HttpFrontend::handle(const codec::HttpRequest& request, const core::Endpoint& peer,
-                          core::Seconds now, core::Millis now_ms, WorkerState& state,
-                          std::string& out) const {
+const frontend::UpgradeHandler* HttpFrontend::upgrade_for(const codec::HttpRequest& request) const {
+  if (!request.connection_upgrade) return nullptr;
+  for (const auto& [protocol, handler] : upgrades_)
+    if (frontend::asks_upgrade_to(request, protocol)) return handler;
+  return nullptr;
+}
+
+frontend::HttpResult HttpFrontend::handle(const codec::HttpRequest& request,
+                                          const core::Endpoint& peer, core::Seconds now,
+                                          core::Millis now_ms, WorkerState& state,
+                                          std::string& out) const {
+  using frontend::HttpResult;
   Counters::bump(state.counters.http_requests);
   auto response = codec::HttpResponse::to(request, 200, kContentType);
   const Route route = route_of(request.path);
@@ -146,7 +155,7 @@ bool HttpFrontend::handle(const codec::HttpRequest& request, const core::Endpoin
   if (route == Route::health && codec::is_get_or_head(request.method)) {
     response.body = "ok";
     codec::write_http_response(out, response);
-    return request.keep_alive;
+    return HttpResult::keep_open_if(request.keep_alive);
   }
   core::Address client;
   if (auto f = client_address(request, peer.address, client); f != Forwarded::ok) {
@@ -154,18 +163,20 @@ bool HttpFrontend::handle(const codec::HttpRequest& request, const core::Endpoin
     response.status = 400;
     response.body = forwarded_error(f);
     codec::write_http_response(out, response);
-    return request.keep_alive;
+    return HttpResult::keep_open_if(request.keep_alive);
   }
+  if (const auto* upgrade = upgrade_for(request))
+    return upgrade->upgrade({request, peer, client, now, now_ms}, state, out);
   if (route == Route::rendezvous) {
     if (!state.limiter.allow(client, now_ms)) {
       Counters::bump(state.counters.http_rate_limited);
       RendezvousHttp::write_rate_limited(request, retry_after(state, client, now_ms), out);
-      return request.keep_alive;
+      return HttpResult::keep_open_if(request.keep_alive);
     }
     // Behind a trusted proxy the client's port is not known.
     const core::Endpoint observed = client == peer.address ? peer : core::Endpoint{client, 0};
     rendezvous_.handle(request, client, observed, now, state, out);
-    return request.keep_alive;
+    return HttpResult::keep_open_if(request.keep_alive);
   }
   auto& body = state.body;
   body.clear();
@@ -197,7 +208,7 @@ bool HttpFrontend::handle(const codec::HttpRequest& request, const core::Endpoin
     response.body = body;
   }
   codec::write_http_response(out, response);
-  return response.keep_alive;
+  return HttpResult::keep_open_if(response.keep_alive);
 }
 
 void HttpFrontend::write_parse_error(const codec::HttpParse& parse, WorkerState& state,

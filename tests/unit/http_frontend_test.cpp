@@ -80,7 +80,8 @@ TEST_F(HttpFrontendTest, ForwardedHeaderNamingNoAddressIsRefusedAndCounted) {
   for (std::string_view bad : {"garbage", "unknown", "192.0.2.1, nope"}) {
     request.x_forwarded_for = bad;
     out.clear();
-    EXPECT_TRUE(frontend.handle(request, proxy, 100, 100'000, state, out));
+    EXPECT_EQ(frontend.handle(request, proxy, 100, 100'000, state, out).next,
+              frontend::HttpResult::Next::keep_open);
     EXPECT_TRUE(out.starts_with("HTTP/1.1 400 Bad Request\r\n")) << out;
     EXPECT_TRUE(
         out.ends_with("bad X-Forwarded-For header from a trusted proxy: expected an IP address"))
