@@ -62,12 +62,16 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend&
 }
 
 HttpListener::~HttpListener() {
+  // Only if the worker's loop did not run close() to the end. First none
+  // may be written to any more, then each handler is told.
+  for (auto& c : connections_) {
+    if (!c || !c->taken) continue;
+    registry_.remove(c->taken->self);
+    c->close_after_write = true;
+  }
   for (auto& c : connections_) {
     if (!c) continue;
-    if (c->taken) {
-      registry_.remove(c->taken->self);
-      c->taken->handler->on_closed(frontend::CloseReason::shutdown);
-    }
+    if (c->taken) c->taken->handler->on_closed(frontend::CloseReason::shutdown);
     ::close(c->fd);
     budget_.give_back();
   }
