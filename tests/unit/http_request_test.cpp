@@ -88,11 +88,14 @@ TEST(HttpRequest, KeepAliveRules) {
 }
 
 TEST(HttpRequest, UpgradeHeaders) {
-  auto r = complete(with_header("1.1", "Connection: keep-alive, Upgrade\r\nUpgrade: websocket"));
+  const std::string both =
+      with_header("1.1", "Connection: keep-alive, Upgrade\r\nUpgrade: websocket");
+  auto r = complete(both);
   EXPECT_TRUE(r.connection_upgrade);
   EXPECT_EQ(r.upgrade, "websocket");
   EXPECT_TRUE(r.keep_alive);
-  r = complete(with_header("1.1", "upgrade: test-echo"));  // no "Connection: upgrade"
+  const std::string upgrade_only = with_header("1.1", "upgrade: test-echo");
+  r = complete(upgrade_only);  // no "Connection: upgrade"
   EXPECT_FALSE(r.connection_upgrade);
   EXPECT_EQ(r.upgrade, "test-echo");
   r = complete(kRequest);
