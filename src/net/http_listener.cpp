@@ -329,18 +329,22 @@ void HttpListener::serve_taken(Connection& c, std::size_t from, std::size_t to, 
   // keep plus at least one byte.
   if (in_.size() <= t.limits.max_input) in_.resize(t.limits.max_input + 1);
   c.deadline = now + t.limits.idle_timeout;
-  frontend::InputResult r;
-  if (to > from)
-    r = t.handler->on_input(std::span(in_.data() + from, to - from), now, clock_.now_ms(), out_);
-  const std::size_t rest = to - from - std::min(r.consumed, to - from);
-  if (r.after == frontend::After::close) {
-    c.close_after_write = true;
-    t.closing_for = frontend::CloseReason::handler_closed;
-  } else if (rest > t.limits.max_input) {
-    c.close_after_write = true;
-    t.closing_for = frontend::CloseReason::oversized_input;
+  if (c.close_after_write) {  // closing: its input is not read
+    c.in.clear();
+  } else {
+    frontend::InputResult r;
+    if (to > from)
+      r = t.handler->on_input(std::span(in_.data() + from, to - from), now, clock_.now_ms(), out_);
+    const std::size_t rest = to - from - std::min(r.consumed, to - from);
+    if (r.after == frontend::After::close) {
+      c.close_after_write = true;
+      t.closing_for = frontend::CloseReason::handler_closed;
+    } else if (rest > t.limits.max_input) {
+      c.close_after_write = true;
+      t.closing_for = frontend::CloseReason::oversized_input;
+    }
+    c.in.assign(in_.data() + to - rest, c.close_after_write ? 0 : rest);
   }
-  c.in.assign(in_.data() + to - rest, c.close_after_write ? 0 : rest);
   if (!out_.empty() && !write_or_queue(c, out_)) return drop(c);
   finish_if_done(c);
 }
