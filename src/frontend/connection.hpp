@@ -7,8 +7,9 @@
 // connection, net::ConnectionRegistry for delivery) and a unit test can
 // drive a handler with a fake. Everything here is called on the thread of
 // the worker that owns the connection; only ConnectionRouter crosses
-// workers, and it does so by posting to the owner, never by touching
-// another worker's connection.
+// workers (it lives in tracker/connection_router.hpp, so that every
+// request's context carries its worker's), and it does so by posting to
+// the owner, never by touching another worker's connection.
 //
 // The life of a connection: plain HTTP (request -> response, as always)
 // until an HTTP handler answers a request with HttpResult::take_over
@@ -23,20 +24,12 @@
 #include <string_view>
 
 #include "core/time.hpp"
+#include "tracker/connection_router.hpp"
 
 namespace cairn::frontend {
 
-// Names one taken-over connection for as long as it lives, and never
-// another one: the worker that owns it, its slot there (the socket's file
-// descriptor) and the slot's generation, which grows each time the slot is
-// reused. A message for a closed connection finds another generation (or
-// none) and is dropped.
-struct ConnectionId {
-  std::uint32_t worker = 0;
-  std::uint32_t slot = 0;
-  std::uint32_t generation = 0;  // 0: no connection
-  friend bool operator==(const ConnectionId&, const ConnectionId&) = default;
-};
+using tracker::ConnectionId;
+using tracker::ConnectionRouter;
 
 // The bounds the listener enforces for one taken-over connection; the
 // handler chooses them (HttpResult::take_over).
@@ -106,20 +99,6 @@ class ConnectionHandler {
   virtual void on_shutdown(std::string& out) = 0;
   // The connection is gone (`self` no longer valid): the last call.
   virtual void on_closed(CloseReason why) = 0;
-};
-
-// Writes to any taken-over connection of the process by its id. Each
-// worker has its own; call it only on that worker's thread.
-class ConnectionRouter {
- public:
-  virtual ~ConnectionRouter() = default;
-  // This worker's connection: queued now (ConnectionSink::send). Another
-  // worker's: `bytes` are copied and posted to that worker, which queues
-  // them there, or drops and counts them if the connection is gone by then
-  // or its queue is full. Returns false (and counts a drop) only when it is
-  // known here that they cannot be queued.
-  virtual bool deliver(const ConnectionId& to, std::string_view bytes) = 0;
-  virtual std::uint32_t worker() const = 0;
 };
 
 }  // namespace cairn::frontend

@@ -11,12 +11,8 @@
 
 #include "codec/http_request.hpp"
 #include "core/endpoint.hpp"
-#include "core/time.hpp"
 #include "frontend/connection.hpp"
-
-namespace cairn::net {
-struct WorkerState;  // the worker's scratch, rate limiter and counters
-}  // namespace cairn::net
+#include "tracker/request_context.hpp"
 
 namespace cairn::frontend {
 
@@ -41,24 +37,22 @@ struct HttpResult {
   }
 };
 
-struct UpgradeRequest {
-  const codec::HttpRequest& http;
-  core::Endpoint peer;   // the socket's
-  core::Address client;  // the one limits apply to: the peer's, or a trusted proxy's header
-  core::Seconds now;
-  core::Millis now_ms;
-};
-
-// A protocol reached by an Upgrade (registered with HttpFrontend::add_upgrade
-// under its token). Shared by every worker: const, state goes in the
-// handlers it makes or in `state`.
+// A protocol reached by an Upgrade, registered with HttpRouter::add_upgrade
+// under its token (server/frontends.cpp). Shared by every worker: const,
+// state goes in the handlers it makes; the worker's ConnectionRouter, for
+// writing to connections later, is ctx.state.connections.
 class UpgradeHandler {
  public:
+  UpgradeHandler() = default;
+  UpgradeHandler(const UpgradeHandler&) = delete;
+  UpgradeHandler& operator=(const UpgradeHandler&) = delete;
   virtual ~UpgradeHandler() = default;
-  // `r` asked for this protocol. Appends the reply to `out`: a 101 with the
-  // handshake and take_over, or a refusal and keep_open or close.
-  virtual HttpResult upgrade(const UpgradeRequest& r, net::WorkerState& state,
-                             std::string& out) const = 0;
+  // `request` asked for this protocol, on any path (the handler refuses
+  // those it does not serve), and was admitted (tracker/admission.hpp).
+  // `client` as for HttpHandler::handle. Appends the reply to `out`: a 101
+  // with the handshake and take_over, or a refusal and keep_open or close.
+  virtual HttpResult upgrade(const codec::HttpRequest& request, const core::Address& client,
+                             const tracker::RequestContext& ctx, std::string& out) const = 0;
 };
 
 namespace detail {

@@ -17,13 +17,14 @@
 #include <vector>
 
 #include "frontend/connection.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/worker_state.hpp"
 
 namespace cairn::net {
 
 class ConnectionRegistry final : public frontend::ConnectionRouter {
  public:
-  ConnectionRegistry(std::uint32_t worker, boost::asio::io_context& io, Counters& counters)
+  ConnectionRegistry(std::uint32_t worker, boost::asio::io_context& io,
+                     frontend::Counters& counters)
       : worker_(worker), io_(io), counters_(counters) {}
   ConnectionRegistry(const ConnectionRegistry&) = delete;
   ConnectionRegistry& operator=(const ConnectionRegistry&) = delete;
@@ -50,7 +51,7 @@ class ConnectionRegistry final : public frontend::ConnectionRouter {
   };
   std::uint32_t worker_;
   boost::asio::io_context& io_;
-  Counters& counters_;
+  frontend::Counters& counters_;
   std::vector<ConnectionRegistry*> peers_;
   std::vector<Slot> slots_;  // by file descriptor
   std::size_t open_ = 0;

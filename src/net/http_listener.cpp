@@ -37,14 +37,14 @@ void close_socket(int fd) {
 
 }  // namespace
 
-HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-                           const clock::CoarseClock& clock, WorkerState& state,
+HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
+                           const clock::CoarseClock& clock, frontend::WorkerState& state,
                            HttpConnectionLimits limits, ConnectionBudget& budget,
                            ConnectionRegistry& registry)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
-      frontend_(frontend),
+      router_(router),
       clock_(clock),
       state_(state),
       limits_(limits),
@@ -123,11 +123,11 @@ void HttpListener::accept_all() {
       return;
     }
     if (!budget_.take()) {
-      Counters::bump(state_.counters.http_connections_refused);
+      frontend::Counters::bump(state_.counters.http_connections_refused);
       ::close(fd);
       continue;
     }
-    Counters::bump(state_.counters.http_connections);
+    frontend::Counters::bump(state_.counters.http_connections);
     const int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
@@ -179,13 +179,13 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
     auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {
-      Counters::bump(state_.counters.http_bad_requests);
-      frontend_.write_parse_error(parse, state_, out);
+      frontend::Counters::bump(state_.counters.http_bad_requests);
+      router_.write_parse_error(parse, state_, out);
       c.close_after_write = true;
       break;
     }
-    auto result =
-        frontend_.handle(parse.request, c.peer, clock_.now(), clock_.now_ms(), state_, out);
+    const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), c.peer, state_};
+    auto result = router_.handle(parse.request, ctx, out);
     consumed += parse.request.head_size;
     if (result.next == frontend::HttpResult::Next::take_over) {
       take_over(c, std::move(result), out);
@@ -293,7 +293,7 @@ void HttpListener::sweep() {
     if (c && c->taken) {
       sweep_taken(*c, now);
     } else if (c && c->deadline <= now) {
-      Counters::bump(state_.counters.http_timeouts);
+      frontend::Counters::bump(state_.counters.http_timeouts);
       drop(*c);
     }
   }
@@ -319,7 +319,7 @@ void HttpListener::take_over(Connection& c, frontend::HttpResult&& result, std::
   auto taken = std::make_unique<TakenOver>(*this, c, std::move(result));
   taken->self = registry_.add(c.fd, *taken);
   c.taken = std::move(taken);
-  Counters::bump(state_.counters.connections_taken_over);
+  frontend::Counters::bump(state_.counters.connections_taken_over);
   c.taken->handler->on_open(*c.taken, clock_.now(), out);
 }
 
@@ -352,14 +352,14 @@ void HttpListener::serve_taken(Connection& c, std::size_t from, std::size_t to, 
 void HttpListener::sweep_taken(Connection& c, core::Seconds now) {
   TakenOver& t = *c.taken;
   if (t.waiting_since != 0 && now - t.waiting_since >= t.limits.send_timeout) {
-    Counters::bump(state_.counters.slow_readers);
+    frontend::Counters::bump(state_.counters.slow_readers);
     return drop(c, frontend::CloseReason::slow_reader);
   }
   // Closing (a send that failed, or a reply still being written).
   if (c.close_after_write) return finish_if_done(c);
   // Input is not read while replies wait, so silence counts only without.
   if (c.out.empty() && c.deadline <= now) {
-    Counters::bump(state_.counters.taken_over_timeouts);
+    frontend::Counters::bump(state_.counters.taken_over_timeouts);
     return drop(c, frontend::CloseReason::idle);
   }
   out_.clear();

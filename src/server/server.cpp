@@ -12,6 +12,8 @@
 #include <system_error>
 
 #include "net/bind.hpp"
+#include "net/http_listener.hpp"
+#include "net/udp_listener.hpp"
 #include "server/access_list_file.hpp"
 #include "server/open_files.hpp"
 #include "server/process_memory.hpp"
@@ -84,10 +86,7 @@ Server::Server(Config config)
       tracker_(config_.policy, *store_, memory_guard_),
       rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
       connection_ids_(config_.connection_id_slot),
-      udp_frontend_(tracker_, rendezvous_, connection_ids_,
-                    net::UdpOptions{config_.allow_client_ip}),
-      http_frontend_(tracker_, rendezvous_,
-                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+      frontends_(config_, tracker_, rendezvous_, connection_ids_) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -128,9 +127,11 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
   }
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
-    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
-    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
-                                              config_.http, *connection_budget_, w.registry()));
+    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
+                                             w.state()));
+    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), frontends_.http(), clock_,
+                                              w.state(), config_.http, *connection_budget_,
+                                              w.registry()));
   }
   return bound;
 }

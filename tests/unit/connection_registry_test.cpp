@@ -31,14 +31,14 @@ struct FakeSink final : frontend::ConnectionSink {
 struct TwoWorkers : ::testing::Test {
   tracker::AccessList access{tracker::AccessMode::off, {}};
   boost::asio::io_context io0{1}, io1{1};
-  net::WorkerState state0{1, {}, access}, state1{2, {}, access};
+  frontend::WorkerState state0{1, {}, access}, state1{2, {}, access};
   net::ConnectionRegistry r0{0, io0, state0.counters}, r1{1, io1, state1.counters};
 
   TwoWorkers() {
     r0.set_peers({&r0, &r1});
     r1.set_peers({&r0, &r1});
   }
-  static std::uint64_t dropped(const net::WorkerState& s) {
+  static std::uint64_t dropped(const frontend::WorkerState& s) {
     return s.counters.deliveries_dropped.load();
   }
 };

@@ -16,11 +16,10 @@
 #include <sstream>
 #include <thread>
 
+#include "frontend/http_frontend.hpp"
 #include "net/bind.hpp"
 #include "net/http_listener.hpp"
 #include "net/worker.hpp"
-#include "store/memory/memory_record_store.hpp"
-#include "store/memory/memory_store.hpp"
 
 using namespace cairn;
 using frontend::CloseReason;
@@ -106,14 +105,16 @@ struct EchoUpgrade final : frontend::UpgradeHandler {
   frontend::ConnectionLimits limits;
   explicit EchoUpgrade(Log& l) : log(l) {}
 
-  frontend::HttpResult upgrade(const frontend::UpgradeRequest& r, net::WorkerState& state,
+  frontend::HttpResult upgrade(const codec::HttpRequest& request, const core::Address&,
+                               const tracker::RequestContext& ctx,
                                std::string& out) const override {
-    if (r.http.path != "/echo") {
+    if (request.path != "/echo") {
       out += "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
       return frontend::HttpResult::keep_open_if(true);
     }
     out += "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test-echo\r\n\r\n";
-    return frontend::HttpResult::take_over(std::make_unique<Echo>(log, *state.connections), limits);
+    return frontend::HttpResult::take_over(std::make_unique<Echo>(log, *ctx.state.connections),
+                                           limits);
   }
 };
 
@@ -199,14 +200,9 @@ bool eventually(F f) {
 }
 
 struct HttpUpgradeTest : ::testing::Test {
-  store::MemoryStore peers{store::Limits{}};
-  store::MemoryRecordStore records{store::RecordLimits{}};
-  tracker::MemoryGuard memory;
-  tracker::Policy policy;
-  tracker::Tracker tracker{policy, peers, memory};
-  tracker::Rendezvous rendezvous{{}, records, memory};
   tracker::AccessList access{tracker::AccessMode::off, {}};
-  net::HttpFrontend frontend{tracker, rendezvous, net::HttpOptions{}};
+  frontend::HttpHealth health;
+  frontend::HttpRouter router{{}};
   Log log;
   EchoUpgrade echo{log};
   clock::CoarseClock clock;
@@ -223,7 +219,10 @@ struct HttpUpgradeTest : ::testing::Test {
 
   // Two workers, each with one listener on its own port.
   void start(std::size_t max_connections = 100) {
-    frontend.add_upgrade("test-echo", echo);
+    router.add({"/health", frontend::HttpRoute::Match::exact,
+                frontend::HttpRoute::Methods::get_or_head, frontend::HttpRoute::Limit::unlimited,
+                &health, "/health"});
+    router.add_upgrade("test-echo", echo);  // as server/frontends.cpp would register it
     budget = std::make_unique<net::ConnectionBudget>(max_connections);
     for (std::uint32_t i = 0; i < 2; ++i)
       workers.push_back(
@@ -232,7 +231,7 @@ struct HttpUpgradeTest : ::testing::Test {
     for (auto& w : workers) {
       auto acceptor = net::bind_tcp(w->io(), *core::Endpoint::parse("127.0.0.1:0"));
       ports.push_back(acceptor.local_endpoint().port());
-      w->add(std::make_unique<net::HttpListener>(std::move(acceptor), frontend, clock, w->state(),
+      w->add(std::make_unique<net::HttpListener>(std::move(acceptor), router, clock, w->state(),
                                                  net::HttpConnectionLimits{}, *budget,
                                                  w->registry()));
       w->start();
@@ -243,7 +242,7 @@ struct HttpUpgradeTest : ::testing::Test {
     ticking = false;
     ticker.join();
   }
-  const net::Counters& counters(std::size_t w) const { return workers[w]->counters(); }
+  const frontend::Counters& counters(std::size_t w) const { return workers[w]->counters(); }
   // Runs `f` on worker `w`'s thread and returns its result.
   template <class F>
   auto on_worker(std::size_t w, F f) {
@@ -277,7 +276,7 @@ TEST_F(HttpUpgradeTest, PlainHttpIsServedAsBeforeAndAnUnknownUpgradeIsAPlainRequ
   EXPECT_TRUE(c.read_until("ok").starts_with("HTTP/1.1 200 OK\r\n"));
   // A protocol nobody registered: the path is routed as any request is.
   c.send("GET /echo HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n");
-  EXPECT_TRUE(c.read_until("under /v1/").starts_with("HTTP/1.1 404 Not Found\r\n"));
+  EXPECT_TRUE(c.read_until("serves /health").starts_with("HTTP/1.1 404 Not Found\r\n"));
   // The registered protocol declines a path it does not serve.
   c.send("GET /nope HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: Test-Echo\r\n\r\n");
   EXPECT_TRUE(c.read_until("\r\n\r\n").starts_with("HTTP/1.1 404 Not Found\r\n"));
@@ -402,6 +401,39 @@ TEST_F(HttpUpgradeTest, AtShutdownTheHandlerHasALastWord) {
   EXPECT_EQ(c.read_until("\n"), "going away\n");
   EXPECT_TRUE(c.closed_by_server());
   EXPECT_EQ(log.wait_closed(id), CloseReason::shutdown);
+}
+
+// The router alone: an upgrade request passes the admission step like any
+// other, and one over the limit gets a plain 429, connection kept.
+TEST(HttpRouterUpgrade, AnUpgradeOverTheRateLimitIsRefusedWithRetryAfter) {
+  Log log;
+  EchoUpgrade echo{log};
+  frontend::HttpRouter router{{}};
+  router.add_upgrade("test-echo", echo);
+  tracker::AccessList access{tracker::AccessMode::off, {}};
+  tracker::RateLimitConfig limit;
+  limit.per_second = 1;
+  limit.burst = 1;
+  frontend::WorkerState state{1, limit, access};
+  codec::HttpRequest r;
+  r.path = "/echo";
+  r.connection_upgrade = true;
+  r.upgrade = "test-echo";
+  r.keep_alive = true;
+  const tracker::RequestContext ctx{100, 100'000, *core::Endpoint::parse("192.0.2.7:4000"), state};
+  struct NoRouter final : frontend::ConnectionRouter {
+    bool deliver(const ConnectionId&, std::string_view) override { return false; }
+    std::uint32_t worker() const override { return 0; }
+  } no_router;
+  state.connections = &no_router;  // the echo handler keeps one
+  std::string out;
+  EXPECT_EQ(router.handle(r, ctx, out).next, frontend::HttpResult::Next::take_over);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 101 Switching Protocols\r\n")) << out;
+  out.clear();
+  EXPECT_EQ(router.handle(r, ctx, out).next, frontend::HttpResult::Next::keep_open);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 429 Too Many Requests\r\n")) << out;
+  EXPECT_NE(out.find("Retry-After: "), std::string::npos) << out;
+  EXPECT_EQ(state.counters.http_rate_limited.load(), 1u);
 }
 
 TEST(AsksUpgradeTo, NeedsConnectionUpgradeHttp11AndTheProductAmongTheTokens) {

@@ -10,11 +10,11 @@
 
 #include "core/peer.hpp"
 #include "core/random.hpp"
-#include "frontend/connection.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/connection_router.hpp"
 #include "tracker/rate_limiter.hpp"
 
-namespace cairn::net {
+namespace cairn::tracker {
 
 // Per-worker counters: written by one thread (relaxed), summed by readers.
 struct Counters {
@@ -54,18 +54,17 @@ struct Counters {
 };
 
 struct WorkerState {
-  WorkerState(std::uint64_t seed, const tracker::RateLimitConfig& rate_limit,
-              const tracker::AccessList& access_list)
+  WorkerState(std::uint64_t seed, const RateLimitConfig& rate_limit, const AccessList& access_list)
       : rng(seed), limiter(rate_limit), access(access_list) {}
   core::Rng rng;
-  tracker::RateLimiter limiter;  // per worker: see docs/architecture.md
-  tracker::AccessView access;
+  RateLimiter limiter;  // per worker: see docs/architecture.md
+  AccessView access;
   std::vector<core::PeerInfo> peers;  // selection scratch
   std::string body;                   // HTTP reply body scratch
   Counters counters;
   // Writes to taken-over connections, this worker's or another's; set by
   // the worker (null in tests that serve plain requests only).
-  frontend::ConnectionRouter* connections = nullptr;
+  ConnectionRouter* connections = nullptr;
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::tracker
