@@ -37,6 +37,10 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
   http_.add({frontend::RendezvousHttp::kPrefix, HttpRoute::Match::prefix, HttpRoute::Methods::any,
              HttpRoute::Limit::rate_limited, &make<frontend::RendezvousHttp>(rendezvous),
              "the rendezvous API under /v1/"});
+  // HTTP Upgrade: a request with "Connection: upgrade" naming a protocol
+  // registered here, on any path, goes to that protocol's UpgradeHandler,
+  // which may take the connection over (frontend/connection.hpp); the
+  // WebSocket tracker is http_.add_upgrade("websocket", make<...>(...)).
 }
 
 }  // namespace cairn::server

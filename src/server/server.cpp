@@ -94,8 +94,9 @@ Server::Server(Config config)
   for (unsigned i = 0; i < n; ++i) {
     std::uint64_t seed;
     randombytes_buf(&seed, sizeof seed);
-    workers_.push_back(std::make_unique<net::Worker>(seed, config_.rate_limit, access_list_));
+    workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
+  net::connect_registries(workers_);
 }
 
 Server::~Server() { stop(); }
@@ -129,7 +130,8 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
     w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
                                              w.state()));
     w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), frontends_.http(), clock_,
-                                              w.state(), config_.http, *connection_budget_));
+                                              w.state(), config_.http, *connection_budget_,
+                                              w.registry()));
   }
   return bound;
 }

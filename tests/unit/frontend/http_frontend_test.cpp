@@ -62,10 +62,12 @@ struct HttpFrontendTest : ::testing::Test {
     return c;
   }
 
-  // What the listener does with one parsed request, at now = 100 s.
+  // What the listener does with one parsed request, at now = 100 s:
+  // whether the connection stays open (nothing here takes one over).
   bool handle(const codec::HttpRequest& request, const core::Endpoint& peer,
               frontend::WorkerState& state, std::string& out) const {
-    return router.handle(request, {100, 100'000, peer, state}, out);
+    return router.handle(request, {100, 100'000, peer, state}, out).next ==
+           frontend::HttpResult::Next::keep_open;
   }
 
   static tracker::RateLimitConfig limits(std::uint32_t per_second, std::uint32_t burst) {
