@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "frontend/record_format.hpp"
 #include "net/bind.hpp"
 #include "net/http_listener.hpp"
 #include "net/udp_listener.hpp"
@@ -84,7 +85,7 @@ Server::Server(Config config)
       record_store_(store::make_record_store(config_.store, config_.record_limits)),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       tracker_(config_.policy, *store_, memory_guard_),
-      rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
+      rendezvous_(config_.rendezvous, *record_store_, memory_guard_, frontend::record_format()),
       connection_ids_(config_.connection_id_slot),
       frontends_(config_, tracker_, rendezvous_, connection_ids_) {
   if (!config_.state_file.empty())

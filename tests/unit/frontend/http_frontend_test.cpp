@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "frontend/record_format.hpp"
 #include "server/frontends.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
@@ -48,7 +49,7 @@ struct HttpFrontendTest : ::testing::Test {
   tracker::MemoryGuard memory;
   tracker::Policy policy;
   tracker::Tracker tracker{policy, peers, memory};
-  tracker::Rendezvous rendezvous{{}, records, memory};
+  tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::off, {}};
   tracker::ConnectionIds ids;
   server::Frontends frontends{config(), tracker, rendezvous, ids};

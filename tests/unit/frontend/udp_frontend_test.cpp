@@ -12,6 +12,7 @@
 
 #include "codec/rendezvous_udp.hpp"
 #include "codec/udp_tracker.hpp"
+#include "frontend/record_format.hpp"
 #include "server/frontends.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
@@ -56,7 +57,7 @@ struct UdpFrontendTest : ::testing::Test {
   store::MemoryRecordStore records{store::RecordLimits{}};
   tracker::MemoryGuard memory;
   tracker::Tracker tracker{tracker::Policy{}, peers, memory};
-  tracker::Rendezvous rendezvous{{}, records, memory};
+  tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::blacklist, {hash_of(9)}};
   tracker::ConnectionIds ids;
   server::Frontends frontends{server::Config{}, tracker, rendezvous, ids};
@@ -201,7 +202,7 @@ TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) 
 
   tracker::RendezvousPolicy off;
   off.enabled = false;
-  tracker::Rendezvous disabled{off, records, memory};
+  tracker::Rendezvous disabled{off, records, memory, frontend::record_format()};
   server::Frontends without{server::Config{}, tracker, disabled, ids};
   Batch c;
   c.add(from, whoami);
