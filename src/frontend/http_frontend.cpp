@@ -53,10 +53,10 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   auto& state = ctx.state;
   auto& body = state.body;
   body.clear();
-  tracker::Counters::bump(state.counters.http_announces);
+  tracker::bump(state.counters.http.announces);
   auto query = codec::parse_announce_query(request.query);
   if (!query) {
-    tracker::Counters::bump(state.counters.http_bad_requests);
+    tracker::bump(state.counters.http.bad_requests);
     codec::encode_failure(codec::failure_text(query.error()), body);
     return write_ok(request, body, out);
   }
@@ -99,10 +99,10 @@ void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& 
   auto& state = ctx.state;
   auto& body = state.body;
   body.clear();
-  tracker::Counters::bump(state.counters.http_scrapes);
+  tracker::bump(state.counters.http.scrapes);
   auto query = codec::parse_scrape_query(request.query);
   if (!query) {
-    tracker::Counters::bump(state.counters.http_bad_requests);
+    tracker::bump(state.counters.http.bad_requests);
     codec::encode_failure(codec::failure_text(query.error()), body);
     return write_ok(request, body, out);
   }

@@ -80,9 +80,9 @@ bool UdpListener::drain_one_batch() {
       sent += static_cast<unsigned>(n);
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       // A full send buffer drops the rest of the batch: UDP clients retry.
-      for (; sent < replies; ++sent) frontend::Counters::bump(state_.counters.udp_send_dropped);
+      for (; sent < replies; ++sent) tracker::bump(state_.counters.udp.send_dropped);
     } else {
-      frontend::Counters::bump(state_.counters.udp_send_dropped);  // this destination refused
+      tracker::bump(state_.counters.udp.send_dropped);  // this destination refused
       ++sent;
     }
   }

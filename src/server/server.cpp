@@ -98,6 +98,7 @@ Server::Server(Config config)
     workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
   net::connect_registries(workers_);
+  register_metrics(metrics_, workers_, *store_, *record_store_);
 }
 
 Server::~Server() { stop(); }
@@ -161,6 +162,7 @@ void Server::start() {
   // meanwhile; nothing is served until the workers start below.
   std::vector<core::Endpoint> bound;
   for (const auto& at : config_.listen) bound.push_back(bind_address(at));
+  listening_ = bound;
   restore_state();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays

@@ -134,8 +134,8 @@ TEST_F(UdpFrontendTest, AnnouncesOfABatchReachTheStoreInOneCall) {
     EXPECT_EQ(r.leechers, i + 1) << "each announce sees those before it in the batch";
     EXPECT_EQ(r.peer_count(), i);
   }
-  EXPECT_EQ(state.counters.udp_announces.load(), 5u);
-  EXPECT_EQ(state.counters.udp_received.load(), 10u);
+  EXPECT_EQ(state.counters.udp.announces.load(), 5u);
+  EXPECT_EQ(state.counters.udp.received.load(), 10u);
 }
 
 TEST_F(UdpFrontendTest, AScrapeSeesTheAnnouncesBeforeItInTheBatch) {
@@ -171,7 +171,7 @@ TEST_F(UdpFrontendTest, ARefusedTorrentNeverReachesTheStore) {
   auto scrape = std::get<udp::ScrapeResponse>(b.reply(2));
   EXPECT_EQ(scrape.at(0).leechers, 0u) << "a refused torrent scrapes as zeros";
   EXPECT_EQ(scrape.at(1).leechers, 1u);
-  EXPECT_EQ(state.counters.torrents_refused.load(), 2u);  // its announce and its scrape
+  EXPECT_EQ(state.counters.tracker.torrents_refused.load(), 2u);  // its announce and its scrape
 }
 
 TEST_F(UdpFrontendTest, WithoutAConnectionIdNothingReachesTheStore) {
@@ -180,7 +180,7 @@ TEST_F(UdpFrontendTest, WithoutAConnectionIdNothingReachesTheStore) {
   dispatch(b);
   EXPECT_EQ(std::get<udp::ErrorResponse>(b.reply(0)).message, "invalid connection id");
   EXPECT_TRUE(peers.batch_sizes.empty());
-  EXPECT_EQ(state.counters.udp_bad_connection_id.load(), 1u);
+  EXPECT_EQ(state.counters.udp.bad_connection_id.load(), 1u);
 }
 
 // Actions 16-19 go to the rendezvous entry, which sits before BEP 15 in
@@ -206,8 +206,8 @@ TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) 
   server::Frontends without{server::Config{}, tracker, disabled, ids};
   Batch c;
   c.add(from, whoami);
-  EXPECT_EQ(state.counters.udp_malformed.load(), 0u);
+  EXPECT_EQ(state.counters.udp.malformed.load(), 0u);
   dispatch(c, without.datagrams());
   EXPECT_EQ(c.datagrams[0].reply, 0u);
-  EXPECT_EQ(state.counters.udp_malformed.load(), 1u);
+  EXPECT_EQ(state.counters.udp.malformed.load(), 1u);
 }
