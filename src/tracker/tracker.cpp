@@ -44,6 +44,20 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceReq
   return AnnounceResponse{policy_.announce_interval, policy_.min_interval, *counts};
 }
 
+core::Result<store::SwarmCounts, TrackerError> Tracker::lookup(const core::InfoHash& info_hash,
+                                                               std::uint32_t numwant, bool want_v4,
+                                                               bool want_v6, core::Rng& rng,
+                                                               std::vector<core::PeerInfo>& peers,
+                                                               AccessView& access) const {
+  if (!access.allows(info_hash)) {
+    peers.clear();
+    return TrackerError::torrent_not_allowed;
+  }
+  const store::Lookup l{info_hash, std::min(numwant, policy_.numwant_max), want_v4, want_v6,
+                        rng.next()};
+  return store_.lookup(l, peers);
+}
+
 core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,
                                                                AccessView& access) const {
   if (!access.allows(info_hash)) return TrackerError::torrent_not_allowed;

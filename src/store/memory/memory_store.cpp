@@ -136,6 +136,16 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce_appending(const Anno
   return counts;
 }
 
+SwarmCounts MemoryStore::lookup(const Lookup& l, std::vector<PeerInfo>& out) const {
+  out.clear();
+  Shard& shard = shard_for(l.info_hash);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.swarms.find(l.info_hash);
+  if (it == shard.swarms.end()) return SwarmCounts{};
+  it->lookup(l, out);
+  return it->counts();
+}
+
 SwarmCounts MemoryStore::scrape(const core::InfoHash& info_hash) const {
   Shard& shard = shard_for(info_hash);
   std::lock_guard lock(shard.mutex);

@@ -43,6 +43,7 @@ class MemoryStore final : public PeerStore, public SwarmSnapshots {
   // appending to `out` as it goes: no copy.
   void announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
                       std::span<AnnounceResult> results) override;
+  SwarmCounts lookup(const Lookup& l, std::vector<PeerInfo>& out) const override;
   SwarmCounts scrape(const core::InfoHash& info_hash) const override;
   std::uint64_t expire(core::Seconds now) override;
   StoreStats stats() const override;

@@ -282,8 +282,14 @@ SwarmCounts Swarm::announce(const Announce& a, core::Seconds base, std::uint32_t
   } else if (a.may_grow && n(0) + n(1) < max_peers) {
     self = insert(f, pos, a, stamp, pool, delta);
   }
-  select(a, f, self, out);
+  const bool want[2] = {a.want_v4, a.want_v6};
+  select(a.numwant, want, a.random, f, self, out);
   return counts();
+}
+
+void Swarm::lookup(const Lookup& l, std::vector<PeerInfo>& out) const {
+  const bool want[2] = {l.want_v4, l.want_v6};
+  select(l.numwant, want, l.random, l.want_v4 ? 0 : 1, npos, out);
 }
 
 void Swarm::update(std::uint8_t* rec, int family, const Announce& a, std::uint16_t stamp,
@@ -373,16 +379,15 @@ std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, core::Seconds 
   return removed;
 }
 
-void Swarm::select(const Announce& a, int own, std::uint32_t self,
-                   std::vector<PeerInfo>& out) const {
-  const bool want[2] = {a.want_v4, a.want_v6};
-  std::uint32_t left = a.numwant;
+void Swarm::select(std::uint32_t numwant, const bool (&want)[2], std::uint64_t random_word, int own,
+                   std::uint32_t self, std::vector<PeerInfo>& out) const {
+  std::uint32_t left = numwant;
   const int order[2] = {own, 1 - own};
   for (int i = 0; i < 2 && left > 0; ++i) {
     const int f = order[i];
     if (!want[f]) continue;
     // Independent halves of the caller's random word for the two families.
-    const auto random = static_cast<std::uint32_t>(i == 0 ? a.random : a.random >> 32);
+    const auto random = static_cast<std::uint32_t>(i == 0 ? random_word : random_word >> 32);
     const std::uint32_t skip = f == own ? self : npos;
     left -= f == 0 ? take<0>(skip, left, random, out) : take<1>(skip, left, random, out);
   }
