@@ -14,6 +14,7 @@
 #include "store/store_factory.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
+#include "tracker/dht/dht.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/rendezvous.hpp"
 #include "tracker/tracker.hpp"
@@ -49,6 +50,14 @@ struct Config {
 
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
+
+  // The DHT node (docs/protocols.md, "DHT"): none unless dht_listen names
+  // an address.
+  std::vector<core::Endpoint> dht_listen;
+  tracker::dht::DhtPolicy dht;
+  // The address other nodes see this one at, for a BEP 42-valid node id;
+  // "": the first dht_listen address if it is a global one, else none.
+  std::string dht_external_ip;
 
   Config();
 };
