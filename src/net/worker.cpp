@@ -7,6 +7,7 @@ namespace cairn::net {
 void Worker::start() {
   for (auto& l : udp_) l->start();
   for (auto& l : http_) l->start();
+  for (auto& l : dht_) l->start();
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -16,6 +17,7 @@ void Worker::close() {
   boost::asio::post(io_, [this] {
     for (auto& l : udp_) l->close();
     for (auto& l : http_) l->close();
+    for (auto& l : dht_) l->close();
   });
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/dht_listener.hpp"
 #include "net/http_listener.hpp"
 #include "net/udp_listener.hpp"
 #include "net/worker_state.hpp"
@@ -27,6 +28,7 @@ class Worker {
 
   void add(std::unique_ptr<UdpListener> l) { udp_.push_back(std::move(l)); }
   void add(std::unique_ptr<HttpListener> l) { http_.push_back(std::move(l)); }
+  void add(std::unique_ptr<DhtListener> l) { dht_.push_back(std::move(l)); }
 
   void start();
   // Asks the worker's thread to close its listeners: it stops accepting
@@ -41,6 +43,7 @@ class Worker {
   boost::asio::io_context io_{1};
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<HttpListener>> http_;
+  std::vector<std::unique_ptr<DhtListener>> dht_;
   std::thread thread_;
   bool closing_ = false;
 };

@@ -2,6 +2,7 @@
 // What one worker thread owns and reuses across requests, so the hot path
 // allocates nothing once warm: its random state, scratch buffers, counters,
 // its rate-limit table and its view of the access list.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -10,6 +11,7 @@
 #include "core/peer.hpp"
 #include "core/random.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/dht/dht.hpp"
 #include "tracker/rate_limiter.hpp"
 
 namespace cairn::net {
@@ -40,6 +42,12 @@ struct Counters {
   std::atomic<std::uint64_t> rendezvous_lookups{0};
   std::atomic<std::uint64_t> rendezvous_unregisters{0};
   std::atomic<std::uint64_t> rendezvous_refused{0};  // answered with an error code
+  // The DHT node: what became of each packet (tracker::dht::Outcome), the
+  // packets dropped over the source's rate limit and the pings sent to
+  // verify nodes.
+  std::array<std::atomic<std::uint64_t>, tracker::dht::kOutcomes> dht_outcomes{};
+  std::atomic<std::uint64_t> dht_rate_limited{0};
+  std::atomic<std::uint64_t> dht_pings_sent{0};
 
   static void bump(std::atomic<std::uint64_t>& c) {
     c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

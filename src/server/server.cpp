@@ -70,6 +70,31 @@ void check_distinct(const std::vector<core::Endpoint>& listen) {
   }
 }
 
+// Port 0 means "any free port": the probe picks one and every worker binds
+// that number. If another process takes it in between, start over with a
+// fresh pick.
+template <class Bind>
+core::Endpoint bind_retrying(const core::Endpoint& at, Bind bind) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return bind();
+    } catch (const net::ListenError& e) {
+      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
+    }
+  }
+}
+
+// The DHT node's id, valid under BEP 42 for the address the DHT sees it at
+// (dht.external_ip, else the first dht.listen address if it is global).
+tracker::dht::NodeId dht_node_id(const Config& c) {
+  std::optional<core::Address> external = core::Address::parse(c.dht_external_ip);
+  if (!external && !c.dht_listen.empty() && !c.dht_listen.front().address.is_unspecified())
+    external = c.dht_listen.front().address;
+  std::array<std::uint8_t, 20> random;
+  randombytes_buf(random.data(), random.size());
+  return tracker::dht::own_node_id(external, random);
+}
+
 }  // namespace
 
 Server::Server(Config config)
@@ -88,6 +113,8 @@ Server::Server(Config config)
                     net::UdpOptions{config_.allow_client_ip}),
       http_frontend_(tracker_, rendezvous_,
                      net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+  if (!config_.dht_listen.empty())
+    dht_ = std::make_unique<tracker::dht::Dht>(config_.dht, dht_node_id(config_), &tracker_);
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -101,17 +128,28 @@ Server::Server(Config config)
 
 Server::~Server() { stop(); }
 
-// Port 0 means "any free port": probe_port picks one free for UDP and
-// checks it for TCP, and every worker binds that number. If it turns out
-// taken, start over with a fresh pick.
+// probe_port picks a port free for UDP and checks it for TCP.
 core::Endpoint Server::bind_address(const core::Endpoint& at) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return bind_workers(at);
-    } catch (const net::ListenError& e) {
-      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
+  return bind_retrying(at, [&] { return bind_workers(at); });
+}
+
+// Every worker gets a socket of its own for each dht.listen address.
+core::Endpoint Server::bind_dht(const core::Endpoint& at) {
+  return bind_retrying(at, [&] {
+    core::Endpoint bound = at;
+    bound.port = net::probe_udp_port(at, "dht");
+    std::vector<boost::asio::ip::udp::socket> sockets;
+    for (auto& w : workers_) sockets.push_back(net::bind_udp(w->io(), bound, "dht"));
+    const std::size_t total = workers_.size() * config_.dht_listen.size();
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      std::uint64_t seed;
+      randombytes_buf(&seed, sizeof seed);
+      auto& w = *workers_[i];
+      w.add(std::make_unique<net::DhtListener>(std::move(sockets[i]), *dht_, total, seed, clock_,
+                                               w.state()));
     }
-  }
+    return bound;
+  });
 }
 
 core::Endpoint Server::bind_workers(const core::Endpoint& at) {
@@ -151,6 +189,7 @@ void Server::fit_connections_in_open_files() {
 
 void Server::start() {
   check_distinct(config_.listen);
+  check_distinct(config_.dht_listen);
   if (!config_.state_file.empty())
     state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
   fit_connections_in_open_files();
@@ -158,6 +197,8 @@ void Server::start() {
   // meanwhile; nothing is served until the workers start below.
   std::vector<core::Endpoint> bound;
   for (const auto& at : config_.listen) bound.push_back(bind_address(at));
+  std::vector<core::Endpoint> dht_bound;
+  for (const auto& at : config_.dht_listen) dht_bound.push_back(bind_dht(at));
   restore_state();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays
@@ -172,6 +213,7 @@ void Server::start() {
   for (const auto& at : bound)
     std::printf("listening udp %s\nlistening http %s\n", at.to_string().c_str(),
                 at.to_string().c_str());
+  for (const auto& at : dht_bound) std::printf("listening dht %s\n", at.to_string().c_str());
   std::fflush(stdout);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
@@ -182,6 +224,10 @@ void Server::start() {
   if (test_sweep_.active())
     spdlog::warn("{} is set: sweeps on request from {} (a test hook; unset it in production)",
                  kTestSweepVariable, test_sweep_.path());
+  if (dht_)
+    spdlog::info("dht node {} ({}), verifying nodes after {} s", dht_->id().hex(),
+                 dht_->bridging() ? "bridged to the tracker's swarms" : "bootstrap only",
+                 config_.dht.verify_delay);
   if (config_.rate_limit.per_second == 0)
     spdlog::info("rate limiting off");
   else

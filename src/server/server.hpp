@@ -60,6 +60,7 @@ class Server {
   // Where `at` was bound (its port picked if 0).
   core::Endpoint bind_address(const core::Endpoint& at);
   core::Endpoint bind_workers(const core::Endpoint& at);
+  core::Endpoint bind_dht(const core::Endpoint& at);
   void housekeeping_loop();
   void sweep(core::Seconds as_of);
   void check_memory();
@@ -82,6 +83,7 @@ class Server {
   tracker::ConnectionIds connection_ids_;
   net::UdpFrontend udp_frontend_;
   net::HttpFrontend http_frontend_;
+  std::unique_ptr<tracker::dht::Dht> dht_;                    // with dht.listen only
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::thread housekeeping_;

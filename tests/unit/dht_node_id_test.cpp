@@ -96,6 +96,17 @@ TEST(Bep42, LocalAddressesAreExempt) {
     EXPECT_FALSE(bep42_valid(any, ip(global))) << global;
 }
 
+TEST(Bep42, OwnIdIsValidForAGlobalExternalAddress) {
+  const auto random = random_bytes(5);
+  const NodeId own = own_node_id(ip("203.0.113.5"), random);
+  EXPECT_TRUE(bep42_valid(own, ip("203.0.113.5")));
+  EXPECT_FALSE(bep42_valid(own, ip("203.0.113.6")));
+  // No address, or a local one: the random bytes unchanged.
+  const NodeId plain = NodeId::from_bytes(std::span<const std::uint8_t, 20>(random));
+  EXPECT_EQ(own_node_id(std::nullopt, random), plain);
+  EXPECT_EQ(own_node_id(ip("127.0.0.1"), random), plain);
+}
+
 TEST(Scope, OrdersHostSiteGlobal) {
   EXPECT_EQ(scope_of(ip("127.0.0.1")), Scope::host);
   EXPECT_EQ(scope_of(ip("::1")), Scope::host);

@@ -48,6 +48,12 @@ NodeId bep42_id(const core::Address& address, const std::array<std::uint8_t, 20>
   return id;
 }
 
+NodeId own_node_id(const std::optional<core::Address>& external,
+                   const std::array<std::uint8_t, 20>& random) {
+  if (external && !is_local(*external)) return bep42_id(*external, random);
+  return NodeId::from_bytes(std::span<const std::uint8_t, 20>(random));
+}
+
 Scope scope_of(const core::Address& a) {
   if (a.family == core::Family::v4) {
     if (in(a, 127, 0xff)) return Scope::host;

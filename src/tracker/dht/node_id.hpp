@@ -7,6 +7,7 @@
 // not the address the rest of the DHT sees).
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "core/endpoint.hpp"
 #include "core/ids.hpp"
@@ -26,6 +27,13 @@ bool bep42_valid(const NodeId& id, const core::Address& address);
 
 // A valid id for `address`: r and the free bits come from `random`.
 NodeId bep42_id(const core::Address& address, const std::array<std::uint8_t, 20>& random);
+
+// This node's own id: valid under BEP 42 for `external` (the address the
+// rest of the DHT sees it at) when that is a global address, which nodes
+// that enforce BEP 42 need before they announce to it; otherwise the random
+// bytes as they are.
+NodeId own_node_id(const std::optional<core::Address>& external,
+                   const std::array<std::uint8_t, 20>& random);
 
 // Where an address can be reached from: anywhere (global), within a
 // private network (RFC 1918, link-local, IPv6 unique-local), or this host
