@@ -784,12 +784,13 @@ class ServerTestCase(unittest.TestCase):
     every test is followed by check_health: whatever a test threw at the
     server, other clients must still be served correctly."""
     CONFIG = {}
+    DHT_LISTENS = ()  # --dht-listen addresses
     HEALTH_CHECK = False
     server = None
 
     @classmethod
     def setUpClass(cls):
-        cls.server = CairnServer(cls.CONFIG).start()
+        cls.server = CairnServer(cls.CONFIG, dht_listens=cls.DHT_LISTENS).start()
 
     @classmethod
     def tearDownClass(cls):
