@@ -4,8 +4,8 @@ sessions on distinct loopback addresses (127.0.0.2, 127.0.0.3, ...), DHT on,
 bootstrapped through Cairn alone (`dht_bootstrap_nodes`), LSD, UPnP, NAT-PMP
 and PEX off.
 
-- test_magnet_over_dht: a seeder that only uses the DHT, a downloader that
-  knows only the magnet link: the download completes, bytes checked.
+- test_magnet_over_dht: a seeder that only uses the DHT, two downloaders
+  that know only the magnet link: both downloads complete, bytes checked.
 - test_tracker_seeder_found_over_dht: the seeder announces only to Cairn's
   HTTP tracker (its DHT off); the downloader knows only the magnet link and
   Cairn's DHT address (the bridge, tracker -> DHT).
@@ -130,14 +130,21 @@ class LibtorrentDht(ic.InteropCase):
         self.wait_until(lambda: h.status().is_seeding, "seeder ready", [log])
         return s, h, log
 
-    def download(self, logs, address="127.0.0.3", tracker_url=None, dht=True):
-        s, log = self.dht_session("downloader", address, dht)
-        down = self.dir("down")
-        h = self.add(s, down, tracker_url=tracker_url, magnet=tracker_url is None, dht=dht)
-        self.wait_until(lambda: h.status().is_seeding, "the download", logs + [log])
-        self.assertSameContent(os.path.join(down, self.torrent.name))
+    def download(self, logs, addresses=("127.0.0.3",), tracker_url=None, dht=True):
+        """Downloaders on `addresses`, all at once; returns their logs."""
+        started = []
+        for address in addresses:
+            s, log = self.dht_session("downloader-" + address, address, dht)
+            down = self.dir("down-" + address)
+            h = self.add(s, down, tracker_url=tracker_url, magnet=tracker_url is None, dht=dht)
+            started.append((h, log, down))
+        dlogs = [log for _, log, _ in started]
+        self.wait_until(lambda: all(h.status().is_seeding for h, _, _ in started),
+                        "the download(s)", logs + dlogs)
+        for _, _, down in started:
+            self.assertSameContent(os.path.join(down, self.torrent.name))
         self.tracker.check_alive()
-        return log
+        return dlogs[0] if len(dlogs) == 1 else dlogs
 
     def scrape_count(self):
         complete, _, incomplete = self.scrape(self.torrent.info_hash)
@@ -145,8 +152,8 @@ class LibtorrentDht(ic.InteropCase):
 
     def test_magnet_over_dht(self):
         _, _, slog = self.seeder()
-        dlog = self.download([slog])
-        self.assertEqual(slog.tracker_replies + dlog.tracker_replies, 0,
+        dlogs = self.download([slog], addresses=("127.0.0.3", "127.0.0.4"))
+        self.assertEqual(slog.tracker_replies + sum(d.tracker_replies for d in dlogs), 0,
                          "a client used a tracker")
 
     def test_tracker_seeder_found_over_dht(self):
