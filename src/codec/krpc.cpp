@@ -400,8 +400,16 @@ void write_reply(const Reply& r, Writer& w) {
   }
   if (r.value_size != 0) {
     w.raw("6:valuesl");
-    for (std::size_t i = 0; i + r.value_size <= r.values.size(); i += r.value_size)
-      w.string(r.values.substr(i, r.value_size));
+    // Every value has the same length: its prefix ("6:", "18:") is made once.
+    char prefix[24];
+    auto [end, ec] = std::to_chars(prefix, prefix + sizeof prefix - 1, r.value_size);
+    (void)ec;  // 23 bytes hold any size
+    *end++ = ':';
+    const std::string_view length(prefix, static_cast<std::size_t>(end - prefix));
+    for (std::size_t i = 0; i + r.value_size <= r.values.size(); i += r.value_size) {
+      w.raw(length);
+      w.raw(r.values.substr(i, r.value_size));
+    }
     w.raw("e");
   }
   w.raw("e");

@@ -129,7 +129,7 @@ void Dht::nodes_for(const Query& q, std::string_view target, std::size_t count, 
   const bool want4 = q.m.want_present ? q.m.want_n4 : v4;
   const bool want6 = q.m.want_present ? q.m.want_n6 : !v4;
   const Scope scope = scope_of(q.from.address);
-  std::array<Node, 16> nodes;
+  auto& nodes = q.worker.nodes_;
   count = std::min(count, nodes.size());
   auto fill = [&](core::Family f, std::span<std::uint8_t> buf) {
     const std::size_t n =

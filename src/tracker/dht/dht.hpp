@@ -21,6 +21,7 @@
 // Dht is shared by the workers and thread-safe; each worker keeps a
 // DhtWorker (its verification queue and scratch space). Pure: time comes in
 // as `now` (seconds) and `now_ms`, randomness through the worker's Rng.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -88,6 +89,7 @@ class DhtWorker {
   core::Rng rng_;
   std::vector<core::PeerInfo> peers_;
   std::vector<std::uint8_t> values_;
+  std::array<Node, 16> nodes_;  // closest nodes, per family in turn
 };
 
 class Dht {

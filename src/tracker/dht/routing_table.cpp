@@ -66,7 +66,9 @@ RoutingTable::Inserted RoutingTable::insert(const NodeId& id, const core::Endpoi
   if (free) {
     *free = Node{id, endpoint, now, 0};
     ++count_;
-    occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
+    const std::uint64_t bit = std::uint64_t{1} << (b % 64);
+    if (!(occupied_[b / 64] & bit)) ++occupied_buckets_;
+    occupied_[b / 64] |= bit;
     return Inserted::added;
   }
   *oldest = Node{id, endpoint, now, 0};
@@ -107,14 +109,19 @@ std::size_t RoutingTable::closest(const NodeId& target, const core::Endpoint& re
   std::size_t n = 0;
   std::lock_guard lock(mutex_);
   // Word by word in XOR order of the high bits, then bucket by bucket in
-  // XOR order of the low six: buckets by increasing distance from tb.
-  for (std::size_t d = 0; d < occupied_.size() && n < out.size(); ++d) {
+  // XOR order of the low six: buckets by increasing distance from tb. The
+  // walk ends once every occupied bucket has been seen, so a young, sparse
+  // table (or an empty one) is not scanned to its end for every query.
+  std::size_t left = occupied_buckets_;
+  for (std::size_t d = 0; d < occupied_.size() && n < out.size() && left > 0; ++d) {
     const std::size_t word = (tb >> 6) ^ d;
     const std::uint64_t bits = occupied_[word];
     for (std::size_t low = 0; bits != 0 && low < 64 && n < out.size(); ++low) {
       const std::size_t bit = (tb & 63) ^ low;
-      if (bits >> bit & 1)
+      if (bits >> bit & 1) {
         take_from_bucket(word * 64 + bit, target, requester, requester_scope, now16, out, n);
+        --left;
+      }
     }
   }
   return n;

@@ -83,8 +83,9 @@ class RoutingTable {
   std::vector<std::uint64_t> occupied_;  // bit i: bucket i holds a node
   unsigned bucket_bits_ = 0;
   std::size_t count_ = 0;
-  std::uint32_t interval_ = 0;   // 1/16 s per hand-out; 0: no limit
-  std::uint32_t tolerance_ = 0;  // a minute's worth of hand-outs at once
+  std::size_t occupied_buckets_ = 0;  // bits set in occupied_ (buckets never empty again)
+  std::uint32_t interval_ = 0;        // 1/16 s per hand-out; 0: no limit
+  std::uint32_t tolerance_ = 0;       // a minute's worth of hand-outs at once
 };
 
 }  // namespace cairn::tracker::dht
