@@ -12,6 +12,9 @@
 #include <system_error>
 
 #include "net/bind.hpp"
+#include "net/dht_pinger.hpp"
+#include "net/http_listener.hpp"
+#include "net/udp_listener.hpp"
 #include "server/access_list_file.hpp"
 #include "server/open_files.hpp"
 #include "server/process_memory.hpp"
@@ -84,17 +87,6 @@ core::Endpoint bind_retrying(const core::Endpoint& at, Bind bind) {
   }
 }
 
-// The DHT node's id, valid under BEP 42 for the address the DHT sees it at
-// (dht.external_ip, else the first dht.listen address if it is global).
-tracker::dht::NodeId dht_node_id(const Config& c) {
-  std::optional<core::Address> external = core::Address::parse(c.dht_external_ip);
-  if (!external && !c.dht_listen.empty() && !c.dht_listen.front().address.is_unspecified())
-    external = c.dht_listen.front().address;
-  std::array<std::uint8_t, 20> random;
-  randombytes_buf(random.data(), random.size());
-  return tracker::dht::own_node_id(external, random);
-}
-
 }  // namespace
 
 Server::Server(Config config)
@@ -109,12 +101,7 @@ Server::Server(Config config)
       tracker_(config_.policy, *store_, memory_guard_),
       rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
       connection_ids_(config_.connection_id_slot),
-      udp_frontend_(tracker_, rendezvous_, connection_ids_,
-                    net::UdpOptions{config_.allow_client_ip}),
-      http_frontend_(tracker_, rendezvous_,
-                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
-  if (!config_.dht_listen.empty())
-    dht_ = std::make_unique<tracker::dht::Dht>(config_.dht, dht_node_id(config_), &tracker_);
+      frontends_(config_, tracker_, rendezvous_, connection_ids_) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -145,8 +132,13 @@ core::Endpoint Server::bind_dht(const core::Endpoint& at) {
       std::uint64_t seed;
       randombytes_buf(&seed, sizeof seed);
       auto& w = *workers_[i];
-      w.add(std::make_unique<net::DhtListener>(std::move(sockets[i]), *dht_, total, seed, clock_,
-                                               w.state()));
+      auto& parts = frontends_.add_dht_socket(total, seed);
+      auto listener = std::make_unique<net::UdpListener>(std::move(sockets[i]), parts.datagrams,
+                                                         clock_, w.state());
+      auto pinger = std::make_unique<net::DhtPinger>(*listener, *frontends_.dht(), parts.worker,
+                                                     clock_, w.state());
+      w.add(std::move(listener));
+      w.add(std::move(pinger));
     }
     return bound;
   });
@@ -165,9 +157,10 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
   }
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
-    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
-    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
-                                              config_.http, *connection_budget_));
+    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
+                                             w.state()));
+    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), frontends_.http(), clock_,
+                                              w.state(), config_.http, *connection_budget_));
   }
   return bound;
 }
@@ -224,9 +217,9 @@ void Server::start() {
   if (test_sweep_.active())
     spdlog::warn("{} is set: sweeps on request from {} (a test hook; unset it in production)",
                  kTestSweepVariable, test_sweep_.path());
-  if (dht_)
-    spdlog::info("dht node {} ({}), verifying nodes after {} s", dht_->id().hex(),
-                 dht_->bridging() ? "bridged to the tracker's swarms" : "bootstrap only",
+  if (const auto* dht = frontends_.dht())
+    spdlog::info("dht node {} ({}), verifying nodes after {} s", dht->id().hex(),
+                 dht->bridging() ? "bridged to the tracker's swarms" : "bootstrap only",
                  config_.dht.verify_delay);
   if (config_.rate_limit.per_second == 0)
     spdlog::info("rate limiting off");

@@ -106,7 +106,8 @@ class DhtTest : public ::testing::Test {
     tracker::AnnounceRequest a;
     a.info_hash = kHash;
     a.endpoint = peer;
-    ASSERT_TRUE(tracker.announce(a, now, rng, peers, access));
+    a.now = now;
+    ASSERT_TRUE(tracker.announce(a, rng, peers, access));
   }
 
   std::string token_for(const core::Endpoint& from) {

@@ -198,7 +198,8 @@ std::size_t Dht::announce_peer(const Query& q, std::span<std::uint8_t> out, Outc
     a.endpoint = {q.from.address, q.m.implied_port ? q.from.port : q.m.port.value_or(0)};
     a.seeder = q.m.seed;
     a.numwant = 0;
-    auto done = bridge_->announce(a, q.now, q.worker.rng(), q.worker.peers_, q.access);
+    a.now = q.now;
+    auto done = bridge_->announce(a, q.worker.rng(), q.worker.peers_, q.access);
     if (!done) {
       outcome = Outcome::refused;
       return error(q, krpc::ErrorCode::generic, error_text(done.error()), out);

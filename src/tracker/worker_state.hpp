@@ -11,10 +11,9 @@
 #include "core/peer.hpp"
 #include "core/random.hpp"
 #include "tracker/access_list.hpp"
-#include "tracker/dht/dht.hpp"
 #include "tracker/rate_limiter.hpp"
 
-namespace cairn::net {
+namespace cairn::tracker {
 
 // Per-worker counters: written by one thread (relaxed), summed by readers.
 struct Counters {
@@ -42,11 +41,9 @@ struct Counters {
   std::atomic<std::uint64_t> rendezvous_lookups{0};
   std::atomic<std::uint64_t> rendezvous_unregisters{0};
   std::atomic<std::uint64_t> rendezvous_refused{0};  // answered with an error code
-  // The DHT node: what became of each packet (tracker::dht::Outcome), the
-  // packets dropped over the source's rate limit and the pings sent to
-  // verify nodes.
-  std::array<std::atomic<std::uint64_t>, tracker::dht::kOutcomes> dht_outcomes{};
-  std::atomic<std::uint64_t> dht_rate_limited{0};
+  // The DHT node: what became of each packet (by dht::Outcome; the KRPC
+  // frontend checks the count) and the verification pings sent.
+  std::array<std::atomic<std::uint64_t>, 12> dht_outcomes{};
   std::atomic<std::uint64_t> dht_pings_sent{0};
 
   static void bump(std::atomic<std::uint64_t>& c) {
@@ -55,15 +52,14 @@ struct Counters {
 };
 
 struct WorkerState {
-  WorkerState(std::uint64_t seed, const tracker::RateLimitConfig& rate_limit,
-              const tracker::AccessList& access_list)
+  WorkerState(std::uint64_t seed, const RateLimitConfig& rate_limit, const AccessList& access_list)
       : rng(seed), limiter(rate_limit), access(access_list) {}
   core::Rng rng;
-  tracker::RateLimiter limiter;  // per worker: see docs/architecture.md
-  tracker::AccessView access;
+  RateLimiter limiter;  // per worker: see docs/architecture.md
+  AccessView access;
   std::vector<core::PeerInfo> peers;  // selection scratch
   std::string body;                   // HTTP reply body scratch
   Counters counters;
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::tracker
