@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <set>
 #include <string>
 #include <vector>
@@ -48,7 +49,7 @@ class DhtTest : public ::testing::Test {
     krpc::Query q;
     q.transaction = "tx";
     q.method = method;
-    q.id = id_bytes = std::string(id.view());
+    q.id = ids.emplace_back(id.view());  // a view each query keeps: ids never move
     return q;
   }
 
@@ -134,7 +135,7 @@ class DhtTest : public ::testing::Test {
   core::Rng rng{3};
   std::vector<core::PeerInfo> peers;
   core::Seconds now = 1000;
-  std::string id_bytes;
+  std::deque<std::string> ids;  // the bytes of every query's id
 };
 
 const core::Endpoint kA = endpoint("203.0.113.10:6881");
@@ -204,7 +205,9 @@ TEST_F(DhtTest, ANodeIsHandedOutOnlyAfterItAnsweredOurPing) {
   std::array<PendingNode, 8> due;
   EXPECT_EQ(worker.queue().take_due(now + policy.verify_delay - 1, due), 0u);
   now += policy.verify_delay;
-  ASSERT_EQ(worker.queue().take_due(now, due), 1u);
+  // Both queried (A first): both are due.
+  ASSERT_EQ(worker.queue().take_due(now, due), 2u);
+  ASSERT_EQ(due[0].endpoint, kA);
   std::vector<std::uint8_t> ping(krpc::kMaxPacket);
   ping.resize(dht->encode_ping(due[0], now, ping));
   const std::string t(krpc::decode(ping)->transaction);
