@@ -49,7 +49,7 @@ class DhtTest : public ::testing::Test {
     krpc::Query q;
     q.transaction = "tx";
     q.method = method;
-    q.id = ids.emplace_back(id.view());  // a view each query keeps: ids never move
+    q.id = query_ids.emplace_back(id.view());  // a view each query keeps: never moved
     return q;
   }
 
@@ -135,7 +135,7 @@ class DhtTest : public ::testing::Test {
   core::Rng rng{3};
   std::vector<core::PeerInfo> peers;
   core::Seconds now = 1000;
-  std::deque<std::string> ids;  // the bytes of every query's id
+  std::deque<std::string> query_ids;  // the bytes of every query's id
 };
 
 const core::Endpoint kA = endpoint("203.0.113.10:6881");
