@@ -76,15 +76,17 @@ std::vector<cairn::core::PeerInfo> fixed_peers(Family family) {
 }
 
 Replies make_replies(Family family) {
-  const auto peers = fixed_peers(family);
+  const auto fixed = fixed_peers(family);
+  const cairn::core::PeerList peers(fixed);
   Replies r{
       std::vector<std::uint8_t>(kReplySize), std::vector<std::uint8_t>(kReplySize), {}, {}, {}, {}};
-  r.announce.resize(udp::encode_announce_response(0, 1800, 25, 25, peers, family, r.announce));
+  r.announce.resize(
+      udp::encode_announce_response(0, 1800, 25, 25, peers.view(), family, r.announce));
   const std::vector<udp::ScrapeStats> stats(udp::kMaxScrapeHashes, {25, 100, 25});
   r.scrape.resize(udp::encode_scrape_response(0, stats, r.scrape));
 
   std::string body;
-  cairn::codec::encode_announce_reply({1800, 900, 25, 25, peers, true, false, {}}, body);
+  cairn::codec::encode_announce_reply({1800, 900, 25, 25, peers.view(), true, false, {}}, body);
   cairn::codec::write_http_response(r.http_announce, 200, "text/plain", body, true);
   body.clear();
   const cairn::codec::ScrapeFile file{{}, 25, 100, 25};
@@ -94,13 +96,11 @@ Replies make_replies(Family family) {
   std::uint8_t buf[krpc::kNodeSize6];
   const std::string id(krpc::kIdSize, 'n');
   for (std::size_t i = 0; i < 8; ++i) {
-    const std::size_t n = krpc::write_compact_node(id, peers[i].endpoint, buf);
+    const std::size_t n = krpc::write_compact_node(id, fixed[i].endpoint, buf);
     r.dht_nodes.append(reinterpret_cast<const char*>(buf), n);
   }
-  for (const auto& p : peers) {
-    p.endpoint.write_compact(buf);
-    r.dht_values.append(reinterpret_cast<const char*>(buf), p.endpoint.address.size() + 2);
-  }
+  const auto values = peers.view().compact(family);
+  r.dht_values.assign(reinterpret_cast<const char*>(values.data()), values.size());
   return r;
 }
 

@@ -1,19 +1,19 @@
 #pragma once
 // KRPC (the Mainline DHT, BEP 5) on a DHT socket: each datagram of a batch
-// goes to the DHT node (tracker::dht::Dht), which answers it, learns from
+// goes to the DHT node (frontend::dht::Dht), which answers it, learns from
 // it, or drops it (docs/protocols.md, "DHT"); what became of each is
 // counted. One per DHT socket, with that socket's DhtWorker (its
 // verification queue: a node is pinged back over the socket it came in
 // on, see net/dht_pinger.hpp). The dispatcher in front has applied the
 // rate limit.
 #include "frontend/datagram.hpp"
-#include "tracker/dht/dht.hpp"
+#include "frontend/dht/dht.hpp"
 
 namespace cairn::frontend {
 
 class KrpcFrontend final : public DatagramHandler {
  public:
-  KrpcFrontend(tracker::dht::Dht& dht, tracker::dht::DhtWorker& worker)
+  KrpcFrontend(frontend::dht::Dht& dht, frontend::dht::DhtWorker& worker)
       : dht_(dht), worker_(worker) {}
 
   // Bencoded dictionaries only: anything else is dropped unanswered by the
@@ -23,8 +23,8 @@ class KrpcFrontend final : public DatagramHandler {
   void handle(std::span<Datagram* const> batch, const tracker::RequestContext& ctx) const override;
 
  private:
-  tracker::dht::Dht& dht_;
-  tracker::dht::DhtWorker& worker_;
+  frontend::dht::Dht& dht_;
+  frontend::dht::DhtWorker& worker_;
 };
 
 }  // namespace cairn::frontend

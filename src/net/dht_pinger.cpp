@@ -11,8 +11,8 @@ namespace {
 constexpr std::size_t kPingSize = 128;  // a ping with a 4-byte transaction id: 60 bytes
 }
 
-DhtPinger::DhtPinger(UdpListener& socket, const tracker::dht::Dht& dht,
-                     tracker::dht::DhtWorker& worker, const clock::CoarseClock& clock,
+DhtPinger::DhtPinger(UdpListener& socket, const frontend::dht::Dht& dht,
+                     frontend::dht::DhtWorker& worker, const clock::CoarseClock& clock,
                      frontend::WorkerState& state)
     : socket_(socket),
       timer_(socket.executor()),

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "clock/coarse_clock.hpp"
+#include "frontend/dht/dht.hpp"
 #include "frontend/worker_state.hpp"
 #include "net/listener.hpp"
 #include "net/udp_listener.hpp"
-#include "tracker/dht/dht.hpp"
 
 namespace cairn::net {
 
@@ -23,7 +23,7 @@ class DhtPinger final : public Listener {
   static constexpr std::size_t kBatch = 64;
   static constexpr int kMaxBatches = 16;  // a tick's pings: 1,024 a second per socket
 
-  DhtPinger(UdpListener& socket, const tracker::dht::Dht& dht, tracker::dht::DhtWorker& worker,
+  DhtPinger(UdpListener& socket, const frontend::dht::Dht& dht, frontend::dht::DhtWorker& worker,
             const clock::CoarseClock& clock, frontend::WorkerState& state);
   void start() override;
   void close() override;
@@ -34,8 +34,8 @@ class DhtPinger final : public Listener {
 
   UdpListener& socket_;
   boost::asio::steady_timer timer_;
-  const tracker::dht::Dht& dht_;
-  tracker::dht::DhtWorker& worker_;
+  const frontend::dht::Dht& dht_;
+  frontend::dht::DhtWorker& worker_;
   const clock::CoarseClock& clock_;
   frontend::WorkerState& state_;
   std::vector<std::uint8_t> out_;

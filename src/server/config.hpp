@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
+#include "frontend/dht/dht.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
 #include "store/store_factory.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
-#include "tracker/dht/dht.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/rendezvous.hpp"
 #include "tracker/tracker.hpp"
@@ -53,7 +53,7 @@ struct Config {
   // The DHT node (docs/protocols.md, "DHT"): none unless dht_listen names
   // an address.
   std::vector<core::Endpoint> dht_listen;
-  tracker::dht::DhtPolicy dht;
+  frontend::dht::DhtPolicy dht;
   // The address other nodes see this one at, for a BEP 42-valid node id;
   // "": the first dht_listen address if it is a global one, else none.
   std::string dht_external_ip;

@@ -36,7 +36,7 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
   // table with one entry, KRPC (add_dht_socket). With the bridge its
   // get_peers and announce_peer use the tracker's swarms.
   if (!config.dht_listen.empty())
-    dht_ = std::make_unique<tracker::dht::Dht>(config.dht, dht_node_id(config), &tracker);
+    dht_ = std::make_unique<frontend::dht::Dht>(config.dht, dht_node_id(config), &tracker);
 
   // UDP: the first entry whose matcher takes a datagram gets it, so the
   // entries with a narrow matcher come first and BEP 15, which takes
@@ -63,6 +63,10 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
   http_.add({frontend::RendezvousHttp::kPrefix, HttpRoute::Match::prefix, HttpRoute::Methods::any,
              HttpRoute::Limit::rate_limited, &make<frontend::RendezvousHttp>(rendezvous),
              "the rendezvous API under /v1/"});
+  // HTTP Upgrade: a request with "Connection: upgrade" naming a protocol
+  // registered here, on any path, goes to that protocol's UpgradeHandler,
+  // which may take the connection over (frontend/connection.hpp); the
+  // WebSocket tracker is http_.add_upgrade("websocket", make<...>(...)).
 }
 
 Frontends::DhtSocket& Frontends::add_dht_socket(std::size_t sockets, std::uint64_t seed) {

@@ -1,8 +1,9 @@
 #pragma once
 // The registration point: every protocol the tracker serves on its ports,
 // and in which order UDP datagrams are matched. A new frontend is a new
-// file (a DatagramHandler or HttpHandler, frontend/) plus one line in
-// frontends.cpp; docs/architecture.md ("Plugging in") says which line.
+// file (a DatagramHandler, HttpHandler or UpgradeHandler, frontend/) plus
+// one line in frontends.cpp; docs/architecture.md ("Plugging in") says
+// which line.
 #include <memory>
 #include <vector>
 
@@ -28,17 +29,17 @@ class Frontends {
   const frontend::HttpRouter& http() const { return http_; }
 
   // The DHT node (dht.listen), shared by every DHT socket; null when off.
-  tracker::dht::Dht* dht() { return dht_.get(); }
+  frontend::dht::Dht* dht() { return dht_.get(); }
   // What one DHT socket serves: a dispatch table of its own whose one entry
   // is KRPC, and the socket's verification queue (the pings go out over the
   // socket their node came in on). `sockets`: DHT sockets over all
   // workers, which share dht.verify_queue. At start-up, with dht() set.
   struct DhtSocket {
-    DhtSocket(tracker::dht::Dht& dht, std::size_t sockets, std::uint64_t seed)
+    DhtSocket(frontend::dht::Dht& dht, std::size_t sockets, std::uint64_t seed)
         : worker(dht.policy(), sockets, seed), krpc(dht, worker) {
       datagrams.add(frontend::KrpcFrontend::matcher(), krpc);
     }
-    tracker::dht::DhtWorker worker;
+    frontend::dht::DhtWorker worker;
     frontend::KrpcFrontend krpc;
     frontend::DatagramDispatcher datagrams;
   };
@@ -55,7 +56,7 @@ class Frontends {
   }
 
   std::vector<std::shared_ptr<const void>> handlers_;
-  std::unique_ptr<tracker::dht::Dht> dht_;
+  std::unique_ptr<frontend::dht::Dht> dht_;
   std::vector<std::unique_ptr<DhtSocket>> dht_sockets_;
   frontend::DatagramDispatcher datagrams_;
   frontend::HttpRouter http_;

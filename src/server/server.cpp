@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "frontend/record_format.hpp"
 #include "net/bind.hpp"
 #include "net/dht_pinger.hpp"
 #include "net/http_listener.hpp"
@@ -99,7 +100,7 @@ Server::Server(Config config)
       record_store_(store::make_record_store(config_.store, config_.record_limits)),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       tracker_(config_.policy, *store_, memory_guard_),
-      rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
+      rendezvous_(config_.rendezvous, *record_store_, memory_guard_, frontend::record_format()),
       connection_ids_(config_.connection_id_slot),
       frontends_(config_, tracker_, rendezvous_, connection_ids_) {
   if (!config_.state_file.empty())
@@ -109,8 +110,9 @@ Server::Server(Config config)
   for (unsigned i = 0; i < n; ++i) {
     std::uint64_t seed;
     randombytes_buf(&seed, sizeof seed);
-    workers_.push_back(std::make_unique<net::Worker>(seed, config_.rate_limit, access_list_));
+    workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
+  net::connect_registries(workers_);
 }
 
 Server::~Server() { stop(); }
@@ -160,7 +162,8 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
     w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
                                              w.state()));
     w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), frontends_.http(), clock_,
-                                              w.state(), config_.http, *connection_budget_));
+                                              w.state(), config_.http, *connection_budget_,
+                                              w.registry()));
   }
   return bound;
 }

@@ -21,7 +21,7 @@ void Tracker::enrich(AnnounceRequest& request, core::Rng& rng) {
 
 core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& request,
                                                                core::Rng& rng,
-                                                               std::vector<core::PeerInfo>& peers,
+                                                               core::PeerList& peers,
                                                                AccessView& access) {
   if (!access.allows(request.info_hash)) {
     peers.clear();
@@ -34,8 +34,7 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& 
 }
 
 void Tracker::announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng,
-                             std::vector<core::PeerInfo>& peers,
-                             std::span<store::AnnounceResult> results) {
+                             core::PeerList& peers, std::span<store::AnnounceResult> results) {
   for (auto& request : batch) enrich(request, rng);
   store_.announce_batch(batch, peers, results);
 }
@@ -43,7 +42,7 @@ void Tracker::announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng,
 core::Result<store::SwarmCounts, TrackerError> Tracker::lookup(const core::InfoHash& info_hash,
                                                                std::uint32_t numwant, bool want_v4,
                                                                bool want_v6, core::Rng& rng,
-                                                               std::vector<core::PeerInfo>& peers,
+                                                               core::PeerList& peers,
                                                                AccessView& access) const {
   if (!access.allows(info_hash)) {
     peers.clear();

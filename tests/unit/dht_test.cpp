@@ -1,6 +1,6 @@
 // The DHT node end to end on bytes: queries in, replies out, with a real
 // memory store behind the bridge and time moved by hand.
-#include "tracker/dht/dht.hpp"
+#include "frontend/dht/dht.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +14,7 @@
 
 using namespace cairn;
 using namespace cairn::tracker::dht;
+using namespace cairn::frontend::dht;
 namespace krpc = cairn::codec::krpc;
 
 namespace {
@@ -108,7 +109,8 @@ class DhtTest : public ::testing::Test {
     a.info_hash = kHash;
     a.endpoint = peer;
     a.now = now;
-    ASSERT_TRUE(tracker.announce(a, rng, peers, access));
+    core::PeerList handed_out;
+    ASSERT_TRUE(tracker.announce(a, rng, handed_out, access));
   }
 
   std::string token_for(const core::Endpoint& from) {

@@ -13,17 +13,18 @@ class RecordingStore : public store::PeerStore {
   mutable store::Lookup last_lookup;
   bool full = false;
 
-  core::Result<store::SwarmCounts, store::StoreError> announce(
-      const store::Announce& a, std::vector<core::PeerInfo>& out) override {
+  using store::PeerStore::announce;
+  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce& a,
+                                                               core::PeerList& out) override {
     last = a;
     out.clear();
     if (full) return store::StoreError::torrent_limit;
     return store::SwarmCounts{3, 4, 5};
   }
-  store::SwarmCounts lookup(const store::Lookup& l,
-                            std::vector<core::PeerInfo>& out) const override {
+  store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
     last_lookup = l;
-    out.assign(1, core::PeerInfo{});
+    out.clear();
+    out.push_back(core::PeerInfo{}, false);
     return {6, 7, 8};
   }
   store::SwarmCounts scrape(const core::InfoHash&) const override { return {1, 2, 3}; }
@@ -39,7 +40,7 @@ struct TrackerTest : ::testing::Test {
   tracker::MemoryGuard memory{1000, [] { return resident; }};
   tracker::Tracker tracker{policy, store, memory};
   core::Rng rng{1};
-  std::vector<core::PeerInfo> peers;
+  core::PeerList peers;
   tracker::AccessList open_list{tracker::AccessMode::off, {}};
   tracker::AccessView access{open_list};
 
@@ -152,7 +153,7 @@ TEST_F(TrackerTest, LookupAsksTheStoreWithinTheNumwantCap) {
   auto counts = tracker.lookup(h, 500, false, true, rng, peers, access);
   ASSERT_TRUE(counts);
   EXPECT_EQ(*counts, (store::SwarmCounts{6, 7, 8}));
-  EXPECT_EQ(peers.size(), 1u);
+  EXPECT_EQ(peers.view().size(), 1u);
   EXPECT_EQ(store.last_lookup.info_hash, h);
   EXPECT_EQ(store.last_lookup.numwant, 80u);
   EXPECT_FALSE(store.last_lookup.want_v4);
@@ -170,7 +171,7 @@ TEST_F(TrackerTest, LookupOfARefusedTorrentHasNoPeers) {
   auto counts = tracker.lookup(h, 5, true, true, rng, peers, view);
   ASSERT_FALSE(counts);
   EXPECT_EQ(counts.error(), tracker::TrackerError::torrent_not_allowed);
-  EXPECT_TRUE(peers.empty());
+  EXPECT_TRUE(peers.view().empty());
   EXPECT_EQ(store.last_lookup.numwant, 0u);  // the store was not asked
 }
 

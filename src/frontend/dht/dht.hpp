@@ -18,7 +18,10 @@
 // Errors carry fixed texts and are never larger than the query that caused
 // them; garbage, replies and errors get no answer.
 //
-// Dht is shared by the workers and thread-safe; each worker keeps a
+// It lives in the frontend layer because it speaks KRPC (codec/krpc.hpp);
+// the protocol-neutral parts (node ids, routing table, verification queue,
+// ping cookies) are in tracker/dht/. Dht is shared by the workers and
+// thread-safe; each worker keeps a
 // DhtWorker (its verification queue and scratch space). Pure: time comes in
 // as `now` (seconds) and `now_ms`, randomness through the worker's Rng.
 #include <array>
@@ -28,6 +31,7 @@
 #include <vector>
 
 #include "codec/krpc.hpp"
+#include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
 #include "core/peer.hpp"
 #include "core/random.hpp"
@@ -40,7 +44,17 @@
 #include "tracker/dht/verify_queue.hpp"
 #include "tracker/tracker.hpp"
 
-namespace cairn::tracker::dht {
+namespace cairn::frontend::dht {
+
+using tracker::AccessView;
+using tracker::ConnectionIds;
+using tracker::Tracker;
+using tracker::dht::Node;
+using tracker::dht::NodeId;
+using tracker::dht::PendingNode;
+using tracker::dht::PingCookies;
+using tracker::dht::RoutingTable;
+using tracker::dht::VerifyQueue;
 
 struct DhtPolicy {
   core::Seconds verify_delay = 900;        // before a node that queried is pinged back
@@ -87,8 +101,7 @@ class DhtWorker {
   friend class Dht;
   VerifyQueue queue_;
   core::Rng rng_;
-  std::vector<core::PeerInfo> peers_;
-  std::vector<std::uint8_t> values_;
+  core::PeerList peers_;
   std::array<Node, 16> nodes_;  // closest nodes, per family in turn
 };
 
@@ -142,4 +155,4 @@ class Dht {
   PingCookies cookies_;
 };
 
-}  // namespace cairn::tracker::dht
+}  // namespace cairn::frontend::dht

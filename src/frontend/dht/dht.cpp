@@ -1,12 +1,16 @@
-#include "tracker/dht/dht.hpp"
+#include "frontend/dht/dht.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 
-namespace cairn::tracker::dht {
+namespace cairn::frontend::dht {
 
 namespace krpc = codec::krpc;
+using tracker::AnnounceRequest;
+using tracker::dht::bep42_valid;
+using tracker::dht::Scope;
+using tracker::dht::scope_of;
 
 namespace {
 
@@ -51,10 +55,7 @@ struct Dht::Query {
 DhtWorker::DhtWorker(const DhtPolicy& policy, std::size_t workers, std::uint64_t seed)
     : queue_(std::max<std::size_t>(policy.verify_queue / std::max<std::size_t>(workers, 1), 1),
              policy.verify_delay),
-      rng_(seed) {
-  peers_.reserve(256);
-  values_.reserve(krpc::kMaxPacket);
-}
+      rng_(seed) {}
 
 Dht::Dht(const DhtPolicy& policy, const NodeId& id, Tracker* bridge)
     : policy_(policy),
@@ -172,14 +173,12 @@ std::size_t Dht::get_peers(const Query& q, std::span<std::uint8_t> out) {
   auto found =
       bridge_->lookup(core::InfoHash::from_bytes(q.m.info_hash), static_cast<std::uint32_t>(room),
                       v4, !v4, q.worker.rng(), peers, q.access);
-  if (!found || peers.empty()) {
+  if (!found || peers.view().empty()) {
     r.value_size = 0;
     return krpc::encode_reply(r, out);
   }
-  auto& values = q.worker.values_;
-  values.resize(peers.size() * r.value_size);
-  for (std::size_t i = 0; i < peers.size(); ++i)
-    peers[i].endpoint.write_compact(values.data() + i * r.value_size);
+  // The store's compact entries are the values' bytes already.
+  const auto values = peers.view().compact(q.from.family());
   r.values = std::string_view(reinterpret_cast<const char*>(values.data()), values.size());
   return krpc::encode_reply(r, out);
 }
@@ -202,7 +201,7 @@ std::size_t Dht::announce_peer(const Query& q, std::span<std::uint8_t> out, Outc
     auto done = bridge_->announce(a, q.worker.rng(), q.worker.peers_, q.access);
     if (!done) {
       outcome = Outcome::refused;
-      return error(q, krpc::ErrorCode::generic, error_text(done.error()), out);
+      return error(q, krpc::ErrorCode::generic, tracker::error_text(done.error()), out);
     }
   }
   outcome = Outcome::announce_peer;
@@ -235,4 +234,4 @@ std::size_t Dht::encode_ping(const PendingNode& node, core::Seconds now,
   return krpc::encode_query(q, out);
 }
 
-}  // namespace cairn::tracker::dht
+}  // namespace cairn::frontend::dht
