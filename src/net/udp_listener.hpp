@@ -27,6 +27,9 @@ class UdpListener final : public Listener {
               const clock::CoarseClock& clock, frontend::WorkerState& state);
   void start() override;
   void close() override;
+  // The socket, for a listener that also sends on it (net/dht_pinger.hpp).
+  int native_handle() { return socket_.native_handle(); }
+  boost::asio::any_io_executor executor() { return socket_.get_executor(); }
 
  private:
   void wait();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
+#include "frontend/dht/dht.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
@@ -48,6 +49,14 @@ struct Config {
 
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
+
+  // The DHT node (docs/protocols.md, "DHT"): none unless dht_listen names
+  // an address.
+  std::vector<core::Endpoint> dht_listen;
+  frontend::dht::DhtPolicy dht;
+  // The address other nodes see this one at, for a BEP 42-valid node id;
+  // "": the first dht_listen address if it is a global one, else none.
+  std::string dht_external_ip;
 
   Config();
 };

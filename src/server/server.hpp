@@ -66,6 +66,7 @@ class Server {
   // Where `at` was bound (its port picked if 0).
   core::Endpoint bind_address(const core::Endpoint& at);
   core::Endpoint bind_workers(const core::Endpoint& at);
+  core::Endpoint bind_dht(const core::Endpoint& at);
   void housekeeping_loop();
   void sweep(core::Seconds as_of);
   void check_memory();

@@ -8,6 +8,9 @@
 // with a help text, in order. A new block (a DHT's, say): a struct like
 // these in its own header, a member of WorkerCounters below, and one
 // add_blocks line in server/metrics.cpp.
+#include <array>
+#include <cstddef>
+
 #include "tracker/metrics.hpp"
 
 namespace cairn::tracker {
@@ -84,6 +87,34 @@ struct ConnectionCounters {
   }
 };
 
+// The DHT node (frontend/dht): what became of each packet, one counter
+// per frontend::dht::Outcome in its order (krpc_frontend.cpp checks the
+// count), and the verification pings sent.
+struct DhtCounters {
+  static constexpr std::size_t kOutcomes = 12;
+  std::array<Counter, kOutcomes> outcomes{};
+  Counter pings_sent;
+  template <typename F>
+  void each(F&& f) const {
+    static constexpr const char* names[kOutcomes][2] = {
+        {"ping", "DHT ping queries answered"},
+        {"find_node", "DHT find_node queries answered"},
+        {"get_peers", "DHT get_peers queries answered"},
+        {"announce_peer", "DHT announce_peer queries accepted"},
+        {"unknown_method", "DHT queries of an unknown method (error 204)"},
+        {"bad_query", "DHT queries with bad or missing arguments"},
+        {"bad_token", "DHT announce_peer queries with a token not ours (error 203)"},
+        {"refused", "DHT announce_peer queries the tracker refused (error 201)"},
+        {"garbage", "DHT datagrams that were not KRPC, or unasked replies: no answer"},
+        {"node_verified", "DHT nodes verified by answering our ping"},
+        {"reply_rejected", "DHT replies not to our ping, or from a node BEP 42 rejects"},
+        {"error_received", "DHT error messages received"},
+    };
+    for (std::size_t i = 0; i < kOutcomes; ++i) f(names[i][0], names[i][1], outcomes[i]);
+    f("pings_sent", "DHT verification pings sent", pings_sent);
+  }
+};
+
 // One worker's set of blocks (WorkerState::counters).
 struct WorkerCounters {
   UdpCounters udp;
@@ -91,6 +122,7 @@ struct WorkerCounters {
   RendezvousCounters rendezvous;
   AdmissionCounters tracker;
   ConnectionCounters connections;
+  DhtCounters dht;
 };
 
 }  // namespace cairn::tracker

@@ -37,6 +37,9 @@ class CountingStore final : public store::PeerStore {
     batch_sizes.push_back(batch.size());
     inner.announce_batch(batch, out, results);
   }
+  store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
+    return inner.lookup(l, out);
+  }
   store::SwarmCounts scrape(const core::InfoHash& h) const override { return inner.scrape(h); }
   std::uint64_t expire(core::Seconds now) override { return inner.expire(now); }
   store::StoreStats stats() const override { return inner.stats(); }
