@@ -2,9 +2,13 @@
 // torrents whose sizes follow a Zipf law (most torrents hold one or two
 // peers, a few thousand hold most of them), in random order, and prints the
 // growth of the process's resident set divided by N. Then re-announces
-// every peer once with numwant 50 and prints the time per announce.
+// every peer once with numwant 50 and prints the time per announce, and
+// last runs the UDP benchmark's mix through announce_batch in batches of 64
+// (peers drawn at random, so torrents by their size; 2 % stop and come back
+// with started) and prints the time per announce: the store's share of a
+// UDP announce without the sockets, for comparing store changes.
 //
-//   store_memory [peers=1000000] [torrents=100000] [zipf_exponent=1.0]
+//   store_memory [peers=1000000] [torrents=100000] [zipf_exponent=1.0] [batched=3000000]
 #include <malloc.h>
 #include <unistd.h>
 
@@ -88,6 +92,38 @@ Announce peer_announce(std::uint32_t i, const cairn::core::InfoHash& ih, std::ui
   return a;
 }
 
+// Nanoseconds per announce of `count` announces in batches of 64, as the
+// UDP listener hands them to the store.
+double batched_ns(MemoryStore& store, const std::vector<cairn::core::InfoHash>& hashes,
+                  const std::vector<std::uint32_t>& of_peer, std::uint32_t count) {
+  constexpr std::size_t batch_size = 64;
+  const auto peers = static_cast<std::uint32_t>(of_peer.size());
+  std::vector<std::uint8_t> stopped(peers);
+  std::vector<Announce> batch(batch_size);
+  std::vector<cairn::store::AnnounceResult> results(batch_size);
+  cairn::core::PeerList out;
+  std::mt19937_64 rng(7);
+  const auto start = std::chrono::steady_clock::now();
+  for (std::uint32_t done = 0; done < count; done += batch_size) {
+    for (auto& a : batch) {
+      const auto i = static_cast<std::uint32_t>(rng() % peers);
+      a = peer_announce(i, hashes[of_peer[i]], 50);
+      a.random = rng();
+      a.want_peer_ids = false;  // as in a BEP 15 reply
+      if (stopped[i]) {
+        a.event = cairn::core::Event::started;
+        stopped[i] = 0;
+      } else if (rng() % 100 < 2) {
+        a.event = cairn::core::Event::stopped;
+        stopped[i] = 1;
+      }
+    }
+    store.announce_batch(batch, out, results);
+  }
+  const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
+  return took.count() / count;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,5 +175,10 @@ int main(int argc, char** argv) {
   const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
   std::printf("re-announce, numwant 50, one thread: %.0f ns each, %.1f peers returned on average\n",
               took.count() / peers, static_cast<double>(returned) / peers);
+
+  const auto batched =
+      static_cast<std::uint32_t>(argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 3'000'000);
+  std::printf("batches of 64, numwant 50, 2 %% stopped: %.0f ns each\n",
+              batched_ns(store, hashes, of_peer, batched));
   return 0;
 }
