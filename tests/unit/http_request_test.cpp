@@ -373,3 +373,25 @@ TEST(HttpResponse, ParsedBackByTheHeadParserShape) {
   write_http_response(out, 404, "text/plain", "x", true);
   EXPECT_EQ(out.find("\r\n\r\n") + 4, out.size() - 1);
 }
+
+// The target is checked eight bytes at a time; every byte value, at every
+// place in a word and in the tail after the last whole word, must be judged
+// as the rule says: visible ASCII (0x21-0x7E) only.
+TEST(HttpRequest, EveryTargetByteIsJudgedWherever) {
+  const std::string path = "/announce?info_hash=%01%02&port=1";  // 33 bytes: 4 words, 1 tail byte
+  for (std::size_t at = 1; at < path.size(); ++at) {
+    for (int b = 0; b < 256; ++b) {
+      if (b == ' ' || b == '\r' || b == '\n') continue;  // these end the target or line instead
+      std::string target = path;
+      target[at] = static_cast<char>(b);
+      const std::string head = "GET " + target + " HTTP/1.1\r\nHost: t\r\n\r\n";
+      const auto p = parse_http_request(head);
+      const bool visible = b > 0x20 && b < 0x7f;
+      ASSERT_EQ(p.status, visible ? HttpParseStatus::complete : HttpParseStatus::error)
+          << "byte " << b << " at " << at;
+      if (!visible) {
+        ASSERT_EQ(p.error_status, 400) << "byte " << b << " at " << at;
+      }
+    }
+  }
+}
