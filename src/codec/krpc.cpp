@@ -41,7 +41,7 @@ class Decoder {
     if (m_.transaction.empty()) return DecodeFailure{DecodeError::no_transaction, query, {}};
     if (!field_error_) check_required();
     if (field_error_) return DecodeFailure{DecodeError::bad_argument, query, m_.transaction};
-    return m_;
+    return own_fields();
   }
 
  private:
@@ -279,6 +279,50 @@ class Decoder {
     cursor_.leave();
     if (!code) bad(true);
     return true;
+  }
+
+  // The message with only the fields its type carries (BEP 5). Keys are
+  // read before "y" (which sorts last) says the type, so an "e" list in a
+  // query or a "target" in a reply was read too; like any key a type does
+  // not know, it is dropped, so what a caller (or a re-encoding) sees is
+  // exactly what the type can hold.
+  Message own_fields() const {
+    Message m;
+    m.type = m_.type;
+    m.transaction = m_.transaction;
+    m.version = m_.version;
+    m.ip = m_.ip;
+    switch (m_.type) {
+      case Type::query:
+        m.read_only = m_.read_only;  // BEP 43 marks queries only
+        m.method = m_.method;
+        m.method_name = m_.method_name;
+        m.id = m_.id;
+        m.target = m_.target;
+        m.info_hash = m_.info_hash;
+        m.token = m_.token;
+        m.port = m_.port;
+        m.implied_port = m_.implied_port;
+        m.seed = m_.seed;
+        m.want_present = m_.want_present;
+        m.want_n4 = m_.want_n4;
+        m.want_n6 = m_.want_n6;
+        break;
+      case Type::response:
+        m.id = m_.id;
+        m.token = m_.token;
+        m.nodes = m_.nodes;
+        m.nodes6 = m_.nodes6;
+        m.has_values = m_.has_values;
+        m.values = m_.values;
+        m.value_count = m_.value_count;
+        break;
+      case Type::error:
+        m.error_code = m_.error_code;
+        m.error_message = m_.error_message;
+        break;
+    }
+    return m;
   }
 
   // What each message type must carry (BEP 5); an argument error otherwise.

@@ -352,6 +352,35 @@ TEST(Krpc, ToleratesWhatRealClientsSend) {
   EXPECT_TRUE(decoded("d1:ad2:id20:abcdefghij0123456789e1:q4:ping2:roi1e1:t2:aa1:y1:qe").read_only);
 }
 
+// Keys are read before "y" says the type; a key of another type's is then
+// dropped like any unknown key, so a decoded message holds only what its
+// type carries and re-encodes to the same fields (found by the fuzz target:
+// a query with an "e" list kept its error code).
+TEST(Krpc, KeysOfAnotherTypeAreDropped) {
+  auto q = decoded(
+      "d1:ad2:id20:abcdefghij0123456789e1:eli201e4:oopse1:q4:ping"
+      "1:rd5:nodes26:abcdefghij0123456789abcdefe1:t2:aa1:y1:qe");
+  EXPECT_EQ(q.method, Method::ping);
+  EXPECT_EQ(q.id, kId);
+  EXPECT_EQ(q.error_code, 0);
+  EXPECT_TRUE(q.error_message.empty());
+  EXPECT_TRUE(q.nodes.empty());
+  auto r = decoded(
+      "d1:eli202e4:busye1:rd2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz123456"
+      "9:info_hash20:mnopqrstuvwxyz1234564:porti80ee2:roi1e1:t2:aa1:y1:re");
+  EXPECT_EQ(r.type, Type::response);
+  EXPECT_EQ(r.id, kId);
+  EXPECT_EQ(r.error_code, 0);
+  EXPECT_TRUE(r.target.empty());
+  EXPECT_TRUE(r.info_hash.empty());
+  EXPECT_FALSE(r.port.has_value());
+  EXPECT_FALSE(r.read_only);
+  auto e = decoded("d1:ad2:id20:abcdefghij0123456789e1:eli203e3:bade1:t2:aa1:y1:ee");
+  EXPECT_EQ(e.type, Type::error);
+  EXPECT_EQ(e.error_code, 203);
+  EXPECT_TRUE(e.id.empty());
+}
+
 TEST(Krpc, NestingAndItemLimits) {
   const std::string head = "d1:ad2:id20:abcdefghij01234567895:extra";
   const std::string tail = "e1:q4:ping1:t2:aa1:y1:qe";
