@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "codec/punch.hpp"
 #include "codec/rendezvous_udp.hpp"
 #include "codec/udp_tracker.hpp"
 #include "net/udp_replies.hpp"
@@ -77,22 +78,27 @@ struct Handler {
 }  // namespace
 
 std::size_t UdpFrontend::handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
-                                core::Seconds now, core::Millis now_ms, WorkerState& state,
-                                std::span<std::uint8_t> out) const {
+                                Now now, WorkerState& state, std::span<std::uint8_t> out,
+                                std::span<std::uint8_t> extra_out, UdpExtra& extra) const {
   Counters::bump(state.counters.udp_received);
-  if (!state.limiter.allow(from.address, now_ms)) {
+  if (!state.limiter.allow(from.address, now.now_ms)) {
     Counters::bump(state.counters.udp_rate_limited);
     return 0;
   }
+  // STUN first: its test is exact, and no request carrying a Cairn
+  // connection id passes it (tracker/connection_ids.hpp).
+  if (stun_.matches(packet)) return stun_.handle(packet, from, state, out);
+  if (rendezvous_.enabled() && punch_.enabled() && codec::punch::is_punch(packet))
+    return punch_.handle(packet, from, now.now, now.precise_ms, state, out, extra_out, extra);
   if (rendezvous_.enabled() && codec::rvudp::is_rendezvous(packet))
-    return rendezvous_.handle(packet, from, now, state, out);
+    return rendezvous_.handle(packet, from, now.now, state, out);
   auto request = udp::parse_request(packet);
   if (!request) {
     Counters::bump(state.counters.udp_malformed);
     const auto& e = request.error();
     return e.sendable ? error_reply(e.transaction_id, e.message, packet.size(), out) : 0;
   }
-  return std::visit(Handler{tracker_, ids_, options_, packet.size(), from, now, state, out},
+  return std::visit(Handler{tracker_, ids_, options_, packet.size(), from, now.now, state, out},
                     *request);
 }
 

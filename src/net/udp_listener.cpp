@@ -13,12 +13,16 @@ UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend&
       clock_(clock),
       state_(state),
       in_(kBatch * kRecvSize),
-      out_(kBatch * kReplySize) {
+      out_(kBatch * kReplySize),
+      extra_(kBatch * kExtraSize),
+      family_(socket_.local_endpoint().protocol().family()) {
   socket_.non_blocking(true);
   for (std::size_t i = 0; i < kBatch; ++i) {
     in_iov_[i] = {in_.data() + i * kRecvSize, kRecvSize};
     in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
     in_msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+  for (std::size_t i = 0; i < out_msgs_.size(); ++i) {
     out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
     out_msgs_[i].msg_hdr.msg_iovlen = 1;
   }
@@ -52,21 +56,29 @@ bool UdpListener::drain_one_batch() {
   int received = recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (received <= 0) return false;
 
-  core::Seconds now = clock_.now();
-  core::Millis now_ms = clock_.now_ms();
+  const UdpFrontend::Now now{clock_.now(), clock_.now_ms(), clock_.precise_ms()};
   unsigned replies = 0;
   for (int i = 0; i < received; ++i) {
     const auto& msg = in_msgs_[i];
     if (msg.msg_hdr.msg_flags & MSG_TRUNC) continue;  // oversize: never answered
     auto from = to_endpoint(addrs_[i]);
     std::span<const std::uint8_t> packet(in_.data() + i * kRecvSize, msg.msg_len);
-    std::span<std::uint8_t> reply(out_.data() + replies * kReplySize, kReplySize);
-    std::size_t size = frontend_.handle(packet, from, now, now_ms, state_, reply);
-    if (size == 0) continue;
-    out_iov_[replies] = {reply.data(), size};
-    out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
-    out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
-    ++replies;
+    std::span<std::uint8_t> reply(out_.data() + i * kReplySize, kReplySize);
+    std::span<std::uint8_t> extra_out(extra_.data() + i * kExtraSize, kExtraSize);
+    UdpExtra extra;
+    std::size_t size = frontend_.handle(packet, from, now, state_, reply, extra_out, extra);
+    if (size > 0) {
+      out_iov_[replies] = {reply.data(), size};
+      out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
+      out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
+      ++replies;
+    }
+    if (extra.size > 0) {
+      out_iov_[replies] = {extra_out.data(), extra.size};
+      out_msgs_[replies].msg_hdr.msg_name = &extra_addrs_[i];
+      out_msgs_[replies].msg_hdr.msg_namelen = to_sockaddr(extra.to, family_, extra_addrs_[i]);
+      ++replies;
+    }
   }
   for (unsigned sent = 0; sent < replies;) {
     int n = sendmmsg(fd, out_msgs_.data() + sent, replies - sent, MSG_DONTWAIT);

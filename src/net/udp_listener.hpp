@@ -2,6 +2,7 @@
 // One UDP socket of one worker: waits for readability on the worker's
 // io_context, then drains the socket in batches with recvmmsg, answers every
 // packet inline through the UdpFrontend, and sends all replies of a batch
+// (and the datagrams hole punching sends to the other side of an attempt)
 // with one sendmmsg.
 #include <sys/socket.h>
 
@@ -21,6 +22,7 @@ class UdpListener {
   static constexpr std::size_t kBatch = 64;
   static constexpr std::size_t kRecvSize = 2048;   // > codec's max packet: oversize is detected
   static constexpr std::size_t kReplySize = 8192;  // 20 + 18 * 450 peers
+  static constexpr std::size_t kExtraSize = 1500;  // hole punching: one datagram for another peer
 
   UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend& frontend,
               const clock::CoarseClock& clock, WorkerState& state);
@@ -35,10 +37,13 @@ class UdpListener {
   const UdpFrontend& frontend_;
   const clock::CoarseClock& clock_;
   WorkerState& state_;
-  std::vector<std::uint8_t> in_, out_;
-  std::array<mmsghdr, kBatch> in_msgs_{}, out_msgs_{};
-  std::array<iovec, kBatch> in_iov_{}, out_iov_{};
-  std::array<sockaddr_storage, kBatch> addrs_{};
+  std::vector<std::uint8_t> in_, out_, extra_;
+  std::array<mmsghdr, kBatch> in_msgs_{};
+  std::array<mmsghdr, 2 * kBatch> out_msgs_{};  // replies, and datagrams for others
+  std::array<iovec, kBatch> in_iov_{};
+  std::array<iovec, 2 * kBatch> out_iov_{};
+  std::array<sockaddr_storage, kBatch> addrs_{}, extra_addrs_{};
+  int family_;
 };
 
 }  // namespace cairn::net

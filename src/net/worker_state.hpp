@@ -40,6 +40,17 @@ struct Counters {
   std::atomic<std::uint64_t> rendezvous_lookups{0};
   std::atomic<std::uint64_t> rendezvous_unregisters{0};
   std::atomic<std::uint64_t> rendezvous_refused{0};  // answered with an error code
+  std::atomic<std::uint64_t> stun_requests{0};       // Binding requests (answered or not)
+  std::atomic<std::uint64_t> stun_unanswered{0};     // no answer fitted (nat.stun, 420 size)
+  std::atomic<std::uint64_t> stun_malformed{0};      // bad attributes or FINGERPRINT
+  std::atomic<std::uint64_t> stun_ignored{0};        // indications, answers, other methods
+  std::atomic<std::uint64_t> punch_sessions{0};      // opened (or moved to a new socket)
+  std::atomic<std::uint64_t> punch_keepalives{0};
+  std::atomic<std::uint64_t> punch_attempts{0};
+  std::atomic<std::uint64_t> punch_synced{0};
+  std::atomic<std::uint64_t> punch_relayed{0};        // datagrams forwarded
+  std::atomic<std::uint64_t> punch_relay_dropped{0};  // over the pair's rate
+  std::atomic<std::uint64_t> punch_refused{0};        // answered with an error code
 
   static void bump(std::atomic<std::uint64_t>& c) {
     c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

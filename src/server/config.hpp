@@ -14,8 +14,10 @@
 #include "store/store_factory.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
+#include "tracker/punch_coordinator.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/rendezvous.hpp"
+#include "tracker/stun_policy.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -49,6 +51,9 @@ struct Config {
 
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
+
+  tracker::StunMode stun = tracker::StunMode::on;  // STUN Binding on the UDP port
+  tracker::PunchPolicy punch;                      // hole punching (UDP actions 20-23)
 
   Config();
 };

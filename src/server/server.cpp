@@ -84,8 +84,12 @@ Server::Server(Config config)
       tracker_(config_.policy, *store_, memory_guard_),
       rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
       connection_ids_(config_.connection_id_slot),
+      punch_(config_.punch.enabled && config_.rendezvous.enabled
+                 ? std::make_unique<tracker::PunchCoordinator>(config_.punch, rendezvous_,
+                                                               tracker::PunchSecrets::random())
+                 : nullptr),
       udp_frontend_(tracker_, rendezvous_, connection_ids_,
-                    net::UdpOptions{config_.allow_client_ip}),
+                    net::UdpOptions{config_.allow_client_ip, config_.stun}, punch_.get()),
       http_frontend_(tracker_, rendezvous_,
                      net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
   if (!config_.state_file.empty())
@@ -227,6 +231,8 @@ void Server::sweep(core::Seconds as_of) {
   if (removed > 0) spdlog::debug("expired {} peers", removed);
   auto records = record_store_->expire(as_of);
   if (records > 0) spdlog::debug("expired {} rendezvous records", records);
+  // Punching keeps its own finer clock; a test sweep `ahead` moves it too.
+  if (punch_) punch_->expire(clock_.precise_ms() + core::Millis{as_of - clock_.now()} * 1000);
 }
 
 // Announces measure as they go (see MemoryGuard); this tick measures too,

@@ -80,6 +80,7 @@ class Server {
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
+  std::unique_ptr<tracker::PunchCoordinator> punch_;  // null with nat.punch or rendezvous off
   net::UdpFrontend udp_frontend_;
   net::HttpFrontend http_frontend_;
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners

@@ -297,14 +297,18 @@ PunchOutcome PunchCoordinator::connect(const punch::ConnectRequest& r, const cor
   if (target == from) return error(txid, PunchError::self);
   if (target.family() != from.family()) return error(txid, PunchError::family_mismatch);
 
-  // A repeated connect, or one from the other side meanwhile: the same attempt.
+  // A repeated connect, or one from the other side meanwhile, joins the
+  // attempt still being coordinated. Once it synced, a connect is a new
+  // attempt (the last one failed to punch); the old one lives on for its
+  // relay until its token expires.
   if (auto pair = st.pairs.find(PairKey(from, target)); pair != st.pairs.end()) {
-    if (Attempt* a = st.find_attempt(pair->second, now); a && !a->failed) {
+    Attempt* a = st.find_attempt(pair->second, now);
+    if (a && !a->failed && !a->synced) {
       Role role = *role_of(*a, from);
       return {offer_for(*a, pair->second, role, txid, policy_.relay, now), std::nullopt,
               PunchEvent::none};
     }
-    st.drop_attempt(pair->second);
+    if (!a || a->failed) st.drop_attempt(pair->second);
   }
   if (theirs->pending >= policy_.pending_per_target) return error(txid, PunchError::busy);
   if (!mine->attempts.take(now, policy_.session_attempts_per_minute) ||
