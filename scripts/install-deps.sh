@@ -15,6 +15,8 @@ packages=(
   clang-format-14 clang-tidy-14
   # test peers and tools
   python3 python3-libtorrent transmission-cli aria2
+  # STUN interop (turnutils_stunclient) and the NAT lab (ip netns, nftables)
+  coturn iproute2 nftables
   # the runnable examples of the docs (tests/docs/run_examples.py)
   curl
 )

@@ -102,8 +102,8 @@ class PunchSocket {
 
   // Opens or refreshes the session for a record this host registered.
   Result<codec::punch::SessionAnswer> keep(const core::TopicId& topic, const core::RecordId& id);
-  // Keeps the session alive for `wait` (a keep-alive when one is due) and
-  // notes an offer someone else started meanwhile; true if one is waiting.
+  // Keeps the session alive for up to `wait` (a keep-alive when one is
+  // due); returns early, true, once an offer someone else started waits.
   Result<bool> service(Millis wait);
   // The session's public endpoint, once keep() succeeded.
   const std::optional<core::Endpoint>& observed() const;

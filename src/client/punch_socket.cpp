@@ -206,10 +206,16 @@ Result<punch::SessionAnswer> PunchSocket::keep(const core::TopicId& topic,
 
 Result<bool> PunchSocket::service(Millis wait) {
   const auto deadline = PunchClock::now() + wait;
-  while (PunchClock::now() < deadline) {
+  // Back as soon as an offer waits: the other side is already timing the
+  // round trip to our ready.
+  while (PunchClock::now() < deadline && impl_->offers.empty()) {
     impl_->keepalive_if_due();
     auto until = std::min(deadline, impl_->next_keepalive);
-    while (auto d = impl_->receive(until)) impl_->note(*d);
+    while (impl_->offers.empty())
+      if (auto d = impl_->receive(until))
+        impl_->note(*d);
+      else
+        break;
   }
   return !impl_->offers.empty();
 }

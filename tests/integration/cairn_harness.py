@@ -126,8 +126,10 @@ class CairnServer:
     """
 
     def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=(),
-                 fd_limit=None):
-        """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited)."""
+                 fd_limit=None, prefix=()):
+        """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited).
+        prefix: a command that runs the server, e.g. ("ip", "netns", "exec", NS)."""
+        self.prefix = list(prefix)
         self.config = config or {}
         self.listens = list(listens)
         self.extra_args = list(extra_args)
@@ -152,7 +154,7 @@ class CairnServer:
             f.write(toml_config(self.config))
         self.stderr_path = os.path.join(self.tmp.name, "stderr.log")
         self._stderr = open(self.stderr_path, "wb")
-        args = [cairn_binary(), "serve", "--config", cfg_path]
+        args = self.prefix + [cairn_binary(), "serve", "--config", cfg_path]
         for l in self.listens:
             args += ["--listen", l]
         args += self.extra_args
