@@ -22,9 +22,11 @@ NAT kinds (masquerade options):
   "random"   fully-random: a new random port per destination (what
              "symmetric NAT" means in practice)
 
-Requires root (CI runs as root) and the kernel's netns, veth, bridge,
-nftables NAT and netem support. Anything missing fails the test with the
-reason; nothing is skipped. Every namespace is named cairn-lab-PID-ROLE and
+A delay (delay_ms) sits on host A's link, each way (delay_queue.py).
+
+Requires root (CI runs as root), the kernel's netns, veth, bridge and
+nftables NAT, and for the delay its NFQUEUE and Debian's iptables.
+Anything missing fails the test with the reason; nothing is skipped. Every namespace is named cairn-lab-PID-ROLE and
 deleted by close(), even after a failure; namespaces left by a killed run
 (whose PID is gone) are deleted by the next one.
 """
@@ -34,6 +36,8 @@ import os
 import re
 import socket
 import subprocess
+
+import delay_queue
 
 TRACKER_IP = "203.0.113.1"
 WAN_IP = {"a": "203.0.113.2", "b": "203.0.113.3"}
@@ -98,6 +102,7 @@ class NatLab:
         self.delay_ms = delay_ms
         self.prefix = "cairn-lab-%d-" % os.getpid()
         self.created = []
+        self.delay = None
 
     def ns(self, role):
         return self.prefix + role
@@ -168,16 +173,31 @@ class NatLab:
                 raise LabError("nftables refused the NAT rules in %s: %s (the NAT lab needs "
                                "the kernel's nftables NAT support)" % (router, p.stderr.strip()))
         if self.delay_ms:
-            # On router A's WAN link, each way: A's round trip to anyone on
-            # the public side grows by twice the delay.
-            for role, dev in (("ra", "wan"), ("pub", "ra")):
-                p = run("tc", "-n", self.ns(role), "qdisc", "add", "dev", dev, "root", "netem",
-                        "delay", "%dms" % self.delay_ms, check=False)
-                if p.returncode != 0:
-                    raise LabError("tc netem refused a delay on %s: %s (the NAT lab's delayed "
-                                   "case needs the kernel's sch_netem)" % (dev, p.stderr.strip()))
+            self._delay_host_a()
+
+    def _delay_host_a(self):
+        """delay_ms each way on host A's link (delay_queue.py says why not netem)."""
+        netlink = self.socket_in("ha", socket.AF_NETLINK, socket.SOCK_RAW,
+                                 delay_queue.NETLINK_NETFILTER)
+        self.delay = delay_queue.DelayQueue(netlink, 0, self.delay_ms)
+        try:
+            self.delay.start()
+        except OSError as e:
+            raise LabError("cannot bind an NFQUEUE in %s: %s (the delayed case needs the "
+                           "kernel's nfnetlink_queue)" % (self.ns("ha"), e)) from None
+        for rule in (["OUTPUT", "-o"], ["PREROUTING", "-i"]):
+            p = run(*self.exec_prefix("ha"), "iptables", "-t", "mangle", "-A", rule[0], rule[1],
+                    "eth0", "-j", "NFQUEUE", "--queue-num", "0", check=False)
+            if p.returncode != 0:
+                raise LabError("iptables refused the NFQUEUE rule in %s: %s (the delayed case "
+                               "needs Debian's iptables and the kernel's xt NFQUEUE target)"
+                               % (self.ns("ha"), (p.stderr or p.stdout).strip()))
 
     def close(self):
+        delay_error = None
+        if self.delay:
+            self.delay.close()
+            delay_error, self.delay = self.delay.error, None
         failed = []
         for name in reversed(self.created):
             if run("ip", "netns", "delete", name, check=False).returncode != 0:
@@ -185,8 +205,10 @@ class NatLab:
         self.created = []
         if failed:
             raise LabError("could not delete network namespaces %s" % ", ".join(failed))
+        if delay_error:
+            raise LabError("the delay queue failed: %s" % delay_error)
 
-    def socket_in(self, role, family=socket.AF_INET, kind=socket.SOCK_DGRAM):
+    def socket_in(self, role, family=socket.AF_INET, kind=socket.SOCK_DGRAM, proto=0):
         """A socket created in the namespace (the calling thread enters it
         for the call and comes back)."""
         libc = ctypes.CDLL(None, use_errno=True)
@@ -197,7 +219,7 @@ class NatLab:
                 raise LabError("setns into %s: %s" % (self.ns(role),
                                                       os.strerror(ctypes.get_errno())))
             try:
-                return socket.socket(family, kind)
+                return socket.socket(family, kind, proto)
             finally:
                 if libc.setns(own, _CLONE_NEWNET) != 0:
                     raise LabError("setns back: %s" % os.strerror(ctypes.get_errno()))

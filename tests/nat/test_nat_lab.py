@@ -164,6 +164,13 @@ class NatLabTest(LabCase):
         self.assert_path(a, "direct", WAN_IP["b"])
         self.assert_path(b, "direct", WAN_IP["a"])
 
+    def test_delayed_link_still_punches_direct(self):
+        """Host A's link has 40 ms each way (80 ms more round trip to anyone)."""
+        lab = self.lab("eim", "eim", delay_ms=40)
+        a, b = self.pair(lab)
+        self.assert_path(a, "direct", WAN_IP["b"])
+        self.assert_path(b, "direct", WAN_IP["a"])
+
     def test_one_random_nat_ends_relayed(self):
         lab = self.lab("random", "eim", relay=True)
         a, b = self.pair(lab)
