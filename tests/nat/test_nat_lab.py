@@ -201,8 +201,7 @@ class NatLabTest(LabCase):
         while b"the tracker sees this socket" not in line:
             self.assertLess(time.monotonic(), deadline, "host b never opened its session")
             line = b.proc.stderr.readline().encode()
-        b.proc.kill()
-        b.proc.wait()
+        b.kill()
         a = Punch(lab, "a", self.server.udp4[1], secret).wait()
         self.assert_no_path(a, "did not answer")
         self.assertLess(a.elapsed, 10, a.describe())
@@ -213,7 +212,7 @@ class PunchTiming(LabCase):
     the endpoint-independent lab, A's link delayed by DELAY_MS (default 40)
     each way, and prints the time to the path and the attempts."""
 
-    runs, delay = 0, 40
+    runs, delay, verbose = 0, 40, False
 
     def timing(self):
         lab = self.lab("eim", "eim", delay_ms=self.delay)
@@ -222,6 +221,8 @@ class PunchTiming(LabCase):
             for p in self.pair(lab):
                 self.assert_path(p, "direct", WAN_IP["b" if p.side == "a" else "a"])
                 ms, n = p.path_stats()
+                if self.verbose:
+                    print("host %s: %s" % (p.side, p.err.strip().splitlines()[-1]))
                 times.append(ms)
                 attempts.append(n)
         print("%d paths, link delay %d ms each way: time to path median %d ms, max %d ms; "
@@ -234,6 +235,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--timing":
         PunchTiming.runs = int(sys.argv[2])
         PunchTiming.delay = int(sys.argv[3]) if len(sys.argv) > 3 else 40
+        PunchTiming.verbose = "-v" in sys.argv
         result = unittest.TextTestRunner().run(PunchTiming("timing"))
         sys.exit(0 if result.wasSuccessful() else 1)
     unittest.main()
