@@ -18,6 +18,7 @@ using client::Millis;
 // Both sides register a record saying they punch, so a look-up finds them.
 constexpr std::string_view kProtocol = "cairn-punch";
 constexpr auto kLookupEvery = std::chrono::milliseconds(500);
+constexpr auto kWaitForOffer = std::chrono::milliseconds(2000);
 constexpr auto kResendEvery = std::chrono::milliseconds(100);
 constexpr auto kLinger = std::chrono::milliseconds(500);
 
@@ -46,17 +47,25 @@ std::optional<core::RecordId> find_peer(client::Client& c) {
   return best->record->id;
 }
 
-// Until a look-up finds the other peer, or it calls us first.
+// Until a look-up finds the other peer, or it calls us first. Of two peers
+// that see each other, the one with the smaller record id connects; the
+// other stops looking up and waits for the offer (up to kWaitForOffer, in
+// case the first is gone), so it answers at once rather than after a
+// look-up in flight, and the tracker's round-trip measure stays true.
 client::DirectPath meet(client::Client& c, client::PunchSocket& socket,
                         client::PunchOptions options, Clock::time_point deadline) {
+  std::optional<Clock::time_point> connect_after;
+  std::optional<core::RecordId> peer;
   for (;;) {
     options.timeout = left(deadline);
     if (options.timeout.count() == 0) throw Failure{"no other peer showed up under the topic"};
     auto called = socket.service(std::min<Millis>(options.timeout, kLookupEvery));
     if (!called) throw Failure{called.error().message};
-    std::optional<core::RecordId> peer;
-    if (!*called) peer = find_peer(c);
-    if (!*called && !peer) continue;
+    if (!*called && !peer) {
+      peer = find_peer(c);
+      if (peer && c.record_id() > *peer) connect_after = Clock::now() + kWaitForOffer;
+    }
+    if (!*called && (!peer || (connect_after && Clock::now() < *connect_after))) continue;
     options.timeout = left(deadline);
     auto path = *called ? socket.accept_path(options) : socket.open_path(*peer, options);
     if (!path) throw Failure{path.error().message};
