@@ -35,13 +35,13 @@ void close_socket(int fd) {
 
 }  // namespace
 
-HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-                           const clock::CoarseClock& clock, WorkerState& state,
+HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
+                           const clock::CoarseClock& clock, frontend::WorkerState& state,
                            HttpConnectionLimits limits, ConnectionBudget& budget)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
-      frontend_(frontend),
+      router_(router),
       clock_(clock),
       state_(state),
       limits_(limits),
@@ -111,11 +111,11 @@ void HttpListener::accept_all() {
       return;
     }
     if (!budget_.take()) {
-      Counters::bump(state_.counters.http_connections_refused);
+      frontend::Counters::bump(state_.counters.http_connections_refused);
       ::close(fd);
       continue;
     }
-    Counters::bump(state_.counters.http_connections);
+    frontend::Counters::bump(state_.counters.http_connections);
     const int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
@@ -164,13 +164,13 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
     auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {
-      Counters::bump(state_.counters.http_bad_requests);
-      frontend_.write_parse_error(parse, state_, out);
+      frontend::Counters::bump(state_.counters.http_bad_requests);
+      router_.write_parse_error(parse, state_, out);
       c.close_after_write = true;
       break;
     }
-    c.close_after_write =
-        !frontend_.handle(parse.request, c.peer, clock_.now(), clock_.now_ms(), state_, out);
+    const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), c.peer, state_};
+    c.close_after_write = !router_.handle(parse.request, ctx, out);
     consumed += parse.request.head_size;
   }
   return consumed;
@@ -248,7 +248,7 @@ void HttpListener::sweep() {
   const core::Seconds now = clock_.now();
   for (auto& c : connections_) {
     if (c && c->deadline <= now) {
-      Counters::bump(state_.counters.http_timeouts);
+      frontend::Counters::bump(state_.counters.http_timeouts);
       drop(*c);
     }
   }

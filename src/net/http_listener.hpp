@@ -25,9 +25,10 @@
 
 #include "clock/coarse_clock.hpp"
 #include "codec/http_request.hpp"
+#include "frontend/http_router.hpp"
+#include "frontend/worker_state.hpp"
 #include "net/connection_budget.hpp"
-#include "net/http_frontend.hpp"
-#include "net/worker_state.hpp"
+#include "net/listener.hpp"
 
 namespace cairn::net {
 
@@ -38,11 +39,11 @@ struct HttpConnectionLimits {
   std::size_t max_connections = 10000;  // for the whole process: see ConnectionBudget
 };
 
-class HttpListener {
+class HttpListener final : public Listener {
  public:
-  HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-               const clock::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
-               ConnectionBudget& budget);
+  HttpListener(boost::asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
+               const clock::CoarseClock& clock, frontend::WorkerState& state,
+               HttpConnectionLimits limits, ConnectionBudget& budget);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -51,11 +52,11 @@ class HttpListener {
   // then every connection is closed.
   static constexpr auto shutdown_grace = std::chrono::seconds(2);
 
-  void start();
+  void start() override;
   // Stops accepting and ends every connection: requests already received
   // (read, or waiting in the kernel) are answered first; a connection whose
   // reply cannot be written at once gets up to shutdown_grace to take it.
-  void close();
+  void close() override;
 
  private:
   struct Connection {
@@ -84,9 +85,9 @@ class HttpListener {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::posix::stream_descriptor poller_;  // the listener's epoll set
   boost::asio::steady_timer sweep_timer_;
-  const HttpFrontend& frontend_;
+  const frontend::HttpRouter& router_;
   const clock::CoarseClock& clock_;
-  WorkerState& state_;
+  frontend::WorkerState& state_;
   HttpConnectionLimits limits_;
   ConnectionBudget& budget_;  // every listener's; open_ counts this one's
   // Indexed by file descriptor: small, dense integers, so no hashing.

@@ -6,15 +6,16 @@
 
 namespace cairn::net {
 
-UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend& frontend,
-                         const clock::CoarseClock& clock, WorkerState& state)
+UdpListener::UdpListener(boost::asio::ip::udp::socket socket,
+                         const frontend::DatagramDispatcher& dispatcher,
+                         const clock::CoarseClock& clock, frontend::WorkerState& state)
     : socket_(std::move(socket)),
-      frontend_(frontend),
+      dispatcher_(dispatcher),
       clock_(clock),
       state_(state),
       in_(kBatch * kRecvSize),
       out_(kBatch * kReplySize),
-      extra_(kBatch * kExtraSize),
+      forward_(kBatch * kForwardSize),
       family_(socket_.local_endpoint().protocol().family()) {
   socket_.non_blocking(true);
   for (std::size_t i = 0; i < kBatch; ++i) {
@@ -56,27 +57,34 @@ bool UdpListener::drain_one_batch() {
   int received = recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (received <= 0) return false;
 
-  const UdpFrontend::Now now{clock_.now(), clock_.now_ms(), clock_.precise_ms()};
-  unsigned replies = 0;
-  for (int i = 0; i < received; ++i) {
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(received); ++i) {
     const auto& msg = in_msgs_[i];
     if (msg.msg_hdr.msg_flags & MSG_TRUNC) continue;  // oversize: never answered
-    auto from = to_endpoint(addrs_[i]);
-    std::span<const std::uint8_t> packet(in_.data() + i * kRecvSize, msg.msg_len);
-    std::span<std::uint8_t> reply(out_.data() + i * kReplySize, kReplySize);
-    std::span<std::uint8_t> extra_out(extra_.data() + i * kExtraSize, kExtraSize);
-    UdpExtra extra;
-    std::size_t size = frontend_.handle(packet, from, now, state_, reply, extra_out, extra);
-    if (size > 0) {
-      out_iov_[replies] = {reply.data(), size};
+    batch_[size] = {std::span<const std::uint8_t>(in_.data() + i * kRecvSize, msg.msg_len),
+                    to_endpoint(addrs_[i]),
+                    std::span<std::uint8_t>(out_.data() + i * kReplySize, kReplySize), 0};
+    batch_[size].forward_out =
+        std::span<std::uint8_t>(forward_.data() + i * kForwardSize, kForwardSize);
+    batch_index_[size++] = i;
+  }
+  const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), {}, state_, clock_.precise_ms()};
+  dispatcher_.dispatch(std::span(batch_.data(), size), ctx);
+  unsigned replies = 0;
+  for (std::size_t b = 0; b < size; ++b) {
+    const auto& d = batch_[b];
+    const std::size_t i = batch_index_[b];
+    if (d.reply > 0) {
+      out_iov_[replies] = {d.out.data(), d.reply};
       out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
       out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
       ++replies;
     }
-    if (extra.size > 0) {
-      out_iov_[replies] = {extra_out.data(), extra.size};
-      out_msgs_[replies].msg_hdr.msg_name = &extra_addrs_[i];
-      out_msgs_[replies].msg_hdr.msg_namelen = to_sockaddr(extra.to, family_, extra_addrs_[i]);
+    if (d.forward > 0) {
+      out_iov_[replies] = {d.forward_out.data(), d.forward};
+      out_msgs_[replies].msg_hdr.msg_name = &forward_addrs_[i];
+      out_msgs_[replies].msg_hdr.msg_namelen =
+          to_sockaddr(d.forward_to, family_, forward_addrs_[i]);
       ++replies;
     }
   }
@@ -86,9 +94,9 @@ bool UdpListener::drain_one_batch() {
       sent += static_cast<unsigned>(n);
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       // A full send buffer drops the rest of the batch: UDP clients retry.
-      for (; sent < replies; ++sent) Counters::bump(state_.counters.udp_send_dropped);
+      for (; sent < replies; ++sent) frontend::Counters::bump(state_.counters.udp_send_dropped);
     } else {
-      Counters::bump(state_.counters.udp_send_dropped);  // this destination refused
+      frontend::Counters::bump(state_.counters.udp_send_dropped);  // this destination refused
       ++sent;
     }
   }

@@ -5,8 +5,7 @@
 namespace cairn::net {
 
 void Worker::start() {
-  for (auto& l : udp_) l->start();
-  for (auto& l : http_) l->start();
+  for (auto& l : listeners_) l->start();
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -14,8 +13,7 @@ void Worker::close() {
   if (!thread_.joinable() || closing_) return;
   closing_ = true;
   boost::asio::post(io_, [this] {
-    for (auto& l : udp_) l->close();
-    for (auto& l : http_) l->close();
+    for (auto& l : listeners_) l->close();
   });
 }
 

@@ -8,9 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "net/http_listener.hpp"
-#include "net/udp_listener.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/worker_state.hpp"
+#include "net/listener.hpp"
 
 namespace cairn::net {
 
@@ -22,11 +21,11 @@ class Worker {
   ~Worker() { stop(); }
 
   boost::asio::io_context& io() { return io_; }
-  WorkerState& state() { return state_; }
-  const Counters& counters() const { return state_.counters; }
+  frontend::WorkerState& state() { return state_; }
+  const frontend::Counters& counters() const { return state_.counters; }
 
-  void add(std::unique_ptr<UdpListener> l) { udp_.push_back(std::move(l)); }
-  void add(std::unique_ptr<HttpListener> l) { http_.push_back(std::move(l)); }
+  // Before start(): the listener then runs on this worker's thread.
+  void add(std::unique_ptr<Listener> l) { listeners_.push_back(std::move(l)); }
 
   void start();
   // Asks the worker's thread to close its listeners: it stops accepting
@@ -37,10 +36,9 @@ class Worker {
   void stop();
 
  private:
-  WorkerState state_;
+  frontend::WorkerState state_;
   boost::asio::io_context io_{1};
-  std::vector<std::unique_ptr<UdpListener>> udp_;
-  std::vector<std::unique_ptr<HttpListener>> http_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   std::thread thread_;
   bool closing_ = false;
 };

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
-#include "net/http_frontend.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"

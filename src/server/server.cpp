@@ -12,6 +12,8 @@
 #include <system_error>
 
 #include "net/bind.hpp"
+#include "net/http_listener.hpp"
+#include "net/udp_listener.hpp"
 #include "server/access_list_file.hpp"
 #include "server/open_files.hpp"
 #include "server/process_memory.hpp"
@@ -88,10 +90,7 @@ Server::Server(Config config)
                  ? std::make_unique<tracker::PunchCoordinator>(config_.punch, rendezvous_,
                                                                tracker::PunchSecrets::random())
                  : nullptr),
-      udp_frontend_(tracker_, rendezvous_, connection_ids_,
-                    net::UdpOptions{config_.allow_client_ip, config_.stun}, punch_.get()),
-      http_frontend_(tracker_, rendezvous_,
-                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+      frontends_(config_, tracker_, rendezvous_, connection_ids_, punch_.get()) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -131,9 +130,10 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
   }
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
-    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
-    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
-                                              config_.http, *connection_budget_));
+    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
+                                             w.state()));
+    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), frontends_.http(), clock_,
+                                              w.state(), config_.http, *connection_budget_));
   }
   return bound;
 }

@@ -12,10 +12,9 @@
 
 #include "clock/coarse_clock.hpp"
 #include "net/connection_budget.hpp"
-#include "net/http_frontend.hpp"
-#include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
+#include "server/frontends.hpp"
 #include "server/state_file_lock.hpp"
 #include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
@@ -81,8 +80,7 @@ class Server {
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
   std::unique_ptr<tracker::PunchCoordinator> punch_;  // null with nat.punch or rendezvous off
-  net::UdpFrontend udp_frontend_;
-  net::HttpFrontend http_frontend_;
+  Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::thread housekeeping_;

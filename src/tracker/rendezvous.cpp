@@ -110,7 +110,7 @@ bool verifies(const core::RecordId& key, const core::Signature& signature,
 // A 32-byte id is a public key: it must come with a signature under it,
 // and a 16-byte one must not.
 std::optional<RendezvousError> check_identity(const core::RecordId& id,
-                                              const std::optional<rv::SignedBy>& signed_by) {
+                                              const std::optional<core::SignedBy>& signed_by) {
   if (id.size != core::RecordId::random_size && id.size != core::RecordId::key_size)
     return RendezvousError::bad_record;
   if (id.is_public_key() != signed_by.has_value()) return RendezvousError::bad_signature;
@@ -161,7 +161,7 @@ core::Result<Granted, RendezvousError> Rendezvous::register_record(const Registe
 
 core::Result<void, RendezvousError> Rendezvous::unregister(
     const core::TopicId& topic, const core::RecordId& id,
-    const std::optional<rv::SignedBy>& signed_by, const core::Address& source, core::Seconds now,
+    const std::optional<core::SignedBy>& signed_by, const core::Address& source, core::Seconds now,
     AccessView& access) {
   if (!serves(topic, access)) return RendezvousError::topic_not_allowed;
   if (auto e = check_identity(id, signed_by)) return *e;
@@ -183,12 +183,12 @@ bool offers(std::string_view body, std::string_view capability) {
                        record->protocols.end();
 }
 
-rv::FoundRecord found(const store::StoredRecord& r, core::Seconds now) {
-  rv::FoundRecord f;
+core::FoundRecord found(const store::StoredRecord& r, core::Seconds now) {
+  core::FoundRecord f;
   f.id = r.id;
   f.body = r.body;
   f.source = r.source;
-  if (r.is_signed()) f.signed_by = rv::SignedBy{r.seq, r.signature};
+  if (r.is_signed()) f.signed_by = core::SignedBy{r.seq, r.signature};
   f.last_seen = now > r.registered ? now - r.registered : 0;
   f.expires_in = r.expires_at > now ? r.expires_at - now : 0;
   return f;

@@ -10,10 +10,10 @@
 #include <optional>
 #include <string_view>
 
-#include "codec/rendezvous_json.hpp"
 #include "core/endpoint.hpp"
 #include "core/ids.hpp"
 #include "core/record_id.hpp"
+#include "core/rendezvous.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "store/record_store.hpp"
@@ -62,7 +62,7 @@ struct RegisterCall {
   core::RecordId id;
   std::string_view body;  // as the client sent it; checked here
   std::uint32_t ttl = 0;  // asked for; 0: the default
-  std::optional<codec::rv::SignedBy> signed_by;
+  std::optional<core::SignedBy> signed_by;
   core::Address source;  // the client's address
 };
 
@@ -73,14 +73,14 @@ struct Granted {
 
 struct LookupCall {
   core::TopicId topic;
-  std::uint32_t limit = codec::rv::LookupQuery::default_limit;
+  std::uint32_t limit = core::kLookupDefaultLimit;
   std::string_view capability;  // "" for any
-  std::optional<codec::rv::Cursor> cursor;
+  std::optional<core::Cursor> cursor;
 };
 
 struct LookupOutcome {
-  codec::rv::Cursor cursor;  // pass it back to continue after what was returned
-  bool more = false;         // records are left that `limit` or the sink cut off
+  core::Cursor cursor;  // pass it back to continue after what was returned
+  bool more = false;    // records are left that `limit` or the sink cut off
   std::uint32_t returned = 0;
 };
 
@@ -94,15 +94,16 @@ class Rendezvous {
 
   core::Result<Granted, RendezvousError> register_record(const RegisterCall& call,
                                                          core::Seconds now, AccessView& access);
-  core::Result<void, RendezvousError> unregister(
-      const core::TopicId& topic, const core::RecordId& id,
-      const std::optional<codec::rv::SignedBy>& signed_by, const core::Address& source,
-      core::Seconds now, AccessView& access);
+  core::Result<void, RendezvousError> unregister(const core::TopicId& topic,
+                                                 const core::RecordId& id,
+                                                 const std::optional<core::SignedBy>& signed_by,
+                                                 const core::Address& source, core::Seconds now,
+                                                 AccessView& access);
 
   // Hands matching records, oldest registration first, to `sink` until
   // `limit` are taken or the sink refuses one (false: it did not fit). The
   // sink runs under the store's lock for the topic: it must only copy.
-  using Sink = std::function<bool(const codec::rv::FoundRecord&)>;
+  using Sink = std::function<bool(const core::FoundRecord&)>;
   core::Result<LookupOutcome, RendezvousError> lookup(const LookupCall& call, core::Seconds now,
                                                       AccessView& access, const Sink& sink) const;
 

@@ -14,34 +14,30 @@ std::string_view error_text(TrackerError e) {
   return "internal error";
 }
 
-std::uint32_t Tracker::numwant(const std::optional<std::int64_t>& requested) const {
-  if (!requested || *requested < 0) return std::min(policy_.numwant_default, policy_.numwant_max);
-  return static_cast<std::uint32_t>(std::min<std::int64_t>(*requested, policy_.numwant_max));
+void Tracker::enrich(AnnounceRequest& request, core::Rng& rng) {
+  request.random = rng.next();
+  request.may_grow = !memory_.full_for_announce();
 }
 
-core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceRequest& request,
-                                                               core::Seconds now, core::Rng& rng,
+core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& request,
+                                                               core::Rng& rng,
                                                                std::vector<core::PeerInfo>& peers,
                                                                AccessView& access) {
   if (!access.allows(request.info_hash)) {
     peers.clear();
     return TrackerError::torrent_not_allowed;
   }
-  store::Announce a;
-  a.info_hash = request.info_hash;
-  a.peer_id = request.peer_id;
-  a.endpoint = request.endpoint;
-  a.event = request.event;
-  a.seeder = request.seeder;
-  a.numwant = numwant(request.numwant);
-  a.want_v4 = request.want_v4;
-  a.want_v6 = request.want_v6;
-  a.now = now;
-  a.random = rng.next();
-  a.may_grow = !memory_.full_for_announce();
-  auto counts = store_.announce(a, peers);
+  enrich(request, rng);
+  auto counts = store_.announce(request, peers);
   if (!counts) return TrackerError::tracker_full;
   return AnnounceResponse{policy_.announce_interval, policy_.min_interval, *counts};
+}
+
+void Tracker::announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng,
+                             std::vector<core::PeerInfo>& peers,
+                             std::span<store::AnnounceResult> results) {
+  for (auto& request : batch) enrich(request, rng);
+  store_.announce_batch(batch, peers, results);
 }
 
 core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,

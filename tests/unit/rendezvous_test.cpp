@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "codec/rendezvous_json.hpp"  // rv::SignedBy, Cursor, FoundRecord
 #include "codec/rendezvous_record.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "support/ids.hpp"

@@ -38,9 +38,16 @@ struct TrackerTest : ::testing::Test {
 
   std::uint32_t numwant_for(std::optional<std::int64_t> requested) {
     tracker::AnnounceRequest r;
-    r.numwant = requested;
-    EXPECT_TRUE(tracker.announce(r, 100, rng, peers, access));
+    r.numwant = tracker.numwant(requested);
+    r.now = 100;
+    EXPECT_TRUE(tracker.announce(r, rng, peers, access));
     return store.last.numwant;
+  }
+
+  core::Result<tracker::AnnounceResponse, tracker::TrackerError> announce_any() {
+    tracker::AnnounceRequest r;
+    r.now = 1;
+    return tracker.announce(r, rng, peers, access);
   }
 };
 
@@ -64,7 +71,8 @@ TEST_F(TrackerTest, PassesRequestAndTimeThrough) {
   r.event = core::Event::completed;
   r.seeder = true;
   r.want_v4 = false;
-  auto reply = tracker.announce(r, 1234, rng, peers, access);
+  r.now = 1234;
+  auto reply = tracker.announce(r, rng, peers, access);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->interval, 600u);
   EXPECT_EQ(reply->min_interval, 60u);
@@ -80,7 +88,7 @@ TEST_F(TrackerTest, PassesRequestAndTimeThrough) {
 
 TEST_F(TrackerTest, FullStoreIsTrackerFull) {
   store.full = true;
-  auto reply = tracker.announce({}, 1, rng, peers, access);
+  auto reply = announce_any();
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error(), tracker::TrackerError::tracker_full);
   EXPECT_EQ(tracker::error_text(reply.error()), "tracker is full");
@@ -91,13 +99,13 @@ TEST_F(TrackerTest, FullStoreIsTrackerFull) {
 TEST_F(TrackerTest, MemoryGuardMeasuresAsAnnouncesComeAndStopsGrowth) {
   auto announces_until = [&](bool may_grow) {
     for (unsigned i = 1; i <= tracker::MemoryGuard::sample_every; ++i) {
-      EXPECT_TRUE(tracker.announce({}, 1, rng, peers, access));
+      EXPECT_TRUE(announce_any());
       if (store.last.may_grow == may_grow) return i;
     }
     return 0u;
   };
   resident = 100;
-  EXPECT_TRUE(tracker.announce({}, 1, rng, peers, access));
+  EXPECT_TRUE(announce_any());
   EXPECT_TRUE(store.last.may_grow);
   resident = 900;  // 90 % of 1000
   EXPECT_GT(announces_until(false), 0u);
@@ -146,7 +154,7 @@ TEST_F(TrackerTest, WhitelistRefusesUnlistedTorrents) {
   tracker::AnnounceRequest r;
   r.info_hash = other;
   store.last = {};
-  auto reply = tracker.announce(r, 1, rng, peers, view);
+  auto reply = tracker.announce(r, rng, peers, view);
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error(), tracker::TrackerError::torrent_not_allowed);
   EXPECT_EQ(tracker::error_text(reply.error()), "torrent not allowed");
@@ -154,7 +162,7 @@ TEST_F(TrackerTest, WhitelistRefusesUnlistedTorrents) {
       << "a refused announce must not reach the store";
   EXPECT_FALSE(tracker.scrape(other, view));
   r.info_hash = listed;
-  EXPECT_TRUE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_TRUE(tracker.announce(r, rng, peers, view));
   EXPECT_TRUE(tracker.scrape(listed, view));
 }
 
@@ -166,9 +174,9 @@ TEST_F(TrackerTest, BlacklistRefusesListedTorrents) {
   tracker::AccessView view{list};
   tracker::AnnounceRequest r;
   r.info_hash = listed;
-  EXPECT_FALSE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_FALSE(tracker.announce(r, rng, peers, view));
   EXPECT_FALSE(tracker.scrape(listed, view));
   r.info_hash = other;
-  EXPECT_TRUE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_TRUE(tracker.announce(r, rng, peers, view));
   EXPECT_TRUE(tracker.scrape(other, view));
 }

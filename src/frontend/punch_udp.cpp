@@ -1,18 +1,19 @@
-#include "net/punch_udp.hpp"
+#include "frontend/punch_udp.hpp"
 
 #include <variant>
 
 #include "codec/punch.hpp"
-#include "net/udp_replies.hpp"
+#include "frontend/udp_replies.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 namespace punch = codec::punch;
+using tracker::Counters;
 using tracker::PunchEvent;
 
 namespace {
 
-void count(PunchEvent e, Counters& c) {
+void count(PunchEvent e, tracker::Counters& c) {
   switch (e) {
     case PunchEvent::session_opened:
       return Counters::bump(c.punch_sessions);
@@ -45,48 +46,50 @@ std::size_t encode(const punch::Answer& a, std::size_t request_size, std::span<s
 
 struct Dispatch {
   tracker::PunchCoordinator& coordinator;
-  const core::Endpoint& from;
-  core::Millis now;
-  WorkerState& state;
+  const tracker::RequestContext& ctx;
   tracker::PunchOutcome operator()(const punch::SessionRequest& r) {
-    return coordinator.session(r, from, now, state.access);
+    return coordinator.session(r, ctx.source, ctx.precise_ms, ctx.state.access);
   }
   tracker::PunchOutcome operator()(const punch::ConnectRequest& r) {
-    return coordinator.connect(r, from, now, state.access);
+    return coordinator.connect(r, ctx.source, ctx.precise_ms, ctx.state.access);
   }
   tracker::PunchOutcome operator()(const punch::ReadyRequest& r) {
-    return coordinator.ready(r, from, now);
+    return coordinator.ready(r, ctx.source, ctx.precise_ms);
   }
   tracker::PunchOutcome operator()(const punch::RelayRequest& r) {
-    return coordinator.relay(r, from, now);
+    return coordinator.relay(r, ctx.source, ctx.precise_ms);
   }
 };
 
 }  // namespace
 
-std::size_t PunchUdp::handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
-                             core::Seconds now, core::Millis precise_ms, WorkerState& state,
-                             std::span<std::uint8_t> out, std::span<std::uint8_t> extra_out,
-                             UdpExtra& extra) const {
-  auto request = punch::parse_request(packet);
+void PunchUdp::handle(Datagram& d, const tracker::RequestContext& ctx) const {
+  auto& counters = ctx.state.counters;
+  auto request = punch::parse_request(d.in);
   if (!request) {
-    Counters::bump(state.counters.udp_malformed);
+    Counters::bump(counters.udp_malformed);
     const auto& e = request.error();
-    return e.sendable ? error_reply(e.transaction_id, e.message, packet.size(), out) : 0;
+    d.reply = e.sendable ? error_reply(e.transaction_id, e.message, d.in.size(), d.out) : 0;
+    return;
   }
   const auto& header =
       std::visit([](const auto& r) -> const punch::Header& { return r.header; }, *request);
-  if (!ids_.valid(header.connection_id, from.address, now)) {
-    Counters::bump(state.counters.udp_bad_connection_id);
-    return error_reply(header.transaction_id, kInvalidConnectionId, packet.size(), out);
+  if (!ids_.valid(header.connection_id, ctx.source.address, ctx.now)) {
+    Counters::bump(counters.udp_bad_connection_id);
+    d.reply = error_reply(header.transaction_id, kInvalidConnectionId, d.in.size(), d.out);
+    return;
   }
-  auto outcome = std::visit(Dispatch{*coordinator_, from, precise_ms, state}, *request);
-  count(outcome.event, state.counters);
+  auto outcome = std::visit(Dispatch{coordinator_, ctx}, *request);
+  count(outcome.event, counters);
   if (outcome.other) {
-    extra.to = outcome.other->to;
-    extra.size = encode(outcome.other->answer, packet.size(), extra_out);
+    d.forward_to = outcome.other->to;
+    d.forward = encode(outcome.other->answer, d.in.size(), d.forward_out);
   }
-  return outcome.reply ? encode(*outcome.reply, packet.size(), out) : 0;
+  d.reply = outcome.reply ? encode(*outcome.reply, d.in.size(), d.out) : 0;
 }
 
-}  // namespace cairn::net
+void PunchUdp::handle(std::span<Datagram* const> batch, const tracker::RequestContext& ctx) const {
+  for (Datagram* d : batch) handle(*d, ctx.from(d->from));
+}
+
+}  // namespace cairn::frontend

@@ -1,12 +1,12 @@
-#include "net/rendezvous_udp.hpp"
+#include "frontend/rendezvous_udp.hpp"
 
 #include <optional>
 #include <variant>
 
 #include "codec/rendezvous_udp.hpp"
-#include "net/udp_replies.hpp"
+#include "frontend/udp_replies.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 namespace rvudp = codec::rvudp;
 
@@ -16,26 +16,27 @@ struct Handler {
   tracker::Rendezvous& rendezvous;
   const tracker::ConnectionIds& ids;
   std::size_t request_size;
-  const core::Endpoint& from;
-  core::Seconds now;
-  WorkerState& state;
+  const tracker::RequestContext& ctx;
   std::span<std::uint8_t> out;
+  const core::Endpoint& from = ctx.source;
+  const core::Seconds now = ctx.now;
+  tracker::WorkerState& state = ctx.state;
 
   // The answer to a request without a valid connection id, which changes
   // nothing; nullopt for a valid one.
   std::optional<std::size_t> refuse_unproven(const rvudp::Header& h) {
     if (ids.valid(h.connection_id, from.address, now)) return std::nullopt;
-    Counters::bump(state.counters.udp_bad_connection_id);
+    tracker::Counters::bump(state.counters.udp_bad_connection_id);
     return error_reply(h.transaction_id, kInvalidConnectionId, request_size, out);
   }
   std::size_t refused(std::uint32_t txid, tracker::RendezvousError e) {
-    Counters::bump(state.counters.rendezvous_refused);
+    tracker::Counters::bump(state.counters.rendezvous_refused);
     return error_reply(txid, tracker::error_code(e), request_size, out);
   }
 
   std::size_t operator()(const rvudp::RegisterRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
-    Counters::bump(state.counters.rendezvous_registers);
+    tracker::Counters::bump(state.counters.rendezvous_registers);
     tracker::RegisterCall call{r.topic, r.id, r.body, r.ttl, r.signed_by, from.address};
     auto granted = rendezvous.register_record(call, now, state.access);
     if (!granted) return refused(r.header.transaction_id, granted.error());
@@ -45,22 +46,22 @@ struct Handler {
 
   std::size_t operator()(const rvudp::LookupRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
-    Counters::bump(state.counters.rendezvous_lookups);
+    tracker::Counters::bump(state.counters.rendezvous_lookups);
     rvudp::LookupResponseWriter writer(r.header.transaction_id, out);
     tracker::LookupCall call;
     call.topic = r.topic;
-    call.limit = r.limit == 0 ? codec::rv::LookupQuery::max_limit : r.limit;
+    call.limit = r.limit == 0 ? core::kLookupMaxLimit : r.limit;
     call.capability = r.capability;
     call.cursor = r.cursor;
-    auto outcome = rendezvous.lookup(
-        call, now, state.access, [&](const codec::rv::FoundRecord& f) { return writer.add(f); });
+    auto outcome = rendezvous.lookup(call, now, state.access,
+                                     [&](const core::FoundRecord& f) { return writer.add(f); });
     if (!outcome) return refused(r.header.transaction_id, outcome.error());
     return writer.finish(outcome->cursor, outcome->more);
   }
 
   std::size_t operator()(const rvudp::UnregisterRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
-    Counters::bump(state.counters.rendezvous_unregisters);
+    tracker::Counters::bump(state.counters.rendezvous_unregisters);
     auto done = rendezvous.unregister(r.topic, r.id, r.signed_by, from.address, now, state.access);
     if (!done) return refused(r.header.transaction_id, done.error());
     return rvudp::encode_unregister_response(r.header.transaction_id, out);
@@ -74,16 +75,21 @@ struct Handler {
 
 }  // namespace
 
-std::size_t RendezvousUdp::handle(std::span<const std::uint8_t> packet, const core::Endpoint& from,
-                                  core::Seconds now, WorkerState& state,
+std::size_t RendezvousUdp::handle(std::span<const std::uint8_t> packet,
+                                  const tracker::RequestContext& ctx,
                                   std::span<std::uint8_t> out) const {
   auto request = rvudp::parse_request(packet);
   if (!request) {
-    Counters::bump(state.counters.udp_malformed);
+    tracker::Counters::bump(ctx.state.counters.udp_malformed);
     const auto& e = request.error();
     return e.sendable ? error_reply(e.transaction_id, e.message, packet.size(), out) : 0;
   }
-  return std::visit(Handler{rendezvous_, ids_, packet.size(), from, now, state, out}, *request);
+  return std::visit(Handler{rendezvous_, ids_, packet.size(), ctx, out}, *request);
 }
 
-}  // namespace cairn::net
+void RendezvousUdp::handle(std::span<Datagram* const> batch,
+                           const tracker::RequestContext& ctx) const {
+  for (Datagram* d : batch) d->reply = handle(d->in, ctx.from(d->from), d->out);
+}
+
+}  // namespace cairn::frontend

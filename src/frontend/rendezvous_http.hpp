@@ -2,33 +2,33 @@
 // The rendezvous API over HTTP (docs/rendezvous.md, "HTTP API"): requests
 // under /v1/ in, a complete JSON response out. Routing and the mapping of
 // errors to statuses live here; JSON is codec/rendezvous_json, the logic
-// tracker/rendezvous. No sockets: the HTTP frontend hands requests over.
+// tracker/rendezvous. No sockets: the HTTP router hands requests over (the
+// route /v1/, any method: this handler answers 405s in JSON itself).
 #include <string>
 
 #include "codec/http_request.hpp"
 #include "core/endpoint.hpp"
 #include "core/time.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/http_handler.hpp"
+#include "frontend/worker_state.hpp"
 #include "tracker/rendezvous.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
-class RendezvousHttp {
+class RendezvousHttp final : public HttpHandler {
  public:
+  static constexpr std::string_view kPrefix = "/v1/";
+
   explicit RendezvousHttp(tracker::Rendezvous& rendezvous) : rendezvous_(rendezvous) {}
 
-  // Whether `path` is the API's (the frontend routes it here).
-  static bool owns(std::string_view path) { return path.starts_with("/v1/"); }
-
-  // Appends the response. `client` is the client's address (the socket's,
-  // or a trusted proxy's header); `observed` what whoami reports.
+  // Whoami reports the socket's peer, or (behind a trusted proxy, whose
+  // header names no port) the client's address with port 0.
   void handle(const codec::HttpRequest& request, const core::Address& client,
-              const core::Endpoint& observed, core::Seconds now, WorkerState& state,
-              std::string& out) const;
+              const tracker::RequestContext& ctx, std::string& out) const override;
 
   // The JSON error a rate-limited client gets, with Retry-After (seconds).
-  static void write_rate_limited(const codec::HttpRequest& request, std::uint32_t retry_after,
-                                 std::string& out);
+  void write_rate_limited(const codec::HttpRequest& request, std::uint32_t retry_after,
+                          tracker::WorkerState& state, std::string& out) const override;
 
  private:
   struct Reply;
@@ -47,4 +47,4 @@ class RendezvousHttp {
   tracker::Rendezvous& rendezvous_;
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

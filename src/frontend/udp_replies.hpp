@@ -9,7 +9,7 @@
 
 #include "codec/udp_tracker.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 inline constexpr std::string_view kInvalidConnectionId = "invalid connection id";
 
@@ -19,4 +19,4 @@ inline std::size_t error_reply(std::uint32_t txid, std::string_view message,
   return codec::udp::encode_error_response(txid, message, out);
 }
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

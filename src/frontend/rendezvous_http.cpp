@@ -1,11 +1,11 @@
-#include "net/rendezvous_http.hpp"
+#include "frontend/rendezvous_http.hpp"
 
 #include <vector>
 
 #include "codec/http_response.hpp"
 #include "codec/rendezvous_json.hpp"
 
-namespace cairn::net {
+namespace cairn::frontend {
 
 namespace rv = codec::rv;
 
@@ -72,8 +72,12 @@ struct RendezvousHttp::Reply {
 };
 
 void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Address& client,
-                            const core::Endpoint& observed, core::Seconds now, WorkerState& state,
-                            std::string& out) const {
+                            const tracker::RequestContext& ctx, std::string& out) const {
+  const core::Seconds now = ctx.now;
+  auto& state = ctx.state;
+  // Behind a trusted proxy the client's port is not known.
+  const core::Endpoint observed =
+      client == ctx.source.address ? ctx.source : core::Endpoint{client, 0};
   Reply reply;
   std::string_view path = request.path;
   if (!rendezvous_.enabled()) {
@@ -163,7 +167,8 @@ void RendezvousHttp::remove(const codec::HttpRequest& request, const core::Topic
 }
 
 void RendezvousHttp::write_rate_limited(const codec::HttpRequest& request,
-                                        std::uint32_t retry_after, std::string& out) {
+                                        std::uint32_t retry_after, tracker::WorkerState& /*state*/,
+                                        std::string& out) const {
   std::string body;
   rv::encode_error("rate_limited", "this address is over its request rate", body);
   auto response = codec::HttpResponse::to(request, 429, kJson);
@@ -172,4 +177,4 @@ void RendezvousHttp::write_rate_limited(const codec::HttpRequest& request,
   codec::write_http_response(out, response);
 }
 
-}  // namespace cairn::net
+}  // namespace cairn::frontend

@@ -12,7 +12,7 @@
 #include "tracker/access_list.hpp"
 #include "tracker/rate_limiter.hpp"
 
-namespace cairn::net {
+namespace cairn::tracker {
 
 // Per-worker counters: written by one thread (relaxed), summed by readers.
 struct Counters {
@@ -58,15 +58,14 @@ struct Counters {
 };
 
 struct WorkerState {
-  WorkerState(std::uint64_t seed, const tracker::RateLimitConfig& rate_limit,
-              const tracker::AccessList& access_list)
+  WorkerState(std::uint64_t seed, const RateLimitConfig& rate_limit, const AccessList& access_list)
       : rng(seed), limiter(rate_limit), access(access_list) {}
   core::Rng rng;
-  tracker::RateLimiter limiter;  // per worker: see docs/architecture.md
-  tracker::AccessView access;
+  RateLimiter limiter;  // per worker: see docs/architecture.md
+  AccessView access;
   std::vector<core::PeerInfo> peers;  // selection scratch
   std::string body;                   // HTTP reply body scratch
   Counters counters;
 };
 
-}  // namespace cairn::net
+}  // namespace cairn::tracker

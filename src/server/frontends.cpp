@@ -1,0 +1,50 @@
+#include "server/frontends.hpp"
+
+#include "frontend/http_frontend.hpp"
+#include "frontend/punch_udp.hpp"
+#include "frontend/rendezvous_http.hpp"
+#include "frontend/rendezvous_udp.hpp"
+#include "frontend/stun_udp.hpp"
+#include "frontend/udp_frontend.hpp"
+
+namespace cairn::server {
+
+using frontend::HttpRoute;
+
+Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
+                     tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& connection_ids,
+                     tracker::PunchCoordinator* punch)
+    : http_(config.trusted_proxies) {
+  // UDP: the first entry whose matcher takes a datagram gets it, so the
+  // entries with a narrow matcher come first and BEP 15, which takes
+  // anything, comes last; a KRPC entry (a bencoded dictionary: 'd' first)
+  // goes before BEP 15 too. STUN first: no BEP 15 or rendezvous request
+  // carrying a connection id can match it (tracker/connection_ids.hpp).
+  // With nat.stun off, STUN datagrams are garbage to BEP 15.
+  if (config.stun != tracker::StunMode::off)
+    datagrams_.add(frontend::StunUdp::matcher(), make<frontend::StunUdp>(config.stun));
+  if (rendezvous.enabled())  // off: actions 16-19 are unknown actions to BEP 15
+    datagrams_.add(frontend::RendezvousUdp::matcher(),
+                   make<frontend::RendezvousUdp>(rendezvous, connection_ids));
+  if (punch)  // null with nat.punch or the rendezvous API off: actions 20-23 unknown
+    datagrams_.add(frontend::PunchUdp::matcher(), make<frontend::PunchUdp>(*punch, connection_ids));
+  datagrams_.add(frontend::UdpFrontend::matcher(),
+                 make<frontend::UdpFrontend>(tracker, connection_ids,
+                                             frontend::UdpOptions{config.allow_client_ip}));
+
+  // HTTP: the first route that takes the path (exact, or a prefix) gets it;
+  // `served` names it in the 404 of a path no route takes.
+  http_.add({"/announce", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+             HttpRoute::Limit::rate_limited,
+             &make<frontend::HttpAnnounce>(tracker, config.allow_client_ip),
+             "/announce and /scrape (BitTorrent)"});
+  http_.add({"/scrape", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+             HttpRoute::Limit::rate_limited, &make<frontend::HttpScrape>(tracker), ""});
+  http_.add({"/health", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+             HttpRoute::Limit::unlimited, &make<frontend::HttpHealth>(), "/health"});
+  http_.add({frontend::RendezvousHttp::kPrefix, HttpRoute::Match::prefix, HttpRoute::Methods::any,
+             HttpRoute::Limit::rate_limited, &make<frontend::RendezvousHttp>(rendezvous),
+             "the rendezvous API under /v1/"});
+}
+
+}  // namespace cairn::server

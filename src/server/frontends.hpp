@@ -1,0 +1,45 @@
+#pragma once
+// The registration point: every protocol the tracker serves on its ports,
+// and in which order UDP datagrams are matched. A new frontend is a new
+// file (a DatagramHandler or HttpHandler, frontend/) plus one line in
+// frontends.cpp; docs/architecture.md ("Plugging in") says which line.
+#include <memory>
+#include <vector>
+
+#include "frontend/datagram_dispatcher.hpp"
+#include "frontend/http_router.hpp"
+#include "server/config.hpp"
+#include "tracker/connection_ids.hpp"
+#include "tracker/rendezvous.hpp"
+#include "tracker/tracker.hpp"
+
+namespace cairn::server {
+
+class Frontends {
+ public:
+  // Every reference must outlive this.
+  // `punch`: null when hole punching is off.
+  Frontends(const Config& config, tracker::Tracker& tracker, tracker::Rendezvous& rendezvous,
+            const tracker::ConnectionIds& connection_ids, tracker::PunchCoordinator* punch);
+
+  // Shared by every worker (handlers are const; per-worker state comes
+  // with each request's context).
+  const frontend::DatagramDispatcher& datagrams() const { return datagrams_; }
+  const frontend::HttpRouter& http() const { return http_; }
+
+ private:
+  // Keeps a handler alive as long as the tables that point to it.
+  template <typename Handler, typename... Args>
+  const Handler& make(Args&&... args) {
+    auto h = std::make_unique<Handler>(std::forward<Args>(args)...);
+    const Handler& ref = *h;
+    handlers_.push_back(std::shared_ptr<const void>(std::move(h)));
+    return ref;
+  }
+
+  std::vector<std::shared_ptr<const void>> handlers_;
+  frontend::DatagramDispatcher datagrams_;
+  frontend::HttpRouter http_;
+};
+
+}  // namespace cairn::server
