@@ -27,8 +27,8 @@ struct Datagram {
   // One more datagram, to someone else: hole punching's offer, sync or
   // relayed payload for the other side of an attempt (both sides proved
   // their addresses with a connection id and a session). 0: none.
-  std::span<std::uint8_t> forward_out;
-  core::Endpoint forward_to;
+  std::span<std::uint8_t> forward_out{};
+  core::Endpoint forward_to{};
   std::size_t forward = 0;
 };
 
