@@ -202,7 +202,7 @@ TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) 
   tracker::RendezvousPolicy off;
   off.enabled = false;
   tracker::Rendezvous disabled{off, records, memory};
-  server::Frontends without{server::Config{}, tracker, disabled, ids};
+  server::Frontends without{server::Config{}, tracker, disabled, ids, nullptr};
   Batch c;
   c.add(from, whoami);
   EXPECT_EQ(state.counters.udp_malformed.load(), 0u);
