@@ -68,14 +68,15 @@ std::vector<cairn::core::PeerInfo> fixed_peers(Family family) {
 }
 
 Replies make_replies(Family family) {
-  const auto peers = fixed_peers(family);
+  const cairn::core::PeerList peers(fixed_peers(family));
   Replies r{std::vector<std::uint8_t>(kReplySize), std::vector<std::uint8_t>(kReplySize), {}, {}};
-  r.announce.resize(udp::encode_announce_response(0, 1800, 25, 25, peers, family, r.announce));
+  r.announce.resize(
+      udp::encode_announce_response(0, 1800, 25, 25, peers.view(), family, r.announce));
   const std::vector<udp::ScrapeStats> stats(udp::kMaxScrapeHashes, {25, 100, 25});
   r.scrape.resize(udp::encode_scrape_response(0, stats, r.scrape));
 
   std::string body;
-  cairn::codec::encode_announce_reply({1800, 900, 25, 25, peers, true, false, {}}, body);
+  cairn::codec::encode_announce_reply({1800, 900, 25, 25, peers.view(), true, false, {}}, body);
   cairn::codec::write_http_response(r.http_announce, 200, "text/plain", body, true);
   body.clear();
   const cairn::codec::ScrapeFile file{{}, 25, 100, 25};

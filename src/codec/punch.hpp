@@ -14,16 +14,25 @@
 #include <span>
 #include <variant>
 
-#include "codec/rendezvous_udp.hpp"  // Header
-#include "codec/udp_tracker.hpp"     // ParseError, ErrorResponse, ResponseError
-#include "core/endpoint.hpp"
-#include "core/ids.hpp"
-#include "core/record_id.hpp"
+#include "codec/udp_tracker.hpp"  // ParseError, ErrorResponse, ResponseError
+#include "core/punch.hpp"
 #include "core/result.hpp"
 
 namespace cairn::codec::punch {
 
-using rvudp::Header;
+// The vocabulary (core/punch.hpp), under the codec's names.
+using core::punch::ConnectRequest;
+using core::punch::Header;
+using core::punch::Offer;
+using core::punch::other;
+using core::punch::ReadyRequest;
+using core::punch::Relayed;
+using core::punch::RelayRequest;
+using core::punch::Role;
+using core::punch::SessionAnswer;
+using core::punch::SessionRequest;
+using core::punch::Sync;
+using core::punch::Token;
 
 enum class Action : std::uint32_t { session = 20, connect = 21, ready = 22, relay = 23 };
 
@@ -31,39 +40,12 @@ enum class Action : std::uint32_t { session = 20, connect = 21, ready = 22, rela
 // like rvudp::is_rendezvous).
 bool is_punch(std::span<const std::uint8_t> packet);
 
-using Token = std::array<std::uint8_t, 16>;
-enum class Role : std::uint8_t { requester = 0, target = 1 };
-inline Role other(Role r) { return r == Role::requester ? Role::target : Role::requester; }
-
 // The most payload bytes a relayed datagram or a peer data message carries,
 // so either fits 1,280 bytes with its headers.
 inline constexpr std::size_t kMaxPayload = 1200;
 
 // --- peer to tracker ---
 
-struct SessionRequest {  // keep (or end) a punchable session for a record
-  Header header;
-  core::TopicId topic;
-  core::RecordId id;
-  bool closing = false;
-};
-struct ConnectRequest {  // introduce me to the session of this record
-  Header header;
-  core::TopicId topic;
-  core::RecordId id;
-};
-struct ReadyRequest {  // answered an offer: ready to probe (or refusing)
-  Header header;
-  std::uint64_t attempt = 0;
-  Token token{};
-  bool refuse = false;
-};
-struct RelayRequest {  // forward this payload to the other side
-  Header header;
-  std::uint64_t attempt = 0;
-  Token token{};
-  std::span<const std::uint8_t> payload;  // into the packet
-};
 using Request = std::variant<SessionRequest, ConnectRequest, ReadyRequest, RelayRequest>;
 
 core::Result<Request, udp::ParseError> parse_request(std::span<const std::uint8_t> packet);
@@ -72,34 +54,6 @@ std::size_t encode_request(const Request& r, std::span<std::uint8_t> out);
 
 // --- tracker to peer ---
 
-struct SessionAnswer {
-  std::uint32_t transaction_id = 0;
-  std::uint16_t keepalive = 0;    // seconds between keep-alives
-  std::uint16_t session_ttl = 0;  // seconds a session lives without one
-  core::Endpoint observed;        // the socket's public address, as the tracker sees it
-  bool relay = false;             // the tracker relays pairs that cannot punch
-};
-struct Offer {
-  std::uint32_t transaction_id = 0;  // the connect's; 0 when sent to the target unasked
-  std::uint64_t attempt = 0;
-  Role role = Role::requester;  // of the receiver
-  bool relay = false;
-  Token token{};
-  core::TopicId topic;
-  core::Endpoint peer;           // the other side's public address
-  core::RecordId peer_id;        // the other side's record
-  std::uint16_t expires_in = 0;  // seconds the token stays valid
-};
-struct Sync {
-  std::uint32_t transaction_id = 0;  // of the receiver's latest ready
-  std::uint64_t attempt = 0;
-  std::uint16_t delay_ms = 0;  // wait this long, then probe
-  std::uint16_t rtt_ms = 0;    // the round trip the tracker measured to the receiver
-};
-struct Relayed {
-  std::uint64_t attempt = 0;
-  std::span<const std::uint8_t> payload;  // into the packet
-};
 using Answer = std::variant<SessionAnswer, Offer, Sync, Relayed, udp::ErrorResponse>;
 
 // Each writes into `out` and returns the size (0 if `out` is too small).

@@ -69,6 +69,7 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   a.event = query->event;
   a.seeder = query->left_present && query->left == 0;
   a.numwant = tracker_.numwant(query->numwant);
+  a.want_peer_ids = !query->compact && !query->no_peer_id;  // only a dictionary reply lists ids
   a.now = ctx.now;
   auto reply = tracker_.announce(a, state.rng, state.peers, state.access);
   if (!reply) {
@@ -81,7 +82,7 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   r.min_interval = reply->min_interval;
   r.complete = reply->counts.seeders;
   r.incomplete = reply->counts.leechers;
-  r.peers = state.peers;
+  r.peers = state.peers.view();
   r.compact = query->compact;
   r.no_peer_id = query->no_peer_id;
   codec::encode_announce_reply(r, body);

@@ -58,6 +58,13 @@ const HttpRoute* HttpRouter::route_of(std::string_view path) const {
   return nullptr;
 }
 
+const UpgradeHandler* HttpRouter::upgrade_for(const codec::HttpRequest& request) const {
+  if (!request.connection_upgrade) return nullptr;  // every plain request: one branch
+  for (const auto& u : upgrades_)
+    if (asks_upgrade_to(request, u.protocol)) return u.handler;
+  return nullptr;
+}
+
 HttpRouter::Forwarded HttpRouter::client_address(const codec::HttpRequest& request,
                                                  const core::Address& peer,
                                                  core::Address& client) const {
@@ -80,14 +87,14 @@ HttpRouter::Forwarded HttpRouter::client_address(const codec::HttpRequest& reque
   return Forwarded::ok;
 }
 
-bool HttpRouter::handle(const codec::HttpRequest& request, const tracker::RequestContext& ctx,
-                        std::string& out) const {
+HttpResult HttpRouter::handle(const codec::HttpRequest& request, const tracker::RequestContext& ctx,
+                              std::string& out) const {
   auto& counters = ctx.state.counters;
   tracker::Counters::bump(counters.http_requests);
   const HttpRoute* route = route_of(request.path);
   if (route && route->limit == HttpRoute::Limit::unlimited && route->allows(request.method)) {
     route->handler->handle(request, ctx.source.address, ctx, out);
-    return request.keep_alive;
+    return HttpResult::keep_open_if(request.keep_alive);
   }
   auto response = codec::HttpResponse::to(request, 200, kContentType);
   core::Address client;
@@ -96,17 +103,20 @@ bool HttpRouter::handle(const codec::HttpRequest& request, const tracker::Reques
     response.status = 400;
     response.body = forwarded_error(f);
     codec::write_http_response(out, response);
-    return request.keep_alive;
+    return HttpResult::keep_open_if(request.keep_alive);
   }
+  const UpgradeHandler* upgrade = upgrade_for(request);
   if (!tracker::admit(client, ctx, counters.http_rate_limited)) {
     const std::uint32_t retry = tracker::retry_after(client, ctx);
-    if (route) {
+    if (route && !upgrade) {
       route->handler->write_rate_limited(request, retry, ctx.state, out);
-      return request.keep_alive;
+      return HttpResult::keep_open_if(request.keep_alive);
     }
     response.status = 429;
     response.body = kRateLimited;
     response.retry_after = retry;
+  } else if (upgrade) {
+    return upgrade->upgrade(request, client, ctx, out);
   } else if (!route) {
     response.status = 404;
     response.body = not_found_;
@@ -119,10 +129,10 @@ bool HttpRouter::handle(const codec::HttpRequest& request, const tracker::Reques
     response.keep_alive = false;
   } else {
     route->handler->handle(request, client, ctx, out);
-    return request.keep_alive;
+    return HttpResult::keep_open_if(request.keep_alive);
   }
   codec::write_http_response(out, response);
-  return response.keep_alive;
+  return HttpResult::keep_open_if(response.keep_alive);
 }
 
 void HttpRouter::write_parse_error(const codec::HttpParse& parse, tracker::WorkerState& state,

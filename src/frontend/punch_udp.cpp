@@ -35,13 +35,24 @@ void count(PunchEvent e, tracker::Counters& c) {
   }
 }
 
-// An answer from the coordinator as bytes: an error under the UDP rule (no
-// larger than the request), the rest as they are (the sender holds a
-// connection id, so it is no reflector's victim).
-std::size_t encode(const punch::Answer& a, std::size_t request_size, std::span<std::uint8_t> out) {
-  if (auto* e = std::get_if<codec::udp::ErrorResponse>(&a))
-    return error_reply(e->transaction_id, e->message, request_size, out);
-  return punch::encode_answer(a, out);
+// An answer from the coordinator as bytes: a refusal as a BEP 15 error
+// under the UDP rule (no larger than the request), the rest as they are
+// (the sender holds a connection id, so it is no reflector's victim).
+struct Encode {
+  std::size_t request_size;
+  std::span<std::uint8_t> out;
+  std::size_t operator()(const tracker::PunchRefusal& r) const {
+    return error_reply(r.transaction_id, tracker::error_code(r.error), request_size, out);
+  }
+  template <class Answer>
+  std::size_t operator()(const Answer& a) const {
+    return punch::encode_answer(a, out);
+  }
+};
+
+std::size_t encode(const tracker::PunchAnswer& a, std::size_t request_size,
+                   std::span<std::uint8_t> out) {
+  return std::visit(Encode{request_size, out}, a);
 }
 
 struct Dispatch {

@@ -32,7 +32,7 @@ std::size_t StunUdp::handle(std::span<const std::uint8_t> packet,
     return stun::encode_unknown_attribute_error(m->transaction_id, m->unknown_attributes(), out);
   }
   const auto family = ctx.source.family();
-  auto answer = stun::answer_within(family, tracker::stun_budget(mode_, family, packet.size()));
+  auto answer = stun::answer_within(family, stun_budget(mode_, family, packet.size()));
   if (!answer) {
     Counters::bump(counters.stun_unanswered);
     return 0;

@@ -1,7 +1,7 @@
 #pragma once
 // STUN on the tracker's UDP port (docs/protocols.md, "STUN"): a Binding
 // request in, its success answer out, sized by nat.stun
-// (tracker/stun_policy.hpp). The dispatcher has admitted (rate-limited)
+// (frontend/stun_policy.hpp). The dispatcher has admitted (rate-limited)
 // and counted each datagram. Anything else the matcher takes (indications,
 // answers, other methods, a bad FINGERPRINT, or not exactly STUN) is
 // counted and dropped unanswered. Registered only with nat.stun on or
@@ -11,8 +11,8 @@
 #include <span>
 
 #include "frontend/datagram.hpp"
+#include "frontend/stun_policy.hpp"
 #include "tracker/request_context.hpp"
-#include "tracker/stun_policy.hpp"
 
 namespace cairn::frontend {
 
@@ -20,7 +20,7 @@ class StunUdp final : public DatagramHandler {
  public:
   static constexpr DatagramMatcher matcher() { return DatagramMatcher::stun(); }
 
-  explicit StunUdp(tracker::StunMode mode) : mode_(mode) {}
+  explicit StunUdp(frontend::StunMode mode) : mode_(mode) {}
 
   void handle(std::span<Datagram* const> batch, const tracker::RequestContext& ctx) const override;
 
@@ -29,7 +29,7 @@ class StunUdp final : public DatagramHandler {
                      std::span<std::uint8_t> out) const;
 
  private:
-  tracker::StunMode mode_;
+  frontend::StunMode mode_;
 };
 
 }  // namespace cairn::frontend

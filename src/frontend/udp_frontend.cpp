@@ -83,6 +83,7 @@ struct Handler {
         tracker.numwant(r.numwant >= 0 ? std::optional<std::int64_t>(r.numwant) : std::nullopt);
     a.want_v4 = d.from.family() == core::Family::v4;
     a.want_v6 = !a.want_v4;
+    a.want_peer_ids = false;  // a BEP 15 reply lists endpoints only
     a.now = ctx.now;
     pending.datagrams[pending.size] = &d;
     pending.transaction_ids[pending.size] = r.transaction_id;

@@ -4,6 +4,12 @@
 
 namespace cairn::net {
 
+void connect_registries(const std::vector<std::unique_ptr<Worker>>& workers) {
+  std::vector<ConnectionRegistry*> all;
+  for (const auto& w : workers) all.push_back(&w->registry());
+  for (auto* r : all) r->set_peers(all);
+}
+
 void Worker::start() {
   for (auto& l : listeners_) l->start();
   thread_ = std::thread([this] { io_.run(); });

@@ -311,7 +311,7 @@ const std::vector<Key>& keys() {
        "the full one), padded (only answers no larger than the request: unpadded requests, "
        "which ICE agents send, get none), or off.",
        [](const toml::node& n, Config& c) -> std::optional<std::string> {
-         auto mode = tracker::parse_stun_mode(n.value<std::string>().value_or(""));
+         auto mode = frontend::parse_stun_mode(n.value<std::string>().value_or(""));
          if (!mode) return "must be one of on, padded, off";
          c.stun = *mode;
          return std::nullopt;

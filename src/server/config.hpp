@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
+#include "frontend/stun_policy.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
@@ -16,7 +17,6 @@
 #include "tracker/punch_coordinator.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/rendezvous.hpp"
-#include "tracker/stun_policy.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -51,8 +51,8 @@ struct Config {
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
 
-  tracker::StunMode stun = tracker::StunMode::on;  // STUN Binding on the UDP port
-  tracker::PunchPolicy punch;                      // hole punching (UDP actions 20-23)
+  frontend::StunMode stun = frontend::StunMode::on;  // STUN Binding on the UDP port
+  tracker::PunchPolicy punch;                        // hole punching (UDP actions 20-23)
 
   Config();
 };

@@ -21,7 +21,7 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
   // goes before BEP 15 too. STUN first: no BEP 15 or rendezvous request
   // carrying a connection id can match it (tracker/connection_ids.hpp).
   // With nat.stun off, STUN datagrams are garbage to BEP 15.
-  if (config.stun != tracker::StunMode::off)
+  if (config.stun != frontend::StunMode::off)
     datagrams_.add(frontend::StunUdp::matcher(), make<frontend::StunUdp>(config.stun));
   if (rendezvous.enabled())  // off: actions 16-19 are unknown actions to BEP 15
     datagrams_.add(frontend::RendezvousUdp::matcher(),
@@ -45,6 +45,10 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
   http_.add({frontend::RendezvousHttp::kPrefix, HttpRoute::Match::prefix, HttpRoute::Methods::any,
              HttpRoute::Limit::rate_limited, &make<frontend::RendezvousHttp>(rendezvous),
              "the rendezvous API under /v1/"});
+  // HTTP Upgrade: a request with "Connection: upgrade" naming a protocol
+  // registered here, on any path, goes to that protocol's UpgradeHandler,
+  // which may take the connection over (frontend/connection.hpp); the
+  // WebSocket tracker is http_.add_upgrade("websocket", make<...>(...)).
 }
 
 }  // namespace cairn::server

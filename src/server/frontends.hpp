@@ -1,8 +1,9 @@
 #pragma once
 // The registration point: every protocol the tracker serves on its ports,
 // and in which order UDP datagrams are matched. A new frontend is a new
-// file (a DatagramHandler or HttpHandler, frontend/) plus one line in
-// frontends.cpp; docs/architecture.md ("Plugging in") says which line.
+// file (a DatagramHandler, HttpHandler or UpgradeHandler, frontend/) plus
+// one line in frontends.cpp; docs/architecture.md ("Plugging in") says
+// which line.
 #include <memory>
 #include <vector>
 

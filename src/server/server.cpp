@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "frontend/record_format.hpp"
 #include "net/bind.hpp"
 #include "net/http_listener.hpp"
 #include "net/udp_listener.hpp"
@@ -84,7 +85,7 @@ Server::Server(Config config)
       record_store_(store::make_record_store(config_.store, config_.record_limits)),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       tracker_(config_.policy, *store_, memory_guard_),
-      rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
+      rendezvous_(config_.rendezvous, *record_store_, memory_guard_, frontend::record_format()),
       connection_ids_(config_.connection_id_slot),
       punch_(config_.punch.enabled && config_.rendezvous.enabled
                  ? std::make_unique<tracker::PunchCoordinator>(config_.punch, rendezvous_,
@@ -98,8 +99,9 @@ Server::Server(Config config)
   for (unsigned i = 0; i < n; ++i) {
     std::uint64_t seed;
     randombytes_buf(&seed, sizeof seed);
-    workers_.push_back(std::make_unique<net::Worker>(seed, config_.rate_limit, access_list_));
+    workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
+  net::connect_registries(workers_);
 }
 
 Server::~Server() { stop(); }
@@ -133,7 +135,8 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
     w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
                                              w.state()));
     w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), frontends_.http(), clock_,
-                                              w.state(), config_.http, *connection_budget_));
+                                              w.state(), config_.http, *connection_budget_,
+                                              w.registry()));
   }
   return bound;
 }

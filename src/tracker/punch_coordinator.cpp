@@ -8,7 +8,7 @@
 
 namespace cairn::tracker {
 
-namespace punch = codec::punch;
+namespace punch = core::punch;
 using punch::Role;
 
 std::string_view error_code(PunchError e) {
@@ -147,7 +147,7 @@ std::optional<Role> role_of(const Attempt& a, const core::Endpoint& from) {
 }
 
 PunchOutcome error(std::uint32_t txid, PunchError e) {
-  return {codec::udp::ErrorResponse{txid, error_code(e)}, std::nullopt, PunchEvent::refused};
+  return {PunchRefusal{txid, e}, std::nullopt, PunchEvent::refused};
 }
 
 }  // namespace
@@ -349,8 +349,7 @@ PunchOutcome PunchCoordinator::ready(const punch::ReadyRequest& r, const core::E
     st.settle(*a);
     PunchOutcome out = error(txid, PunchError::refused);
     if (a->ready[them])
-      out.other = PunchSend{a->ep[them], codec::udp::ErrorResponse{
-                                             a->ready_txid[them], error_code(PunchError::refused)}};
+      out.other = PunchSend{a->ep[them], PunchRefusal{a->ready_txid[them], PunchError::refused}};
     return out;
   }
   if (!a->ready[me]) {

@@ -19,9 +19,10 @@
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <variant>
 
-#include "codec/punch.hpp"
 #include "core/endpoint.hpp"
+#include "core/punch.hpp"
 #include "core/time.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/punch_token.hpp"
@@ -77,15 +78,25 @@ enum class PunchEvent : std::uint8_t {
   refused,        // answered with an error
 };
 
+// A request refused: the frontend answers with error_code(error) the way
+// its protocol carries errors (a BEP 15 error packet).
+struct PunchRefusal {
+  std::uint32_t transaction_id = 0;
+  PunchError error = PunchError::not_found;
+};
+
+using PunchAnswer = std::variant<core::punch::SessionAnswer, core::punch::Offer, core::punch::Sync,
+                                 core::punch::Relayed, PunchRefusal>;
+
 // A datagram for the frontend to send to `to` (not the sender).
 struct PunchSend {
   core::Endpoint to;
-  codec::punch::Answer answer;  // a Relayed answer points into the request
+  PunchAnswer answer;  // a Relayed answer points into the request
 };
 
 struct PunchOutcome {
-  std::optional<codec::punch::Answer> reply;  // to the sender; none: silence
-  std::optional<PunchSend> other;             // to the other side of an attempt
+  std::optional<PunchAnswer> reply;  // to the sender; none: silence
+  std::optional<PunchSend> other;    // to the other side of an attempt
   PunchEvent event = PunchEvent::none;
 };
 
@@ -99,13 +110,13 @@ class PunchCoordinator {
                    const PunchSecrets& secrets);
   ~PunchCoordinator();
 
-  PunchOutcome session(const codec::punch::SessionRequest& r, const core::Endpoint& from,
+  PunchOutcome session(const core::punch::SessionRequest& r, const core::Endpoint& from,
                        core::Millis now, AccessView& access);
-  PunchOutcome connect(const codec::punch::ConnectRequest& r, const core::Endpoint& from,
+  PunchOutcome connect(const core::punch::ConnectRequest& r, const core::Endpoint& from,
                        core::Millis now, AccessView& access);
-  PunchOutcome ready(const codec::punch::ReadyRequest& r, const core::Endpoint& from,
+  PunchOutcome ready(const core::punch::ReadyRequest& r, const core::Endpoint& from,
                      core::Millis now);
-  PunchOutcome relay(const codec::punch::RelayRequest& r, const core::Endpoint& from,
+  PunchOutcome relay(const core::punch::RelayRequest& r, const core::Endpoint& from,
                      core::Millis now);
 
   // Drops sessions, attempts and rate windows whose time has passed

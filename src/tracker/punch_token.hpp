@@ -8,8 +8,8 @@
 #include <array>
 #include <cstdint>
 
-#include "codec/punch.hpp"
 #include "core/endpoint.hpp"
+#include "core/punch.hpp"
 #include "core/time.hpp"
 
 namespace cairn::tracker {
@@ -27,8 +27,8 @@ std::uint64_t attempt_id(const PunchSecrets& s, std::uint64_t counter);
 
 // BLAKE2b-128 under token_key over attempt (8) | requester | target |
 // expires_at (8, ms), each endpoint as family (1), 16 address bytes, port (2).
-codec::punch::Token punch_token(const PunchSecrets& s, std::uint64_t attempt,
-                                const core::Endpoint& requester, const core::Endpoint& target,
-                                core::Millis expires_at);
+core::punch::Token punch_token(const PunchSecrets& s, std::uint64_t attempt,
+                               const core::Endpoint& requester, const core::Endpoint& target,
+                               core::Millis expires_at);
 
 }  // namespace cairn::tracker

@@ -1,13 +1,14 @@
 #pragma once
 // The rendezvous API's logic (docs/rendezvous.md), whichever frontend
 // decoded the request (JSON over HTTP, binary over UDP): checks a record's
-// body and signature, grants its TTL within the policy's bounds, and turns
+// body (through a RecordFormat) and signature, grants its TTL within the policy's bounds, and turns
 // register / look-up / remove into RecordStore calls. The store decides
 // ownership and caps atomically; this layer decides what a request may ask.
 // Thread-safe (the store is).
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/endpoint.hpp"
@@ -84,13 +85,33 @@ struct LookupOutcome {
   std::uint32_t returned = 0;
 };
 
+// What the rules need to know of a record's bytes, whose format the codec
+// defines (codec/rendezvous_record.hpp): this layer includes no codec, and
+// the frontend layer supplies the codec's answers (frontend::record_format()),
+// so every protocol still gets the same checks, in the same order, here.
+class RecordFormat {
+ public:
+  virtual ~RecordFormat() = default;
+  // nullopt for a canonical body that keeps every limit; else bad_record or
+  // record_too_large.
+  virtual std::optional<RendezvousError> check_body(std::string_view body) const = 0;
+  // Whether a stored body lists `capability` among its protocols.
+  virtual bool offers(std::string_view body, std::string_view capability) const = 0;
+  // The exact bytes a signed record's key signs to register and to remove
+  // it (docs/rendezvous.md, "Signed records"); `ttl` as the client asked.
+  virtual std::string register_message(const core::TopicId& topic, std::uint64_t seq,
+                                       std::uint32_t ttl, std::string_view body) const = 0;
+  virtual std::string remove_message(const core::TopicId& topic, std::uint64_t seq) const = 0;
+};
+
 // Every call takes the worker's view of the access list: with
 // TopicAccess::access_list, a topic the list does not allow is refused with
 // topic_not_allowed before the store is touched.
 class Rendezvous {
  public:
-  Rendezvous(const RendezvousPolicy& policy, store::RecordStore& store, MemoryGuard& memory)
-      : policy_(policy), store_(store), memory_(memory) {}
+  Rendezvous(const RendezvousPolicy& policy, store::RecordStore& store, MemoryGuard& memory,
+             const RecordFormat& format)
+      : policy_(policy), store_(store), memory_(memory), format_(format) {}
 
   core::Result<Granted, RendezvousError> register_record(const RegisterCall& call,
                                                          core::Seconds now, AccessView& access);
@@ -129,6 +150,7 @@ class Rendezvous {
   RendezvousPolicy policy_;
   store::RecordStore& store_;
   MemoryGuard& memory_;
+  const RecordFormat& format_;
 };
 
 }  // namespace cairn::tracker

@@ -21,7 +21,7 @@ void Tracker::enrich(AnnounceRequest& request, core::Rng& rng) {
 
 core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& request,
                                                                core::Rng& rng,
-                                                               std::vector<core::PeerInfo>& peers,
+                                                               core::PeerList& peers,
                                                                AccessView& access) {
   if (!access.allows(request.info_hash)) {
     peers.clear();
@@ -34,8 +34,7 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& 
 }
 
 void Tracker::announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng,
-                             std::vector<core::PeerInfo>& peers,
-                             std::span<store::AnnounceResult> results) {
+                             core::PeerList& peers, std::span<store::AnnounceResult> results) {
   for (auto& request : batch) enrich(request, rng);
   store_.announce_batch(batch, peers, results);
 }

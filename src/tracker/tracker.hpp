@@ -9,12 +9,11 @@
 #include <optional>
 #include <span>
 #include <string_view>
-#include <vector>
 
+#include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
-#include "core/peer.hpp"
 #include "core/random.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
@@ -58,14 +57,13 @@ class Tracker {
   // full, a new torrent fails with tracker_full and a new peer is answered
   // but not stored.
   core::Result<AnnounceResponse, TrackerError> announce(AnnounceRequest& request, core::Rng& rng,
-                                                        std::vector<core::PeerInfo>& peers,
-                                                        AccessView& access);
+                                                        core::PeerList& peers, AccessView& access);
   // Every announce of a batch (a UDP receive batch), each already admitted
   // by the access list (admission.hpp), in one store call: results[i] and
   // results[i].peers(peers) are what announce() would have given; a failed
   // one is tracker_full. The interval is policy().announce_interval.
-  void announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng,
-                      std::vector<core::PeerInfo>& peers, std::span<store::AnnounceResult> results);
+  void announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng, core::PeerList& peers,
+                      std::span<store::AnnounceResult> results);
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;

@@ -1,15 +1,16 @@
 #pragma once
 // What one worker thread owns and reuses across requests, so the hot path
 // allocates nothing once warm: its random state, scratch buffers, counters,
-// its rate-limit table and its view of the access list.
+// its rate-limit table, its view of the access list, and its way to write
+// to taken-over connections.
 #include <atomic>
 #include <cstdint>
 #include <string>
-#include <vector>
 
-#include "core/peer.hpp"
+#include "core/compact_peers.hpp"
 #include "core/random.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/connection_router.hpp"
 #include "tracker/rate_limiter.hpp"
 
 namespace cairn::tracker {
@@ -51,6 +52,11 @@ struct Counters {
   std::atomic<std::uint64_t> punch_relayed{0};        // datagrams forwarded
   std::atomic<std::uint64_t> punch_relay_dropped{0};  // over the pair's rate
   std::atomic<std::uint64_t> punch_refused{0};        // answered with an error code
+  // Connections taken over by another protocol (frontend/connection.hpp).
+  std::atomic<std::uint64_t> connections_taken_over{0};
+  std::atomic<std::uint64_t> deliveries_dropped{0};   // for a connection gone, or its queue full
+  std::atomic<std::uint64_t> slow_readers{0};         // queue not emptied for send_timeout
+  std::atomic<std::uint64_t> taken_over_timeouts{0};  // silent past idle_timeout
 
   static void bump(std::atomic<std::uint64_t>& c) {
     c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -63,9 +69,12 @@ struct WorkerState {
   core::Rng rng;
   RateLimiter limiter;  // per worker: see docs/architecture.md
   AccessView access;
-  std::vector<core::PeerInfo> peers;  // selection scratch
-  std::string body;                   // HTTP reply body scratch
+  core::PeerList peers;  // selection scratch, in wire form
+  std::string body;      // HTTP reply body scratch
   Counters counters;
+  // Writes to taken-over connections, this worker's or another's; set by
+  // the worker (null in tests that serve plain requests only).
+  ConnectionRouter* connections = nullptr;
 };
 
 }  // namespace cairn::tracker

@@ -3,15 +3,18 @@
 #include <gtest/gtest.h>
 #include <sodium.h>
 
+#include <set>
+#include <string_view>
 #include <vector>
 
 #include "codec/rendezvous_record.hpp"
+#include "frontend/record_format.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "support/endpoints.hpp"
 #include "support/ids.hpp"
 
 using namespace cairn;
-namespace punch = codec::punch;
+namespace punch = core::punch;
 using punch::Role;
 using tracker::PunchError;
 using tracker::PunchEvent;
@@ -41,12 +44,8 @@ std::string body() {
 }
 
 PunchError error_of(const PunchOutcome& o) {
-  auto* e = o.reply ? std::get_if<codec::udp::ErrorResponse>(&*o.reply) : nullptr;
-  if (!e) return PunchError{};
-  for (int i = 1; i <= static_cast<int>(PunchError::tracker_full); ++i)
-    if (tracker::error_code(static_cast<PunchError>(i)) == e->message)
-      return static_cast<PunchError>(i);
-  return PunchError{};
+  auto* r = o.reply ? std::get_if<tracker::PunchRefusal>(&*o.reply) : nullptr;
+  return r ? r->error : PunchError{};
 }
 
 template <class T>
@@ -66,7 +65,7 @@ struct PunchTest : ::testing::Test {
 
   store::MemoryRecordStore store{store::RecordLimits{}};
   tracker::MemoryGuard memory;
-  tracker::Rendezvous rendezvous{{}, store, memory};
+  tracker::Rendezvous rendezvous{{}, store, memory, frontend::record_format()};
   tracker::AccessList no_list{tracker::AccessMode::off, {}};
   tracker::AccessView access{no_list};
   tracker::PunchPolicy policy;
@@ -241,9 +240,9 @@ TEST_F(PunchTest, ARefusalReachesTheRequester) {
   EXPECT_EQ(error_of(refused), PunchError::refused);
   ASSERT_TRUE(refused.other);
   EXPECT_EQ(refused.other->to, kA);
-  const auto& to_a = other_as<codec::udp::ErrorResponse>(refused);
+  const auto& to_a = other_as<tracker::PunchRefusal>(refused);
   EXPECT_EQ(to_a.transaction_id, 301u);
-  EXPECT_EQ(to_a.message, "refused");
+  EXPECT_EQ(to_a.error, PunchError::refused);
   EXPECT_EQ(error_of(ready(kA, o, kStart + 7)), PunchError::refused);
 }
 
@@ -369,4 +368,14 @@ TEST_F(PunchTest, RelayForwardsBetweenTheTwoEndpointsWithinItsCaps) {
   auto forged = o;
   forged.token[15] ^= 1;
   EXPECT_EQ(error_of(relay(kA, forged, kStart + 5, payload)), PunchError::unknown_attempt);
+}
+
+// The codes a refusal carries on the wire (docs/rendezvous.md): one each.
+TEST(PunchErrorCodes, AreDistinctAndDocumented) {
+  std::set<std::string_view> seen;
+  for (int i = 1; i <= static_cast<int>(PunchError::tracker_full); ++i)
+    EXPECT_TRUE(seen.insert(tracker::error_code(static_cast<PunchError>(i))).second) << i;
+  EXPECT_EQ(tracker::error_code(PunchError::not_found), "not_found");
+  EXPECT_EQ(tracker::error_code(PunchError::refused), "refused");
+  EXPECT_EQ(tracker::error_code(PunchError::tracker_full), "tracker_full");
 }

@@ -458,8 +458,8 @@ TEST(RestoreSwarm, MaxPeersPerTorrentAndMerge) {
 // Stores that keep their state elsewhere, as a Redis backend will: they
 // offer no snapshots.
 struct RemotePeers final : store::PeerStore {
-  core::Result<store::SwarmCounts, store::StoreError> announce(
-      const store::Announce&, std::vector<core::PeerInfo>&) override {
+  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce&,
+                                                               core::PeerList&) override {
     return store::SwarmCounts{};
   }
   store::SwarmCounts scrape(const core::InfoHash&) const override { return {}; }

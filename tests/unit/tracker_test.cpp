@@ -12,8 +12,9 @@ class RecordingStore : public store::PeerStore {
   store::Announce last;
   bool full = false;
 
-  core::Result<store::SwarmCounts, store::StoreError> announce(
-      const store::Announce& a, std::vector<core::PeerInfo>& out) override {
+  using store::PeerStore::announce;
+  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce& a,
+                                                               core::PeerList& out) override {
     last = a;
     out.clear();
     if (full) return store::StoreError::torrent_limit;
@@ -32,7 +33,7 @@ struct TrackerTest : ::testing::Test {
   tracker::MemoryGuard memory{1000, [] { return resident; }};
   tracker::Tracker tracker{policy, store, memory};
   core::Rng rng{1};
-  std::vector<core::PeerInfo> peers;
+  core::PeerList peers;
   tracker::AccessList open_list{tracker::AccessMode::off, {}};
   tracker::AccessView access{open_list};
 

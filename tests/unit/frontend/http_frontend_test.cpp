@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "frontend/record_format.hpp"
 #include "server/frontends.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
@@ -48,7 +49,7 @@ struct HttpFrontendTest : ::testing::Test {
   tracker::MemoryGuard memory;
   tracker::Policy policy;
   tracker::Tracker tracker{policy, peers, memory};
-  tracker::Rendezvous rendezvous{{}, records, memory};
+  tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::off, {}};
   tracker::ConnectionIds ids;
   server::Frontends frontends{config(), tracker, rendezvous, ids, nullptr};
@@ -62,10 +63,12 @@ struct HttpFrontendTest : ::testing::Test {
     return c;
   }
 
-  // What the listener does with one parsed request, at now = 100 s.
+  // What the listener does with one parsed request, at now = 100 s:
+  // whether the connection stays open (nothing here takes one over).
   bool handle(const codec::HttpRequest& request, const core::Endpoint& peer,
               frontend::WorkerState& state, std::string& out) const {
-    return router.handle(request, {100, 100'000, peer, state}, out);
+    return router.handle(request, {100, 100'000, peer, state}, out).next ==
+           frontend::HttpResult::Next::keep_open;
   }
 
   static tracker::RateLimitConfig limits(std::uint32_t per_second, std::uint32_t burst) {

@@ -13,6 +13,7 @@
 #include "codec/rendezvous_udp.hpp"
 #include "codec/stun.hpp"
 #include "codec/udp_tracker.hpp"
+#include "frontend/record_format.hpp"
 #include "server/frontends.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
@@ -26,12 +27,13 @@ namespace {
 // A memory store that counts the calls it is given.
 class CountingStore final : public store::PeerStore {
  public:
-  core::Result<store::SwarmCounts, store::StoreError> announce(
-      const store::Announce& a, std::vector<store::PeerInfo>& out) override {
+  using store::PeerStore::announce;
+  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce& a,
+                                                               core::PeerList& out) override {
     ++announces;
     return inner.announce(a, out);
   }
-  void announce_batch(std::span<const store::Announce> batch, std::vector<store::PeerInfo>& out,
+  void announce_batch(std::span<const store::Announce> batch, core::PeerList& out,
                       std::span<store::AnnounceResult> results) override {
     batch_sizes.push_back(batch.size());
     inner.announce_batch(batch, out, results);
@@ -56,7 +58,7 @@ struct UdpFrontendTest : ::testing::Test {
   store::MemoryRecordStore records{store::RecordLimits{}};
   tracker::MemoryGuard memory;
   tracker::Tracker tracker{tracker::Policy{}, peers, memory};
-  tracker::Rendezvous rendezvous{{}, records, memory};
+  tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::blacklist, {hash_of(9)}};
   tracker::ConnectionIds ids;
   server::Frontends frontends{server::Config{}, tracker, rendezvous, ids, nullptr};
@@ -201,7 +203,7 @@ TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) 
 
   tracker::RendezvousPolicy off;
   off.enabled = false;
-  tracker::Rendezvous disabled{off, records, memory};
+  tracker::Rendezvous disabled{off, records, memory, frontend::record_format()};
   server::Frontends without{server::Config{}, tracker, disabled, ids, nullptr};
   Batch c;
   c.add(from, whoami);
@@ -229,7 +231,7 @@ TEST_F(UdpFrontendTest, StunBindingIsAnsweredBeforeBep15UnlessOff) {
   EXPECT_EQ(state.counters.stun_requests.load(), 1u);
 
   server::Config off;
-  off.stun = tracker::StunMode::off;
+  off.stun = frontend::StunMode::off;
   server::Frontends without{off, tracker, rendezvous, ids, nullptr};
   Batch silent;
   silent.add(from, binding);

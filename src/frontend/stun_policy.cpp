@@ -1,10 +1,10 @@
-#include "tracker/stun_policy.hpp"
+#include "frontend/stun_policy.hpp"
 
 #include <algorithm>
 
 #include "codec/stun.hpp"
 
-namespace cairn::tracker {
+namespace cairn::frontend {
 
 std::optional<StunMode> parse_stun_mode(std::string_view text) {
   if (text == "on") return StunMode::on;
@@ -38,4 +38,4 @@ std::size_t stun_budget(StunMode mode, core::Family family, std::size_t request_
   return 0;
 }
 
-}  // namespace cairn::tracker
+}  // namespace cairn::frontend

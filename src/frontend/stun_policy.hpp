@@ -18,7 +18,7 @@
 
 #include "core/endpoint.hpp"
 
-namespace cairn::tracker {
+namespace cairn::frontend {
 
 enum class StunMode : std::uint8_t { on, padded, off };
 
@@ -29,4 +29,4 @@ std::string_view to_string(StunMode mode);
 // from an address of `family` may take.
 std::size_t stun_budget(StunMode mode, core::Family family, std::size_t request_size);
 
-}  // namespace cairn::tracker
+}  // namespace cairn::frontend
