@@ -316,7 +316,7 @@ const std::vector<Key>& keys() {
          c.stun = *mode;
          return std::nullopt;
        },
-       [](const Config& c) { return fmt::format("\"{}\"", tracker::to_string(c.stun)); }},
+       [](const Config& c) { return fmt::format("\"{}\"", frontend::to_string(c.stun)); }},
       boolean(
           "nat", "punch",
           "Coordinate UDP hole punching between rendezvous records (UDP actions 20-23); needs "

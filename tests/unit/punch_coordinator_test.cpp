@@ -319,7 +319,8 @@ TEST_F(PunchTest, SessionsAreCapped) {
 TEST_F(PunchTest, AccessListDecidesForTopics) {
   tracker::AccessList list{tracker::AccessMode::whitelist, {}};
   tracker::AccessView view{list};
-  tracker::Rendezvous closed{{.access = tracker::TopicAccess::access_list}, store, memory};
+  tracker::Rendezvous closed{
+      {.access = tracker::TopicAccess::access_list}, store, memory, frontend::record_format()};
   tracker::PunchCoordinator c{policy, closed, secrets()};
   record(1, kA);
   auto o = c.session({{1, 1}, kTopic, rid(1), false}, kA, kStart, view);
