@@ -20,12 +20,12 @@ void DatagramDispatcher::dispatch(std::span<Datagram> batch,
   auto& counters = ctx.state.counters;
   for (auto& d : batch.first(std::min(batch.size(), kMaxBatch))) {
     d.reply = 0;
-    tracker::Counters::bump(counters.udp_received);
-    if (!tracker::admit(d.from.address, ctx, counters.udp_rate_limited)) continue;
+    tracker::bump(counters.udp.received);
+    if (!tracker::admit(d.from.address, ctx, counters.udp.rate_limited)) continue;
     std::size_t e = 0;
     while (e < size_ && !entries_[e].matcher.matches(d.in)) ++e;
     if (e == size_) {
-      tracker::Counters::bump(counters.udp_malformed);
+      tracker::bump(counters.udp.malformed);
       continue;
     }
     shares[e][counts[e]++] = &d;

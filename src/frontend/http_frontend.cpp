@@ -20,6 +20,15 @@ void write_ok(const codec::HttpRequest& request, std::string_view body, std::str
   codec::write_http_response(out, response);
 }
 
+// A failure reason a BitTorrent client shows (BEP 3: HTTP 200), built in
+// the worker's scratch body.
+void write_failure(const codec::HttpRequest& request, std::string_view reason,
+                   tracker::WorkerState& state, std::string& out) {
+  state.body.clear();
+  codec::encode_failure(reason, state.body);
+  write_ok(request, state.body, out);
+}
+
 // A request line too long to read: a BitTorrent client shows a failure
 // reason (HTTP 200), not a bare 414.
 bool write_failure_too_long(const codec::HttpRequest& request, codec::HttpTrackerError e,
@@ -53,12 +62,11 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   auto& state = ctx.state;
   auto& body = state.body;
   body.clear();
-  tracker::Counters::bump(state.counters.http_announces);
+  tracker::bump(state.counters.http.announces);
   auto query = codec::parse_announce_query(request.query);
   if (!query) {
-    tracker::Counters::bump(state.counters.http_bad_requests);
-    codec::encode_failure(codec::failure_text(query.error()), body);
-    return write_ok(request, body, out);
+    tracker::bump(state.counters.http.bad_requests);
+    return write_failure(request, codec::failure_text(query.error()), state, out);
   }
   tracker::AnnounceRequest a;
   a.info_hash = query->info_hash;
@@ -74,8 +82,7 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   auto reply = tracker_.announce(a, state.rng, state.peers, state.access);
   if (!reply) {
     tracker::count_error(reply.error(), state.counters);
-    codec::encode_failure(tracker::error_text(reply.error()), body);
-    return write_ok(request, body, out);
+    return write_failure(request, tracker::error_text(reply.error()), state, out);
   }
   codec::AnnounceReply r;
   r.interval = reply->interval;
@@ -99,12 +106,11 @@ void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& 
   auto& state = ctx.state;
   auto& body = state.body;
   body.clear();
-  tracker::Counters::bump(state.counters.http_scrapes);
+  tracker::bump(state.counters.http.scrapes);
   auto query = codec::parse_scrape_query(request.query);
   if (!query) {
-    tracker::Counters::bump(state.counters.http_bad_requests);
-    codec::encode_failure(codec::failure_text(query.error()), body);
-    return write_ok(request, body, out);
+    tracker::bump(state.counters.http.bad_requests);
+    return write_failure(request, codec::failure_text(query.error()), state, out);
   }
   std::array<codec::ScrapeFile, codec::kMaxScrapeHashes> files;
   for (std::size_t i = 0; i < query->count; ++i) {

@@ -90,7 +90,7 @@ HttpRouter::Forwarded HttpRouter::client_address(const codec::HttpRequest& reque
 HttpResult HttpRouter::handle(const codec::HttpRequest& request, const tracker::RequestContext& ctx,
                               std::string& out) const {
   auto& counters = ctx.state.counters;
-  tracker::Counters::bump(counters.http_requests);
+  tracker::bump(counters.http.requests);
   const HttpRoute* route = route_of(request.path);
   if (route && route->limit == HttpRoute::Limit::unlimited && route->allows(request.method)) {
     route->handler->handle(request, ctx.source.address, ctx, out);
@@ -99,14 +99,14 @@ HttpResult HttpRouter::handle(const codec::HttpRequest& request, const tracker::
   auto response = codec::HttpResponse::to(request, 200, kContentType);
   core::Address client;
   if (auto f = client_address(request, ctx.source.address, client); f != Forwarded::ok) {
-    tracker::Counters::bump(counters.http_bad_forwarded);
+    tracker::bump(counters.http.bad_forwarded);
     response.status = 400;
     response.body = forwarded_error(f);
     codec::write_http_response(out, response);
     return HttpResult::keep_open_if(request.keep_alive);
   }
   const UpgradeHandler* upgrade = upgrade_for(request);
-  if (!tracker::admit(client, ctx, counters.http_rate_limited)) {
+  if (!tracker::admit(client, ctx, counters.http.rate_limited)) {
     const std::uint32_t retry = tracker::retry_after(client, ctx);
     if (route && !upgrade) {
       route->handler->write_rate_limited(request, retry, ctx.state, out);

@@ -8,27 +8,27 @@
 namespace cairn::frontend {
 
 namespace punch = codec::punch;
-using tracker::Counters;
+using tracker::bump;
 using tracker::PunchEvent;
 
 namespace {
 
-void count(PunchEvent e, tracker::Counters& c) {
+void count(PunchEvent e, tracker::PunchCounters& c) {
   switch (e) {
     case PunchEvent::session_opened:
-      return Counters::bump(c.punch_sessions);
+      return bump(c.sessions);
     case PunchEvent::session_refreshed:
-      return Counters::bump(c.punch_keepalives);
+      return bump(c.keepalives);
     case PunchEvent::attempt_started:
-      return Counters::bump(c.punch_attempts);
+      return bump(c.attempts);
     case PunchEvent::synced:
-      return Counters::bump(c.punch_synced);
+      return bump(c.synced);
     case PunchEvent::relayed:
-      return Counters::bump(c.punch_relayed);
+      return bump(c.relayed);
     case PunchEvent::relay_dropped:
-      return Counters::bump(c.punch_relay_dropped);
+      return bump(c.relay_dropped);
     case PunchEvent::refused:
-      return Counters::bump(c.punch_refused);
+      return bump(c.refused);
     case PunchEvent::session_closed:
     case PunchEvent::none:
       return;
@@ -78,7 +78,7 @@ void PunchUdp::handle(Datagram& d, const tracker::RequestContext& ctx) const {
   auto& counters = ctx.state.counters;
   auto request = punch::parse_request(d.in);
   if (!request) {
-    Counters::bump(counters.udp_malformed);
+    bump(counters.udp.malformed);
     const auto& e = request.error();
     d.reply = e.sendable ? error_reply(e.transaction_id, e.message, d.in.size(), d.out) : 0;
     return;
@@ -86,12 +86,12 @@ void PunchUdp::handle(Datagram& d, const tracker::RequestContext& ctx) const {
   const auto& header =
       std::visit([](const auto& r) -> const punch::Header& { return r.header; }, *request);
   if (!ids_.valid(header.connection_id, ctx.source.address, ctx.now)) {
-    Counters::bump(counters.udp_bad_connection_id);
+    bump(counters.udp.bad_connection_id);
     d.reply = error_reply(header.transaction_id, kInvalidConnectionId, d.in.size(), d.out);
     return;
   }
   auto outcome = std::visit(Dispatch{coordinator_, ctx}, *request);
-  count(outcome.event, counters);
+  count(outcome.event, counters.punch);
   if (outcome.other) {
     d.forward_to = outcome.other->to;
     d.forward = encode(outcome.other->answer, d.in.size(), d.forward_out);

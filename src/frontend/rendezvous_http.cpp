@@ -101,7 +101,7 @@ void RendezvousHttp::handle(const codec::HttpRequest& request, const core::Addre
   } else {
     reply.not_found();
   }
-  if (reply.status != 200) Counters::bump(state.counters.rendezvous_refused);
+  if (reply.status != 200) tracker::bump(state.counters.rendezvous.refused);
   auto response = codec::HttpResponse::to(request, reply.status, kJson);
   response.body = reply.body;
   response.allow = reply.allow;
@@ -127,7 +127,7 @@ void RendezvousHttp::records(const codec::HttpRequest& request, const core::Topi
 void RendezvousHttp::register_record(const codec::HttpRequest& request, const core::TopicId& topic,
                                      const core::Address& client, const core::Endpoint& observed,
                                      core::Seconds now, WorkerState& state, Reply& reply) const {
-  Counters::bump(state.counters.rendezvous_registers);
+  tracker::bump(state.counters.rendezvous.registers);
   auto parsed = rv::parse_register_request(request.body);
   if (!parsed) return reply.error(parsed.error());
   tracker::RegisterCall call{
@@ -140,7 +140,7 @@ void RendezvousHttp::register_record(const codec::HttpRequest& request, const co
 
 void RendezvousHttp::lookup(const codec::HttpRequest& request, const core::TopicId& topic,
                             core::Seconds now, WorkerState& state, Reply& reply) const {
-  Counters::bump(state.counters.rendezvous_lookups);
+  tracker::bump(state.counters.rendezvous.lookups);
   auto query = rv::parse_lookup_query(request.query);
   if (!query) return reply.error(query.error());
   tracker::LookupCall call{topic, query->limit, query->capability, query->cursor};
@@ -156,7 +156,7 @@ void RendezvousHttp::lookup(const codec::HttpRequest& request, const core::Topic
 void RendezvousHttp::remove(const codec::HttpRequest& request, const core::TopicId& topic,
                             std::string_view id_text, const core::Address& client,
                             core::Seconds now, WorkerState& state, Reply& reply) const {
-  Counters::bump(state.counters.rendezvous_unregisters);
+  tracker::bump(state.counters.rendezvous.unregisters);
   auto id = core::RecordId::from_hex(id_text);
   if (!id) return reply.error(400, "bad_request", "a record id is 32 or 64 hex digits");
   auto query = rv::parse_remove_query(request.query);

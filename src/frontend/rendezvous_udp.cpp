@@ -26,17 +26,17 @@ struct Handler {
   // nothing; nullopt for a valid one.
   std::optional<std::size_t> refuse_unproven(const rvudp::Header& h) {
     if (ids.valid(h.connection_id, from.address, now)) return std::nullopt;
-    tracker::Counters::bump(state.counters.udp_bad_connection_id);
+    tracker::bump(state.counters.udp.bad_connection_id);
     return error_reply(h.transaction_id, kInvalidConnectionId, request_size, out);
   }
   std::size_t refused(std::uint32_t txid, tracker::RendezvousError e) {
-    tracker::Counters::bump(state.counters.rendezvous_refused);
+    tracker::bump(state.counters.rendezvous.refused);
     return error_reply(txid, tracker::error_code(e), request_size, out);
   }
 
   std::size_t operator()(const rvudp::RegisterRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
-    tracker::Counters::bump(state.counters.rendezvous_registers);
+    tracker::bump(state.counters.rendezvous.registers);
     tracker::RegisterCall call{r.topic, r.id, r.body, r.ttl, r.signed_by, from.address};
     auto granted = rendezvous.register_record(call, now, state.access);
     if (!granted) return refused(r.header.transaction_id, granted.error());
@@ -46,7 +46,7 @@ struct Handler {
 
   std::size_t operator()(const rvudp::LookupRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
-    tracker::Counters::bump(state.counters.rendezvous_lookups);
+    tracker::bump(state.counters.rendezvous.lookups);
     rvudp::LookupResponseWriter writer(r.header.transaction_id, out);
     tracker::LookupCall call;
     call.topic = r.topic;
@@ -61,7 +61,7 @@ struct Handler {
 
   std::size_t operator()(const rvudp::UnregisterRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
-    tracker::Counters::bump(state.counters.rendezvous_unregisters);
+    tracker::bump(state.counters.rendezvous.unregisters);
     auto done = rendezvous.unregister(r.topic, r.id, r.signed_by, from.address, now, state.access);
     if (!done) return refused(r.header.transaction_id, done.error());
     return rvudp::encode_unregister_response(r.header.transaction_id, out);
@@ -80,7 +80,7 @@ std::size_t RendezvousUdp::handle(std::span<const std::uint8_t> packet,
                                   std::span<std::uint8_t> out) const {
   auto request = rvudp::parse_request(packet);
   if (!request) {
-    tracker::Counters::bump(ctx.state.counters.udp_malformed);
+    tracker::bump(ctx.state.counters.udp.malformed);
     const auto& e = request.error();
     return e.sendable ? error_reply(e.transaction_id, e.message, packet.size(), out) : 0;
   }

@@ -10,7 +10,6 @@
 namespace cairn::frontend {
 
 namespace udp = codec::udp;
-using tracker::Counters;
 
 namespace {
 
@@ -57,7 +56,7 @@ struct Handler {
   Datagram& d;
 
   std::size_t operator()(const udp::ConnectRequest& r) {
-    Counters::bump(ctx.state.counters.udp_connects);
+    tracker::bump(ctx.state.counters.udp.connects);
     return udp::encode_connect_response(r.transaction_id, ids.issue(d.from.address, ctx.now),
                                         d.out);
   }
@@ -65,7 +64,7 @@ struct Handler {
   std::size_t operator()(const udp::AnnounceRequest& r) {
     if (!ids.valid(r.connection_id, d.from.address, ctx.now))
       return bad_connection_id(r.transaction_id);
-    Counters::bump(ctx.state.counters.udp_announces);
+    tracker::bump(ctx.state.counters.udp.announces);
     if (!tracker::admit_torrent(r.info_hash, ctx)) {
       return error_reply(r.transaction_id,
                          tracker::error_text(tracker::TrackerError::torrent_not_allowed),
@@ -94,7 +93,7 @@ struct Handler {
   std::size_t operator()(const udp::ScrapeRequest& r) {
     if (!ids.valid(r.connection_id, d.from.address, ctx.now))
       return bad_connection_id(r.transaction_id);
-    Counters::bump(ctx.state.counters.udp_scrapes);
+    tracker::bump(ctx.state.counters.udp.scrapes);
     pending.answer(tracker, ctx);
     std::array<udp::ScrapeStats, udp::kMaxScrapeHashes> stats;
     for (std::size_t i = 0; i < r.count(); ++i) {
@@ -105,7 +104,7 @@ struct Handler {
   }
 
   std::size_t bad_connection_id(std::uint32_t txid) {
-    Counters::bump(ctx.state.counters.udp_bad_connection_id);
+    tracker::bump(ctx.state.counters.udp.bad_connection_id);
     return error_reply(txid, kInvalidConnectionId, d.in.size(), d.out);
   }
 };
@@ -118,7 +117,7 @@ void UdpFrontend::handle(std::span<Datagram* const> batch,
   for (Datagram* d : batch) {
     auto request = udp::parse_request(d->in);
     if (!request) {
-      Counters::bump(ctx.state.counters.udp_malformed);
+      tracker::bump(ctx.state.counters.udp.malformed);
       const auto& e = request.error();
       d->reply = e.sendable ? error_reply(e.transaction_id, e.message, d->in.size(), d->out) : 0;
       continue;

@@ -6,7 +6,7 @@
 
 namespace cairn::frontend {
 
-using tracker::Counters;
+using tracker::WorkerCounters;
 using tracker::WorkerState;
 
 }  // namespace cairn::frontend

@@ -27,14 +27,14 @@ bool ConnectionRegistry::deliver_here(const frontend::ConnectionId& to, std::str
   const bool live = to.slot < slots_.size() && slots_[to.slot].sink != nullptr &&
                     slots_[to.slot].generation == to.generation;
   if (live && slots_[to.slot].sink->send(bytes)) return true;
-  frontend::Counters::bump(counters_.deliveries_dropped);
+  tracker::bump(counters_.connections.deliveries_dropped);
   return false;
 }
 
 bool ConnectionRegistry::deliver(const frontend::ConnectionId& to, std::string_view bytes) {
   if (to.worker == worker_) return deliver_here(to, bytes);
   if (to.worker >= peers_.size() || to.generation == 0) {
-    frontend::Counters::bump(counters_.deliveries_dropped);
+    tracker::bump(counters_.connections.deliveries_dropped);
     return false;
   }
   ConnectionRegistry* owner = peers_[to.worker];

@@ -24,7 +24,7 @@ namespace cairn::net {
 class ConnectionRegistry final : public frontend::ConnectionRouter {
  public:
   ConnectionRegistry(std::uint32_t worker, boost::asio::io_context& io,
-                     frontend::Counters& counters)
+                     frontend::WorkerCounters& counters)
       : worker_(worker), io_(io), counters_(counters) {}
   ConnectionRegistry(const ConnectionRegistry&) = delete;
   ConnectionRegistry& operator=(const ConnectionRegistry&) = delete;
@@ -51,7 +51,7 @@ class ConnectionRegistry final : public frontend::ConnectionRouter {
   };
   std::uint32_t worker_;
   boost::asio::io_context& io_;
-  frontend::Counters& counters_;
+  frontend::WorkerCounters& counters_;
   std::vector<ConnectionRegistry*> peers_;
   std::vector<Slot> slots_;  // by file descriptor
   std::size_t open_ = 0;

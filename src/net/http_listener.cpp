@@ -123,11 +123,11 @@ void HttpListener::accept_all() {
       return;
     }
     if (!budget_.take()) {
-      frontend::Counters::bump(state_.counters.http_connections_refused);
+      tracker::bump(state_.counters.http.connections_refused);
       ::close(fd);
       continue;
     }
-    frontend::Counters::bump(state_.counters.http_connections);
+    tracker::bump(state_.counters.http.connections);
     const int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
@@ -179,7 +179,7 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
     auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {
-      frontend::Counters::bump(state_.counters.http_bad_requests);
+      tracker::bump(state_.counters.http.bad_requests);
       router_.write_parse_error(parse, state_, out);
       c.close_after_write = true;
       break;
@@ -293,7 +293,7 @@ void HttpListener::sweep() {
     if (c && c->taken) {
       sweep_taken(*c, now);
     } else if (c && c->deadline <= now) {
-      frontend::Counters::bump(state_.counters.http_timeouts);
+      tracker::bump(state_.counters.http.timeouts);
       drop(*c);
     }
   }
@@ -319,7 +319,7 @@ void HttpListener::take_over(Connection& c, frontend::HttpResult&& result, std::
   auto taken = std::make_unique<TakenOver>(*this, c, std::move(result));
   taken->self = registry_.add(c.fd, *taken);
   c.taken = std::move(taken);
-  frontend::Counters::bump(state_.counters.connections_taken_over);
+  tracker::bump(state_.counters.connections.taken_over);
   c.taken->handler->on_open(*c.taken, clock_.now(), out);
 }
 
@@ -352,14 +352,14 @@ void HttpListener::serve_taken(Connection& c, std::size_t from, std::size_t to, 
 void HttpListener::sweep_taken(Connection& c, core::Seconds now) {
   TakenOver& t = *c.taken;
   if (t.waiting_since != 0 && now - t.waiting_since >= t.limits.send_timeout) {
-    frontend::Counters::bump(state_.counters.slow_readers);
+    tracker::bump(state_.counters.connections.slow_readers);
     return drop(c, frontend::CloseReason::slow_reader);
   }
   // Closing (a send that failed, or a reply still being written).
   if (c.close_after_write) return finish_if_done(c);
   // Input is not read while replies wait, so silence counts only without.
   if (c.out.empty() && c.deadline <= now) {
-    frontend::Counters::bump(state_.counters.taken_over_timeouts);
+    tracker::bump(state_.counters.connections.idle_timeouts);
     return drop(c, frontend::CloseReason::idle);
   }
   out_.clear();

@@ -25,21 +25,21 @@ inline core::Endpoint to_endpoint(const sockaddr_storage& ss) {
   return e;
 }
 
-// For a socket of `family` (AF_INET or AF_INET6).
-inline socklen_t to_sockaddr(const core::Endpoint& e, int family, sockaddr_storage& ss) {
-  std::memset(&ss, 0, sizeof ss);
-  if (family == AF_INET) {
+// The kernel's form of `e`; returns its length.
+inline socklen_t to_sockaddr(const core::Endpoint& e, sockaddr_storage& ss) {
+  ss = {};
+  if (e.family() == core::Family::v4) {
     auto& sin = reinterpret_cast<sockaddr_in&>(ss);
     sin.sin_family = AF_INET;
     sin.sin_port = htons(e.port);
     std::memcpy(&sin.sin_addr, e.address.bytes.data(), 4);
-    return sizeof sin;
+    return sizeof(sockaddr_in);
   }
   auto& sin6 = reinterpret_cast<sockaddr_in6&>(ss);
   sin6.sin6_family = AF_INET6;
   sin6.sin6_port = htons(e.port);
   std::memcpy(&sin6.sin6_addr, e.address.bytes.data(), 16);
-  return sizeof sin6;
+  return sizeof(sockaddr_in6);
 }
 
 }  // namespace cairn::net

@@ -15,8 +15,7 @@ UdpListener::UdpListener(boost::asio::ip::udp::socket socket,
       state_(state),
       in_(kBatch * kRecvSize),
       out_(kBatch * kReplySize),
-      forward_(kBatch * kForwardSize),
-      family_(socket_.local_endpoint().protocol().family()) {
+      forward_(kBatch * kForwardSize) {
   socket_.non_blocking(true);
   for (std::size_t i = 0; i < kBatch; ++i) {
     in_iov_[i] = {in_.data() + i * kRecvSize, kRecvSize};
@@ -83,8 +82,7 @@ bool UdpListener::drain_one_batch() {
     if (d.forward > 0) {
       out_iov_[replies] = {d.forward_out.data(), d.forward};
       out_msgs_[replies].msg_hdr.msg_name = &forward_addrs_[i];
-      out_msgs_[replies].msg_hdr.msg_namelen =
-          to_sockaddr(d.forward_to, family_, forward_addrs_[i]);
+      out_msgs_[replies].msg_hdr.msg_namelen = to_sockaddr(d.forward_to, forward_addrs_[i]);
       ++replies;
     }
   }
@@ -94,9 +92,9 @@ bool UdpListener::drain_one_batch() {
       sent += static_cast<unsigned>(n);
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       // A full send buffer drops the rest of the batch: UDP clients retry.
-      for (; sent < replies; ++sent) frontend::Counters::bump(state_.counters.udp_send_dropped);
+      for (; sent < replies; ++sent) tracker::bump(state_.counters.udp.send_dropped);
     } else {
-      frontend::Counters::bump(state_.counters.udp_send_dropped);  // this destination refused
+      tracker::bump(state_.counters.udp.send_dropped);  // this destination refused
       ++sent;
     }
   }

@@ -29,6 +29,9 @@ class UdpListener final : public Listener {
               const clock::CoarseClock& clock, frontend::WorkerState& state);
   void start() override;
   void close() override;
+  // The socket, for a listener that also sends on it (net/dht_pinger.hpp).
+  int native_handle() { return socket_.native_handle(); }
+  boost::asio::any_io_executor executor() { return socket_.get_executor(); }
 
  private:
   void wait();
@@ -46,7 +49,6 @@ class UdpListener final : public Listener {
   std::array<sockaddr_storage, kBatch> addrs_{}, forward_addrs_{};
   std::array<frontend::Datagram, kBatch> batch_{};
   std::array<std::size_t, kBatch> batch_index_{};  // batch_[i] came in in_msgs_[batch_index_[i]]
-  int family_;
 };
 
 }  // namespace cairn::net

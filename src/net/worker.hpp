@@ -28,7 +28,7 @@ class Worker {
   boost::asio::io_context& io() { return io_; }
   frontend::WorkerState& state() { return state_; }
   ConnectionRegistry& registry() { return registry_; }
-  const frontend::Counters& counters() const { return state_.counters; }
+  const frontend::WorkerCounters& counters() const { return state_.counters; }
 
   // Before start(): the listener then runs on this worker's thread.
   void add(std::unique_ptr<Listener> l) { listeners_.push_back(std::move(l)); }

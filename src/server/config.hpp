@@ -8,6 +8,7 @@
 
 #include "core/endpoint.hpp"
 #include "frontend/stun_policy.hpp"
+#include "frontend/dht/dht.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
@@ -53,6 +54,14 @@ struct Config {
 
   frontend::StunMode stun = frontend::StunMode::on;  // STUN Binding on the UDP port
   tracker::PunchPolicy punch;                        // hole punching (UDP actions 20-23)
+
+  // The DHT node (docs/protocols.md, "DHT"): none unless dht_listen names
+  // an address.
+  std::vector<core::Endpoint> dht_listen;
+  frontend::dht::DhtPolicy dht;
+  // The address other nodes see this one at, for a BEP 42-valid node id;
+  // "": the first dht_listen address if it is a global one, else none.
+  std::string dht_external_ip;
 
   Config();
 };

@@ -9,6 +9,7 @@
 
 #include "frontend/datagram_dispatcher.hpp"
 #include "frontend/http_router.hpp"
+#include "frontend/krpc_frontend.hpp"
 #include "server/config.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/rendezvous.hpp"
@@ -28,6 +29,23 @@ class Frontends {
   const frontend::DatagramDispatcher& datagrams() const { return datagrams_; }
   const frontend::HttpRouter& http() const { return http_; }
 
+  // The DHT node (dht.listen), shared by every DHT socket; null when off.
+  frontend::dht::Dht* dht() { return dht_.get(); }
+  // What one DHT socket serves: a dispatch table of its own whose one entry
+  // is KRPC, and the socket's verification queue (the pings go out over the
+  // socket their node came in on). `sockets`: DHT sockets over all
+  // workers, which share dht.verify_queue. At start-up, with dht() set.
+  struct DhtSocket {
+    DhtSocket(frontend::dht::Dht& dht, std::size_t sockets, std::uint64_t seed)
+        : worker(dht.policy(), sockets, seed), krpc(dht, worker) {
+      datagrams.add(frontend::KrpcFrontend::matcher(), krpc);
+    }
+    frontend::dht::DhtWorker worker;
+    frontend::KrpcFrontend krpc;
+    frontend::DatagramDispatcher datagrams;
+  };
+  DhtSocket& add_dht_socket(std::size_t sockets, std::uint64_t seed);
+
  private:
   // Keeps a handler alive as long as the tables that point to it.
   template <typename Handler, typename... Args>
@@ -39,6 +57,8 @@ class Frontends {
   }
 
   std::vector<std::shared_ptr<const void>> handlers_;
+  std::unique_ptr<frontend::dht::Dht> dht_;
+  std::vector<std::unique_ptr<DhtSocket>> dht_sockets_;
   frontend::DatagramDispatcher datagrams_;
   frontend::HttpRouter http_;
 };

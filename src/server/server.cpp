@@ -13,6 +13,7 @@
 
 #include "frontend/record_format.hpp"
 #include "net/bind.hpp"
+#include "net/dht_pinger.hpp"
 #include "net/http_listener.hpp"
 #include "net/udp_listener.hpp"
 #include "server/access_list_file.hpp"
@@ -73,6 +74,20 @@ void check_distinct(const std::vector<core::Endpoint>& listen) {
   }
 }
 
+// Port 0 means "any free port": the probe picks one and every worker binds
+// that number. If another process takes it in between, start over with a
+// fresh pick.
+template <class Bind>
+core::Endpoint bind_retrying(const core::Endpoint& at, Bind bind) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return bind();
+    } catch (const net::ListenError& e) {
+      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
+    }
+  }
+}
+
 }  // namespace
 
 Server::Server(Config config)
@@ -102,21 +117,38 @@ Server::Server(Config config)
     workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
   net::connect_registries(workers_);
+  register_metrics(metrics_, workers_, *store_, *record_store_);
 }
 
 Server::~Server() { stop(); }
 
-// Port 0 means "any free port": probe_port picks one free for UDP and
-// checks it for TCP, and every worker binds that number. If it turns out
-// taken, start over with a fresh pick.
+// probe_port picks a port free for UDP and checks it for TCP.
 core::Endpoint Server::bind_address(const core::Endpoint& at) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return bind_workers(at);
-    } catch (const net::ListenError& e) {
-      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
+  return bind_retrying(at, [&] { return bind_workers(at); });
+}
+
+// Every worker gets a socket of its own for each dht.listen address.
+core::Endpoint Server::bind_dht(const core::Endpoint& at) {
+  return bind_retrying(at, [&] {
+    core::Endpoint bound = at;
+    bound.port = net::probe_udp_port(at, "dht");
+    std::vector<boost::asio::ip::udp::socket> sockets;
+    for (auto& w : workers_) sockets.push_back(net::bind_udp(w->io(), bound, "dht"));
+    const std::size_t total = workers_.size() * config_.dht_listen.size();
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      std::uint64_t seed;
+      randombytes_buf(&seed, sizeof seed);
+      auto& w = *workers_[i];
+      auto& parts = frontends_.add_dht_socket(total, seed);
+      auto listener = std::make_unique<net::UdpListener>(std::move(sockets[i]), parts.datagrams,
+                                                         clock_, w.state());
+      auto pinger = std::make_unique<net::DhtPinger>(*listener, *frontends_.dht(), parts.worker,
+                                                     clock_, w.state());
+      w.add(std::move(listener));
+      w.add(std::move(pinger));
     }
-  }
+    return bound;
+  });
 }
 
 core::Endpoint Server::bind_workers(const core::Endpoint& at) {
@@ -158,6 +190,7 @@ void Server::fit_connections_in_open_files() {
 
 void Server::start() {
   check_distinct(config_.listen);
+  check_distinct(config_.dht_listen);
   if (!config_.state_file.empty())
     state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
   fit_connections_in_open_files();
@@ -165,6 +198,9 @@ void Server::start() {
   // meanwhile; nothing is served until the workers start below.
   std::vector<core::Endpoint> bound;
   for (const auto& at : config_.listen) bound.push_back(bind_address(at));
+  listening_ = bound;
+  std::vector<core::Endpoint> dht_bound;
+  for (const auto& at : config_.dht_listen) dht_bound.push_back(bind_dht(at));
   restore_state();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays
@@ -179,6 +215,7 @@ void Server::start() {
   for (const auto& at : bound)
     std::printf("listening udp %s\nlistening http %s\n", at.to_string().c_str(),
                 at.to_string().c_str());
+  for (const auto& at : dht_bound) std::printf("listening dht %s\n", at.to_string().c_str());
   std::fflush(stdout);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
@@ -189,6 +226,10 @@ void Server::start() {
   if (test_sweep_.active())
     spdlog::warn("{} is set: sweeps on request from {} (a test hook; unset it in production)",
                  kTestSweepVariable, test_sweep_.path());
+  if (const auto* dht = frontends_.dht())
+    spdlog::info("dht node {} ({}), verifying nodes after {} s", dht->id().hex(),
+                 dht->bridging() ? "bridged to the tracker's swarms" : "bootstrap only",
+                 config_.dht.verify_delay);
   if (config_.rate_limit.per_second == 0)
     spdlog::info("rate limiting off");
   else

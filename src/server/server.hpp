@@ -15,6 +15,7 @@
 #include "net/worker.hpp"
 #include "server/config.hpp"
 #include "server/frontends.hpp"
+#include "server/metrics.hpp"
 #include "server/state_file_lock.hpp"
 #include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
@@ -51,6 +52,12 @@ class Server {
   // bad file keeps the old list. Logs the outcome in one line.
   void reload_access_list();
 
+  // Every worker's counters and the stores' numbers (server/metrics.hpp),
+  // for an admin route to expose; readable from any thread.
+  const tracker::MetricsRegistry& metrics() const { return metrics_; }
+  // The addresses start() bound (ports picked for port 0), for tests.
+  const std::vector<core::Endpoint>& listening() const { return listening_; }
+
  private:
   // Lowers http.max_connections, with a warning, if it would not fit in
   // the open-files limit (open_files.hpp), and makes the budget every
@@ -59,6 +66,7 @@ class Server {
   // Where `at` was bound (its port picked if 0).
   core::Endpoint bind_address(const core::Endpoint& at);
   core::Endpoint bind_workers(const core::Endpoint& at);
+  core::Endpoint bind_dht(const core::Endpoint& at);
   void housekeeping_loop();
   void sweep(core::Seconds as_of);
   void check_memory();
@@ -83,6 +91,8 @@ class Server {
   Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::vector<std::unique_ptr<net::Worker>> workers_;
+  tracker::MetricsRegistry metrics_;  // after the workers: it points into them
+  std::vector<core::Endpoint> listening_;
   std::thread housekeeping_;
   std::thread snapshots_;
   std::mutex snapshot_mutex_;

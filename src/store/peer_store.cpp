@@ -13,6 +13,15 @@ core::Result<SwarmCounts, StoreError> PeerStore::announce(const Announce& a,
   return counts;
 }
 
+SwarmCounts PeerStore::lookup(const Lookup& l, std::vector<PeerInfo>& out) const {
+  Lookup with_ids = l;
+  with_ids.want_peer_ids = true;
+  core::PeerList peers;
+  const SwarmCounts counts = lookup(with_ids, peers);
+  out = peers.view().decode();
+  return counts;
+}
+
 namespace {
 
 // Appends a copy of `from` to `to`: the bytes as they are, per family.

@@ -10,6 +10,9 @@
 // - IPv4 and IPv6 peers are kept apart; `announce` returns up to `numwant`
 //   other peers drawn at random from the families the caller asks for, never
 //   the announcing peer itself and never the same peer twice.
+// - `lookup` returns up to `numwant` peers of a swarm, drawn as announce
+//   draws them, and changes nothing (the DHT's get_peers asks without
+//   joining).
 // - Event::stopped removes the peer at once and returns no peers.
 //   Event::completed counts one download for the swarm (once per peer).
 // - Peers not seen for `Limits::peer_ttl` seconds are removed by `expire`,
@@ -76,6 +79,16 @@ struct Announce {
   bool may_grow = true;      // false: store no new swarm or peer (memory cap)
 };
 
+// A read-only request for a swarm's peers.
+struct Lookup {
+  core::InfoHash info_hash;
+  std::uint32_t numwant = 0;
+  bool want_v4 = true;  // which families the reply can carry
+  bool want_v6 = true;
+  std::uint64_t random = 0;  // seeds peer selection
+  bool want_peer_ids = false;
+};
+
 struct SwarmCounts {
   std::uint32_t seeders = 0;
   std::uint32_t leechers = 0;
@@ -125,6 +138,16 @@ class PeerStore {
   // results[i].peers(out).
   virtual void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                               std::span<AnnounceResult> results);
+
+  // Appends up to l.numwant peers of the swarm to `out` (cleared first),
+  // IPv4 first when both families are wanted, with their ids if
+  // l.want_peer_ids, and changes nothing. Returns the swarm's counts;
+  // zeros, and no peers, for an unknown swarm.
+  virtual SwarmCounts lookup(const Lookup& l, core::PeerList& out) const = 0;
+
+  // The same with the peers decoded (IPv4 first) and their ids: for tests
+  // and tools.
+  SwarmCounts lookup(const Lookup& l, std::vector<PeerInfo>& out) const;
 
   // A hint that the caller is about to announce to or scrape these swarms
   // (a UDP receive batch's): a store may start fetching them. The memory

@@ -9,9 +9,9 @@ std::uint32_t retry_after(const core::Address& client, const RequestContext& ctx
   return static_cast<std::uint32_t>(std::clamp<core::Millis>((wait + 999) / 1000, 1, 3600));
 }
 
-void count_error(TrackerError e, Counters& counters) {
-  Counters::bump(e == TrackerError::torrent_not_allowed ? counters.torrents_refused
-                                                        : counters.tracker_full);
+void count_error(TrackerError e, WorkerCounters& counters) {
+  tracker::bump(e == TrackerError::torrent_not_allowed ? counters.tracker.torrents_refused
+                                                       : counters.tracker.full);
 }
 
 store::SwarmCounts scrape_or_zeros(const Tracker& tracker, const core::InfoHash& info_hash,

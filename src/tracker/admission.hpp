@@ -19,10 +19,9 @@ namespace cairn::tracker {
 // Whether `client` is within its rate limit; a refusal bumps `refused`
 // (each frontend counts its refusals apart: UDP drops, HTTP answers).
 // Inline, as admit_torrent: both run for every packet.
-inline bool admit(const core::Address& client, const RequestContext& ctx,
-                  std::atomic<std::uint64_t>& refused) {
+inline bool admit(const core::Address& client, const RequestContext& ctx, Counter& refused) {
   if (ctx.state.limiter.allow(client, ctx.now_ms)) return true;
-  Counters::bump(refused);
+  tracker::bump(refused);
   return false;
 }
 
@@ -34,7 +33,7 @@ std::uint32_t retry_after(const core::Address& client, const RequestContext& ctx
 // refusal is counted. Announces of a batch are checked here before they
 // reach Tracker::announce_batch.
 // Counts a tracker error against the worker.
-void count_error(TrackerError e, Counters& counters);
+void count_error(TrackerError e, WorkerCounters& counters);
 
 inline bool admit_torrent(const core::InfoHash& info_hash, const RequestContext& ctx) {
   if (ctx.state.access.allows(info_hash)) return true;

@@ -39,6 +39,20 @@ void Tracker::announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng,
   store_.announce_batch(batch, peers, results);
 }
 
+core::Result<store::SwarmCounts, TrackerError> Tracker::lookup(const core::InfoHash& info_hash,
+                                                               std::uint32_t numwant, bool want_v4,
+                                                               bool want_v6, core::Rng& rng,
+                                                               core::PeerList& peers,
+                                                               AccessView& access) const {
+  if (!access.allows(info_hash)) {
+    peers.clear();
+    return TrackerError::torrent_not_allowed;
+  }
+  const store::Lookup l{info_hash, std::min(numwant, policy_.numwant_max), want_v4, want_v6,
+                        rng.next()};
+  return store_.lookup(l, peers);
+}
+
 core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,
                                                                AccessView& access) const {
   if (!access.allows(info_hash)) return TrackerError::torrent_not_allowed;

@@ -64,6 +64,15 @@ class Tracker {
   // one is tracker_full. The interval is policy().announce_interval.
   void announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng, core::PeerList& peers,
                       std::span<store::AnnounceResult> results);
+  // Up to `numwant` (capped at numwant_max) peers of a swarm, of the
+  // families asked for and without ids, without announcing: the DHT's
+  // get_peers. A torrent the access list refuses has none
+  // (torrent_not_allowed).
+  core::Result<store::SwarmCounts, TrackerError> lookup(const core::InfoHash& info_hash,
+                                                        std::uint32_t numwant, bool want_v4,
+                                                        bool want_v6, core::Rng& rng,
+                                                        core::PeerList& peers,
+                                                        AccessView& access) const;
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;

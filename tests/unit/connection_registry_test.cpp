@@ -39,7 +39,7 @@ struct TwoWorkers : ::testing::Test {
     r1.set_peers({&r0, &r1});
   }
   static std::uint64_t dropped(const frontend::WorkerState& s) {
-    return s.counters.deliveries_dropped.load();
+    return s.counters.connections.deliveries_dropped.load();
   }
 };
 

@@ -242,7 +242,7 @@ struct HttpUpgradeTest : ::testing::Test {
     ticking = false;
     ticker.join();
   }
-  const frontend::Counters& counters(std::size_t w) const { return workers[w]->counters(); }
+  const frontend::WorkerCounters& counters(std::size_t w) const { return workers[w]->counters(); }
   // Runs `f` on worker `w`'s thread and returns its result.
   template <class F>
   auto on_worker(std::size_t w, F f) {
@@ -265,7 +265,7 @@ TEST_F(HttpUpgradeTest, TheHandlerGetsTheConnectionAndTheBytesSentAfterTheReques
   EXPECT_EQ(c.read_until("\n"), "echo: hello\n");
   c.send("again\n");
   EXPECT_EQ(c.read_until("\n"), "echo: again\n");
-  EXPECT_EQ(counters(0).connections_taken_over.load(), 1u);
+  EXPECT_EQ(counters(0).connections.taken_over.load(), 1u);
   EXPECT_EQ(on_worker(0, [&] { return workers[0]->registry().size(); }), 1u);
 }
 
@@ -284,8 +284,8 @@ TEST_F(HttpUpgradeTest, PlainHttpIsServedAsBeforeAndAnUnknownUpgradeIsAPlainRequ
   c.upgrade();
   c.send("x\n");
   EXPECT_EQ(c.read_until("\n"), "echo: x\n");
-  EXPECT_EQ(counters(0).http_requests.load(), 4u);
-  EXPECT_EQ(counters(0).connections_taken_over.load(), 1u);
+  EXPECT_EQ(counters(0).http.requests.load(), 4u);
+  EXPECT_EQ(counters(0).connections.taken_over.load(), 1u);
 }
 
 TEST_F(HttpUpgradeTest, TheServerWritesToATakenOverConnectionLater) {
@@ -310,8 +310,8 @@ TEST_F(HttpUpgradeTest, AMessageCrossesWorkersAndOneForAClosedConnectionIsDroppe
   EXPECT_EQ(log.wait_closed(to_b), CloseReason::peer_closed);
   a.send(to_line(to_b, "too-late"));
   EXPECT_EQ(a.read_until("\n"), "sent\n");  // posted: only worker 1 knows
-  EXPECT_TRUE(eventually([&] { return counters(1).deliveries_dropped.load() == 1; }));
-  EXPECT_EQ(counters(0).deliveries_dropped.load(), 0u);
+  EXPECT_TRUE(eventually([&] { return counters(1).connections.deliveries_dropped.load() == 1; }));
+  EXPECT_EQ(counters(0).connections.deliveries_dropped.load(), 0u);
   EXPECT_EQ(log.count(to_b), 1u);  // told once
 }
 
@@ -332,7 +332,7 @@ TEST_F(HttpUpgradeTest, AConnectionOnAReusedDescriptorDoesNotGetTheOldOnesMessag
   a.send(to_line(old_id, "stale"));
   a.send(to_line(new_id, "fresh"));
   EXPECT_EQ(fresh.read_until("\n"), "fresh\n");  // and not "stale" before it
-  EXPECT_EQ(counters(1).deliveries_dropped.load(), 1u);
+  EXPECT_EQ(counters(1).connections.deliveries_dropped.load(), 1u);
 }
 
 TEST_F(HttpUpgradeTest, ASlowReaderIsRefusedPastTheBoundThenDropped) {
@@ -349,9 +349,9 @@ TEST_F(HttpUpgradeTest, ASlowReaderIsRefusedPastTheBoundThenDropped) {
     return n;
   });
   EXPECT_LT(accepted, 100'000);
-  EXPECT_EQ(counters(0).deliveries_dropped.load(), 1u);
+  EXPECT_EQ(counters(0).connections.deliveries_dropped.load(), 1u);
   EXPECT_EQ(log.wait_closed(id), CloseReason::slow_reader);
-  EXPECT_EQ(counters(0).slow_readers.load(), 1u);
+  EXPECT_EQ(counters(0).connections.slow_readers.load(), 1u);
   EXPECT_FALSE(on_worker(0, [&] { return workers[0]->registry().deliver(id, "late"); }));
 }
 
@@ -361,7 +361,7 @@ TEST_F(HttpUpgradeTest, TheConnectionBudgetCountsTakenOverConnections) {
   const ConnectionId id = a.upgrade();
   Client refused(ports[1]);
   EXPECT_TRUE(refused.closed_by_server());
-  EXPECT_EQ(counters(1).http_connections_refused.load(), 1u);
+  EXPECT_EQ(counters(1).http.connections_refused.load(), 1u);
   a.send("quit\n");
   EXPECT_EQ(a.read_until("\n"), "bye\n");
   EXPECT_TRUE(a.closed_by_server());
@@ -380,7 +380,7 @@ TEST_F(HttpUpgradeTest, ASilentConnectionIsClosedAfterItsProtocolsIdleTimeout) {
   const ConnectionId id = c.upgrade();
   EXPECT_EQ(log.wait_closed(id), CloseReason::idle);
   EXPECT_TRUE(c.closed_by_server());
-  EXPECT_EQ(counters(0).taken_over_timeouts.load(), 1u);
+  EXPECT_EQ(counters(0).connections.idle_timeouts.load(), 1u);
 }
 
 TEST_F(HttpUpgradeTest, InputTheHandlerCannotConsumePastItsLimitCloses) {
@@ -433,7 +433,7 @@ TEST(HttpRouterUpgrade, AnUpgradeOverTheRateLimitIsRefusedWithRetryAfter) {
   EXPECT_EQ(router.handle(r, ctx, out).next, frontend::HttpResult::Next::keep_open);
   EXPECT_TRUE(out.starts_with("HTTP/1.1 429 Too Many Requests\r\n")) << out;
   EXPECT_NE(out.find("Retry-After: "), std::string::npos) << out;
-  EXPECT_EQ(state.counters.http_rate_limited.load(), 1u);
+  EXPECT_EQ(state.counters.http.rate_limited.load(), 1u);
 }
 
 TEST(AsksUpgradeTo, NeedsConnectionUpgradeHttp11AndTheProductAmongTheTokens) {

@@ -462,6 +462,10 @@ struct RemotePeers final : store::PeerStore {
                                                                core::PeerList&) override {
     return store::SwarmCounts{};
   }
+  store::SwarmCounts lookup(const store::Lookup&, core::PeerList& out) const override {
+    out.clear();
+    return {};
+  }
   store::SwarmCounts scrape(const core::InfoHash&) const override { return {}; }
   std::uint64_t expire(core::Seconds) override { return 0; }
   store::StoreStats stats() const override { return {}; }

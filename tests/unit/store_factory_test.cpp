@@ -31,6 +31,9 @@ class DefaultBatchStore final : public PeerStore {
   core::Result<SwarmCounts, StoreError> announce(const Announce& a, core::PeerList& out) override {
     return inner_->announce(a, out);
   }
+  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override {
+    return inner_->lookup(l, out);
+  }
   SwarmCounts scrape(const core::InfoHash& info_hash) const override {
     return inner_->scrape(info_hash);
   }

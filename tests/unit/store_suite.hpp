@@ -462,6 +462,57 @@ TEST_P(StoreSuite, FamiliesAreKeptApart) {
   EXPECT_TRUE(out.empty());
 }
 
+// lookup: what announce would hand out, without joining or refreshing.
+TEST_P(StoreSuite, LookupOfAnUnknownSwarmCreatesNothing) {
+  auto s = make();
+  Lookup l{torrent(1), 50, true, true, 7};
+  std::vector<PeerInfo> out{PeerInfo{}};  // lookup must clear it
+  EXPECT_EQ(s->lookup(l, out), SwarmCounts{});
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(s->stats().torrents, 0u);
+}
+
+TEST_P(StoreSuite, LookupReturnsPeersAndChangesNothing) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 3; ++i) run(*s, announce(torrent(1), v4(i), i, 1000));
+  auto seeder = announce(torrent(1), v4(9), 9, 1000);
+  seeder.seeder = true;
+  run(*s, seeder);
+  std::vector<PeerInfo> out;
+  EXPECT_EQ(s->lookup(Lookup{torrent(1), 50, true, true, 1}, out), (SwarmCounts{1, 3, 0}));
+  EXPECT_EQ(
+      by_endpoint(out),
+      (std::map<core::Endpoint, core::PeerId>{
+          {v4(0), peer_id(0)}, {v4(1), peer_id(1)}, {v4(2), peer_id(2)}, {v4(9), peer_id(9)}}));
+  EXPECT_EQ(s->scrape(torrent(1)), (SwarmCounts{1, 3, 0}));
+  EXPECT_EQ(s->stats().peers_v4, 4u);
+  // No refresh: every peer still expires at its own announce's TTL.
+  const Limits limits;
+  EXPECT_EQ(s->expire(1000 + limits.peer_ttl), 4u);
+  EXPECT_EQ(s->lookup(Lookup{torrent(1), 50, true, true, 1}, out), SwarmCounts{});
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_P(StoreSuite, LookupHonoursNumwantAndFamilies) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 6; ++i) run(*s, announce(torrent(1), v4(i), i));
+  for (std::uint32_t i = 0; i < 4; ++i) run(*s, announce(torrent(1), v6(i), 10 + i));
+  std::vector<PeerInfo> out;
+  for (std::uint64_t r = 0; r < 20; ++r) {
+    s->lookup(Lookup{torrent(1), 3, true, false, mix(r)}, out);
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(endpoints(out).size(), 3u);
+    for (const auto& p : out) EXPECT_EQ(p.endpoint.family(), core::Family::v4);
+  }
+  s->lookup(Lookup{torrent(1), 50, false, true, 1}, out);
+  EXPECT_EQ(endpoints(out), (std::set<core::Endpoint>{v6(0), v6(1), v6(2), v6(3)}));
+  s->lookup(Lookup{torrent(1), 8, true, true, 1}, out);  // IPv4 first
+  ASSERT_EQ(out.size(), 8u);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(out[i].endpoint.family(), core::Family::v4);
+  s->lookup(Lookup{torrent(1), 0, true, true, 1}, out);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST_P(StoreSuite, BothFamiliesFillFromOwnFamilyFirst) {
   auto s = make();
   for (std::uint32_t i = 0; i < 4; ++i) run(*s, announce(torrent(1), v4(i), i));

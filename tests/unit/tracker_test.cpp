@@ -10,6 +10,7 @@ namespace {
 class RecordingStore : public store::PeerStore {
  public:
   store::Announce last;
+  mutable store::Lookup last_lookup;
   bool full = false;
 
   using store::PeerStore::announce;
@@ -19,6 +20,12 @@ class RecordingStore : public store::PeerStore {
     out.clear();
     if (full) return store::StoreError::torrent_limit;
     return store::SwarmCounts{3, 4, 5};
+  }
+  store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
+    last_lookup = l;
+    out.clear();
+    out.push_back(core::PeerInfo{}, false);
+    return {6, 7, 8};
   }
   store::SwarmCounts scrape(const core::InfoHash&) const override { return {1, 2, 3}; }
   std::uint64_t expire(core::Seconds) override { return 0; }
@@ -138,6 +145,34 @@ TEST(MemoryGuard, NoCapIsNeverFull) {
   EXPECT_FALSE(guard.enabled());
   for (unsigned i = 0; i < 2 * tracker::MemoryGuard::sample_every; ++i)
     EXPECT_FALSE(guard.full_for_announce());
+}
+
+TEST_F(TrackerTest, LookupAsksTheStoreWithinTheNumwantCap) {
+  core::InfoHash h;
+  h.bytes[0] = 9;
+  auto counts = tracker.lookup(h, 500, false, true, rng, peers, access);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(*counts, (store::SwarmCounts{6, 7, 8}));
+  EXPECT_EQ(peers.view().size(), 1u);
+  EXPECT_EQ(store.last_lookup.info_hash, h);
+  EXPECT_EQ(store.last_lookup.numwant, 80u);
+  EXPECT_FALSE(store.last_lookup.want_v4);
+  EXPECT_TRUE(store.last_lookup.want_v6);
+  EXPECT_TRUE(tracker.lookup(h, 5, true, false, rng, peers, access));
+  EXPECT_EQ(store.last_lookup.numwant, 5u);
+}
+
+TEST_F(TrackerTest, LookupOfARefusedTorrentHasNoPeers) {
+  core::InfoHash h;
+  tracker::InfoHashSet listed{h};
+  tracker::AccessList black(tracker::AccessMode::blacklist, listed);
+  tracker::AccessView view(black);
+  store.last_lookup = {};
+  auto counts = tracker.lookup(h, 5, true, true, rng, peers, view);
+  ASSERT_FALSE(counts);
+  EXPECT_EQ(counts.error(), tracker::TrackerError::torrent_not_allowed);
+  EXPECT_TRUE(peers.view().empty());
+  EXPECT_EQ(store.last_lookup.numwant, 0u);  // the store was not asked
 }
 
 TEST_F(TrackerTest, ScrapeAsksTheStore) {

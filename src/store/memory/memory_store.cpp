@@ -138,6 +138,16 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce_appending(const Anno
   return counts;
 }
 
+SwarmCounts MemoryStore::lookup(const Lookup& l, core::PeerList& out) const {
+  out.clear();
+  Shard& shard = shard_for(l.info_hash);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.swarms.find(l.info_hash);
+  if (it == shard.swarms.end()) return SwarmCounts{};
+  it->lookup(l, out);
+  return it->counts();
+}
+
 void MemoryStore::prefetch(std::span<const core::InfoHash> info_hashes) const {
   for (const core::InfoHash& h : info_hashes) {
     Shard& shard = shard_for(h);

@@ -43,6 +43,8 @@ class MemoryStore final : public PeerStore, public SwarmSnapshots {
   // shard's lock on its own), appending to `out` as it goes: no copy.
   void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                       std::span<AnnounceResult> results) override;
+  using PeerStore::lookup;
+  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override;
   // Finds each swarm under its shard's lock (which reads the table's slot
   // and the swarm's first cache line) and asks the CPU for the lines an
   // announce reads next. These finds are short enough that the CPU runs

@@ -298,8 +298,14 @@ SwarmCounts Swarm::announce(const Announce& a, core::Seconds base, std::uint32_t
   } else if (a.may_grow && n(0) + n(1) < max_peers) {
     self = insert(f, pos, a, stamp, pool, delta);
   }
-  select(a, f, self, out);
+  const bool want[2] = {a.want_v4, a.want_v6};
+  select(a.numwant, want, a.random, a.want_peer_ids, f, self, out);
   return counts();
+}
+
+void Swarm::lookup(const Lookup& l, core::PeerList& out) const {
+  const bool want[2] = {l.want_v4, l.want_v6};
+  select(l.numwant, want, l.random, l.want_peer_ids, l.want_v4 ? 0 : 1, npos, out);
 }
 
 void Swarm::update(std::uint8_t* rec, int family, const Announce& a, std::uint16_t stamp,
@@ -389,22 +395,22 @@ std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, core::Seconds 
   return removed;
 }
 
-void Swarm::select(const Announce& a, int own, std::uint32_t self, core::PeerList& out) const {
-  const bool want[2] = {a.want_v4, a.want_v6};
-  std::uint32_t left = a.numwant;
+void Swarm::select(std::uint32_t numwant, const bool (&want)[2], std::uint64_t random_word,
+                   bool ids, int own, std::uint32_t self, core::PeerList& out) const {
+  std::uint32_t left = numwant;
   const int order[2] = {own, 1 - own};
   for (int i = 0; i < 2 && left > 0; ++i) {
     const int f = order[i];
     if (!want[f]) continue;
     // Independent halves of the caller's random word for the two families.
-    const auto random = static_cast<std::uint32_t>(i == 0 ? a.random : a.random >> 32);
+    const auto random = static_cast<std::uint32_t>(i == 0 ? random_word : random_word >> 32);
     const std::uint32_t skip = f == own ? self : npos;
     if (f == 0) {
-      left -= a.want_peer_ids ? take<0, true>(skip, left, random, out)
-                              : take<0, false>(skip, left, random, out);
+      left -=
+          ids ? take<0, true>(skip, left, random, out) : take<0, false>(skip, left, random, out);
     } else {
-      left -= a.want_peer_ids ? take<1, true>(skip, left, random, out)
-                              : take<1, false>(skip, left, random, out);
+      left -=
+          ids ? take<1, true>(skip, left, random, out) : take<1, false>(skip, left, random, out);
     }
   }
 }

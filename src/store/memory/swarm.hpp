@@ -95,6 +95,8 @@ class Swarm {
   // fits(a.now, base) must hold.
   SwarmCounts announce(const Announce& a, core::Seconds base, std::uint32_t max_peers,
                        BlockPool& pool, core::PeerList& out, Delta& delta);
+  // Appends up to l.numwant peers of the families asked for to `out`.
+  void lookup(const Lookup& l, core::PeerList& out) const;
   // Removes peers with last_seen + ttl <= now; returns how many.
   std::uint32_t expire(core::Seconds now, core::Seconds ttl, core::Seconds base, BlockPool& pool,
                        Delta& delta);
@@ -165,7 +167,10 @@ class Swarm {
   bool move_to_new_block(std::size_t capacity, BlockPool& pool);
   bool resize_large(std::size_t capacity);
   void shrink_to_fit_loosely(BlockPool& pool);
-  void select(const Announce& a, int own, std::uint32_t self, core::PeerList& out) const;
+  // Appends up to `numwant` peers, family `own` first, never record `self`
+  // of that family (npos: none), with their ids if `ids`.
+  void select(std::uint32_t numwant, const bool (&want)[2], std::uint64_t random, bool ids, int own,
+              std::uint32_t self, core::PeerList& out) const;
   template <int Family, bool Ids>
   std::uint32_t take(std::uint32_t skip, std::uint32_t want, std::uint32_t random,
                      core::PeerList& out) const;

@@ -114,7 +114,7 @@ TEST_F(DispatcherTest, FirstMatchWinsAndEachHandlerIsCalledOncePerBatch) {
   EXPECT_EQ(krpc.calls, std::vector<std::size_t>{2});
   EXPECT_EQ(rest.calls, std::vector<std::size_t>{2});
   for (std::size_t i = 0; i < batch.size(); ++i) EXPECT_EQ(batch[i].out[0], i % 2 ? 1 : 2);
-  EXPECT_EQ(state.counters.udp_received.load(), 4u);
+  EXPECT_EQ(state.counters.udp.received.load(), 4u);
 }
 
 TEST_F(DispatcherTest, ASourceOverItsLimitIsDroppedUnansweredBeforeAnyHandler) {
@@ -131,7 +131,7 @@ TEST_F(DispatcherTest, ASourceOverItsLimitIsDroppedUnansweredBeforeAnyHandler) {
   table.dispatch(batch, {100, 100'000, {}, state});
   EXPECT_EQ(rest.calls, std::vector<std::size_t>{2});
   EXPECT_EQ(batch[2].reply, 0u);
-  EXPECT_EQ(state.counters.udp_rate_limited.load(), 1u);
+  EXPECT_EQ(state.counters.udp.rate_limited.load(), 1u);
 }
 
 TEST_F(DispatcherTest, ADatagramNoEntryTakesIsCountedAndDropped) {
@@ -144,5 +144,5 @@ TEST_F(DispatcherTest, ADatagramNoEntryTakesIsCountedAndDropped) {
   table.dispatch(batch, {100, 100'000, {}, state});
   EXPECT_TRUE(stun.calls.empty());
   EXPECT_EQ(batch[0].reply, 0u);
-  EXPECT_EQ(state.counters.udp_malformed.load(), 1u);
+  EXPECT_EQ(state.counters.udp.malformed.load(), 1u);
 }

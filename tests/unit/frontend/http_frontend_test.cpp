@@ -109,13 +109,13 @@ TEST_F(HttpFrontendTest, ForwardedHeaderNamingNoAddressIsRefusedAndCounted) {
   out.clear();
   handle(request, proxy, state, out);
   EXPECT_TRUE(out.ends_with("bad X-Real-IP header from a trusted proxy: expected an IP address"));
-  EXPECT_EQ(state.counters.http_bad_forwarded.load(), 4u);
-  EXPECT_EQ(state.counters.http_announces.load(), 0u);  // refused before any work
+  EXPECT_EQ(state.counters.http.bad_forwarded.load(), 4u);
+  EXPECT_EQ(state.counters.http.announces.load(), 0u);  // refused before any work
   // From a socket that is no trusted proxy, the headers are not read at all.
   out.clear();
   handle(request, client, state, out);
-  EXPECT_EQ(state.counters.http_bad_forwarded.load(), 4u);
-  EXPECT_EQ(state.counters.http_announces.load(), 1u);
+  EXPECT_EQ(state.counters.http.bad_forwarded.load(), 4u);
+  EXPECT_EQ(state.counters.http.announces.load(), 1u);
 }
 
 TEST_F(HttpFrontendTest, AnnounceAllocatesNothingOnceWarm) {
@@ -189,7 +189,7 @@ TEST_F(HttpFrontendTest, RouteTableAnswersUnknownPathsAndMethods) {
   EXPECT_TRUE(handle(put, client, state, out));
   EXPECT_TRUE(out.starts_with("HTTP/1.1 405 Method Not Allowed\r\n")) << out;
   EXPECT_NE(out.find("\"method_not_allowed\""), std::string::npos) << out;
-  EXPECT_EQ(state.counters.http_requests.load(), 6u);
+  EXPECT_EQ(state.counters.http.requests.load(), 6u);
 }
 
 TEST_F(HttpFrontendTest, EachRouteRefusesAClientOverItsLimitInItsOwnLanguage) {
@@ -208,7 +208,7 @@ TEST_F(HttpFrontendTest, EachRouteRefusesAClientOverItsLimitInItsOwnLanguage) {
     EXPECT_NE(out.find("Retry-After: 1\r\n"), std::string::npos) << out;
     EXPECT_NE(out.find(c.body), std::string::npos) << out;
   }
-  EXPECT_EQ(state.counters.http_rate_limited.load(), 3u);
+  EXPECT_EQ(state.counters.http.rate_limited.load(), 3u);
 }
 
 // /v1/whoami reports the socket's peer, or behind a trusted proxy the

@@ -38,6 +38,9 @@ class CountingStore final : public store::PeerStore {
     batch_sizes.push_back(batch.size());
     inner.announce_batch(batch, out, results);
   }
+  store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
+    return inner.lookup(l, out);
+  }
   store::SwarmCounts scrape(const core::InfoHash& h) const override { return inner.scrape(h); }
   std::uint64_t expire(core::Seconds now) override { return inner.expire(now); }
   store::StoreStats stats() const override { return inner.stats(); }
@@ -135,8 +138,8 @@ TEST_F(UdpFrontendTest, AnnouncesOfABatchReachTheStoreInOneCall) {
     EXPECT_EQ(r.leechers, i + 1) << "each announce sees those before it in the batch";
     EXPECT_EQ(r.peer_count(), i);
   }
-  EXPECT_EQ(state.counters.udp_announces.load(), 5u);
-  EXPECT_EQ(state.counters.udp_received.load(), 10u);
+  EXPECT_EQ(state.counters.udp.announces.load(), 5u);
+  EXPECT_EQ(state.counters.udp.received.load(), 10u);
 }
 
 TEST_F(UdpFrontendTest, AScrapeSeesTheAnnouncesBeforeItInTheBatch) {
@@ -172,7 +175,7 @@ TEST_F(UdpFrontendTest, ARefusedTorrentNeverReachesTheStore) {
   auto scrape = std::get<udp::ScrapeResponse>(b.reply(2));
   EXPECT_EQ(scrape.at(0).leechers, 0u) << "a refused torrent scrapes as zeros";
   EXPECT_EQ(scrape.at(1).leechers, 1u);
-  EXPECT_EQ(state.counters.torrents_refused.load(), 2u);  // its announce and its scrape
+  EXPECT_EQ(state.counters.tracker.torrents_refused.load(), 2u);  // its announce and its scrape
 }
 
 TEST_F(UdpFrontendTest, WithoutAConnectionIdNothingReachesTheStore) {
@@ -181,7 +184,7 @@ TEST_F(UdpFrontendTest, WithoutAConnectionIdNothingReachesTheStore) {
   dispatch(b);
   EXPECT_EQ(std::get<udp::ErrorResponse>(b.reply(0)).message, "invalid connection id");
   EXPECT_TRUE(peers.batch_sizes.empty());
-  EXPECT_EQ(state.counters.udp_bad_connection_id.load(), 1u);
+  EXPECT_EQ(state.counters.udp.bad_connection_id.load(), 1u);
 }
 
 // Actions 16-19 go to the rendezvous entry, which sits before BEP 15 in
@@ -207,10 +210,10 @@ TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) 
   server::Frontends without{server::Config{}, tracker, disabled, ids, nullptr};
   Batch c;
   c.add(from, whoami);
-  EXPECT_EQ(state.counters.udp_malformed.load(), 0u);
+  EXPECT_EQ(state.counters.udp.malformed.load(), 0u);
   dispatch(c, without.datagrams());
   EXPECT_EQ(c.datagrams[0].reply, 0u);
-  EXPECT_EQ(state.counters.udp_malformed.load(), 1u);
+  EXPECT_EQ(state.counters.udp.malformed.load(), 1u);
 }
 
 // STUN is registered before BEP 15 (server/frontends.cpp): a Binding
@@ -228,7 +231,7 @@ TEST_F(UdpFrontendTest, StunBindingIsAnsweredBeforeBep15UnlessOff) {
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->transaction_id, txid);
   EXPECT_EQ(answer->xor_mapped, from);
-  EXPECT_EQ(state.counters.stun_requests.load(), 1u);
+  EXPECT_EQ(state.counters.stun.requests.load(), 1u);
 
   server::Config off;
   off.stun = frontend::StunMode::off;
@@ -237,5 +240,5 @@ TEST_F(UdpFrontendTest, StunBindingIsAnsweredBeforeBep15UnlessOff) {
   silent.add(from, binding);
   dispatch(silent, without.datagrams());
   EXPECT_EQ(silent.datagrams[0].reply, 0u);
-  EXPECT_EQ(state.counters.stun_requests.load(), 1u);
+  EXPECT_EQ(state.counters.stun.requests.load(), 1u);
 }
