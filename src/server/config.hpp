@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
-#include "frontend/stun_policy.hpp"
 #include "frontend/dht/dht.hpp"
+#include "frontend/stun_policy.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
