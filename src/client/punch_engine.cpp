@@ -5,7 +5,8 @@
 //   readying    ready every 250 ms until the sync (or an error) comes
 //   delayed     the sync's delay, so both sides start together
 //   probing     probes every probe_interval for probe_window; the first
-//               authenticated probe answered with an ack opens the path
+//               authenticated probe from the peer (answered with an ack),
+//               or the peer's ack of one of ours, opens the path
 // A window that ends without an ack starts the next attempt, up to
 // options.attempts; after the last one, the tracker's relay if it offers
 // one, else "no direct path".
@@ -220,8 +221,16 @@ class Engine {
     if (!m || m->attempt != offer_->attempt || m->sender == me()) return;
     switch (m->type) {
       case punch::PeerType::probe:
+        // The peer's probe got through its NAT to us, so that NAT holds a
+        // mapping toward our address and lets our answers in: the path is
+        // open on this side now. Waiting for an ack of one of our own
+        // probes instead would cost a round trip whenever ours reached the
+        // peer's NAT before its first probe left it (and were dropped).
+        // The ack confirms the path to the peer; if it is lost, the
+        // DirectPath answers the peer's next probe.
         heard_ = d.from;
         send_peer(punch::PeerType::ack, d.from, {});
+        finish(d.from, std::nullopt);
         break;
       case punch::PeerType::data:
         inbox_.emplace_back(m->payload.begin(), m->payload.end());

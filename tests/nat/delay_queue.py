@@ -2,12 +2,13 @@
 CI runs on has no sch_netem (`tc qdisc ... netem` fails with "Specified
 qdisc kind is unknown"), so the NAT lab delays packets the way netem would,
 through an NFQUEUE (iptables' NFQUEUE target, netlink from the standard
-library): every packet leaving or entering the host's eth0 is queued to
+library): every packet to or from one NAT router's public address is queued to
 this process, which accepts it `delay_ms` later, in order.
 
-The queue sits in the host's namespace, where nothing tracks connections:
-in a NAT router, two queued packets of a new flow would each get a
-connection entry, and the second would leave from another port.
+The queue sits in the namespace that routes between the NAT routers, in
+the raw table, before connection tracking: in a NAT router, two queued
+packets of a new flow would each get a connection entry, and the second
+would leave from another port.
 """
 
 import collections

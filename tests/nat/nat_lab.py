@@ -1,6 +1,6 @@
 """A NAT lab in network namespaces, for the hole-punching tests.
 
-    tracker ns ("pub"): br0 203.0.113.1/24
+    tracker ns ("pub"): 203.0.113.1 on both links, routes between them
         |                         |
     router A: wan 203.0.113.2   router B: wan 203.0.113.3
               lan 192.0.2.1               lan 198.51.100.1
@@ -22,7 +22,10 @@ NAT kinds (masquerade options):
   "random"   fully-random: a new random port per destination (what
              "symmetric NAT" means in practice)
 
-A delay (delay_ms) sits on host A's link, each way (delay_queue.py).
+A delay (delay_ms) sits on router A's public link, each way
+(delay_queue.py), where a real WAN's delay is: outside A's NAT, so A's
+first packet to a destination opens A's mapping at once and reaches the
+destination delay_ms later.
 
 Requires root (CI runs as root), the kernel's netns, veth, bridge and
 nftables NAT, and for the delay its NFQUEUE and Debian's iptables.
@@ -138,21 +141,23 @@ class NatLab:
                                % (self.ns(role), p.stderr.strip()))
             self.created.append(self.ns(role))
             self._ip(role, "link", "set", "lo", "up")
-        self._ip("pub", "link", "add", "br0", "type", "bridge")
-        self._ip("pub", "addr", "add", TRACKER_IP + "/24", "dev", "br0")
-        self._ip("pub", "link", "set", "br0", "up")
+        run(*self.exec_prefix("pub"), "sysctl", "-q", "-w", "net.ipv4.ip_forward=1")
         for side in ("a", "b"):
             self._router(side)
         self._rules()
 
     def _router(self, side):
         router, host, net = "r" + side, "h" + side, LAN_NET[side]
-        # The router's WAN end and its port on the tracker's bridge.
+        # The router's WAN link: a point-to-point link to the tracker's
+        # namespace, which routes between the two routers (a routed hop, not
+        # a bridge, so the delay queue can sit there in plain iptables).
         self._ip(router, "link", "add", "wan", "type", "veth", "peer", "name", router,
                  "netns", self.ns("pub"))
-        self._ip("pub", "link", "set", router, "master", "br0", "up")
-        self._ip(router, "addr", "add", WAN_IP[side] + "/24", "dev", "wan")
+        self._ip("pub", "addr", "add", TRACKER_IP, "peer", WAN_IP[side], "dev", router)
+        self._ip("pub", "link", "set", router, "up")
+        self._ip(router, "addr", "add", WAN_IP[side], "peer", TRACKER_IP, "dev", "wan")
         self._ip(router, "link", "set", "wan", "up")
+        self._ip(router, "route", "add", "default", "via", TRACKER_IP)
         # The LAN: one host behind the router.
         self._ip(router, "link", "add", "lan", "type", "veth", "peer", "name", "eth0",
                  "netns", self.ns(host))
@@ -173,25 +178,30 @@ class NatLab:
                 raise LabError("nftables refused the NAT rules in %s: %s (the NAT lab needs "
                                "the kernel's nftables NAT support)" % (router, p.stderr.strip()))
         if self.delay_ms:
-            self._delay_host_a()
+            self._delay_router_a()
 
-    def _delay_host_a(self):
-        """delay_ms each way on host A's link (delay_queue.py says why not netem)."""
-        netlink = self.socket_in("ha", socket.AF_NETLINK, socket.SOCK_RAW,
+    def _delay_router_a(self):
+        """delay_ms each way on router A's public link (delay_queue.py says
+        why not netem). Queued in the tracker's namespace, in the raw table,
+        before connection tracking: from A's link as it comes in; to A as it
+        comes in from B's link or leaves the tracker."""
+        netlink = self.socket_in("pub", socket.AF_NETLINK, socket.SOCK_RAW,
                                  delay_queue.NETLINK_NETFILTER)
         self.delay = delay_queue.DelayQueue(netlink, 0, self.delay_ms)
         try:
             self.delay.start()
         except OSError as e:
             raise LabError("cannot bind an NFQUEUE in %s: %s (the delayed case needs the "
-                           "kernel's nfnetlink_queue)" % (self.ns("ha"), e)) from None
-        for rule in (["OUTPUT", "-o"], ["PREROUTING", "-i"]):
-            p = run(*self.exec_prefix("ha"), "iptables", "-t", "mangle", "-A", rule[0], rule[1],
-                    "eth0", "-j", "NFQUEUE", "--queue-num", "0", check=False)
+                           "kernel's nfnetlink_queue)" % (self.ns("pub"), e)) from None
+        for rule in (["PREROUTING", "-i", "ra"],
+                     ["PREROUTING", "-i", "rb", "-d", WAN_IP["a"]],
+                     ["OUTPUT", "-d", WAN_IP["a"]]):
+            p = run(*self.exec_prefix("pub"), "iptables", "-t", "raw", "-A", *rule,
+                    "-j", "NFQUEUE", "--queue-num", "0", check=False)
             if p.returncode != 0:
                 raise LabError("iptables refused the NFQUEUE rule in %s: %s (the delayed case "
                                "needs Debian's iptables and the kernel's xt NFQUEUE target)"
-                               % (self.ns("ha"), (p.stderr or p.stdout).strip()))
+                               % (self.ns("pub"), (p.stderr or p.stdout).strip()))
 
     def close(self):
         delay_error = None
