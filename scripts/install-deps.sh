@@ -15,6 +15,9 @@ packages=(
   clang-format-14 clang-tidy-14
   # test peers and tools
   python3 python3-libtorrent transmission-cli aria2
+  # STUN interop (turnutils_stunclient) and the NAT lab (ip netns, nftables;
+  # iptables for its NFQUEUE delay: the kernel has no netem)
+  coturn iproute2 nftables iptables
   # the runnable examples of the docs (tests/docs/run_examples.py)
   curl
 )

@@ -13,6 +13,7 @@
 #include "command_line.hpp"
 #include "load_command.hpp"
 #include "lookup_command.hpp"
+#include "punch_command.hpp"
 #include "serve_command.hpp"
 
 int main(int argc, char** argv) {
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cairn::app::LoadCommand>(app));
   commands.push_back(std::make_unique<cairn::app::AnnounceCommand>(app));
   commands.push_back(std::make_unique<cairn::app::LookupCommand>(app));
+  commands.push_back(std::make_unique<cairn::app::PunchCommand>(app));
   if (auto exit_code = cairn::app::parse_command_line(app, argc, argv)) return *exit_code;
   try {
     spdlog::set_default_logger(spdlog::stderr_color_mt("cairn"));

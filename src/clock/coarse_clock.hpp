@@ -25,12 +25,18 @@ class CoarseClock {
     tick();
   }
   Seconds now() const { return now_.load(std::memory_order_relaxed); }
+  // The same time scale as now_ms(), read from the system clock now: for
+  // the few things 250 ms steps are too coarse for (hole punching's
+  // round-trip times). A system call's worth, so once per batch at most.
+  Millis precise_ms() const {
+    auto elapsed = std::chrono::steady_clock::now() - start_;
+    return static_cast<Millis>(
+               std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()) +
+           offset_ms_;
+  }
   Millis now_ms() const { return now_ms_.load(std::memory_order_relaxed); }
   void tick() {
-    auto elapsed = std::chrono::steady_clock::now() - start_;
-    auto ms = static_cast<Millis>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()) +
-              offset_ms_;
+    auto ms = precise_ms();
     now_ms_.store(ms, std::memory_order_relaxed);
     now_.store(static_cast<Seconds>(ms / 1000), std::memory_order_relaxed);
   }

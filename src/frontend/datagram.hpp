@@ -24,6 +24,12 @@ struct Datagram {
   core::Endpoint from;
   std::span<std::uint8_t> out;  // room for the reply
   std::size_t reply = 0;        // the reply's size; 0: send nothing
+  // One more datagram, to someone else: hole punching's offer, sync or
+  // relayed payload for the other side of an attempt (both sides proved
+  // their addresses with a connection id and a session). 0: none.
+  std::span<std::uint8_t> forward_out{};
+  core::Endpoint forward_to{};
+  std::size_t forward = 0;
 };
 
 class DatagramHandler {
@@ -81,9 +87,9 @@ struct DatagramMatcher {
   }
   // Both go before BEP 15, whose announces and scrapes start with a
   // connection id the tracker issued: one of those whose bytes fit these
-  // matchers would be taken from BEP 15 (about 1 in 2^16 for krpc(), 2^34
-  // for stun()). Whoever registers them first makes ConnectionIds issue
-  // only ids with the top bit of byte 0 set, which neither can match.
+  // matchers would be taken from BEP 15. Every id ConnectionIds issues has
+  // the top bit of byte 0 set (tracker/connection_ids.hpp), which neither
+  // matches.
 };
 
 }  // namespace cairn::frontend

@@ -14,12 +14,15 @@ UdpListener::UdpListener(boost::asio::ip::udp::socket socket,
       clock_(clock),
       state_(state),
       in_(kBatch * kRecvSize),
-      out_(kBatch * kReplySize) {
+      out_(kBatch * kReplySize),
+      forward_(kBatch * kForwardSize) {
   socket_.non_blocking(true);
   for (std::size_t i = 0; i < kBatch; ++i) {
     in_iov_[i] = {in_.data() + i * kRecvSize, kRecvSize};
     in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
     in_msgs_[i].msg_hdr.msg_iovlen = 1;
+  }
+  for (std::size_t i = 0; i < out_msgs_.size(); ++i) {
     out_msgs_[i].msg_hdr.msg_iov = &out_iov_[i];
     out_msgs_[i].msg_hdr.msg_iovlen = 1;
   }
@@ -60,19 +63,28 @@ bool UdpListener::drain_one_batch() {
     batch_[size] = {std::span<const std::uint8_t>(in_.data() + i * kRecvSize, msg.msg_len),
                     to_endpoint(addrs_[i]),
                     std::span<std::uint8_t>(out_.data() + i * kReplySize, kReplySize), 0};
+    batch_[size].forward_out =
+        std::span<std::uint8_t>(forward_.data() + i * kForwardSize, kForwardSize);
     batch_index_[size++] = i;
   }
-  const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), {}, state_};
+  const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), {}, state_, clock_.precise_ms()};
   dispatcher_.dispatch(std::span(batch_.data(), size), ctx);
   unsigned replies = 0;
   for (std::size_t b = 0; b < size; ++b) {
     const auto& d = batch_[b];
-    if (d.reply == 0) continue;
     const std::size_t i = batch_index_[b];
-    out_iov_[replies] = {d.out.data(), d.reply};
-    out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
-    out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
-    ++replies;
+    if (d.reply > 0) {
+      out_iov_[replies] = {d.out.data(), d.reply};
+      out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
+      out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
+      ++replies;
+    }
+    if (d.forward > 0) {
+      out_iov_[replies] = {d.forward_out.data(), d.forward};
+      out_msgs_[replies].msg_hdr.msg_name = &forward_addrs_[i];
+      out_msgs_[replies].msg_hdr.msg_namelen = to_sockaddr(d.forward_to, forward_addrs_[i]);
+      ++replies;
+    }
   }
   for (unsigned sent = 0; sent < replies;) {
     int n = sendmmsg(fd, out_msgs_.data() + sent, replies - sent, MSG_DONTWAIT);

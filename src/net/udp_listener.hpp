@@ -2,7 +2,8 @@
 // One UDP socket of one worker: waits for readability on the worker's
 // io_context, then drains the socket in batches with recvmmsg, answers every
 // batch through the DatagramDispatcher (one call for the whole batch), and
-// sends all replies of a batch with one sendmmsg.
+// sends all replies of a batch (and the datagrams hole punching sends to
+// the other side of an attempt) with one sendmmsg.
 #include <sys/socket.h>
 
 #include <array>
@@ -20,8 +21,9 @@ namespace cairn::net {
 class UdpListener final : public Listener {
  public:
   static constexpr std::size_t kBatch = frontend::kMaxBatch;
-  static constexpr std::size_t kRecvSize = 2048;   // > codec's max packet: oversize is detected
-  static constexpr std::size_t kReplySize = 8192;  // 20 + 18 * 450 peers
+  static constexpr std::size_t kRecvSize = 2048;     // > codec's max packet: oversize is detected
+  static constexpr std::size_t kReplySize = 8192;    // 20 + 18 * 450 peers
+  static constexpr std::size_t kForwardSize = 1500;  // hole punching: one datagram for another peer
 
   UdpListener(boost::asio::ip::udp::socket socket, const frontend::DatagramDispatcher& dispatcher,
               const clock::CoarseClock& clock, frontend::WorkerState& state);
@@ -39,10 +41,12 @@ class UdpListener final : public Listener {
   const frontend::DatagramDispatcher& dispatcher_;
   const clock::CoarseClock& clock_;
   frontend::WorkerState& state_;
-  std::vector<std::uint8_t> in_, out_;
-  std::array<mmsghdr, kBatch> in_msgs_{}, out_msgs_{};
-  std::array<iovec, kBatch> in_iov_{}, out_iov_{};
-  std::array<sockaddr_storage, kBatch> addrs_{};
+  std::vector<std::uint8_t> in_, out_, forward_;
+  std::array<mmsghdr, kBatch> in_msgs_{};
+  std::array<mmsghdr, 2 * kBatch> out_msgs_{};  // replies, and datagrams for others
+  std::array<iovec, kBatch> in_iov_{};
+  std::array<iovec, 2 * kBatch> out_iov_{};
+  std::array<sockaddr_storage, kBatch> addrs_{}, forward_addrs_{};
   std::array<frontend::Datagram, kBatch> batch_{};
   std::array<std::size_t, kBatch> batch_index_{};  // batch_[i] came in in_msgs_[batch_index_[i]]
 };

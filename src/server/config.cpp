@@ -305,6 +305,72 @@ const std::vector<Key>& keys() {
           "rendezvous", "max_topics",
           "Most topics held; a record for a new one beyond it fails with tracker_full.",
           [](Config & c) -> auto& { return c.record_limits.max_topics; }, 1, 1'000'000'000),
+      {"nat", "stun",
+       "STUN Binding requests on the UDP port: on (answer each; a 20-byte request gets the "
+       "smallest answer, 32 bytes over IPv4, 44 over IPv6, one padded to the full answer's size "
+       "the full one), padded (only answers no larger than the request: unpadded requests, "
+       "which ICE agents send, get none), or off.",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         auto mode = frontend::parse_stun_mode(n.value<std::string>().value_or(""));
+         if (!mode) return "must be one of on, padded, off";
+         c.stun = *mode;
+         return std::nullopt;
+       },
+       [](const Config& c) { return fmt::format("\"{}\"", frontend::to_string(c.stun)); }},
+      boolean(
+          "nat", "punch",
+          "Coordinate UDP hole punching between rendezvous records (UDP actions 20-23); needs "
+          "rendezvous.enabled. false answers them as unknown actions.",
+          [](Config & c) -> auto& { return c.punch.enabled; }),
+      number<core::Seconds>(
+          "nat", "keepalive",
+          "Seconds between a punchable session's keep-alives, told to clients; well under the "
+          "30 s many NATs keep an idle UDP mapping.",
+          [](Config & c) -> auto& { return c.punch.keepalive; }, 1, 300),
+      number<core::Seconds>(
+          "nat", "session_ttl",
+          "Seconds a punchable session lives after its last keep-alive; at least twice "
+          "keepalive.",
+          [](Config & c) -> auto& { return c.punch.session_ttl; }, 2, 3600),
+      number<std::uint32_t>(
+          "nat", "max_sessions", "Most punchable sessions held; beyond it: tracker_full.",
+          [](Config & c) -> auto& { return c.punch.max_sessions; }, 1, 100'000'000),
+      number<core::Seconds>(
+          "nat", "token_ttl",
+          "Seconds an attempt's token (and its relay) stays valid from the connect.",
+          [](Config & c) -> auto& { return c.punch.token_ttl; }, 5, 3600),
+      number<core::Millis>(
+          "nat", "target_timeout_ms",
+          "Milliseconds for each side to answer its offer; then the other gets not_responding.",
+          [](Config & c) -> auto& { return c.punch.target_timeout; }, 100, 60'000),
+      number<std::uint32_t>(
+          "nat", "session_attempts_per_minute",
+          "Attempts one session may start per minute; beyond it: too_many_attempts.",
+          [](Config & c) -> auto& { return c.punch.session_attempts_per_minute; }, 1, 100'000),
+      number<std::uint32_t>(
+          "nat", "address_attempts_per_minute",
+          "Attempts one address (IPv6: one /64) may start per minute, all its sockets together; "
+          "beyond it: too_many_attempts.",
+          [](Config & c) -> auto& { return c.punch.address_attempts_per_minute; }, 1, 1'000'000),
+      number<std::uint32_t>(
+          "nat", "pending_per_target",
+          "Attempts not yet synced that may target one session at once; beyond it: busy.",
+          [](Config & c) -> auto& { return c.punch.pending_per_target; }, 1, 1000),
+      boolean(
+          "nat", "relay",
+          "Forward datagrams between the two sides of an attempt that could not punch (both "
+          "NATs mapping per destination), within the caps below.",
+          [](Config & c) -> auto& { return c.punch.relay; }),
+      number<std::uint64_t>(
+          "nat", "relay_bytes_per_pair",
+          "Bytes the relay forwards for one attempt, both ways together, over its token's life; "
+          "beyond it: relay_exhausted.",
+          [](Config & c) -> auto& { return c.punch.relay_bytes_per_pair; }, 1, 1ull << 40),
+      number<std::uint32_t>(
+          "nat", "relay_rate_per_pair",
+          "Bytes per second the relay forwards for one attempt (a burst of one second's worth); "
+          "beyond it datagrams are dropped.",
+          [](Config & c) -> auto& { return c.punch.relay_rate_per_pair; }, 1, 1u << 30),
 
       list<core::Endpoint>(
           "dht", "listen",
@@ -407,6 +473,11 @@ void validate(const Config& c, const std::string& path, const KeyLines& lines) {
     fail(path, lines, {"rendezvous.access", "tracker.access_mode"},
          "rendezvous.access \"access_list\" needs tracker.access_mode \"whitelist\" or "
          "\"blacklist\" and its tracker.access_list");
+  if (c.punch.session_ttl < 2 * c.punch.keepalive)
+    fail(path, lines, {"nat.session_ttl", "nat.keepalive"},
+         fmt::format("nat.session_ttl ({}) must be at least twice nat.keepalive ({}), or one lost "
+                     "keep-alive ends a session",
+                     c.punch.session_ttl, c.punch.keepalive));
   if (!c.dht_external_ip.empty() && !core::Address::parse(c.dht_external_ip))
     fail(
         path, lines, {"dht.external_ip"},
@@ -463,7 +534,7 @@ Config load_config(const std::string& path) {
     if (!table)
       throw std::runtime_error(
           fmt::format("{}:{}: unknown key '{}' (keys live in [server], [store], [tracker], [http], "
-                      "[udp], [rate_limit], [rendezvous], [dht])",
+                      "[udp], [rate_limit], [rendezvous], [nat], [dht])",
                       path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;

@@ -8,12 +8,14 @@
 
 #include "core/endpoint.hpp"
 #include "frontend/dht/dht.hpp"
+#include "frontend/stun_policy.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
 #include "store/store_factory.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/connection_ids.hpp"
+#include "tracker/punch_coordinator.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/rendezvous.hpp"
 #include "tracker/tracker.hpp"
@@ -49,6 +51,9 @@ struct Config {
 
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
+
+  frontend::StunMode stun = frontend::StunMode::on;  // STUN Binding on the UDP port
+  tracker::PunchPolicy punch;                        // hole punching (UDP actions 20-23)
 
   // The DHT node (docs/protocols.md, "DHT"): none unless dht_listen names
   // an address.

@@ -6,8 +6,10 @@
 #include <optional>
 
 #include "frontend/http_frontend.hpp"
+#include "frontend/punch_udp.hpp"
 #include "frontend/rendezvous_http.hpp"
 #include "frontend/rendezvous_udp.hpp"
+#include "frontend/stun_udp.hpp"
 #include "frontend/udp_frontend.hpp"
 
 namespace cairn::server {
@@ -30,7 +32,8 @@ tracker::dht::NodeId dht_node_id(const Config& c) {
 }  // namespace
 
 Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
-                     tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& connection_ids)
+                     tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& connection_ids,
+                     tracker::PunchCoordinator* punch)
     : http_(config.trusted_proxies) {
   // The DHT node answers on sockets of its own (dht.listen): each has a
   // table with one entry, KRPC (add_dht_socket). With the bridge its
@@ -40,12 +43,17 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
 
   // UDP: the first entry whose matcher takes a datagram gets it, so the
   // entries with a narrow matcher come first and BEP 15, which takes
-  // anything, comes last. A STUN entry (magic cookie 0x2112A442 at bytes
-  // 4-7, the top two bits of byte 0 zero) or a KRPC entry (a bencoded
-  // dictionary: 'd' first) goes before BEP 15.
+  // anything, comes last; a KRPC entry (a bencoded dictionary: 'd' first)
+  // goes before BEP 15 too. STUN first: no BEP 15 or rendezvous request
+  // carrying a connection id can match it (tracker/connection_ids.hpp).
+  // With nat.stun off, STUN datagrams are garbage to BEP 15.
+  if (config.stun != frontend::StunMode::off)
+    datagrams_.add(frontend::StunUdp::matcher(), make<frontend::StunUdp>(config.stun));
   if (rendezvous.enabled())  // off: actions 16-19 are unknown actions to BEP 15
     datagrams_.add(frontend::RendezvousUdp::matcher(),
                    make<frontend::RendezvousUdp>(rendezvous, connection_ids));
+  if (punch)  // null with nat.punch or the rendezvous API off: actions 20-23 unknown
+    datagrams_.add(frontend::PunchUdp::matcher(), make<frontend::PunchUdp>(*punch, connection_ids));
   datagrams_.add(frontend::UdpFrontend::matcher(),
                  make<frontend::UdpFrontend>(tracker, connection_ids,
                                              frontend::UdpOptions{config.allow_client_ip}));

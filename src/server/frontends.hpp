@@ -20,8 +20,9 @@ namespace cairn::server {
 class Frontends {
  public:
   // Every reference must outlive this.
+  // `punch`: null when hole punching is off.
   Frontends(const Config& config, tracker::Tracker& tracker, tracker::Rendezvous& rendezvous,
-            const tracker::ConnectionIds& connection_ids);
+            const tracker::ConnectionIds& connection_ids, tracker::PunchCoordinator* punch);
 
   // Shared by every worker (handlers are const; per-worker state comes
   // with each request's context).

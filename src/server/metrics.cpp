@@ -25,6 +25,8 @@ void register_metrics(tracker::MetricsRegistry& registry,
   registry.add_blocks("tracker", of_each(workers, &WorkerCounters::tracker));
   registry.add_blocks("connections", of_each(workers, &WorkerCounters::connections));
   registry.add_blocks("dht", of_each(workers, &WorkerCounters::dht));
+  registry.add_blocks("stun", of_each(workers, &WorkerCounters::stun));
+  registry.add_blocks("punch", of_each(workers, &WorkerCounters::punch));
 
   // The stores' own numbers: shared by the workers, read when asked.
   registry.add_gauge("store_torrents", "torrents with at least one peer",

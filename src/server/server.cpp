@@ -102,7 +102,11 @@ Server::Server(Config config)
       tracker_(config_.policy, *store_, memory_guard_),
       rendezvous_(config_.rendezvous, *record_store_, memory_guard_, frontend::record_format()),
       connection_ids_(config_.connection_id_slot),
-      frontends_(config_, tracker_, rendezvous_, connection_ids_) {
+      punch_(config_.punch.enabled && config_.rendezvous.enabled
+                 ? std::make_unique<tracker::PunchCoordinator>(config_.punch, rendezvous_,
+                                                               tracker::PunchSecrets::random())
+                 : nullptr),
+      frontends_(config_, tracker_, rendezvous_, connection_ids_, punch_.get()) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -271,6 +275,8 @@ void Server::sweep(core::Seconds as_of) {
   if (removed > 0) spdlog::debug("expired {} peers", removed);
   auto records = record_store_->expire(as_of);
   if (records > 0) spdlog::debug("expired {} rendezvous records", records);
+  // Punching keeps its own finer clock; a test sweep `ahead` moves it too.
+  if (punch_) punch_->expire(clock_.precise_ms() + core::Millis{as_of - clock_.now()} * 1000);
 }
 
 // Announces measure as they go (see MemoryGuard); this tick measures too,

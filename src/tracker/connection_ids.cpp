@@ -27,7 +27,7 @@ std::uint64_t ConnectionIds::make(const core::Address& client, std::uint32_t slo
   std::memcpy(input + 5, client.bytes.data(), 16);
   std::uint64_t id;
   crypto_shorthash(reinterpret_cast<unsigned char*>(&id), input, sizeof input, secret_.data());
-  return id;
+  return id | kTopBit;
 }
 
 std::uint64_t ConnectionIds::issue(const core::Address& client, core::Seconds now) const {

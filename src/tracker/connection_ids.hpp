@@ -6,6 +6,12 @@
 // for at least one slot and less than two (real clients reuse ids late).
 // The slot is 2 minutes unless configured (udp.connection_id_slot): BEP 15
 // clients use an id for up to a minute; shorter slots are for tests.
+//
+// The top bit of every id is set, so the first byte on the wire (ids go
+// big-endian) is 0x80 or more: a STUN message starts with two zero bits
+// (RFC 8489 section 5), so no request carrying a Cairn id can be mistaken
+// for STUN on the shared UDP port (codec/stun.hpp). That leaves 63 bits of
+// SipHash, still far beyond guessing within a slot.
 #include <array>
 #include <cstdint>
 
@@ -17,6 +23,7 @@ namespace cairn::tracker {
 class ConnectionIds {
  public:
   static constexpr core::Seconds kSlotSeconds = 120;
+  static constexpr std::uint64_t kTopBit = std::uint64_t{1} << 63;
   // The first draws a random secret. Both throw std::invalid_argument for
   // a 0-second slot.
   explicit ConnectionIds(core::Seconds slot_seconds = kSlotSeconds);

@@ -115,6 +115,35 @@ struct DhtCounters {
   }
 };
 
+// STUN on the UDP port (frontend/stun_udp.hpp).
+struct StunCounters {
+  Counter requests, answered, unanswered, malformed, ignored;
+  template <typename F>
+  void each(F&& f) const {
+    f("requests", "STUN Binding requests (answered or not)", requests);
+    f("answered", "STUN answers sent (Binding success, or 420 Unknown Attribute)", answered);
+    f("unanswered", "STUN Binding requests left unanswered: no answer fitted nat.stun's size rule",
+      unanswered);
+    f("malformed", "STUN datagrams dropped: bad length, attributes or FINGERPRINT", malformed);
+    f("ignored", "STUN indications, answers and other methods: dropped", ignored);
+  }
+};
+
+// Hole punching over UDP (frontend/punch_udp.hpp, tracker/punch_coordinator.hpp).
+struct PunchCounters {
+  Counter sessions, keepalives, attempts, synced, relayed, relay_dropped, refused;
+  template <typename F>
+  void each(F&& f) const {
+    f("sessions", "punchable sessions opened (or moved to a new socket)", sessions);
+    f("keepalives", "punchable sessions refreshed by a keep-alive", keepalives);
+    f("attempts", "hole-punching attempts started", attempts);
+    f("synced", "hole-punching attempts that sent both sides their sync", synced);
+    f("relayed", "datagrams the relay forwarded between two sides of an attempt", relayed);
+    f("relay_dropped", "datagrams the relay dropped over the pair's rate", relay_dropped);
+    f("refused", "hole-punching requests answered with an error", refused);
+  }
+};
+
 // One worker's set of blocks (WorkerState::counters).
 struct WorkerCounters {
   UdpCounters udp;
@@ -123,6 +152,8 @@ struct WorkerCounters {
   AdmissionCounters tracker;
   ConnectionCounters connections;
   DhtCounters dht;
+  StunCounters stun;
+  PunchCounters punch;
 };
 
 }  // namespace cairn::tracker

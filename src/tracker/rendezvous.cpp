@@ -210,4 +210,21 @@ core::Result<LookupOutcome, RendezvousError> Rendezvous::lookup(const LookupCall
   return out;
 }
 
+core::Result<void, RendezvousError> Rendezvous::check_holder(const core::TopicId& topic,
+                                                             const core::RecordId& id,
+                                                             const core::Address& source,
+                                                             core::Seconds now,
+                                                             AccessView& access) const {
+  if (!serves(topic, access)) return RendezvousError::topic_not_allowed;
+  std::optional<bool> held;
+  store_.lookup(topic, 0, [&](const store::StoredRecord& r) {
+    if (r.id != id) return true;
+    if (r.expires_at > now) held = r.source == source;
+    return false;
+  });
+  if (!held) return RendezvousError::not_found;
+  if (!*held) return RendezvousError::not_owner;
+  return {};
+}
+
 }  // namespace cairn::tracker

@@ -128,12 +128,24 @@ class Rendezvous {
   core::Result<LookupOutcome, RendezvousError> lookup(const LookupCall& call, core::Seconds now,
                                                       AccessView& access, const Sink& sink) const;
 
+  // Whether `source` is the address that last registered the live record
+  // (topic, id): not_found if there is none, not_owner if another address
+  // registered it. Hole-punching sessions (tracker/punch_coordinator.hpp)
+  // are opened only by a record's holder, so nobody can take calls meant
+  // for another peer's record.
+  core::Result<void, RendezvousError> check_holder(const core::TopicId& topic,
+                                                   const core::RecordId& id,
+                                                   const core::Address& source, core::Seconds now,
+                                                   AccessView& access) const;
+
+  // Whether the API serves `topic` (rendezvous.access).
+  bool serves(const core::TopicId& topic, AccessView& access) const;
+
   const RendezvousPolicy& policy() const { return policy_; }
   bool enabled() const { return policy_.enabled; }
 
  private:
   std::uint32_t grant(std::uint32_t asked) const;
-  bool serves(const core::TopicId& topic, AccessView& access) const;
 
   RendezvousPolicy policy_;
   store::RecordStore& store_;

@@ -14,9 +14,14 @@ struct RequestContext {
   core::Millis now_ms = 0;
   core::Endpoint source;  // the socket's peer (for HTTP, maybe a trusted proxy)
   WorkerState& state;
+  // A finer reading, for round-trip times (hole punching's sync): the
+  // coarse clock moves in 250 ms steps.
+  core::Millis precise_ms = 0;
 
   // The same reading and worker, for another datagram of the batch.
-  RequestContext from(const core::Endpoint& peer) const { return {now, now_ms, peer, state}; }
+  RequestContext from(const core::Endpoint& peer) const {
+    return {now, now_ms, peer, state, precise_ms};
+  }
 };
 
 }  // namespace cairn::tracker

@@ -126,9 +126,11 @@ class CairnServer:
     """
 
     def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=(),
-                 fd_limit=None, dht_listens=()):
+                 fd_limit=None, dht_listens=(), prefix=()):
         """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited).
-        dht_listens: addresses for --dht-listen; then dht4/dht6 are set too."""
+        dht_listens: addresses for --dht-listen; then dht4/dht6 are set too.
+        prefix: a command that runs the server, e.g. ("ip", "netns", "exec", NS)."""
+        self.prefix = list(prefix)
         self.config = config or {}
         self.listens = list(listens)
         self.dht_listens = list(dht_listens)
@@ -155,7 +157,7 @@ class CairnServer:
             f.write(toml_config(self.config))
         self.stderr_path = os.path.join(self.tmp.name, "stderr.log")
         self._stderr = open(self.stderr_path, "wb")
-        args = [cairn_binary(), "serve", "--config", cfg_path]
+        args = self.prefix + [cairn_binary(), "serve", "--config", cfg_path]
         for l in self.listens:
             args += ["--listen", l]
         for l in self.dht_listens:

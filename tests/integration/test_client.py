@@ -3,8 +3,9 @@
 rendezvous topics, info hashes and sealed records over http:// and udp://;
 BEP 12 failover within a tier (a tracker that is down, one that answers
 errors, one that works) and tiers in parallel; re-announcing keeps a record
-alive past its TTL, Ctrl-C withdraws it, and a client that dies is pruned.
-The last test is the one the rendezvous issue is done by: two announcers
+alive past its TTL, Ctrl-C withdraws it, and a client that dies is pruned;
+`cairn punch --topic` on loopback (the NAT lab, tests/nat/, runs it behind
+NATs). The last test is the one the rendezvous issue is done by: two announcers
 and one look-up with a shared secret find each other's decrypted addresses
 through two trackers while one of them is stopped, and the tracker's state
 file never holds the plaintext.
@@ -381,6 +382,48 @@ class OneServer(unittest.TestCase):
         r = cli("lookup", "--help")
         self.assertEqual(r.returncode, 0)
         self.assertRegex(r.stdout, r"3 +a tracker answered, but no peer was found")
+
+
+class PunchOnLoopback(unittest.TestCase):
+    """`cairn punch --topic HEX` (the lab, tests/nat/, runs it with
+    --secret behind NATs): two processes on one topic find each other and
+    exchange a datagram directly; one alone says why there is no path and
+    exits 1 within its timeout."""
+
+    def punch(self, server, topic, name, timeout):
+        return subprocess.Popen(
+            [cairn_binary(), "punch", "--tracker", udp_url(server), "--topic", topic,
+             "--timeout", str(timeout), "--message", "hello from " + name],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def test_two_punch_on_one_topic_and_talk_directly(self):
+        with CairnServer(CONFIG) as server:
+            topic = random_topic().hex()
+            a, b = self.punch(server, topic, "a", 15), self.punch(server, topic, "b", 15)
+            outs = {}
+            for name, p in (("a", a), ("b", b)):
+                try:
+                    outs[name] = p.communicate(timeout=25) + (p.returncode,)
+                finally:
+                    p.kill()
+            for name, other in (("a", "b"), ("b", "a")):
+                out, err, rc = outs[name]
+                self.assertEqual(rc, 0, (out, err))
+                self.assertRegex(out.strip(), r"^direct 127\.0\.0\.1:\d+$", err)
+                self.assertIn('received "hello from %s"' % other, err)
+
+    def test_alone_no_direct_path_within_the_timeout(self):
+        with CairnServer(CONFIG) as server:
+            start = time.monotonic()
+            p = self.punch(server, random_topic().hex(), "a", 2)
+            try:
+                out, err = p.communicate(timeout=10)
+            finally:
+                p.kill()
+            self.assertEqual(p.returncode, 1, (out, err))
+            self.assertEqual(out.strip(),
+                             "no direct path: no other peer showed up under the topic", err)
+            self.assertLess(time.monotonic() - start, 5)
 
 
 class AllowClientIp(unittest.TestCase):

@@ -184,6 +184,36 @@ class RateLimitTest(ServerTestCase):
         finally:
             flood.close()
 
+    def test_stun_flood_is_bounded_by_the_rate_limit(self):
+        """STUN answers are larger than an unpadded 20-byte Binding request
+        (docs/protocols.md, "STUN": the decision to answer anyway). What a
+        spoofed flood can reflect is bounded: one source gets at most the
+        rate limit's answers, each the smallest correct one (32 bytes over
+        IPv4, a gain of 1.6; 44 over IPv6, 2.2), and nothing past the
+        bucket, however many requests it sends."""
+        flood = UdpTracker(self.server.udp4, source="127.0.0.23")
+        try:
+            start = time.monotonic()
+            for i in range(300):
+                flood.send(struct.pack("!HHI", 1, 0, 0x2112A442) + struct.pack("!III", 7, 7, i))
+            replies = []
+            while True:
+                r = flood.recv(timeout=QUIET)
+                if r is None:
+                    break
+                replies.append(r)
+            elapsed = time.monotonic() - start
+            self.assertGreaterEqual(len(replies), BURST, "STUN is answered, within the burst")
+            self.assertLessEqual(len(replies), self.most_allowed(elapsed),
+                                 "%d answers to 300 requests in %.1fs" % (len(replies), elapsed))
+            for r in replies:
+                self.assertEqual(struct.unpack("!HH", r[:4]), (0x0101, 12), "a Binding success "
+                                 "with XOR-MAPPED-ADDRESS only")
+                self.assertLessEqual(len(r), 32)
+            self.assertLessEqual(sum(map(len, replies)), 32 * self.most_allowed(elapsed))
+        finally:
+            flood.close()
+
     def test_udp_garbage_over_limit_gets_no_error_reply(self):
         """Garbage from a limited address is dropped before parsing: no
         error reply at all once the bucket is empty."""

@@ -4,6 +4,8 @@
 
 #include "tracker/connection_ids.hpp"
 
+#include "codec/stun.hpp"
+
 using cairn::core::Address;
 using cairn::tracker::ConnectionIds;
 
@@ -61,4 +63,21 @@ TEST(ConnectionIds, ConfiguredSlotLength) {
 TEST(ConnectionIds, ZeroSlotRefused) {
   EXPECT_THROW(ConnectionIds(0), std::invalid_argument);
   EXPECT_THROW(ConnectionIds({}, 0), std::invalid_argument);
+}
+
+// STUN shares the UDP port (codec/stun.hpp): a STUN message starts with two
+// zero bits, and every id Cairn issues starts, on the wire, with a one.
+TEST(ConnectionIds, NoIssuedIdCanStartAStunMessage) {
+  ConnectionIds ids;
+  for (std::uint32_t n = 0; n < 100000; ++n) {
+    std::uint8_t b[4] = {192, 0, 2, static_cast<std::uint8_t>(n)};
+    auto id = ids.issue(Address::v4(b), n);
+    ASSERT_NE(id >> 62, 0u) << "id " << id;
+    // A scrape of one hash whose id would also need the cookie and a
+    // fitting length: is_stun refuses it already on the first byte.
+    std::uint8_t packet[36] = {};
+    for (int i = 0; i < 8; ++i) packet[i] = static_cast<std::uint8_t>(id >> (56 - 8 * i));
+    packet[11] = 2;
+    ASSERT_FALSE(cairn::codec::stun::is_stun(packet));
+  }
 }

@@ -1,7 +1,8 @@
 // The metrics registry after real traffic: a Server on 127.0.0.1 with two
-// workers gets a BEP 15 connect and announce and an HTTP announce through
-// real sockets, and its registry shows them, summed over the workers, with
-// the store's numbers beside them.
+// workers gets a BEP 15 connect and announce, an HTTP announce, a STUN
+// Binding request and a hole-punching session request through real
+// sockets, and its registry shows them, summed over the workers, with the
+// store's numbers beside them.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -16,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "codec/punch.hpp"
 #include "server/server.hpp"
 
 namespace cairn::server {
@@ -62,6 +64,48 @@ bool udp_announce(std::uint16_t port) {
   return ok;
 }
 
+// BEP 15 connect on `fd`; the connection id, or 0.
+std::uint64_t connection_id(int fd) {
+  std::array<std::uint8_t, 16> out{}, in{};
+  put(out.data(), 0x41727101980, 8);  // protocol id
+  put(out.data() + 12, 9, 4);         // connect, transaction id 9
+  if (::send(fd, out.data(), out.size(), 0) != 16 || ::recv(fd, in.data(), in.size(), 0) != 16)
+    return 0;
+  std::uint64_t id = 0;
+  for (int i = 8; i < 16; ++i) id = (id << 8) | in[std::size_t(i)];
+  return id;
+}
+
+// An unpadded 20-byte STUN Binding request (what ICE agents send); the
+// answer's size, or -1.
+ssize_t stun_binding(std::uint16_t port) {
+  const int fd = connected(SOCK_DGRAM, port);
+  std::array<std::uint8_t, 20> out{0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
+  std::memset(out.data() + 8, 0x5a, 12);  // transaction id
+  std::array<std::uint8_t, 512> in{};
+  ssize_t n =
+      ::send(fd, out.data(), out.size(), 0) == 20 ? ::recv(fd, in.data(), in.size(), 0) : -1;
+  ::close(fd);
+  return n;
+}
+
+// A hole-punching session for a record nobody registered: refused.
+bool punch_session_refused(std::uint16_t port) {
+  const int fd = connected(SOCK_DGRAM, port);
+  codec::punch::SessionRequest r;
+  r.header = {connection_id(fd), 11};
+  r.topic = core::TopicId::from_bytes(std::array<std::uint8_t, 20>{1, 2, 3});
+  r.id = *core::RecordId::from_hex("00112233445566778899aabbccddeeff");
+  std::array<std::uint8_t, 512> out{}, in{};
+  const std::size_t size = codec::punch::encode_request(r, out);
+  bool refused = r.header.connection_id != 0 &&
+                 ::send(fd, out.data(), size, 0) == static_cast<ssize_t>(size) &&
+                 ::recv(fd, in.data(), in.size(), 0) == 17 && in[3] == 3 &&  // action 3: error
+                 std::memcmp(in.data() + 8, "not_found", 9) == 0;
+  ::close(fd);
+  return refused;
+}
+
 // One HTTP announce of another torrent; the reply's status line.
 std::string http_announce(std::uint16_t port) {
   const int fd = connected(SOCK_STREAM, port);
@@ -97,19 +141,26 @@ TEST(ServerMetrics, CountTheTrafficOfEveryWorker) {
 
   ASSERT_TRUE(udp_announce(port));
   ASSERT_EQ(http_announce(port), "HTTP/1.1 200 OK");
+  ASSERT_EQ(stun_binding(port), 32);  // XOR-MAPPED-ADDRESS of IPv4 only: 1.6 times the request
+  ASSERT_TRUE(punch_session_refused(port));
   const auto& m = server.metrics();
   // The HTTP counters are bumped before the reply is written, but read here
   // from another thread: wait until they show.
   for (int i = 0; i < 200 && value_of(m, "http_announces") == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
-  EXPECT_EQ(value_of(m, "udp_received"), 2u);
-  EXPECT_EQ(value_of(m, "udp_connects"), 1u);
+  EXPECT_EQ(value_of(m, "udp_received"), 5u);
+  EXPECT_EQ(value_of(m, "udp_connects"), 2u);
   EXPECT_EQ(value_of(m, "udp_announces"), 1u);
   EXPECT_EQ(value_of(m, "http_connections"), 1u);
   EXPECT_EQ(value_of(m, "http_requests"), 1u);
   EXPECT_EQ(value_of(m, "http_announces"), 1u);
   EXPECT_EQ(value_of(m, "udp_malformed"), 0u);
+  EXPECT_EQ(value_of(m, "stun_requests"), 1u);
+  EXPECT_EQ(value_of(m, "stun_answered"), 1u);
+  EXPECT_EQ(value_of(m, "stun_unanswered"), 0u);
+  EXPECT_EQ(value_of(m, "punch_sessions"), 0u);
+  EXPECT_EQ(value_of(m, "punch_refused"), 1u);
   EXPECT_EQ(value_of(m, "store_torrents"), 2u);
   EXPECT_EQ(value_of(m, "store_peers"), 2u);
   EXPECT_EQ(value_of(m, "store_seeders"), 1u);  // the HTTP peer, left=0
@@ -119,6 +170,8 @@ TEST(ServerMetrics, CountTheTrafficOfEveryWorker) {
   std::string text;
   m.write_prometheus(text);
   EXPECT_NE(text.find("\ncairn_udp_announces_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ncairn_stun_answered_total 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\ncairn_punch_refused_total 1\n"), std::string::npos) << text;
   EXPECT_TRUE(server.stop());
 }
 

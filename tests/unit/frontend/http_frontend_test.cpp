@@ -52,7 +52,7 @@ struct HttpFrontendTest : ::testing::Test {
   tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::off, {}};
   tracker::ConnectionIds ids;
-  server::Frontends frontends{config(), tracker, rendezvous, ids};
+  server::Frontends frontends{config(), tracker, rendezvous, ids, nullptr};
   const frontend::HttpRouter& router = frontends.http();
   const core::Endpoint proxy = *core::Endpoint::parse("127.0.0.1:40000");
   const core::Endpoint client = *core::Endpoint::parse("192.0.2.7:40000");

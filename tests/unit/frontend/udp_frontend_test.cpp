@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "codec/rendezvous_udp.hpp"
+#include "codec/stun.hpp"
 #include "codec/udp_tracker.hpp"
 #include "frontend/record_format.hpp"
 #include "server/frontends.hpp"
@@ -63,7 +64,7 @@ struct UdpFrontendTest : ::testing::Test {
   tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::blacklist, {hash_of(9)}};
   tracker::ConnectionIds ids;
-  server::Frontends frontends{server::Config{}, tracker, rendezvous, ids};
+  server::Frontends frontends{server::Config{}, tracker, rendezvous, ids, nullptr};
   frontend::WorkerState state{1, tracker::RateLimitConfig{}, access};
 
   // One receive batch: each packet from its source, as the listener hands it.
@@ -206,11 +207,38 @@ TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) 
   tracker::RendezvousPolicy off;
   off.enabled = false;
   tracker::Rendezvous disabled{off, records, memory, frontend::record_format()};
-  server::Frontends without{server::Config{}, tracker, disabled, ids};
+  server::Frontends without{server::Config{}, tracker, disabled, ids, nullptr};
   Batch c;
   c.add(from, whoami);
   EXPECT_EQ(state.counters.udp.malformed.load(), 0u);
   dispatch(c, without.datagrams());
   EXPECT_EQ(c.datagrams[0].reply, 0u);
   EXPECT_EQ(state.counters.udp.malformed.load(), 1u);
+}
+
+// STUN is registered before BEP 15 (server/frontends.cpp): a Binding
+// request gets its XOR-MAPPED-ADDRESS; with nat.stun off it is garbage to
+// BEP 15, which drops it unanswered.
+TEST_F(UdpFrontendTest, StunBindingIsAnsweredBeforeBep15UnlessOff) {
+  const auto from = test::v4(7, 40000);
+  const codec::stun::TransactionId txid{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+  auto binding = [&](auto out) { return codec::stun::encode_binding_request(txid, out); };
+  Batch b;
+  b.add(from, binding);
+  dispatch(b);
+  ASSERT_GT(b.datagrams[0].reply, 0u);
+  auto answer = codec::stun::parse_binding_answer(b.datagrams[0].out.first(b.datagrams[0].reply));
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->transaction_id, txid);
+  EXPECT_EQ(answer->xor_mapped, from);
+  EXPECT_EQ(state.counters.stun.requests.load(), 1u);
+
+  server::Config off;
+  off.stun = frontend::StunMode::off;
+  server::Frontends without{off, tracker, rendezvous, ids, nullptr};
+  Batch silent;
+  silent.add(from, binding);
+  dispatch(silent, without.datagrams());
+  EXPECT_EQ(silent.datagrams[0].reply, 0u);
+  EXPECT_EQ(state.counters.stun.requests.load(), 1u);
 }
