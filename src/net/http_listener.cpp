@@ -11,6 +11,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "codec/websocket_frame.hpp"
 #include "net/socket_address.hpp"
 
 namespace cairn::net {
@@ -21,6 +22,17 @@ namespace {
 
 constexpr int kBatch = 64;
 constexpr int kAcceptsPerWake = 256;  // so a connect flood cannot starve served connections
+
+// The WebSocket handshake is taken on the paths clients use: the JS client
+// appends nothing to the tracker URL, others use /announce.
+bool websocket_path(std::string_view path) { return path == "/" || path == "/announce"; }
+
+// One read must hold a whole request, or a whole WebSocket frame.
+std::size_t read_buffer_size(const HttpConnectionLimits& limits, const WsEndpoint& ws) {
+  std::size_t size = limits.head.max_head + limits.head.max_body + 1;
+  if (ws.shared) size = std::max(size, ws.shared->limits.frame.max_frame + 14 + 1);
+  return size;
+}
 
 int make_epoll() {
   const int fd = epoll_create1(EPOLL_CLOEXEC);
@@ -37,7 +49,8 @@ void close_socket(int fd) {
 
 HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
                            const clock::CoarseClock& clock, WorkerState& state,
-                           HttpConnectionLimits limits, ConnectionBudget& budget)
+                           HttpConnectionLimits limits, ConnectionBudget& budget,
+                           tracker::AddressConnections& per_address, WsEndpoint ws)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
@@ -46,10 +59,12 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend&
       state_(state),
       limits_(limits),
       budget_(budget),
+      per_address_(per_address),
+      ws_(ws),
       // The parser errors out before a request (head and body) outgrows
       // this, so one read never needs more: a request, or the end of one and
-      // the start of the next.
-      in_(limits_.head.max_head + limits_.head.max_body + 1, '\0') {
+      // the start of the next (and the same for WebSocket frames).
+      in_(read_buffer_size(limits_, ws_), '\0') {
   acceptor_.non_blocking(true);
   epoll_event ev{};
   ev.events = EPOLLIN;
@@ -62,6 +77,7 @@ HttpListener::~HttpListener() {
     if (!c) continue;
     ::close(c->fd);
     budget_.give_back();
+    per_address_.give_back(c->peer.address);
   }
 }
 
@@ -110,8 +126,15 @@ void HttpListener::accept_all() {
         epoll_ctl(poller_.native_handle(), EPOLL_CTL_DEL, acceptor_.native_handle(), nullptr);
       return;
     }
+    const core::Endpoint peer = to_endpoint(ss);
     if (!budget_.take()) {
       Counters::bump(state_.counters.http_connections_refused);
+      ::close(fd);
+      continue;
+    }
+    if (!per_address_.take(peer.address)) {
+      budget_.give_back();
+      Counters::bump(state_.counters.connections_refused_per_address);
       ::close(fd);
       continue;
     }
@@ -122,7 +145,7 @@ void HttpListener::accept_all() {
     auto& c = connections_[fd];
     c = std::make_unique<Connection>();
     c->fd = fd;
-    c->peer = to_endpoint(ss);
+    c->peer = peer;
     c->deadline = clock_.now() + limits_.idle_timeout;
     ++open_;
     watch(*c, false);
@@ -135,6 +158,7 @@ void HttpListener::accept_all() {
 void HttpListener::serve(Connection& c) {
   if (!c.out.empty()) {  // waiting to write, not reading
     if (!write(c, {})) return drop(c);
+    if (c.ws) note_queue(c, clock_.now());
     if (c.out.empty() && !c.close_after_write) watch(c, false);
     return finish_if_done(c);
   }
@@ -147,10 +171,17 @@ void HttpListener::serve(Connection& c) {
     return;
   }
   const core::Seconds now = clock_.now();
-  if (used == 0) c.deadline = now + limits_.request_timeout;
   used += static_cast<std::size_t>(n);
   out_.clear();
+  if (c.ws) return serve_ws(c, used, now);
+  if (used == static_cast<std::size_t>(n)) c.deadline = now + limits_.request_timeout;
   const std::size_t consumed = answer_all(std::string_view(in_.data(), used), c, out_);
+  if (c.ws && !c.close_after_write) {
+    // Upgraded: what followed the handshake are frames.
+    std::memmove(in_.data(), in_.data() + consumed, used - consumed);
+    c.in.clear();
+    return serve_ws(c, used - consumed, now);
+  }
   c.in.assign(in_.data() + consumed, used - consumed);
   if (consumed > 0)
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
@@ -167,6 +198,12 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
       Counters::bump(state_.counters.http_bad_requests);
       frontend_.write_parse_error(parse, state_, out);
       c.close_after_write = true;
+      break;
+    }
+    if (ws_.shared && codec::ws::wants_upgrade(parse.request) &&
+        websocket_path(parse.request.path)) {
+      consumed += parse.request.head_size;
+      if (!upgrade(parse.request, c, out)) c.close_after_write = true;
       break;
     }
     c.close_after_write =
@@ -207,7 +244,8 @@ void HttpListener::finish_if_done(Connection& c) {
 void HttpListener::drop(Connection& c) {
   const int fd = c.fd;
   close_socket(fd);  // also leaves the epoll set
-  connections_[fd].reset();
+  per_address_.give_back(c.peer.address);
+  connections_[fd].reset();  // a WebSocket's session leaves its swarms
   --open_;
   budget_.give_back();
   // The last one out after close() lets the io_context run out of work.
@@ -228,6 +266,14 @@ void HttpListener::close() {
   // serve() then drops every connection that owes nothing; the rest keep
   // writing until done or the grace period ends.
   for (auto& c : connections_) {
+    if (c && c->ws) {  // a WebSocket is told the server goes away, then closed
+      std::string bye;
+      codec::ws::write_close(bye, codec::ws::CloseCode::going_away);
+      if (c->out.empty()) write(*c, bye);
+      c->close_after_write = true;
+      finish_if_done(*c);
+      continue;
+    }
     if (c) serve(*c);
     if (c) finish_if_done(*c);  // serve() keeps a connection the read found empty
   }
@@ -244,10 +290,75 @@ void HttpListener::close() {
   });
 }
 
+bool HttpListener::upgrade(const codec::HttpRequest& request, Connection& c, std::string& out) {
+  auto accept = codec::ws::check_upgrade(request);
+  if (!accept) {
+    Counters::bump(state_.counters.http_bad_requests);
+    codec::ws::write_upgrade_refusal(out, accept.error());
+    return false;
+  }
+  codec::ws::write_upgrade_response(out, *accept);
+  c.ws = std::make_unique<WsConnection>(*this, c, *ws_.shared, *ws_.worker, clock_.now());
+  c.ws->session.attach(*c.ws);
+  return true;
+}
+
+void HttpListener::serve_ws(Connection& c, std::size_t used, core::Seconds now) {
+  auto& session = c.ws->session;
+  const std::size_t consumed =
+      session.on_bytes(std::span(in_.data(), used), now, clock_.now_ms(), out_);
+  c.in.assign(in_.data() + consumed, used - consumed);
+  if (session.closing()) c.close_after_write = true;
+  if (!out_.empty() && !write(c, out_)) return drop(c);
+  note_queue(c, now);
+  finish_if_done(c);
+}
+
+void HttpListener::note_queue(Connection& c, core::Seconds now) {
+  auto& since = c.ws->stuck_since;
+  if (c.out.empty())
+    since = 0;
+  else if (since == 0)
+    since = now;
+}
+
+bool HttpListener::WsConnection::enqueue(std::string_view frame) {
+  Connection& c = connection;
+  const std::size_t cap = listener.ws_.shared->limits.max_queue;
+  if (c.close_after_write || c.out.size() + frame.size() > cap) return false;
+  if (!c.out.empty()) {  // the socket is full: the writable event sends it
+    c.out.append(frame);
+    return true;
+  }
+  // Never dropped from here (this may run while another connection is
+  // served): a dead socket is found and dropped by its own next event.
+  if (!listener.write(c, frame)) {
+    c.close_after_write = true;
+    return false;
+  }
+  listener.note_queue(c, listener.clock_.now());
+  return true;
+}
+
+void HttpListener::sweep_ws(Connection& c, core::Seconds now) {
+  const auto& limits = ws_.shared->limits;
+  if (c.ws->stuck_since != 0 && now - c.ws->stuck_since >= limits.send_timeout) {
+    Counters::bump(state_.counters.ws_slow_readers);
+    return drop(c);
+  }
+  out_.clear();
+  if (!c.ws->session.tick(now, out_)) return drop(c);
+  if (out_.empty() || !c.out.empty()) return;  // a ping waits while the reader is behind
+  if (!write(c, out_)) return drop(c);
+  note_queue(c, now);
+}
+
 void HttpListener::sweep() {
   const core::Seconds now = clock_.now();
   for (auto& c : connections_) {
-    if (c && c->deadline <= now) {
+    if (c && c->ws) {
+      sweep_ws(*c, now);
+    } else if (c && c->deadline <= now) {
       Counters::bump(state_.counters.http_timeouts);
       drop(*c);
     }

@@ -28,6 +28,8 @@
 #include "net/connection_budget.hpp"
 #include "net/http_frontend.hpp"
 #include "net/worker_state.hpp"
+#include "net/ws_session.hpp"
+#include "tracker/address_connections.hpp"
 
 namespace cairn::net {
 
@@ -36,13 +38,22 @@ struct HttpConnectionLimits {
   core::Seconds idle_timeout = 30;      // between requests on a keep-alive connection
   core::Seconds request_timeout = 10;   // from a request's first byte to its reply sent
   std::size_t max_connections = 10000;  // for the whole process: see ConnectionBudget
+  std::uint32_t max_connections_per_address = 128;  // see tracker::AddressConnections
+};
+
+// What a listener needs to serve the WebSocket tracker (absent: it
+// answers upgrades as plain requests).
+struct WsEndpoint {
+  const WsShared* shared = nullptr;
+  WsWorker* worker = nullptr;
 };
 
 class HttpListener {
  public:
   HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
                const clock::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
-               ConnectionBudget& budget);
+               ConnectionBudget& budget, tracker::AddressConnections& per_address,
+               WsEndpoint ws = {});
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -58,19 +69,40 @@ class HttpListener {
   void close();
 
  private:
+  struct Connection;
+  // A connection upgraded to a WebSocket (RFC 6455): its session, and the
+  // sink through which frames relayed by other connections reach it.
+  struct WsConnection final : WsSink {
+    WsConnection(HttpListener& l, Connection& c, const WsShared& shared, WsWorker& worker,
+                 core::Seconds now)
+        : listener(l), connection(c), session(shared, worker, c.peer.address, now) {}
+    bool enqueue(std::string_view frame) override;
+    HttpListener& listener;
+    Connection& connection;
+    WsSession session;
+    core::Seconds stuck_since = 0;  // since when its queue has waited for the reader; 0: not
+  };
   struct Connection {
     int fd = -1;
     core::Endpoint peer;
     core::Seconds deadline = 0;
-    std::string in;   // the start of a request not yet complete
+    std::string in;   // the start of a request (or frame) not yet complete
     std::string out;  // replies the socket did not take yet
     bool close_after_write = false;
+    std::unique_ptr<WsConnection> ws;  // once upgraded
   };
 
   void wait();
   bool drain_one_batch();  // false when fewer than a full batch was ready
   void accept_all();
   void serve(Connection& c);
+  // A WebSocket connection's turn: frames in, answers out.
+  void serve_ws(Connection& c, std::size_t used, core::Seconds now);
+  // Answers a handshake; true when the connection became a WebSocket.
+  bool upgrade(const codec::HttpRequest& request, Connection& c, std::string& out);
+  void sweep_ws(Connection& c, core::Seconds now);
+  // After a write to a WebSocket connection: when its queue began to wait.
+  void note_queue(Connection& c, core::Seconds now);
   // Parses and answers every complete request at the start of `buffer`,
   // appending replies to `out`; returns the bytes consumed.
   std::size_t answer_all(std::string_view buffer, Connection& c, std::string& out);
@@ -89,6 +121,8 @@ class HttpListener {
   WorkerState& state_;
   HttpConnectionLimits limits_;
   ConnectionBudget& budget_;  // every listener's; open_ counts this one's
+  tracker::AddressConnections& per_address_;
+  WsEndpoint ws_;
   // Indexed by file descriptor: small, dense integers, so no hashing.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::size_t open_ = 0;

@@ -11,18 +11,24 @@
 #include "net/http_listener.hpp"
 #include "net/udp_listener.hpp"
 #include "net/worker_state.hpp"
+#include "net/ws_hub.hpp"
+#include "net/ws_session.hpp"
 
 namespace cairn::net {
 
 class Worker {
  public:
-  Worker(std::uint64_t seed, const tracker::RateLimitConfig& rate_limit,
+  Worker(std::uint32_t index, std::uint64_t seed, const tracker::RateLimitConfig& rate_limit,
          const tracker::AccessList& access_list)
-      : state_(seed, rate_limit, access_list) {}
+      : state_(seed, rate_limit, access_list),
+        hub_(index, io_, state_.counters),
+        ws_(state_, hub_) {}
   ~Worker() { stop(); }
 
   boost::asio::io_context& io() { return io_; }
   WorkerState& state() { return state_; }
+  WsHub& hub() { return hub_; }
+  WsWorker& ws() { return ws_; }
   const Counters& counters() const { return state_.counters; }
 
   void add(std::unique_ptr<UdpListener> l) { udp_.push_back(std::move(l)); }
@@ -39,6 +45,9 @@ class Worker {
  private:
   WorkerState state_;
   boost::asio::io_context io_{1};
+  // Before the listeners, so it outlives the connections registered in it.
+  WsHub hub_;
+  WsWorker ws_;
   std::vector<std::unique_ptr<UdpListener>> udp_;
   std::vector<std::unique_ptr<HttpListener>> http_;
   std::thread thread_;

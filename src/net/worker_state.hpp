@@ -40,6 +40,21 @@ struct Counters {
   std::atomic<std::uint64_t> rendezvous_lookups{0};
   std::atomic<std::uint64_t> rendezvous_unregisters{0};
   std::atomic<std::uint64_t> rendezvous_refused{0};  // answered with an error code
+  // Connections refused because their address held http.max_connections_per_address.
+  std::atomic<std::uint64_t> connections_refused_per_address{0};
+  // WebSocket tracker (net/ws_session.hpp).
+  std::atomic<std::uint64_t> ws_connections{0};   // handshakes accepted
+  std::atomic<std::uint64_t> ws_messages{0};      // messages read
+  std::atomic<std::uint64_t> ws_announces{0};
+  std::atomic<std::uint64_t> ws_answers{0};
+  std::atomic<std::uint64_t> ws_scrapes{0};
+  std::atomic<std::uint64_t> ws_refused{0};          // answered with a failure reason
+  std::atomic<std::uint64_t> ws_offers_relayed{0};   // queued for their receiver
+  std::atomic<std::uint64_t> ws_answers_relayed{0};
+  std::atomic<std::uint64_t> ws_relays_dropped{0};   // receiver's queue full, or gone
+  std::atomic<std::uint64_t> ws_protocol_errors{0};  // closed for a frame RFC 6455 forbids
+  std::atomic<std::uint64_t> ws_timeouts{0};         // silent past ws.idle_timeout
+  std::atomic<std::uint64_t> ws_slow_readers{0};     // closed: queue stuck past ws.send_timeout
 
   static void bump(std::atomic<std::uint64_t>& c) {
     c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

@@ -47,6 +47,11 @@ struct Config {
   std::vector<core::Network> trusted_proxies;
   net::HttpConnectionLimits http;
 
+  // The WebSocket (WebTorrent) tracker on every HTTP listener.
+  bool ws_enabled = true;
+  net::WsLimits ws;
+  tracker::SignalingLimits signaling;  // its caps are `limits`' (tracker.max_torrents, ...)
+
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
 

@@ -22,6 +22,14 @@ namespace cairn::server {
 
 namespace {
 
+// The WebSocket swarms take the store's caps.
+tracker::SignalingLimits signaling_limits(const Config& c) {
+  auto l = c.signaling;
+  l.max_torrents = c.limits.max_torrents;
+  l.max_peers_per_torrent = c.limits.max_peers_per_torrent;
+  return l;
+}
+
 unsigned worker_count(const Config& c) {
   if (c.workers > 0) return c.workers;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -81,13 +89,16 @@ Server::Server(Config config)
       store_(store::make_peer_store(config_.store, config_.limits)),
       record_store_(store::make_record_store(config_.store, config_.record_limits)),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
-      tracker_(config_.policy, *store_, memory_guard_),
+      signaling_(signaling_limits(config_)),
+      tracker_(config_.policy, *store_, memory_guard_, &signaling_),
       rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
       connection_ids_(config_.connection_id_slot),
       udp_frontend_(tracker_, rendezvous_, connection_ids_,
                     net::UdpOptions{config_.allow_client_ip}),
       http_frontend_(tracker_, rendezvous_,
-                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}),
+      per_address_(config_.http.max_connections_per_address, config_.rate_limit.trusted),
+      ws_shared_{tracker_, signaling_, config_.ws} {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -95,8 +106,11 @@ Server::Server(Config config)
   for (unsigned i = 0; i < n; ++i) {
     std::uint64_t seed;
     randombytes_buf(&seed, sizeof seed);
-    workers_.push_back(std::make_unique<net::Worker>(seed, config_.rate_limit, access_list_));
+    workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
+  std::vector<net::WsHub*> hubs;
+  for (auto& w : workers_) hubs.push_back(&w->hub());
+  for (auto& w : workers_) w->hub().set_peers(hubs);
 }
 
 Server::~Server() { stop(); }
@@ -128,8 +142,11 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
     w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
+    net::WsEndpoint ws;
+    if (config_.ws_enabled) ws = {&ws_shared_, &w.ws()};
     w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
-                                              config_.http, *connection_budget_));
+                                              config_.http, *connection_budget_, per_address_,
+                                              ws));
   }
   return bound;
 }
@@ -227,6 +244,8 @@ void Server::sweep(core::Seconds as_of) {
   if (removed > 0) spdlog::debug("expired {} peers", removed);
   auto records = record_store_->expire(as_of);
   if (records > 0) spdlog::debug("expired {} rendezvous records", records);
+  auto ws_peers = signaling_.expire(as_of);
+  if (ws_peers > 0) spdlog::debug("expired {} WebSocket peers", ws_peers);
 }
 
 // Announces measure as they go (see MemoryGuard); this tick measures too,

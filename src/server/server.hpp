@@ -77,12 +77,15 @@ class Server {
   std::unique_ptr<store::PeerStore> store_;
   std::unique_ptr<store::RecordStore> record_store_;  // rendezvous records
   tracker::MemoryGuard memory_guard_;
+  tracker::SignalingSwarms signaling_;  // WebSocket peers (the store holds the rest)
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
   net::UdpFrontend udp_frontend_;
   net::HttpFrontend http_frontend_;
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
+  tracker::AddressConnections per_address_;                 // so does this
+  net::WsShared ws_shared_;
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::thread housekeeping_;
   std::thread snapshots_;

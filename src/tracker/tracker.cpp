@@ -41,13 +41,25 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceReq
   a.may_grow = !memory_.full_for_announce();
   auto counts = store_.announce(a, peers);
   if (!counts) return TrackerError::tracker_full;
-  return AnnounceResponse{policy_.announce_interval, policy_.min_interval, *counts};
+  return AnnounceResponse{policy_.announce_interval, policy_.min_interval,
+                          with_signaling(request.info_hash, *counts)};
 }
 
 core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,
                                                                AccessView& access) const {
   if (!access.allows(info_hash)) return TrackerError::torrent_not_allowed;
-  return store_.scrape(info_hash);
+  return with_signaling(info_hash, store_.scrape(info_hash));
+}
+
+store::SwarmCounts Tracker::with_signaling(const core::InfoHash& info_hash,
+                                           store::SwarmCounts counts) const {
+  // A tracker no browser uses pays one relaxed load.
+  if (!signaling_ || signaling_->empty()) return counts;
+  const auto ws = signaling_->counts(info_hash);
+  counts.seeders += ws.seeders;
+  counts.leechers += ws.leechers;
+  counts.downloaded += ws.downloaded;
+  return counts;
 }
 
 }  // namespace cairn::tracker

@@ -172,3 +172,29 @@ TEST_F(TrackerTest, BlacklistRefusesListedTorrents) {
   EXPECT_TRUE(tracker.announce(r, 1, rng, peers, view));
   EXPECT_TRUE(tracker.scrape(other, view));
 }
+
+// WebSocket peers are in the same swarms for counts: an HTTP or UDP
+// announce reply and a scrape add them to the store's.
+TEST_F(TrackerTest, CountsIncludeWebSocketPeers) {
+  tracker::SignalingSwarms signaling{tracker::SignalingLimits{}};
+  tracker::Tracker with_ws{policy, store, memory, &signaling};
+  core::InfoHash h;
+  h.bytes[0] = 7;
+  std::vector<tracker::OfferTarget> targets;
+  core::PeerId p1, p2;
+  p2.bytes[0] = 1;
+  ASSERT_TRUE(signaling.announce({h, p1, {0, 1, 1}, core::Event::none, true}, {}, 1, 1, targets)
+                  .has_value());
+  ASSERT_TRUE(signaling.announce({h, p2, {0, 2, 1}, core::Event::completed, false}, {}, 1, 1,
+                                 targets)
+                  .has_value());
+  tracker::AnnounceRequest r;
+  r.info_hash = h;
+  auto reply = with_ws.announce(r, 1, rng, peers, access);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->counts, (store::SwarmCounts{3 + 1, 4 + 1, 5 + 1}));
+  EXPECT_EQ(*with_ws.scrape(h, access), (store::SwarmCounts{1 + 1, 2 + 1, 3 + 1}));
+  // Another torrent has none of them.
+  core::InfoHash other;
+  EXPECT_EQ(*with_ws.scrape(other, access), (store::SwarmCounts{1, 2, 3}));
+}
