@@ -22,6 +22,11 @@ namespace {
 
 constexpr int kBatch = 64;
 constexpr int kAcceptsPerWake = 256;  // so a connect flood cannot starve served connections
+// A WebSocket's kernel send buffer (Linux doubles it). Left to autotuning it
+// grows to megabytes, and a reader that stopped reading would never fill
+// ws.max_queue: the queue that drops and counts, and the send timeout,
+// would see nothing.
+constexpr int kWsSendBuffer = 32 * 1024;
 
 // The WebSocket handshake is taken on the paths clients use: the JS client
 // appends nothing to the tracker URL, others use /announce.
@@ -298,6 +303,7 @@ bool HttpListener::upgrade(const codec::HttpRequest& request, Connection& c, std
     return false;
   }
   codec::ws::write_upgrade_response(out, *accept);
+  setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &kWsSendBuffer, sizeof kWsSendBuffer);
   c.ws = std::make_unique<WsConnection>(*this, c, *ws_.shared, *ws_.worker, clock_.now());
   c.ws->session.attach(*c.ws);
   return true;

@@ -35,9 +35,9 @@ namespace cairn::net {
 
 struct HttpConnectionLimits {
   codec::HttpLimits head;
-  core::Seconds idle_timeout = 30;      // between requests on a keep-alive connection
-  core::Seconds request_timeout = 10;   // from a request's first byte to its reply sent
-  std::size_t max_connections = 10000;  // for the whole process: see ConnectionBudget
+  core::Seconds idle_timeout = 30;                  // between requests on a keep-alive connection
+  core::Seconds request_timeout = 10;               // from a request's first byte to its reply sent
+  std::size_t max_connections = 10000;              // for the whole process: see ConnectionBudget
   std::uint32_t max_connections_per_address = 128;  // see tracker::AddressConnections
 };
 

@@ -43,13 +43,13 @@ struct Counters {
   // Connections refused because their address held http.max_connections_per_address.
   std::atomic<std::uint64_t> connections_refused_per_address{0};
   // WebSocket tracker (net/ws_session.hpp).
-  std::atomic<std::uint64_t> ws_connections{0};   // handshakes accepted
-  std::atomic<std::uint64_t> ws_messages{0};      // messages read
+  std::atomic<std::uint64_t> ws_connections{0};  // handshakes accepted
+  std::atomic<std::uint64_t> ws_messages{0};     // messages read
   std::atomic<std::uint64_t> ws_announces{0};
   std::atomic<std::uint64_t> ws_answers{0};
   std::atomic<std::uint64_t> ws_scrapes{0};
-  std::atomic<std::uint64_t> ws_refused{0};          // answered with a failure reason
-  std::atomic<std::uint64_t> ws_offers_relayed{0};   // queued for their receiver
+  std::atomic<std::uint64_t> ws_refused{0};         // answered with a failure reason
+  std::atomic<std::uint64_t> ws_offers_relayed{0};  // queued for their receiver
   std::atomic<std::uint64_t> ws_answers_relayed{0};
   std::atomic<std::uint64_t> ws_relays_dropped{0};   // receiver's queue full, or gone
   std::atomic<std::uint64_t> ws_protocol_errors{0};  // closed for a frame RFC 6455 forbids

@@ -40,9 +40,8 @@ bool WsHub::deliver(const tracker::ConnectionRef& to, std::string_view frame) {
   if (to.worker >= hubs_.size()) return false;
   WsHub* owner = hubs_[to.worker];
   // The frame is copied once into the handler; the owner's thread queues it.
-  boost::asio::post(owner->io_, [owner, to, frame = std::string(frame)] {
-    owner->deliver_here(to, frame);
-  });
+  boost::asio::post(owner->io_,
+                    [owner, to, frame = std::string(frame)] { owner->deliver_here(to, frame); });
   return true;
 }
 

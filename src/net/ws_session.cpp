@@ -137,8 +137,8 @@ void WsSession::announce(const ws::AnnounceIn& a, core::Seconds now, std::string
   auto& ids = worker_.offer_ids;
   ids.clear();
   for (const auto& o : a.offers) ids.push_back(o.offer_id);
-  tracker::SignalAnnounce s{a.info_hash, a.peer_id,  self_,
-                            a.event,     a.seeder,   shared_.tracker.may_grow()};
+  tracker::SignalAnnounce s{a.info_hash, a.peer_id, self_,
+                            a.event,     a.seeder,  shared_.tracker.may_grow()};
   auto joined = shared_.swarms.announce(s, ids, now, state.rng.next(), worker_.targets);
   if (a.event == core::Event::stopped || !joined) joined_.remove(a.info_hash);
   if (!joined) {

@@ -28,18 +28,18 @@
 namespace cairn::net {
 
 struct WsLimits {
-  codec::ws::FrameLimits frame;              // ws.max_frame, ws.max_message
-  std::size_t max_queue = 256 * 1024;        // ws.max_queue: bytes waiting for a slow reader
-  core::Seconds send_timeout = 30;           // ws.send_timeout: a queue stuck this long closes
-  core::Seconds ping_interval = 60;          // ws.ping_interval: silence before a ping
-  core::Seconds idle_timeout = 150;          // ws.idle_timeout: silence before closing
+  codec::ws::FrameLimits frame;        // ws.max_frame, ws.max_message
+  std::size_t max_queue = 256 * 1024;  // ws.max_queue: bytes waiting for a slow reader
+  core::Seconds send_timeout = 30;     // ws.send_timeout: a queue stuck this long closes
+  core::Seconds ping_interval = 60;    // ws.ping_interval: silence before a ping
+  core::Seconds idle_timeout = 150;    // ws.idle_timeout: silence before closing
   std::size_t max_torrents_per_connection = 100;
-  std::uint32_t announce_interval = 120;     // ws.announce_interval, sent in replies
+  std::uint32_t announce_interval = 120;  // ws.announce_interval, sent in replies
 };
 
 // What every WebSocket connection of the process shares.
 struct WsShared {
-  tracker::Tracker& tracker;           // counts (with the store's peers) and the memory cap
+  tracker::Tracker& tracker;  // counts (with the store's peers) and the memory cap
   tracker::SignalingSwarms& swarms;
   WsLimits limits;
 };
@@ -84,8 +84,7 @@ class WsSession {
   void close();
 
  private:
-  void on_message(std::string_view text, core::Seconds now, core::Millis now_ms,
-                  std::string& out);
+  void on_message(std::string_view text, core::Seconds now, core::Millis now_ms, std::string& out);
   void announce(const codec::ws::AnnounceIn& a, core::Seconds now, std::string& out);
   void answer(const codec::ws::AnswerIn& a, core::Seconds now, std::string& out);
   void scrape(const codec::ws::ScrapeIn& s, std::string& out);

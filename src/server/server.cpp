@@ -145,8 +145,7 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
     net::WsEndpoint ws;
     if (config_.ws_enabled) ws = {&ws_shared_, &w.ws()};
     w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
-                                              config_.http, *connection_budget_, per_address_,
-                                              ws));
+                                              config_.http, *connection_budget_, per_address_, ws));
   }
   return bound;
 }

@@ -84,7 +84,7 @@ class Server {
   net::UdpFrontend udp_frontend_;
   net::HttpFrontend http_frontend_;
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
-  tracker::AddressConnections per_address_;                 // so does this
+  tracker::AddressConnections per_address_;                   // so does this
   net::WsShared ws_shared_;
   std::vector<std::unique_ptr<net::Worker>> workers_;
   std::thread housekeeping_;

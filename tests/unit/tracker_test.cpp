@@ -185,9 +185,9 @@ TEST_F(TrackerTest, CountsIncludeWebSocketPeers) {
   p2.bytes[0] = 1;
   ASSERT_TRUE(signaling.announce({h, p1, {0, 1, 1}, core::Event::none, true}, {}, 1, 1, targets)
                   .has_value());
-  ASSERT_TRUE(signaling.announce({h, p2, {0, 2, 1}, core::Event::completed, false}, {}, 1, 1,
-                                 targets)
-                  .has_value());
+  ASSERT_TRUE(
+      signaling.announce({h, p2, {0, 2, 1}, core::Event::completed, false}, {}, 1, 1, targets)
+          .has_value());
   tracker::AnnounceRequest r;
   r.info_hash = h;
   auto reply = with_ws.announce(r, 1, rng, peers, access);
