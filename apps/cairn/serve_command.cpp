@@ -22,8 +22,31 @@ ServeCommand::ServeCommand(CLI::App& parent) {
   command_->add_option("--state", state_file_,
                        "File to save the swarm state and rendezvous records to at shutdown and "
                        "restore them from at start; replaces server.state_file");
+  command_->add_option("--tls-listen", tls_listen_,
+                       "Address to serve https and wss on, e.g. 0.0.0.0:443; repeatable; "
+                       "replaces tls.listen");
+  command_->add_option("--tls-cert", tls_cert_,
+                       "PEM certificate chain for --tls-listen; replaces tls.cert_file");
+  command_->add_option("--tls-key", tls_key_,
+                       "PEM private key of --tls-cert; replaces tls.key_file");
   command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
 }
+
+namespace {
+
+std::vector<core::Endpoint> addresses(const char* flag, const std::vector<std::string>& texts) {
+  std::vector<core::Endpoint> out;
+  for (const auto& text : texts) {
+    auto at = core::Endpoint::parse(text);
+    if (!at)
+      throw std::runtime_error(std::string(flag) + " " + text +
+                               ": not an address:port (IPv6 in brackets)");
+    out.push_back(*at);
+  }
+  return out;
+}
+
+}  // namespace
 
 int ServeCommand::run() const {
   if (print_config_) {
@@ -32,15 +55,11 @@ int ServeCommand::run() const {
   }
   server::Config config =
       config_path_.empty() ? server::Config{} : server::load_config(config_path_);
-  if (!listen_.empty()) {
-    config.listen.clear();
-    for (const auto& text : listen_) {
-      auto at = core::Endpoint::parse(text);
-      if (!at)
-        throw std::runtime_error("--listen " + text + ": not an address:port (IPv6 in brackets)");
-      config.listen.push_back(*at);
-    }
-  }
+  if (!listen_.empty()) config.listen = addresses("--listen", listen_);
+  if (!tls_listen_.empty()) config.tls.listen = addresses("--tls-listen", tls_listen_);
+  if (!tls_cert_.empty()) config.tls.cert_file = tls_cert_;
+  if (!tls_key_.empty()) config.tls.key_file = tls_key_;
+  if (auto problem = server::tls_problem(config)) throw std::runtime_error(*problem);
   if (!state_file_.empty()) config.state_file = state_file_;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   // Logs go to stderr and the listening lines to stdout, often a pipe

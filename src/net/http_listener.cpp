@@ -27,6 +27,10 @@ constexpr int kAcceptsPerWake = 256;  // so a connect flood cannot starve served
 // ws.max_queue: the queue that drops and counts, and the send timeout,
 // would see nothing.
 constexpr int kWsSendBuffer = 32 * 1024;
+// Ciphertext taken per read: one full TLS record with its overhead.
+constexpr std::size_t kTlsReadSize = 16 * 1024 + 512;
+// Extra turns a TLS connection gets for plaintext already decrypted.
+constexpr int kTlsExtraTurns = 16;
 
 // The WebSocket handshake is taken on the paths clients use: the JS client
 // appends nothing to the tracker URL, others use /announce.
@@ -55,7 +59,8 @@ void close_socket(int fd) {
 HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
                            const clock::CoarseClock& clock, WorkerState& state,
                            HttpConnectionLimits limits, ConnectionBudget& budget,
-                           tracker::AddressConnections& per_address, WsEndpoint ws)
+                           tracker::AddressConnections& per_address, WsEndpoint ws,
+                           const TlsContext* tls)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
@@ -66,6 +71,8 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend&
       budget_(budget),
       per_address_(per_address),
       ws_(ws),
+      tls_(tls),
+      cipher_(tls ? kTlsReadSize : 0, '\0'),
       // The parser errors out before a request (head and body) outgrows
       // this, so one read never needs more: a request, or the end of one and
       // the start of the next (and the same for WebSocket frames).
@@ -112,7 +119,7 @@ bool HttpListener::drain_one_batch() {
     } else if (static_cast<std::size_t>(fd) < connections_.size() && connections_[fd]) {
       // Only the connection being served is ever dropped in a batch, so
       // the fds of later events still name the connections they did.
-      serve(*connections_[fd]);
+      serve_fd(fd);
     }
   }
   return n == kBatch;
@@ -151,6 +158,18 @@ void HttpListener::accept_all() {
     c = std::make_unique<Connection>();
     c->fd = fd;
     c->peer = peer;
+    if (tls_) {
+      SSL* ssl = tls_->new_session();
+      if (!ssl) {  // OpenSSL out of memory: as if the cap were reached
+        per_address_.give_back(peer.address);
+        budget_.give_back();
+        Counters::bump(state_.counters.http_connections_refused);
+        connections_[fd].reset();
+        ::close(fd);
+        continue;
+      }
+      c->tls = std::make_unique<TlsSession>(ssl);
+    }
     c->deadline = clock_.now() + limits_.idle_timeout;
     ++open_;
     watch(*c, false);
@@ -169,12 +188,9 @@ void HttpListener::serve(Connection& c) {
   }
   std::size_t used = c.in.size();
   std::memcpy(in_.data(), c.in.data(), used);
-  const ssize_t n = ::recv(c.fd, in_.data() + used, in_.size() - used, 0);
-  if (n == 0) return drop(c);  // the client is done
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) drop(c);
-    return;
-  }
+  const ssize_t n = receive(c, in_.data() + used, in_.size() - used);
+  if (n < 0) return drop(c);  // the client is done, or broke the connection
+  if (n == 0) return;
   const core::Seconds now = clock_.now();
   used += static_cast<std::size_t>(n);
   out_.clear();
@@ -192,6 +208,42 @@ void HttpListener::serve(Connection& c) {
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
   if (!out_.empty() && !write(c, out_)) return drop(c);
   finish_if_done(c);
+}
+
+void HttpListener::serve_fd(int fd) {
+  serve(*connections_[fd]);
+  for (int turn = 0; turn < kTlsExtraTurns; ++turn) {
+    const auto& c = connections_[fd];
+    if (!c || !c->tls_more || !c->out.empty()) return;
+    serve(*c);
+  }
+}
+
+ssize_t HttpListener::receive(Connection& c, char* at, std::size_t room) {
+  if (c.tls) return receive_tls(c, at, room);
+  const ssize_t n = ::recv(c.fd, at, room, 0);
+  if (n == 0) return -1;
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+  return n;
+}
+
+ssize_t HttpListener::receive_tls(Connection& c, char* at, std::size_t room) {
+  if (!c.tls_more) {  // the session holds nothing unread: fill it from the socket
+    const ssize_t n = ::recv(c.fd, cipher_.data(), cipher_.size(), 0);
+    if (n == 0) return -1;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    c.tls->feed({cipher_.data(), static_cast<std::size_t>(n)});
+  }
+  const auto r = c.tls->read({at, room});
+  c.tls_more = r.more;
+  // Handshake messages, or the alert that says why it failed.
+  if (c.tls->has_output() && !write(c, {})) return -1;
+  if (r.status == TlsSession::Read::failed) {
+    Counters::bump(state_.counters.tls_failures);
+    return -1;
+  }
+  if (r.status == TlsSession::Read::closed) return -1;
+  return static_cast<ssize_t>(r.got);
 }
 
 std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std::string& out) {
@@ -219,8 +271,19 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
 }
 
 bool HttpListener::write(Connection& c, std::string_view data) {
+  if (!c.tls) return send_bytes(c, data);
+  if (!c.tls->write(data)) return false;
+  tls_out_.clear();
+  c.tls->take_output(tls_out_);
+  return send_bytes(c, tls_out_);
+}
+
+bool HttpListener::send_bytes(Connection& c, std::string_view data) {
   const bool queued = !c.out.empty();
-  if (queued) data = c.out;
+  if (queued) {  // in order: after what waits
+    c.out.append(data);
+    data = c.out;
+  }
   const ssize_t n = ::send(c.fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
   const std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n);
@@ -332,11 +395,8 @@ bool HttpListener::WsConnection::enqueue(std::string_view frame) {
   Connection& c = connection;
   const std::size_t cap = listener.ws_.shared->limits.max_queue;
   if (c.close_after_write || c.out.size() + frame.size() > cap) return false;
-  if (!c.out.empty()) {  // the socket is full: the writable event sends it
-    c.out.append(frame);
-    return true;
-  }
-  // Never dropped from here (this may run while another connection is
+  // Queued after what waits (encrypted on TLS), and sent if the socket
+  // takes it. Never dropped from here (this may run while another connection is
   // served): a dead socket is found and dropped by its own next event.
   if (!listener.write(c, frame)) {
     c.close_after_write = true;

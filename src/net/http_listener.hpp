@@ -27,6 +27,8 @@
 #include "codec/http_request.hpp"
 #include "net/connection_budget.hpp"
 #include "net/http_frontend.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_session.hpp"
 #include "net/worker_state.hpp"
 #include "net/ws_session.hpp"
 #include "tracker/address_connections.hpp"
@@ -53,7 +55,7 @@ class HttpListener {
   HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
                const clock::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
                ConnectionBudget& budget, tracker::AddressConnections& per_address,
-               WsEndpoint ws = {});
+               WsEndpoint ws = {}, const TlsContext* tls = nullptr);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -90,12 +92,22 @@ class HttpListener {
     std::string out;  // replies the socket did not take yet
     bool close_after_write = false;
     std::unique_ptr<WsConnection> ws;  // once upgraded
+    std::unique_ptr<TlsSession> tls;   // on an https listener
+    bool tls_more = false;             // the session holds more plaintext than the last read took
   };
 
   void wait();
   bool drain_one_batch();  // false when fewer than a full batch was ready
   void accept_all();
   void serve(Connection& c);
+  // serve() once, then again while TLS holds plaintext the read had no room
+  // for (no socket event would come for it).
+  void serve_fd(int fd);
+  // One read into `at`: plaintext bytes, 0 when none yet (would block, or
+  // the TLS handshake or a record is incomplete), -1 when the connection is
+  // closed or broken.
+  ssize_t receive(Connection& c, char* at, std::size_t room);
+  ssize_t receive_tls(Connection& c, char* at, std::size_t room);
   // A WebSocket connection's turn: frames in, answers out.
   void serve_ws(Connection& c, std::size_t used, core::Seconds now);
   // Answers a handshake; true when the connection became a WebSocket.
@@ -106,8 +118,11 @@ class HttpListener {
   // Parses and answers every complete request at the start of `buffer`,
   // appending replies to `out`; returns the bytes consumed.
   std::size_t answer_all(std::string_view buffer, Connection& c, std::string& out);
-  // Writes `data` (then keeps what the socket did not take); false on error.
+  // Writes `data` (encrypted on TLS) after whatever waits in the
+  // connection's queue, keeping what the socket did not take; false on error.
   bool write(Connection& c, std::string_view data);
+  // The same for bytes as they go on the wire.
+  bool send_bytes(Connection& c, std::string_view data);
   void watch(const Connection& c, bool for_writing);
   void finish_if_done(Connection& c);
   void drop(Connection& c);
@@ -123,6 +138,9 @@ class HttpListener {
   ConnectionBudget& budget_;  // every listener's; open_ counts this one's
   tracker::AddressConnections& per_address_;
   WsEndpoint ws_;
+  const TlsContext* tls_;
+  std::string cipher_;   // TLS: one read of ciphertext
+  std::string tls_out_;  // TLS: what one write encrypts to
   // Indexed by file descriptor: small, dense integers, so no hashing.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::size_t open_ = 0;

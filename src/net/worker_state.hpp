@@ -42,6 +42,8 @@ struct Counters {
   std::atomic<std::uint64_t> rendezvous_refused{0};  // answered with an error code
   // Connections refused because their address held http.max_connections_per_address.
   std::atomic<std::uint64_t> connections_refused_per_address{0};
+  // TLS connections closed for a failed handshake or a bad record.
+  std::atomic<std::uint64_t> tls_failures{0};
   // WebSocket tracker (net/ws_session.hpp).
   std::atomic<std::uint64_t> ws_connections{0};  // handshakes accepted
   std::atomic<std::uint64_t> ws_messages{0};     // messages read

@@ -287,6 +287,23 @@ const std::vector<Key>& keys() {
           "Torrents one connection may announce (the JS client shares one per tracker).",
           [](Config & c) -> auto& { return c.ws.max_torrents_per_connection; }, 1, 100'000),
 
+      list<core::Endpoint>(
+          "tls", "listen",
+          "Addresses to serve https and wss on (TCP only): announce, scrape, /v1/ and the "
+          "WebSocket tracker, as on server.listen. Needs cert_file and key_file.",
+          [](Config & c) -> auto& { return c.tls.listen; }, core::Endpoint::parse,
+          "an address:port (IPv6 in brackets)"),
+      text(
+          "tls", "cert_file",
+          "PEM file: the server's certificate, then its chain. Relative to this file's folder. "
+          "Reloaded on SIGHUP.",
+          [](Config & c) -> auto& { return c.tls.cert_file; }),
+      text(
+          "tls", "key_file",
+          "PEM file: the certificate's private key (PKCS#8, RSA or EC; not encrypted). Relative "
+          "to this file's folder. Reloaded on SIGHUP.",
+          [](Config & c) -> auto& { return c.tls.key_file; }),
+
       number<core::Seconds>(
           "udp", "connection_id_slot",
           "Seconds per connection id time slot; an id is accepted for one to two slots. Below 60, "
@@ -419,6 +436,8 @@ void validate(const Config& c, const std::string& path, const KeyLines& lines) {
     fail(path, lines, {"ws.peer_ttl", "ws.announce_interval"},
          fmt::format("ws.peer_ttl ({}) must be at least ws.announce_interval ({})",
                      c.signaling.peer_ttl, c.ws.announce_interval));
+  if (auto problem = tls_problem(c))
+    fail(path, lines, {"tls.listen", "tls.cert_file", "tls.key_file"}, *problem);
   if (c.access_mode != AccessMode::off && c.access_list.empty())
     fail(path, lines, {"tracker.access_mode", "tracker.access_list"},
          fmt::format("tracker.access_mode \"{}\" needs tracker.access_list, a file of info hashes",
@@ -482,7 +501,7 @@ Config load_config(const std::string& path) {
     if (!table)
       throw std::runtime_error(
           fmt::format("{}:{}: unknown key '{}' (keys live in [server], [store], [tracker], [http], "
-                      "[udp], [rate_limit], [rendezvous])",
+                      "[udp], [ws], [tls], [rate_limit], [rendezvous])",
                       path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;
@@ -500,8 +519,21 @@ Config load_config(const std::string& path) {
   config.record_limits.tombstone_ttl = config.rendezvous.max_ttl;
   config.access_list = beside(path, config.access_list);
   config.state_file = beside(path, config.state_file);
+  config.tls.cert_file = beside(path, config.tls.cert_file);
+  config.tls.key_file = beside(path, config.tls.key_file);
   check_access_list_readable(config, path, lines);
   return config;
+}
+
+std::optional<std::string> tls_problem(const Config& c) {
+  const bool pair = !c.tls.cert_file.empty() && !c.tls.key_file.empty();
+  if (!c.tls.listen.empty() && !pair)
+    return "tls.listen needs tls.cert_file and tls.key_file (--tls-cert, --tls-key): the "
+           "certificate and key to serve https and wss with";
+  if (c.tls.listen.empty() && (!c.tls.cert_file.empty() || !c.tls.key_file.empty()))
+    return "tls.cert_file and tls.key_file are set but tls.listen (--tls-listen) is empty: no "
+           "address would serve https";
+  return std::nullopt;
 }
 
 std::string default_config_text() {

@@ -3,6 +3,7 @@
 // Every key is declared once, in the table in config.cpp (name, comment,
 // how to read and print it), which drives loading, validation and
 // `cairn serve --print-config`.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,14 @@ struct Config {
   std::vector<core::Network> trusted_proxies;
   net::HttpConnectionLimits http;
 
+  // Built-in TLS: https (announce, scrape, /v1/) and wss on these addresses,
+  // TCP only; the pair is read again on SIGHUP.
+  struct Tls {
+    std::vector<core::Endpoint> listen;
+    std::string cert_file;
+    std::string key_file;
+  } tls;
+
   // The WebSocket (WebTorrent) tracker on every HTTP listener.
   bool ws_enabled = true;
   net::WsLimits ws;
@@ -67,5 +76,9 @@ Config load_config(const std::string& path);
 
 // The full default configuration as TOML, with a comment on every key.
 std::string default_config_text();
+
+// What is wrong with the [tls] keys taken together (an address without a
+// certificate, or a certificate with no address), or nothing.
+std::optional<std::string> tls_problem(const Config& c);
 
 }  // namespace cairn::server

@@ -118,34 +118,37 @@ Server::~Server() { stop(); }
 // Port 0 means "any free port": probe_port picks one free for UDP and
 // checks it for TCP, and every worker binds that number. If it turns out
 // taken, start over with a fresh pick.
-core::Endpoint Server::bind_address(const core::Endpoint& at) {
+core::Endpoint Server::bind_address(const core::Endpoint& at, bool tls) {
   for (int attempt = 0;; ++attempt) {
     try {
-      return bind_workers(at);
+      return bind_workers(at, tls);
     } catch (const net::ListenError& e) {
       if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
     }
   }
 }
 
-core::Endpoint Server::bind_workers(const core::Endpoint& at) {
+core::Endpoint Server::bind_workers(const core::Endpoint& at, bool tls) {
   core::Endpoint bound = at;
   // Another process on the port would otherwise share it with our workers
   // (SO_REUSEPORT) and take part of the traffic.
-  bound.port = net::probe_port(at);
+  bound.port = tls ? net::probe_tcp_port(at, "https") : net::probe_port(at);
   std::vector<boost::asio::ip::udp::socket> udp;
   std::vector<boost::asio::ip::tcp::acceptor> tcp;
   for (auto& w : workers_) {
-    udp.push_back(net::bind_udp(w->io(), bound));
-    tcp.push_back(net::bind_tcp(w->io(), bound));
+    if (!tls) udp.push_back(net::bind_udp(w->io(), bound));
+    tcp.push_back(net::bind_tcp(w->io(), bound, tls ? "https" : "http"));
   }
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
-    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
+    if (!tls)
+      w.add(
+          std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
     net::WsEndpoint ws;
     if (config_.ws_enabled) ws = {&ws_shared_, &w.ws()};
     w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
-                                              config_.http, *connection_budget_, per_address_, ws));
+                                              config_.http, *connection_budget_, per_address_, ws,
+                                              tls ? tls_.get() : nullptr));
   }
   return bound;
 }
@@ -153,13 +156,14 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
 // Before any listener is made: they all draw from the budget made here.
 void Server::fit_connections_in_open_files() {
   const std::uint64_t open_files = raise_open_files_limit();
-  const std::size_t fit = connections_that_fit(open_files, workers_.size(), config_.listen.size());
+  const std::size_t addresses = config_.listen.size() + config_.tls.listen.size();
+  const std::size_t fit = connections_that_fit(open_files, workers_.size(), addresses);
   if (config_.http.max_connections > fit) {
     spdlog::warn(
         "http.max_connections {} does not fit in the open-files limit of {} (workers: {}, "
         "addresses: {}): using {}; raise the limit (ulimit -n, systemd LimitNOFILE=) to keep "
         "the configured cap",
-        config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
+        config_.http.max_connections, open_files, workers_.size(), addresses, fit);
     config_.http.max_connections = fit;
   }
   connection_budget_ = std::make_unique<net::ConnectionBudget>(config_.http.max_connections);
@@ -169,11 +173,15 @@ void Server::start() {
   check_distinct(config_.listen);
   if (!config_.state_file.empty())
     state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
+  if (!config_.tls.listen.empty())
+    tls_ = std::make_unique<net::TlsContext>(config_.tls.cert_file, config_.tls.key_file);
   fit_connections_in_open_files();
   // Bound before the state is restored, so no other process can take a port
   // meanwhile; nothing is served until the workers start below.
   std::vector<core::Endpoint> bound;
-  for (const auto& at : config_.listen) bound.push_back(bind_address(at));
+  for (const auto& at : config_.listen) bound.push_back(bind_address(at, false));
+  std::vector<core::Endpoint> bound_tls;
+  for (const auto& at : config_.tls.listen) bound_tls.push_back(bind_address(at, true));
   restore_state();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays
@@ -188,6 +196,7 @@ void Server::start() {
   for (const auto& at : bound)
     std::printf("listening udp %s\nlistening http %s\n", at.to_string().c_str(),
                 at.to_string().c_str());
+  for (const auto& at : bound_tls) std::printf("listening https %s\n", at.to_string().c_str());
   std::fflush(stdout);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
@@ -218,6 +227,18 @@ void Server::reload_access_list() {
     return;
   }
   spdlog::info("access list reloaded: {} hashes", access_list_.size());
+}
+
+void Server::reload_tls() {
+  if (!tls_) return;
+  try {
+    tls_->reload();
+  } catch (const net::TlsError& e) {
+    spdlog::error("tls: certificate not reloaded, keeping the old one: {}", e.what());
+    return;
+  }
+  spdlog::info("tls: certificate and key reloaded from {} and {}", tls_->cert_file(),
+               tls_->key_file());
 }
 
 void Server::housekeeping_loop() {
@@ -278,6 +299,7 @@ bool Server::run_until_signal() {
         if (ec) return;
         if (signal != SIGHUP) return spdlog::info("signal {}: stopping", signal);
         reload_access_list();
+        reload_tls();
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);

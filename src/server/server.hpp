@@ -35,13 +35,14 @@ class Server {
 
   // Claims the state file (state_file_lock.hpp), binds every listen
   // address on every worker, restores the state, starts the threads and
-  // prints one "listening udp|http ADDR:PORT" line per address to stdout.
+  // prints one "listening udp|http ADDR:PORT" line per address to stdout,
+  // and "listening https ADDR:PORT" per tls.listen address.
   // Throws on failure, with a message for a person and nothing served.
   // The threads it starts block SIGINT, SIGTERM and SIGHUP, so only the
   // caller's thread (run_until_signal's) ever receives them.
   void start();
   // Starts, blocks until SIGINT or SIGTERM, then stops; returns stop()'s
-  // result. SIGHUP meanwhile calls reload_access_list().
+  // result. SIGHUP meanwhile calls reload_access_list() and reload_tls().
   bool run_until_signal();
   // Closes every listener, lets requests already read be answered (briefly:
   // see net::HttpListener::close), joins the threads and, if start()
@@ -51,6 +52,9 @@ class Server {
   // Reads tracker.access_list again and swaps it in while workers serve; a
   // bad file keeps the old list. Logs the outcome in one line.
   void reload_access_list();
+  // Reads tls.cert_file and tls.key_file again: new connections use the new
+  // pair; a pair that does not load keeps the old one. Logs the outcome.
+  void reload_tls();
 
  private:
   // Lowers http.max_connections, with a warning, if it would not fit in
@@ -58,8 +62,9 @@ class Server {
   // listener draws from.
   void fit_connections_in_open_files();
   // Where `at` was bound (its port picked if 0).
-  core::Endpoint bind_address(const core::Endpoint& at);
-  core::Endpoint bind_workers(const core::Endpoint& at);
+  // With `tls`, TCP only and served over TLS.
+  core::Endpoint bind_address(const core::Endpoint& at, bool tls);
+  core::Endpoint bind_workers(const core::Endpoint& at, bool tls);
   void housekeeping_loop();
   void sweep(core::Seconds as_of);
   void check_memory();
@@ -84,6 +89,7 @@ class Server {
   net::UdpFrontend udp_frontend_;
   net::HttpFrontend http_frontend_;
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
+  std::unique_ptr<net::TlsContext> tls_;                      // so does this (with tls.listen)
   tracker::AddressConnections per_address_;                   // so does this
   net::WsShared ws_shared_;
   std::vector<std::unique_ptr<net::Worker>> workers_;
