@@ -15,8 +15,10 @@ packages=(
   clang-format-14 clang-tidy-14
   # test peers and tools; nodejs (20 or later, with npm) and chromium run the
   # JavaScript peers of tests/js (WebTorrent, bittorrent-tracker); openssl
-  # makes the TLS tests' certificates
+  # makes the TLS tests' certificates; util-linux (unshare) and iproute2 give
+  # the browser test a network namespace with only loopback
   python3 python3-libtorrent transmission-cli aria2 nodejs chromium openssl
+  util-linux iproute2
   # the runnable examples of the docs (tests/docs/run_examples.py)
   curl
 )

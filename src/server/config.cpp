@@ -436,8 +436,6 @@ void validate(const Config& c, const std::string& path, const KeyLines& lines) {
     fail(path, lines, {"ws.peer_ttl", "ws.announce_interval"},
          fmt::format("ws.peer_ttl ({}) must be at least ws.announce_interval ({})",
                      c.signaling.peer_ttl, c.ws.announce_interval));
-  if (auto problem = tls_problem(c))
-    fail(path, lines, {"tls.listen", "tls.cert_file", "tls.key_file"}, *problem);
   if (c.access_mode != AccessMode::off && c.access_list.empty())
     fail(path, lines, {"tracker.access_mode", "tracker.access_list"},
          fmt::format("tracker.access_mode \"{}\" needs tracker.access_list, a file of info hashes",

@@ -78,7 +78,8 @@ Config load_config(const std::string& path);
 std::string default_config_text();
 
 // What is wrong with the [tls] keys taken together (an address without a
-// certificate, or a certificate with no address), or nothing.
+// certificate, or a certificate with no address), or nothing. Checked once
+// the command line's --tls-* flags are applied over the file.
 std::optional<std::string> tls_problem(const Config& c);
 
 }  // namespace cairn::server
