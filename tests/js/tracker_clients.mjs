@@ -28,11 +28,15 @@ function step (what) {
 
 const infoHash = randomBytes(20).toString('hex')
 const other = randomBytes(20).toString('hex')
+// Clients of one process share a socket per tracker URL, and a tracker
+// holds one peer id per torrent on a connection: b names the same tracker
+// by its other path, so it has a socket (a browser) of its own.
+const urls = { a: url, b: url.replace(/\/?$/, '/announce') }
 function client (name) {
   const c = new Client({
     infoHash,
     peerId: Buffer.from(('-CT0001-' + name).padEnd(20, name)).subarray(0, 20),
-    announce: [url],
+    announce: [urls[name]],
     port: 6881,
     wrtc,
     rtcConfig: { iceServers: [] }
