@@ -11,6 +11,23 @@
 
 namespace cairn::app {
 
+namespace {
+
+std::vector<core::Endpoint> endpoints(std::string_view option,
+                                      const std::vector<std::string>& texts) {
+  std::vector<core::Endpoint> out;
+  for (const auto& text : texts) {
+    auto at = core::Endpoint::parse(text);
+    if (!at)
+      throw std::runtime_error(std::string(option) + " " + text +
+                               ": not an address:port (IPv6 in brackets)");
+    out.push_back(*at);
+  }
+  return out;
+}
+
+}  // namespace
+
 ServeCommand::ServeCommand(CLI::App& parent) {
   command_ = parent.add_subcommand("serve", "Run the tracker");
   command_->add_option("--config", config_path_, "TOML configuration file")
@@ -19,6 +36,10 @@ ServeCommand::ServeCommand(CLI::App& parent) {
       "--listen", listen_,
       "Address to serve HTTP and UDP on, e.g. 127.0.0.1:6969 or [::1]:0; repeatable; "
       "replaces server.listen");
+  command_->add_option(
+      "--dht-listen", dht_listen_,
+      "Address to run the DHT node on (UDP, KRPC), e.g. 0.0.0.0:6881 or [::]:6881; repeatable; "
+      "replaces dht.listen");
   command_->add_option("--state", state_file_,
                        "File to save the swarm state and rendezvous records to at shutdown and "
                        "restore them from at start; replaces server.state_file");
@@ -32,22 +53,6 @@ ServeCommand::ServeCommand(CLI::App& parent) {
   command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
 }
 
-namespace {
-
-std::vector<core::Endpoint> addresses(const char* flag, const std::vector<std::string>& texts) {
-  std::vector<core::Endpoint> out;
-  for (const auto& text : texts) {
-    auto at = core::Endpoint::parse(text);
-    if (!at)
-      throw std::runtime_error(std::string(flag) + " " + text +
-                               ": not an address:port (IPv6 in brackets)");
-    out.push_back(*at);
-  }
-  return out;
-}
-
-}  // namespace
-
 int ServeCommand::run() const {
   if (print_config_) {
     std::fputs(server::default_config_text().c_str(), stdout);
@@ -55,8 +60,9 @@ int ServeCommand::run() const {
   }
   server::Config config =
       config_path_.empty() ? server::Config{} : server::load_config(config_path_);
-  if (!listen_.empty()) config.listen = addresses("--listen", listen_);
-  if (!tls_listen_.empty()) config.tls.listen = addresses("--tls-listen", tls_listen_);
+  if (!listen_.empty()) config.listen = endpoints("--listen", listen_);
+  if (!dht_listen_.empty()) config.dht_listen = endpoints("--dht-listen", dht_listen_);
+  if (!tls_listen_.empty()) config.tls.listen = endpoints("--tls-listen", tls_listen_);
   if (!tls_cert_.empty()) config.tls.cert_file = tls_cert_;
   if (!tls_key_.empty()) config.tls.key_file = tls_key_;
   if (auto problem = server::tls_problem(config)) throw std::runtime_error(*problem);

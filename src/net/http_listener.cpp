@@ -6,12 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <system_error>
 
-#include "codec/websocket_frame.hpp"
 #include "net/socket_address.hpp"
 
 namespace cairn::net {
@@ -22,26 +23,15 @@ namespace {
 
 constexpr int kBatch = 64;
 constexpr int kAcceptsPerWake = 256;  // so a connect flood cannot starve served connections
-// A WebSocket's kernel send buffer (Linux doubles it). Left to autotuning it
-// grows to megabytes, and a reader that stopped reading would never fill
-// ws.max_queue: the queue that drops and counts, and the send timeout,
-// would see nothing.
-constexpr int kWsSendBuffer = 32 * 1024;
+// A taken-over connection's kernel send buffer (Linux doubles it). Left to
+// autotuning it grows to megabytes, and a reader that stopped reading would
+// never fill ConnectionLimits::max_out: the queue that refuses (and counts)
+// and the send timeout would see nothing.
+constexpr int kTakenOverSendBuffer = 32 * 1024;
 // Ciphertext taken per read: one full TLS record with its overhead.
 constexpr std::size_t kTlsReadSize = 16 * 1024 + 512;
 // Extra turns a TLS connection gets for plaintext already decrypted.
 constexpr int kTlsExtraTurns = 16;
-
-// The WebSocket handshake is taken on the paths clients use: the JS client
-// appends nothing to the tracker URL, others use /announce.
-bool websocket_path(std::string_view path) { return path == "/" || path == "/announce"; }
-
-// One read must hold a whole request, or a whole WebSocket frame.
-std::size_t read_buffer_size(const HttpConnectionLimits& limits, const WsEndpoint& ws) {
-  std::size_t size = limits.head.max_head + limits.head.max_body + 1;
-  if (ws.shared) size = std::max(size, ws.shared->limits.frame.max_frame + 14 + 1);
-  return size;
-}
 
 int make_epoll() {
   const int fd = epoll_create1(EPOLL_CLOEXEC);
@@ -56,27 +46,27 @@ void close_socket(int fd) {
 
 }  // namespace
 
-HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-                           const clock::CoarseClock& clock, WorkerState& state,
+HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
+                           const clock::CoarseClock& clock, frontend::WorkerState& state,
                            HttpConnectionLimits limits, ConnectionBudget& budget,
-                           tracker::AddressConnections& per_address, WsEndpoint ws,
+                           ConnectionRegistry& registry, AddressConnections& per_address,
                            const TlsContext* tls)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
-      frontend_(frontend),
+      router_(router),
       clock_(clock),
       state_(state),
       limits_(limits),
       budget_(budget),
+      registry_(registry),
       per_address_(per_address),
-      ws_(ws),
       tls_(tls),
       cipher_(tls ? kTlsReadSize : 0, '\0'),
       // The parser errors out before a request (head and body) outgrows
       // this, so one read never needs more: a request, or the end of one and
-      // the start of the next (and the same for WebSocket frames).
-      in_(read_buffer_size(limits_, ws_), '\0') {
+      // the start of the next.
+      in_(limits_.head.max_head + limits_.head.max_body + 1, '\0') {
   acceptor_.non_blocking(true);
   epoll_event ev{};
   ev.events = EPOLLIN;
@@ -85,8 +75,16 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend&
 }
 
 HttpListener::~HttpListener() {
+  // Only if the worker's loop did not run close() to the end. First none
+  // may be written to any more, then each handler is told.
+  for (auto& c : connections_) {
+    if (!c || !c->taken) continue;
+    registry_.remove(c->taken->self);
+    c->close_after_write = true;
+  }
   for (auto& c : connections_) {
     if (!c) continue;
+    if (c->taken) c->taken->handler->on_closed(frontend::CloseReason::shutdown);
     ::close(c->fd);
     budget_.give_back();
     per_address_.give_back(c->peer.address);
@@ -140,17 +138,29 @@ void HttpListener::accept_all() {
     }
     const core::Endpoint peer = to_endpoint(ss);
     if (!budget_.take()) {
-      Counters::bump(state_.counters.http_connections_refused);
+      tracker::bump(state_.counters.http.connections_refused);
       ::close(fd);
       continue;
     }
     if (!per_address_.take(peer.address)) {
       budget_.give_back();
-      Counters::bump(state_.counters.connections_refused_per_address);
+      tracker::bump(state_.counters.http.refused_per_address);
       ::close(fd);
       continue;
     }
-    Counters::bump(state_.counters.http_connections);
+    std::unique_ptr<TlsSession> tls;
+    if (tls_) {
+      SSL* ssl = tls_->new_session();
+      if (!ssl) {  // OpenSSL out of memory: as if the cap were reached
+        per_address_.give_back(peer.address);
+        budget_.give_back();
+        tracker::bump(state_.counters.http.connections_refused);
+        ::close(fd);
+        continue;
+      }
+      tls = std::make_unique<TlsSession>(ssl);
+    }
+    tracker::bump(state_.counters.http.connections);
     const int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
@@ -158,18 +168,7 @@ void HttpListener::accept_all() {
     c = std::make_unique<Connection>();
     c->fd = fd;
     c->peer = peer;
-    if (tls_) {
-      SSL* ssl = tls_->new_session();
-      if (!ssl) {  // OpenSSL out of memory: as if the cap were reached
-        per_address_.give_back(peer.address);
-        budget_.give_back();
-        Counters::bump(state_.counters.http_connections_refused);
-        connections_[fd].reset();
-        ::close(fd);
-        continue;
-      }
-      c->tls = std::make_unique<TlsSession>(ssl);
-    }
+    c->tls = std::move(tls);
     c->deadline = clock_.now() + limits_.idle_timeout;
     ++open_;
     watch(*c, false);
@@ -182,7 +181,6 @@ void HttpListener::accept_all() {
 void HttpListener::serve(Connection& c) {
   if (!c.out.empty()) {  // waiting to write, not reading
     if (!write(c, {})) return drop(c);
-    if (c.ws) note_queue(c, clock_.now());
     if (c.out.empty() && !c.close_after_write) watch(c, false);
     return finish_if_done(c);
   }
@@ -192,17 +190,13 @@ void HttpListener::serve(Connection& c) {
   if (n < 0) return drop(c);  // the client is done, or broke the connection
   if (n == 0) return;
   const core::Seconds now = clock_.now();
-  used += static_cast<std::size_t>(n);
   out_.clear();
-  if (c.ws) return serve_ws(c, used, now);
-  if (used == static_cast<std::size_t>(n)) c.deadline = now + limits_.request_timeout;
+  if (c.taken) return serve_taken(c, 0, used + static_cast<std::size_t>(n), now);
+  if (used == 0) c.deadline = now + limits_.request_timeout;
+  used += static_cast<std::size_t>(n);
   const std::size_t consumed = answer_all(std::string_view(in_.data(), used), c, out_);
-  if (c.ws && !c.close_after_write) {
-    // Upgraded: what followed the handshake are frames.
-    std::memmove(in_.data(), in_.data() + consumed, used - consumed);
-    c.in.clear();
-    return serve_ws(c, used - consumed, now);
-  }
+  // Switched: what followed the request is the new protocol's.
+  if (c.taken) return serve_taken(c, consumed, used, now);
   c.in.assign(in_.data() + consumed, used - consumed);
   if (consumed > 0)
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
@@ -239,7 +233,7 @@ ssize_t HttpListener::receive_tls(Connection& c, char* at, std::size_t room) {
   // Handshake messages, or the alert that says why it failed.
   if (c.tls->has_output() && !write(c, {})) return -1;
   if (r.status == TlsSession::Read::failed) {
-    Counters::bump(state_.counters.tls_failures);
+    tracker::bump(state_.counters.http.tls_failures);
     return -1;
   }
   if (r.status == TlsSession::Read::closed) return -1;
@@ -252,20 +246,19 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
     auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {
-      Counters::bump(state_.counters.http_bad_requests);
-      frontend_.write_parse_error(parse, state_, out);
+      tracker::bump(state_.counters.http.bad_requests);
+      router_.write_parse_error(parse, state_, out);
       c.close_after_write = true;
       break;
     }
-    if (ws_.shared && codec::ws::wants_upgrade(parse.request) &&
-        websocket_path(parse.request.path)) {
-      consumed += parse.request.head_size;
-      if (!upgrade(parse.request, c, out)) c.close_after_write = true;
+    const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), c.peer, state_};
+    auto result = router_.handle(parse.request, ctx, out);
+    consumed += parse.request.head_size;
+    if (result.next == frontend::HttpResult::Next::take_over) {
+      take_over(c, std::move(result), out);
       break;
     }
-    c.close_after_write =
-        !frontend_.handle(parse.request, c.peer, clock_.now(), clock_.now_ms(), state_, out);
-    consumed += parse.request.head_size;
+    c.close_after_write = result.next == frontend::HttpResult::Next::close;
   }
   return consumed;
 }
@@ -294,6 +287,13 @@ bool HttpListener::send_bytes(Connection& c, std::string_view data) {
     watch(c, true);  // reading waits until the client takes its replies
   }
   if (c.out.empty() && c.out.capacity() > 4096) std::string().swap(c.out);
+  if (c.taken) {
+    auto& since = c.taken->waiting_since;
+    if (c.out.empty())
+      since = 0;
+    else if (since == 0)
+      since = clock_.now();
+  }
   return true;
 }
 
@@ -306,14 +306,20 @@ void HttpListener::watch(const Connection& c, bool for_writing) {
 }
 
 void HttpListener::finish_if_done(Connection& c) {
-  if (c.out.empty() && (c.close_after_write || closed_)) drop(c);
+  if (c.out.empty() && (c.close_after_write || closed_))
+    drop(c, c.taken ? c.taken->closing_for : frontend::CloseReason::peer_closed);
 }
 
-void HttpListener::drop(Connection& c) {
+void HttpListener::drop(Connection& c, frontend::CloseReason why) {
   const int fd = c.fd;
+  if (c.taken) {
+    registry_.remove(c.taken->self);  // before the descriptor can be reused
+    c.close_after_write = true;       // its sink refuses from now on
+    c.taken->handler->on_closed(why);
+  }
   close_socket(fd);  // also leaves the epoll set
   per_address_.give_back(c.peer.address);
-  connections_[fd].reset();  // a WebSocket's session leaves its swarms
+  connections_[fd].reset();
   --open_;
   budget_.give_back();
   // The last one out after close() lets the io_context run out of work.
@@ -334,12 +340,8 @@ void HttpListener::close() {
   // serve() then drops every connection that owes nothing; the rest keep
   // writing until done or the grace period ends.
   for (auto& c : connections_) {
-    if (c && c->ws) {  // a WebSocket is told the server goes away, then closed
-      std::string bye;
-      codec::ws::write_close(bye, codec::ws::CloseCode::going_away);
-      if (c->out.empty()) write(*c, bye);
-      c->close_after_write = true;
-      finish_if_done(*c);
+    if (c && c->taken) {
+      shut_down_taken(*c);
       continue;
     }
     if (c) serve(*c);
@@ -354,78 +356,17 @@ void HttpListener::close() {
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     for (auto& c : connections_)
-      if (c) drop(*c);
+      if (c) drop(*c, frontend::CloseReason::shutdown);
   });
-}
-
-bool HttpListener::upgrade(const codec::HttpRequest& request, Connection& c, std::string& out) {
-  auto accept = codec::ws::check_upgrade(request);
-  if (!accept) {
-    Counters::bump(state_.counters.http_bad_requests);
-    codec::ws::write_upgrade_refusal(out, accept.error());
-    return false;
-  }
-  codec::ws::write_upgrade_response(out, *accept);
-  setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &kWsSendBuffer, sizeof kWsSendBuffer);
-  c.ws = std::make_unique<WsConnection>(*this, c, *ws_.shared, *ws_.worker, clock_.now());
-  c.ws->session.attach(*c.ws);
-  return true;
-}
-
-void HttpListener::serve_ws(Connection& c, std::size_t used, core::Seconds now) {
-  auto& session = c.ws->session;
-  const std::size_t consumed =
-      session.on_bytes(std::span(in_.data(), used), now, clock_.now_ms(), out_);
-  c.in.assign(in_.data() + consumed, used - consumed);
-  if (session.closing()) c.close_after_write = true;
-  if (!out_.empty() && !write(c, out_)) return drop(c);
-  note_queue(c, now);
-  finish_if_done(c);
-}
-
-void HttpListener::note_queue(Connection& c, core::Seconds now) {
-  auto& since = c.ws->stuck_since;
-  if (c.out.empty())
-    since = 0;
-  else if (since == 0)
-    since = now;
-}
-
-bool HttpListener::WsConnection::enqueue(std::string_view frame) {
-  Connection& c = connection;
-  const std::size_t cap = listener.ws_.shared->limits.max_queue;
-  if (c.close_after_write || c.out.size() + frame.size() > cap) return false;
-  // Queued after what waits (encrypted on TLS), and sent if the socket
-  // takes it. Never dropped from here (this may run while another connection is
-  // served): a dead socket is found and dropped by its own next event.
-  if (!listener.write(c, frame)) {
-    c.close_after_write = true;
-    return false;
-  }
-  listener.note_queue(c, listener.clock_.now());
-  return true;
-}
-
-void HttpListener::sweep_ws(Connection& c, core::Seconds now) {
-  const auto& limits = ws_.shared->limits;
-  if (c.ws->stuck_since != 0 && now - c.ws->stuck_since >= limits.send_timeout) {
-    Counters::bump(state_.counters.ws_slow_readers);
-    return drop(c);
-  }
-  out_.clear();
-  if (!c.ws->session.tick(now, out_)) return drop(c);
-  if (out_.empty() || !c.out.empty()) return;  // a ping waits while the reader is behind
-  if (!write(c, out_)) return drop(c);
-  note_queue(c, now);
 }
 
 void HttpListener::sweep() {
   const core::Seconds now = clock_.now();
   for (auto& c : connections_) {
-    if (c && c->ws) {
-      sweep_ws(*c, now);
+    if (c && c->taken) {
+      sweep_taken(*c, now);
     } else if (c && c->deadline <= now) {
-      Counters::bump(state_.counters.http_timeouts);
+      tracker::bump(state_.counters.http.timeouts);
       drop(*c);
     }
   }
@@ -439,6 +380,91 @@ void HttpListener::sweep() {
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && !closed_) sweep();
   });
+}
+
+// --- Connections taken over by another protocol ---
+
+void HttpListener::take_over(Connection& c, frontend::HttpResult&& result, std::string& out) {
+  if (!result.handler) {  // an upgrade handler's mistake: end the connection, not the process
+    c.close_after_write = true;
+    return;
+  }
+  setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &kTakenOverSendBuffer, sizeof kTakenOverSendBuffer);
+  auto taken = std::make_unique<TakenOver>(*this, c, std::move(result));
+  taken->self = registry_.add(c.fd, *taken);
+  c.taken = std::move(taken);
+  tracker::bump(state_.counters.connections.taken_over);
+  c.taken->handler->on_open(*c.taken, clock_.now(), out);
+}
+
+void HttpListener::serve_taken(Connection& c, std::size_t from, std::size_t to, core::Seconds now) {
+  TakenOver& t = *c.taken;
+  // Once per listener and protocol: a read must fit what the handler may
+  // keep plus at least one byte.
+  if (in_.size() <= t.limits.max_input) in_.resize(t.limits.max_input + 1);
+  c.deadline = now + t.limits.idle_timeout;
+  if (c.close_after_write) {  // closing: its input is not read
+    c.in.clear();
+  } else {
+    frontend::InputResult r;
+    if (to > from)
+      r = t.handler->on_input(std::span(in_.data() + from, to - from), now, clock_.now_ms(), out_);
+    const std::size_t rest = to - from - std::min(r.consumed, to - from);
+    if (r.after == frontend::After::close) {
+      c.close_after_write = true;
+      t.closing_for = frontend::CloseReason::handler_closed;
+    } else if (rest > t.limits.max_input) {
+      c.close_after_write = true;
+      t.closing_for = frontend::CloseReason::oversized_input;
+    }
+    c.in.assign(in_.data() + to - rest, c.close_after_write ? 0 : rest);
+  }
+  if (!out_.empty() && !write(c, out_)) return drop(c);
+  finish_if_done(c);
+}
+
+void HttpListener::sweep_taken(Connection& c, core::Seconds now) {
+  TakenOver& t = *c.taken;
+  if (t.waiting_since != 0 && now - t.waiting_since >= t.limits.send_timeout) {
+    tracker::bump(state_.counters.connections.slow_readers);
+    return drop(c, frontend::CloseReason::slow_reader);
+  }
+  // Closing (a send that failed, or a reply still being written).
+  if (c.close_after_write) return finish_if_done(c);
+  // Input is not read while replies wait, so silence counts only without.
+  if (c.out.empty() && c.deadline <= now) {
+    tracker::bump(state_.counters.connections.idle_timeouts);
+    return drop(c, frontend::CloseReason::idle);
+  }
+  out_.clear();
+  if (t.handler->on_tick(now, out_) == frontend::After::close) {
+    c.close_after_write = true;
+    t.closing_for = frontend::CloseReason::handler_closed;
+  }
+  if (!out_.empty() && !write(c, out_)) return drop(c);
+  finish_if_done(c);
+}
+
+void HttpListener::shut_down_taken(Connection& c) {
+  TakenOver& t = *c.taken;
+  t.closing_for = frontend::CloseReason::shutdown;
+  out_.clear();
+  if (!c.close_after_write) t.handler->on_shutdown(out_);
+  c.close_after_write = true;
+  if (!out_.empty() && !write(c, out_)) return drop(c, t.closing_for);
+  finish_if_done(c);
+}
+
+// Never drops the connection: this may run while another connection (or
+// this one) is being served. A socket that failed is marked, and dropped by
+// its own next event or the sweep.
+bool HttpListener::TakenOver::send(std::string_view bytes) {
+  Connection& c = connection;
+  if (c.close_after_write || c.out.size() + bytes.size() > limits.max_out) return false;
+  if (listener.write(c, bytes)) return true;
+  c.close_after_write = true;
+  closing_for = frontend::CloseReason::peer_closed;
+  return false;
 }
 
 }  // namespace cairn::net

@@ -15,6 +15,21 @@
 // after its first byte (slowloris), without a timer per connection.
 // A client that does not read its replies is not read from either: its
 // connection waits for writability until its deadline.
+//
+// A request answered with HttpResult::take_over hands its connection to
+// another protocol (frontend/connection.hpp): the listener writes the
+// reply, registers the connection with the worker's ConnectionRegistry so
+// it can be written to later, and from then on feeds the handler what it
+// reads, writes what it answers, ticks it at each sweep and enforces its
+// ConnectionLimits. It still counts against the connection budget. Plain
+// HTTP connections pay one pointer and one branch for this.
+//
+// With a TlsContext the listener serves https (and wss): each connection
+// gets a TlsSession over memory buffers, so the same loop reads ciphertext,
+// hands the plaintext to HTTP (or to the protocol that took over) and
+// encrypts what goes back. Every connection, plain or TLS, also counts
+// against its address's share (AddressConnections), so one address holding
+// slow connections cannot fill the budget and lock everyone else out.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,13 +40,15 @@
 
 #include "clock/coarse_clock.hpp"
 #include "codec/http_request.hpp"
+#include "frontend/connection.hpp"
+#include "frontend/http_router.hpp"
+#include "frontend/worker_state.hpp"
+#include "net/address_connections.hpp"
 #include "net/connection_budget.hpp"
-#include "net/http_frontend.hpp"
+#include "net/connection_registry.hpp"
+#include "net/listener.hpp"
 #include "net/tls_context.hpp"
 #include "net/tls_session.hpp"
-#include "net/worker_state.hpp"
-#include "net/ws_session.hpp"
-#include "tracker/address_connections.hpp"
 
 namespace cairn::net {
 
@@ -40,22 +57,15 @@ struct HttpConnectionLimits {
   core::Seconds idle_timeout = 30;                  // between requests on a keep-alive connection
   core::Seconds request_timeout = 10;               // from a request's first byte to its reply sent
   std::size_t max_connections = 10000;              // for the whole process: see ConnectionBudget
-  std::uint32_t max_connections_per_address = 128;  // see tracker::AddressConnections
+  std::uint32_t max_connections_per_address = 128;  // see AddressConnections
 };
 
-// What a listener needs to serve the WebSocket tracker (absent: it
-// answers upgrades as plain requests).
-struct WsEndpoint {
-  const WsShared* shared = nullptr;
-  WsWorker* worker = nullptr;
-};
-
-class HttpListener {
+class HttpListener final : public Listener {
  public:
-  HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-               const clock::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
-               ConnectionBudget& budget, tracker::AddressConnections& per_address,
-               WsEndpoint ws = {}, const TlsContext* tls = nullptr);
+  HttpListener(boost::asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
+               const clock::CoarseClock& clock, frontend::WorkerState& state,
+               HttpConnectionLimits limits, ConnectionBudget& budget, ConnectionRegistry& registry,
+               AddressConnections& per_address, const TlsContext* tls = nullptr);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -64,34 +74,38 @@ class HttpListener {
   // then every connection is closed.
   static constexpr auto shutdown_grace = std::chrono::seconds(2);
 
-  void start();
+  void start() override;
   // Stops accepting and ends every connection: requests already received
   // (read, or waiting in the kernel) are answered first; a connection whose
   // reply cannot be written at once gets up to shutdown_grace to take it.
-  void close();
+  void close() override;
 
  private:
   struct Connection;
-  // A connection upgraded to a WebSocket (RFC 6455): its session, and the
-  // sink through which frames relayed by other connections reach it.
-  struct WsConnection final : WsSink {
-    WsConnection(HttpListener& l, Connection& c, const WsShared& shared, WsWorker& worker,
-                 core::Seconds now)
-        : listener(l), connection(c), session(shared, worker, c.peer.address, now) {}
-    bool enqueue(std::string_view frame) override;
+  // A connection another protocol took over: its handler, and the sink
+  // through which the handler (and others, through the registry) write to
+  // it later.
+  struct TakenOver final : frontend::ConnectionSink {
+    TakenOver(HttpListener& l, Connection& c, frontend::HttpResult&& r)
+        : listener(l), connection(c), handler(std::move(r.handler)), limits(r.limits) {}
+    frontend::ConnectionId id() const override { return self; }
+    bool send(std::string_view bytes) override;
     HttpListener& listener;
     Connection& connection;
-    WsSession session;
-    core::Seconds stuck_since = 0;  // since when its queue has waited for the reader; 0: not
+    std::unique_ptr<frontend::ConnectionHandler> handler;
+    frontend::ConnectionLimits limits;
+    frontend::ConnectionId self;
+    core::Seconds waiting_since = 0;  // since when `out` has waited for the reader; 0: empty
+    frontend::CloseReason closing_for = frontend::CloseReason::peer_closed;  // once closing
   };
   struct Connection {
     int fd = -1;
     core::Endpoint peer;
-    core::Seconds deadline = 0;
-    std::string in;   // the start of a request (or frame) not yet complete
-    std::string out;  // replies the socket did not take yet
+    core::Seconds deadline = 0;  // HTTP's; a taken-over connection's idle deadline
+    std::string in;              // the start of a request (or message) not yet complete
+    std::string out;             // replies the socket did not take yet
     bool close_after_write = false;
-    std::unique_ptr<WsConnection> ws;  // once upgraded
+    std::unique_ptr<TakenOver> taken;  // null while it speaks HTTP
     std::unique_ptr<TlsSession> tls;   // on an https listener
     bool tls_more = false;             // the session holds more plaintext than the last read took
   };
@@ -108,13 +122,6 @@ class HttpListener {
   // closed or broken.
   ssize_t receive(Connection& c, char* at, std::size_t room);
   ssize_t receive_tls(Connection& c, char* at, std::size_t room);
-  // A WebSocket connection's turn: frames in, answers out.
-  void serve_ws(Connection& c, std::size_t used, core::Seconds now);
-  // Answers a handshake; true when the connection became a WebSocket.
-  bool upgrade(const codec::HttpRequest& request, Connection& c, std::string& out);
-  void sweep_ws(Connection& c, core::Seconds now);
-  // After a write to a WebSocket connection: when its queue began to wait.
-  void note_queue(Connection& c, core::Seconds now);
   // Parses and answers every complete request at the start of `buffer`,
   // appending replies to `out`; returns the bytes consumed.
   std::size_t answer_all(std::string_view buffer, Connection& c, std::string& out);
@@ -125,26 +132,34 @@ class HttpListener {
   bool send_bytes(Connection& c, std::string_view data);
   void watch(const Connection& c, bool for_writing);
   void finish_if_done(Connection& c);
-  void drop(Connection& c);
+  void drop(Connection& c, frontend::CloseReason why = frontend::CloseReason::peer_closed);
   void sweep();
+
+  // A taken-over connection's part.
+  void take_over(Connection& c, frontend::HttpResult&& result, std::string& out);
+  // Feeds the handler in_[from, to): its input after a read.
+  void serve_taken(Connection& c, std::size_t from, std::size_t to, core::Seconds now);
+  void sweep_taken(Connection& c, core::Seconds now);
+  // close(): the handler's last word, then closed once written.
+  void shut_down_taken(Connection& c);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::posix::stream_descriptor poller_;  // the listener's epoll set
   boost::asio::steady_timer sweep_timer_;
-  const HttpFrontend& frontend_;
+  const frontend::HttpRouter& router_;
   const clock::CoarseClock& clock_;
-  WorkerState& state_;
+  frontend::WorkerState& state_;
   HttpConnectionLimits limits_;
-  ConnectionBudget& budget_;  // every listener's; open_ counts this one's
-  tracker::AddressConnections& per_address_;
-  WsEndpoint ws_;
-  const TlsContext* tls_;
-  std::string cipher_;   // TLS: one read of ciphertext
-  std::string tls_out_;  // TLS: what one write encrypts to
+  ConnectionBudget& budget_;         // every listener's; open_ counts this one's
+  ConnectionRegistry& registry_;     // the worker's: taken-over connections by id
+  AddressConnections& per_address_;  // every listener's
+  const TlsContext* tls_;            // null: plain HTTP
+  std::string cipher_;               // TLS: one read of ciphertext
+  std::string tls_out_;              // TLS: what one write encrypts to
   // Indexed by file descriptor: small, dense integers, so no hashing.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::size_t open_ = 0;
-  std::string in_;   // one read: a leftover request start plus what arrived
+  std::string in_;   // one read: a leftover request (or message) start plus what arrived
   std::string out_;  // the replies to one read
   bool closed_ = false;
 };

@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
-#include "net/http_frontend.hpp"
+#include "frontend/dht/dht.hpp"
+#include "frontend/ws_connection.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
@@ -17,6 +18,7 @@
 #include "tracker/connection_ids.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/rendezvous.hpp"
+#include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -58,11 +60,19 @@ struct Config {
 
   // The WebSocket (WebTorrent) tracker on every HTTP listener.
   bool ws_enabled = true;
-  net::WsLimits ws;
+  frontend::WsLimits ws;
   tracker::SignalingLimits signaling;  // its caps are `limits`' (tracker.max_torrents, ...)
 
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
+
+  // The DHT node (docs/protocols.md, "DHT"): none unless dht_listen names
+  // an address.
+  std::vector<core::Endpoint> dht_listen;
+  frontend::dht::DhtPolicy dht;
+  // The address other nodes see this one at, for a BEP 42-valid node id;
+  // "": the first dht_listen address if it is a global one, else none.
+  std::string dht_external_ip;
 
   Config();
 };

@@ -11,7 +11,11 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "frontend/record_format.hpp"
 #include "net/bind.hpp"
+#include "net/dht_pinger.hpp"
+#include "net/http_listener.hpp"
+#include "net/udp_listener.hpp"
 #include "server/access_list_file.hpp"
 #include "server/open_files.hpp"
 #include "server/process_memory.hpp"
@@ -78,6 +82,20 @@ void check_distinct(const std::vector<core::Endpoint>& listen) {
   }
 }
 
+// Port 0 means "any free port": the probe picks one and every worker binds
+// that number. If another process takes it in between, start over with a
+// fresh pick.
+template <class Bind>
+core::Endpoint bind_retrying(const core::Endpoint& at, Bind bind) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return bind();
+    } catch (const net::ListenError& e) {
+      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
+    }
+  }
+}
+
 }  // namespace
 
 Server::Server(Config config)
@@ -91,14 +109,11 @@ Server::Server(Config config)
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       signaling_(signaling_limits(config_)),
       tracker_(config_.policy, *store_, memory_guard_, &signaling_),
-      rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
+      rendezvous_(config_.rendezvous, *record_store_, memory_guard_, frontend::record_format()),
       connection_ids_(config_.connection_id_slot),
-      udp_frontend_(tracker_, rendezvous_, connection_ids_,
-                    net::UdpOptions{config_.allow_client_ip}),
-      http_frontend_(tracker_, rendezvous_,
-                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}),
-      per_address_(config_.http.max_connections_per_address, config_.rate_limit.trusted),
-      ws_shared_{tracker_, signaling_, config_.ws} {
+      frontends_(config_, tracker_, rendezvous_, connection_ids_, signaling_,
+                 worker_count(config_)),
+      per_address_(config_.http.max_connections_per_address, config_.rate_limit.trusted) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -108,24 +123,40 @@ Server::Server(Config config)
     randombytes_buf(&seed, sizeof seed);
     workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
-  std::vector<net::WsHub*> hubs;
-  for (auto& w : workers_) hubs.push_back(&w->hub());
-  for (auto& w : workers_) w->hub().set_peers(hubs);
+  net::connect_registries(workers_);
+  register_metrics(metrics_, workers_, *store_, *record_store_, signaling_);
 }
 
 Server::~Server() { stop(); }
 
-// Port 0 means "any free port": probe_port picks one free for UDP and
-// checks it for TCP, and every worker binds that number. If it turns out
-// taken, start over with a fresh pick.
+// probe_port picks a port free for UDP and checks it for TCP; with `tls`,
+// only TCP.
 core::Endpoint Server::bind_address(const core::Endpoint& at, bool tls) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return bind_workers(at, tls);
-    } catch (const net::ListenError& e) {
-      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
+  return bind_retrying(at, [&] { return bind_workers(at, tls); });
+}
+
+// Every worker gets a socket of its own for each dht.listen address.
+core::Endpoint Server::bind_dht(const core::Endpoint& at) {
+  return bind_retrying(at, [&] {
+    core::Endpoint bound = at;
+    bound.port = net::probe_udp_port(at, "dht");
+    std::vector<boost::asio::ip::udp::socket> sockets;
+    for (auto& w : workers_) sockets.push_back(net::bind_udp(w->io(), bound, "dht"));
+    const std::size_t total = workers_.size() * config_.dht_listen.size();
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      std::uint64_t seed;
+      randombytes_buf(&seed, sizeof seed);
+      auto& w = *workers_[i];
+      auto& parts = frontends_.add_dht_socket(total, seed);
+      auto listener = std::make_unique<net::UdpListener>(std::move(sockets[i]), parts.datagrams,
+                                                         clock_, w.state());
+      auto pinger = std::make_unique<net::DhtPinger>(*listener, *frontends_.dht(), parts.worker,
+                                                     clock_, w.state());
+      w.add(std::move(listener));
+      w.add(std::move(pinger));
     }
-  }
+    return bound;
+  });
 }
 
 core::Endpoint Server::bind_workers(const core::Endpoint& at, bool tls) {
@@ -142,13 +173,11 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at, bool tls) {
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
     if (!tls)
-      w.add(
-          std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
-    net::WsEndpoint ws;
-    if (config_.ws_enabled) ws = {&ws_shared_, &w.ws()};
-    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
-                                              config_.http, *connection_budget_, per_address_, ws,
-                                              tls ? tls_.get() : nullptr));
+      w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
+                                               w.state()));
+    w.add(std::make_unique<net::HttpListener>(
+        std::move(tcp[i]), frontends_.http(), clock_, w.state(), config_.http, *connection_budget_,
+        w.registry(), per_address_, tls ? tls_.get() : nullptr));
   }
   return bound;
 }
@@ -171,6 +200,7 @@ void Server::fit_connections_in_open_files() {
 
 void Server::start() {
   check_distinct(config_.listen);
+  check_distinct(config_.dht_listen);
   if (!config_.state_file.empty())
     state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
   if (!config_.tls.listen.empty())
@@ -180,8 +210,11 @@ void Server::start() {
   // meanwhile; nothing is served until the workers start below.
   std::vector<core::Endpoint> bound;
   for (const auto& at : config_.listen) bound.push_back(bind_address(at, false));
+  listening_ = bound;
   std::vector<core::Endpoint> bound_tls;
   for (const auto& at : config_.tls.listen) bound_tls.push_back(bind_address(at, true));
+  std::vector<core::Endpoint> dht_bound;
+  for (const auto& at : config_.dht_listen) dht_bound.push_back(bind_dht(at));
   restore_state();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays
@@ -197,6 +230,7 @@ void Server::start() {
     std::printf("listening udp %s\nlistening http %s\n", at.to_string().c_str(),
                 at.to_string().c_str());
   for (const auto& at : bound_tls) std::printf("listening https %s\n", at.to_string().c_str());
+  for (const auto& at : dht_bound) std::printf("listening dht %s\n", at.to_string().c_str());
   std::fflush(stdout);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
@@ -207,6 +241,10 @@ void Server::start() {
   if (test_sweep_.active())
     spdlog::warn("{} is set: sweeps on request from {} (a test hook; unset it in production)",
                  kTestSweepVariable, test_sweep_.path());
+  if (const auto* dht = frontends_.dht())
+    spdlog::info("dht node {} ({}), verifying nodes after {} s", dht->id().hex(),
+                 dht->bridging() ? "bridged to the tracker's swarms" : "bootstrap only",
+                 config_.dht.verify_delay);
   if (config_.rate_limit.per_second == 0)
     spdlog::info("rate limiting off");
   else

@@ -11,11 +11,13 @@
 #include <vector>
 
 #include "clock/coarse_clock.hpp"
+#include "net/address_connections.hpp"
 #include "net/connection_budget.hpp"
-#include "net/http_frontend.hpp"
-#include "net/udp_frontend.hpp"
+#include "net/tls_context.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
+#include "server/frontends.hpp"
+#include "server/metrics.hpp"
 #include "server/state_file_lock.hpp"
 #include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
@@ -24,6 +26,7 @@
 #include "tracker/connection_ids.hpp"
 #include "tracker/memory_guard.hpp"
 #include "tracker/rendezvous.hpp"
+#include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -56,6 +59,12 @@ class Server {
   // pair; a pair that does not load keeps the old one. Logs the outcome.
   void reload_tls();
 
+  // Every worker's counters and the stores' numbers (server/metrics.hpp),
+  // for an admin route to expose; readable from any thread.
+  const tracker::MetricsRegistry& metrics() const { return metrics_; }
+  // The addresses start() bound (ports picked for port 0), for tests.
+  const std::vector<core::Endpoint>& listening() const { return listening_; }
+
  private:
   // Lowers http.max_connections, with a warning, if it would not fit in
   // the open-files limit (open_files.hpp), and makes the budget every
@@ -65,6 +74,7 @@ class Server {
   // With `tls`, TCP only and served over TLS.
   core::Endpoint bind_address(const core::Endpoint& at, bool tls);
   core::Endpoint bind_workers(const core::Endpoint& at, bool tls);
+  core::Endpoint bind_dht(const core::Endpoint& at);
   void housekeeping_loop();
   void sweep(core::Seconds as_of);
   void check_memory();
@@ -86,13 +96,13 @@ class Server {
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
-  net::UdpFrontend udp_frontend_;
-  net::HttpFrontend http_frontend_;
+  Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::unique_ptr<net::TlsContext> tls_;                      // so does this (with tls.listen)
-  tracker::AddressConnections per_address_;                   // so does this
-  net::WsShared ws_shared_;
+  net::AddressConnections per_address_;                       // so does this
   std::vector<std::unique_ptr<net::Worker>> workers_;
+  tracker::MetricsRegistry metrics_;  // after the workers: it points into them
+  std::vector<core::Endpoint> listening_;
   std::thread housekeeping_;
   std::thread snapshots_;
   std::mutex snapshot_mutex_;

@@ -20,7 +20,7 @@ struct Expected {
 
 struct Peer {
   core::PeerId id;
-  ConnectionRef connection;
+  ConnectionId connection;
   core::Seconds last_seen = 0;
   bool seeder = false;
   bool completed = false;  // counted as a download already
@@ -181,8 +181,8 @@ core::Result<store::SwarmCounts, SignalingError> SignalingSwarms::announce(
   return swarm.counts();
 }
 
-core::Result<ConnectionRef, SignalingError> SignalingSwarms::answer(
-    const core::InfoHash& info_hash, const core::PeerId& from, const ConnectionRef& by,
+core::Result<ConnectionId, SignalingError> SignalingSwarms::answer(
+    const core::InfoHash& info_hash, const core::PeerId& from, const ConnectionId& by,
     const core::PeerId& to, const core::OfferId& offer_id, core::Seconds now) {
   Shard& shard = shard_of(info_hash);
   std::lock_guard lock(shard.mutex);
@@ -203,7 +203,7 @@ core::Result<ConnectionRef, SignalingError> SignalingSwarms::answer(
 }
 
 void SignalingSwarms::leave(const core::InfoHash& info_hash, const core::PeerId& peer_id,
-                            const ConnectionRef& connection) {
+                            const ConnectionId& connection) {
   Shard& shard = shard_of(info_hash);
   std::lock_guard lock(shard.mutex);
   auto it = shard.swarms.find(info_hash);

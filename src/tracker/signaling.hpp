@@ -4,7 +4,7 @@
 //
 // A WebSocket peer has no address another peer could dial: it is reached
 // only through its connection, so it is kept here, beside the store, with a
-// ConnectionRef naming the worker and slot that hold its socket. Counts
+// ConnectionId naming the worker and slot that hold its socket. Counts
 // (scrape, announce replies) add these peers to the store's; offers go only
 // to them.
 //
@@ -37,17 +37,9 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "store/peer_store.hpp"
+#include "tracker/connection_router.hpp"
 
 namespace cairn::tracker {
-
-// Where a WebSocket connection lives. The generation tells a connection
-// from a later one that reuses its slot, so nothing reaches the wrong one.
-struct ConnectionRef {
-  std::uint32_t worker = 0;
-  std::uint32_t slot = 0;
-  std::uint32_t generation = 0;
-  friend bool operator==(const ConnectionRef&, const ConnectionRef&) = default;
-};
 
 struct SignalingLimits {
   std::uint32_t max_offers = 10;  // offers relayed per announce
@@ -60,7 +52,7 @@ struct SignalingLimits {
 struct SignalAnnounce {
   core::InfoHash info_hash;
   core::PeerId peer_id;
-  ConnectionRef connection;
+  ConnectionId connection;
   core::Event event = core::Event::none;
   bool seeder = false;
   bool may_grow = true;  // false: no new swarm or peer (the memory cap)
@@ -70,7 +62,7 @@ struct SignalAnnounce {
 // `to`.
 struct OfferTarget {
   core::PeerId peer_id;
-  ConnectionRef to;
+  ConnectionId to;
   std::uint32_t offer = 0;
 };
 
@@ -105,13 +97,15 @@ class SignalingSwarms {
       std::uint64_t random, std::vector<OfferTarget>& targets);
 
   // Where the answer of `from` (on connection `by`) to `to`'s offer goes.
-  core::Result<ConnectionRef, SignalingError> answer(
-      const core::InfoHash& info_hash, const core::PeerId& from, const ConnectionRef& by,
-      const core::PeerId& to, const core::OfferId& offer_id, core::Seconds now);
+  core::Result<ConnectionId, SignalingError> answer(const core::InfoHash& info_hash,
+                                                    const core::PeerId& from,
+                                                    const ConnectionId& by, const core::PeerId& to,
+                                                    const core::OfferId& offer_id,
+                                                    core::Seconds now);
 
   // The connection closed: `peer_id` leaves if `connection` still holds it.
   void leave(const core::InfoHash& info_hash, const core::PeerId& peer_id,
-             const ConnectionRef& connection);
+             const ConnectionId& connection);
 
   store::SwarmCounts counts(const core::InfoHash& info_hash) const;
   // Whether any swarm exists: lets the HTTP and UDP paths skip the lookup

@@ -212,7 +212,7 @@ class WebSocketTracker(unittest.TestCase):
         sender = self.connect()
         big = {"type": "offer", "sdp": "x" * 3000}
         # Far more than the slow reader's queue (64 KiB) and socket buffers:
-        # what does not fit is dropped (counted: ws_relays_dropped).
+        # what does not fit is dropped (counted: connections_deliveries_dropped).
         for i in range(400):
             sender.send_json(announce(ih, pid(3), offers=[(oid(i), big), (oid(i + 1), big)]))
             sender.recv_json()

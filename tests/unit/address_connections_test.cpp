@@ -1,8 +1,8 @@
-#include "tracker/address_connections.hpp"
+#include "net/address_connections.hpp"
 
 #include <gtest/gtest.h>
 
-namespace cairn::tracker {
+namespace cairn::net {
 namespace {
 
 core::Address addr(const char* text) { return *core::Address::parse(text); }
@@ -36,4 +36,4 @@ TEST(AddressConnections, TrustedNetworksAndZeroAreUnlimited) {
 }
 
 }  // namespace
-}  // namespace cairn::tracker
+}  // namespace cairn::net

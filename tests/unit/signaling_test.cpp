@@ -13,7 +13,7 @@ using test::id_of;
 
 const core::InfoHash kHash = id_of<core::InfoHash>(1);
 
-ConnectionRef conn(std::uint32_t n) { return {n % 2, n, 1}; }
+ConnectionId conn(std::uint32_t n) { return {n % 2, n, 1}; }
 core::PeerId peer(std::uint32_t n) { return id_of<core::PeerId>(n); }
 core::OfferId offer(std::uint32_t n) { return id_of<core::OfferId>(n); }
 

@@ -27,9 +27,12 @@ class DefaultBatchStore final : public PeerStore {
  public:
   explicit DefaultBatchStore(const Limits& limits)
       : inner_(make_peer_store(backend("memory"), limits)) {}
-  core::Result<SwarmCounts, StoreError> announce(const Announce& a,
-                                                 std::vector<PeerInfo>& out) override {
+  using PeerStore::announce;
+  core::Result<SwarmCounts, StoreError> announce(const Announce& a, core::PeerList& out) override {
     return inner_->announce(a, out);
+  }
+  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override {
+    return inner_->lookup(l, out);
   }
   SwarmCounts scrape(const core::InfoHash& info_hash) const override {
     return inner_->scrape(info_hash);
