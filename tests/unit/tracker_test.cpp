@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "tracker/tracker.hpp"
 
 using namespace cairn;
@@ -234,9 +236,15 @@ TEST_F(TrackerTest, CountsIncludeWebSocketPeers) {
           .has_value());
   tracker::AnnounceRequest r;
   r.info_hash = h;
-  auto reply = with_ws.announce(r, 1, rng, peers, access);
+  auto reply = with_ws.announce(r, rng, peers, access);
   ASSERT_TRUE(reply.has_value());
   EXPECT_EQ(reply->counts, (store::SwarmCounts{3 + 1, 4 + 1, 5 + 1}));
+  // A UDP receive batch too.
+  std::array<tracker::AnnounceRequest, 1> batch{r};
+  std::array<store::AnnounceResult, 1> results;
+  with_ws.announce_batch(batch, rng, peers, results);
+  ASSERT_TRUE(results[0].counts.has_value());
+  EXPECT_EQ(*results[0].counts, (store::SwarmCounts{3 + 1, 4 + 1, 5 + 1}));
   EXPECT_EQ(*with_ws.scrape(h, access), (store::SwarmCounts{1 + 1, 2 + 1, 3 + 1}));
   // Another torrent has none of them.
   core::InfoHash other;
