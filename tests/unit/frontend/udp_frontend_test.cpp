@@ -63,7 +63,8 @@ struct UdpFrontendTest : ::testing::Test {
   tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::blacklist, {hash_of(9)}};
   tracker::ConnectionIds ids;
-  server::Frontends frontends{server::Config{}, tracker, rendezvous, ids};
+  tracker::SignalingSwarms signaling{tracker::SignalingLimits{}};
+  server::Frontends frontends{server::Config{}, tracker, rendezvous, ids, signaling, 1};
   frontend::WorkerState state{1, tracker::RateLimitConfig{}, access};
 
   // One receive batch: each packet from its source, as the listener hands it.
@@ -206,7 +207,7 @@ TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) 
   tracker::RendezvousPolicy off;
   off.enabled = false;
   tracker::Rendezvous disabled{off, records, memory, frontend::record_format()};
-  server::Frontends without{server::Config{}, tracker, disabled, ids};
+  server::Frontends without{server::Config{}, tracker, disabled, ids, signaling, 1};
   Batch c;
   c.add(from, whoami);
   EXPECT_EQ(state.counters.udp.malformed.load(), 0u);
