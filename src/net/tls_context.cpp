@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 
+#include <boost/asio/ssl/context.hpp>
+
 #include <filesystem>
 #include <fstream>
 

@@ -10,11 +10,16 @@
 // does not load throws and leaves the current one in place.
 #include <openssl/ssl.h>
 
-#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+
+// Only the .cpp sees Boost.Asio's OpenSSL headers (they are heavy, and
+// GCC warns inside them in files that replace operator new).
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
 
 namespace cairn::net {
 

@@ -88,6 +88,54 @@ class Tls(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout)["address"], "127.0.0.1")
 
+    def cli(self, *args):
+        return subprocess.run([cairn_binary(), *args, "--timeout-ms", "3000"],
+                              capture_output=True, text=True, timeout=30)
+
+    def test_cairn_client_over_https_verifies_the_certificate(self):
+        h = random_hash().hex()
+        host, port = self.https
+        by_ip = "https://%s:%d/announce" % (host, port)
+        by_name = "https://localhost:%d/announce" % port
+        r = self.cli("announce", "--once", "--tracker", by_ip, "--ca", self.ca.path,
+                     "--info-hash", h, "--addr", "127.0.0.1:6881")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # By name (SNI, the DNS entry), the announcer is found.
+        r = self.cli("lookup", "--tracker", by_name, "--ca", self.ca.path, "--info-hash", h,
+                     "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        found = [a for p in json.loads(r.stdout)["peers"] for a in p["addresses"]]
+        self.assertIn("127.0.0.1:6881", found)
+        # The rendezvous API over https too.
+        topic = os.urandom(20).hex()
+        r = self.cli("announce", "--once", "--tracker", by_ip, "--ca", self.ca.path,
+                     "--topic", topic, "--addr", "127.0.0.1:7000")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.cli("lookup", "--tracker", by_name, "--ca", self.ca.path, "--topic", topic,
+                     "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        found = [a for p in json.loads(r.stdout)["peers"] for a in p["addresses"]]
+        self.assertEqual(found, ["127.0.0.1:7000"])
+        # Without the private CA (the system's are trusted): refused, and said why.
+        r = self.cli("lookup", "--tracker", by_ip, "--info-hash", h)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("certificate not trusted", r.stderr)
+        # Another CA's certificate for the same names is refused too.
+        other = TestCA(tempfile.mkdtemp(dir=self.tmp.name))
+        r = self.cli("lookup", "--tracker", by_ip, "--ca", other.path, "--info-hash", h)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("certificate not trusted", r.stderr)
+        # A --ca that is not PEM certificates is a usage error naming it.
+        r = self.cli("lookup", "--tracker", by_ip, "--ca", self.key_not_cert(), "--info-hash", h)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--ca", r.stderr)
+
+    def key_not_cert(self):
+        path = os.path.join(self.tmp.name, "not-a-cert.txt")
+        with open(path, "w") as f:
+            f.write("not a certificate\n")
+        return path
+
     def test_tls_versions(self):
         for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
             ctx = self.context()
