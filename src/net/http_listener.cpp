@@ -275,6 +275,9 @@ bool HttpListener::send_bytes(Connection& c, std::string_view data) {
   const bool queued = !c.out.empty();
   if (queued) {  // in order: after what waits
     c.out.append(data);
+    // Already waiting for writability, whose event (serve()) flushes it
+    // and watches for input again; a flush is a call with nothing new.
+    if (!data.empty()) return true;
     data = c.out;
   }
   const ssize_t n = ::send(c.fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -125,8 +125,9 @@ class HttpListener final : public Listener {
   // Parses and answers every complete request at the start of `buffer`,
   // appending replies to `out`; returns the bytes consumed.
   std::size_t answer_all(std::string_view buffer, Connection& c, std::string& out);
-  // Writes `data` (encrypted on TLS) after whatever waits in the
-  // connection's queue, keeping what the socket did not take; false on error.
+  // Writes `data` (encrypted on TLS), keeping what the socket did not take;
+  // behind a queue that waits for writability it only joins the queue, and
+  // `data` empty flushes the queue. False on error.
   bool write(Connection& c, std::string_view data);
   // The same for bytes as they go on the wire.
   bool send_bytes(Connection& c, std::string_view data);
