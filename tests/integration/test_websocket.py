@@ -266,6 +266,12 @@ class PerAddressLimit(unittest.TestCase):
                   "rate_limit": {"trusted_networks": []}}
         with CairnServer(config=config) as server:
             held = [socket.create_connection(server.http4) for _ in range(3)]
+            # Each one answered, so the server has accepted it: with a queue
+            # per worker, the extra one could otherwise be accepted first.
+            for s in held:
+                s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                s.settimeout(5)
+                self.assertIn(b"200", s.recv(4096))
             extra = socket.create_connection(server.http4)
             extra.settimeout(5)
             self.assertEqual(extra.recv(1), b"")  # closed at once
