@@ -27,6 +27,7 @@ max_len() {
     udp_*|rendezvous_udp|krpc|stun|punch) echo 1600 ;;  # kMaxPacket is 1500
     rendezvous_record) echo 1100 ;;     # kMaxBody is 1040
     rendezvous_json) echo 9000 ;;       # http.max_body is 8192
+    websocket_frame) echo 2000 ;;       # the target's limits are 300 and 500 bytes
     *) echo 4096 ;;
   esac
 }

@@ -13,20 +13,39 @@ packages=(
   clang-14 libclang-rt-14-dev llvm-14
   # make format-check (part of make test) and make tidy
   clang-format-14 clang-tidy-14
-  # test peers and tools
-  python3 python3-libtorrent transmission-cli aria2
+  # test peers and tools; nodejs (20 or later, with npm) and chromium run the
+  # JavaScript peers of tests/js (WebTorrent, bittorrent-tracker); openssl
+  # makes the TLS tests' certificates; util-linux (unshare) and iproute2 give
+  # the browser test a network namespace with only loopback
+  python3 python3-libtorrent transmission-cli aria2 nodejs chromium openssl
+  util-linux iproute2
   # STUN interop (turnutils_stunclient) and the NAT lab (ip netns, nftables;
   # iptables for its NFQUEUE delay: the kernel has no netem)
-  coturn iproute2 nftables iptables
+  coturn nftables iptables
   # the runnable examples of the docs (tests/docs/run_examples.py)
   curl
 )
+
+# The npm packages of tests/js, when its lock file changed since the last
+# install (npm ci: exactly the locked versions; no install scripts run).
+install_js() {
+  local dir
+  dir=$(cd "$(dirname "$0")/../tests/js" && pwd)
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "installing the npm packages of tests/js"
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  install_js
+  exit 0
+fi
 
 echo "installing: ${missing[*]}"
 sudo=""
@@ -34,3 +53,5 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+command -v npm >/dev/null || $sudo apt-get install -y -qq --no-install-recommends npm
+install_js

@@ -1,15 +1,18 @@
 #include "client_options.hpp"
 
 #include "client/info_hash_text.hpp"
+#include "client/tls_client.hpp"
 #include "command_line.hpp"
 
 namespace cairn::app {
 
 void ClientOptions::add_to(CLI::App& c) {
-  c.add_option("--tracker", trackers_,
-               "A tracker tier: one URL (http://HOST:PORT/announce, udp://HOST:PORT), or several "
-               "separated by commas, tried in order until one answers; repeat for more tiers, "
-               "which are used in parallel")
+  c.add_option(
+       "--tracker", trackers_,
+       "A tracker tier: one URL (http://HOST:PORT/announce, https://..., udp://HOST:PORT), or "
+       "several "
+       "separated by commas, tried in order until one answers; repeat for more tiers, "
+       "which are used in parallel")
       ->required();
   auto* subject = c.add_option_group("subject", "What to announce or look up")->require_option(1);
   subject->add_option("--topic", topic_, "A rendezvous topic: 40 hex digits");
@@ -20,6 +23,10 @@ void ClientOptions::add_to(CLI::App& c) {
   subject->add_option("--secret", secret_,
                       "A shared secret: the topic and the key of sealed (encrypted) records are "
                       "derived from it");
+  c.add_option("--ca", ca_file_,
+               "PEM file of the CA certificates to trust for https:// trackers instead of the "
+               "system's (a private CA)")
+      ->check(CLI::ExistingFile);
   c.add_option("--timeout-ms", timeout_ms_, "Milliseconds to wait for one tracker's answer")
       ->check(CLI::Range(1u, 600'000u))
       ->capture_default_str();
@@ -53,6 +60,8 @@ client::Subject ClientOptions::subject() const {
 }
 
 client::Options ClientOptions::options() const {
+  if (!ca_file_.empty())
+    if (auto used = client::use_ca_file(ca_file_); !used) throw UsageError(used.error().message);
   client::Options o;
   o.timeout = client::Millis(timeout_ms_);
   return o;

@@ -21,7 +21,7 @@ class ClientOptions {
 
  private:
   std::vector<std::string> trackers_;
-  std::string topic_, info_hash_, secret_;
+  std::string topic_, info_hash_, secret_, ca_file_;
   unsigned timeout_ms_ = 3000;
 };
 

@@ -43,6 +43,13 @@ ServeCommand::ServeCommand(CLI::App& parent) {
   command_->add_option("--state", state_file_,
                        "File to save the swarm state and rendezvous records to at shutdown and "
                        "restore them from at start; replaces server.state_file");
+  command_->add_option("--tls-listen", tls_listen_,
+                       "Address to serve https and wss on, e.g. 0.0.0.0:443; repeatable; "
+                       "replaces tls.listen");
+  command_->add_option("--tls-cert", tls_cert_,
+                       "PEM certificate chain for --tls-listen; replaces tls.cert_file");
+  command_->add_option("--tls-key", tls_key_,
+                       "PEM private key of --tls-cert; replaces tls.key_file");
   command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
 }
 
@@ -55,6 +62,10 @@ int ServeCommand::run() const {
       config_path_.empty() ? server::Config{} : server::load_config(config_path_);
   if (!listen_.empty()) config.listen = endpoints("--listen", listen_);
   if (!dht_listen_.empty()) config.dht_listen = endpoints("--dht-listen", dht_listen_);
+  if (!tls_listen_.empty()) config.tls.listen = endpoints("--tls-listen", tls_listen_);
+  if (!tls_cert_.empty()) config.tls.cert_file = tls_cert_;
+  if (!tls_key_.empty()) config.tls.key_file = tls_key_;
+  if (auto problem = server::tls_problem(config)) throw std::runtime_error(*problem);
   if (!state_file_.empty()) config.state_file = state_file_;
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   // Logs go to stderr and the listening lines to stdout, often a pipe

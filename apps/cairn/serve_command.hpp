@@ -19,6 +19,9 @@ class ServeCommand final : public Command {
   std::vector<std::string> listen_;
   std::vector<std::string> dht_listen_;
   std::string state_file_;
+  std::vector<std::string> tls_listen_;
+  std::string tls_cert_;
+  std::string tls_key_;
   bool print_config_ = false;
 };
 

@@ -10,8 +10,10 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <memory>
 
+#include "client/tls_client.hpp"
 #include "codec/http_reply.hpp"
 #include "codec/udp_tracker.hpp"
 
@@ -126,20 +128,39 @@ std::string http_request_text(const TrackerUrl& url, std::string_view method,
   return out;
 }
 
+// One read of the answer: bytes (0 at the end of the stream), or why not.
+using Receive = std::function<Result<std::size_t>(char* into, std::size_t size)>;
+
+Receive plain_receive(int fd, const TrackerUrl& url, Clock::time_point deadline) {
+  return [fd, &url, deadline](char* into, std::size_t size) -> Result<std::size_t> {
+    for (;;) {
+      const ssize_t n = ::recv(fd, into, size, 0);
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return Error{url.text + ": " + std::strerror(errno)};
+      if (!wait_for(fd, POLLIN, deadline)) return Error{url.text + ": no answer in time"};
+    }
+  };
+}
+
+Receive tls_receive(TlsStream& tls, const TrackerUrl& url, Clock::time_point deadline) {
+  return [&tls, &url, deadline](char* into, std::size_t size) -> Result<std::size_t> {
+    const long n = tls.receive(into, size, deadline);
+    if (n < 0) return Error{url.text + ": no answer in time, or the TLS connection failed"};
+    return static_cast<std::size_t>(n);
+  };
+}
+
 // Reads until the answer is framed (Content-Length) or the server closes.
-Result<HttpAnswer> read_answer(int fd, const TrackerUrl& url, Clock::time_point deadline) {
+Result<HttpAnswer> read_answer(const Receive& receive, const TrackerUrl& url) {
   std::string in;
   codec::HttpReplyHead head;
   for (;;) {
     char buffer[16384];
-    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) {
-      if (!wait_for(fd, POLLIN, deadline)) return Error{url.text + ": no answer in time"};
-      continue;
-    }
-    if (n < 0) return Error{url.text + ": " + std::strerror(errno)};
-    in.append(buffer, static_cast<std::size_t>(n));
+    auto got = receive(buffer, sizeof buffer);
+    if (!got) return got.error();
+    const std::size_t n = *got;
+    in.append(buffer, n);
     if (in.size() > kMaxAnswer) return answered_with(url.text + ": answer too large");
     const auto status = codec::parse_http_reply_head(in, head);
     if (status == codec::ReplyHeadStatus::error)
@@ -169,15 +190,21 @@ std::uint32_t random_u32() {
 
 Result<HttpAnswer> http_exchange(const TrackerUrl& url, std::string_view method,
                                  std::string_view target, std::string_view body, Millis timeout) {
-  if (url.scheme == TrackerUrl::Scheme::https)
-    return Error{url.text + ": https is not supported yet (no TLS in this build)"};
   const auto deadline = Clock::now() + timeout;
   auto fd = connect_any(url, SOCK_STREAM, deadline);
   if (!fd) return fd.error();
   Socket s(*fd);
-  if (!send_all(s.get(), http_request_text(url, method, target, body), deadline))
+  const std::string request = http_request_text(url, method, target, body);
+  if (url.scheme == TrackerUrl::Scheme::https) {
+    auto tls = TlsStream::open(s.get(), url.host, url.text, deadline);
+    if (!tls) return tls.error();
+    if (!(*tls)->send_all(request, deadline))
+      return Error{url.text + ": could not send the request"};
+    return read_answer(tls_receive(**tls, url, deadline), url);
+  }
+  if (!send_all(s.get(), request, deadline))
     return Error{url.text + ": could not send the request"};
-  return read_answer(s.get(), url, deadline);
+  return read_answer(plain_receive(s.get(), url, deadline), url);
 }
 
 UdpSession::~UdpSession() {

@@ -53,9 +53,13 @@ struct Id20 {
 struct InfoHashTag {};
 struct PeerIdTag {};
 struct TopicTag {};
+struct OfferTag {};
 using InfoHash = Id20<InfoHashTag>;
 using PeerId = Id20<PeerIdTag>;
 using TopicId = Id20<TopicTag>;
+// A WebRTC offer's id in WebTorrent signaling: 20 bytes the offering peer
+// draws, which its answer carries back.
+using OfferId = Id20<OfferTag>;
 
 // Hex helpers shared by every id type.
 std::string to_hex(std::span<const std::uint8_t> bytes);

@@ -101,6 +101,16 @@ std::uint16_t probe_port(const core::Endpoint& at) {
   return picked.port;
 }
 
+std::uint16_t probe_tcp_port(const core::Endpoint& at, std::string_view protocol) {
+  asio::io_context io;
+  asio::ip::tcp::acceptor tcp(io);
+  open_and_bind(tcp, protocol, at, Sharing::exclusive);
+  boost::system::error_code ec;
+  const auto port = tcp.local_endpoint(ec).port();
+  check(ec, protocol, at);
+  return port;
+}
+
 asio::ip::udp::socket bind_udp(asio::io_context& io, const core::Endpoint& at,
                                std::string_view protocol) {
   asio::ip::udp::socket s(io);
@@ -113,12 +123,13 @@ asio::ip::udp::socket bind_udp(asio::io_context& io, const core::Endpoint& at,
   return s;
 }
 
-asio::ip::tcp::acceptor bind_tcp(asio::io_context& io, const core::Endpoint& at) {
+asio::ip::tcp::acceptor bind_tcp(asio::io_context& io, const core::Endpoint& at,
+                                 std::string_view protocol) {
   asio::ip::tcp::acceptor a(io);
-  open_and_bind(a, "http", at, Sharing::with_own_workers);
+  open_and_bind(a, protocol, at, Sharing::with_own_workers);
   boost::system::error_code ec;
   a.listen(asio::socket_base::max_listen_connections, ec);
-  check(ec, "http", at);
+  check(ec, protocol, at);
   return a;
 }
 

@@ -40,6 +40,10 @@ std::uint16_t probe_udp_port(const core::Endpoint& at, std::string_view protocol
 
 boost::asio::ip::udp::socket bind_udp(boost::asio::io_context& io, const core::Endpoint& at,
                                       std::string_view protocol = "udp");
-boost::asio::ip::tcp::acceptor bind_tcp(boost::asio::io_context& io, const core::Endpoint& at);
+// The same for a TCP-only listener (https).
+std::uint16_t probe_tcp_port(const core::Endpoint& at, std::string_view protocol);
+
+boost::asio::ip::tcp::acceptor bind_tcp(boost::asio::io_context& io, const core::Endpoint& at,
+                                        std::string_view protocol = "http");
 
 }  // namespace cairn::net

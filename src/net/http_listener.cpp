@@ -23,6 +23,15 @@ namespace {
 
 constexpr int kBatch = 64;
 constexpr int kAcceptsPerWake = 256;  // so a connect flood cannot starve served connections
+// A taken-over connection's kernel send buffer (Linux doubles it). Left to
+// autotuning it grows to megabytes, and a reader that stopped reading would
+// never fill ConnectionLimits::max_out: the queue that refuses (and counts)
+// and the send timeout would see nothing.
+constexpr int kTakenOverSendBuffer = 32 * 1024;
+// Ciphertext taken per read: one full TLS record with its overhead.
+constexpr std::size_t kTlsReadSize = 16 * 1024 + 512;
+// Extra turns a TLS connection gets for plaintext already decrypted.
+constexpr int kTlsExtraTurns = 16;
 
 int make_epoll() {
   const int fd = epoll_create1(EPOLL_CLOEXEC);
@@ -40,7 +49,8 @@ void close_socket(int fd) {
 HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
                            const clock::CoarseClock& clock, frontend::WorkerState& state,
                            HttpConnectionLimits limits, ConnectionBudget& budget,
-                           ConnectionRegistry& registry)
+                           ConnectionRegistry& registry, AddressConnections& per_address,
+                           const TlsContext* tls)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
@@ -50,6 +60,9 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const frontend::Htt
       limits_(limits),
       budget_(budget),
       registry_(registry),
+      per_address_(per_address),
+      tls_(tls),
+      cipher_(tls ? kTlsReadSize : 0, '\0'),
       // The parser errors out before a request (head and body) outgrows
       // this, so one read never needs more: a request, or the end of one and
       // the start of the next.
@@ -74,6 +87,7 @@ HttpListener::~HttpListener() {
     if (c->taken) c->taken->handler->on_closed(frontend::CloseReason::shutdown);
     ::close(c->fd);
     budget_.give_back();
+    per_address_.give_back(c->peer.address);
   }
 }
 
@@ -103,7 +117,7 @@ bool HttpListener::drain_one_batch() {
     } else if (static_cast<std::size_t>(fd) < connections_.size() && connections_[fd]) {
       // Only the connection being served is ever dropped in a batch, so
       // the fds of later events still name the connections they did.
-      serve(*connections_[fd]);
+      serve_fd(fd);
     }
   }
   return n == kBatch;
@@ -122,10 +136,29 @@ void HttpListener::accept_all() {
         epoll_ctl(poller_.native_handle(), EPOLL_CTL_DEL, acceptor_.native_handle(), nullptr);
       return;
     }
+    const core::Endpoint peer = to_endpoint(ss);
     if (!budget_.take()) {
       tracker::bump(state_.counters.http.connections_refused);
       ::close(fd);
       continue;
+    }
+    if (!per_address_.take(peer.address)) {
+      budget_.give_back();
+      tracker::bump(state_.counters.http.refused_per_address);
+      ::close(fd);
+      continue;
+    }
+    std::unique_ptr<TlsSession> tls;
+    if (tls_) {
+      SSL* ssl = tls_->new_session();
+      if (!ssl) {  // OpenSSL out of memory: as if the cap were reached
+        per_address_.give_back(peer.address);
+        budget_.give_back();
+        tracker::bump(state_.counters.http.connections_refused);
+        ::close(fd);
+        continue;
+      }
+      tls = std::make_unique<TlsSession>(ssl);
     }
     tracker::bump(state_.counters.http.connections);
     const int on = 1;
@@ -134,7 +167,8 @@ void HttpListener::accept_all() {
     auto& c = connections_[fd];
     c = std::make_unique<Connection>();
     c->fd = fd;
-    c->peer = to_endpoint(ss);
+    c->peer = peer;
+    c->tls = std::move(tls);
     c->deadline = clock_.now() + limits_.idle_timeout;
     ++open_;
     watch(*c, false);
@@ -152,12 +186,9 @@ void HttpListener::serve(Connection& c) {
   }
   std::size_t used = c.in.size();
   std::memcpy(in_.data(), c.in.data(), used);
-  const ssize_t n = ::recv(c.fd, in_.data() + used, in_.size() - used, 0);
-  if (n == 0) return drop(c);  // the client is done
-  if (n < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) drop(c);
-    return;
-  }
+  const ssize_t n = receive(c, in_.data() + used, in_.size() - used);
+  if (n < 0) return drop(c);  // the client is done, or broke the connection
+  if (n == 0) return;
   const core::Seconds now = clock_.now();
   out_.clear();
   if (c.taken) return serve_taken(c, 0, used + static_cast<std::size_t>(n), now);
@@ -171,6 +202,42 @@ void HttpListener::serve(Connection& c) {
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
   if (!out_.empty() && !write(c, out_)) return drop(c);
   finish_if_done(c);
+}
+
+void HttpListener::serve_fd(int fd) {
+  serve(*connections_[fd]);
+  for (int turn = 0; turn < kTlsExtraTurns; ++turn) {
+    const auto& c = connections_[fd];
+    if (!c || !c->tls_more || !c->out.empty()) return;
+    serve(*c);
+  }
+}
+
+ssize_t HttpListener::receive(Connection& c, char* at, std::size_t room) {
+  if (c.tls) return receive_tls(c, at, room);
+  const ssize_t n = ::recv(c.fd, at, room, 0);
+  if (n == 0) return -1;
+  if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+  return n;
+}
+
+ssize_t HttpListener::receive_tls(Connection& c, char* at, std::size_t room) {
+  if (!c.tls_more) {  // the session holds nothing unread: fill it from the socket
+    const ssize_t n = ::recv(c.fd, cipher_.data(), cipher_.size(), 0);
+    if (n == 0) return -1;
+    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
+    c.tls->feed({cipher_.data(), static_cast<std::size_t>(n)});
+  }
+  const auto r = c.tls->read({at, room});
+  c.tls_more = r.more;
+  // Handshake messages, or the alert that says why it failed.
+  if (c.tls->has_output() && !write(c, {})) return -1;
+  if (r.status == TlsSession::Read::failed) {
+    tracker::bump(state_.counters.http.tls_failures);
+    return -1;
+  }
+  if (r.status == TlsSession::Read::closed) return -1;
+  return static_cast<ssize_t>(r.got);
 }
 
 std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std::string& out) {
@@ -197,8 +264,22 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
 }
 
 bool HttpListener::write(Connection& c, std::string_view data) {
+  if (!c.tls) return send_bytes(c, data);
+  if (!c.tls->write(data)) return false;
+  tls_out_.clear();
+  c.tls->take_output(tls_out_);
+  return send_bytes(c, tls_out_);
+}
+
+bool HttpListener::send_bytes(Connection& c, std::string_view data) {
   const bool queued = !c.out.empty();
-  if (queued) data = c.out;
+  if (queued) {  // in order: after what waits
+    c.out.append(data);
+    // Already waiting for writability, whose event (serve()) flushes it
+    // and watches for input again; a flush is a call with nothing new.
+    if (!data.empty()) return true;
+    data = c.out;
+  }
   const ssize_t n = ::send(c.fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
   const std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n);
@@ -216,12 +297,6 @@ bool HttpListener::write(Connection& c, std::string_view data) {
     else if (since == 0)
       since = clock_.now();
   }
-  return true;
-}
-
-bool HttpListener::write_or_queue(Connection& c, std::string_view data) {
-  if (c.out.empty()) return write(c, data);
-  c.out.append(data);  // already waiting for writability, which sends it
   return true;
 }
 
@@ -246,6 +321,7 @@ void HttpListener::drop(Connection& c, frontend::CloseReason why) {
     c.taken->handler->on_closed(why);
   }
   close_socket(fd);  // also leaves the epoll set
+  per_address_.give_back(c.peer.address);
   connections_[fd].reset();
   --open_;
   budget_.give_back();
@@ -316,6 +392,7 @@ void HttpListener::take_over(Connection& c, frontend::HttpResult&& result, std::
     c.close_after_write = true;
     return;
   }
+  setsockopt(c.fd, SOL_SOCKET, SO_SNDBUF, &kTakenOverSendBuffer, sizeof kTakenOverSendBuffer);
   auto taken = std::make_unique<TakenOver>(*this, c, std::move(result));
   taken->self = registry_.add(c.fd, *taken);
   c.taken = std::move(taken);
@@ -345,7 +422,7 @@ void HttpListener::serve_taken(Connection& c, std::size_t from, std::size_t to, 
     }
     c.in.assign(in_.data() + to - rest, c.close_after_write ? 0 : rest);
   }
-  if (!out_.empty() && !write_or_queue(c, out_)) return drop(c);
+  if (!out_.empty() && !write(c, out_)) return drop(c);
   finish_if_done(c);
 }
 
@@ -367,7 +444,7 @@ void HttpListener::sweep_taken(Connection& c, core::Seconds now) {
     c.close_after_write = true;
     t.closing_for = frontend::CloseReason::handler_closed;
   }
-  if (!out_.empty() && !write_or_queue(c, out_)) return drop(c);
+  if (!out_.empty() && !write(c, out_)) return drop(c);
   finish_if_done(c);
 }
 
@@ -377,7 +454,7 @@ void HttpListener::shut_down_taken(Connection& c) {
   out_.clear();
   if (!c.close_after_write) t.handler->on_shutdown(out_);
   c.close_after_write = true;
-  if (!out_.empty() && !write_or_queue(c, out_)) return drop(c, t.closing_for);
+  if (!out_.empty() && !write(c, out_)) return drop(c, t.closing_for);
   finish_if_done(c);
 }
 
@@ -387,7 +464,7 @@ void HttpListener::shut_down_taken(Connection& c) {
 bool HttpListener::TakenOver::send(std::string_view bytes) {
   Connection& c = connection;
   if (c.close_after_write || c.out.size() + bytes.size() > limits.max_out) return false;
-  if (listener.write_or_queue(c, bytes)) return true;
+  if (listener.write(c, bytes)) return true;
   c.close_after_write = true;
   closing_for = frontend::CloseReason::peer_closed;
   return false;

@@ -23,6 +23,13 @@
 // reads, writes what it answers, ticks it at each sweep and enforces its
 // ConnectionLimits. It still counts against the connection budget. Plain
 // HTTP connections pay one pointer and one branch for this.
+//
+// With a TlsContext the listener serves https (and wss): each connection
+// gets a TlsSession over memory buffers, so the same loop reads ciphertext,
+// hands the plaintext to HTTP (or to the protocol that took over) and
+// encrypts what goes back. Every connection, plain or TLS, also counts
+// against its address's share (AddressConnections), so one address holding
+// slow connections cannot fill the budget and lock everyone else out.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,24 +43,29 @@
 #include "frontend/connection.hpp"
 #include "frontend/http_router.hpp"
 #include "frontend/worker_state.hpp"
+#include "net/address_connections.hpp"
 #include "net/connection_budget.hpp"
 #include "net/connection_registry.hpp"
 #include "net/listener.hpp"
+#include "net/tls_context.hpp"
+#include "net/tls_session.hpp"
 
 namespace cairn::net {
 
 struct HttpConnectionLimits {
   codec::HttpLimits head;
-  core::Seconds idle_timeout = 30;      // between requests on a keep-alive connection
-  core::Seconds request_timeout = 10;   // from a request's first byte to its reply sent
-  std::size_t max_connections = 10000;  // for the whole process: see ConnectionBudget
+  core::Seconds idle_timeout = 30;                  // between requests on a keep-alive connection
+  core::Seconds request_timeout = 10;               // from a request's first byte to its reply sent
+  std::size_t max_connections = 10000;              // for the whole process: see ConnectionBudget
+  std::uint32_t max_connections_per_address = 128;  // see AddressConnections
 };
 
 class HttpListener final : public Listener {
  public:
   HttpListener(boost::asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
                const clock::CoarseClock& clock, frontend::WorkerState& state,
-               HttpConnectionLimits limits, ConnectionBudget& budget, ConnectionRegistry& registry);
+               HttpConnectionLimits limits, ConnectionBudget& budget, ConnectionRegistry& registry,
+               AddressConnections& per_address, const TlsContext* tls = nullptr);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -94,19 +106,31 @@ class HttpListener final : public Listener {
     std::string out;             // replies the socket did not take yet
     bool close_after_write = false;
     std::unique_ptr<TakenOver> taken;  // null while it speaks HTTP
+    std::unique_ptr<TlsSession> tls;   // on an https listener
+    bool tls_more = false;             // the session holds more plaintext than the last read took
   };
 
   void wait();
   bool drain_one_batch();  // false when fewer than a full batch was ready
   void accept_all();
   void serve(Connection& c);
+  // serve() once, then again while TLS holds plaintext the read had no room
+  // for (no socket event would come for it).
+  void serve_fd(int fd);
+  // One read into `at`: plaintext bytes, 0 when none yet (would block, or
+  // the TLS handshake or a record is incomplete), -1 when the connection is
+  // closed or broken.
+  ssize_t receive(Connection& c, char* at, std::size_t room);
+  ssize_t receive_tls(Connection& c, char* at, std::size_t room);
   // Parses and answers every complete request at the start of `buffer`,
   // appending replies to `out`; returns the bytes consumed.
   std::size_t answer_all(std::string_view buffer, Connection& c, std::string& out);
-  // Writes `data` (then keeps what the socket did not take); false on error.
+  // Writes `data` (encrypted on TLS), keeping what the socket did not take;
+  // behind a queue that waits for writability it only joins the queue, and
+  // `data` empty flushes the queue. False on error.
   bool write(Connection& c, std::string_view data);
-  // Queues `data` behind what is waiting, or writes it; false on error.
-  bool write_or_queue(Connection& c, std::string_view data);
+  // The same for bytes as they go on the wire.
+  bool send_bytes(Connection& c, std::string_view data);
   void watch(const Connection& c, bool for_writing);
   void finish_if_done(Connection& c);
   void drop(Connection& c, frontend::CloseReason why = frontend::CloseReason::peer_closed);
@@ -127,8 +151,12 @@ class HttpListener final : public Listener {
   const clock::CoarseClock& clock_;
   frontend::WorkerState& state_;
   HttpConnectionLimits limits_;
-  ConnectionBudget& budget_;      // every listener's; open_ counts this one's
-  ConnectionRegistry& registry_;  // the worker's: taken-over connections by id
+  ConnectionBudget& budget_;         // every listener's; open_ counts this one's
+  ConnectionRegistry& registry_;     // the worker's: taken-over connections by id
+  AddressConnections& per_address_;  // every listener's
+  const TlsContext* tls_;            // null: plain HTTP
+  std::string cipher_;               // TLS: one read of ciphertext
+  std::string tls_out_;              // TLS: what one write encrypts to
   // Indexed by file descriptor: small, dense integers, so no hashing.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::size_t open_ = 0;

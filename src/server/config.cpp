@@ -220,6 +220,11 @@ const std::vector<Key>& keys() {
           "Open HTTP connections in the whole process (every worker and listen address); more "
           "are closed at once.",
           [](Config & c) -> auto& { return c.http.max_connections; }, 1, 10'000'000),
+      number<std::uint32_t>(
+          "http", "max_connections_per_address",
+          "Open HTTP and WebSocket connections from one client address (IPv6: one /64); more are "
+          "closed at once. Addresses in rate_limit.trusted_networks are not counted; 0: no limit.",
+          [](Config & c) -> auto& { return c.http.max_connections_per_address; }, 0, 10'000'000),
       number<std::size_t>(
           "http", "max_request_line",
           "Bytes in the request line; longer gets 414 (an announce or scrape: a failure reason).",
@@ -233,6 +238,71 @@ const std::vector<Key>& keys() {
       number<std::size_t>(
           "http", "max_body", "Bytes in a request body (Content-Length); more gets 413.",
           [](Config & c) -> auto& { return c.http.head.max_body; }, 0, 1'048'576),
+
+      boolean(
+          "ws", "enabled",
+          "Serve the WebSocket (WebTorrent) tracker: an Upgrade on / or /announce of any HTTP "
+          "listener.",
+          [](Config & c) -> auto& { return c.ws_enabled; }),
+      number<std::uint32_t>(
+          "ws", "announce_interval", "Seconds between announces asked of WebSocket peers.",
+          [](Config & c) -> auto& { return c.ws.announce_interval; }, 10, 86400),
+      number<core::Seconds>(
+          "ws", "peer_ttl",
+          "Seconds a WebSocket peer that stops announcing (its connection still open) stays in "
+          "its swarm; closing the connection removes it at once.",
+          [](Config & c) -> auto& { return c.signaling.peer_ttl; }, 10, 86400),
+      number<std::uint32_t>(
+          "ws", "max_offers", "Offers relayed per announce, each to another random peer.",
+          [](Config & c) -> auto& { return c.signaling.max_offers; }, 0, 64),
+      number<core::Seconds>(
+          "ws", "offer_ttl",
+          "Seconds an offer may be answered; a later answer, or a second one, is refused.",
+          [](Config & c) -> auto& { return c.signaling.offer_ttl; }, 1, 3600),
+      number<std::size_t>(
+          "ws", "max_message",
+          "Bytes in one WebSocket message (all its frames); more closes the connection (1009).",
+          [](Config & c) -> auto& { return c.ws.frame.max_message; }, 1024, 1 << 20),
+      number<std::size_t>(
+          "ws", "max_frame", "Bytes in one WebSocket frame; more closes the connection (1009).",
+          [](Config & c) -> auto& { return c.ws.frame.max_frame; }, 1024, 1 << 20),
+      number<std::size_t>(
+          "ws", "max_queue",
+          "Bytes waiting for one slow reader; relayed offers and answers beyond it are dropped "
+          "and counted.",
+          [](Config & c) -> auto& { return c.ws.max_queue; }, 4096, 64 << 20),
+      number<core::Seconds>(
+          "ws", "send_timeout",
+          "Seconds a connection's queue may wait for its reader before the connection closes.",
+          [](Config & c) -> auto& { return c.ws.send_timeout; }, 1, 3600),
+      number<core::Seconds>(
+          "ws", "ping_interval", "Seconds of silence before the server sends a ping.",
+          [](Config & c) -> auto& { return c.ws.ping_interval; }, 1, 3600),
+      number<core::Seconds>(
+          "ws", "idle_timeout",
+          "Seconds of silence (no message, no pong) before the connection closes.",
+          [](Config & c) -> auto& { return c.ws.idle_timeout; }, 2, 7200),
+      number<std::size_t>(
+          "ws", "max_torrents_per_connection",
+          "Torrents one connection may announce (the JS client shares one per tracker).",
+          [](Config & c) -> auto& { return c.ws.max_torrents_per_connection; }, 1, 100'000),
+
+      list<core::Endpoint>(
+          "tls", "listen",
+          "Addresses to serve https and wss on (TCP only): announce, scrape, /v1/ and the "
+          "WebSocket tracker, as on server.listen. Needs cert_file and key_file.",
+          [](Config & c) -> auto& { return c.tls.listen; }, core::Endpoint::parse,
+          "an address:port (IPv6 in brackets)"),
+      text(
+          "tls", "cert_file",
+          "PEM file: the server's certificate, then its chain. Relative to this file's folder. "
+          "Reloaded on SIGHUP.",
+          [](Config & c) -> auto& { return c.tls.cert_file; }),
+      text(
+          "tls", "key_file",
+          "PEM file: the certificate's private key (PKCS#8, RSA or EC; not encrypted). Relative "
+          "to this file's folder. Reloaded on SIGHUP.",
+          [](Config & c) -> auto& { return c.tls.key_file; }),
 
       number<core::Seconds>(
           "udp", "connection_id_slot",
@@ -461,6 +531,19 @@ void validate(const Config& c, const std::string& path, const KeyLines& lines) {
     fail(path, lines, {"http.max_request_line", "http.max_head"},
          fmt::format("http.max_request_line ({}) must not exceed http.max_head ({})",
                      c.http.head.max_request_line, c.http.head.max_head));
+  if (c.ws.ping_interval >= c.ws.idle_timeout)
+    fail(path, lines, {"ws.ping_interval", "ws.idle_timeout"},
+         fmt::format("ws.ping_interval ({}) must be below ws.idle_timeout ({}), or a live "
+                     "connection closes before its pong",
+                     c.ws.ping_interval, c.ws.idle_timeout));
+  if (c.ws.frame.max_frame > c.ws.frame.max_message)
+    fail(path, lines, {"ws.max_frame", "ws.max_message"},
+         fmt::format("ws.max_frame ({}) must not exceed ws.max_message ({})", c.ws.frame.max_frame,
+                     c.ws.frame.max_message));
+  if (c.signaling.peer_ttl < c.ws.announce_interval)
+    fail(path, lines, {"ws.peer_ttl", "ws.announce_interval"},
+         fmt::format("ws.peer_ttl ({}) must be at least ws.announce_interval ({})",
+                     c.signaling.peer_ttl, c.ws.announce_interval));
   if (c.access_mode != AccessMode::off && c.access_list.empty())
     fail(path, lines, {"tracker.access_mode", "tracker.access_list"},
          fmt::format("tracker.access_mode \"{}\" needs tracker.access_list, a file of info hashes",
@@ -534,7 +617,7 @@ Config load_config(const std::string& path) {
     if (!table)
       throw std::runtime_error(
           fmt::format("{}:{}: unknown key '{}' (keys live in [server], [store], [tracker], [http], "
-                      "[udp], [rate_limit], [rendezvous], [nat], [dht])",
+                      "[udp], [ws], [tls], [rate_limit], [rendezvous], [nat], [dht])",
                       path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;
@@ -552,8 +635,21 @@ Config load_config(const std::string& path) {
   config.record_limits.tombstone_ttl = config.rendezvous.max_ttl;
   config.access_list = beside(path, config.access_list);
   config.state_file = beside(path, config.state_file);
+  config.tls.cert_file = beside(path, config.tls.cert_file);
+  config.tls.key_file = beside(path, config.tls.key_file);
   check_access_list_readable(config, path, lines);
   return config;
+}
+
+std::optional<std::string> tls_problem(const Config& c) {
+  const bool pair = !c.tls.cert_file.empty() && !c.tls.key_file.empty();
+  if (!c.tls.listen.empty() && !pair)
+    return "tls.listen needs tls.cert_file and tls.key_file (--tls-cert, --tls-key): the "
+           "certificate and key to serve https and wss with";
+  if (c.tls.listen.empty() && (!c.tls.cert_file.empty() || !c.tls.key_file.empty()))
+    return "tls.cert_file and tls.key_file are set but tls.listen (--tls-listen) is empty: no "
+           "address would serve https";
+  return std::nullopt;
 }
 
 std::string default_config_text() {

@@ -3,12 +3,14 @@
 // Every key is declared once, in the table in config.cpp (name, comment,
 // how to read and print it), which drives loading, validation and
 // `cairn serve --print-config`.
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/endpoint.hpp"
 #include "frontend/dht/dht.hpp"
 #include "frontend/stun_policy.hpp"
+#include "frontend/ws_connection.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
@@ -18,6 +20,7 @@
 #include "tracker/punch_coordinator.hpp"
 #include "tracker/rate_limiter.hpp"
 #include "tracker/rendezvous.hpp"
+#include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -49,6 +52,19 @@ struct Config {
   std::vector<core::Network> trusted_proxies;
   net::HttpConnectionLimits http;
 
+  // Built-in TLS: https (announce, scrape, /v1/) and wss on these addresses,
+  // TCP only; the pair is read again on SIGHUP.
+  struct Tls {
+    std::vector<core::Endpoint> listen;
+    std::string cert_file;
+    std::string key_file;
+  } tls;
+
+  // The WebSocket (WebTorrent) tracker on every HTTP listener.
+  bool ws_enabled = true;
+  frontend::WsLimits ws;
+  tracker::SignalingLimits signaling;  // its caps are `limits`' (tracker.max_torrents, ...)
+
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
 
@@ -75,5 +91,10 @@ Config load_config(const std::string& path);
 
 // The full default configuration as TOML, with a comment on every key.
 std::string default_config_text();
+
+// What is wrong with the [tls] keys taken together (an address without a
+// certificate, or a certificate with no address), or nothing. Checked once
+// the command line's --tls-* flags are applied over the file.
+std::optional<std::string> tls_problem(const Config& c);
 
 }  // namespace cairn::server

@@ -11,6 +11,7 @@
 #include "frontend/rendezvous_udp.hpp"
 #include "frontend/stun_udp.hpp"
 #include "frontend/udp_frontend.hpp"
+#include "frontend/ws_upgrade.hpp"
 
 namespace cairn::server {
 
@@ -33,7 +34,8 @@ tracker::dht::NodeId dht_node_id(const Config& c) {
 
 Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
                      tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& connection_ids,
-                     tracker::PunchCoordinator* punch)
+                     tracker::PunchCoordinator* punch, tracker::SignalingSwarms& signaling,
+                     std::size_t workers)
     : http_(config.trusted_proxies) {
   // The DHT node answers on sockets of its own (dht.listen): each has a
   // table with one entry, KRPC (add_dht_socket). With the bridge its
@@ -73,8 +75,10 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
              "the rendezvous API under /v1/"});
   // HTTP Upgrade: a request with "Connection: upgrade" naming a protocol
   // registered here, on any path, goes to that protocol's UpgradeHandler,
-  // which may take the connection over (frontend/connection.hpp); the
-  // WebSocket tracker is http_.add_upgrade("websocket", make<...>(...)).
+  // which may take the connection over (frontend/connection.hpp).
+  if (config.ws_enabled)  // the WebSocket tracker (WebTorrent signaling), on / and /announce
+    http_.add_upgrade("websocket",
+                      make<frontend::WsUpgrade>(tracker, signaling, config.ws, workers));
 }
 
 Frontends::DhtSocket& Frontends::add_dht_socket(std::size_t sockets, std::uint64_t seed) {

@@ -13,6 +13,7 @@
 #include "server/config.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/rendezvous.hpp"
+#include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -20,9 +21,11 @@ namespace cairn::server {
 class Frontends {
  public:
   // Every reference must outlive this.
-  // `punch`: null when hole punching is off.
+  // `punch`: null when hole punching is off. `workers`: how many workers
+  // will serve (the WebSocket tracker keeps scratch space for each).
   Frontends(const Config& config, tracker::Tracker& tracker, tracker::Rendezvous& rendezvous,
-            const tracker::ConnectionIds& connection_ids, tracker::PunchCoordinator* punch);
+            const tracker::ConnectionIds& connection_ids, tracker::PunchCoordinator* punch,
+            tracker::SignalingSwarms& signaling, std::size_t workers);
 
   // Shared by every worker (handlers are const; per-worker state comes
   // with each request's context).

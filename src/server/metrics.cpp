@@ -17,13 +17,15 @@ std::vector<const Block*> of_each(const std::vector<std::unique_ptr<net::Worker>
 
 void register_metrics(tracker::MetricsRegistry& registry,
                       const std::vector<std::unique_ptr<net::Worker>>& workers,
-                      const store::PeerStore& peers, const store::RecordStore& records) {
+                      const store::PeerStore& peers, const store::RecordStore& records,
+                      const tracker::SignalingSwarms& signaling) {
   using tracker::WorkerCounters;
   registry.add_blocks("udp", of_each(workers, &WorkerCounters::udp));
   registry.add_blocks("http", of_each(workers, &WorkerCounters::http));
   registry.add_blocks("rendezvous", of_each(workers, &WorkerCounters::rendezvous));
   registry.add_blocks("tracker", of_each(workers, &WorkerCounters::tracker));
   registry.add_blocks("connections", of_each(workers, &WorkerCounters::connections));
+  registry.add_blocks("ws", of_each(workers, &WorkerCounters::ws));
   registry.add_blocks("dht", of_each(workers, &WorkerCounters::dht));
   registry.add_blocks("stun", of_each(workers, &WorkerCounters::stun));
   registry.add_blocks("punch", of_each(workers, &WorkerCounters::punch));
@@ -41,6 +43,13 @@ void register_metrics(tracker::MetricsRegistry& registry,
                      [&records] { return records.stats().topics; });
   registry.add_gauge("store_records", "rendezvous records",
                      [&records] { return records.stats().records; });
+  // The WebSocket tracker's peers, kept beside the store (tracker/signaling.hpp).
+  registry.add_gauge("ws_torrents", "torrents with at least one WebSocket peer",
+                     [&signaling] { return signaling.stats().torrents; });
+  registry.add_gauge("ws_peers", "WebSocket peers",
+                     [&signaling] { return signaling.stats().peers; });
+  registry.add_gauge("ws_offers_pending", "WebRTC offers relayed and not yet answered or expired",
+                     [&signaling] { return signaling.stats().offers_pending; });
 }
 
 }  // namespace cairn::server

@@ -9,12 +9,14 @@
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
 #include "tracker/metrics.hpp"
+#include "tracker/signaling.hpp"
 
 namespace cairn::server {
 
 // Everything must outlive `registry`.
 void register_metrics(tracker::MetricsRegistry& registry,
                       const std::vector<std::unique_ptr<net::Worker>>& workers,
-                      const store::PeerStore& peers, const store::RecordStore& records);
+                      const store::PeerStore& peers, const store::RecordStore& records,
+                      const tracker::SignalingSwarms& signaling);
 
 }  // namespace cairn::server

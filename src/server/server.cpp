@@ -26,6 +26,14 @@ namespace cairn::server {
 
 namespace {
 
+// The WebSocket swarms take the store's caps.
+tracker::SignalingLimits signaling_limits(const Config& c) {
+  auto l = c.signaling;
+  l.max_torrents = c.limits.max_torrents;
+  l.max_peers_per_torrent = c.limits.max_peers_per_torrent;
+  return l;
+}
+
 unsigned worker_count(const Config& c) {
   if (c.workers > 0) return c.workers;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -99,14 +107,17 @@ Server::Server(Config config)
       store_(store::make_peer_store(config_.store, config_.limits)),
       record_store_(store::make_record_store(config_.store, config_.record_limits)),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
-      tracker_(config_.policy, *store_, memory_guard_),
+      signaling_(signaling_limits(config_)),
+      tracker_(config_.policy, *store_, memory_guard_, &signaling_),
       rendezvous_(config_.rendezvous, *record_store_, memory_guard_, frontend::record_format()),
       connection_ids_(config_.connection_id_slot),
       punch_(config_.punch.enabled && config_.rendezvous.enabled
                  ? std::make_unique<tracker::PunchCoordinator>(config_.punch, rendezvous_,
                                                                tracker::PunchSecrets::random())
                  : nullptr),
-      frontends_(config_, tracker_, rendezvous_, connection_ids_, punch_.get()) {
+      frontends_(config_, tracker_, rendezvous_, connection_ids_, punch_.get(), signaling_,
+                 worker_count(config_)),
+      per_address_(config_.http.max_connections_per_address, config_.rate_limit.trusted) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -117,14 +128,15 @@ Server::Server(Config config)
     workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
   net::connect_registries(workers_);
-  register_metrics(metrics_, workers_, *store_, *record_store_);
+  register_metrics(metrics_, workers_, *store_, *record_store_, signaling_);
 }
 
 Server::~Server() { stop(); }
 
-// probe_port picks a port free for UDP and checks it for TCP.
-core::Endpoint Server::bind_address(const core::Endpoint& at) {
-  return bind_retrying(at, [&] { return bind_workers(at); });
+// probe_port picks a port free for UDP and checks it for TCP; with `tls`,
+// only TCP.
+core::Endpoint Server::bind_address(const core::Endpoint& at, bool tls) {
+  return bind_retrying(at, [&] { return bind_workers(at, tls); });
 }
 
 // Every worker gets a socket of its own for each dht.listen address.
@@ -151,24 +163,25 @@ core::Endpoint Server::bind_dht(const core::Endpoint& at) {
   });
 }
 
-core::Endpoint Server::bind_workers(const core::Endpoint& at) {
+core::Endpoint Server::bind_workers(const core::Endpoint& at, bool tls) {
   core::Endpoint bound = at;
   // Another process on the port would otherwise share it with our workers
   // (SO_REUSEPORT) and take part of the traffic.
-  bound.port = net::probe_port(at);
+  bound.port = tls ? net::probe_tcp_port(at, "https") : net::probe_port(at);
   std::vector<boost::asio::ip::udp::socket> udp;
   std::vector<boost::asio::ip::tcp::acceptor> tcp;
   for (auto& w : workers_) {
-    udp.push_back(net::bind_udp(w->io(), bound));
-    tcp.push_back(net::bind_tcp(w->io(), bound));
+    if (!tls) udp.push_back(net::bind_udp(w->io(), bound));
+    tcp.push_back(net::bind_tcp(w->io(), bound, tls ? "https" : "http"));
   }
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
-    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
-                                             w.state()));
-    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), frontends_.http(), clock_,
-                                              w.state(), config_.http, *connection_budget_,
-                                              w.registry()));
+    if (!tls)
+      w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
+                                               w.state()));
+    w.add(std::make_unique<net::HttpListener>(
+        std::move(tcp[i]), frontends_.http(), clock_, w.state(), config_.http, *connection_budget_,
+        w.registry(), per_address_, tls ? tls_.get() : nullptr));
   }
   return bound;
 }
@@ -176,13 +189,14 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
 // Before any listener is made: they all draw from the budget made here.
 void Server::fit_connections_in_open_files() {
   const std::uint64_t open_files = raise_open_files_limit();
-  const std::size_t fit = connections_that_fit(open_files, workers_.size(), config_.listen.size());
+  const std::size_t addresses = config_.listen.size() + config_.tls.listen.size();
+  const std::size_t fit = connections_that_fit(open_files, workers_.size(), addresses);
   if (config_.http.max_connections > fit) {
     spdlog::warn(
         "http.max_connections {} does not fit in the open-files limit of {} (workers: {}, "
         "addresses: {}): using {}; raise the limit (ulimit -n, systemd LimitNOFILE=) to keep "
         "the configured cap",
-        config_.http.max_connections, open_files, workers_.size(), config_.listen.size(), fit);
+        config_.http.max_connections, open_files, workers_.size(), addresses, fit);
     config_.http.max_connections = fit;
   }
   connection_budget_ = std::make_unique<net::ConnectionBudget>(config_.http.max_connections);
@@ -193,12 +207,16 @@ void Server::start() {
   check_distinct(config_.dht_listen);
   if (!config_.state_file.empty())
     state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
+  if (!config_.tls.listen.empty())
+    tls_ = std::make_unique<net::TlsContext>(config_.tls.cert_file, config_.tls.key_file);
   fit_connections_in_open_files();
   // Bound before the state is restored, so no other process can take a port
   // meanwhile; nothing is served until the workers start below.
   std::vector<core::Endpoint> bound;
-  for (const auto& at : config_.listen) bound.push_back(bind_address(at));
+  for (const auto& at : config_.listen) bound.push_back(bind_address(at, false));
   listening_ = bound;
+  std::vector<core::Endpoint> bound_tls;
+  for (const auto& at : config_.tls.listen) bound_tls.push_back(bind_address(at, true));
   std::vector<core::Endpoint> dht_bound;
   for (const auto& at : config_.dht_listen) dht_bound.push_back(bind_dht(at));
   restore_state();
@@ -215,6 +233,7 @@ void Server::start() {
   for (const auto& at : bound)
     std::printf("listening udp %s\nlistening http %s\n", at.to_string().c_str(),
                 at.to_string().c_str());
+  for (const auto& at : bound_tls) std::printf("listening https %s\n", at.to_string().c_str());
   for (const auto& at : dht_bound) std::printf("listening dht %s\n", at.to_string().c_str());
   std::fflush(stdout);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
@@ -252,6 +271,18 @@ void Server::reload_access_list() {
   spdlog::info("access list reloaded: {} hashes", access_list_.size());
 }
 
+void Server::reload_tls() {
+  if (!tls_) return;
+  try {
+    tls_->reload();
+  } catch (const net::TlsError& e) {
+    spdlog::error("tls: certificate not reloaded, keeping the old one: {}", e.what());
+    return;
+  }
+  spdlog::info("tls: certificate and key reloaded from {} and {}", tls_->cert_file(),
+               tls_->key_file());
+}
+
 void Server::housekeeping_loop() {
   core::Seconds last_cleanup = clock_.now();
   while (!stopping_.load()) {
@@ -277,6 +308,8 @@ void Server::sweep(core::Seconds as_of) {
   if (records > 0) spdlog::debug("expired {} rendezvous records", records);
   // Punching keeps its own finer clock; a test sweep `ahead` moves it too.
   if (punch_) punch_->expire(clock_.precise_ms() + core::Millis{as_of - clock_.now()} * 1000);
+  auto ws_peers = signaling_.expire(as_of);
+  if (ws_peers > 0) spdlog::debug("expired {} WebSocket peers", ws_peers);
 }
 
 // Announces measure as they go (see MemoryGuard); this tick measures too,
@@ -310,6 +343,7 @@ bool Server::run_until_signal() {
         if (ec) return;
         if (signal != SIGHUP) return spdlog::info("signal {}: stopping", signal);
         reload_access_list();
+        reload_tls();
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "clock/coarse_clock.hpp"
+#include "net/address_connections.hpp"
 #include "net/connection_budget.hpp"
+#include "net/tls_context.hpp"
 #include "net/worker.hpp"
 #include "server/config.hpp"
 #include "server/frontends.hpp"
@@ -24,6 +26,7 @@
 #include "tracker/connection_ids.hpp"
 #include "tracker/memory_guard.hpp"
 #include "tracker/rendezvous.hpp"
+#include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
 
 namespace cairn::server {
@@ -35,13 +38,14 @@ class Server {
 
   // Claims the state file (state_file_lock.hpp), binds every listen
   // address on every worker, restores the state, starts the threads and
-  // prints one "listening udp|http ADDR:PORT" line per address to stdout.
+  // prints one "listening udp|http ADDR:PORT" line per address to stdout,
+  // and "listening https ADDR:PORT" per tls.listen address.
   // Throws on failure, with a message for a person and nothing served.
   // The threads it starts block SIGINT, SIGTERM and SIGHUP, so only the
   // caller's thread (run_until_signal's) ever receives them.
   void start();
   // Starts, blocks until SIGINT or SIGTERM, then stops; returns stop()'s
-  // result. SIGHUP meanwhile calls reload_access_list().
+  // result. SIGHUP meanwhile calls reload_access_list() and reload_tls().
   bool run_until_signal();
   // Closes every listener, lets requests already read be answered (briefly:
   // see net::HttpListener::close), joins the threads and, if start()
@@ -51,6 +55,9 @@ class Server {
   // Reads tracker.access_list again and swaps it in while workers serve; a
   // bad file keeps the old list. Logs the outcome in one line.
   void reload_access_list();
+  // Reads tls.cert_file and tls.key_file again: new connections use the new
+  // pair; a pair that does not load keeps the old one. Logs the outcome.
+  void reload_tls();
 
   // Every worker's counters and the stores' numbers (server/metrics.hpp),
   // for an admin route to expose; readable from any thread.
@@ -64,8 +71,9 @@ class Server {
   // listener draws from.
   void fit_connections_in_open_files();
   // Where `at` was bound (its port picked if 0).
-  core::Endpoint bind_address(const core::Endpoint& at);
-  core::Endpoint bind_workers(const core::Endpoint& at);
+  // With `tls`, TCP only and served over TLS.
+  core::Endpoint bind_address(const core::Endpoint& at, bool tls);
+  core::Endpoint bind_workers(const core::Endpoint& at, bool tls);
   core::Endpoint bind_dht(const core::Endpoint& at);
   void housekeeping_loop();
   void sweep(core::Seconds as_of);
@@ -84,12 +92,15 @@ class Server {
   std::unique_ptr<store::PeerStore> store_;
   std::unique_ptr<store::RecordStore> record_store_;  // rendezvous records
   tracker::MemoryGuard memory_guard_;
+  tracker::SignalingSwarms signaling_;  // WebSocket peers (the store holds the rest)
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
   std::unique_ptr<tracker::PunchCoordinator> punch_;  // null with nat.punch or rendezvous off
   Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
+  std::unique_ptr<net::TlsContext> tls_;                      // so does this (with tls.listen)
+  net::AddressConnections per_address_;                       // so does this
   std::vector<std::unique_ptr<net::Worker>> workers_;
   tracker::MetricsRegistry metrics_;  // after the workers: it points into them
   std::vector<core::Endpoint> listening_;

@@ -32,15 +32,20 @@ struct UdpCounters {
   }
 };
 
-// The HTTP port: connections and the tracker's routes.
+// The HTTP port (and https): connections and the tracker's routes.
 struct HttpCounters {
-  Counter connections, connections_refused, requests, announces, scrapes, bad_requests,
-      bad_forwarded, timeouts, rate_limited;
+  Counter connections, connections_refused, refused_per_address, tls_failures, requests, announces,
+      scrapes, bad_requests, bad_forwarded, timeouts, rate_limited;
   template <typename F>
   void each(F&& f) const {
     f("connections", "HTTP connections accepted", connections);
     f("connections_refused", "HTTP connections closed at once over http.max_connections",
       connections_refused);
+    f("refused_per_address",
+      "HTTP connections closed at once: their address held http.max_connections_per_address",
+      refused_per_address);
+    f("tls_failures", "TLS connections closed for a failed handshake or a bad record",
+      tls_failures);
     f("requests", "HTTP requests routed", requests);
     f("announces", "HTTP announce requests", announces);
     f("scrapes", "HTTP scrape requests", scrapes);
@@ -84,6 +89,27 @@ struct ConnectionCounters {
     f("slow_readers", "taken-over connections closed: queue not emptied in send_timeout",
       slow_readers);
     f("idle_timeouts", "taken-over connections closed silent past idle_timeout", idle_timeouts);
+  }
+};
+
+// The WebSocket tracker (frontend/ws_connection.hpp). Its connections'
+// timeouts, slow readers and dropped relays are the `connections` block's.
+struct WsCounters {
+  Counter connections, messages, announces, answers, scrapes, refused, rate_limited, offers_relayed,
+      answers_relayed, protocol_errors;
+  template <typename F>
+  void each(F&& f) const {
+    f("connections", "WebSocket handshakes accepted", connections);
+    f("messages", "WebSocket tracker messages read", messages);
+    f("announces", "WebSocket announces", announces);
+    f("answers", "WebSocket answers to offers", answers);
+    f("scrapes", "WebSocket scrapes", scrapes);
+    f("refused", "WebSocket messages answered with a failure reason", refused);
+    f("rate_limited", "WebSocket messages refused over the rate limit", rate_limited);
+    f("offers_relayed", "WebRTC offers sent on to another peer", offers_relayed);
+    f("answers_relayed", "WebRTC answers sent back to the offering peer", answers_relayed);
+    f("protocol_errors", "WebSocket connections closed for a frame RFC 6455 forbids",
+      protocol_errors);
   }
 };
 
@@ -151,6 +177,7 @@ struct WorkerCounters {
   RendezvousCounters rendezvous;
   AdmissionCounters tracker;
   ConnectionCounters connections;
+  WsCounters ws;
   DhtCounters dht;
   StunCounters stun;
   PunchCounters punch;

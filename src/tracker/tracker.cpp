@@ -30,13 +30,18 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& 
   enrich(request, rng);
   auto counts = store_.announce(request, peers);
   if (!counts) return TrackerError::tracker_full;
-  return AnnounceResponse{policy_.announce_interval, policy_.min_interval, *counts};
+  return AnnounceResponse{policy_.announce_interval, policy_.min_interval,
+                          with_signaling(request.info_hash, *counts)};
 }
 
 void Tracker::announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng,
                              core::PeerList& peers, std::span<store::AnnounceResult> results) {
   for (auto& request : batch) enrich(request, rng);
   store_.announce_batch(batch, peers, results);
+  if (!signaling_ || signaling_->empty()) return;
+  for (std::size_t i = 0; i < batch.size() && i < results.size(); ++i)
+    if (results[i].counts)
+      *results[i].counts = with_signaling(batch[i].info_hash, *results[i].counts);
 }
 
 core::Result<store::SwarmCounts, TrackerError> Tracker::lookup(const core::InfoHash& info_hash,
@@ -56,7 +61,18 @@ core::Result<store::SwarmCounts, TrackerError> Tracker::lookup(const core::InfoH
 core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,
                                                                AccessView& access) const {
   if (!access.allows(info_hash)) return TrackerError::torrent_not_allowed;
-  return store_.scrape(info_hash);
+  return with_signaling(info_hash, store_.scrape(info_hash));
+}
+
+store::SwarmCounts Tracker::with_signaling(const core::InfoHash& info_hash,
+                                           store::SwarmCounts counts) const {
+  // A tracker no browser uses pays one relaxed load.
+  if (!signaling_ || signaling_->empty()) return counts;
+  const auto ws = signaling_->counts(info_hash);
+  counts.seeders += ws.seeders;
+  counts.leechers += ws.leechers;
+  counts.downloaded += ws.downloaded;
+  return counts;
 }
 
 }  // namespace cairn::tracker

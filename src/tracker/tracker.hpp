@@ -20,6 +20,7 @@
 #include "store/peer_store.hpp"
 #include "tracker/access_list.hpp"
 #include "tracker/memory_guard.hpp"
+#include "tracker/signaling.hpp"
 
 namespace cairn::tracker {
 
@@ -47,10 +48,14 @@ enum class TrackerError : std::uint8_t { tracker_full = 1, torrent_not_allowed }
 // Fixed text a client sees for each error.
 std::string_view error_text(TrackerError e);
 
+// WebSocket (WebTorrent) peers live in `signaling`, not the store: their
+// counts are added to the store's in every announce reply and scrape, so a
+// swarm counts its browsers and its BitTorrent clients alike.
 class Tracker {
  public:
-  Tracker(const Policy& policy, store::PeerStore& store, MemoryGuard& memory)
-      : policy_(policy), store_(store), memory_(memory) {}
+  Tracker(const Policy& policy, store::PeerStore& store, MemoryGuard& memory,
+          const SignalingSwarms* signaling = nullptr)
+      : policy_(policy), store_(store), memory_(memory), signaling_(signaling) {}
 
   // Fills `peers` (cleared first) with the peers to hand back. A torrent
   // the access list refuses changes nothing. While the memory guard is
@@ -77,6 +82,8 @@ class Tracker {
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;
   const Policy& policy() const { return policy_; }
+  // Whether the memory cap lets the state grow (no new swarm or peer when not).
+  bool may_grow() { return !memory_.full_for_announce(); }
   // How many peers to hand back for what the client asked (absent or
   // negative: the default), within the policy's cap.
   std::uint32_t numwant(const std::optional<std::int64_t>& requested) const {
@@ -86,10 +93,13 @@ class Tracker {
 
  private:
   void enrich(AnnounceRequest& request, core::Rng& rng);
+  store::SwarmCounts with_signaling(const core::InfoHash& info_hash,
+                                    store::SwarmCounts counts) const;
 
   Policy policy_;
   store::PeerStore& store_;
   MemoryGuard& memory_;
+  const SignalingSwarms* signaling_;
 };
 
 }  // namespace cairn::tracker

@@ -122,18 +122,22 @@ class CairnServer:
 
     Attributes after start(): http4, udp4, http6, udp6 -- (host, port) tuples
     for 127.0.0.1 and ::1 (None if that listen address was not asked for),
+    https4 and https6 for `tls_listens` (--tls-listen; the certificate and
+    key go in `config` or `extra_args`),
     and `listening`, the list of (proto, host, port, family) read from stdout.
     """
 
     def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=(),
-                 fd_limit=None, dht_listens=(), prefix=()):
+                 fd_limit=None, dht_listens=(), tls_listens=(), prefix=()):
         """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited).
         dht_listens: addresses for --dht-listen; then dht4/dht6 are set too.
+        tls_listens: addresses for --tls-listen; then https4/https6 are set too.
         prefix: a command that runs the server, e.g. ("ip", "netns", "exec", NS)."""
         self.prefix = list(prefix)
         self.config = config or {}
         self.listens = list(listens)
         self.dht_listens = list(dht_listens)
+        self.tls_listens = list(tls_listens)
         self.extra_args = list(extra_args)
         self.fd_limit = fd_limit
         self.proc = None
@@ -141,6 +145,7 @@ class CairnServer:
         self.listening = []
         self.http4 = self.udp4 = self.http6 = self.udp6 = None
         self.dht4 = self.dht6 = None
+        self.https4 = self.https6 = None
 
     def __enter__(self):
         self.start()
@@ -162,19 +167,22 @@ class CairnServer:
             args += ["--listen", l]
         for l in self.dht_listens:
             args += ["--dht-listen", l]
+        for l in self.tls_listens:
+            args += ["--tls-listen", l]
         args += self.extra_args
         self.sweep_path = os.path.join(self.tmp.name, "sweep-request")
         env = dict(os.environ, CAIRN_TEST_SWEEP_FILE=self.sweep_path)
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._stderr, env=env,
                                      preexec_fn=_child_setup(self.fd_limit))
-        # one udp and one http line per --listen, one dht line per --dht-listen
-        want = 2 * len(self.listens) + len(self.dht_listens)
+        # one udp and one http line per --listen, one https line per
+        # --tls-listen, one dht line per --dht-listen
+        want = 2 * len(self.listens) + len(self.tls_listens) + len(self.dht_listens)
         lines = self._read_lines(want, START_TIMEOUT)
         for line in lines:
             parts = line.split()
             if (len(parts) != 3 or parts[0] != "listening"
-                    or parts[1] not in ("udp", "http", "dht")):
+                    or parts[1] not in ("udp", "http", "https", "dht")):
                 self._fail("unexpected stdout line %r" % line)
             host, port, fam = _parse_hostport(parts[2])
             if port == 0:

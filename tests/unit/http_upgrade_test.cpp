@@ -214,6 +214,7 @@ struct HttpUpgradeTest : ::testing::Test {
     }
   }};
   std::unique_ptr<net::ConnectionBudget> budget;
+  net::AddressConnections per_address{0, {}};  // no cap per address
   std::vector<std::unique_ptr<net::Worker>> workers;
   std::vector<std::uint16_t> ports;
 
@@ -233,7 +234,7 @@ struct HttpUpgradeTest : ::testing::Test {
       ports.push_back(acceptor.local_endpoint().port());
       w->add(std::make_unique<net::HttpListener>(std::move(acceptor), router, clock, w->state(),
                                                  net::HttpConnectionLimits{}, *budget,
-                                                 w->registry()));
+                                                 w->registry(), per_address));
       w->start();
     }
   }

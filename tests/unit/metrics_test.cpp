@@ -43,12 +43,13 @@ TEST(MetricsRegistry, NamesEveryFieldOnceWithItsHelp) {
   r.add_blocks("rendezvous", std::vector<const RendezvousCounters*>{&w.rendezvous});
   r.add_blocks("tracker", std::vector<const AdmissionCounters*>{&w.tracker});
   r.add_blocks("connections", std::vector<const ConnectionCounters*>{&w.connections});
+  r.add_blocks("ws", std::vector<const WsCounters*>{&w.ws});
   std::set<std::string> names;
   for (const auto& row : r.rows()) {
     EXPECT_TRUE(names.insert(row.name).second) << row.name;
     EXPECT_FALSE(row.help.empty()) << row.name;
   }
-  EXPECT_EQ(names.size(), 8u + 9u + 4u + 2u + 4u);
+  EXPECT_EQ(names.size(), 8u + 11u + 4u + 2u + 4u + 10u);
 }
 
 TEST(MetricsRegistry, RefusesANameTwice) {

@@ -1,8 +1,8 @@
 // The metrics registry after real traffic: a Server on 127.0.0.1 with two
 // workers gets a BEP 15 connect and announce, an HTTP announce, a STUN
-// Binding request and a hole-punching session request through real
-// sockets, and its registry shows them, summed over the workers, with the
-// store's numbers beside them.
+// Binding request, a hole-punching session request and a WebSocket
+// announce through real sockets, and its registry shows them, summed over
+// the workers, with the store's numbers beside them.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -123,6 +123,43 @@ std::string http_announce(std::uint16_t port) {
   return reply.substr(0, reply.find("\r\n"));
 }
 
+// A WebSocket handshake, then one announce (a masked text frame, key 0);
+// the announce reply's JSON, or "" when none came.
+std::string ws_announce(std::uint16_t port) {
+  const int fd = connected(SOCK_STREAM, port);
+  const std::string handshake =
+      "GET /announce HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n\r\n";
+  const std::string json =
+      R"({"action":"announce","info_hash":"eeeeeeeeeeeeeeeeeeee",)"
+      R"("peer_id":"-WS0001-abcdefghijkl","event":"started","left":0,"numwant":0})";
+  std::string frame = {
+      char(0x81), char(0x80 | 126), char(json.size() >> 8), char(json.size()), 0, 0, 0, 0};
+  frame += json;
+  std::string reply;
+  if (::send(fd, handshake.data(), handshake.size(), 0) == static_cast<ssize_t>(handshake.size())) {
+    char buf[2048];
+    // The 101, then the reply frame: read until the frame's JSON is whole.
+    while (reply.find("\r\n\r\n") == std::string::npos) {
+      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      reply.append(buf, std::size_t(n));
+    }
+    if (reply.rfind("HTTP/1.1 101", 0) == 0) {
+      reply.erase(0, reply.find("\r\n\r\n") + 4);
+      ::send(fd, frame.data(), frame.size(), 0);
+      while (reply.size() < 2 || reply.size() < 2 + std::size_t(std::uint8_t(reply[1]))) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        reply.append(buf, std::size_t(n));
+      }
+    }
+  }
+  ::close(fd);
+  return reply.size() > 2 ? reply.substr(2) : "";
+}
+
 std::uint64_t value_of(const tracker::MetricsRegistry& r, const std::string& name) {
   for (const auto& row : r.rows())
     if (row.name == name) return row.value;
@@ -164,6 +201,17 @@ TEST(ServerMetrics, CountTheTrafficOfEveryWorker) {
   EXPECT_EQ(value_of(m, "store_torrents"), 2u);
   EXPECT_EQ(value_of(m, "store_peers"), 2u);
   EXPECT_EQ(value_of(m, "store_seeders"), 1u);  // the HTTP peer, left=0
+
+  // The WebSocket tracker: its own block, the taken-over connection, and
+  // its peers beside the store's.
+  EXPECT_NE(ws_announce(port).find(R"("action":"announce")"), std::string::npos);
+  for (int i = 0; i < 200 && value_of(m, "ws_announces") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(value_of(m, "ws_connections"), 1u);
+  EXPECT_EQ(value_of(m, "ws_messages"), 1u);
+  EXPECT_EQ(value_of(m, "ws_announces"), 1u);
+  EXPECT_EQ(value_of(m, "ws_refused"), 0u);
+  EXPECT_EQ(value_of(m, "connections_taken_over"), 1u);
 
   std::set<std::string> names;
   for (const auto& row : m.rows()) EXPECT_TRUE(names.insert(row.name).second) << row.name;

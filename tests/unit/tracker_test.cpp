@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "tracker/tracker.hpp"
 
 using namespace cairn;
@@ -215,4 +217,36 @@ TEST_F(TrackerTest, BlacklistRefusesListedTorrents) {
   r.info_hash = other;
   EXPECT_TRUE(tracker.announce(r, rng, peers, view));
   EXPECT_TRUE(tracker.scrape(other, view));
+}
+
+// WebSocket peers are in the same swarms for counts: an HTTP or UDP
+// announce reply and a scrape add them to the store's.
+TEST_F(TrackerTest, CountsIncludeWebSocketPeers) {
+  tracker::SignalingSwarms signaling{tracker::SignalingLimits{}};
+  tracker::Tracker with_ws{policy, store, memory, &signaling};
+  core::InfoHash h;
+  h.bytes[0] = 7;
+  std::vector<tracker::OfferTarget> targets;
+  core::PeerId p1, p2;
+  p2.bytes[0] = 1;
+  ASSERT_TRUE(signaling.announce({h, p1, {0, 1, 1}, core::Event::none, true}, {}, 1, 1, targets)
+                  .has_value());
+  ASSERT_TRUE(
+      signaling.announce({h, p2, {0, 2, 1}, core::Event::completed, false}, {}, 1, 1, targets)
+          .has_value());
+  tracker::AnnounceRequest r;
+  r.info_hash = h;
+  auto reply = with_ws.announce(r, rng, peers, access);
+  ASSERT_TRUE(reply.has_value());
+  EXPECT_EQ(reply->counts, (store::SwarmCounts{3 + 1, 4 + 1, 5 + 1}));
+  // A UDP receive batch too.
+  std::array<tracker::AnnounceRequest, 1> batch{r};
+  std::array<store::AnnounceResult, 1> results;
+  with_ws.announce_batch(batch, rng, peers, results);
+  ASSERT_TRUE(results[0].counts.has_value());
+  EXPECT_EQ(*results[0].counts, (store::SwarmCounts{3 + 1, 4 + 1, 5 + 1}));
+  EXPECT_EQ(*with_ws.scrape(h, access), (store::SwarmCounts{1 + 1, 2 + 1, 3 + 1}));
+  // Another torrent has none of them.
+  core::InfoHash other;
+  EXPECT_EQ(*with_ws.scrape(other, access), (store::SwarmCounts{1, 2, 3}));
 }

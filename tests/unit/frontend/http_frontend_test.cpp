@@ -52,7 +52,8 @@ struct HttpFrontendTest : ::testing::Test {
   tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::off, {}};
   tracker::ConnectionIds ids;
-  server::Frontends frontends{config(), tracker, rendezvous, ids, nullptr};
+  tracker::SignalingSwarms signaling{tracker::SignalingLimits{}};
+  server::Frontends frontends{config(), tracker, rendezvous, ids, nullptr, signaling, 1};
   const frontend::HttpRouter& router = frontends.http();
   const core::Endpoint proxy = *core::Endpoint::parse("127.0.0.1:40000");
   const core::Endpoint client = *core::Endpoint::parse("192.0.2.7:40000");
@@ -156,6 +157,32 @@ TEST_F(HttpFrontendTest, RefusalsOfAFloodAllocateNothing) {
 
 // The route table as the server registers it: what each path and method
 // gets before any handler runs.
+// The WebSocket tracker is registered as the "websocket" upgrade: on / and
+// /announce a valid handshake takes the connection over; elsewhere, a 404.
+TEST_F(HttpFrontendTest, WebSocketHandshakeTakesTheConnectionOver) {
+  frontend::WorkerState state(1, tracker::RateLimitConfig{}, access);
+  auto request = get("/");
+  request.connection_upgrade = true;
+  request.upgrade = "websocket";
+  request.sec_websocket_key = "dGhlIHNhbXBsZSBub25jZQ==";
+  request.sec_websocket_version = "13";
+  for (std::string_view path : {"/", "/announce"}) {
+    request.path = path;
+    std::string out;
+    auto result = router.handle(request, {100, 100'000, client, state}, out);
+    EXPECT_EQ(result.next, frontend::HttpResult::Next::take_over) << path;
+    EXPECT_NE(result.handler, nullptr);
+    EXPECT_TRUE(out.starts_with("HTTP/1.1 101 ")) << out;
+    EXPECT_NE(out.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), std::string::npos)
+        << out;
+  }
+  request.path = "/scrape";
+  std::string out;
+  EXPECT_EQ(router.handle(request, {100, 100'000, client, state}, out).next,
+            frontend::HttpResult::Next::close);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 404 ")) << out;
+}
+
 TEST_F(HttpFrontendTest, RouteTableAnswersUnknownPathsAndMethods) {
   frontend::WorkerState state(1, limits(50, 500), access);
   std::string out;

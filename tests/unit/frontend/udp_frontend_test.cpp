@@ -64,7 +64,8 @@ struct UdpFrontendTest : ::testing::Test {
   tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
   tracker::AccessList access{tracker::AccessMode::blacklist, {hash_of(9)}};
   tracker::ConnectionIds ids;
-  server::Frontends frontends{server::Config{}, tracker, rendezvous, ids, nullptr};
+  tracker::SignalingSwarms signaling{tracker::SignalingLimits{}};
+  server::Frontends frontends{server::Config{}, tracker, rendezvous, ids, nullptr, signaling, 1};
   frontend::WorkerState state{1, tracker::RateLimitConfig{}, access};
 
   // One receive batch: each packet from its source, as the listener hands it.
@@ -207,7 +208,7 @@ TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) 
   tracker::RendezvousPolicy off;
   off.enabled = false;
   tracker::Rendezvous disabled{off, records, memory, frontend::record_format()};
-  server::Frontends without{server::Config{}, tracker, disabled, ids, nullptr};
+  server::Frontends without{server::Config{}, tracker, disabled, ids, nullptr, signaling, 1};
   Batch c;
   c.add(from, whoami);
   EXPECT_EQ(state.counters.udp.malformed.load(), 0u);
