@@ -236,7 +236,7 @@ TEST_F(UdpFrontendTest, StunBindingIsAnsweredBeforeBep15UnlessOff) {
 
   server::Config off;
   off.stun = frontend::StunMode::off;
-  server::Frontends without{off, tracker, rendezvous, ids, nullptr};
+  server::Frontends without{off, tracker, rendezvous, ids, nullptr, signaling, 1};
   Batch silent;
   silent.add(from, binding);
   dispatch(silent, without.datagrams());
