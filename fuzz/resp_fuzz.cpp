@@ -1,11 +1,15 @@
 // parse on any bytes, as a pipeline of replies: every reply read is walked
-// (spans add up, texts lie inside the buffer), and a cut-short input is
-// incomplete at every shorter length too.
+// (spans add up, texts lie inside the buffer), a cut-short input is
+// incomplete at every shorter length too, and what the cluster client does
+// with a reply from a hostile node (the redirection decision, the slot map
+// readers) never crashes.
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
 #include "codec/resp.hpp"
+#include "store/redis/redirect.hpp"
+#include "store/redis/slot_map.hpp"
 
 using namespace cairn::codec::resp;
 
@@ -43,7 +47,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     if (p.end <= at || p.end > in.size()) __builtin_trap();
-    if (walk(Reply(&nodes[root], in), in) != nodes.size() - root) __builtin_trap();
+    const Reply reply(&nodes[root], in);
+    if (walk(reply, in) != nodes.size() - root) __builtin_trap();
+    const cairn::store::redis::NodeAddress asked{"127.0.0.1", 7000};
+    const auto d = cairn::store::redis::decide(reply, asked, 0);
+    if (d.step != cairn::store::redis::Step::done && !reply.is_error()) __builtin_trap();
+    if (auto map = cairn::store::redis::SlotMap::from_shards(reply, asked))
+      if (map->covered() > cairn::store::redis::kSlots) __builtin_trap();
+    if (auto map = cairn::store::redis::SlotMap::from_slots(reply, asked))
+      if (map->covered() > cairn::store::redis::kSlots) __builtin_trap();
     // The same reply one byte short is never complete.
     std::vector<Node> scratch;
     if (parse(in.substr(0, p.end - 1), at, scratch, limits).status == Status::complete)

@@ -15,6 +15,8 @@ packages=(
   clang-format-14 clang-tidy-14
   # test peers and tools
   python3 python3-libtorrent transmission-cli aria2
+  # the Redis Cluster backend's tests (tests/redis/)
+  redis-server redis-tools
   # the runnable examples of the docs (tests/docs/run_examples.py)
   curl
 )

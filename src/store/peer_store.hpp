@@ -75,7 +75,9 @@ struct SwarmCounts {
 
 using core::PeerInfo;
 
-enum class StoreError : std::uint8_t { torrent_limit = 1 };
+// busy: a store that lives elsewhere (a Redis cluster) could not do the
+// operation now (unreachable, failing over); the client should retry.
+enum class StoreError : std::uint8_t { torrent_limit = 1, busy };
 
 struct StoreStats {
   std::uint64_t torrents = 0;

@@ -1,0 +1,339 @@
+#include "store/redis/redis_peer_store.hpp"
+
+#include <cassert>
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "store/redis/keys.hpp"
+#include "store/redis/peer_scripts.hpp"
+
+namespace cairn::store::redis {
+
+using codec::resp::Reply;
+using codec::resp::Type;
+
+namespace {
+
+// Per-thread buffers, so a warm store allocates nothing per call.
+struct Scratch {
+  Batch batch;
+  Replies replies;
+  std::string key;
+};
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+// One sweep call looks at this many due swarms of its slot, and trims at
+// most this many peers of each: a few milliseconds of Redis at most.
+constexpr std::int64_t kSweepSwarms = 128;
+constexpr std::int64_t kSweepPeers = 1000;
+// Rounds of sweep calls for the slots that had more, before expire()
+// leaves the rest to the next sweep.
+constexpr int kSweepRounds = 1000;
+
+enum Status : int { failed = -1, ok = 0, refused = 1, may_not_create = 2, stopped_nothing = 3 };
+
+// The one place a reply's peer becomes output: a compact endpoint (6 or
+// 18 bytes) and a peer id.
+bool append_peer(std::string_view endpoint, std::string_view id, std::vector<PeerInfo>& out) {
+  if (id.size() != core::PeerId::size) return false;
+  const auto* b = reinterpret_cast<const std::uint8_t*>(endpoint.data());
+  PeerInfo p;
+  if (endpoint.size() == 6) {
+    p.endpoint.address = core::Address::v4(std::span<const std::uint8_t, 4>(b, 4));
+  } else if (endpoint.size() == 18) {
+    p.endpoint.address = core::Address::v6(std::span<const std::uint8_t, 16>(b, 16));
+  } else {
+    return false;
+  }
+  const std::size_t at = endpoint.size() - 2;
+  p.endpoint.port = static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
+  p.peer_id = core::PeerId::from_bytes(id);
+  out.push_back(p);
+  return true;
+}
+
+std::uint32_t u32(std::int64_t v) {
+  return v < 0 ? 0 : v > 0xffffffff ? 0xffffffff : static_cast<std::uint32_t>(v);
+}
+
+// An announce reply's head: status, counts, and the swarms it created and dropped.
+struct Head {
+  int status = failed;
+  SwarmCounts counts;
+  std::int64_t created = 0, dropped = 0;
+};
+
+Head read_head(const Replies& replies, std::size_t i) {
+  Head h;
+  if (!replies.answered(i)) return h;
+  const Reply r = replies.at(i);
+  if (r.type() != Type::array || r.size() < 6 || (r.size() - 6) % 2 != 0) return h;
+  auto it = r.begin();
+  std::int64_t v[6];
+  for (std::int64_t& x : v) {
+    if ((*it).type() != Type::integer) return h;
+    x = (*it).integer();
+    ++it;
+  }
+  if (v[0] < ok || v[0] > stopped_nothing) return h;
+  h.status = static_cast<int>(v[0]);
+  h.counts = {u32(v[1]), u32(v[2]), u32(v[3])};
+  h.created = v[4];
+  h.dropped = v[5];
+  return h;
+}
+
+}  // namespace
+
+RedisPeerStore::RedisPeerStore(RedisLink& link, RedisOptions options, Limits limits)
+    : link_(link), options_(std::move(options)), limits_(limits) {
+  swept_torrents_ = static_cast<std::int64_t>(stats().torrents);
+}
+
+bool RedisPeerStore::may_create(std::size_t creations) const {
+  return swept_torrents_.load() + torrents_since_.load() + static_cast<std::int64_t>(creations) <=
+         static_cast<std::int64_t>(limits_.max_torrents);
+}
+
+void RedisPeerStore::add_announce(Batch& b, const Announce& a, bool create) const {
+  std::string& key = scratch().key;
+  const std::string_view ns = options_.name_space;
+  const Hex h(a.info_hash.bytes);
+  const std::uint16_t slot = h.slot();
+  b.script(slot, announce_script());
+  b.arg(std::int64_t{6});
+  for (std::string_view kind : {"s", "4", "6", "t"}) b.arg(key_name(key, ns, kind, h.view()));
+  b.arg(key_name(key, ns, "x", slot_tag(slot)));
+  b.arg(key_name(key, ns, "c", slot_tag(slot)));
+  b.arg(ns);
+  b.arg(h.view());
+  std::uint8_t endpoint[18];
+  a.endpoint.write_compact(endpoint);
+  b.arg(std::string_view(reinterpret_cast<const char*>(endpoint), a.endpoint.compact_size()));
+  b.arg(a.peer_id.view());
+  b.arg(std::int64_t{(a.seeder ? 1 : 0) | (a.may_grow ? 2 : 0) | (create ? 4 : 0)});
+  b.arg(static_cast<std::int64_t>(a.event));
+  b.arg(std::int64_t{a.numwant});
+  b.arg(std::int64_t{a.want_v4 ? 1 : 0});
+  b.arg(std::int64_t{a.want_v6 ? 1 : 0});
+  b.arg(static_cast<std::int64_t>(a.now) + options_.clock_offset);
+  b.arg(std::int64_t{limits_.peer_ttl});
+  b.arg(std::int64_t{limits_.max_peers_per_torrent});
+  b.arg(std::int64_t{limits_.peer_ttl} + options_.grace);
+}
+
+int RedisPeerStore::read_announce(const Replies& replies, std::size_t i, std::vector<PeerInfo>& out,
+                                  AnnounceResult& result) {
+  result.first_peer = static_cast<std::uint32_t>(out.size());
+  result.peer_count = 0;
+  const Head h = read_head(replies, i);
+  switch (h.status) {
+    case failed:
+      fail();
+      result.counts = StoreError::busy;
+      return failed;
+    case refused:
+    case may_not_create:
+      result.counts = StoreError::torrent_limit;
+      return h.status;
+    case stopped_nothing:
+      result.counts = SwarmCounts{};
+      return h.status;
+    default:
+      break;
+  }
+  result.counts = h.counts;
+  const Reply r = replies.at(i);
+  for (std::uint32_t k = 6; k + 1 < r.size(); k += 2) {
+    const Reply endpoint = r.at(k), id = r.at(k + 1);
+    if (!endpoint.is_text() || !id.is_text()) continue;
+    append_peer(endpoint.text(), id.text(), out);
+  }
+  result.peer_count = static_cast<std::uint32_t>(out.size() - result.first_peer);
+  return ok;
+}
+
+core::Result<SwarmCounts, StoreError> RedisPeerStore::announce(const Announce& a,
+                                                               std::vector<PeerInfo>& out) {
+  AnnounceResult result;
+  announce_batch(std::span(&a, 1), out, std::span(&result, 1));
+  return result.counts;
+}
+
+void RedisPeerStore::announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+                                    std::span<AnnounceResult> results) {
+  assert(results.size() == batch.size());
+  out.clear();
+  if (batch.empty()) return;
+  Scratch& s = scratch();
+  // Far from the cap (the usual case), every announce may create its
+  // swarm; near it, none may, and those that needed to are done again one
+  // by one below, each against the cap as it then stands.
+  const bool room = may_create(batch.size());
+  s.batch.clear();
+  for (const Announce& a : batch) add_announce(s.batch, a, room);
+  link_.exec(s.batch, s.replies);
+  bool redo = false;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Head h = read_head(s.replies, i);
+    torrents_since_ += h.created - h.dropped;
+    redo |= h.status == may_not_create;
+  }
+  if (redo) return redo_new_swarms(batch, out, results);
+  for (std::size_t i = 0; i < batch.size(); ++i) read_announce(s.replies, i, out, results[i]);
+}
+
+// The first announce that may not create its swarm, and every later one of
+// the same swarm that found it missing too, had no effect: they run again
+// in order, one by one, each allowed to create the swarm if the cap has
+// room then. The others keep their replies from the batch.
+void RedisPeerStore::redo_new_swarms(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+                                     std::span<AnnounceResult> results) {
+  Scratch& s = scratch();
+  const Replies first = s.replies;  // the batch's replies, kept while the redos use the scratch
+  std::set<core::InfoHash> missing;
+  std::map<std::size_t, Replies> again;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const int status = read_head(first, i).status;
+    if (status == may_not_create) missing.insert(batch[i].info_hash);
+    const bool redo = missing.count(batch[i].info_hash) > 0 &&
+                      (status == refused || status == may_not_create || status == stopped_nothing);
+    if (!redo) continue;
+    s.batch.clear();
+    add_announce(s.batch, batch[i], may_create(1));
+    link_.exec(s.batch, again[i]);
+    const Head h = read_head(again[i], 0);
+    torrents_since_ += h.created - h.dropped;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto it = again.find(i);
+    if (it == again.end())
+      read_announce(first, i, out, results[i]);
+    else
+      read_announce(it->second, 0, out, results[i]);
+  }
+}
+
+SwarmCounts RedisPeerStore::scrape(const core::InfoHash& info_hash) const {
+  SwarmCounts counts;
+  scrape_batch(std::span(&info_hash, 1), std::span(&counts, 1));
+  return counts;
+}
+
+void RedisPeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
+                                  std::span<SwarmCounts> counts) const {
+  assert(counts.size() == info_hashes.size());
+  if (info_hashes.empty()) return;
+  Scratch& s = scratch();
+  s.batch.clear();
+  for (const core::InfoHash& ih : info_hashes) {
+    const Hex h(ih.bytes);
+    s.batch.script(h.slot(), scrape_script());
+    s.batch.arg(std::int64_t{3});
+    for (std::string_view kind : {"s", "4", "6"})
+      s.batch.arg(key_name(s.key, options_.name_space, kind, h.view()));
+  }
+  link_.exec(s.batch, s.replies);
+  for (std::size_t i = 0; i < info_hashes.size(); ++i) {
+    counts[i] = SwarmCounts{};
+    if (!s.replies.answered(i)) {
+      fail();
+      continue;
+    }
+    const Reply r = s.replies.at(i);
+    if (r.type() != Type::array || r.size() != 3) {
+      fail();
+      continue;
+    }
+    const std::int64_t seeders = r.at(0).integer(), peers = r.at(1).integer();
+    counts[i] = {u32(seeders), u32(peers - seeders), u32(r.at(2).integer())};
+  }
+}
+
+std::uint64_t RedisPeerStore::expire(core::Seconds now) {
+  Scratch& s = scratch();
+  std::vector<std::uint16_t> pending(kSlots);
+  for (std::uint16_t slot = 0; slot < kSlots; ++slot) pending[slot] = slot;
+  std::vector<std::int64_t> torrents(kSlots, 0);
+  std::uint64_t removed = 0;
+  std::int64_t dropped = 0;
+  bool complete = true;
+  for (int round = 0; round < kSweepRounds && !pending.empty(); ++round) {
+    s.batch.clear();
+    for (std::uint16_t slot : pending) {
+      s.batch.script(slot, sweep_script());
+      s.batch.arg(std::int64_t{2});
+      s.batch.arg(key_name(s.key, options_.name_space, "x", slot_tag(slot)));
+      s.batch.arg(key_name(s.key, options_.name_space, "c", slot_tag(slot)));
+      s.batch.arg(options_.name_space);
+      s.batch.arg(static_cast<std::int64_t>(now) + options_.clock_offset);
+      s.batch.arg(std::int64_t{limits_.peer_ttl});
+      s.batch.arg(kSweepSwarms);
+      s.batch.arg(kSweepPeers);
+    }
+    link_.exec(s.batch, s.replies);
+    std::vector<std::uint16_t> more;
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      if (!s.replies.answered(i) || s.replies.at(i).type() != Type::array ||
+          s.replies.at(i).size() != 4) {
+        fail();
+        complete = false;
+        continue;
+      }
+      const Reply r = s.replies.at(i);
+      removed += static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.at(0).integer()));
+      dropped += r.at(1).integer();
+      torrents[pending[i]] = r.at(2).integer();
+      if (r.at(3).integer() != 0) more.push_back(pending[i]);
+    }
+    pending.swap(more);
+  }
+  // The count every node's cap is checked against, as exact as a sweep
+  // of many slots while others announce can make it.
+  if (complete) {
+    std::int64_t total = 0;
+    for (std::int64_t t : torrents) total += t;
+    swept_torrents_ = total;
+    torrents_since_ = 0;
+  } else {
+    torrents_since_ -= dropped;
+  }
+  return removed;
+}
+
+StoreStats RedisPeerStore::stats() const {
+  Scratch& s = scratch();
+  s.batch.clear();
+  for (std::uint16_t slot = 0; slot < kSlots; ++slot) {
+    s.batch.command(slot);
+    s.batch.arg("HMGET");
+    s.batch.arg(key_name(s.key, options_.name_space, "c", slot_tag(slot)));
+    for (std::string_view field : {"torrents", "v4", "v6", "seeders"}) s.batch.arg(field);
+  }
+  link_.exec(s.batch, s.replies);
+  StoreStats st;
+  std::uint64_t* fields[] = {&st.torrents, &st.peers_v4, &st.peers_v6, &st.seeders};
+  for (std::size_t i = 0; i < s.replies.size(); ++i) {
+    if (!s.replies.answered(i) || s.replies.at(i).type() != Type::array) {
+      fail();
+      continue;
+    }
+    std::size_t f = 0;
+    for (Reply v : s.replies.at(i)) {
+      std::int64_t n = 0;
+      if (v.is_text()) {
+        const std::string_view t = v.text();
+        std::from_chars(t.data(), t.data() + t.size(), n);
+      }
+      if (f < 4 && n > 0) *fields[f] += static_cast<std::uint64_t>(n);
+      ++f;
+    }
+  }
+  return st;
+}
+
+}  // namespace cairn::store::redis
