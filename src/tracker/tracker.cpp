@@ -10,6 +10,8 @@ std::string_view error_text(TrackerError e) {
       return "tracker is full";
     case TrackerError::torrent_not_allowed:
       return "torrent not allowed";
+    case TrackerError::busy:
+      return "tracker busy, retry";
   }
   return "internal error";
 }
@@ -40,7 +42,9 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceReq
   a.random = rng.next();
   a.may_grow = !memory_.full_for_announce();
   auto counts = store_.announce(a, peers);
-  if (!counts) return TrackerError::tracker_full;
+  if (!counts)
+    return counts.error() == store::StoreError::busy ? TrackerError::busy
+                                                     : TrackerError::tracker_full;
   return AnnounceResponse{policy_.announce_interval, policy_.min_interval, *counts};
 }
 

@@ -46,7 +46,9 @@ struct AnnounceResponse {
   store::SwarmCounts counts;
 };
 
-enum class TrackerError : std::uint8_t { tracker_full = 1, torrent_not_allowed };
+// busy: the store could not answer now (a Redis cluster unreachable or
+// failing over); the client should retry.
+enum class TrackerError : std::uint8_t { tracker_full = 1, torrent_not_allowed, busy };
 
 // Fixed text a client sees for each error.
 std::string_view error_text(TrackerError e);

@@ -12,8 +12,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "record_store_suite.hpp"
 #include "redis/cluster_client.hpp"
 #include "store/redis/redis_peer_store.hpp"
+#include "store/redis/redis_record_store.hpp"
 #include "store_suite.hpp"
 
 namespace cairn::store::testing {
@@ -58,9 +60,18 @@ std::unique_ptr<PeerStore> make_redis_peer_store(const Limits& limits) {
   return std::make_unique<redis::RedisPeerStore>(cluster(), o, limits);
 }
 
+std::unique_ptr<RecordStore> make_redis_record_store(const RecordLimits& limits) {
+  redis::RedisOptions o;
+  o.name_space = fresh_namespace();
+  return std::make_unique<redis::RedisRecordStore>(cluster(), o, limits);
+}
+
 INSTANTIATE_TEST_SUITE_P(Redis, StoreSuite,
                          ::testing::Values(StoreBackend{"redis", make_redis_peer_store}),
                          store_backend_name);
+INSTANTIATE_TEST_SUITE_P(Redis, RecordStoreSuite,
+                         ::testing::Values(RecordStoreBackend{"redis", make_redis_record_store}),
+                         record_store_backend_name);
 
 }  // namespace
 }  // namespace cairn::store::testing

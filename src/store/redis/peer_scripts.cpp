@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "store/redis/lua_common.hpp"
+
 namespace cairn::store::redis {
 
 namespace {
@@ -10,14 +12,7 @@ namespace {
 // removes at most `budget` peers, so no call holds Redis for long; the
 // sweep comes back for the rest.
 constexpr std::string_view kPrelude = R"lua(
-local NS = ARGV[1]
-local function key(kind, h) return NS .. ':' .. kind .. '{' .. h .. '}' end
-local function num(x) return tonumber(x) or 0 end
 local function is_seeder(v) return v ~= nil and v ~= false and string.byte(v, 21) % 2 == 1 end
-
-local function count(counters, field, delta)
-  if delta ~= 0 then redis.call('HINCRBY', counters, field, delta) end
-end
 
 -- Removes up to `budget` of the swarm's peers last seen at or before
 -- `cutoff`; returns how many, and whether there may be more.
@@ -112,15 +107,15 @@ if redis.call('EXISTS', meta) == 0 then
   if vanished then dropped = dropped + recount(index, counters) end
   if event == 3 then
     count(counters, 'expired', expired)
-    return {3, 0, 0, 0, 0, dropped}
+    return {3, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
   end
   if not may_grow then
     count(counters, 'expired', expired)
-    return {1, 0, 0, 0, 0, dropped}
+    return {1, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
   end
   if not may_create then
     count(counters, 'expired', expired)
-    return {2, 0, 0, 0, 0, dropped}
+    return {2, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
   end
   redis.call('HSET', meta, 's', 0, 'd', 0)
   count(counters, 'torrents', 1)
@@ -181,7 +176,8 @@ local seeders = num(redis.call('HGET', meta, 's'))
 local downloads = num(redis.call('HGET', meta, 'd'))
 reindex(index, h, ttl, now)
 for _, k in ipairs({meta, h4, h6, times}) do redis.call('EXPIRE', k, key_ttl) end
-local reply = {0, seeders, peers - seeders, downloads, created, dropped}
+local reply = {0, seeders, peers - seeders, downloads, created, dropped,
+               next_due(index, now, expired > 0)}
 for _, v in ipairs(out) do reply[#reply + 1] = v end
 return reply
 )lua";
@@ -208,12 +204,12 @@ end
 if vanished then dropped = dropped + recount(index, counters) end
 local c = redis.call('HMGET', counters, 'expired', 'torrents')
 if num(c[1]) ~= 0 then redis.call('HSET', counters, 'expired', 0) end
-return {removed + num(c[1]), dropped, num(c[2]), more and 1 or 0}
+return {removed + num(c[1]), dropped, num(c[2]), more and 1 or 0, next_due(index, now, false)}
 )lua";
 
 Script make(std::string_view body, bool prelude) {
   std::string text;
-  if (prelude) text.append(kPrelude);
+  if (prelude) text.append(kLuaCommon).append(kPrelude);
   text.append(body);
   return Script(std::move(text));
 }

@@ -25,13 +25,14 @@ namespace cairn::store::redis {
 //       create the swarm), event (0 none, 1 completed, 2 started,
 //       3 stopped), numwant, want v4 (0/1), want v6 (0/1), now,
 //       peer_ttl, max peers, key TTL
-// Reply: {status, seeders, leechers, downloads, created, dropped,
+// Reply: {status, seeders, leechers, downloads, created, dropped, due,
 //         endpoint, peer id, endpoint, peer id, ...}; status 0 ok,
 //         1 refused (no growth), 2 the swarm is new and may not be
 //         created (the caller decides against its cap and asks again),
 //         3 stopped for a swarm that does not exist (nothing done).
 //         1 to 3 happen only when the swarm does not exist. dropped:
-//         swarms of the slot this call found empty or gone.
+//         swarms of the slot this call found empty or gone. due: when
+//         the slot next has work for a sweep (next_due in lua_common.hpp).
 const Script& announce_script();
 
 // KEYS: NS:s{H} NS:4{H} NS:6{H}
@@ -41,7 +42,7 @@ const Script& scrape_script();
 // One slot's sweep. KEYS: NS:x{T} NS:c{T}
 // ARGV: NS, now, peer_ttl, swarms per call, peers per swarm and call
 // Reply: {peers removed (with those removed outside sweeps since the last
-//         one), swarms dropped, torrents now in the slot, more (0/1)}
+//         one), swarms dropped, torrents now in the slot, more (0/1), due}
 const Script& sweep_script();
 
 }  // namespace cairn::store::redis

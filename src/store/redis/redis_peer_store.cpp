@@ -7,6 +7,7 @@
 
 #include "store/redis/keys.hpp"
 #include "store/redis/peer_scripts.hpp"
+#include "store/redis/sweep.hpp"
 
 namespace cairn::store::redis {
 
@@ -30,9 +31,6 @@ Scratch& scratch() {
 // most this many peers of each: a few milliseconds of Redis at most.
 constexpr std::int64_t kSweepSwarms = 128;
 constexpr std::int64_t kSweepPeers = 1000;
-// Rounds of sweep calls for the slots that had more, before expire()
-// leaves the rest to the next sweep.
-constexpr int kSweepRounds = 1000;
 
 enum Status : int { failed = -1, ok = 0, refused = 1, may_not_create = 2, stopped_nothing = 3 };
 
@@ -60,20 +58,22 @@ std::uint32_t u32(std::int64_t v) {
   return v < 0 ? 0 : v > 0xffffffff ? 0xffffffff : static_cast<std::uint32_t>(v);
 }
 
-// An announce reply's head: status, counts, and the swarms it created and dropped.
+// An announce reply's head: status, counts, the swarms it created and
+// dropped, and when its slot next has work for a sweep.
+constexpr std::uint32_t kHead = 7;
 struct Head {
   int status = failed;
   SwarmCounts counts;
-  std::int64_t created = 0, dropped = 0;
+  std::int64_t created = 0, dropped = 0, due = -1;
 };
 
 Head read_head(const Replies& replies, std::size_t i) {
   Head h;
   if (!replies.answered(i)) return h;
   const Reply r = replies.at(i);
-  if (r.type() != Type::array || r.size() < 6 || (r.size() - 6) % 2 != 0) return h;
+  if (r.type() != Type::array || r.size() < kHead || (r.size() - kHead) % 2 != 0) return h;
   auto it = r.begin();
-  std::int64_t v[6];
+  std::int64_t v[kHead];
   for (std::int64_t& x : v) {
     if ((*it).type() != Type::integer) return h;
     x = (*it).integer();
@@ -84,6 +84,7 @@ Head read_head(const Replies& replies, std::size_t i) {
   h.counts = {u32(v[1]), u32(v[2]), u32(v[3])};
   h.created = v[4];
   h.dropped = v[5];
+  h.due = v[6];
   return h;
 }
 
@@ -92,6 +93,12 @@ Head read_head(const Replies& replies, std::size_t i) {
 RedisPeerStore::RedisPeerStore(RedisLink& link, RedisOptions options, Limits limits)
     : link_(link), options_(std::move(options)), limits_(limits) {
   swept_torrents_ = static_cast<std::int64_t>(stats().torrents);
+}
+
+void RedisPeerStore::account(std::uint16_t slot, std::int64_t created, std::int64_t dropped,
+                             std::int64_t due) {
+  torrents_since_ += created - dropped;
+  due_.note(slot, due);
 }
 
 bool RedisPeerStore::may_create(std::size_t creations) const {
@@ -148,7 +155,7 @@ int RedisPeerStore::read_announce(const Replies& replies, std::size_t i, std::ve
   }
   result.counts = h.counts;
   const Reply r = replies.at(i);
-  for (std::uint32_t k = 6; k + 1 < r.size(); k += 2) {
+  for (std::uint32_t k = kHead; k + 1 < r.size(); k += 2) {
     const Reply endpoint = r.at(k), id = r.at(k + 1);
     if (!endpoint.is_text() || !id.is_text()) continue;
     append_peer(endpoint.text(), id.text(), out);
@@ -180,7 +187,7 @@ void RedisPeerStore::announce_batch(std::span<const Announce> batch, std::vector
   bool redo = false;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Head h = read_head(s.replies, i);
-    torrents_since_ += h.created - h.dropped;
+    account(s.batch.call(i).slot, h.created, h.dropped, h.due);
     redo |= h.status == may_not_create;
   }
   if (redo) return redo_new_swarms(batch, out, results);
@@ -207,7 +214,7 @@ void RedisPeerStore::redo_new_swarms(std::span<const Announce> batch, std::vecto
     add_announce(s.batch, batch[i], may_create(1));
     link_.exec(s.batch, again[i]);
     const Head h = read_head(again[i], 0);
-    torrents_since_ += h.created - h.dropped;
+    account(s.batch.call(0).slot, h.created, h.dropped, h.due);
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto it = again.find(i);
@@ -256,47 +263,54 @@ void RedisPeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
 
 std::uint64_t RedisPeerStore::expire(core::Seconds now) {
   Scratch& s = scratch();
-  std::vector<std::uint16_t> pending(kSlots);
-  for (std::uint16_t slot = 0; slot < kSlots; ++slot) pending[slot] = slot;
-  std::vector<std::int64_t> torrents(kSlots, 0);
+  const std::string_view ns = options_.name_space;
+  const std::int64_t at = static_cast<std::int64_t>(now) + options_.clock_offset;
+  const bool full = due_.scan_due(at, options_.full_scan_every);
+  SlotScan scan;
+  if (full) {
+    scan = scan_slots(link_, s.batch, s.replies, s.key, ns, "x", "c", "torrents", at, due_);
+    due_.scanned(at);
+  } else {
+    scan.due = due_.take(at);
+  }
   std::uint64_t removed = 0;
   std::int64_t dropped = 0;
-  bool complete = true;
-  for (int round = 0; round < kSweepRounds && !pending.empty(); ++round) {
-    s.batch.clear();
-    for (std::uint16_t slot : pending) {
-      s.batch.script(slot, sweep_script());
-      s.batch.arg(std::int64_t{2});
-      s.batch.arg(key_name(s.key, options_.name_space, "x", slot_tag(slot)));
-      s.batch.arg(key_name(s.key, options_.name_space, "c", slot_tag(slot)));
-      s.batch.arg(options_.name_space);
-      s.batch.arg(static_cast<std::int64_t>(now) + options_.clock_offset);
-      s.batch.arg(std::int64_t{limits_.peer_ttl});
-      s.batch.arg(kSweepSwarms);
-      s.batch.arg(kSweepPeers);
+  bool complete = scan.complete;
+  const auto add = [&](Batch& b, std::uint16_t slot) {
+    b.script(slot, sweep_script());
+    b.arg(std::int64_t{2});
+    b.arg(key_name(s.key, ns, "x", slot_tag(slot)));
+    b.arg(key_name(s.key, ns, "c", slot_tag(slot)));
+    b.arg(ns);
+    b.arg(at);
+    b.arg(std::int64_t{limits_.peer_ttl});
+    b.arg(kSweepSwarms);
+    b.arg(kSweepPeers);
+  };
+  const auto read = [&](std::uint16_t slot, const Reply* r) {
+    if (r == nullptr || r->type() != Type::array || r->size() != 5) {
+      fail();
+      complete = false;
+      due_.note(slot, 0);  // try again next time
+      return false;
     }
-    link_.exec(s.batch, s.replies);
-    std::vector<std::uint16_t> more;
-    for (std::size_t i = 0; i < pending.size(); ++i) {
-      if (!s.replies.answered(i) || s.replies.at(i).type() != Type::array ||
-          s.replies.at(i).size() != 4) {
-        fail();
-        complete = false;
-        continue;
-      }
-      const Reply r = s.replies.at(i);
-      removed += static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.at(0).integer()));
-      dropped += r.at(1).integer();
-      torrents[pending[i]] = r.at(2).integer();
-      if (r.at(3).integer() != 0) more.push_back(pending[i]);
-    }
-    pending.swap(more);
-  }
-  // The count every node's cap is checked against, as exact as a sweep
-  // of many slots while others announce can make it.
-  if (complete) {
+    auto it = r->begin();
+    removed += static_cast<std::uint64_t>(std::max<std::int64_t>(0, (*it).integer()));
+    dropped += (*++it).integer();
+    if (full)
+      scan.held[slot] = (*++it).integer();
+    else
+      ++it;
+    const bool more = (*++it).integer() != 0;
+    if (!more) due_.note(slot, (*++it).integer());
+    return more;
+  };
+  complete = sweep_slots(link_, s.batch, s.replies, scan.due, add, read) && complete;
+  // The count every node's cap is checked against, after a full scan as
+  // exact as a look at many slots while others announce can make it.
+  if (full && complete) {
     std::int64_t total = 0;
-    for (std::int64_t t : torrents) total += t;
+    for (std::int64_t t : scan.held) total += t;
     swept_torrents_ = total;
     torrents_since_ = 0;
   } else {

@@ -16,10 +16,12 @@
 // - max_torrents is checked against the torrent count summed by this
 //   store's last sweep plus what it created since: exact for one node,
 //   approximate (high by what other nodes created since) for several.
-// - expire() sweeps every slot; it is what keeps stats() exact. Swarm keys
-//   also carry a TTL (peer_ttl + options.grace), so a cluster no node
-//   sweeps any more still empties itself; a sweep that finds a swarm gone
-//   that way makes its slot's counts again.
+// - expire() sweeps the slots this store's calls left work in, and every
+//   options.full_scan_every seconds all of them (sweep.hpp); it is what
+//   keeps stats() exact. Swarm keys also carry a TTL (peer_ttl +
+//   options.grace), so a cluster no node sweeps any more still empties
+//   itself; a sweep that finds a swarm gone that way makes its slot's
+//   counts again.
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -27,13 +29,17 @@
 
 #include "store/peer_store.hpp"
 #include "store/redis/link.hpp"
+#include "store/redis/sweep.hpp"
 
 namespace cairn::store::redis {
 
 struct RedisOptions {
   std::string name_space = "cairn";  // key prefix: several trackers may share a cluster
-  core::Seconds clock_offset = 0;    // added to every `now`
+  std::int64_t clock_offset = 0;     // added to every `now`
   core::Seconds grace = 3600;        // key TTLs: this long past the data's own life
+  // expire() looks at every slot this often (seconds of `now`), for work
+  // other nodes left; otherwise only at slots its own calls saw due.
+  std::int64_t full_scan_every = 300;
 };
 
 class RedisPeerStore final : public PeerStore {
@@ -65,6 +71,8 @@ class RedisPeerStore final : public PeerStore {
   // (phase one of a batch near the cap): each again, in order, one by one.
   void redo_new_swarms(std::span<const Announce> batch, std::vector<PeerInfo>& out,
                        std::span<AnnounceResult> results);
+  // A reply's news: swarms created and dropped, when its slot is next due.
+  void account(std::uint16_t slot, std::int64_t created, std::int64_t dropped, std::int64_t due);
   bool may_create(std::size_t creations) const;
   void fail() const { failures_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -75,6 +83,7 @@ class RedisPeerStore final : public PeerStore {
   // store (less those its calls dropped), for max_torrents.
   std::atomic<std::int64_t> swept_torrents_{0};
   std::atomic<std::int64_t> torrents_since_{0};
+  DueSlots due_;
   mutable std::atomic<std::uint64_t> failures_{0};
 };
 
