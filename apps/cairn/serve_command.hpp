@@ -18,6 +18,7 @@ class ServeCommand final : public Command {
   std::string config_path_;
   std::vector<std::string> listen_;
   std::string state_file_;
+  std::string redis_;
   bool print_config_ = false;
 };
 

@@ -15,6 +15,7 @@
 #include "net/http_frontend.hpp"
 #include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
+#include "redis/cluster_client.hpp"
 #include "server/config.hpp"
 #include "server/state_file_lock.hpp"
 #include "server/test_sweep.hpp"
@@ -72,6 +73,10 @@ class Server {
   std::unique_ptr<StateFileLock> state_lock_;  // from start() on, with a state file
   tracker::AccessList access_list_;
   clock::CoarseClock clock_;
+  // store.backend "redis": the connection to the cluster, which the stores
+  // use; and the clock's offset to wall time, so every node shares `now`.
+  std::unique_ptr<redis::ClusterClient> redis_;
+  store::StoreEnv store_env_;
   // Made by store::make_peer_store / make_record_store from
   // config_.store; the state file uses their snapshots().
   std::unique_ptr<store::PeerStore> store_;

@@ -4,6 +4,8 @@
 
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
+#include "store/redis/redis_peer_store.hpp"
+#include "store/redis/redis_record_store.hpp"
 
 namespace cairn::store {
 
@@ -11,18 +13,38 @@ namespace {
 
 struct Backend {
   std::string_view name;
-  std::unique_ptr<PeerStore> (*make_peers)(const StoreConfig&, const Limits&);
-  std::unique_ptr<RecordStore> (*make_records)(const StoreConfig&, const RecordLimits&);
+  std::unique_ptr<PeerStore> (*make_peers)(const StoreConfig&, const Limits&, const StoreEnv&);
+  std::unique_ptr<RecordStore> (*make_records)(const StoreConfig&, const RecordLimits&,
+                                               const StoreEnv&);
 };
+
+redis::RedisOptions redis_options(const StoreConfig& config, const StoreEnv& env) {
+  if (env.redis == nullptr)
+    throw std::invalid_argument("store backend \"redis\" needs a connection to the cluster");
+  redis::RedisOptions o;
+  o.name_space = config.redis_namespace;
+  o.clock_offset = env.clock_offset;
+  return o;
+}
 
 // Every backend, once.
 constexpr Backend backends[] = {
     {"memory",
-     [](const StoreConfig&, const Limits& limits) -> std::unique_ptr<PeerStore> {
+     [](const StoreConfig&, const Limits& limits, const StoreEnv&) -> std::unique_ptr<PeerStore> {
        return std::make_unique<MemoryStore>(limits);
      },
-     [](const StoreConfig&, const RecordLimits& limits) -> std::unique_ptr<RecordStore> {
-       return std::make_unique<MemoryRecordStore>(limits);
+     [](const StoreConfig&, const RecordLimits& limits, const StoreEnv&)
+         -> std::unique_ptr<RecordStore> { return std::make_unique<MemoryRecordStore>(limits); }},
+    {"redis",
+     [](const StoreConfig& config, const Limits& limits,
+        const StoreEnv& env) -> std::unique_ptr<PeerStore> {
+       return std::make_unique<redis::RedisPeerStore>(*env.redis, redis_options(config, env),
+                                                      limits);
+     },
+     [](const StoreConfig& config, const RecordLimits& limits,
+        const StoreEnv& env) -> std::unique_ptr<RecordStore> {
+       return std::make_unique<redis::RedisRecordStore>(*env.redis, redis_options(config, env),
+                                                        limits);
      }},
 };
 
@@ -52,13 +74,14 @@ std::string backend_choices() {
   return out;
 }
 
-std::unique_ptr<PeerStore> make_peer_store(const StoreConfig& config, const Limits& limits) {
-  return backend(config.backend).make_peers(config, limits);
+std::unique_ptr<PeerStore> make_peer_store(const StoreConfig& config, const Limits& limits,
+                                           const StoreEnv& env) {
+  return backend(config.backend).make_peers(config, limits, env);
 }
 
 std::unique_ptr<RecordStore> make_record_store(const StoreConfig& config,
-                                               const RecordLimits& limits) {
-  return backend(config.backend).make_records(config, limits);
+                                               const RecordLimits& limits, const StoreEnv& env) {
+  return backend(config.backend).make_records(config, limits, env);
 }
 
 }  // namespace cairn::store

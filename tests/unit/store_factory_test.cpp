@@ -71,14 +71,30 @@ TEST(StoreFactory, MemoryIsTheDefaultAndOffersSnapshots) {
 TEST(StoreFactory, AnUnknownBackendIsRefusedByName) {
   EXPECT_FALSE(is_backend("redis-typo"));
   EXPECT_FALSE(is_backend(""));
-  EXPECT_EQ(backend_choices(), "\"memory\"");
+  EXPECT_EQ(backend_choices(), "\"memory\", \"redis\"");
   for (auto make : {+[] { (void)make_peer_store(backend("redis-typo"), Limits{}); },
                     +[] { (void)make_record_store(backend("redis-typo"), RecordLimits{}); }}) {
     try {
       make();
       ADD_FAILURE() << "no exception";
     } catch (const std::invalid_argument& e) {
-      EXPECT_STREQ(e.what(), "unknown store backend \"redis-typo\" (expected \"memory\")");
+      EXPECT_STREQ(e.what(),
+                   "unknown store backend \"redis-typo\" (expected \"memory\", \"redis\")");
+    }
+  }
+}
+
+// The server makes the cluster client and hands it over (StoreEnv); a
+// redis store without one is a mistake of the caller's, said as such.
+TEST(StoreFactory, RedisNeedsTheClusterClient) {
+  EXPECT_TRUE(is_backend("redis"));
+  for (auto make : {+[] { (void)make_peer_store(backend("redis"), Limits{}); },
+                    +[] { (void)make_record_store(backend("redis"), RecordLimits{}); }}) {
+    try {
+      make();
+      ADD_FAILURE() << "no exception";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), "store backend \"redis\" needs a connection to the cluster");
     }
   }
 }
