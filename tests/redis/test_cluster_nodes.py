@@ -8,6 +8,7 @@ Run: CAIRN_BIN=build/apps/cairn/cairn /usr/bin/python3 tests/redis/test_cluster_
 """
 
 import os
+import struct
 import sys
 import unittest
 
@@ -40,6 +41,7 @@ class TwoNodes(ClusterCase):
         on_a = self.udp(a)
         cid = on_a.connect()
         on_b = self.udp(b)
+        on_b.sock.close()
         on_b.sock = on_a.sock  # same client address and port
         on_b.conn_id = cid
         ih = h.random_hash()
@@ -52,9 +54,13 @@ class TwoNodes(ClusterCase):
                               listens=["127.0.0.1:0"]).start()
         self.nodes.append(other)
         on_other = self.udp(other)
+        on_other.sock.close()
         on_other.sock = on_a.sock
         pkt, _ = on_other.announce_packet(ih, h.random_peer_id(), 7001, conn_id=cid)
-        self.assertEqual(on_other.replies_to(pkt), [])  # BEP 15: silence for a bad id
+        replies = on_other.replies_to(pkt)  # silence or an error, never an announce reply
+        self.assertFalse([r for r in replies if struct.unpack("!I", r[:4])[0] != h.ACT_ERROR],
+                         replies)
+        self.assertEqual(self.udp(a).scrape([ih]), [(0, 0, 1)])  # 7001 was not stored
 
     def test_rendezvous_records_registered_on_one_node_are_found_on_the_other(self):
         a, b = self.node(), self.node()
