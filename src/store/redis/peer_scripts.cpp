@@ -84,8 +84,9 @@ local meta, h4, h6, times, index, counters = KEYS[1], KEYS[2], KEYS[3], KEYS[4],
 local h, ep, id = ARGV[2], ARGV[3], ARGV[4]
 local flags, event, numwant = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local want4, want6 = ARGV[8] == '1', ARGV[9] == '1'
-local now, ttl, max_peers, key_ttl =
-  tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+local now, ttl, max_peers, key_ttl, random =
+  tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]),
+  tonumber(ARGV[14])
 local seeder, may_grow, may_create = flags % 2 == 1, math.floor(flags / 2) % 2 == 1,
   math.floor(flags / 4) % 2 == 1
 
@@ -155,11 +156,21 @@ else
   end
   -- Up to numwant others, the caller's own family first.
   local left = numwant
+  -- HRANDFIELD gives a small hash's fields in their stored order, so when
+  -- the caller is not among the numwant + 1 drawn, dropping the last would
+  -- leave the newest peers out: the caller's random number picks which.
   local function pick(from, skip)
     if left <= 0 then return end
     local got = redis.call('HRANDFIELD', from, left + (skip and 1 or 0), 'WITHVALUES')
+    local drop = 0
+    if skip and #got == 2 * (left + 1) then
+      drop = 2 * (random % (left + 1)) + 1
+      for i = 1, #got, 2 do
+        if got[i] == skip then drop = 0 end
+      end
+    end
     for i = 1, #got, 2 do
-      if got[i] ~= skip and left > 0 then
+      if got[i] ~= skip and i ~= drop and left > 0 then
         out[#out + 1] = got[i]
         out[#out + 1] = string.sub(got[i + 1], 1, 20)
         left = left - 1

@@ -24,7 +24,8 @@ namespace cairn::store::redis {
 // ARGV: NS, H, endpoint, peer id, flags (1 seeder, 2 may grow, 4 may
 //       create the swarm), event (0 none, 1 completed, 2 started,
 //       3 stopped), numwant, want v4 (0/1), want v6 (0/1), now,
-//       peer_ttl, max peers, key TTL
+//       peer_ttl, max peers, key TTL, random (0 to 2^31 - 1: which
+//       drawn peer to leave out when the caller is not among them)
 // Reply: {status, seeders, leechers, downloads, created, dropped, due,
 //         endpoint, peer id, endpoint, peer id, ...}; status 0 ok,
 //         1 refused (no growth), 2 the swarm is new and may not be

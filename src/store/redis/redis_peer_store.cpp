@@ -131,6 +131,7 @@ void RedisPeerStore::add_announce(Batch& b, const Announce& a, bool create) cons
   b.arg(std::int64_t{limits_.peer_ttl});
   b.arg(std::int64_t{limits_.max_peers_per_torrent});
   b.arg(std::int64_t{limits_.peer_ttl} + options_.grace);
+  b.arg(static_cast<std::int64_t>(a.random & 0x7fffffff));  // exact in Lua's doubles
 }
 
 int RedisPeerStore::read_announce(const Replies& replies, std::size_t i, std::vector<PeerInfo>& out,
