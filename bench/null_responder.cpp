@@ -6,6 +6,11 @@
 //  - HTTP/1.1 keep-alive on TCP with the same system calls per request as
 //    net/http_listener (one read, one write; epoll, level-triggered);
 //
+//  - with --dht-listen, KRPC (BEP 5) on a UDP socket of its own, batched
+//    the same way: every ping, find_node and get_peers query is decoded with
+//    Cairn's codec (the transaction id is needed) and answered with a fixed
+//    reply of the same shape as Cairn's (8 nodes; a token and 50 values);
+//
 // so what it sustains is what this machine's loopback and kernel allow, and
 // "Cairn reaches X % of the null responder" measures only what Cairn adds.
 //
@@ -14,9 +19,9 @@
 // fixed reply (UDP: sized for the hashes asked; HTTP: one file). Only the UDP
 // transaction id changes.
 //
-//   null_responder --listen 127.0.0.1:0   prints "listening udp ADDR:PORT" and
-//                                         "listening http ADDR:PORT", runs
-//                                         until SIGTERM or SIGINT
+//   null_responder --listen 127.0.0.1:0 [--dht-listen 127.0.0.1:0]
+//     prints "listening udp ADDR:PORT", "listening http ADDR:PORT" (and
+//     "listening dht ADDR:PORT"), runs until SIGTERM or SIGINT
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -36,11 +41,13 @@
 
 #include "codec/http_response.hpp"
 #include "codec/http_tracker.hpp"
+#include "codec/krpc.hpp"
 #include "codec/udp_tracker.hpp"
 
 namespace {
 
 namespace udp = cairn::codec::udp;
+namespace krpc = cairn::codec::krpc;
 using cairn::core::Endpoint;
 using cairn::core::Family;
 
@@ -53,6 +60,7 @@ constexpr std::uint64_t kConnectionId = 0x0123456789abcdef;
 struct Replies {
   std::vector<std::uint8_t> announce, scrape;  // UDP; transaction id patched per request
   std::string http_announce, http_scrape;      // whole HTTP responses
+  std::string dht_nodes, dht_values;           // compact nodes and peers of KRPC replies
 };
 
 std::vector<cairn::core::PeerInfo> fixed_peers(Family family) {
@@ -68,20 +76,76 @@ std::vector<cairn::core::PeerInfo> fixed_peers(Family family) {
 }
 
 Replies make_replies(Family family) {
-  const auto peers = fixed_peers(family);
-  Replies r{std::vector<std::uint8_t>(kReplySize), std::vector<std::uint8_t>(kReplySize), {}, {}};
-  r.announce.resize(udp::encode_announce_response(0, 1800, 25, 25, peers, family, r.announce));
+  const auto fixed = fixed_peers(family);
+  const cairn::core::PeerList peers(fixed);
+  Replies r{
+      std::vector<std::uint8_t>(kReplySize), std::vector<std::uint8_t>(kReplySize), {}, {}, {}, {}};
+  r.announce.resize(
+      udp::encode_announce_response(0, 1800, 25, 25, peers.view(), family, r.announce));
   const std::vector<udp::ScrapeStats> stats(udp::kMaxScrapeHashes, {25, 100, 25});
   r.scrape.resize(udp::encode_scrape_response(0, stats, r.scrape));
 
   std::string body;
-  cairn::codec::encode_announce_reply({1800, 900, 25, 25, peers, true, false, {}}, body);
+  cairn::codec::encode_announce_reply({1800, 900, 25, 25, peers.view(), true, false, {}}, body);
   cairn::codec::write_http_response(r.http_announce, 200, "text/plain", body, true);
   body.clear();
   const cairn::codec::ScrapeFile file{{}, 25, 100, 25};
   cairn::codec::encode_scrape_reply(std::span(&file, 1), body);
   cairn::codec::write_http_response(r.http_scrape, 200, "text/plain", body, true);
+
+  std::uint8_t buf[krpc::kNodeSize6];
+  const std::string id(krpc::kIdSize, 'n');
+  for (std::size_t i = 0; i < 8; ++i) {
+    const std::size_t n = krpc::write_compact_node(id, fixed[i].endpoint, buf);
+    r.dht_nodes.append(reinterpret_cast<const char*>(buf), n);
+  }
+  const auto values = peers.view().compact(family);
+  r.dht_values.assign(reinterpret_cast<const char*>(values.data()), values.size());
   return r;
+}
+
+Endpoint to_endpoint(const sockaddr_storage& ss) {
+  Endpoint e;
+  if (ss.ss_family == AF_INET) {
+    const auto& sin = reinterpret_cast<const sockaddr_in&>(ss);
+    e.address.family = Family::v4;
+    std::memcpy(e.address.bytes.data(), &sin.sin_addr, 4);
+    e.port = ntohs(sin.sin_port);
+  } else {
+    const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    e.address.family = Family::v6;
+    std::memcpy(e.address.bytes.data(), &sin6.sin6_addr, 16);
+    e.port = ntohs(sin6.sin6_port);
+  }
+  return e;
+}
+
+// The KRPC reply to `packet`, from fixed parts; 0 for anything but a
+// ping, find_node or get_peers query.
+std::size_t answer_krpc(const std::uint8_t* packet, std::size_t size, const sockaddr_storage& from,
+                        const Replies& replies, std::uint8_t* out) {
+  static const std::string kId(krpc::kIdSize, 'c');
+  auto m = krpc::decode({packet, size});
+  if (!m || m->type != krpc::Type::query) return 0;
+  krpc::Reply r;
+  r.transaction = m->transaction;
+  r.requester = to_endpoint(from);
+  r.id = kId;
+  switch (m->method) {
+    case krpc::Method::ping:
+      break;
+    case krpc::Method::find_node:
+      r.nodes = replies.dht_nodes;
+      break;
+    case krpc::Method::get_peers:
+      r.token = std::string_view("tokentok");
+      r.values = replies.dht_values;
+      r.value_size = r.requester.address.size() + 2;
+      break;
+    default:
+      return 0;
+  }
+  return krpc::encode_reply(r, {out, kReplySize});
 }
 
 // Writes the reply to `packet` into `out` and returns its size; 0 sends
@@ -152,8 +216,13 @@ int open_socket(Endpoint& at, int type) {
 
 class UdpSide {
  public:
-  UdpSide(int fd, const Replies& replies)
-      : fd_(fd), replies_(replies), in_(kBatch * kRecvSize), out_(kBatch * kReplySize) {
+  // `krpc`: the socket speaks KRPC (--dht-listen), else BEP 15.
+  UdpSide(int fd, const Replies& replies, bool krpc = false)
+      : fd_(fd),
+        replies_(replies),
+        krpc_(krpc),
+        in_(kBatch * kRecvSize),
+        out_(kBatch * kReplySize) {
     for (std::size_t i = 0; i < kBatch; ++i) {
       in_iov_[i] = {in_.data() + i * kRecvSize, kRecvSize};
       in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
@@ -181,8 +250,10 @@ class UdpSide {
     for (int i = 0; i < received; ++i) {
       if (in_msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) continue;
       std::uint8_t* reply = out_.data() + replies * kReplySize;
+      const std::uint8_t* packet = in_.data() + i * kRecvSize;
       const std::size_t size =
-          answer_udp(in_.data() + i * kRecvSize, in_msgs_[i].msg_len, replies_, reply);
+          krpc_ ? answer_krpc(packet, in_msgs_[i].msg_len, addrs_[i], replies_, reply)
+                : answer_udp(packet, in_msgs_[i].msg_len, replies_, reply);
       if (size == 0) continue;
       out_iov_[replies] = {reply, size};
       out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
@@ -204,6 +275,7 @@ class UdpSide {
 
   int fd_;
   const Replies& replies_;
+  bool krpc_;
   std::vector<std::uint8_t> in_, out_;
   std::array<mmsghdr, kBatch> in_msgs_{}, out_msgs_{};
   std::array<iovec, kBatch> in_iov_{}, out_iov_{};
@@ -289,10 +361,12 @@ volatile std::sig_atomic_t stop = 0;
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<Endpoint> at;
-  if (argc == 3 && std::string_view(argv[1]) == "--listen") at = Endpoint::parse(argv[2]);
-  if (!at) {
-    std::fprintf(stderr, "usage: null_responder --listen ADDR:PORT\n");
+  std::optional<Endpoint> at, dht_at;
+  if ((argc == 3 || argc == 5) && std::string_view(argv[1]) == "--listen")
+    at = Endpoint::parse(argv[2]);
+  if (argc == 5 && std::string_view(argv[3]) == "--dht-listen") dht_at = Endpoint::parse(argv[4]);
+  if (!at || (argc == 5 && !dht_at)) {
+    std::fprintf(stderr, "usage: null_responder --listen ADDR:PORT [--dht-listen ADDR:PORT]\n");
     return 2;
   }
   const int udp_fd = open_socket(*at, SOCK_DGRAM);  // picks the port when 0
@@ -302,6 +376,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Replies replies = make_replies(at->family());
+  const int dht_fd = dht_at ? open_socket(*dht_at, SOCK_DGRAM) : -1;
+  if (dht_at && dht_fd < 0) {
+    std::fprintf(stderr, "null_responder: cannot bind %s: %s\n", argv[4], std::strerror(errno));
+    return 1;
+  }
+  const Replies dht_replies = make_replies(dht_at ? dht_at->family() : at->family());
 
   // The signals stay blocked except inside epoll_pwait, so a stop request
   // cannot slip in between the check of `stop` and the wait.
@@ -320,9 +400,15 @@ int main(int argc, char** argv) {
   epoll_ctl(epoll, EPOLL_CTL_ADD, udp_fd, &udp_ev);
   epoll_ctl(epoll, EPOLL_CTL_ADD, tcp_fd, &tcp_ev);
   UdpSide udp_side(udp_fd, replies);
+  UdpSide dht_side(dht_fd, dht_replies, true);
+  if (dht_fd >= 0) {
+    epoll_event dht_ev{EPOLLIN, {.fd = dht_fd}};
+    epoll_ctl(epoll, EPOLL_CTL_ADD, dht_fd, &dht_ev);
+  }
   HttpSide http_side(epoll, tcp_fd, replies);
   std::printf("listening udp %s\nlistening http %s\n", at->to_string().c_str(),
               at->to_string().c_str());
+  if (dht_at) std::printf("listening dht %s\n", dht_at->to_string().c_str());
   std::fflush(stdout);
 
   std::array<epoll_event, 128> events;
@@ -332,6 +418,8 @@ int main(int argc, char** argv) {
       const int fd = events[i].data.fd;
       if (fd == udp_fd)
         udp_side.drain();
+      else if (fd == dht_fd)
+        dht_side.drain();
       else if (fd == tcp_fd)
         http_side.accept_all();
       else

@@ -32,7 +32,6 @@ using cairn::core::InfoHash;
 using cairn::store::Announce;
 using cairn::store::Limits;
 using cairn::store::MemoryStore;
-using cairn::store::PeerInfo;
 
 constexpr cairn::core::Seconds kNow = 1000;
 
@@ -67,6 +66,7 @@ Announce announce_of(const InfoHash& ih, std::uint32_t addr_index, std::uint32_t
   a.seeder = addr_index % 3 == 0;
   a.numwant = numwant;
   a.want_v6 = false;  // as a UDP v4 socket asks
+  a.want_peer_ids = false;
   a.now = kNow;
   a.random = mix(addr_index ^ 0x5555);
   return a;
@@ -94,7 +94,7 @@ const Population& population(std::uint32_t torrents, std::uint32_t per_torrent) 
   slot = std::make_unique<Population>();
   slot->store = std::make_unique<MemoryStore>(bench_limits());
   slot->per_torrent = per_torrent;
-  std::vector<PeerInfo> out;
+  cairn::core::PeerList out;
   for (std::uint32_t t = 0; t < torrents; ++t) {
     slot->hashes.push_back(hash_of(t));
     for (std::uint32_t j = 0; j < per_torrent; ++j)
@@ -133,13 +133,12 @@ std::vector<std::pair<Announce, Announce>> joiners(const Population& p, std::siz
 void run_reannounce(benchmark::State& state, std::uint32_t torrents, std::uint32_t per_torrent) {
   const Population& p = population(torrents, per_torrent);
   const auto list = reannounces(p, static_cast<std::uint32_t>(state.range(0)));
-  std::vector<PeerInfo> out;
-  out.reserve(200);
+  cairn::core::PeerList out;
   std::size_t i = 0, returned = 0;
   for (auto _ : state) {
     auto r = p.store->announce(list[i], out);
     benchmark::DoNotOptimize(r);
-    returned += out.size();
+    returned += out.view().size();
     if (++i == list.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
@@ -150,8 +149,7 @@ void run_reannounce(benchmark::State& state, std::uint32_t torrents, std::uint32
 void run_join_stop(benchmark::State& state, std::uint32_t torrents, std::uint32_t per_torrent) {
   const Population& p = population(torrents, per_torrent);
   const auto list = joiners(p, 1 << 16);
-  std::vector<PeerInfo> out;
-  out.reserve(200);
+  cairn::core::PeerList out;
   std::size_t i = 0;
   for (auto _ : state) {
     auto joined = p.store->announce(list[i].first, out);
@@ -193,8 +191,7 @@ void BM_reannounce_small_batch(benchmark::State& state) {
   constexpr std::size_t kBatch = 64;
   const Population& p = population(100'000, static_cast<std::uint32_t>(state.range(1)));
   const auto list = reannounces(p, static_cast<std::uint32_t>(state.range(0)));
-  std::vector<PeerInfo> out;
-  out.reserve(kBatch * 50);
+  cairn::core::PeerList out;
   std::vector<cairn::store::AnnounceResult> results(kBatch);
   std::size_t i = 0;
   for (auto _ : state) {
@@ -232,7 +229,7 @@ BENCHMARK(BM_scrape);
 // `later` > 0, nothing when it is 0 and the sweep runs a second early.
 std::unique_ptr<MemoryStore> million(cairn::core::Seconds later) {
   auto store = std::make_unique<MemoryStore>(bench_limits());
-  std::vector<PeerInfo> out;
+  cairn::core::PeerList out;
   for (std::uint32_t t = 0; t < 500'000; ++t) {
     const InfoHash h = hash_of(t);
     (void)store->announce(announce_of(h, 0, 0), out);
@@ -274,8 +271,7 @@ BENCHMARK(BM_expire_sweep_half)->Unit(benchmark::kMillisecond)->Iterations(3);
 // own list in turn.
 void reannounce_in_turn(benchmark::State& state, MemoryStore& store,
                         const std::vector<Announce>& list) {
-  std::vector<PeerInfo> out;
-  out.reserve(200);
+  cairn::core::PeerList out;
   std::size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(store.announce(list[i], out));

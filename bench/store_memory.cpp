@@ -107,8 +107,7 @@ int main(int argc, char** argv) {
       hashes[t].bytes[b] = static_cast<std::uint8_t>(mix(t * 3 + b / 8) >> (8 * (b % 8)));
     }
   }
-  std::vector<cairn::store::PeerInfo> out;
-  out.reserve(200);
+  cairn::core::PeerList out;
 
   const long before = resident_bytes(), in_use_before = malloc_in_use();
   MemoryStore store(cairn::store::Limits{});
@@ -135,7 +134,7 @@ int main(int argc, char** argv) {
   std::size_t returned = 0;
   for (std::uint32_t i = 0; i < peers; ++i) {
     (void)store.announce(peer_announce(i, hashes[of_peer[i]], 50), out);
-    returned += out.size();
+    returned += out.view().size();
   }
   const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - start;
   std::printf("re-announce, numwant 50, one thread: %.0f ns each, %.1f peers returned on average\n",

@@ -24,7 +24,7 @@ max_len() {
     http_request) echo 24700 ;;         # max_head 16384 and max_body 8192
     http_reply) echo 8300 ;;            # kMaxReplyHead is 8192
     http_query) echo 8300 ;;            # a query is inside an 8192-byte request line
-    udp_*|rendezvous_udp) echo 1600 ;;  # kMaxPacket is 1500
+    udp_*|rendezvous_udp|krpc) echo 1600 ;;  # kMaxPacket is 1500
     rendezvous_record) echo 1100 ;;     # kMaxBody is 1040
     rendezvous_json) echo 9000 ;;       # http.max_body is 8192
     *) echo 4096 ;;

@@ -27,7 +27,8 @@ std::size_t respond(const Request& request) {
   std::span<const std::uint8_t, 16> v6(a.info_hash.bytes.data(), 16);
   std::array<PeerInfo, 2> peers{PeerInfo{{Address::v4(a.ip), a.port}, a.peer_id},
                                 PeerInfo{{Address::v6(v6), a.port}, a.peer_id}};
-  return encode_announce_response(a.transaction_id, 1800, 1, 0, peers, family_of(a), out);
+  const PeerList list(peers);
+  return encode_announce_response(a.transaction_id, 1800, 1, 0, list.view(), family_of(a), out);
 }
 }  // namespace
 

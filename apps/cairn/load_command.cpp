@@ -43,6 +43,14 @@ void add_workload_options(CLI::App& c, load::Options& o) {
                "Fraction of requests that scrape 1-4 random hashes")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  c.add_option("--ping-ratio", o.ping_ratio, "dht: fraction of queries that are ping")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  c.add_option("--find-node-ratio", o.find_node_ratio,
+               "dht: fraction of queries that are find_node (a random target); the rest are "
+               "get_peers for the workload's info hashes")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
 }
 
 void add_run_options(CLI::App& c, load::Options& o) {
@@ -84,8 +92,8 @@ LoadCommand::LoadCommand(CLI::App& parent) {
       ->add_option("--mode", mode_,
                    "BEP 15 with a connection id per socket (udp), a connect "
                    "before every request (udp-connect), keep-alive HTTP (http), a connection per "
-                   "request (http-close)")
-      ->check(CLI::IsMember({"udp", "udp-connect", "http", "http-close"}))
+                   "request (http-close), KRPC queries to a DHT node (dht)")
+      ->check(CLI::IsMember({"udp", "udp-connect", "http", "http-close", "dht"}))
       ->capture_default_str();
   command_->add_option("--target", target_,
                        "Tracker address: 127.0.0.1:PORT or [::1]:PORT (loopback only)");
@@ -95,9 +103,15 @@ LoadCommand::LoadCommand(CLI::App& parent) {
 
 int LoadCommand::run() const {
   auto& o = options_;
-  for (auto m :
-       {load::Mode::udp, load::Mode::udp_connect, load::Mode::http, load::Mode::http_close})
+  for (auto m : {load::Mode::udp, load::Mode::udp_connect, load::Mode::http, load::Mode::http_close,
+                 load::Mode::dht})
     if (mode_ == load::mode_name(m)) o.mode = m;
+  if (o.mode == load::Mode::dht && o.preload)
+    throw std::runtime_error("--preload announces BEP 15 peers: use it with --mode udp, not dht");
+  if (o.ping_ratio + o.find_node_ratio > 1.0)
+    throw std::runtime_error(
+        "--ping-ratio plus --find-node-ratio must be at most 1 (the rest is "
+        "get_peers)");
   if (o.print_hashes) {
     load::print_hashes(o);
     return 0;

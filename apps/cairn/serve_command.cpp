@@ -13,6 +13,23 @@
 
 namespace cairn::app {
 
+namespace {
+
+std::vector<core::Endpoint> endpoints(std::string_view option,
+                                      const std::vector<std::string>& texts) {
+  std::vector<core::Endpoint> out;
+  for (const auto& text : texts) {
+    auto at = core::Endpoint::parse(text);
+    if (!at)
+      throw std::runtime_error(std::string(option) + " " + text +
+                               ": not an address:port (IPv6 in brackets)");
+    out.push_back(*at);
+  }
+  return out;
+}
+
+}  // namespace
+
 ServeCommand::ServeCommand(CLI::App& parent) {
   command_ = parent.add_subcommand("serve", "Run the tracker");
   command_->add_option("--config", config_path_, "TOML configuration file")
@@ -21,6 +38,10 @@ ServeCommand::ServeCommand(CLI::App& parent) {
       "--listen", listen_,
       "Address to serve HTTP and UDP on, e.g. 127.0.0.1:6969 or [::1]:0; repeatable; "
       "replaces server.listen");
+  command_->add_option(
+      "--dht-listen", dht_listen_,
+      "Address to run the DHT node on (UDP, KRPC), e.g. 0.0.0.0:6881 or [::]:6881; repeatable; "
+      "replaces dht.listen");
   command_->add_option("--state", state_file_,
                        "File to save the swarm state and rendezvous records to at shutdown and "
                        "restore them from at start; replaces server.state_file");
@@ -38,15 +59,8 @@ int ServeCommand::run() const {
   }
   server::Config config =
       config_path_.empty() ? server::Config{} : server::load_config(config_path_);
-  if (!listen_.empty()) {
-    config.listen.clear();
-    for (const auto& text : listen_) {
-      auto at = core::Endpoint::parse(text);
-      if (!at)
-        throw std::runtime_error("--listen " + text + ": not an address:port (IPv6 in brackets)");
-      config.listen.push_back(*at);
-    }
-  }
+  if (!listen_.empty()) config.listen = endpoints("--listen", listen_);
+  if (!dht_listen_.empty()) config.dht_listen = endpoints("--dht-listen", dht_listen_);
   if (!state_file_.empty()) config.state_file = state_file_;
   if (!redis_.empty()) {
     config.store.backend = "redis";

@@ -17,6 +17,7 @@ class ServeCommand final : public Command {
   CLI::App* command_;
   std::string config_path_;
   std::vector<std::string> listen_;
+  std::vector<std::string> dht_listen_;
   std::string state_file_;
   std::string redis_;
   bool print_config_ = false;

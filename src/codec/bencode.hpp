@@ -1,8 +1,11 @@
 #pragma once
 // Bencode (BEP 3). The writer appends to a caller-owned string that is reused
-// across requests, so encoding a reply allocates nothing once warm. The
-// reader is for clients, tests and the load generator: it builds a small tree
-// of views into the caller's buffer, with explicit depth and size limits.
+// across requests, so encoding a reply allocates nothing once warm. Two
+// readers share one set of rules (canonical integers and string lengths):
+// BencodeCursor walks a buffer value by value and allocates nothing, for hot
+// paths that pick out a few known keys (the KRPC codec); bdecode builds a
+// small tree of views into the caller's buffer, for clients, tests and the
+// load generator. Both have explicit depth and size limits.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -63,6 +66,42 @@ enum class BencodeError : std::uint8_t {
   too_many_items,
   trailing_data,  // bytes after the top-level value
   bad_key,        // dict key not a string, or keys not strictly sorted
+};
+
+inline constexpr BencodeError bencode_ok{};  // no error: the value 0
+
+// A forward-only reader over a caller's buffer: no tree, no allocation;
+// every view it hands out points into the buffer. The caller walks the
+// structure (enter() a list or dict, read its items, leave() at its 'e');
+// skip() passes over one whole value of any shape within the limits given.
+// Dict keys are read as strings; their order is the caller's concern.
+class BencodeCursor {
+ public:
+  explicit BencodeCursor(std::string_view in) : in_(in) {}
+
+  enum class Next : std::uint8_t { integer, string, list, dict, end, none, bad };
+  // What starts at the cursor: `end` is a container's 'e', `none` the end
+  // of the input, `bad` a byte that starts no value.
+  Next next() const;
+  bool at_end() const { return pos_ == in_.size(); }
+  std::size_t position() const { return pos_; }
+
+  BencodeError read_integer(std::int64_t& out);
+  BencodeError read_string(std::string_view& out);
+  // Steps into the list or dict at the cursor (next() said which).
+  void enter() { ++pos_; }
+  // Steps over the 'e' that closes a container (next() == Next::end).
+  void leave() { ++pos_; }
+  // Passes over one value; containers may nest `max_depth` deep (0: only
+  // integers and strings), and every value inside counts against `items`.
+  BencodeError skip(std::size_t max_depth, std::size_t& items);
+
+ private:
+  // A prefix that could still become valid is truncated; otherwise `bad`.
+  static BencodeError truncated_or_bad(std::string_view rest, BencodeError bad);
+
+  std::string_view in_;
+  std::size_t pos_ = 0;
 };
 
 // Decodes exactly one value spanning the whole input.

@@ -160,6 +160,7 @@ struct HeaderState {
   std::size_t max_body = 0;
   bool saw_close = false;
   bool saw_keep_alive = false;
+  bool saw_upgrade = false;
   bool has_content_length = false;
   std::size_t content_length = 0;
 };
@@ -170,6 +171,7 @@ void scan_connection_tokens(std::string_view value, HeaderState& s) {
     auto token = trim_ows(value.substr(0, comma));
     if (iequals(token, "close")) s.saw_close = true;
     if (iequals(token, "keep-alive")) s.saw_keep_alive = true;
+    if (iequals(token, "upgrade")) s.saw_upgrade = true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
   }
@@ -212,6 +214,12 @@ int parse_header(std::string_view line, HttpRequest& r, HeaderState& s) {
     r.x_forwarded_for = value;
   } else if (iequals(name, "x-real-ip")) {
     r.x_real_ip = value;
+  } else if (iequals(name, "upgrade")) {
+    r.upgrade = value;
+  } else if (iequals(name, "sec-websocket-key")) {
+    r.sec_websocket_key = value;
+  } else if (iequals(name, "sec-websocket-version")) {
+    r.sec_websocket_version = value;
   }
   return 0;
 }
@@ -263,6 +271,7 @@ HttpParse parse_http_request(std::string_view buffer, const HttpLimits& limits) 
     if (++headers > limits.max_headers) return fail(431);
     if (int status = parse_header(header.content, r, state); status != 0) return fail(status);
   }
+  r.connection_upgrade = state.saw_upgrade;
   r.keep_alive =
       r.version_minor == 0 ? (state.saw_keep_alive && !state.saw_close) : !state.saw_close;
   // A client speaking a method we do not serve may not speak the framing we

@@ -1,7 +1,8 @@
 #pragma once
 // HTTP/1.x requests, as a tracker needs them: the request line, the few
 // headers that matter (Connection, Content-Length, X-Forwarded-For,
-// X-Real-IP), a body sized by Content-Length, and limits.
+// X-Real-IP, and the WebSocket handshake's Upgrade, Sec-WebSocket-Key and
+// Sec-WebSocket-Version), a body sized by Content-Length, and limits.
 // Pure: the caller owns the buffer; the result holds views into it.
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +42,12 @@ struct HttpRequest {
   bool keep_alive = true;
   std::string_view x_forwarded_for;  // raw header value, "" if absent
   std::string_view x_real_ip;
+  // The WebSocket handshake (RFC 6455 4.2.1): "Connection: upgrade" among
+  // the Connection tokens, and the raw values of the other headers.
+  bool connection_upgrade = false;
+  std::string_view upgrade;
+  std::string_view sec_websocket_key;
+  std::string_view sec_websocket_version;
   std::string_view body;  // Content-Length bytes after the head ("" if none)
   // Bytes this request takes in the buffer: the head through its blank line,
   // then the body. The next pipelined request starts there.

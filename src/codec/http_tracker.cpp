@@ -256,50 +256,35 @@ std::string_view event_name(core::Event e) {
   }
 }
 
-// A string value whose bytes are written in place once its length is known.
-char* append_string_header(std::string& out, std::size_t size) {
-  append_decimal(out, size);
+// A compact `peers`/`peers6` value: the entries as the store handed them.
+void write_compact_peers(std::span<const std::uint8_t> entries, std::string& out) {
+  append_decimal(out, entries.size());
   out.push_back(':');
-  auto at = out.size();
-  out.resize(at + size);
-  return out.data() + at;
-}
-
-// `count` is how many of `peers` are of `family`. The address size is a
-// constant per instance, so each copy is one or two moves instead of
-// Endpoint::write_compact's size-dispatching memcpy (docs/benchmarks.md).
-template <std::size_t kAddress>
-void write_compact_peers(std::span<const core::PeerInfo> peers, core::Family family,
-                         std::size_t count, std::string& out) {
-  auto* at = reinterpret_cast<std::uint8_t*>(append_string_header(out, count * (kAddress + 2)));
-  for (const auto& p : peers) {
-    if (p.endpoint.family() != family) continue;
-    std::memcpy(at, p.endpoint.address.bytes.data(), kAddress);
-    at[kAddress] = static_cast<std::uint8_t>(p.endpoint.port >> 8);
-    at[kAddress + 1] = static_cast<std::uint8_t>(p.endpoint.port);
-    at += kAddress + 2;
-  }
+  out.append(reinterpret_cast<const char*>(entries.data()), entries.size());
 }
 
 void write_peer_dicts(const AnnounceReply& reply, BencodeWriter& w) {
+  const core::CompactPeers& peers = reply.peers;
   w.begin_list();
-  for (const auto& p : reply.peers) {
-    char text[INET6_ADDRSTRLEN];
-    const auto& a = p.endpoint.address;
-    // inet_ntop into a stack buffer: Address::to_string would allocate.
-    if (!inet_ntop(a.family == core::Family::v4 ? AF_INET : AF_INET6, a.bytes.data(), text,
-                   sizeof text))
-      continue;
-    w.begin_dict();
-    w.key("ip");
-    w.string(text);
-    if (!reply.no_peer_id) {
-      w.key("peer id");
-      w.string(p.peer_id.view());
+  for (core::Family f : {core::Family::v4, core::Family::v6}) {
+    const std::span<const std::uint8_t> entries = peers.compact(f);
+    const std::size_t size = core::compact_size(f), address = size - 2;
+    for (std::size_t i = 0; i < peers.count(f); ++i) {
+      const std::uint8_t* e = entries.data() + i * size;
+      char text[INET6_ADDRSTRLEN];
+      // inet_ntop into a stack buffer: Address::to_string would allocate.
+      if (!inet_ntop(f == core::Family::v4 ? AF_INET : AF_INET6, e, text, sizeof text)) continue;
+      w.begin_dict();
+      w.key("ip");
+      w.string(text);
+      if (!reply.no_peer_id && peers.has_ids(f)) {
+        w.key("peer id");
+        w.string(peers.peer_id(f, i).view());
+      }
+      w.key("port");
+      w.integer(e[address] << 8 | e[address + 1]);
+      w.end();
     }
-    w.key("port");
-    w.integer(p.endpoint.port);
-    w.end();
   }
   w.end();
 }
@@ -381,11 +366,9 @@ void encode_announce_reply(const AnnounceReply& reply, std::string& out) {
   w.integer(reply.min_interval);
   w.key("peers");
   if (reply.compact) {
-    std::size_t v4 = 0;
-    for (const auto& p : reply.peers) v4 += p.endpoint.family() == core::Family::v4;
-    write_compact_peers<4>(reply.peers, core::Family::v4, v4, out);
+    write_compact_peers(reply.peers.compact(core::Family::v4), out);
     w.key("peers6");
-    write_compact_peers<16>(reply.peers, core::Family::v6, reply.peers.size() - v4, out);
+    write_compact_peers(reply.peers.compact(core::Family::v6), out);
   } else {
     write_peer_dicts(reply, w);
   }

@@ -10,10 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
-#include "core/peer.hpp"
 #include "core/result.hpp"
 
 namespace cairn::codec {
@@ -73,17 +73,18 @@ core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view 
 struct AnnounceReply {
   std::uint32_t interval = 0;
   std::uint32_t min_interval = 0;
-  std::uint32_t complete = 0;             // seeders
-  std::uint32_t incomplete = 0;           // leechers
-  std::span<const core::PeerInfo> peers;  // either family, any order
-  bool compact = true;  // peers/peers6 strings; else a list of dicts (all families)
+  std::uint32_t complete = 0;    // seeders
+  std::uint32_t incomplete = 0;  // leechers
+  core::CompactPeers peers;      // either family; ids needed only for a dictionary reply
+  bool compact = true;           // peers/peers6 strings; else a list of dicts (all families)
   bool no_peer_id = false;
   std::string_view warning;  // "warning message" when not empty
 };
 
 // Appends the bencoded body. Compact: IPv4 peers in `peers`, IPv6 in `peers6`
-// (both keys always present). Dictionary: one `peers` list with
-// ip/port (and peer id unless no_peer_id).
+// (both keys always present), each the view's entries as they are.
+// Dictionary: one `peers` list, IPv4 first, with ip/port, and peer id
+// unless no_peer_id (or the view carries no ids).
 void encode_announce_reply(const AnnounceReply& reply, std::string& out);
 
 struct ScrapeFile {

@@ -465,25 +465,6 @@ bool read_limit(std::string_view v, std::uint32_t& limit) {
 
 }  // namespace
 
-std::array<std::uint8_t, Cursor::size> Cursor::bytes() const {
-  std::array<std::uint8_t, size> b;
-  be::store32(b.data(), epoch);
-  be::store64(b.data() + 4, version);
-  return b;
-}
-
-Cursor Cursor::from_bytes(std::span<const std::uint8_t, size> b) {
-  return {be::load32(b.data()), be::load64(b.data() + 4)};
-}
-
-std::string Cursor::hex() const { return core::to_hex(bytes()); }
-
-std::optional<Cursor> Cursor::from_hex(std::string_view hex) {
-  std::array<std::uint8_t, size> b;
-  if (!core::from_hex(hex, b)) return std::nullopt;
-  return from_bytes(b);
-}
-
 std::string_view error_code(JsonError e) {
   switch (e) {
     case Error::bad_record:

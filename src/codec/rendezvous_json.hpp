@@ -16,29 +16,15 @@
 #include "core/endpoint.hpp"
 #include "core/ids.hpp"
 #include "core/record_id.hpp"
+#include "core/rendezvous.hpp"
 #include "core/result.hpp"
 
 namespace cairn::codec::rv {
 
-// Where a look-up left off: the store's epoch (so a cursor from before a
-// restart reads as none) and the last version seen. 24 hex digits on the
-// wire, 12 bytes over UDP; opaque to clients.
-struct Cursor {
-  static constexpr std::size_t size = 12;  // epoch (4) | version (8), big-endian
-  std::uint32_t epoch = 0;
-  std::uint64_t version = 0;
-  std::string hex() const;
-  static std::optional<Cursor> from_hex(std::string_view hex);
-  std::array<std::uint8_t, size> bytes() const;
-  static Cursor from_bytes(std::span<const std::uint8_t, size> b);
-  friend bool operator==(const Cursor&, const Cursor&) = default;
-};
-
-struct SignedBy {
-  std::uint64_t seq = 0;
-  core::Signature signature{};
-  friend bool operator==(const SignedBy&, const SignedBy&) = default;
-};
+// The vocabulary (core/rendezvous.hpp), by the names the codec always used.
+using core::Cursor;
+using core::FoundRecord;
+using core::SignedBy;
 
 // POST /v1/topics/{topic}/records
 struct RegisterRequest {
@@ -51,7 +37,8 @@ struct RegisterRequest {
 
 // GET /v1/topics/{topic}/records?limit=&capability=&cursor=
 struct LookupQuery {
-  static constexpr std::uint32_t default_limit = 50, max_limit = 200;
+  static constexpr std::uint32_t default_limit = core::kLookupDefaultLimit,
+                                 max_limit = core::kLookupMaxLimit;
   std::uint32_t limit = default_limit;  // clamped to 1..max_limit
   std::string capability;               // "" for any
   std::optional<Cursor> cursor;
@@ -81,15 +68,6 @@ struct RequestError {
 core::Result<RegisterRequest, RequestError> parse_register_request(std::string_view json);
 core::Result<LookupQuery, RequestError> parse_lookup_query(std::string_view text);
 core::Result<RemoveQuery, RequestError> parse_remove_query(std::string_view text);
-
-// One record of a look-up answer.
-struct FoundRecord {
-  core::RecordId id;
-  std::string body;      // as registered
-  core::Address source;  // where it was registered from (fills unspecified addresses)
-  std::optional<SignedBy> signed_by;
-  std::uint32_t last_seen = 0, expires_in = 0;
-};
 
 // Answers (server side). Each appends one JSON document to `out`.
 void encode_register_reply(const core::RecordId& id, std::uint32_t ttl,

@@ -22,20 +22,6 @@ constexpr std::size_t kResponseHeader = 8;  // action, transaction id
 
 enum class Option : std::uint8_t { end = 0, nop = 1, url_data = 2 };
 
-// Writes the compact form of the peers of one family. The address size is
-// a constant here, so each copy is one or two moves instead of
-// Endpoint::write_compact's size-dispatching memcpy: this loop is most of an
-// announce reply's cost (bench/codec_bench, docs/benchmarks.md).
-template <std::size_t kAddress>
-void write_peers(std::span<const core::PeerInfo> peers, core::Family family, std::uint8_t* b) {
-  for (const auto& p : peers) {
-    if (p.endpoint.family() != family) continue;
-    std::memcpy(b, p.endpoint.address.bytes.data(), kAddress);
-    store16(b + kAddress, p.endpoint.port);
-    b += kAddress + 2;
-  }
-}
-
 ParseError sendable(std::uint32_t txid, std::string_view message) { return {true, txid, message}; }
 
 // BEP 41. A truncated option or an unknown type ends parsing without
@@ -136,11 +122,10 @@ std::size_t encode_connect_response(std::uint32_t transaction_id, std::uint64_t 
 
 std::size_t encode_announce_response(std::uint32_t transaction_id, std::uint32_t interval,
                                      std::uint32_t leechers, std::uint32_t seeders,
-                                     std::span<const core::PeerInfo> peers, core::Family family,
+                                     const core::CompactPeers& peers, core::Family family,
                                      std::span<std::uint8_t> out) {
-  std::size_t entry = family == core::Family::v4 ? 6 : 18, count = 0;
-  for (const auto& p : peers) count += p.endpoint.family() == family;
-  std::size_t size = 20 + count * entry;
+  const std::span<const std::uint8_t> entries = peers.compact(family);
+  const std::size_t size = 20 + entries.size();
   if (out.size() < size) return 0;
   std::uint8_t* b = out.data();
   store32(b, static_cast<std::uint32_t>(Action::announce));
@@ -148,10 +133,7 @@ std::size_t encode_announce_response(std::uint32_t transaction_id, std::uint32_t
   store32(b + 8, interval);
   store32(b + 12, leechers);
   store32(b + 16, seeders);
-  if (family == core::Family::v4)
-    write_peers<4>(peers, family, b + 20);
-  else
-    write_peers<16>(peers, family, b + 20);
+  if (!entries.empty()) std::memcpy(b + 20, entries.data(), entries.size());
   return size;
 }
 

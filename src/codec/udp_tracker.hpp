@@ -10,10 +10,10 @@
 #include <string_view>
 #include <variant>
 
+#include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
-#include "core/peer.hpp"
 #include "core/result.hpp"
 
 namespace cairn::codec::udp {
@@ -74,13 +74,14 @@ struct ParseError {
 core::Result<Request, ParseError> parse_request(std::span<const std::uint8_t> packet);
 
 // Response encoders write into `out` and return the bytes written (0 when
-// `out` is too small). Announce peers of the other family than `family` are
-// skipped: a BEP 15 reply carries one address size, that of the socket.
+// `out` is too small). An announce reply carries the compact entries of
+// `family` (one address size, that of the socket) as they are; peers of
+// the other family are skipped.
 std::size_t encode_connect_response(std::uint32_t transaction_id, std::uint64_t connection_id,
                                     std::span<std::uint8_t> out);
 std::size_t encode_announce_response(std::uint32_t transaction_id, std::uint32_t interval,
                                      std::uint32_t leechers, std::uint32_t seeders,
-                                     std::span<const core::PeerInfo> peers, core::Family family,
+                                     const core::CompactPeers& peers, core::Family family,
                                      std::span<std::uint8_t> out);
 struct ScrapeStats {
   std::uint32_t seeders = 0;

@@ -80,29 +80,36 @@ void open_and_bind(Socket& s, std::string_view protocol, const core::Endpoint& a
 ListenError::ListenError(std::string_view protocol, const core::Endpoint& at, std::error_code error)
     : std::runtime_error(listen_error_text(protocol, at, error)), error_(error) {}
 
-std::uint16_t probe_port(const core::Endpoint& at) {
-  // The probes close before the workers bind (which they would block), so
-  // a process binding in the few system calls between goes unnoticed.
+std::uint16_t probe_udp_port(const core::Endpoint& at, std::string_view protocol) {
+  // The probe closes before the workers bind (which it would block), so a
+  // process binding in the few system calls between goes unnoticed.
   asio::io_context io;
   asio::ip::udp::socket udp(io);
-  open_and_bind(udp, "udp", at, Sharing::exclusive);
+  open_and_bind(udp, protocol, at, Sharing::exclusive);
   boost::system::error_code ec;
+  const std::uint16_t port = udp.local_endpoint(ec).port();
+  check(ec, protocol, at);
+  return port;
+}
+
+std::uint16_t probe_port(const core::Endpoint& at) {
   core::Endpoint picked = at;
-  picked.port = udp.local_endpoint(ec).port();
-  check(ec, "udp", at);
+  picked.port = probe_udp_port(at, "udp");
+  asio::io_context io;
   asio::ip::tcp::acceptor tcp(io);
   open_and_bind(tcp, "http", picked, Sharing::exclusive);
   return picked.port;
 }
 
-asio::ip::udp::socket bind_udp(asio::io_context& io, const core::Endpoint& at) {
+asio::ip::udp::socket bind_udp(asio::io_context& io, const core::Endpoint& at,
+                               std::string_view protocol) {
   asio::ip::udp::socket s(io);
-  open_and_bind(s, "udp", at, Sharing::with_own_workers);
+  open_and_bind(s, protocol, at, Sharing::with_own_workers);
   // Room for bursts between two drains of the socket.
   boost::system::error_code ec;
   s.set_option(asio::socket_base::receive_buffer_size(4 << 20), ec);
   if (!ec) s.set_option(asio::socket_base::send_buffer_size(4 << 20), ec);
-  check(ec, "udp", at);
+  check(ec, protocol, at);
   return s;
 }
 

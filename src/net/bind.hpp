@@ -35,8 +35,11 @@ class ListenError : public std::runtime_error {
 // without SO_REUSEPORT and closing it again. Returns the port: `at.port`,
 // or with port 0 the one the kernel picked for UDP (then checked for TCP).
 std::uint16_t probe_port(const core::Endpoint& at);
+// The same for UDP alone (the DHT's sockets); `protocol` names it in errors.
+std::uint16_t probe_udp_port(const core::Endpoint& at, std::string_view protocol);
 
-boost::asio::ip::udp::socket bind_udp(boost::asio::io_context& io, const core::Endpoint& at);
+boost::asio::ip::udp::socket bind_udp(boost::asio::io_context& io, const core::Endpoint& at,
+                                      std::string_view protocol = "udp");
 boost::asio::ip::tcp::acceptor bind_tcp(boost::asio::io_context& io, const core::Endpoint& at);
 
 }  // namespace cairn::net

@@ -6,9 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <system_error>
 
 #include "net/socket_address.hpp"
@@ -35,17 +37,19 @@ void close_socket(int fd) {
 
 }  // namespace
 
-HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-                           const clock::CoarseClock& clock, WorkerState& state,
-                           HttpConnectionLimits limits, ConnectionBudget& budget)
+HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
+                           const clock::CoarseClock& clock, frontend::WorkerState& state,
+                           HttpConnectionLimits limits, ConnectionBudget& budget,
+                           ConnectionRegistry& registry)
     : acceptor_(std::move(acceptor)),
       poller_(acceptor_.get_executor(), make_epoll()),
       sweep_timer_(acceptor_.get_executor()),
-      frontend_(frontend),
+      router_(router),
       clock_(clock),
       state_(state),
       limits_(limits),
       budget_(budget),
+      registry_(registry),
       // The parser errors out before a request (head and body) outgrows
       // this, so one read never needs more: a request, or the end of one and
       // the start of the next.
@@ -58,8 +62,16 @@ HttpListener::HttpListener(asio::ip::tcp::acceptor acceptor, const HttpFrontend&
 }
 
 HttpListener::~HttpListener() {
+  // Only if the worker's loop did not run close() to the end. First none
+  // may be written to any more, then each handler is told.
+  for (auto& c : connections_) {
+    if (!c || !c->taken) continue;
+    registry_.remove(c->taken->self);
+    c->close_after_write = true;
+  }
   for (auto& c : connections_) {
     if (!c) continue;
+    if (c->taken) c->taken->handler->on_closed(frontend::CloseReason::shutdown);
     ::close(c->fd);
     budget_.give_back();
   }
@@ -111,11 +123,11 @@ void HttpListener::accept_all() {
       return;
     }
     if (!budget_.take()) {
-      Counters::bump(state_.counters.http_connections_refused);
+      tracker::bump(state_.counters.http.connections_refused);
       ::close(fd);
       continue;
     }
-    Counters::bump(state_.counters.http_connections);
+    tracker::bump(state_.counters.http.connections);
     const int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     if (static_cast<std::size_t>(fd) >= connections_.size()) connections_.resize(fd + 1);
@@ -147,10 +159,13 @@ void HttpListener::serve(Connection& c) {
     return;
   }
   const core::Seconds now = clock_.now();
+  out_.clear();
+  if (c.taken) return serve_taken(c, 0, used + static_cast<std::size_t>(n), now);
   if (used == 0) c.deadline = now + limits_.request_timeout;
   used += static_cast<std::size_t>(n);
-  out_.clear();
   const std::size_t consumed = answer_all(std::string_view(in_.data(), used), c, out_);
+  // Switched: what followed the request is the new protocol's.
+  if (c.taken) return serve_taken(c, consumed, used, now);
   c.in.assign(in_.data() + consumed, used - consumed);
   if (consumed > 0)
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
@@ -164,14 +179,19 @@ std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std
     auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {
-      Counters::bump(state_.counters.http_bad_requests);
-      frontend_.write_parse_error(parse, state_, out);
+      tracker::bump(state_.counters.http.bad_requests);
+      router_.write_parse_error(parse, state_, out);
       c.close_after_write = true;
       break;
     }
-    c.close_after_write =
-        !frontend_.handle(parse.request, c.peer, clock_.now(), clock_.now_ms(), state_, out);
+    const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), c.peer, state_};
+    auto result = router_.handle(parse.request, ctx, out);
     consumed += parse.request.head_size;
+    if (result.next == frontend::HttpResult::Next::take_over) {
+      take_over(c, std::move(result), out);
+      break;
+    }
+    c.close_after_write = result.next == frontend::HttpResult::Next::close;
   }
   return consumed;
 }
@@ -189,6 +209,19 @@ bool HttpListener::write(Connection& c, std::string_view data) {
     watch(c, true);  // reading waits until the client takes its replies
   }
   if (c.out.empty() && c.out.capacity() > 4096) std::string().swap(c.out);
+  if (c.taken) {
+    auto& since = c.taken->waiting_since;
+    if (c.out.empty())
+      since = 0;
+    else if (since == 0)
+      since = clock_.now();
+  }
+  return true;
+}
+
+bool HttpListener::write_or_queue(Connection& c, std::string_view data) {
+  if (c.out.empty()) return write(c, data);
+  c.out.append(data);  // already waiting for writability, which sends it
   return true;
 }
 
@@ -201,11 +234,17 @@ void HttpListener::watch(const Connection& c, bool for_writing) {
 }
 
 void HttpListener::finish_if_done(Connection& c) {
-  if (c.out.empty() && (c.close_after_write || closed_)) drop(c);
+  if (c.out.empty() && (c.close_after_write || closed_))
+    drop(c, c.taken ? c.taken->closing_for : frontend::CloseReason::peer_closed);
 }
 
-void HttpListener::drop(Connection& c) {
+void HttpListener::drop(Connection& c, frontend::CloseReason why) {
   const int fd = c.fd;
+  if (c.taken) {
+    registry_.remove(c.taken->self);  // before the descriptor can be reused
+    c.close_after_write = true;       // its sink refuses from now on
+    c.taken->handler->on_closed(why);
+  }
   close_socket(fd);  // also leaves the epoll set
   connections_[fd].reset();
   --open_;
@@ -228,6 +267,10 @@ void HttpListener::close() {
   // serve() then drops every connection that owes nothing; the rest keep
   // writing until done or the grace period ends.
   for (auto& c : connections_) {
+    if (c && c->taken) {
+      shut_down_taken(*c);
+      continue;
+    }
     if (c) serve(*c);
     if (c) finish_if_done(*c);  // serve() keeps a connection the read found empty
   }
@@ -240,15 +283,17 @@ void HttpListener::close() {
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     for (auto& c : connections_)
-      if (c) drop(*c);
+      if (c) drop(*c, frontend::CloseReason::shutdown);
   });
 }
 
 void HttpListener::sweep() {
   const core::Seconds now = clock_.now();
   for (auto& c : connections_) {
-    if (c && c->deadline <= now) {
-      Counters::bump(state_.counters.http_timeouts);
+    if (c && c->taken) {
+      sweep_taken(*c, now);
+    } else if (c && c->deadline <= now) {
+      tracker::bump(state_.counters.http.timeouts);
       drop(*c);
     }
   }
@@ -262,6 +307,90 @@ void HttpListener::sweep() {
   sweep_timer_.async_wait([this](boost::system::error_code ec) {
     if (!ec && !closed_) sweep();
   });
+}
+
+// --- Connections taken over by another protocol ---
+
+void HttpListener::take_over(Connection& c, frontend::HttpResult&& result, std::string& out) {
+  if (!result.handler) {  // an upgrade handler's mistake: end the connection, not the process
+    c.close_after_write = true;
+    return;
+  }
+  auto taken = std::make_unique<TakenOver>(*this, c, std::move(result));
+  taken->self = registry_.add(c.fd, *taken);
+  c.taken = std::move(taken);
+  tracker::bump(state_.counters.connections.taken_over);
+  c.taken->handler->on_open(*c.taken, clock_.now(), out);
+}
+
+void HttpListener::serve_taken(Connection& c, std::size_t from, std::size_t to, core::Seconds now) {
+  TakenOver& t = *c.taken;
+  // Once per listener and protocol: a read must fit what the handler may
+  // keep plus at least one byte.
+  if (in_.size() <= t.limits.max_input) in_.resize(t.limits.max_input + 1);
+  c.deadline = now + t.limits.idle_timeout;
+  if (c.close_after_write) {  // closing: its input is not read
+    c.in.clear();
+  } else {
+    frontend::InputResult r;
+    if (to > from)
+      r = t.handler->on_input(std::span(in_.data() + from, to - from), now, clock_.now_ms(), out_);
+    const std::size_t rest = to - from - std::min(r.consumed, to - from);
+    if (r.after == frontend::After::close) {
+      c.close_after_write = true;
+      t.closing_for = frontend::CloseReason::handler_closed;
+    } else if (rest > t.limits.max_input) {
+      c.close_after_write = true;
+      t.closing_for = frontend::CloseReason::oversized_input;
+    }
+    c.in.assign(in_.data() + to - rest, c.close_after_write ? 0 : rest);
+  }
+  if (!out_.empty() && !write_or_queue(c, out_)) return drop(c);
+  finish_if_done(c);
+}
+
+void HttpListener::sweep_taken(Connection& c, core::Seconds now) {
+  TakenOver& t = *c.taken;
+  if (t.waiting_since != 0 && now - t.waiting_since >= t.limits.send_timeout) {
+    tracker::bump(state_.counters.connections.slow_readers);
+    return drop(c, frontend::CloseReason::slow_reader);
+  }
+  // Closing (a send that failed, or a reply still being written).
+  if (c.close_after_write) return finish_if_done(c);
+  // Input is not read while replies wait, so silence counts only without.
+  if (c.out.empty() && c.deadline <= now) {
+    tracker::bump(state_.counters.connections.idle_timeouts);
+    return drop(c, frontend::CloseReason::idle);
+  }
+  out_.clear();
+  if (t.handler->on_tick(now, out_) == frontend::After::close) {
+    c.close_after_write = true;
+    t.closing_for = frontend::CloseReason::handler_closed;
+  }
+  if (!out_.empty() && !write_or_queue(c, out_)) return drop(c);
+  finish_if_done(c);
+}
+
+void HttpListener::shut_down_taken(Connection& c) {
+  TakenOver& t = *c.taken;
+  t.closing_for = frontend::CloseReason::shutdown;
+  out_.clear();
+  if (!c.close_after_write) t.handler->on_shutdown(out_);
+  c.close_after_write = true;
+  if (!out_.empty() && !write_or_queue(c, out_)) return drop(c, t.closing_for);
+  finish_if_done(c);
+}
+
+// Never drops the connection: this may run while another connection (or
+// this one) is being served. A socket that failed is marked, and dropped by
+// its own next event or the sweep.
+bool HttpListener::TakenOver::send(std::string_view bytes) {
+  Connection& c = connection;
+  if (c.close_after_write || c.out.size() + bytes.size() > limits.max_out) return false;
+  if (listener.write_or_queue(c, bytes)) return true;
+  c.close_after_write = true;
+  closing_for = frontend::CloseReason::peer_closed;
+  return false;
 }
 
 }  // namespace cairn::net

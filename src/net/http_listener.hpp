@@ -15,6 +15,14 @@
 // after its first byte (slowloris), without a timer per connection.
 // A client that does not read its replies is not read from either: its
 // connection waits for writability until its deadline.
+//
+// A request answered with HttpResult::take_over hands its connection to
+// another protocol (frontend/connection.hpp): the listener writes the
+// reply, registers the connection with the worker's ConnectionRegistry so
+// it can be written to later, and from then on feeds the handler what it
+// reads, writes what it answers, ticks it at each sweep and enforces its
+// ConnectionLimits. It still counts against the connection budget. Plain
+// HTTP connections pay one pointer and one branch for this.
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,9 +33,12 @@
 
 #include "clock/coarse_clock.hpp"
 #include "codec/http_request.hpp"
+#include "frontend/connection.hpp"
+#include "frontend/http_router.hpp"
+#include "frontend/worker_state.hpp"
 #include "net/connection_budget.hpp"
-#include "net/http_frontend.hpp"
-#include "net/worker_state.hpp"
+#include "net/connection_registry.hpp"
+#include "net/listener.hpp"
 
 namespace cairn::net {
 
@@ -38,11 +49,11 @@ struct HttpConnectionLimits {
   std::size_t max_connections = 10000;  // for the whole process: see ConnectionBudget
 };
 
-class HttpListener {
+class HttpListener final : public Listener {
  public:
-  HttpListener(boost::asio::ip::tcp::acceptor acceptor, const HttpFrontend& frontend,
-               const clock::CoarseClock& clock, WorkerState& state, HttpConnectionLimits limits,
-               ConnectionBudget& budget);
+  HttpListener(boost::asio::ip::tcp::acceptor acceptor, const frontend::HttpRouter& router,
+               const clock::CoarseClock& clock, frontend::WorkerState& state,
+               HttpConnectionLimits limits, ConnectionBudget& budget, ConnectionRegistry& registry);
   ~HttpListener();
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
@@ -51,20 +62,38 @@ class HttpListener {
   // then every connection is closed.
   static constexpr auto shutdown_grace = std::chrono::seconds(2);
 
-  void start();
+  void start() override;
   // Stops accepting and ends every connection: requests already received
   // (read, or waiting in the kernel) are answered first; a connection whose
   // reply cannot be written at once gets up to shutdown_grace to take it.
-  void close();
+  void close() override;
 
  private:
+  struct Connection;
+  // A connection another protocol took over: its handler, and the sink
+  // through which the handler (and others, through the registry) write to
+  // it later.
+  struct TakenOver final : frontend::ConnectionSink {
+    TakenOver(HttpListener& l, Connection& c, frontend::HttpResult&& r)
+        : listener(l), connection(c), handler(std::move(r.handler)), limits(r.limits) {}
+    frontend::ConnectionId id() const override { return self; }
+    bool send(std::string_view bytes) override;
+    HttpListener& listener;
+    Connection& connection;
+    std::unique_ptr<frontend::ConnectionHandler> handler;
+    frontend::ConnectionLimits limits;
+    frontend::ConnectionId self;
+    core::Seconds waiting_since = 0;  // since when `out` has waited for the reader; 0: empty
+    frontend::CloseReason closing_for = frontend::CloseReason::peer_closed;  // once closing
+  };
   struct Connection {
     int fd = -1;
     core::Endpoint peer;
-    core::Seconds deadline = 0;
-    std::string in;   // the start of a request not yet complete
-    std::string out;  // replies the socket did not take yet
+    core::Seconds deadline = 0;  // HTTP's; a taken-over connection's idle deadline
+    std::string in;              // the start of a request (or message) not yet complete
+    std::string out;             // replies the socket did not take yet
     bool close_after_write = false;
+    std::unique_ptr<TakenOver> taken;  // null while it speaks HTTP
   };
 
   void wait();
@@ -76,23 +105,34 @@ class HttpListener {
   std::size_t answer_all(std::string_view buffer, Connection& c, std::string& out);
   // Writes `data` (then keeps what the socket did not take); false on error.
   bool write(Connection& c, std::string_view data);
+  // Queues `data` behind what is waiting, or writes it; false on error.
+  bool write_or_queue(Connection& c, std::string_view data);
   void watch(const Connection& c, bool for_writing);
   void finish_if_done(Connection& c);
-  void drop(Connection& c);
+  void drop(Connection& c, frontend::CloseReason why = frontend::CloseReason::peer_closed);
   void sweep();
+
+  // A taken-over connection's part.
+  void take_over(Connection& c, frontend::HttpResult&& result, std::string& out);
+  // Feeds the handler in_[from, to): its input after a read.
+  void serve_taken(Connection& c, std::size_t from, std::size_t to, core::Seconds now);
+  void sweep_taken(Connection& c, core::Seconds now);
+  // close(): the handler's last word, then closed once written.
+  void shut_down_taken(Connection& c);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::posix::stream_descriptor poller_;  // the listener's epoll set
   boost::asio::steady_timer sweep_timer_;
-  const HttpFrontend& frontend_;
+  const frontend::HttpRouter& router_;
   const clock::CoarseClock& clock_;
-  WorkerState& state_;
+  frontend::WorkerState& state_;
   HttpConnectionLimits limits_;
-  ConnectionBudget& budget_;  // every listener's; open_ counts this one's
+  ConnectionBudget& budget_;      // every listener's; open_ counts this one's
+  ConnectionRegistry& registry_;  // the worker's: taken-over connections by id
   // Indexed by file descriptor: small, dense integers, so no hashing.
   std::vector<std::unique_ptr<Connection>> connections_;
   std::size_t open_ = 0;
-  std::string in_;   // one read: a leftover request start plus what arrived
+  std::string in_;   // one read: a leftover request (or message) start plus what arrived
   std::string out_;  // the replies to one read
   bool closed_ = false;
 };

@@ -25,4 +25,21 @@ inline core::Endpoint to_endpoint(const sockaddr_storage& ss) {
   return e;
 }
 
+// The kernel's form of `e`; returns its length.
+inline socklen_t to_sockaddr(const core::Endpoint& e, sockaddr_storage& ss) {
+  ss = {};
+  if (e.family() == core::Family::v4) {
+    auto& sin = reinterpret_cast<sockaddr_in&>(ss);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(e.port);
+    std::memcpy(&sin.sin_addr, e.address.bytes.data(), 4);
+    return sizeof(sockaddr_in);
+  }
+  auto& sin6 = reinterpret_cast<sockaddr_in6&>(ss);
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(e.port);
+  std::memcpy(&sin6.sin6_addr, e.address.bytes.data(), 16);
+  return sizeof(sockaddr_in6);
+}
+
 }  // namespace cairn::net

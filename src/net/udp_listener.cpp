@@ -6,10 +6,11 @@
 
 namespace cairn::net {
 
-UdpListener::UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend& frontend,
-                         const clock::CoarseClock& clock, WorkerState& state)
+UdpListener::UdpListener(boost::asio::ip::udp::socket socket,
+                         const frontend::DatagramDispatcher& dispatcher,
+                         const clock::CoarseClock& clock, frontend::WorkerState& state)
     : socket_(std::move(socket)),
-      frontend_(frontend),
+      dispatcher_(dispatcher),
       clock_(clock),
       state_(state),
       in_(kBatch * kRecvSize),
@@ -52,18 +53,23 @@ bool UdpListener::drain_one_batch() {
   int received = recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (received <= 0) return false;
 
-  core::Seconds now = clock_.now();
-  core::Millis now_ms = clock_.now_ms();
-  unsigned replies = 0;
-  for (int i = 0; i < received; ++i) {
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(received); ++i) {
     const auto& msg = in_msgs_[i];
     if (msg.msg_hdr.msg_flags & MSG_TRUNC) continue;  // oversize: never answered
-    auto from = to_endpoint(addrs_[i]);
-    std::span<const std::uint8_t> packet(in_.data() + i * kRecvSize, msg.msg_len);
-    std::span<std::uint8_t> reply(out_.data() + replies * kReplySize, kReplySize);
-    std::size_t size = frontend_.handle(packet, from, now, now_ms, state_, reply);
-    if (size == 0) continue;
-    out_iov_[replies] = {reply.data(), size};
+    batch_[size] = {std::span<const std::uint8_t>(in_.data() + i * kRecvSize, msg.msg_len),
+                    to_endpoint(addrs_[i]),
+                    std::span<std::uint8_t>(out_.data() + i * kReplySize, kReplySize), 0};
+    batch_index_[size++] = i;
+  }
+  const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), {}, state_};
+  dispatcher_.dispatch(std::span(batch_.data(), size), ctx);
+  unsigned replies = 0;
+  for (std::size_t b = 0; b < size; ++b) {
+    const auto& d = batch_[b];
+    if (d.reply == 0) continue;
+    const std::size_t i = batch_index_[b];
+    out_iov_[replies] = {d.out.data(), d.reply};
     out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
     out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
     ++replies;
@@ -74,9 +80,9 @@ bool UdpListener::drain_one_batch() {
       sent += static_cast<unsigned>(n);
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
       // A full send buffer drops the rest of the batch: UDP clients retry.
-      for (; sent < replies; ++sent) Counters::bump(state_.counters.udp_send_dropped);
+      for (; sent < replies; ++sent) tracker::bump(state_.counters.udp.send_dropped);
     } else {
-      Counters::bump(state_.counters.udp_send_dropped);  // this destination refused
+      tracker::bump(state_.counters.udp.send_dropped);  // this destination refused
       ++sent;
     }
   }

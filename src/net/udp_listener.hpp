@@ -1,8 +1,8 @@
 #pragma once
 // One UDP socket of one worker: waits for readability on the worker's
 // io_context, then drains the socket in batches with recvmmsg, answers every
-// packet inline through the UdpFrontend, and sends all replies of a batch
-// with one sendmmsg.
+// batch through the DatagramDispatcher (one call for the whole batch), and
+// sends all replies of a batch with one sendmmsg.
 #include <sys/socket.h>
 
 #include <array>
@@ -11,34 +11,40 @@
 #include <vector>
 
 #include "clock/coarse_clock.hpp"
-#include "net/udp_frontend.hpp"
-#include "net/worker_state.hpp"
+#include "frontend/datagram_dispatcher.hpp"
+#include "frontend/worker_state.hpp"
+#include "net/listener.hpp"
 
 namespace cairn::net {
 
-class UdpListener {
+class UdpListener final : public Listener {
  public:
-  static constexpr std::size_t kBatch = 64;
+  static constexpr std::size_t kBatch = frontend::kMaxBatch;
   static constexpr std::size_t kRecvSize = 2048;   // > codec's max packet: oversize is detected
   static constexpr std::size_t kReplySize = 8192;  // 20 + 18 * 450 peers
 
-  UdpListener(boost::asio::ip::udp::socket socket, const UdpFrontend& frontend,
-              const clock::CoarseClock& clock, WorkerState& state);
-  void start();
-  void close();
+  UdpListener(boost::asio::ip::udp::socket socket, const frontend::DatagramDispatcher& dispatcher,
+              const clock::CoarseClock& clock, frontend::WorkerState& state);
+  void start() override;
+  void close() override;
+  // The socket, for a listener that also sends on it (net/dht_pinger.hpp).
+  int native_handle() { return socket_.native_handle(); }
+  boost::asio::any_io_executor executor() { return socket_.get_executor(); }
 
  private:
   void wait();
   bool drain_one_batch();  // false when the socket is empty
 
   boost::asio::ip::udp::socket socket_;
-  const UdpFrontend& frontend_;
+  const frontend::DatagramDispatcher& dispatcher_;
   const clock::CoarseClock& clock_;
-  WorkerState& state_;
+  frontend::WorkerState& state_;
   std::vector<std::uint8_t> in_, out_;
   std::array<mmsghdr, kBatch> in_msgs_{}, out_msgs_{};
   std::array<iovec, kBatch> in_iov_{}, out_iov_{};
   std::array<sockaddr_storage, kBatch> addrs_{};
+  std::array<frontend::Datagram, kBatch> batch_{};
+  std::array<std::size_t, kBatch> batch_index_{};  // batch_[i] came in in_msgs_[batch_index_[i]]
 };
 
 }  // namespace cairn::net

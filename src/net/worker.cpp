@@ -4,9 +4,14 @@
 
 namespace cairn::net {
 
+void connect_registries(const std::vector<std::unique_ptr<Worker>>& workers) {
+  std::vector<ConnectionRegistry*> all;
+  for (const auto& w : workers) all.push_back(&w->registry());
+  for (auto* r : all) r->set_peers(all);
+}
+
 void Worker::start() {
-  for (auto& l : udp_) l->start();
-  for (auto& l : http_) l->start();
+  for (auto& l : listeners_) l->start();
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -14,8 +19,7 @@ void Worker::close() {
   if (!thread_.joinable() || closing_) return;
   closing_ = true;
   boost::asio::post(io_, [this] {
-    for (auto& l : udp_) l->close();
-    for (auto& l : http_) l->close();
+    for (auto& l : listeners_) l->close();
   });
 }
 

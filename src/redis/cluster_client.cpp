@@ -110,6 +110,7 @@ struct ClusterClient::Exchange {
 
   const Batch& batch;
   Replies& replies;
+  store::RemoteCounters& counters;
   Clock::time_point deadline;
   std::vector<CallState> calls;
   std::vector<Group> groups;
@@ -117,8 +118,8 @@ struct ClusterClient::Exchange {
   bool want_refresh = false;
   bool back_off = false;
 
-  Exchange(const Batch& b, Replies& r, Clock::time_point by)
-      : batch(b), replies(r), deadline(by), calls(b.size()), pending(b.size()) {}
+  Exchange(const Batch& b, Replies& r, store::RemoteCounters& n, Clock::time_point by)
+      : batch(b), replies(r), counters(n), deadline(by), calls(b.size()), pending(b.size()) {}
 
   Group& group_for(Connection& conn) {
     for (Group& g : groups)
@@ -140,15 +141,18 @@ struct ClusterClient::Exchange {
     ++c.redirections;
     switch (d.step) {
       case Step::done:
+        if (reply.is_error()) store::RemoteCounters::add(counters.error_replies);
         replies.set(i, conn.input(), start, end, nodes);
         abandon(i);  // done: not pending any more
         break;
       case Step::moved:
+        store::RemoteCounters::add(counters.redirections);
         c.target = d.to;
         c.asking = false;
         want_refresh = true;
         break;
       case Step::ask:
+        store::RemoteCounters::add(counters.redirections);
         c.target = d.to;
         c.asking = true;
         break;
@@ -160,6 +164,7 @@ struct ClusterClient::Exchange {
         c.eval = true;
         break;
       case Step::give_up:
+        store::RemoteCounters::add(counters.error_replies);
         abandon(i);
         break;
     }
@@ -254,7 +259,7 @@ bool ClusterClient::refresh(Session& s, Clock::time_point deadline, bool force, 
     if (!force && is_down(node, Clock::now())) continue;
     Connection& conn = s.to(node);
     std::string error;
-    if (!conn.ensure(options_.credentials, deadline, error)) {
+    if (!ensure(conn, deadline, error)) {
       mark_down(node, error);
       reasons += (reasons.empty() ? "" : "; ") + node.to_string() + ": " + error;
       continue;
@@ -267,7 +272,9 @@ bool ClusterClient::refresh(Session& s, Clock::time_point deadline, bool force, 
     }
     mark_up(node);
     auto fresh = std::make_shared<const SlotMap>(std::move(*map));
+    store::RemoteCounters::add(counters_.map_refreshes);
     std::lock_guard lock(mutex_);
+    if (map_ && map_->nodes() != fresh->nodes()) store::RemoteCounters::add(counters_.failovers);
     if (!map_ || map_->nodes() != fresh->nodes() || map_->covered() != fresh->covered())
       spdlog::info("redis cluster: {} masters, {} of 16384 slots served", fresh->nodes().size(),
                    fresh->covered());
@@ -339,7 +346,7 @@ void ClusterClient::exchange(Session& s, Exchange& x) {
 void ClusterClient::exec(const Batch& batch, Replies& replies) {
   replies.reset(batch.size());
   if (batch.empty()) return;
-  Exchange x(batch, replies, Clock::now() + options_.timeout);
+  Exchange x(batch, replies, counters_, Clock::now() + options_.timeout);
   std::unique_ptr<Session> s = take_session();
   bool refreshed = false;
   while (x.pending > 0 && Clock::now() < x.deadline) {
@@ -361,7 +368,7 @@ void ClusterClient::exec(const Batch& batch, Replies& replies) {
       }
       Connection& conn = s->to(*node);
       std::string error;
-      if (!conn.ensure(options_.credentials, x.deadline, error)) {
+      if (!ensure(conn, x.deadline, error)) {
         mark_down(*node, error);
         unrouted = true;
         if (refreshed) x.abandon(i);
@@ -377,7 +384,13 @@ void ClusterClient::exec(const Batch& batch, Replies& replies) {
       write_call(conn.output(), batch, call, c.eval);
       g.expect.push_back({i, false});
     }
-    if (!x.groups.empty()) exchange(*s, x);
+    if (!x.groups.empty()) {
+      store::RemoteCounters::add(counters_.round_trips, x.groups.size());
+      std::size_t sent = 0;
+      for (const Exchange::Group& g : x.groups) sent += g.expect.size();
+      store::RemoteCounters::add(counters_.commands, sent);
+      exchange(*s, x);
+    }
     if ((unrouted || x.want_refresh) && !refreshed) {
       refreshed = refresh(*s, x.deadline, unrouted) || refreshed;
       if (unrouted && !refreshed) break;  // no node answers: give the rest up now
@@ -388,6 +401,16 @@ void ClusterClient::exec(const Batch& batch, Replies& replies) {
     }
   }
   give_back(std::move(s));
+  std::size_t unanswered = 0;
+  for (std::size_t i = 0; i < replies.size(); ++i) unanswered += replies.answered(i) ? 0 : 1;
+  if (unanswered > 0) store::RemoteCounters::add(counters_.unanswered, unanswered);
+}
+
+bool ClusterClient::ensure(Connection& conn, Clock::time_point deadline, std::string& error) {
+  const std::uint64_t before = conn.connects();
+  if (!conn.ensure(options_.credentials, deadline, error)) return false;
+  if (before > 0 && conn.connects() > before) store::RemoteCounters::add(counters_.reconnects);
+  return true;
 }
 
 }  // namespace cairn::redis

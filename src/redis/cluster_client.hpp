@@ -47,6 +47,7 @@ class ClusterClient final : public store::redis::RedisLink {
   ~ClusterClient() override;
 
   void exec(const store::redis::Batch& batch, store::redis::Replies& replies) override;
+  const store::RemoteCounters* counters() const override { return &counters_; }
 
   // For tests and logs: the masters the map names now, and how many slots
   // have one.
@@ -70,7 +71,11 @@ class ClusterClient final : public store::redis::RedisLink {
   void mark_down(const store::redis::NodeAddress& node, const std::string& why);
   void mark_up(const store::redis::NodeAddress& node);
 
+  // Opens `conn` if it is not open; counts a reconnection.
+  bool ensure(Connection& conn, Clock::time_point deadline, std::string& error);
+
   ClusterOptions options_;
+  store::RemoteCounters counters_;
   mutable std::mutex mutex_;  // map_, sessions_, down_, last_refresh_
   std::shared_ptr<const store::redis::SlotMap> map_;
   std::vector<std::unique_ptr<Session>> sessions_;

@@ -84,6 +84,7 @@ bool Connection::connect_by(Clock::time_point deadline, std::string& error) {
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
   ::freeaddrinfo(found);
+  if (fd_ >= 0) ++connects_;
   return fd_ >= 0;
 }
 

@@ -29,6 +29,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   const store::redis::NodeAddress& node() const { return node_; }
+  // Connections made so far (more than one: it was lost and made again).
+  std::uint64_t connects() const { return connects_; }
   bool open() const { return fd_ >= 0; }
   int fd() const { return fd_; }
 
@@ -72,6 +74,7 @@ class Connection {
   std::size_t sent_ = 0;
   std::string in_;
   std::size_t parsed_ = 0;
+  std::uint64_t connects_ = 0;
 };
 
 // Limits on replies from Redis: generous for what the stores ask (a sweep

@@ -58,34 +58,4 @@ std::vector<tracker::ConnectionIds::Secret> read_connection_id_secrets(const std
   return secrets;
 }
 
-std::string read_password(const std::string& path) {
-  std::ifstream in = open_or_throw(path, "store.redis_password_file");
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty())
-    throw std::runtime_error(fmt::format(
-        "store.redis_password_file \"{}\" is empty (expected the password on its first line)",
-        path));
-  return line;
-}
-
-std::unique_ptr<redis::ClusterClient> make_cluster_client(const store::StoreConfig& config) {
-  if (config.backend != "redis") return nullptr;
-  redis::ClusterOptions o;
-  for (const std::string& text : config.redis_nodes) {
-    auto node = store::redis::NodeAddress::parse(text, "");
-    if (!node) throw std::runtime_error(fmt::format("Redis node \"{}\" is not HOST:PORT", text));
-    o.seeds.push_back(*node);
-  }
-  if (o.seeds.empty())
-    throw std::runtime_error(
-        "store.backend \"redis\" needs store.redis_nodes (or --redis HOST:PORT,...)");
-  o.credentials.user = config.redis_user;
-  if (!config.redis_password_file.empty())
-    o.credentials.password = read_password(config.redis_password_file);
-  o.timeout = std::chrono::milliseconds(config.redis_timeout_ms);
-  return std::make_unique<redis::ClusterClient>(std::move(o));
-}
-
 }  // namespace cairn::server

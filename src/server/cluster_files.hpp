@@ -1,14 +1,10 @@
 #pragma once
-// The files a node of a Cairn cluster reads at start: the connection id
-// secrets every node shares (udp.connection_id_secret_file) and the Redis
-// password (store.redis_password_file); and the cluster client made from
-// the [store] section.
-#include <memory>
+// The file a node of a Cairn cluster reads at start: the connection id
+// secrets every node shares (udp.connection_id_secret_file). The Redis
+// password file is the store factory's (redis/from_config.hpp).
 #include <string>
 #include <vector>
 
-#include "redis/cluster_client.hpp"
-#include "store/store_factory.hpp"
 #include "tracker/connection_ids.hpp"
 
 namespace cairn::server {
@@ -17,14 +13,5 @@ namespace cairn::server {
 // Throws std::runtime_error "FILE:LINE: reason", or naming the file when it
 // cannot be read or holds no secret.
 std::vector<tracker::ConnectionIds::Secret> read_connection_id_secrets(const std::string& path);
-
-// The file's first line, without its line end. Throws std::runtime_error
-// naming the file when it cannot be read or the line is empty.
-std::string read_password(const std::string& path);
-
-// The cluster client for store.backend "redis", or nullptr for another
-// backend. Throws std::runtime_error, naming every seed and why, if none
-// answers.
-std::unique_ptr<redis::ClusterClient> make_cluster_client(const store::StoreConfig& config);
 
 }  // namespace cairn::server

@@ -369,6 +369,48 @@ const std::vector<Key>& keys() {
           "rendezvous", "max_topics",
           "Most topics held; a record for a new one beyond it fails with tracker_full.",
           [](Config & c) -> auto& { return c.record_limits.max_topics; }, 1, 1'000'000'000),
+
+      list<core::Endpoint>(
+          "dht", "listen",
+          "UDP addresses the DHT node (a Mainline DHT bootstrap node, BEP 5) answers on, e.g. "
+          "\"0.0.0.0:6881\"; empty: no DHT node. Port 0 picks a free port.",
+          [](Config & c) -> auto& { return c.dht_listen; }, core::Endpoint::parse,
+          "an address:port (IPv6 in brackets)"),
+      boolean(
+          "dht", "bridge",
+          "get_peers returns the tracker's swarm for the info hash and announce_peer joins it; "
+          "false: a pure bootstrap node that hands out nodes only.",
+          [](Config & c) -> auto& { return c.dht.bridge; }),
+      text(
+          "dht", "external_ip",
+          "The address other nodes see this node at; its node id is made valid for it (BEP 42), "
+          "which nodes that enforce BEP 42 require before they announce to it. \"\": the first "
+          "dht.listen address if it is a global one, else a random id.",
+          [](Config & c) -> auto& { return c.dht_external_ip; }),
+      number<core::Seconds>(
+          "dht", "verify_delay",
+          "Seconds before a node that queried this one is pinged back; only nodes that answer "
+          "then (from the same address, with a BEP 42-valid id) are handed to others.",
+          [](Config & c) -> auto& { return c.dht.verify_delay; }, 0, 86400),
+      number<std::uint32_t>(
+          "dht", "verify_queue",
+          "Nodes waiting for that ping, all workers together (44 bytes each); more are not "
+          "queued until it drains.",
+          [](Config & c) -> auto& { return c.dht.verify_queue; }, 1, 1u << 24),
+      number<std::uint32_t>(
+          "dht", "max_nodes",
+          "Verified nodes kept per address family (48 bytes each; rounded up to a power of two "
+          "of buckets of 8); a full bucket replaces the node verified longest ago.",
+          [](Config & c) -> auto& { return c.dht.max_nodes; }, 8, 1u << 24),
+      number<std::uint32_t>(
+          "dht", "nodes_per_reply",
+          "Closest nodes a find_node reply carries per family (get_peers: at most 8).",
+          [](Config & c) -> auto& { return c.dht.nodes_per_reply; }, 8, 16),
+      number<std::uint32_t>(
+          "dht", "handouts_per_minute",
+          "Times a minute one node may be handed out; a node over it is passed over for the next "
+          "closest. 0: no limit.",
+          [](Config & c) -> auto& { return c.dht.handouts_per_minute; }, 0, 960),
   };
   return table;
 }
@@ -429,6 +471,11 @@ void validate(const Config& c, const std::string& path, const KeyLines& lines) {
     fail(path, lines, {"rendezvous.access", "tracker.access_mode"},
          "rendezvous.access \"access_list\" needs tracker.access_mode \"whitelist\" or "
          "\"blacklist\" and its tracker.access_list");
+  if (!c.dht_external_ip.empty() && !core::Address::parse(c.dht_external_ip))
+    fail(
+        path, lines, {"dht.external_ip"},
+        fmt::format("dht.external_ip \"{}\" is not an IP address (e.g. 203.0.113.5 or 2001:db8::5)",
+                    c.dht_external_ip));
   const auto& r = c.rendezvous;
   if (r.min_ttl > r.default_ttl || r.default_ttl > r.max_ttl)
     fail(path, lines, {"rendezvous.default_ttl", "rendezvous.min_ttl", "rendezvous.max_ttl"},
@@ -489,7 +536,7 @@ Config load_config(const std::string& path) {
     if (!table)
       throw std::runtime_error(
           fmt::format("{}:{}: unknown key '{}' (keys live in [server], [store], [tracker], [http], "
-                      "[udp], [rate_limit], [rendezvous])",
+                      "[udp], [rate_limit], [rendezvous], [dht])",
                       path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;

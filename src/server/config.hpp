@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/endpoint.hpp"
-#include "net/http_frontend.hpp"
+#include "frontend/dht/dht.hpp"
 #include "net/http_listener.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
@@ -52,6 +52,14 @@ struct Config {
   // Secrets shared by the nodes of one cluster (server/secret_file.hpp);
   // "": a secret drawn at start. Relative to the config file's folder.
   std::string connection_id_secret_file;
+
+  // The DHT node (docs/protocols.md, "DHT"): none unless dht_listen names
+  // an address.
+  std::vector<core::Endpoint> dht_listen;
+  frontend::dht::DhtPolicy dht;
+  // The address other nodes see this one at, for a BEP 42-valid node id;
+  // "": the first dht_listen address if it is a global one, else none.
+  std::string dht_external_ip;
 
   Config();
 };

@@ -12,7 +12,11 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "frontend/record_format.hpp"
 #include "net/bind.hpp"
+#include "net/dht_pinger.hpp"
+#include "net/http_listener.hpp"
+#include "net/udp_listener.hpp"
 #include "server/access_list_file.hpp"
 #include "server/cluster_files.hpp"
 #include "server/open_files.hpp"
@@ -87,6 +91,20 @@ void check_distinct(const std::vector<core::Endpoint>& listen) {
   }
 }
 
+// Port 0 means "any free port": the probe picks one and every worker binds
+// that number. If another process takes it in between, start over with a
+// fresh pick.
+template <class Bind>
+core::Endpoint bind_retrying(const core::Endpoint& at, Bind bind) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return bind();
+    } catch (const net::ListenError& e) {
+      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
+    }
+  }
+}
+
 }  // namespace
 
 Server::Server(Config config)
@@ -95,18 +113,14 @@ Server::Server(Config config)
       // Late enough that a restored peer's or record's last-seen time is
       // past zero.
       clock_(std::max(config_.limits.peer_ttl, config_.rendezvous.max_ttl) + 1),
-      redis_(make_cluster_client(config_.store)),
-      store_env_{redis_.get(), wall_offset(clock_)},
+      store_env_{wall_offset(clock_), nullptr},
       store_(store::make_peer_store(config_.store, config_.limits, store_env_)),
       record_store_(store::make_record_store(config_.store, config_.record_limits, store_env_)),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       tracker_(config_.policy, *store_, memory_guard_),
-      rendezvous_(config_.rendezvous, *record_store_, memory_guard_),
+      rendezvous_(config_.rendezvous, *record_store_, memory_guard_, frontend::record_format()),
       connection_ids_(make_connection_ids(config_, store_env_.clock_offset)),
-      udp_frontend_(tracker_, rendezvous_, connection_ids_,
-                    net::UdpOptions{config_.allow_client_ip}),
-      http_frontend_(tracker_, rendezvous_,
-                     net::HttpOptions{config_.trusted_proxies, config_.allow_client_ip}) {
+      frontends_(config_, tracker_, rendezvous_, connection_ids_) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
   use_one_malloc_arena();
@@ -114,23 +128,41 @@ Server::Server(Config config)
   for (unsigned i = 0; i < n; ++i) {
     std::uint64_t seed;
     randombytes_buf(&seed, sizeof seed);
-    workers_.push_back(std::make_unique<net::Worker>(seed, config_.rate_limit, access_list_));
+    workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
+  net::connect_registries(workers_);
+  register_metrics(metrics_, workers_, *store_, *record_store_);
 }
 
 Server::~Server() { stop(); }
 
-// Port 0 means "any free port": probe_port picks one free for UDP and
-// checks it for TCP, and every worker binds that number. If it turns out
-// taken, start over with a fresh pick.
+// probe_port picks a port free for UDP and checks it for TCP.
 core::Endpoint Server::bind_address(const core::Endpoint& at) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return bind_workers(at);
-    } catch (const net::ListenError& e) {
-      if (at.port != 0 || e.code() != std::errc::address_in_use || attempt >= 20) throw;
+  return bind_retrying(at, [&] { return bind_workers(at); });
+}
+
+// Every worker gets a socket of its own for each dht.listen address.
+core::Endpoint Server::bind_dht(const core::Endpoint& at) {
+  return bind_retrying(at, [&] {
+    core::Endpoint bound = at;
+    bound.port = net::probe_udp_port(at, "dht");
+    std::vector<boost::asio::ip::udp::socket> sockets;
+    for (auto& w : workers_) sockets.push_back(net::bind_udp(w->io(), bound, "dht"));
+    const std::size_t total = workers_.size() * config_.dht_listen.size();
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+      std::uint64_t seed;
+      randombytes_buf(&seed, sizeof seed);
+      auto& w = *workers_[i];
+      auto& parts = frontends_.add_dht_socket(total, seed);
+      auto listener = std::make_unique<net::UdpListener>(std::move(sockets[i]), parts.datagrams,
+                                                         clock_, w.state());
+      auto pinger = std::make_unique<net::DhtPinger>(*listener, *frontends_.dht(), parts.worker,
+                                                     clock_, w.state());
+      w.add(std::move(listener));
+      w.add(std::move(pinger));
     }
-  }
+    return bound;
+  });
 }
 
 core::Endpoint Server::bind_workers(const core::Endpoint& at) {
@@ -146,9 +178,11 @@ core::Endpoint Server::bind_workers(const core::Endpoint& at) {
   }
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     auto& w = *workers_[i];
-    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), udp_frontend_, clock_, w.state()));
-    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), http_frontend_, clock_, w.state(),
-                                              config_.http, *connection_budget_));
+    w.add(std::make_unique<net::UdpListener>(std::move(udp[i]), frontends_.datagrams(), clock_,
+                                             w.state()));
+    w.add(std::make_unique<net::HttpListener>(std::move(tcp[i]), frontends_.http(), clock_,
+                                              w.state(), config_.http, *connection_budget_,
+                                              w.registry()));
   }
   return bound;
 }
@@ -170,6 +204,7 @@ void Server::fit_connections_in_open_files() {
 
 void Server::start() {
   check_distinct(config_.listen);
+  check_distinct(config_.dht_listen);
   if (!config_.state_file.empty())
     state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
   fit_connections_in_open_files();
@@ -177,6 +212,9 @@ void Server::start() {
   // meanwhile; nothing is served until the workers start below.
   std::vector<core::Endpoint> bound;
   for (const auto& at : config_.listen) bound.push_back(bind_address(at));
+  listening_ = bound;
+  std::vector<core::Endpoint> dht_bound;
+  for (const auto& at : config_.dht_listen) dht_bound.push_back(bind_dht(at));
   restore_state();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays
@@ -191,19 +229,21 @@ void Server::start() {
   for (const auto& at : bound)
     std::printf("listening udp %s\nlistening http %s\n", at.to_string().c_str(),
                 at.to_string().c_str());
+  for (const auto& at : dht_bound) std::printf("listening dht %s\n", at.to_string().c_str());
   std::fflush(stdout);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
   if (config_.access_mode != tracker::AccessMode::off)
     spdlog::info("access list ({}): {} hashes from {}", tracker::to_string(config_.access_mode),
                  access_list_.size(), config_.access_list);
-  if (redis_)
-    spdlog::info("store: Redis Cluster, {} masters, namespace \"{}\"", redis_->masters().size(),
-                 config_.store.redis_namespace);
   if (memory_guard_.enabled()) spdlog::info("memory cap {} MiB resident", config_.max_resident_mb);
   if (test_sweep_.active())
     spdlog::warn("{} is set: sweeps on request from {} (a test hook; unset it in production)",
                  kTestSweepVariable, test_sweep_.path());
+  if (const auto* dht = frontends_.dht())
+    spdlog::info("dht node {} ({}), verifying nodes after {} s", dht->id().hex(),
+                 dht->bridging() ? "bridged to the tracker's swarms" : "bootstrap only",
+                 config_.dht.verify_delay);
   if (config_.rate_limit.per_second == 0)
     spdlog::info("rate limiting off");
   else

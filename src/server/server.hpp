@@ -12,11 +12,10 @@
 
 #include "clock/coarse_clock.hpp"
 #include "net/connection_budget.hpp"
-#include "net/http_frontend.hpp"
-#include "net/udp_frontend.hpp"
 #include "net/worker.hpp"
-#include "redis/cluster_client.hpp"
 #include "server/config.hpp"
+#include "server/frontends.hpp"
+#include "server/metrics.hpp"
 #include "server/state_file_lock.hpp"
 #include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
@@ -53,6 +52,12 @@ class Server {
   // bad file keeps the old list. Logs the outcome in one line.
   void reload_access_list();
 
+  // Every worker's counters and the stores' numbers (server/metrics.hpp),
+  // for an admin route to expose; readable from any thread.
+  const tracker::MetricsRegistry& metrics() const { return metrics_; }
+  // The addresses start() bound (ports picked for port 0), for tests.
+  const std::vector<core::Endpoint>& listening() const { return listening_; }
+
  private:
   // Lowers http.max_connections, with a warning, if it would not fit in
   // the open-files limit (open_files.hpp), and makes the budget every
@@ -61,6 +66,7 @@ class Server {
   // Where `at` was bound (its port picked if 0).
   core::Endpoint bind_address(const core::Endpoint& at);
   core::Endpoint bind_workers(const core::Endpoint& at);
+  core::Endpoint bind_dht(const core::Endpoint& at);
   void housekeeping_loop();
   void sweep(core::Seconds as_of);
   void check_memory();
@@ -73,9 +79,8 @@ class Server {
   std::unique_ptr<StateFileLock> state_lock_;  // from start() on, with a state file
   tracker::AccessList access_list_;
   clock::CoarseClock clock_;
-  // store.backend "redis": the connection to the cluster, which the stores
-  // use; and the clock's offset to wall time, so every node shares `now`.
-  std::unique_ptr<redis::ClusterClient> redis_;
+  // The clock's offset to wall time, so every node of a cluster shares
+  // `now`; and what the stores of one backend share (the factory's).
   store::StoreEnv store_env_;
   // Made by store::make_peer_store / make_record_store from
   // config_.store; the state file uses their snapshots().
@@ -85,10 +90,11 @@ class Server {
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
-  net::UdpFrontend udp_frontend_;
-  net::HttpFrontend http_frontend_;
+  Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::vector<std::unique_ptr<net::Worker>> workers_;
+  tracker::MetricsRegistry metrics_;  // after the workers: it points into them
+  std::vector<core::Endpoint> listening_;
   std::thread housekeeping_;
   std::thread snapshots_;
   std::mutex snapshot_mutex_;

@@ -10,6 +10,9 @@
 // - IPv4 and IPv6 peers are kept apart; `announce` returns up to `numwant`
 //   other peers drawn at random from the families the caller asks for, never
 //   the announcing peer itself and never the same peer twice.
+// - `lookup` returns up to `numwant` peers of a swarm, drawn as announce
+//   draws them, and changes nothing (the DHT's get_peers asks without
+//   joining).
 // - Event::stopped removes the peer at once and returns no peers.
 //   Event::completed counts one download for the swarm (once per peer).
 // - Peers not seen for `Limits::peer_ttl` seconds are removed by `expire`,
@@ -22,6 +25,14 @@
 //   An announce with `may_grow` false (the process is at its memory cap)
 //   is treated as if both caps were reached: no new swarm, no new peer;
 //   peers already stored are updated and answered as usual.
+// - Peers leave the store in wire form (core/compact_peers.hpp): per
+//   family, the compact entries a reply carries (6 bytes per IPv4 peer, 18
+//   per IPv6 peer), and each one's peer id only when the announce asks for
+//   them (`want_peer_ids`: only the HTTP dictionary reply lists ids). A
+//   remote backend keeps its peers in the same layout and hands back byte
+//   strings (one of entries per family, one of ids when asked) that are
+//   appended as they are; building a compact reply is then one copy.
+// - prefetch is a hint with no outcome at all.
 // - announce_batch and scrape_batch have the outcome of the same calls made
 //   one by one, in order; they exist so that a UDP receive batch costs a
 //   remote backend one pipelined exchange instead of a round trip per
@@ -37,6 +48,7 @@
 #include <span>
 #include <vector>
 
+#include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
@@ -61,9 +73,20 @@ struct Announce {
   std::uint32_t numwant = 0;
   bool want_v4 = true;  // which families the reply can carry
   bool want_v6 = true;
+  bool want_peer_ids = true;  // false: the reply lists endpoints only (compact, BEP 15)
   core::Seconds now = 0;
   std::uint64_t random = 0;  // seeds peer selection; the caller's per-thread Rng
   bool may_grow = true;      // false: store no new swarm or peer (memory cap)
+};
+
+// A read-only request for a swarm's peers.
+struct Lookup {
+  core::InfoHash info_hash;
+  std::uint32_t numwant = 0;
+  bool want_v4 = true;  // which families the reply can carry
+  bool want_v6 = true;
+  std::uint64_t random = 0;  // seeds peer selection
+  bool want_peer_ids = false;
 };
 
 struct SwarmCounts {
@@ -87,34 +110,54 @@ struct StoreStats {
 };
 
 // One announce's outcome in a batch: what announce() would have returned,
-// and where its peers are in the batch's peer vector.
+// and where its peers are in the batch's peer list.
 struct AnnounceResult {
   core::Result<SwarmCounts, StoreError> counts = SwarmCounts{};
-  std::uint32_t first_peer = 0;
-  std::uint32_t peer_count = 0;
+  core::PeerList::Mark begin;
+  core::PeerList::Mark end;
 
-  std::span<const PeerInfo> peers(std::span<const PeerInfo> all) const {
-    return all.subspan(first_peer, peer_count);
-  }
+  core::CompactPeers peers(const core::PeerList& all) const { return all.between(begin, end); }
 };
 
 class SwarmSnapshots;
+struct RemoteCounters;
 
 class PeerStore {
  public:
   virtual ~PeerStore() = default;
 
   // Applies the announce and appends up to numwant other peers to `out`
-  // (cleared first). Returns the swarm's counts after the update.
+  // (cleared first), with their ids if a.want_peer_ids. Returns the
+  // swarm's counts after the update.
   virtual core::Result<SwarmCounts, StoreError> announce(const Announce& a,
-                                                         std::vector<PeerInfo>& out) = 0;
+                                                         core::PeerList& out) = 0;
+
+  // The same with the peers decoded (IPv4 first): for tests and tools.
+  core::Result<SwarmCounts, StoreError> announce(const Announce& a, std::vector<PeerInfo>& out);
 
   // Applies batch[i] as announce() would, for every i in order, and sets
   // results[i] (results.size() == batch.size()). The peers of all of them
   // go to `out` (cleared first), each announce's as one run:
   // results[i].peers(out).
-  virtual void announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+  virtual void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                               std::span<AnnounceResult> results);
+
+  // Appends up to l.numwant peers of the swarm to `out` (cleared first),
+  // IPv4 first when both families are wanted, with their ids if
+  // l.want_peer_ids, and changes nothing. Returns the swarm's counts;
+  // zeros, and no peers, for an unknown swarm.
+  virtual SwarmCounts lookup(const Lookup& l, core::PeerList& out) const = 0;
+
+  // The same with the peers decoded (IPv4 first) and their ids: for tests
+  // and tools.
+  SwarmCounts lookup(const Lookup& l, std::vector<PeerInfo>& out) const;
+
+  // A hint that the caller is about to announce to or scrape these swarms
+  // (a UDP receive batch's): a store may start fetching them. The memory
+  // store brings each swarm into the CPU cache, so that a batch's cache
+  // misses overlap instead of stalling one request at a time; a store with
+  // nothing to gain ignores it (the default). Changes nothing.
+  virtual void prefetch(std::span<const core::InfoHash> info_hashes) const;
 
   // Counts for one swarm; zeros for an unknown one.
   virtual SwarmCounts scrape(const core::InfoHash& info_hash) const = 0;
@@ -132,6 +175,11 @@ class PeerStore {
 
   // The store's snapshot capability, or nullptr if it has none.
   virtual SwarmSnapshots* snapshots() { return nullptr; }
+
+  // A remote store's client counters (store/remote_counters.hpp), or
+  // nullptr for a store in this process. The record store of the same
+  // backend shares the client, so these count its calls too.
+  virtual const RemoteCounters* remote_counters() const { return nullptr; }
 };
 
 }  // namespace cairn::store

@@ -1,6 +1,10 @@
+// Built as cairn_store_factory (src/redis/CMakeLists.txt), above the
+// store and redis layers, since it makes the Redis Cluster client.
 #include "store/store_factory.hpp"
 
 #include <stdexcept>
+
+#include "redis/from_config.hpp"
 
 #include "store/memory/memory_record_store.hpp"
 #include "store/memory/memory_store.hpp"
@@ -13,14 +17,17 @@ namespace {
 
 struct Backend {
   std::string_view name;
-  std::unique_ptr<PeerStore> (*make_peers)(const StoreConfig&, const Limits&, const StoreEnv&);
-  std::unique_ptr<RecordStore> (*make_records)(const StoreConfig&, const RecordLimits&,
-                                               const StoreEnv&);
+  std::unique_ptr<PeerStore> (*make_peers)(const StoreConfig&, const Limits&, StoreEnv&);
+  std::unique_ptr<RecordStore> (*make_records)(const StoreConfig&, const RecordLimits&, StoreEnv&);
 };
 
+// The cluster client both Redis stores share: made by the first of them.
+std::shared_ptr<redis::RedisLink> redis_link(const StoreConfig& config, StoreEnv& env) {
+  if (!env.redis) env.redis = ::cairn::redis::make_cluster_client(config);
+  return env.redis;
+}
+
 redis::RedisOptions redis_options(const StoreConfig& config, const StoreEnv& env) {
-  if (env.redis == nullptr)
-    throw std::invalid_argument("store backend \"redis\" needs a connection to the cluster");
   redis::RedisOptions o;
   o.name_space = config.redis_namespace;
   o.clock_offset = env.clock_offset;
@@ -30,21 +37,22 @@ redis::RedisOptions redis_options(const StoreConfig& config, const StoreEnv& env
 // Every backend, once.
 constexpr Backend backends[] = {
     {"memory",
-     [](const StoreConfig&, const Limits& limits, const StoreEnv&) -> std::unique_ptr<PeerStore> {
+     [](const StoreConfig&, const Limits& limits, StoreEnv&) -> std::unique_ptr<PeerStore> {
        return std::make_unique<MemoryStore>(limits);
      },
-     [](const StoreConfig&, const RecordLimits& limits, const StoreEnv&)
-         -> std::unique_ptr<RecordStore> { return std::make_unique<MemoryRecordStore>(limits); }},
+     [](const StoreConfig&, const RecordLimits& limits, StoreEnv&) -> std::unique_ptr<RecordStore> {
+       return std::make_unique<MemoryRecordStore>(limits);
+     }},
     {"redis",
      [](const StoreConfig& config, const Limits& limits,
-        const StoreEnv& env) -> std::unique_ptr<PeerStore> {
-       return std::make_unique<redis::RedisPeerStore>(*env.redis, redis_options(config, env),
-                                                      limits);
+        StoreEnv& env) -> std::unique_ptr<PeerStore> {
+       return std::make_unique<redis::RedisPeerStore>(redis_link(config, env),
+                                                      redis_options(config, env), limits);
      },
      [](const StoreConfig& config, const RecordLimits& limits,
-        const StoreEnv& env) -> std::unique_ptr<RecordStore> {
-       return std::make_unique<redis::RedisRecordStore>(*env.redis, redis_options(config, env),
-                                                        limits);
+        StoreEnv& env) -> std::unique_ptr<RecordStore> {
+       return std::make_unique<redis::RedisRecordStore>(redis_link(config, env),
+                                                        redis_options(config, env), limits);
      }},
 };
 
@@ -75,12 +83,12 @@ std::string backend_choices() {
 }
 
 std::unique_ptr<PeerStore> make_peer_store(const StoreConfig& config, const Limits& limits,
-                                           const StoreEnv& env) {
+                                           StoreEnv& env) {
   return backend(config.backend).make_peers(config, limits, env);
 }
 
 std::unique_ptr<RecordStore> make_record_store(const StoreConfig& config,
-                                               const RecordLimits& limits, const StoreEnv& env) {
+                                               const RecordLimits& limits, StoreEnv& env) {
   return backend(config.backend).make_records(config, limits, env);
 }
 

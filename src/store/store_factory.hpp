@@ -30,12 +30,15 @@ struct StoreConfig {
   std::uint32_t redis_timeout_ms = 1000;  // most one batch of calls may take
 };
 
-// What a backend whose state lives outside the process needs from it.
+// What the backends share beyond their settings. The caller gives the
+// clock offset; the factory keeps here what the stores of one backend
+// share (the Redis cluster client, made by the first make_* that needs
+// it), so make both stores with the same StoreEnv.
 struct StoreEnv {
-  redis::RedisLink* redis = nullptr;  // "redis": the cluster client (src/redis/), the server's
   // Wall-clock seconds minus the process clock's: stores shared by several
   // processes add it to every `now`, so all of them count time alike.
   std::int64_t clock_offset = 0;
+  std::shared_ptr<redis::RedisLink> redis;  // the factory's; opaque to the caller
 };
 
 bool is_backend(std::string_view name);
@@ -43,12 +46,23 @@ bool is_backend(std::string_view name);
 std::string backend_choices();
 
 // Start-up only: throw std::invalid_argument, naming the known backends,
-// for an unknown `config.backend`, or for "redis" without env.redis;
-// RedisRecordStore throws std::runtime_error if the cluster does not answer.
+// for an unknown `config.backend`; for "redis", std::runtime_error saying
+// what is missing from the settings or, if no node answers, naming each
+// seed and why.
 std::unique_ptr<PeerStore> make_peer_store(const StoreConfig& config, const Limits& limits,
-                                           const StoreEnv& env = {});
+                                           StoreEnv& env);
 std::unique_ptr<RecordStore> make_record_store(const StoreConfig& config,
-                                               const RecordLimits& limits,
-                                               const StoreEnv& env = {});
+                                               const RecordLimits& limits, StoreEnv& env);
+
+// The same, each with an environment of its own (tests, tools).
+inline std::unique_ptr<PeerStore> make_peer_store(const StoreConfig& config, const Limits& limits) {
+  StoreEnv env;
+  return make_peer_store(config, limits, env);
+}
+inline std::unique_ptr<RecordStore> make_record_store(const StoreConfig& config,
+                                                      const RecordLimits& limits) {
+  StoreEnv env;
+  return make_record_store(config, limits, env);
+}
 
 }  // namespace cairn::store

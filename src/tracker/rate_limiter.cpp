@@ -5,20 +5,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <stdexcept>
+
+#include "tracker/random_key.hpp"
 
 namespace cairn::tracker {
-
-namespace {
-
-std::array<std::uint8_t, 16> random_key() {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-  std::array<std::uint8_t, 16> key;
-  randombytes_buf(key.data(), key.size());
-  return key;
-}
-
-}  // namespace
 
 RateLimiter::RateLimiter(const RateLimitConfig& config) : RateLimiter(config, random_key()) {}
 

@@ -5,11 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "codec/rendezvous_record.hpp"
-
 namespace cairn::tracker {
-
-namespace rv = codec::rv;
 
 std::optional<TopicAccess> parse_topic_access(std::string_view text) {
   for (auto access : {TopicAccess::open, TopicAccess::access_list})
@@ -95,11 +91,6 @@ RendezvousError from_store(store::RecordStoreError e) {
   return RendezvousError::tracker_full;
 }
 
-RendezvousError from_codec(rv::RecordError e) {
-  return e == rv::RecordError::record_too_large ? RendezvousError::record_too_large
-                                                : RendezvousError::bad_record;
-}
-
 bool verifies(const core::RecordId& key, const core::Signature& signature,
               std::string_view message) {
   static const bool ready = sodium_init() >= 0;
@@ -112,7 +103,7 @@ bool verifies(const core::RecordId& key, const core::Signature& signature,
 // A 32-byte id is a public key: it must come with a signature under it,
 // and a 16-byte one must not.
 std::optional<RendezvousError> check_identity(const core::RecordId& id,
-                                              const std::optional<rv::SignedBy>& signed_by) {
+                                              const std::optional<core::SignedBy>& signed_by) {
   if (id.size != core::RecordId::random_size && id.size != core::RecordId::key_size)
     return RendezvousError::bad_record;
   if (id.is_public_key() != signed_by.has_value()) return RendezvousError::bad_signature;
@@ -138,11 +129,11 @@ core::Result<Granted, RendezvousError> Rendezvous::register_record(const Registe
   if (!serves(call.topic, access)) return RendezvousError::topic_not_allowed;
   // Only a canonical body is stored, so what a key signed is what the
   // tracker returns, byte for byte.
-  if (auto record = rv::decode_body(call.body); !record) return from_codec(record.error());
+  if (auto e = format_.check_body(call.body)) return *e;
   if (auto e = check_identity(call.id, call.signed_by)) return *e;
   if (call.signed_by &&
       !verifies(call.id, call.signed_by->signature,
-                rv::register_message(call.topic.view(), call.signed_by->seq, call.ttl, call.body)))
+                format_.register_message(call.topic, call.signed_by->seq, call.ttl, call.body)))
     return RendezvousError::bad_signature;
 
   store::RecordPut put;
@@ -163,12 +154,12 @@ core::Result<Granted, RendezvousError> Rendezvous::register_record(const Registe
 
 core::Result<void, RendezvousError> Rendezvous::unregister(
     const core::TopicId& topic, const core::RecordId& id,
-    const std::optional<rv::SignedBy>& signed_by, const core::Address& source, core::Seconds now,
+    const std::optional<core::SignedBy>& signed_by, const core::Address& source, core::Seconds now,
     AccessView& access) {
   if (!serves(topic, access)) return RendezvousError::topic_not_allowed;
   if (auto e = check_identity(id, signed_by)) return *e;
   if (signed_by &&
-      !verifies(id, signed_by->signature, rv::remove_message(topic.view(), signed_by->seq)))
+      !verifies(id, signed_by->signature, format_.remove_message(topic, signed_by->seq)))
     return RendezvousError::bad_signature;
   if (auto removed = store_.remove(topic, id, source, signed_by ? signed_by->seq : 0, now);
       !removed)
@@ -178,19 +169,12 @@ core::Result<void, RendezvousError> Rendezvous::unregister(
 
 namespace {
 
-bool offers(std::string_view body, std::string_view capability) {
-  if (capability.empty()) return true;
-  auto record = rv::decode_body(body);
-  return record && std::find(record->protocols.begin(), record->protocols.end(), capability) !=
-                       record->protocols.end();
-}
-
-rv::FoundRecord found(const store::StoredRecord& r, core::Seconds now) {
-  rv::FoundRecord f;
+core::FoundRecord found(const store::StoredRecord& r, core::Seconds now) {
+  core::FoundRecord f;
   f.id = r.id;
   f.body = r.body;
   f.source = r.source;
-  if (r.is_signed()) f.signed_by = rv::SignedBy{r.seq, r.signature};
+  if (r.is_signed()) f.signed_by = core::SignedBy{r.seq, r.signature};
   f.last_seen = now > r.registered ? now - r.registered : 0;
   f.expires_in = r.expires_at > now ? r.expires_at - now : 0;
   return f;
@@ -211,7 +195,9 @@ core::Result<LookupOutcome, RendezvousError> Rendezvous::lookup(const LookupCall
   std::uint64_t last_taken = after;
   // Expired records may linger until the next sweep: never hand them out.
   const std::uint64_t highest = store_.lookup(call.topic, after, [&](const store::StoredRecord& r) {
-    if (r.expires_at <= now || !offers(r.body, call.capability)) return true;
+    if (r.expires_at <= now ||
+        !(call.capability.empty() || format_.offers(r.body, call.capability)))
+      return true;
     if (out.returned == limit || !sink(found(r, now))) {
       out.more = true;
       return false;

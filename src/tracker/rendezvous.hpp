@@ -1,19 +1,20 @@
 #pragma once
 // The rendezvous API's logic (docs/rendezvous.md), whichever frontend
 // decoded the request (JSON over HTTP, binary over UDP): checks a record's
-// body and signature, grants its TTL within the policy's bounds, and turns
+// body (through a RecordFormat) and signature, grants its TTL within the policy's bounds, and turns
 // register / look-up / remove into RecordStore calls. The store decides
 // ownership and caps atomically; this layer decides what a request may ask.
 // Thread-safe (the store is).
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
-#include "codec/rendezvous_json.hpp"
 #include "core/endpoint.hpp"
 #include "core/ids.hpp"
 #include "core/record_id.hpp"
+#include "core/rendezvous.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "store/record_store.hpp"
@@ -62,7 +63,7 @@ struct RegisterCall {
   core::RecordId id;
   std::string_view body;  // as the client sent it; checked here
   std::uint32_t ttl = 0;  // asked for; 0: the default
-  std::optional<codec::rv::SignedBy> signed_by;
+  std::optional<core::SignedBy> signed_by;
   core::Address source;  // the client's address
 };
 
@@ -73,15 +74,34 @@ struct Granted {
 
 struct LookupCall {
   core::TopicId topic;
-  std::uint32_t limit = codec::rv::LookupQuery::default_limit;
+  std::uint32_t limit = core::kLookupDefaultLimit;
   std::string_view capability;  // "" for any
-  std::optional<codec::rv::Cursor> cursor;
+  std::optional<core::Cursor> cursor;
 };
 
 struct LookupOutcome {
-  codec::rv::Cursor cursor;  // pass it back to continue after what was returned
-  bool more = false;         // records are left that `limit` or the sink cut off
+  core::Cursor cursor;  // pass it back to continue after what was returned
+  bool more = false;    // records are left that `limit` or the sink cut off
   std::uint32_t returned = 0;
+};
+
+// What the rules need to know of a record's bytes, whose format the codec
+// defines (codec/rendezvous_record.hpp): this layer includes no codec, and
+// the frontend layer supplies the codec's answers (frontend::record_format()),
+// so every protocol still gets the same checks, in the same order, here.
+class RecordFormat {
+ public:
+  virtual ~RecordFormat() = default;
+  // nullopt for a canonical body that keeps every limit; else bad_record or
+  // record_too_large.
+  virtual std::optional<RendezvousError> check_body(std::string_view body) const = 0;
+  // Whether a stored body lists `capability` among its protocols.
+  virtual bool offers(std::string_view body, std::string_view capability) const = 0;
+  // The exact bytes a signed record's key signs to register and to remove
+  // it (docs/rendezvous.md, "Signed records"); `ttl` as the client asked.
+  virtual std::string register_message(const core::TopicId& topic, std::uint64_t seq,
+                                       std::uint32_t ttl, std::string_view body) const = 0;
+  virtual std::string remove_message(const core::TopicId& topic, std::uint64_t seq) const = 0;
 };
 
 // Every call takes the worker's view of the access list: with
@@ -89,20 +109,22 @@ struct LookupOutcome {
 // topic_not_allowed before the store is touched.
 class Rendezvous {
  public:
-  Rendezvous(const RendezvousPolicy& policy, store::RecordStore& store, MemoryGuard& memory)
-      : policy_(policy), store_(store), memory_(memory) {}
+  Rendezvous(const RendezvousPolicy& policy, store::RecordStore& store, MemoryGuard& memory,
+             const RecordFormat& format)
+      : policy_(policy), store_(store), memory_(memory), format_(format) {}
 
   core::Result<Granted, RendezvousError> register_record(const RegisterCall& call,
                                                          core::Seconds now, AccessView& access);
-  core::Result<void, RendezvousError> unregister(
-      const core::TopicId& topic, const core::RecordId& id,
-      const std::optional<codec::rv::SignedBy>& signed_by, const core::Address& source,
-      core::Seconds now, AccessView& access);
+  core::Result<void, RendezvousError> unregister(const core::TopicId& topic,
+                                                 const core::RecordId& id,
+                                                 const std::optional<core::SignedBy>& signed_by,
+                                                 const core::Address& source, core::Seconds now,
+                                                 AccessView& access);
 
   // Hands matching records, oldest registration first, to `sink` until
   // `limit` are taken or the sink refuses one (false: it did not fit). The
   // sink runs under the store's lock for the topic: it must only copy.
-  using Sink = std::function<bool(const codec::rv::FoundRecord&)>;
+  using Sink = std::function<bool(const core::FoundRecord&)>;
   core::Result<LookupOutcome, RendezvousError> lookup(const LookupCall& call, core::Seconds now,
                                                       AccessView& access, const Sink& sink) const;
 
@@ -116,6 +138,7 @@ class Rendezvous {
   RendezvousPolicy policy_;
   store::RecordStore& store_;
   MemoryGuard& memory_;
+  const RecordFormat& format_;
 };
 
 }  // namespace cairn::tracker

@@ -16,36 +16,47 @@ std::string_view error_text(TrackerError e) {
   return "internal error";
 }
 
-std::uint32_t Tracker::numwant(const std::optional<std::int64_t>& requested) const {
-  if (!requested || *requested < 0) return std::min(policy_.numwant_default, policy_.numwant_max);
-  return static_cast<std::uint32_t>(std::min<std::int64_t>(*requested, policy_.numwant_max));
+TrackerError from_store(store::StoreError e) {
+  return e == store::StoreError::busy ? TrackerError::busy : TrackerError::tracker_full;
 }
 
-core::Result<AnnounceResponse, TrackerError> Tracker::announce(const AnnounceRequest& request,
-                                                               core::Seconds now, core::Rng& rng,
-                                                               std::vector<core::PeerInfo>& peers,
+void Tracker::enrich(AnnounceRequest& request, core::Rng& rng) {
+  request.random = rng.next();
+  request.may_grow = !memory_.full_for_announce();
+}
+
+core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& request,
+                                                               core::Rng& rng,
+                                                               core::PeerList& peers,
                                                                AccessView& access) {
   if (!access.allows(request.info_hash)) {
     peers.clear();
     return TrackerError::torrent_not_allowed;
   }
-  store::Announce a;
-  a.info_hash = request.info_hash;
-  a.peer_id = request.peer_id;
-  a.endpoint = request.endpoint;
-  a.event = request.event;
-  a.seeder = request.seeder;
-  a.numwant = numwant(request.numwant);
-  a.want_v4 = request.want_v4;
-  a.want_v6 = request.want_v6;
-  a.now = now;
-  a.random = rng.next();
-  a.may_grow = !memory_.full_for_announce();
-  auto counts = store_.announce(a, peers);
-  if (!counts)
-    return counts.error() == store::StoreError::busy ? TrackerError::busy
-                                                     : TrackerError::tracker_full;
+  enrich(request, rng);
+  auto counts = store_.announce(request, peers);
+  if (!counts) return from_store(counts.error());
   return AnnounceResponse{policy_.announce_interval, policy_.min_interval, *counts};
+}
+
+void Tracker::announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng,
+                             core::PeerList& peers, std::span<store::AnnounceResult> results) {
+  for (auto& request : batch) enrich(request, rng);
+  store_.announce_batch(batch, peers, results);
+}
+
+core::Result<store::SwarmCounts, TrackerError> Tracker::lookup(const core::InfoHash& info_hash,
+                                                               std::uint32_t numwant, bool want_v4,
+                                                               bool want_v6, core::Rng& rng,
+                                                               core::PeerList& peers,
+                                                               AccessView& access) const {
+  if (!access.allows(info_hash)) {
+    peers.clear();
+    return TrackerError::torrent_not_allowed;
+  }
+  const store::Lookup l{info_hash, std::min(numwant, policy_.numwant_max), want_v4, want_v6,
+                        rng.next()};
+  return store_.lookup(l, peers);
 }
 
 core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,

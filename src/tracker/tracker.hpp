@@ -4,15 +4,16 @@
 // lives here: intervals, numwant caps, the access list (each call takes
 // the calling worker's AccessView) and the memory cap (a MemoryGuard someone
 // else keeps measuring). Thread-safe (the store is).
+#include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
-#include <vector>
 
+#include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
 #include "core/event.hpp"
 #include "core/ids.hpp"
-#include "core/peer.hpp"
 #include "core/random.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
@@ -29,16 +30,11 @@ struct Policy {
   std::uint32_t numwant_max = 200;
 };
 
-struct AnnounceRequest {
-  core::InfoHash info_hash;
-  core::PeerId peer_id;
-  core::Endpoint endpoint;  // where other peers reach this one
-  core::Event event = core::Event::none;
-  bool seeder = false;                  // left == 0
-  std::optional<std::int64_t> numwant;  // absent or negative: the default
-  bool want_v4 = true;
-  bool want_v6 = true;
-};
+// One announce, whichever protocol carried it: the frontend fills in what
+// the client sent (numwant through Tracker::numwant, `now` from its request
+// context), the tracker enriches it in place (random seed, may_grow) and
+// hands it to the store as it is, without another copy.
+using AnnounceRequest = store::Announce;
 
 struct AnnounceResponse {
   std::uint32_t interval = 0;
@@ -53,6 +49,10 @@ enum class TrackerError : std::uint8_t { tracker_full = 1, torrent_not_allowed, 
 // Fixed text a client sees for each error.
 std::string_view error_text(TrackerError e);
 
+// What a store's refusal of an announce means to the client: busy (retry)
+// or full.
+TrackerError from_store(store::StoreError e);
+
 class Tracker {
  public:
   Tracker(const Policy& policy, store::PeerStore& store, MemoryGuard& memory)
@@ -62,17 +62,36 @@ class Tracker {
   // the access list refuses changes nothing. While the memory guard is
   // full, a new torrent fails with tracker_full and a new peer is answered
   // but not stored.
-  core::Result<AnnounceResponse, TrackerError> announce(const AnnounceRequest& request,
-                                                        core::Seconds now, core::Rng& rng,
-                                                        std::vector<core::PeerInfo>& peers,
-                                                        AccessView& access);
+  core::Result<AnnounceResponse, TrackerError> announce(AnnounceRequest& request, core::Rng& rng,
+                                                        core::PeerList& peers, AccessView& access);
+  // Every announce of a batch (a UDP receive batch), each already admitted
+  // by the access list (admission.hpp), in one store call: results[i] and
+  // results[i].peers(peers) are what announce() would have given; a failed
+  // one's error is from_store(its StoreError). The interval is policy().announce_interval.
+  void announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng, core::PeerList& peers,
+                      std::span<store::AnnounceResult> results);
+  // Up to `numwant` (capped at numwant_max) peers of a swarm, of the
+  // families asked for and without ids, without announcing: the DHT's
+  // get_peers. A torrent the access list refuses has none
+  // (torrent_not_allowed).
+  core::Result<store::SwarmCounts, TrackerError> lookup(const core::InfoHash& info_hash,
+                                                        std::uint32_t numwant, bool want_v4,
+                                                        bool want_v6, core::Rng& rng,
+                                                        core::PeerList& peers,
+                                                        AccessView& access) const;
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;
   const Policy& policy() const { return policy_; }
+  // How many peers to hand back for what the client asked (absent or
+  // negative: the default), within the policy's cap.
+  std::uint32_t numwant(const std::optional<std::int64_t>& requested) const {
+    if (!requested || *requested < 0) return std::min(policy_.numwant_default, policy_.numwant_max);
+    return static_cast<std::uint32_t>(std::min<std::int64_t>(*requested, policy_.numwant_max));
+  }
 
  private:
-  std::uint32_t numwant(const std::optional<std::int64_t>& requested) const;
+  void enrich(AnnounceRequest& request, core::Rng& rng);
 
   Policy policy_;
   store::PeerStore& store_;

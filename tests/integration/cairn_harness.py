@@ -126,16 +126,19 @@ class CairnServer:
     """
 
     def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=(),
-                 fd_limit=None):
-        """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited)."""
+                 fd_limit=None, dht_listens=()):
+        """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited).
+        dht_listens: addresses for --dht-listen; then dht4/dht6 are set too."""
         self.config = config or {}
         self.listens = list(listens)
+        self.dht_listens = list(dht_listens)
         self.extra_args = list(extra_args)
         self.fd_limit = fd_limit
         self.proc = None
         self.tmp = None
         self.listening = []
         self.http4 = self.udp4 = self.http6 = self.udp6 = None
+        self.dht4 = self.dht6 = None
 
     def __enter__(self):
         self.start()
@@ -155,17 +158,21 @@ class CairnServer:
         args = [cairn_binary(), "serve", "--config", cfg_path]
         for l in self.listens:
             args += ["--listen", l]
+        for l in self.dht_listens:
+            args += ["--dht-listen", l]
         args += self.extra_args
         self.sweep_path = os.path.join(self.tmp.name, "sweep-request")
         env = dict(os.environ, CAIRN_TEST_SWEEP_FILE=self.sweep_path)
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=self._stderr, env=env,
                                      preexec_fn=_child_setup(self.fd_limit))
-        want = 2 * len(self.listens)  # one udp and one http line per --listen
+        # one udp and one http line per --listen, one dht line per --dht-listen
+        want = 2 * len(self.listens) + len(self.dht_listens)
         lines = self._read_lines(want, START_TIMEOUT)
         for line in lines:
             parts = line.split()
-            if len(parts) != 3 or parts[0] != "listening" or parts[1] not in ("udp", "http"):
+            if (len(parts) != 3 or parts[0] != "listening"
+                    or parts[1] not in ("udp", "http", "dht")):
                 self._fail("unexpected stdout line %r" % line)
             host, port, fam = _parse_hostport(parts[2])
             if port == 0:
@@ -777,12 +784,13 @@ class ServerTestCase(unittest.TestCase):
     every test is followed by check_health: whatever a test threw at the
     server, other clients must still be served correctly."""
     CONFIG = {}
+    DHT_LISTENS = ()  # --dht-listen addresses
     HEALTH_CHECK = False
     server = None
 
     @classmethod
     def setUpClass(cls):
-        cls.server = CairnServer(cls.CONFIG).start()
+        cls.server = CairnServer(cls.CONFIG, dht_listens=cls.DHT_LISTENS).start()
 
     @classmethod
     def tearDownClass(cls):

@@ -92,6 +92,18 @@ class PortInUseTest(unittest.TestCase):
                 self.assertEqual(u.scrape([h]), [(1, 0, 0)])
             self.assertEqual(http_scrape(s.http6, [h])[b"files"][h][b"complete"], 1)
 
+    def test_a_dht_port_in_use_is_refused(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
+            holder.bind(("127.0.0.1", 0))
+            port = holder.getsockname()[1]
+            r = Refusal(self, ["--listen", "127.0.0.1:0", "--dht-listen", "127.0.0.1:%d" % port])
+            r.check(self, "cannot listen on dht 127.0.0.1:%d: "
+                          "address already in use (by another process)" % port)
+
+    def test_a_bad_dht_listen_address_is_refused(self):
+        r = Refusal(self, ["--listen", "127.0.0.1:0", "--dht-listen", "localhost:6881"])
+        r.check(self, "--dht-listen localhost:6881: not an address:port (IPv6 in brackets)")
+
     def test_overlapping_listen_addresses_are_refused(self):
         port = free_port()
         r = Refusal(self, ["--listen", "0.0.0.0:%d" % port, "--listen", "127.0.0.1:%d" % port])

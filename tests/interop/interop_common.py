@@ -92,9 +92,9 @@ def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
     return _port_outside_the_kernels_range((kind,), host)
 
 
-def free_tcp_udp_port():
-    """A port free for both TCP and UDP on 127.0.0.1."""
-    return _port_outside_the_kernels_range((socket.SOCK_STREAM, socket.SOCK_DGRAM), "127.0.0.1")
+def free_tcp_udp_port(host="127.0.0.1"):
+    """A port free for both TCP and UDP on `host`."""
+    return _port_outside_the_kernels_range((socket.SOCK_STREAM, socket.SOCK_DGRAM), host)
 
 
 # ---------------------------------------------------------------------------
@@ -204,10 +204,14 @@ class Torrent:
 class CairnTracker:
     name = "cairn"
 
-    def __init__(self, workdir, info_hashes):
+    def __init__(self, workdir, info_hashes, config=None, dht_listens=()):
+        """config: sections merged over the tracker's; dht_listens: --dht-listen
+        addresses (then dht4/dht6 are the DHT node's (host, port))."""
+        sections = {"tracker": {"announce_interval": 30, "min_interval": 5}}
+        sections.update(config or {})
         self.server = cairn_harness.CairnServer(
-            {"tracker": {"announce_interval": 30, "min_interval": 5}},
-            listens=["127.0.0.1:0", "[::1]:0"]).start()
+            sections, listens=["127.0.0.1:0", "[::1]:0"], dht_listens=dht_listens).start()
+        self.dht4, self.dht6 = self.server.dht4, self.server.dht6
         host, port = self.server.http4
         self.http_url = "http://127.0.0.1:%d/announce" % port
         self.udp_url = "udp://127.0.0.1:%d/announce" % self.server.udp4[1]

@@ -3,7 +3,8 @@
 
 1. A UDP preload of a small workload; an HTTP scrape of every info hash must
    then count exactly the peers that were announced.
-2. Each mode for about two seconds: no invalid reply, some responses.
+2. Each mode for about two seconds: no invalid reply, some responses (dht:
+   against the DHT node, whose get_peers replies carry the preloaded peers).
 
 Standard library only. CAIRN_BIN names the binary.
 """
@@ -43,10 +44,10 @@ def bdecode(data, i=0):
 
 
 def start_server():
-    server = subprocess.Popen([CAIRN, "serve", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
-                              text=True)
+    server = subprocess.Popen([CAIRN, "serve", "--listen", "127.0.0.1:0", "--dht-listen",
+                               "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
     ports = {}
-    while len(ports) < 2:
+    while len(ports) < 3:
         line = server.stdout.readline()
         if not line:
             sys.exit("cairn serve exited before listening")
@@ -89,11 +90,14 @@ def main():
         total = scrape_total(ports["http"])
         if total != PEERS:
             failures.append(f"preload: scrapes count {total} peers, expected {PEERS}")
-        for mode in ("udp", "udp-connect", "http", "http-close"):
-            target = ports["udp"] if mode.startswith("udp") else ports["http"]
+        for mode in ("udp", "udp-connect", "http", "http-close", "dht"):
+            target = ports["udp"] if mode.startswith("udp") else ports[mode.split("-")[0]]
             r = run_load(target, "--mode", mode, "--warmup", "0.3", "--duration", "2")
             if r["invalid"] or r["responses"] == 0:
                 failures.append(f"{mode}: {r}")
+            if mode == "dht" and not (r["pings"] and r["find_nodes"] and r["get_peers"]
+                                      and r["peers_per_reply"] > 0):
+                failures.append(f"dht: a kind of query got no valid reply, or no values: {r}")
             if mode == "http" and r["reconnects"]:
                 failures.append(f"http: cairn keeps connections alive, yet {r['reconnects']} reconnects")
     finally:

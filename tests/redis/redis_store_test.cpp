@@ -39,8 +39,8 @@ std::vector<redis::NodeAddress> seeds() {
   return out;
 }
 
-::cairn::redis::ClusterClient& cluster() {
-  static ::cairn::redis::ClusterClient client([] {
+std::shared_ptr<::cairn::redis::ClusterClient> cluster() {
+  static const auto client = std::make_shared<::cairn::redis::ClusterClient>([] {
     ::cairn::redis::ClusterOptions o;
     o.seeds = seeds();
     o.timeout = std::chrono::seconds(5);  // a loaded test machine, not a failover

@@ -177,3 +177,63 @@ TEST(Bencode, MutationsNeverCrash) {
     if (r.has_value() && r->kind == BValue::Kind::dict) (void)r->find("a");
   }
 }
+
+namespace {
+BencodeError skip_all(std::string_view in, std::size_t depth, std::size_t items = 100) {
+  BencodeCursor c(in);
+  auto e = c.skip(depth, items);
+  if (e == bencode_ok && !c.at_end()) return BencodeError::trailing_data;
+  return e;
+}
+}  // namespace
+
+TEST(BencodeCursor, WalksValueByValue) {
+  BencodeCursor c("d1:ai-3e1:bl4:spamee");
+  ASSERT_EQ(c.next(), BencodeCursor::Next::dict);
+  c.enter();
+  std::string_view key, s;
+  std::int64_t v = 0;
+  ASSERT_EQ(c.read_string(key), bencode_ok);
+  EXPECT_EQ(key, "a");
+  ASSERT_EQ(c.read_integer(v), bencode_ok);
+  EXPECT_EQ(v, -3);
+  ASSERT_EQ(c.read_string(key), bencode_ok);
+  ASSERT_EQ(c.next(), BencodeCursor::Next::list);
+  c.enter();
+  ASSERT_EQ(c.read_string(s), bencode_ok);
+  EXPECT_EQ(s, "spam");
+  EXPECT_EQ(c.next(), BencodeCursor::Next::end);
+  c.leave();
+  EXPECT_EQ(c.next(), BencodeCursor::Next::end);
+  c.leave();
+  EXPECT_TRUE(c.at_end());
+  EXPECT_EQ(c.next(), BencodeCursor::Next::none);
+  EXPECT_EQ(BencodeCursor("x").next(), BencodeCursor::Next::bad);
+}
+
+TEST(BencodeCursor, SkipsWithinLimits) {
+  EXPECT_EQ(skip_all("i5e", 0), bencode_ok);
+  EXPECT_EQ(skip_all("le", 0), BencodeError::depth_exceeded);
+  EXPECT_EQ(skip_all("lli1eee", 2), bencode_ok);
+  EXPECT_EQ(skip_all("llli1eeee", 2), BencodeError::depth_exceeded);
+  EXPECT_EQ(skip_all("d1:ad1:bi1eee", 2), bencode_ok);
+  EXPECT_EQ(skip_all("li1ei2ei3ee", 1, 4), bencode_ok);
+  EXPECT_EQ(skip_all("li1ei2ei3ei4ee", 1, 4), BencodeError::too_many_items);
+  EXPECT_EQ(skip_all("d1:ai1ee", 1, 2), BencodeError::too_many_items);  // keys count
+  EXPECT_EQ(skip_all("di1ei2ee", 1), BencodeError::bad_key);
+  EXPECT_EQ(skip_all("d1:ae", 1), BencodeError::bad_type);  // a key without a value
+  EXPECT_EQ(skip_all("d1:bi1e1:ai2ee", 1), bencode_ok);     // order is the caller's concern
+  EXPECT_EQ(skip_all("l", 1), BencodeError::truncated);
+  EXPECT_EQ(skip_all("i1", 1), BencodeError::truncated);
+  EXPECT_EQ(skip_all("i01e", 1), BencodeError::bad_integer);
+  EXPECT_EQ(skip_all("3:ab", 1), BencodeError::bad_string_length);
+  std::string deep(100'000, 'l');
+  EXPECT_EQ(skip_all(deep, 32), BencodeError::depth_exceeded);
+}
+
+TEST(BencodeCursor, SkipAgreesWithTheTreeDecoderOnTruncations) {
+  auto doc = sample_document();
+  for (std::size_t n = 0; n < doc.size(); ++n)
+    EXPECT_NE(skip_all(std::string_view(doc).substr(0, n), 32, 100'000), bencode_ok) << n;
+  EXPECT_EQ(skip_all(doc, 32, 100'000), bencode_ok);
+}

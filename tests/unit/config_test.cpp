@@ -294,3 +294,37 @@ TEST(Config, ConnectionIdSlot) {
               std::string::npos)
         << bad;
 }
+
+TEST(Config, DhtIsOffByDefaultAndReadsItsKeys) {
+  Config defaults;
+  EXPECT_TRUE(defaults.dht_listen.empty());
+  EXPECT_TRUE(defaults.dht.bridge);
+  EXPECT_EQ(defaults.dht.verify_delay, 900u);
+  TempConfig file(
+      "[dht]\nlisten = [\"127.0.0.1:0\", \"[::1]:6881\"]\nbridge = false\nexternal_ip = "
+      "\"203.0.113.5\"\nverify_delay = 2\nverify_queue = 100\nmax_nodes = 64\nnodes_per_reply = "
+      "16\nhandouts_per_minute = 0\n");
+  Config c = load_config(file.path());
+  ASSERT_EQ(c.dht_listen.size(), 2u);
+  EXPECT_EQ(c.dht_listen[1].to_string(), "[::1]:6881");
+  EXPECT_FALSE(c.dht.bridge);
+  EXPECT_EQ(c.dht_external_ip, "203.0.113.5");
+  EXPECT_EQ(c.dht.verify_delay, 2u);
+  EXPECT_EQ(c.dht.verify_queue, 100u);
+  EXPECT_EQ(c.dht.max_nodes, 64u);
+  EXPECT_EQ(c.dht.nodes_per_reply, 16u);
+  EXPECT_EQ(c.dht.handouts_per_minute, 0u);
+}
+
+TEST(Config, DhtBadValuesNameKeyAndLine) {
+  auto error = load_error("[dht]\nnodes_per_reply = 20\n");
+  EXPECT_NE(error.find(":2: dht.nodes_per_reply must be an integer from 8 to 16"),
+            std::string::npos)
+      << error;
+  error = load_error("[dht]\nlisten = [\"localhost\"]\n");
+  EXPECT_NE(error.find(":2: dht.listen \"localhost\" is not an address:port"), std::string::npos)
+      << error;
+  error = load_error("[dht]\n\nexternal_ip = \"somewhere\"\n");
+  EXPECT_NE(error.find(":3: dht.external_ip \"somewhere\" is not an IP address"), std::string::npos)
+      << error;
+}

@@ -87,6 +87,22 @@ TEST(HttpRequest, KeepAliveRules) {
   EXPECT_FALSE(complete(with_header("1.0", "Connection: keep-alivex")).keep_alive);
 }
 
+TEST(HttpRequest, UpgradeHeaders) {
+  const std::string both =
+      with_header("1.1", "Connection: keep-alive, Upgrade\r\nUpgrade: websocket");
+  auto r = complete(both);
+  EXPECT_TRUE(r.connection_upgrade);
+  EXPECT_EQ(r.upgrade, "websocket");
+  EXPECT_TRUE(r.keep_alive);
+  const std::string upgrade_only = with_header("1.1", "upgrade: test-echo");
+  r = complete(upgrade_only);  // no "Connection: upgrade"
+  EXPECT_FALSE(r.connection_upgrade);
+  EXPECT_EQ(r.upgrade, "test-echo");
+  r = complete(kRequest);
+  EXPECT_FALSE(r.connection_upgrade);
+  EXPECT_EQ(r.upgrade, "");
+}
+
 TEST(HttpRequest, Versions) {
   EXPECT_EQ(complete(with_header("1.9", "")).version_minor, 1);  // RFC 9112 2.3
   EXPECT_EQ(error_of(with_header("2.0", "")), 505);

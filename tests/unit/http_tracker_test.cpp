@@ -361,12 +361,13 @@ TEST(HttpTracker, InfoHashAsFortyHexDigits) {
 TEST(HttpTracker, CompactReply) {
   std::vector<PeerInfo> peers = {peer("1.2.3.4:6881", 1), peer("[2001:db8::1]:443", 2),
                                  peer("10.0.0.1:65535", 3)};
+  const PeerList list(peers);
   AnnounceReply reply;
   reply.interval = 1800;
   reply.min_interval = 900;
   reply.complete = 5;
   reply.incomplete = 7;
-  reply.peers = peers;
+  reply.peers = list.view();
   std::string out;
   encode_announce_reply(reply, out);
   auto v = bdecode(out);  // also checks that keys are strictly sorted
@@ -398,10 +399,11 @@ TEST(HttpTracker, CompactReplyEmptyWithWarning) {
 
 TEST(HttpTracker, DictionaryReply) {
   std::vector<PeerInfo> peers = {peer("1.2.3.4:6881", 1), peer("[2001:db8::1]:443", 2)};
+  const PeerList wire(peers);
   AnnounceReply reply;
   reply.interval = 60;
   reply.compact = false;
-  reply.peers = peers;
+  reply.peers = wire.view();
   for (bool no_peer_id : {false, true}) {
     reply.no_peer_id = no_peer_id;
     std::string out;

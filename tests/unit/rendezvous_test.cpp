@@ -3,7 +3,9 @@
 
 #include <vector>
 
+#include "codec/rendezvous_json.hpp"  // rv::SignedBy, Cursor, FoundRecord
 #include "codec/rendezvous_record.hpp"
+#include "frontend/record_format.hpp"
 #include "store/memory/memory_record_store.hpp"
 #include "support/ids.hpp"
 #include "tracker/rendezvous.hpp"
@@ -50,8 +52,10 @@ struct RendezvousTest : ::testing::Test {
   RendezvousTest() { EXPECT_GE(sodium_init(), 0); }
   store::MemoryRecordStore store{store::RecordLimits{}};
   tracker::MemoryGuard memory;
-  tracker::Rendezvous rendezvous{
-      {.min_ttl = 60, .max_ttl = 600, .default_ttl = 120}, store, memory};
+  tracker::Rendezvous rendezvous{{.min_ttl = 60, .max_ttl = 600, .default_ttl = 120},
+                                 store,
+                                 memory,
+                                 frontend::record_format()};
   tracker::AccessList no_list{tracker::AccessMode::off, {}};
   tracker::AccessView access{no_list};
 
@@ -195,7 +199,7 @@ TEST_F(RendezvousTest, ASinkThatIsFullEndsTheAnswerWithMore) {
 TEST_F(RendezvousTest, MemoryCapRefusesNewRecordsOnly) {
   static std::uint64_t resident = 0;
   tracker::MemoryGuard guard(1000, [] { return resident; });
-  tracker::Rendezvous capped({}, store, guard);
+  tracker::Rendezvous capped({}, store, guard, frontend::record_format());
   const std::string b = body({":1"});
   ASSERT_TRUE(capped.register_record({topic(1), random_id(1), b, 0, {}, kHere}, 1000, access));
   resident = 950;
@@ -216,7 +220,7 @@ TEST_F(RendezvousTest, AccessListDecidesWhichTopicsAreServed) {
   tracker::AccessView view{whitelist};
   tracker::RendezvousPolicy policy;
   policy.access = tracker::TopicAccess::access_list;
-  tracker::Rendezvous closed(policy, store, memory);
+  tracker::Rendezvous closed(policy, store, memory, frontend::record_format());
   auto lookup = [&](const core::TopicId& t) {
     return closed.lookup(call(t), 1000, view, [](const rv::FoundRecord&) { return true; });
   };

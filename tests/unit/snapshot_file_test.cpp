@@ -458,9 +458,13 @@ TEST(RestoreSwarm, MaxPeersPerTorrentAndMerge) {
 // Stores that keep their state elsewhere, as a Redis backend will: they
 // offer no snapshots.
 struct RemotePeers final : store::PeerStore {
-  core::Result<store::SwarmCounts, store::StoreError> announce(
-      const store::Announce&, std::vector<core::PeerInfo>&) override {
+  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce&,
+                                                               core::PeerList&) override {
     return store::SwarmCounts{};
+  }
+  store::SwarmCounts lookup(const store::Lookup&, core::PeerList& out) const override {
+    out.clear();
+    return {};
   }
   store::SwarmCounts scrape(const core::InfoHash&) const override { return {}; }
   std::uint64_t expire(core::Seconds) override { return 0; }

@@ -27,9 +27,12 @@ class DefaultBatchStore final : public PeerStore {
  public:
   explicit DefaultBatchStore(const Limits& limits)
       : inner_(make_peer_store(backend("memory"), limits)) {}
-  core::Result<SwarmCounts, StoreError> announce(const Announce& a,
-                                                 std::vector<PeerInfo>& out) override {
+  using PeerStore::announce;
+  core::Result<SwarmCounts, StoreError> announce(const Announce& a, core::PeerList& out) override {
     return inner_->announce(a, out);
+  }
+  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override {
+    return inner_->lookup(l, out);
   }
   SwarmCounts scrape(const core::InfoHash& info_hash) const override {
     return inner_->scrape(info_hash);
@@ -84,17 +87,18 @@ TEST(StoreFactory, AnUnknownBackendIsRefusedByName) {
   }
 }
 
-// The server makes the cluster client and hands it over (StoreEnv); a
-// redis store without one is a mistake of the caller's, said as such.
-TEST(StoreFactory, RedisNeedsTheClusterClient) {
+// The factory makes the cluster client from the [store] section; without
+// seed nodes it says which setting is missing.
+TEST(StoreFactory, RedisNeedsSeedNodes) {
   EXPECT_TRUE(is_backend("redis"));
   for (auto make : {+[] { (void)make_peer_store(backend("redis"), Limits{}); },
                     +[] { (void)make_record_store(backend("redis"), RecordLimits{}); }}) {
     try {
       make();
       ADD_FAILURE() << "no exception";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_STREQ(e.what(), "store backend \"redis\" needs a connection to the cluster");
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(),
+                   "store.backend \"redis\" needs store.redis_nodes (or --redis HOST:PORT,...)");
     }
   }
 }

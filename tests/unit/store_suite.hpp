@@ -462,6 +462,57 @@ TEST_P(StoreSuite, FamiliesAreKeptApart) {
   EXPECT_TRUE(out.empty());
 }
 
+// lookup: what announce would hand out, without joining or refreshing.
+TEST_P(StoreSuite, LookupOfAnUnknownSwarmCreatesNothing) {
+  auto s = make();
+  Lookup l{torrent(1), 50, true, true, 7};
+  std::vector<PeerInfo> out{PeerInfo{}};  // lookup must clear it
+  EXPECT_EQ(s->lookup(l, out), SwarmCounts{});
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(s->stats().torrents, 0u);
+}
+
+TEST_P(StoreSuite, LookupReturnsPeersAndChangesNothing) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 3; ++i) run(*s, announce(torrent(1), v4(i), i, 1000));
+  auto seeder = announce(torrent(1), v4(9), 9, 1000);
+  seeder.seeder = true;
+  run(*s, seeder);
+  std::vector<PeerInfo> out;
+  EXPECT_EQ(s->lookup(Lookup{torrent(1), 50, true, true, 1}, out), (SwarmCounts{1, 3, 0}));
+  EXPECT_EQ(
+      by_endpoint(out),
+      (std::map<core::Endpoint, core::PeerId>{
+          {v4(0), peer_id(0)}, {v4(1), peer_id(1)}, {v4(2), peer_id(2)}, {v4(9), peer_id(9)}}));
+  EXPECT_EQ(s->scrape(torrent(1)), (SwarmCounts{1, 3, 0}));
+  EXPECT_EQ(s->stats().peers_v4, 4u);
+  // No refresh: every peer still expires at its own announce's TTL.
+  const Limits limits;
+  EXPECT_EQ(s->expire(1000 + limits.peer_ttl), 4u);
+  EXPECT_EQ(s->lookup(Lookup{torrent(1), 50, true, true, 1}, out), SwarmCounts{});
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_P(StoreSuite, LookupHonoursNumwantAndFamilies) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 6; ++i) run(*s, announce(torrent(1), v4(i), i));
+  for (std::uint32_t i = 0; i < 4; ++i) run(*s, announce(torrent(1), v6(i), 10 + i));
+  std::vector<PeerInfo> out;
+  for (std::uint64_t r = 0; r < 20; ++r) {
+    s->lookup(Lookup{torrent(1), 3, true, false, mix(r)}, out);
+    ASSERT_EQ(out.size(), 3u);
+    EXPECT_EQ(endpoints(out).size(), 3u);
+    for (const auto& p : out) EXPECT_EQ(p.endpoint.family(), core::Family::v4);
+  }
+  s->lookup(Lookup{torrent(1), 50, false, true, 1}, out);
+  EXPECT_EQ(endpoints(out), (std::set<core::Endpoint>{v6(0), v6(1), v6(2), v6(3)}));
+  s->lookup(Lookup{torrent(1), 8, true, true, 1}, out);  // IPv4 first
+  ASSERT_EQ(out.size(), 8u);
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(out[i].endpoint.family(), core::Family::v4);
+  s->lookup(Lookup{torrent(1), 0, true, true, 1}, out);
+  EXPECT_TRUE(out.empty());
+}
+
 TEST_P(StoreSuite, BothFamiliesFillFromOwnFamilyFirst) {
   auto s = make();
   for (std::uint32_t i = 0; i < 4; ++i) run(*s, announce(torrent(1), v4(i), i));
@@ -494,6 +545,43 @@ TEST_P(StoreSuite, MappedAddressesAreIpv4Peers) {
   EXPECT_EQ(s->stats().peers_v6, 0u);
   run(*s, announce(torrent(1), v4(7), 2));  // 10.0.0.7:6881: the same peer
   EXPECT_EQ(s->scrape(torrent(1)).leechers, 1u);
+}
+
+// Peers leave the store as the compact entries a reply copies (address,
+// then port, big-endian), with ids only when the announce asks for them.
+TEST_P(StoreSuite, PeersComeInWireFormWithIdsOnlyWhenAsked) {
+  auto s = make();
+  for (std::uint32_t i = 0; i < 3; ++i)
+    run(*s, announce(torrent(1), v4(i, static_cast<std::uint16_t>(6881 + i)), i));
+  for (std::uint32_t i = 0; i < 2; ++i) run(*s, announce(torrent(1), v6(i, 443), 10 + i));
+  auto a = announce(torrent(1), v4(9), 9);
+  for (bool ids : {false, true}) {
+    SCOPED_TRACE(ids);
+    a.want_peer_ids = ids;
+    core::PeerList out;
+    ASSERT_TRUE(s->announce(a, out).has_value());
+    const core::CompactPeers peers = out.view();
+    ASSERT_EQ(peers.count(core::Family::v4), 3u);
+    ASSERT_EQ(peers.count(core::Family::v6), 2u);
+    EXPECT_EQ(peers.has_ids(core::Family::v4), ids);
+    EXPECT_EQ(peers.has_ids(core::Family::v6), ids);
+    std::map<core::Endpoint, core::PeerId> expected;
+    for (std::uint32_t i = 0; i < 3; ++i)
+      expected[v4(i, static_cast<std::uint16_t>(6881 + i))] = peer_id(i);
+    for (std::uint32_t i = 0; i < 2; ++i) expected[v6(i, 443)] = peer_id(10 + i);
+    for (core::Family f : {core::Family::v4, core::Family::v6}) {
+      for (std::size_t i = 0; i < peers.count(f); ++i) {
+        const core::Endpoint ep = peers.endpoint(f, i);
+        ASSERT_TRUE(expected.count(ep)) << ep.to_string();
+        std::uint8_t wire[18];
+        ep.write_compact(wire);
+        const auto entry =
+            peers.compact(f).subspan(i * core::compact_size(f), core::compact_size(f));
+        EXPECT_TRUE(std::equal(entry.begin(), entry.end(), wire));
+        EXPECT_EQ(peers.peer_id(f, i), ids ? expected[ep] : core::PeerId{});
+      }
+    }
+  }
 }
 
 TEST_P(StoreSuite, StatsSumAcrossTorrents) {
@@ -544,7 +632,8 @@ TEST_P(StoreSuite, LargeSwarmJoinsAndLeaves) {
 
 // A UDP receive batch's worth of announces, mixed: joins and re-announces
 // in both families, completions, stops, seeders, numwant from none to all,
-// one family or both, new torrents beyond the cap and under the memory cap.
+// one family or both, with peer ids or without, new torrents beyond the cap
+// and under the memory cap.
 inline std::vector<Announce> mixed_batch() {
   std::mt19937_64 rng(9);
   std::vector<Announce> batch;
@@ -560,6 +649,7 @@ inline std::vector<Announce> mixed_batch() {
     a.want_v4 = rng() % 4 != 0;
     a.want_v6 = rng() % 4 != 1;
     a.may_grow = i % 16 != 5;
+    a.want_peer_ids = i % 3 != 1;
     switch (rng() % 8) {
       case 0:
         a.event = core::Event::completed;
@@ -584,10 +674,12 @@ TEST_P(StoreSuite, AnnounceBatchIsTheSameAnnouncesOneByOne) {
   limits.max_torrents = 4;
   auto alone = make(limits), batched = make(limits);
   const std::vector<Announce> batch = mixed_batch();
-  std::vector<PeerInfo> out{PeerInfo{}};  // announce_batch must clear it
+  core::PeerList out;
+  out.push_back(PeerInfo{}, true);  // announce_batch must clear it
   std::vector<AnnounceResult> results(batch.size());
   batched->announce_batch(batch, out, results);
-  std::uint32_t next = 0, refused = 0, answered = 0;
+  core::PeerList::Mark next;
+  std::uint32_t refused = 0, answered = 0;
   std::vector<PeerInfo> expected_peers;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     SCOPED_TRACE(i);
@@ -600,9 +692,9 @@ TEST_P(StoreSuite, AnnounceBatchIsTheSameAnnouncesOneByOne) {
       EXPECT_EQ(r.counts.error(), expected.error());
       ++refused;
     }
-    EXPECT_EQ(r.first_peer, next);  // each announce's peers follow the previous one's
-    next += r.peer_count;
-    const std::span<const PeerInfo> got = r.peers(out);
+    EXPECT_EQ(r.begin, next);  // each announce's peers follow the previous one's
+    next = r.end;
+    const std::vector<PeerInfo> got = r.peers(out).decode();
     ASSERT_EQ(got.size(), expected_peers.size());
     answered += got.empty() ? 0 : 1;
     // Which peers is the store's choice when numwant is below the swarm.
@@ -611,7 +703,7 @@ TEST_P(StoreSuite, AnnounceBatchIsTheSameAnnouncesOneByOne) {
     }
     EXPECT_FALSE(endpoints(got).count(batch[i].endpoint));
   }
-  EXPECT_EQ(next, out.size());
+  EXPECT_EQ(next, out.mark());
   EXPECT_GT(refused, 0u);  // the batch reaches the caps
   EXPECT_GT(answered, 10u);
   for (std::uint64_t t = 0; t < 6; ++t)
@@ -625,11 +717,32 @@ TEST_P(StoreSuite, AnnounceBatchIsTheSameAnnouncesOneByOne) {
 
 TEST_P(StoreSuite, AnEmptyBatchDoesNothing) {
   auto s = make();
-  std::vector<PeerInfo> out{PeerInfo{}};
+  core::PeerList out;
+  out.push_back(PeerInfo{}, true);
   s->announce_batch({}, out, {});
-  EXPECT_TRUE(out.empty());
+  EXPECT_TRUE(out.view().empty());
   s->scrape_batch({}, {});
   EXPECT_EQ(s->stats().torrents, 0u);
+}
+
+// A prefetch is a hint: known or unknown swarms, it changes nothing a
+// later announce, scrape or stats() sees.
+TEST_P(StoreSuite, PrefetchChangesNothing) {
+  auto hinted = make(), plain = make();
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    run(*hinted, announce(torrent(1), v4(i), i));
+    run(*plain, announce(torrent(1), v4(i), i));
+  }
+  const std::vector<core::InfoHash> hashes = {torrent(1), torrent(2), torrent(1)};
+  hinted->prefetch(hashes);
+  hinted->prefetch({});
+  EXPECT_EQ(hinted->stats().torrents, 1u);  // no swarm made for torrent(2)
+  EXPECT_EQ(hinted->scrape(torrent(2)), SwarmCounts{});
+  std::vector<PeerInfo> a_peers, b_peers;
+  const auto a = announce(torrent(1), v4(99), 99);
+  EXPECT_EQ(run(*hinted, a, a_peers), run(*plain, a, b_peers));
+  EXPECT_EQ(endpoints(a_peers), endpoints(b_peers));
+  EXPECT_EQ(hinted->scrape(torrent(1)), plain->scrape(torrent(1)));
 }
 
 TEST_P(StoreSuite, ScrapeBatchIsTheSameScrapesOneByOne) {

@@ -10,14 +10,22 @@ namespace {
 class RecordingStore : public store::PeerStore {
  public:
   store::Announce last;
+  mutable store::Lookup last_lookup;
   bool full = false;
 
-  core::Result<store::SwarmCounts, store::StoreError> announce(
-      const store::Announce& a, std::vector<core::PeerInfo>& out) override {
+  using store::PeerStore::announce;
+  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce& a,
+                                                               core::PeerList& out) override {
     last = a;
     out.clear();
     if (full) return store::StoreError::torrent_limit;
     return store::SwarmCounts{3, 4, 5};
+  }
+  store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
+    last_lookup = l;
+    out.clear();
+    out.push_back(core::PeerInfo{}, false);
+    return {6, 7, 8};
   }
   store::SwarmCounts scrape(const core::InfoHash&) const override { return {1, 2, 3}; }
   std::uint64_t expire(core::Seconds) override { return 0; }
@@ -32,15 +40,22 @@ struct TrackerTest : ::testing::Test {
   tracker::MemoryGuard memory{1000, [] { return resident; }};
   tracker::Tracker tracker{policy, store, memory};
   core::Rng rng{1};
-  std::vector<core::PeerInfo> peers;
+  core::PeerList peers;
   tracker::AccessList open_list{tracker::AccessMode::off, {}};
   tracker::AccessView access{open_list};
 
   std::uint32_t numwant_for(std::optional<std::int64_t> requested) {
     tracker::AnnounceRequest r;
-    r.numwant = requested;
-    EXPECT_TRUE(tracker.announce(r, 100, rng, peers, access));
+    r.numwant = tracker.numwant(requested);
+    r.now = 100;
+    EXPECT_TRUE(tracker.announce(r, rng, peers, access));
     return store.last.numwant;
+  }
+
+  core::Result<tracker::AnnounceResponse, tracker::TrackerError> announce_any() {
+    tracker::AnnounceRequest r;
+    r.now = 1;
+    return tracker.announce(r, rng, peers, access);
   }
 };
 
@@ -64,7 +79,8 @@ TEST_F(TrackerTest, PassesRequestAndTimeThrough) {
   r.event = core::Event::completed;
   r.seeder = true;
   r.want_v4 = false;
-  auto reply = tracker.announce(r, 1234, rng, peers, access);
+  r.now = 1234;
+  auto reply = tracker.announce(r, rng, peers, access);
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->interval, 600u);
   EXPECT_EQ(reply->min_interval, 60u);
@@ -80,7 +96,7 @@ TEST_F(TrackerTest, PassesRequestAndTimeThrough) {
 
 TEST_F(TrackerTest, FullStoreIsTrackerFull) {
   store.full = true;
-  auto reply = tracker.announce({}, 1, rng, peers, access);
+  auto reply = announce_any();
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error(), tracker::TrackerError::tracker_full);
   EXPECT_EQ(tracker::error_text(reply.error()), "tracker is full");
@@ -91,13 +107,13 @@ TEST_F(TrackerTest, FullStoreIsTrackerFull) {
 TEST_F(TrackerTest, MemoryGuardMeasuresAsAnnouncesComeAndStopsGrowth) {
   auto announces_until = [&](bool may_grow) {
     for (unsigned i = 1; i <= tracker::MemoryGuard::sample_every; ++i) {
-      EXPECT_TRUE(tracker.announce({}, 1, rng, peers, access));
+      EXPECT_TRUE(announce_any());
       if (store.last.may_grow == may_grow) return i;
     }
     return 0u;
   };
   resident = 100;
-  EXPECT_TRUE(tracker.announce({}, 1, rng, peers, access));
+  EXPECT_TRUE(announce_any());
   EXPECT_TRUE(store.last.may_grow);
   resident = 900;  // 90 % of 1000
   EXPECT_GT(announces_until(false), 0u);
@@ -131,6 +147,34 @@ TEST(MemoryGuard, NoCapIsNeverFull) {
     EXPECT_FALSE(guard.full_for_announce());
 }
 
+TEST_F(TrackerTest, LookupAsksTheStoreWithinTheNumwantCap) {
+  core::InfoHash h;
+  h.bytes[0] = 9;
+  auto counts = tracker.lookup(h, 500, false, true, rng, peers, access);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(*counts, (store::SwarmCounts{6, 7, 8}));
+  EXPECT_EQ(peers.view().size(), 1u);
+  EXPECT_EQ(store.last_lookup.info_hash, h);
+  EXPECT_EQ(store.last_lookup.numwant, 80u);
+  EXPECT_FALSE(store.last_lookup.want_v4);
+  EXPECT_TRUE(store.last_lookup.want_v6);
+  EXPECT_TRUE(tracker.lookup(h, 5, true, false, rng, peers, access));
+  EXPECT_EQ(store.last_lookup.numwant, 5u);
+}
+
+TEST_F(TrackerTest, LookupOfARefusedTorrentHasNoPeers) {
+  core::InfoHash h;
+  tracker::InfoHashSet listed{h};
+  tracker::AccessList black(tracker::AccessMode::blacklist, listed);
+  tracker::AccessView view(black);
+  store.last_lookup = {};
+  auto counts = tracker.lookup(h, 5, true, true, rng, peers, view);
+  ASSERT_FALSE(counts);
+  EXPECT_EQ(counts.error(), tracker::TrackerError::torrent_not_allowed);
+  EXPECT_TRUE(peers.view().empty());
+  EXPECT_EQ(store.last_lookup.numwant, 0u);  // the store was not asked
+}
+
 TEST_F(TrackerTest, ScrapeAsksTheStore) {
   auto counts = tracker.scrape({}, access);
   ASSERT_TRUE(counts);
@@ -146,7 +190,7 @@ TEST_F(TrackerTest, WhitelistRefusesUnlistedTorrents) {
   tracker::AnnounceRequest r;
   r.info_hash = other;
   store.last = {};
-  auto reply = tracker.announce(r, 1, rng, peers, view);
+  auto reply = tracker.announce(r, rng, peers, view);
   ASSERT_FALSE(reply);
   EXPECT_EQ(reply.error(), tracker::TrackerError::torrent_not_allowed);
   EXPECT_EQ(tracker::error_text(reply.error()), "torrent not allowed");
@@ -154,7 +198,7 @@ TEST_F(TrackerTest, WhitelistRefusesUnlistedTorrents) {
       << "a refused announce must not reach the store";
   EXPECT_FALSE(tracker.scrape(other, view));
   r.info_hash = listed;
-  EXPECT_TRUE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_TRUE(tracker.announce(r, rng, peers, view));
   EXPECT_TRUE(tracker.scrape(listed, view));
 }
 
@@ -166,9 +210,9 @@ TEST_F(TrackerTest, BlacklistRefusesListedTorrents) {
   tracker::AccessView view{list};
   tracker::AnnounceRequest r;
   r.info_hash = listed;
-  EXPECT_FALSE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_FALSE(tracker.announce(r, rng, peers, view));
   EXPECT_FALSE(tracker.scrape(listed, view));
   r.info_hash = other;
-  EXPECT_TRUE(tracker.announce(r, 1, rng, peers, view));
+  EXPECT_TRUE(tracker.announce(r, rng, peers, view));
   EXPECT_TRUE(tracker.scrape(other, view));
 }

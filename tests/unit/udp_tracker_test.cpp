@@ -287,8 +287,9 @@ TEST(UdpResponse, ConnectRoundTrip) {
 TEST(UdpResponse, AnnounceRoundTripPerFamily) {
   std::vector<PeerInfo> peers = {peer("1.2.3.4:80"), peer("[2001:db8::7]:6881"),
                                  peer("10.9.8.7:65535")};
+  const PeerList list(peers);
   Bytes out(200);
-  std::size_t n = encode_announce_response(3, 1800, 10, 20, peers, Family::v4, out);
+  std::size_t n = encode_announce_response(3, 1800, 10, 20, list.view(), Family::v4, out);
   ASSERT_EQ(n, 20u + 2 * 6);
   auto r = parse_response(std::span(out.data(), n), Family::v4);
   ASSERT_TRUE(r.has_value());
@@ -301,7 +302,7 @@ TEST(UdpResponse, AnnounceRoundTripPerFamily) {
   EXPECT_EQ(a.peer(0), peers[0].endpoint);
   EXPECT_EQ(a.peer(1), peers[2].endpoint);
 
-  n = encode_announce_response(4, 60, 0, 1, peers, Family::v6, out);
+  n = encode_announce_response(4, 60, 0, 1, list.view(), Family::v6, out);
   ASSERT_EQ(n, 20u + 18);
   auto r6 = parse_response(std::span(out.data(), n), Family::v6);
   ASSERT_TRUE(r6.has_value());
@@ -309,8 +310,9 @@ TEST(UdpResponse, AnnounceRoundTripPerFamily) {
   ASSERT_EQ(a6.peer_count(), 1u);
   EXPECT_EQ(a6.peer(0), peers[1].endpoint);
 
-  EXPECT_EQ(encode_announce_response(4, 60, 0, 1, peers, Family::v6, std::span(out.data(), 37)),
-            0u);
+  EXPECT_EQ(
+      encode_announce_response(4, 60, 0, 1, list.view(), Family::v6, std::span(out.data(), 37)),
+      0u);
   EXPECT_EQ(parse_response(std::span(out.data(), 20 + 17), Family::v6).error(),
             ResponseError::bad_peer_list);
   EXPECT_EQ(parse_response(std::span(out.data(), 19), Family::v6).error(),
@@ -361,8 +363,9 @@ TEST(UdpResponse, Errors) {
 
 TEST(UdpResponse, EveryTruncationIsClean) {
   std::vector<PeerInfo> peers = {peer("1.2.3.4:80"), peer("5.6.7.8:81")};
+  const PeerList list(peers);
   Bytes out(64);
-  std::size_t n = encode_announce_response(1, 2, 3, 4, peers, Family::v4, out);
+  std::size_t n = encode_announce_response(1, 2, 3, 4, list.view(), Family::v4, out);
   for (std::size_t k = 0; k < n; ++k) {
     auto r = parse_response(std::span(out.data(), k), Family::v4);
     if (r.has_value()) {

@@ -13,9 +13,11 @@ enum class Mode : std::uint8_t {
   udp_connect,  // BEP 15, a connect before every announce or scrape
   http,         // keep-alive connections, reconnecting when the server closes
   http_close,   // a new connection for every request
+  dht,          // KRPC (BEP 5): ping, find_node and get_peers
 };
 
-inline bool is_udp(Mode m) { return m == Mode::udp || m == Mode::udp_connect; }
+// Modes whose lanes are UDP sockets.
+inline bool is_udp(Mode m) { return m == Mode::udp || m == Mode::udp_connect || m == Mode::dht; }
 inline const char* mode_name(Mode m) {
   switch (m) {
     case Mode::udp:
@@ -26,6 +28,8 @@ inline const char* mode_name(Mode m) {
       return "http";
     case Mode::http_close:
       return "http-close";
+    case Mode::dht:
+      return "dht";
   }
   return "?";
 }
@@ -49,6 +53,8 @@ struct Options {
   double seeders = 0.30;
   std::int32_t numwant = 50;
   double scrape_ratio = 0.10;
+  double ping_ratio = 0.10;       // dht: the rest after find_node is get_peers
+  double find_node_ratio = 0.30;  // dht
 
   double warmup_s = 2;
   double duration_s = 10;

@@ -24,9 +24,10 @@ std::string json_string(const std::string& s) {
 }
 
 double per_second(std::uint64_t n, double s) { return s > 0 ? static_cast<double>(n) / s : 0; }
+// Per announce reply, or in dht mode per get_peers reply.
 double peers_per_reply(const Stats& st) {
-  return st.announces ? static_cast<double>(st.announce_peers) / static_cast<double>(st.announces)
-                      : 0;
+  const std::uint64_t replies = st.announces + st.get_peers;
+  return replies ? static_cast<double>(st.announce_peers) / static_cast<double>(replies) : 0;
 }
 using ull = unsigned long long;
 
@@ -53,9 +54,14 @@ std::string human_report(const RunSummary& s) {
       s.duration_s, static_cast<ull>(st.requests), static_cast<ull>(st.responses),
       per_second(st.responses, s.duration_s), static_cast<ull>(st.invalid),
       static_cast<ull>(st.timeouts), static_cast<ull>(st.reconnects));
-  out += format("announces %llu, scrapes %llu, connects %llu; %.1f peers per announce reply\n",
-                static_cast<ull>(st.announces), static_cast<ull>(st.scrapes),
-                static_cast<ull>(st.connects), peers_per_reply(st));
+  if (o.mode == Mode::dht)
+    out += format("ping %llu, find_node %llu, get_peers %llu; %.1f values per get_peers reply\n",
+                  static_cast<ull>(st.pings), static_cast<ull>(st.find_nodes),
+                  static_cast<ull>(st.get_peers), peers_per_reply(st));
+  else
+    out += format("announces %llu, scrapes %llu, connects %llu; %.1f peers per announce reply\n",
+                  static_cast<ull>(st.announces), static_cast<ull>(st.scrapes),
+                  static_cast<ull>(st.connects), peers_per_reply(st));
   if (o.preload)
     out += format("preload: %llu peers never got a reply after repeated tries\n",
                   static_cast<ull>(st.lost));
@@ -84,6 +90,9 @@ std::string json_report(const RunSummary& s) {
       static_cast<ull>(st.announces), static_cast<ull>(st.scrapes));
   out += format(",\"connects\":%llu,\"peers_per_reply\":%.2f,\"lost\":%llu",
                 static_cast<ull>(st.connects), peers_per_reply(st), static_cast<ull>(st.lost));
+  out +=
+      format(",\"pings\":%llu,\"find_nodes\":%llu,\"get_peers\":%llu", static_cast<ull>(st.pings),
+             static_cast<ull>(st.find_nodes), static_cast<ull>(st.get_peers));
   out += format(",\"latency_us\":{\"p50\":%llu,\"p99\":%llu,\"p999\":%llu}",
                 static_cast<ull>(st.latency.percentile(0.5)),
                 static_cast<ull>(st.latency.percentile(0.99)),

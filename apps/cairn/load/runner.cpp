@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "load/dht_driver.hpp"
 #include "load/driver.hpp"
 #include "load/http_driver.hpp"
 #include "load/udp_driver.hpp"
@@ -88,7 +89,9 @@ RunSummary run_load(Options& o) {
                       clock};
     threads.emplace_back([&, setup, t] {
       try {
-        results[t] = is_udp(o.mode) ? run_udp(setup) : run_http(setup);
+        results[t] = o.mode == Mode::dht ? run_dht(setup)
+                     : is_udp(o.mode)    ? run_udp(setup)
+                                         : run_http(setup);
       } catch (...) {
         errors[t] = std::current_exception();
       }

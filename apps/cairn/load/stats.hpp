@@ -16,9 +16,12 @@ struct Stats {
   std::uint64_t connects = 0;        // valid BEP 15 connect replies
   std::uint64_t announces = 0;       // valid announce replies
   std::uint64_t scrapes = 0;         // valid scrape replies
-  std::uint64_t announce_peers = 0;  // peers listed over all valid announce replies
-  std::uint64_t lost = 0;            // preload announces given up after repeated timeouts
-  Histogram latency;                 // microseconds, valid replies only
+  std::uint64_t announce_peers = 0;  // peers listed over all valid announce (get_peers) replies
+  std::uint64_t pings = 0;           // dht: valid replies by query
+  std::uint64_t find_nodes = 0;
+  std::uint64_t get_peers = 0;
+  std::uint64_t lost = 0;  // preload announces given up after repeated timeouts
+  Histogram latency;       // microseconds, valid replies only
 
   void merge(const Stats& o);
   void clear() { *this = Stats{}; }
@@ -34,6 +37,9 @@ inline void Stats::merge(const Stats& o) {
   announces += o.announces;
   scrapes += o.scrapes;
   announce_peers += o.announce_peers;
+  pings += o.pings;
+  find_nodes += o.find_nodes;
+  get_peers += o.get_peers;
   lost += o.lost;
   latency.merge(o.latency);
 }

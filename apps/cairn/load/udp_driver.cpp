@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "codec/udp_tracker.hpp"
+#include "load/datagram_loop.hpp"
 #include "load/sockets.hpp"
 
 namespace cairn::load {
@@ -22,7 +23,7 @@ namespace {
 
 constexpr std::size_t kTxBytes = 128;            // largest request: scrape of 4 hashes, 96 bytes
 constexpr std::size_t kRxBytes = 4096;           // an announce reply of 200 IPv6 peers fits
-constexpr unsigned kBatch = 32;                  // datagrams per recvmmsg/sendmmsg
+constexpr unsigned kBatch = 32;                  // datagrams per sendmmsg
 constexpr Micros kConnectionIdAge = 60'000'000;  // BEP 15 clients reconnect after a minute
 constexpr Micros kTick = 5'000;                  // timeout scan and idle wake-up
 constexpr std::uint64_t kLeecherLeft = 1 << 20;
@@ -95,7 +96,7 @@ class UdpDriver {
   udp::AnnounceRequest announce_;  // reused: it carries a 1 KiB option buffer
   std::array<mmsghdr, kBatch> msgs_{};
   std::array<iovec, kBatch> iovs_{};
-  std::vector<std::uint8_t> rx_;
+  DatagramReceiver receiver_{kRxBytes};
 };
 
 UdpDriver::UdpDriver(const DriverSetup& setup)
@@ -103,8 +104,7 @@ UdpDriver::UdpDriver(const DriverSetup& setup)
       options_(*setup.options),
       workload_(*setup.workload),
       family_(options_.target.family()),
-      sink_(setup.clock),
-      rx_(kBatch * kRxBytes) {
+      sink_(setup.clock) {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) throw std::runtime_error("epoll_create1 failed");
   open_lanes();
@@ -237,25 +237,9 @@ void UdpDriver::flush(Lane& lane, Micros now) {
 }
 
 void UdpDriver::receive(Lane& lane, Micros now) {
-  for (;;) {
-    for (unsigned i = 0; i < kBatch; ++i) {
-      iovs_[i] = {rx_.data() + i * kRxBytes, kRxBytes};
-      msgs_[i] = {};
-      msgs_[i].msg_hdr.msg_iov = &iovs_[i];
-      msgs_[i].msg_hdr.msg_iovlen = 1;
-    }
-    int n = ::recvmmsg(lane.fd, msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
-    if (n < 0 && errno == ECONNREFUSED) continue;  // an ICMP error, now consumed
-    if (n <= 0) return;
-    for (int i = 0; i < n; ++i) {
-      if (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) {
-        ++sink_.at(now).invalid;  // larger than any valid reply
-        continue;
-      }
-      handle(lane, {rx_.data() + i * kRxBytes, msgs_[i].msg_len}, now);
-    }
-    if (n < static_cast<int>(kBatch)) return;
-  }
+  receiver_.drain(
+      lane.fd, [&](std::span<const std::uint8_t> packet) { handle(lane, packet, now); },
+      [&] { ++sink_.at(now).invalid; });  // larger than any valid reply
 }
 
 void UdpDriver::handle(Lane& lane, std::span<const std::uint8_t> packet, Micros now) {
@@ -340,25 +324,18 @@ bool UdpDriver::all_done() const {
 }
 
 DriverResult UdpDriver::run() {
-  const auto& clock = setup_.clock;
-  Micros now = now_us(), last_scan = now;
-  for (auto& lane : lanes_) pump(lane, now);
-  std::array<epoll_event, 64> events;
-  while (!clock.over(now) && !all_done()) {
-    int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), kTick / 1000);
-    now = now_us();
-    for (int i = 0; i < n; ++i) {
-      auto& lane = lanes_[events[i].data.u32];
-      receive(lane, now);
-      pump(lane, now);
-    }
-    if (now - last_scan >= kTick) {
-      last_scan = now;
-      expire(now);
-      for (auto& lane : lanes_) pump(lane, now);
-    }
-  }
-  return {sink_.result(), now};
+  const Micros end = run_datagram_loop(
+      epoll_, setup_.clock, kTick,
+      [&](std::uint32_t i, Micros now) {
+        receive(lanes_[i], now);
+        pump(lanes_[i], now);
+      },
+      [&](Micros now) {
+        expire(now);
+        for (auto& lane : lanes_) pump(lane, now);
+      },
+      [&] { return all_done(); });
+  return {sink_.result(), end};
 }
 
 }  // namespace

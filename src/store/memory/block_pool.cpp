@@ -16,7 +16,7 @@ BlockPool::~BlockPool() { free_chunks(chunks_); }
 void BlockPool::reset() {
   cursor_ = end_ = nullptr;
   chunks_ = spare_ = nullptr;
-  live_bytes_ = free_bytes_ = 0;
+  live_bytes_ = free_bytes_ = compacted_free_ = 0;
   free_.fill(nullptr);
 }
 

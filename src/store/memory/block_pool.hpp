@@ -9,13 +9,12 @@
 //
 // Free lists alone would hoard: as swarms grow, blocks of the small classes
 // pile up that only new swarms can reuse (a simulation of the Zipf preload
-// in bench/store_memory left ~7.8 bytes per peer on them). So when free
-// blocks exceed 1/32 of the live bytes (and 512 bytes), the owner calls
-// compact(), which copies every live block into fresh chunks, packed, and
-// frees the old ones; the owner knows where the handles are and updates
-// them as the pool moves each block. A compaction copies the whole pool
-// under the shard's lock: ~50 KB, a few microseconds, at 1M peers in 256
-// shards.
+// in bench/store_memory left ~7.8 bytes per peer on them). So when the
+// blocks freed since the last compaction exceed 1/40 of the live bytes (and
+// 512 bytes), the owner calls compact(), which copies every live block into fresh chunks, packed,
+// and frees the old ones; the owner knows where the handles are and updates them as the pool moves
+// each block. A compaction copies the whole pool under the shard's lock: ~50 KB, a few
+// microseconds, at 1M peers in 256 shards.
 //
 // Not thread-safe: the owning shard's lock guards it.
 #include <algorithm>
@@ -42,7 +41,12 @@ class BlockPool {
   void* allocate(unsigned c);
   void release(void* block, unsigned c);
 
-  bool wants_compaction() const { return free_bytes_ > std::max(live_bytes_ / 32, min_slack); }
+  // Free bytes beyond what the last compaction left (the ends of its
+  // chunks, where the next block did not fit: another compaction would
+  // leave as much again, so they do not count) exceed the threshold.
+  bool wants_compaction() const {
+    return free_bytes_ > compacted_free_ + std::max(live_bytes_ / 40, min_slack);
+  }
 
   // Packs every live block into fresh chunks and frees the old ones.
   // `for_each_live(move)` must call `move(block, c)` once for every live
@@ -63,6 +67,7 @@ class BlockPool {
     free_chunks(old);
     free_chunks(spare_);  // the estimate's excess
     spare_ = nullptr;
+    compacted_free_ = free_bytes_;
   }
 
   // Bytes in live blocks, and in freed ones waiting for reuse.
@@ -99,6 +104,7 @@ class BlockPool {
   Chunk* chunks_ = nullptr;  // in use, newest first
   Chunk* spare_ = nullptr;   // set aside for compact() to fill
   std::size_t live_bytes_ = 0, free_bytes_ = 0;
+  std::size_t compacted_free_ = 0;         // free_bytes_ right after the last compact()
   std::array<void*, max_classes> free_{};  // heads; a free block starts with the next one's address
 };
 

@@ -1,6 +1,7 @@
 #include "store/memory/memory_store.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <boost/unordered/unordered_flat_set.hpp>
 #include <cassert>
@@ -91,25 +92,26 @@ MemoryStore::Shard& MemoryStore::shard_for(const core::InfoHash& info_hash) cons
 }
 
 core::Result<SwarmCounts, StoreError> MemoryStore::announce(const Announce& a,
-                                                            std::vector<PeerInfo>& out) {
+                                                            core::PeerList& out) {
   out.clear();
   return announce_appending(a, out);
 }
 
-void MemoryStore::announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+void MemoryStore::announce_batch(std::span<const Announce> batch, core::PeerList& out,
                                  std::span<AnnounceResult> results) {
   assert(results.size() == batch.size());
   out.clear();
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const std::size_t first = out.size();
+    if (i % kPrefetchRun == 0)
+      prefetch_announces(batch.subspan(i, std::min(kPrefetchRun, batch.size() - i)));
+    results[i].begin = out.mark();
     results[i].counts = announce_appending(batch[i], out);
-    results[i].first_peer = static_cast<std::uint32_t>(first);
-    results[i].peer_count = static_cast<std::uint32_t>(out.size() - first);
+    results[i].end = out.mark();
   }
 }
 
 core::Result<SwarmCounts, StoreError> MemoryStore::announce_appending(const Announce& a,
-                                                                      std::vector<PeerInfo>& out) {
+                                                                      core::PeerList& out) {
   Shard& shard = shard_for(a.info_hash);
   Swarm::Delta delta;
   std::lock_guard lock(shard.mutex);
@@ -134,6 +136,31 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce_appending(const Anno
   shard.apply(delta);
   shard.compact_if_loose();
   return counts;
+}
+
+SwarmCounts MemoryStore::lookup(const Lookup& l, core::PeerList& out) const {
+  out.clear();
+  Shard& shard = shard_for(l.info_hash);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.swarms.find(l.info_hash);
+  if (it == shard.swarms.end()) return SwarmCounts{};
+  it->lookup(l, out);
+  return it->counts();
+}
+
+void MemoryStore::prefetch(std::span<const core::InfoHash> info_hashes) const {
+  for (const core::InfoHash& h : info_hashes) {
+    Shard& shard = shard_for(h);
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.swarms.find(h);
+    if (it != shard.swarms.end()) it->prefetch();
+  }
+}
+
+void MemoryStore::prefetch_announces(std::span<const Announce> run) const {
+  std::array<core::InfoHash, kPrefetchRun> hashes;
+  for (std::size_t i = 0; i < run.size(); ++i) hashes[i] = run[i].info_hash;
+  prefetch(std::span(hashes.data(), run.size()));
 }
 
 SwarmCounts MemoryStore::scrape(const core::InfoHash& info_hash) const {
@@ -236,7 +263,7 @@ core::Result<std::uint32_t, StoreError> MemoryStore::restore_swarm(
   // Each peer goes in as its own last announce (numwant 0: nothing is
   // selected); a `completed` one sets its flag, and the count is then put
   // back to the recorded one.
-  std::vector<PeerInfo> none;
+  core::PeerList none;
   Announce a;
   a.info_hash = info_hash;
   for (const StoredPeer& p : sorted) {

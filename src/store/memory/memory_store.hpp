@@ -37,12 +37,20 @@ class MemoryStore final : public PeerStore, public SwarmSnapshots {
   MemoryStore(const MemoryStore&) = delete;
   MemoryStore& operator=(const MemoryStore&) = delete;
 
-  core::Result<SwarmCounts, StoreError> announce(const Announce& a,
-                                                 std::vector<PeerInfo>& out) override;
-  // One announce after another (each takes its shard's lock on its own),
-  // appending to `out` as it goes: no copy.
-  void announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+  using PeerStore::announce;
+  core::Result<SwarmCounts, StoreError> announce(const Announce& a, core::PeerList& out) override;
+  // Prefetches the batch, then one announce after another (each takes its
+  // shard's lock on its own), appending to `out` as it goes: no copy.
+  void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                       std::span<AnnounceResult> results) override;
+  using PeerStore::lookup;
+  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override;
+  // Finds each swarm under its shard's lock (which reads the table's slot
+  // and the swarm's first cache line) and asks the CPU for the lines an
+  // announce reads next. These finds are short enough that the CPU runs
+  // several at once, so a batch pays for its cache misses about once
+  // instead of once per request (docs/benchmarks.md).
+  void prefetch(std::span<const core::InfoHash> info_hashes) const override;
   SwarmCounts scrape(const core::InfoHash& info_hash) const override;
   std::uint64_t expire(core::Seconds now) override;
   StoreStats stats() const override;
@@ -67,9 +75,12 @@ class MemoryStore final : public PeerStore, public SwarmSnapshots {
  private:
   struct Shard;
   Shard& shard_for(const core::InfoHash& info_hash) const;
+  // Announces of a batch are prefetched this many at a time: about what
+  // the CPU's cache misses in flight can use.
+  static constexpr std::size_t kPrefetchRun = 64;
+  void prefetch_announces(std::span<const Announce> run) const;
   // announce() without clearing `out`: appends the peers.
-  core::Result<SwarmCounts, StoreError> announce_appending(const Announce& a,
-                                                           std::vector<PeerInfo>& out);
+  core::Result<SwarmCounts, StoreError> announce_appending(const Announce& a, core::PeerList& out);
 
   Limits limits_;
   std::size_t mask_;

@@ -62,18 +62,4 @@ inline core::PeerInfo read_peer(const std::uint8_t* rec, int family) {
   return p;
 }
 
-// The same with the family fixed at compile time, written straight into
-// `p` (a reply vector's new, value-initialized element, so a v4 address's
-// unused bytes are already zero): constant-size copies, and no
-// stack-built PeerInfo that the vector would have to load back before
-// those small stores reach it.
-template <int Family>
-inline void read_peer_into(const std::uint8_t* rec, core::PeerInfo& p) {
-  constexpr std::size_t addr = key_size(Family) - 2;
-  p.endpoint.address.family = Family == 0 ? core::Family::v4 : core::Family::v6;
-  std::memcpy(p.endpoint.address.bytes.data(), rec, addr);
-  p.endpoint.port = static_cast<std::uint16_t>(rec[addr] << 8 | rec[addr + 1]);
-  std::memcpy(p.peer_id.bytes.data(), rec + id_offset(Family), core::PeerId::size);
-}
-
 }  // namespace cairn::store::record

@@ -1,5 +1,6 @@
 #include "store/memory/swarm.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -251,6 +252,21 @@ void Swarm::shrink_to_fit_loosely(BlockPool& pool) {
   }
 }
 
+void Swarm::prefetch() const {
+  constexpr std::size_t line = 64, small_lines = 4;
+  if (!large()) {
+    const auto* block = reinterpret_cast<const char*>(h_);
+    const std::size_t end = std::min(sizeof(Header) + capacity(), small_lines * line);
+    for (std::size_t at = line; at < end; at += line) __builtin_prefetch(block + at);
+    return;
+  }
+  for (int f = 0; f < 2; ++f) {
+    if (n(f) == 0) continue;
+    __builtin_prefetch(record(f, 0));
+    __builtin_prefetch(record(f, n(f) - 1));
+  }
+}
+
 void Swarm::rebase(core::Seconds shift) {
   for (int f = 0; f < 2; ++f) {
     for (std::uint32_t i = 0; i < n(f); ++i) {
@@ -262,7 +278,7 @@ void Swarm::rebase(core::Seconds shift) {
 }
 
 SwarmCounts Swarm::announce(const Announce& a, core::Seconds base, std::uint32_t max_peers,
-                            BlockPool& pool, std::vector<PeerInfo>& out, Delta& delta) {
+                            BlockPool& pool, core::PeerList& out, Delta& delta) {
   const int f = record::family_index(a.endpoint.family());
   std::uint8_t key[record::max_size];
   a.endpoint.write_compact(key);
@@ -282,8 +298,14 @@ SwarmCounts Swarm::announce(const Announce& a, core::Seconds base, std::uint32_t
   } else if (a.may_grow && n(0) + n(1) < max_peers) {
     self = insert(f, pos, a, stamp, pool, delta);
   }
-  select(a, f, self, out);
+  const bool want[2] = {a.want_v4, a.want_v6};
+  select(a.numwant, want, a.random, a.want_peer_ids, f, self, out);
   return counts();
+}
+
+void Swarm::lookup(const Lookup& l, core::PeerList& out) const {
+  const bool want[2] = {l.want_v4, l.want_v6};
+  select(l.numwant, want, l.random, l.want_peer_ids, l.want_v4 ? 0 : 1, npos, out);
 }
 
 void Swarm::update(std::uint8_t* rec, int family, const Announce& a, std::uint16_t stamp,
@@ -373,47 +395,66 @@ std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, core::Seconds 
   return removed;
 }
 
-void Swarm::select(const Announce& a, int own, std::uint32_t self,
-                   std::vector<PeerInfo>& out) const {
-  const bool want[2] = {a.want_v4, a.want_v6};
-  std::uint32_t left = a.numwant;
+void Swarm::select(std::uint32_t numwant, const bool (&want)[2], std::uint64_t random_word,
+                   bool ids, int own, std::uint32_t self, core::PeerList& out) const {
+  std::uint32_t left = numwant;
   const int order[2] = {own, 1 - own};
   for (int i = 0; i < 2 && left > 0; ++i) {
     const int f = order[i];
     if (!want[f]) continue;
     // Independent halves of the caller's random word for the two families.
-    const auto random = static_cast<std::uint32_t>(i == 0 ? a.random : a.random >> 32);
+    const auto random = static_cast<std::uint32_t>(i == 0 ? random_word : random_word >> 32);
     const std::uint32_t skip = f == own ? self : npos;
-    left -= f == 0 ? take<0>(skip, left, random, out) : take<1>(skip, left, random, out);
+    if (f == 0) {
+      left -=
+          ids ? take<0, true>(skip, left, random, out) : take<0, false>(skip, left, random, out);
+    } else {
+      left -=
+          ids ? take<1, true>(skip, left, random, out) : take<1, false>(skip, left, random, out);
+    }
   }
 }
 
 // Appends up to `want` records of one family other than `skip`: all of them
 // if that is few enough, else a run starting at a random index and wrapping
-// around (opentracker's choice: random enough, and a sequential read).
-template <int Family>
+// around (opentracker's choice: random enough, and a sequential read). A
+// record starts with its compact entry, so each peer is one fixed-size copy
+// (two with its id).
+template <int Family, bool Ids>
 std::uint32_t Swarm::take(std::uint32_t skip, std::uint32_t want, std::uint32_t random,
-                          std::vector<PeerInfo>& out) const {
+                          core::PeerList& out) const {
   const std::uint32_t count = n(Family);
   const std::uint32_t others = count - (skip < count ? 1 : 0);
   if (others == 0) return 0;
-  const std::uint8_t* recs = records(Family);
+  const std::uint32_t taking = std::min(others, want);
   constexpr std::size_t size = record::size(Family);
-  if (others <= want) {
-    for (std::uint32_t i = 0; i < count; ++i) {
-      if (i != skip) record::read_peer_into<Family>(recs + i * size, out.emplace_back());
+  constexpr std::size_t entry = record::key_size(Family);
+  auto room = out.append(Family == 0 ? core::Family::v4 : core::Family::v6, taking, Ids);
+  const auto copy = [&room](const std::uint8_t* rec) {
+    std::memcpy(room.entries, rec, entry);
+    room.entries += entry;
+    if constexpr (Ids) {
+      std::memcpy(room.ids, rec + record::id_offset(Family), core::PeerId::size);
+      room.ids += core::PeerId::size;
     }
-    return others;
+  };
+  const std::uint8_t* recs = records(Family);
+  // Runs of consecutive records, split where `skip` is and where the walk
+  // wraps, so the copy loop does no per-record checks. No record is
+  // visited twice: `taking` is at most the records other than `skip`.
+  std::uint32_t at =
+      others <= want ? 0 : static_cast<std::uint32_t>((std::uint64_t{random} * count) >> 32);
+  for (std::uint32_t left = taking; left > 0;) {
+    std::uint32_t end = std::min(count, at + left);
+    const bool skipping = skip >= at && skip < end;
+    if (skipping) end = skip;
+    for (const std::uint8_t* rec = recs + at * size; rec != recs + end * size; rec += size)
+      copy(rec);
+    left -= end - at;
+    at = skipping ? end + 1 : end;
+    if (at == count) at = 0;
   }
-  std::uint32_t i = static_cast<std::uint32_t>((std::uint64_t{random} * count) >> 32);
-  for (std::uint32_t taken = 0; taken < want;) {
-    if (i != skip) {
-      record::read_peer_into<Family>(recs + i * size, out.emplace_back());
-      ++taken;
-    }
-    if (++i == count) i = 0;
-  }
-  return want;
+  return taking;
 }
 
 void Swarm::collect(core::Seconds base, std::vector<StoredPeer>& out) const {

@@ -37,6 +37,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/compact_peers.hpp"
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "store/memory/block_pool.hpp"
@@ -93,13 +94,21 @@ class Swarm {
   // stored when the swarm already holds `max_peers` or `a.may_grow` is false.
   // fits(a.now, base) must hold.
   SwarmCounts announce(const Announce& a, core::Seconds base, std::uint32_t max_peers,
-                       BlockPool& pool, std::vector<PeerInfo>& out, Delta& delta);
+                       BlockPool& pool, core::PeerList& out, Delta& delta);
+  // Appends up to l.numwant peers of the families asked for to `out`.
+  void lookup(const Lookup& l, core::PeerList& out) const;
   // Removes peers with last_seen + ttl <= now; returns how many.
   std::uint32_t expire(core::Seconds now, core::Seconds ttl, core::Seconds base, BlockPool& pool,
                        Delta& delta);
   // For an owner moving its base `shift` seconds up: every stamp drops by
   // `shift`, to no less than 0.
   void rebase(core::Seconds shift);
+
+  // Asks the CPU for the cache lines an announce reads after the header's
+  // (which finding the swarm has read): a small swarm's records, a large
+  // swarm's first and last records of each family, where its search
+  // starts. Never faults, changes nothing.
+  void prefetch() const;
 
   SwarmCounts counts() const { return {seeders(), n(0) + n(1) - seeders(), h_->downloaded}; }
   bool empty() const { return n(0) + n(1) == 0; }
@@ -158,10 +167,13 @@ class Swarm {
   bool move_to_new_block(std::size_t capacity, BlockPool& pool);
   bool resize_large(std::size_t capacity);
   void shrink_to_fit_loosely(BlockPool& pool);
-  void select(const Announce& a, int own, std::uint32_t self, std::vector<PeerInfo>& out) const;
-  template <int Family>
+  // Appends up to `numwant` peers, family `own` first, never record `self`
+  // of that family (npos: none), with their ids if `ids`.
+  void select(std::uint32_t numwant, const bool (&want)[2], std::uint64_t random, bool ids, int own,
+              std::uint32_t self, core::PeerList& out) const;
+  template <int Family, bool Ids>
   std::uint32_t take(std::uint32_t skip, std::uint32_t want, std::uint32_t random,
-                     std::vector<PeerInfo>& out) const;
+                     core::PeerList& out) const;
 
   Header* h_;
 };

@@ -12,6 +12,7 @@
 
 #include "codec/resp.hpp"
 #include "store/redis/sha1.hpp"
+#include "store/remote_counters.hpp"
 
 namespace cairn::store::redis {
 
@@ -115,6 +116,8 @@ class RedisLink {
   // unreachable, a slot without a master while a replica takes over).
   // Safe to call from many threads at once.
   virtual void exec(const Batch& batch, Replies& replies) = 0;
+  // What the link did to reach the cluster, or nullptr if it keeps no count.
+  virtual const RemoteCounters* counters() const { return nullptr; }
 };
 
 }  // namespace cairn::store::redis

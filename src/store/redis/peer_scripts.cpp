@@ -1,5 +1,6 @@
 #include "store/redis/peer_scripts.hpp"
 
+#include <initializer_list>
 #include <string>
 
 #include "store/redis/lua_common.hpp"
@@ -79,6 +80,44 @@ local function settle(index, counters, h, now, ttl, budget)
 end
 )lua";
 
+// Shared by announce and lookup: the peer draw.
+constexpr std::string_view kDraw = R"lua(
+-- The peers a reply carries, as the wire form a reply copies: per family
+-- (1 IPv4, 2 IPv6), compact entries, and 20-byte ids when asked for.
+local entries, ids = {{}, {}}, {{}, {}}
+
+-- Draws up to `left` peers of hash `from` at random into family `f`'s
+-- lists, never `skip`; returns how many more may be drawn. HRANDFIELD gives
+-- a small hash's fields in their stored order, so when `skip` is not among
+-- the left + 1 drawn, dropping the last would leave the newest peers out:
+-- `random` picks which one to drop.
+local function draw(from, f, skip, left, want_ids, random)
+  if left <= 0 then return left end
+  local n = left + (skip and 1 or 0)
+  local got = want_ids and redis.call('HRANDFIELD', from, n, 'WITHVALUES')
+    or redis.call('HRANDFIELD', from, n)
+  local step = want_ids and 2 or 1
+  local drawn = #got / step
+  local drop = 0
+  if skip and drawn == n then
+    drop = random % n + 1
+    for k = 1, drawn do
+      if got[(k - 1) * step + 1] == skip then drop = 0 end
+    end
+  end
+  local e, d = entries[f], ids[f]
+  for k = 1, drawn do
+    local field = got[(k - 1) * step + 1]
+    if field ~= skip and k ~= drop and left > 0 then
+      e[#e + 1] = field
+      if want_ids then d[#d + 1] = string.sub(got[k * step], 1, 20) end
+      left = left - 1
+    end
+  end
+  return left
+end
+)lua";
+
 constexpr std::string_view kAnnounce = R"lua(
 local meta, h4, h6, times, index, counters = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local h, ep, id = ARGV[2], ARGV[3], ARGV[4]
@@ -87,6 +126,7 @@ local want4, want6 = ARGV[8] == '1', ARGV[9] == '1'
 local now, ttl, max_peers, key_ttl, random =
   tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]),
   tonumber(ARGV[14])
+local want_ids = ARGV[15] == '1'
 local seeder, may_grow, may_create = flags % 2 == 1, math.floor(flags / 2) % 2 == 1,
   math.floor(flags / 4) % 2 == 1
 
@@ -130,7 +170,6 @@ count(counters, 'expired', expired)
 local v4 = #ep == 6
 local fam = v4 and h4 or h6
 local held = redis.call('HGET', fam, ep)
-local out = {}
 if event == 3 then
   if held then
     redis.call('HDEL', fam, ep)
@@ -156,30 +195,11 @@ else
   end
   -- Up to numwant others, the caller's own family first.
   local left = numwant
-  -- HRANDFIELD gives a small hash's fields in their stored order, so when
-  -- the caller is not among the numwant + 1 drawn, dropping the last would
-  -- leave the newest peers out: the caller's random number picks which.
-  local function pick(from, skip)
-    if left <= 0 then return end
-    local got = redis.call('HRANDFIELD', from, left + (skip and 1 or 0), 'WITHVALUES')
-    local drop = 0
-    if skip and #got == 2 * (left + 1) then
-      drop = 2 * (random % (left + 1)) + 1
-      for i = 1, #got, 2 do
-        if got[i] == skip then drop = 0 end
-      end
-    end
-    for i = 1, #got, 2 do
-      if got[i] ~= skip and i ~= drop and left > 0 then
-        out[#out + 1] = got[i]
-        out[#out + 1] = string.sub(got[i + 1], 1, 20)
-        left = left - 1
-      end
-    end
+  if (v4 and want4) or (not v4 and want6) then
+    left = draw(fam, v4 and 1 or 2, ep, left, want_ids, random)
   end
-  if (v4 and want4) or (not v4 and want6) then pick(fam, ep) end
-  if v4 and want6 then pick(h6, nil) end
-  if not v4 and want4 then pick(h4, nil) end
+  if v4 and want6 then left = draw(h6, 2, nil, left, want_ids, random) end
+  if not v4 and want4 then draw(h4, 1, nil, left, want_ids, random) end
 end
 
 local peers = redis.call('HLEN', h4) + redis.call('HLEN', h6)
@@ -187,16 +207,28 @@ local seeders = num(redis.call('HGET', meta, 's'))
 local downloads = num(redis.call('HGET', meta, 'd'))
 reindex(index, h, ttl, now)
 for _, k in ipairs({meta, h4, h6, times}) do redis.call('EXPIRE', k, key_ttl) end
-local reply = {0, seeders, peers - seeders, downloads, created, dropped,
-               next_due(index, now, expired > 0)}
-for _, v in ipairs(out) do reply[#reply + 1] = v end
-return reply
+return {0, seeders, peers - seeders, downloads, created, dropped, next_due(index, now, expired > 0),
+        table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
+        table.concat(ids[2])}
 )lua";
 
 constexpr std::string_view kScrape = R"lua(#!lua flags=no-writes
 local s = redis.call('HMGET', KEYS[1], 's', 'd')
 return {tonumber(s[1]) or 0, redis.call('HLEN', KEYS[2]) + redis.call('HLEN', KEYS[3]),
         tonumber(s[2]) or 0}
+)lua";
+
+constexpr std::string_view kLookup = R"lua(
+local meta, h4, h6 = KEYS[1], KEYS[2], KEYS[3]
+if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
+local left, want_ids = tonumber(ARGV[2]), ARGV[5] == '1'
+if ARGV[3] == '1' then left = draw(h4, 1, nil, left, want_ids, 0) end
+if ARGV[4] == '1' then draw(h6, 2, nil, left, want_ids, 0) end
+local s = redis.call('HMGET', meta, 's', 'd')
+local seeders = num(s[1])
+return {seeders, redis.call('HLEN', h4) + redis.call('HLEN', h6) - seeders, num(s[2]),
+        table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
+        table.concat(ids[2])}
 )lua";
 
 constexpr std::string_view kSweep = R"lua(
@@ -218,27 +250,35 @@ if num(c[1]) ~= 0 then redis.call('HSET', counters, 'expired', 0) end
 return {removed + num(c[1]), dropped, num(c[2]), more and 1 or 0, next_due(index, now, false)}
 )lua";
 
-Script make(std::string_view body, bool prelude) {
+Script make(std::initializer_list<std::string_view> parts) {
   std::string text;
-  if (prelude) text.append(kLuaCommon).append(kPrelude);
-  text.append(body);
+  for (std::string_view part : parts) text.append(part);
   return Script(std::move(text));
 }
+
+// A script that writes nothing says so on its first line, so Redis may
+// run it where writes are refused (on a replica, with the cluster down).
+constexpr std::string_view kReadOnly = "#!lua flags=no-writes";
 
 }  // namespace
 
 const Script& announce_script() {
-  static const Script s = make(kAnnounce, true);
+  static const Script s = make({kLuaCommon, kPrelude, kDraw, kAnnounce});
+  return s;
+}
+
+const Script& peer_lookup_script() {
+  static const Script s = make({kReadOnly, kLuaCommon, kDraw, kLookup});
   return s;
 }
 
 const Script& scrape_script() {
-  static const Script s = make(kScrape, false);
+  static const Script s = make({kScrape});
   return s;
 }
 
 const Script& sweep_script() {
-  static const Script s = make(kSweep, true);
+  static const Script s = make({kLuaCommon, kPrelude, kSweep});
   return s;
 }
 

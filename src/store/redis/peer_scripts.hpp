@@ -6,7 +6,7 @@
 // Keys (NS is the store's namespace, H the info hash in hex, T the slot's
 // tag from slot_tag()):
 //   NS:s{H}  hash: s = seeders, d = downloads (`completed` events)
-//   NS:4{H}  hash: IPv4 peers, 6-byte compact endpoint -> 20-byte peer id
+//   NS:4{H}  hash: IPv4 peers, 6-byte compact endpoint (the wire form) -> 20-byte peer id
 //            and a flags byte (1: seeder, 2: its download was counted)
 //   NS:6{H}  hash: IPv6 peers, 18-byte compact endpoint -> the same
 //   NS:t{H}  sorted set: every peer's endpoint, scored by its last announce
@@ -25,9 +25,14 @@ namespace cairn::store::redis {
 //       create the swarm), event (0 none, 1 completed, 2 started,
 //       3 stopped), numwant, want v4 (0/1), want v6 (0/1), now,
 //       peer_ttl, max peers, key TTL, random (0 to 2^31 - 1: which
-//       drawn peer to leave out when the caller is not among them)
+//       drawn peer to leave out when the caller is not among them),
+//       want ids (0/1)
 // Reply: {status, seeders, leechers, downloads, created, dropped, due,
-//         endpoint, peer id, endpoint, peer id, ...}; status 0 ok,
+//         IPv4 entries, IPv4 ids, IPv6 entries, IPv6 ids}: the peers in
+//         wire form (core/compact_peers.hpp), each family's compact
+//         entries as one string and their 20-byte ids as another (empty
+//         unless asked for), so a reply is copied, not decoded; the last
+//         four only with status 0. Status 0 ok,
 //         1 refused (no growth), 2 the swarm is new and may not be
 //         created (the caller decides against its cap and asks again),
 //         3 stopped for a swarm that does not exist (nothing done).
@@ -35,6 +40,13 @@ namespace cairn::store::redis {
 //         swarms of the slot this call found empty or gone. due: when
 //         the slot next has work for a sweep (next_due in lua_common.hpp).
 const Script& announce_script();
+
+// Read-only: up to numwant peers drawn as announce draws them.
+// KEYS: NS:s{H} NS:4{H} NS:6{H}
+// ARGV: NS, numwant, want v4 (0/1), want v6 (0/1), want ids (0/1)
+// Reply: {0, 0, 0} for an unknown swarm, else {seeders, leechers,
+//        downloads, IPv4 entries, IPv4 ids, IPv6 entries, IPv6 ids}
+const Script& peer_lookup_script();
 
 // KEYS: NS:s{H} NS:4{H} NS:6{H}
 // Reply: {seeders, peers, downloads}

@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -34,23 +35,29 @@ constexpr std::int64_t kSweepPeers = 1000;
 
 enum Status : int { failed = -1, ok = 0, refused = 1, may_not_create = 2, stopped_nothing = 3 };
 
-// The one place a reply's peer becomes output: a compact endpoint (6 or
-// 18 bytes) and a peer id.
-bool append_peer(std::string_view endpoint, std::string_view id, std::vector<PeerInfo>& out) {
-  if (id.size() != core::PeerId::size) return false;
-  const auto* b = reinterpret_cast<const std::uint8_t*>(endpoint.data());
-  PeerInfo p;
-  if (endpoint.size() == 6) {
-    p.endpoint.address = core::Address::v4(std::span<const std::uint8_t, 4>(b, 4));
-  } else if (endpoint.size() == 18) {
-    p.endpoint.address = core::Address::v6(std::span<const std::uint8_t, 16>(b, 16));
-  } else {
-    return false;
+// Appends a reply's peers, from its element `first` on: per family, the
+// compact entries as one string and the ids as another (want_ids) or
+// empty, copied as they are. False, appending nothing, if they do not fit
+// that shape.
+bool append_peers(const Reply& r, std::uint32_t first, bool want_ids, core::PeerList& out) {
+  if (r.size() != first + 4) return false;
+  std::string_view entries[2], ids[2];
+  for (std::uint32_t f = 0; f < 2; ++f) {
+    const Reply e = r.at(first + 2 * f), i = r.at(first + 2 * f + 1);
+    if (!e.is_text() || !i.is_text()) return false;
+    entries[f] = e.text();
+    ids[f] = i.text();
+    const std::size_t size = core::compact_size(f == 0 ? core::Family::v4 : core::Family::v6);
+    const std::size_t n = entries[f].size() / size;
+    if (entries[f].size() % size != 0 || ids[f].size() != (want_ids ? n * core::PeerId::size : 0))
+      return false;
   }
-  const std::size_t at = endpoint.size() - 2;
-  p.endpoint.port = static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
-  p.peer_id = core::PeerId::from_bytes(id);
-  out.push_back(p);
+  for (std::uint32_t f = 0; f < 2; ++f) {
+    const core::Family family = f == 0 ? core::Family::v4 : core::Family::v6;
+    const auto room = out.append(family, entries[f].size() / core::compact_size(family), want_ids);
+    if (!entries[f].empty()) std::memcpy(room.entries, entries[f].data(), entries[f].size());
+    if (!ids[f].empty()) std::memcpy(room.ids, ids[f].data(), ids[f].size());
+  }
   return true;
 }
 
@@ -71,7 +78,7 @@ Head read_head(const Replies& replies, std::size_t i) {
   Head h;
   if (!replies.answered(i)) return h;
   const Reply r = replies.at(i);
-  if (r.type() != Type::array || r.size() < kHead || (r.size() - kHead) % 2 != 0) return h;
+  if (r.type() != Type::array || (r.size() != kHead && r.size() != kHead + 4)) return h;
   auto it = r.begin();
   std::int64_t v[kHead];
   for (std::int64_t& x : v) {
@@ -79,7 +86,7 @@ Head read_head(const Replies& replies, std::size_t i) {
     x = (*it).integer();
     ++it;
   }
-  if (v[0] < ok || v[0] > stopped_nothing) return h;
+  if (v[0] < ok || v[0] > stopped_nothing || (v[0] == ok) != (r.size() == kHead + 4)) return h;
   h.status = static_cast<int>(v[0]);
   h.counts = {u32(v[1]), u32(v[2]), u32(v[3])};
   h.created = v[4];
@@ -90,8 +97,8 @@ Head read_head(const Replies& replies, std::size_t i) {
 
 }  // namespace
 
-RedisPeerStore::RedisPeerStore(RedisLink& link, RedisOptions options, Limits limits)
-    : link_(link), options_(std::move(options)), limits_(limits) {
+RedisPeerStore::RedisPeerStore(std::shared_ptr<RedisLink> link, RedisOptions options, Limits limits)
+    : link_(std::move(link)), options_(std::move(options)), limits_(limits) {
   swept_torrents_ = static_cast<std::int64_t>(stats().torrents);
 }
 
@@ -132,13 +139,19 @@ void RedisPeerStore::add_announce(Batch& b, const Announce& a, bool create) cons
   b.arg(std::int64_t{limits_.max_peers_per_torrent});
   b.arg(std::int64_t{limits_.peer_ttl} + options_.grace);
   b.arg(static_cast<std::int64_t>(a.random & 0x7fffffff));  // exact in Lua's doubles
+  b.arg(std::int64_t{a.want_peer_ids ? 1 : 0});
 }
 
-int RedisPeerStore::read_announce(const Replies& replies, std::size_t i, std::vector<PeerInfo>& out,
-                                  AnnounceResult& result) {
-  result.first_peer = static_cast<std::uint32_t>(out.size());
-  result.peer_count = 0;
+int RedisPeerStore::read_announce(const Replies& replies, std::size_t i, bool want_ids,
+                                  core::PeerList& out, AnnounceResult& result) {
+  result.begin = result.end = out.mark();
   const Head h = read_head(replies, i);
+  if (h.status == ok && !append_peers(replies.at(i), kHead, want_ids, out)) {
+    fail();
+    result.counts = StoreError::busy;
+    return failed;
+  }
+  result.end = out.mark();
   switch (h.status) {
     case failed:
       fail();
@@ -152,27 +165,19 @@ int RedisPeerStore::read_announce(const Replies& replies, std::size_t i, std::ve
       result.counts = SwarmCounts{};
       return h.status;
     default:
-      break;
+      result.counts = h.counts;
+      return ok;
   }
-  result.counts = h.counts;
-  const Reply r = replies.at(i);
-  for (std::uint32_t k = kHead; k + 1 < r.size(); k += 2) {
-    const Reply endpoint = r.at(k), id = r.at(k + 1);
-    if (!endpoint.is_text() || !id.is_text()) continue;
-    append_peer(endpoint.text(), id.text(), out);
-  }
-  result.peer_count = static_cast<std::uint32_t>(out.size() - result.first_peer);
-  return ok;
 }
 
 core::Result<SwarmCounts, StoreError> RedisPeerStore::announce(const Announce& a,
-                                                               std::vector<PeerInfo>& out) {
+                                                               core::PeerList& out) {
   AnnounceResult result;
   announce_batch(std::span(&a, 1), out, std::span(&result, 1));
   return result.counts;
 }
 
-void RedisPeerStore::announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+void RedisPeerStore::announce_batch(std::span<const Announce> batch, core::PeerList& out,
                                     std::span<AnnounceResult> results) {
   assert(results.size() == batch.size());
   out.clear();
@@ -184,7 +189,7 @@ void RedisPeerStore::announce_batch(std::span<const Announce> batch, std::vector
   const bool room = may_create(batch.size());
   s.batch.clear();
   for (const Announce& a : batch) add_announce(s.batch, a, room);
-  link_.exec(s.batch, s.replies);
+  link_->exec(s.batch, s.replies);
   bool redo = false;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Head h = read_head(s.replies, i);
@@ -192,14 +197,15 @@ void RedisPeerStore::announce_batch(std::span<const Announce> batch, std::vector
     redo |= h.status == may_not_create;
   }
   if (redo) return redo_new_swarms(batch, out, results);
-  for (std::size_t i = 0; i < batch.size(); ++i) read_announce(s.replies, i, out, results[i]);
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    read_announce(s.replies, i, batch[i].want_peer_ids, out, results[i]);
 }
 
 // The first announce that may not create its swarm, and every later one of
 // the same swarm that found it missing too, had no effect: they run again
 // in order, one by one, each allowed to create the swarm if the cap has
 // room then. The others keep their replies from the batch.
-void RedisPeerStore::redo_new_swarms(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+void RedisPeerStore::redo_new_swarms(std::span<const Announce> batch, core::PeerList& out,
                                      std::span<AnnounceResult> results) {
   Scratch& s = scratch();
   const Replies first = s.replies;  // the batch's replies, kept while the redos use the scratch
@@ -213,17 +219,46 @@ void RedisPeerStore::redo_new_swarms(std::span<const Announce> batch, std::vecto
     if (!redo) continue;
     s.batch.clear();
     add_announce(s.batch, batch[i], may_create(1));
-    link_.exec(s.batch, again[i]);
+    link_->exec(s.batch, again[i]);
     const Head h = read_head(again[i], 0);
     account(s.batch.call(0).slot, h.created, h.dropped, h.due);
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto it = again.find(i);
     if (it == again.end())
-      read_announce(first, i, out, results[i]);
+      read_announce(first, i, batch[i].want_peer_ids, out, results[i]);
     else
-      read_announce(it->second, 0, out, results[i]);
+      read_announce(it->second, 0, batch[i].want_peer_ids, out, results[i]);
   }
+}
+
+SwarmCounts RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
+  out.clear();
+  Scratch& s = scratch();
+  const Hex h(l.info_hash.bytes);
+  s.batch.clear();
+  s.batch.script(h.slot(), peer_lookup_script());
+  s.batch.arg(std::int64_t{3});
+  for (std::string_view kind : {"s", "4", "6"})
+    s.batch.arg(key_name(s.key, options_.name_space, kind, h.view()));
+  s.batch.arg(options_.name_space);
+  s.batch.arg(std::int64_t{l.numwant});
+  s.batch.arg(std::int64_t{l.want_v4 ? 1 : 0});
+  s.batch.arg(std::int64_t{l.want_v6 ? 1 : 0});
+  s.batch.arg(std::int64_t{l.want_peer_ids ? 1 : 0});
+  link_->exec(s.batch, s.replies);
+  const auto failure = [&] {
+    fail();
+    out.clear();
+    return SwarmCounts{};
+  };
+  if (!s.replies.answered(0)) return failure();
+  const Reply r = s.replies.at(0);
+  if (r.type() != Type::array || (r.size() != 3 && r.size() != 7)) return failure();
+  for (std::uint32_t k = 0; k < 3; ++k)
+    if (r.at(k).type() != Type::integer) return failure();
+  if (r.size() == 7 && !append_peers(r, 3, l.want_peer_ids, out)) return failure();
+  return {u32(r.at(0).integer()), u32(r.at(1).integer()), u32(r.at(2).integer())};
 }
 
 SwarmCounts RedisPeerStore::scrape(const core::InfoHash& info_hash) const {
@@ -245,7 +280,7 @@ void RedisPeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
     for (std::string_view kind : {"s", "4", "6"})
       s.batch.arg(key_name(s.key, options_.name_space, kind, h.view()));
   }
-  link_.exec(s.batch, s.replies);
+  link_->exec(s.batch, s.replies);
   for (std::size_t i = 0; i < info_hashes.size(); ++i) {
     counts[i] = SwarmCounts{};
     if (!s.replies.answered(i)) {
@@ -269,7 +304,7 @@ std::uint64_t RedisPeerStore::expire(core::Seconds now) {
   const bool full = due_.scan_due(at, options_.full_scan_every);
   SlotScan scan;
   if (full) {
-    scan = scan_slots(link_, s.batch, s.replies, s.key, ns, "x", "c", "torrents", at, due_);
+    scan = scan_slots(*link_, s.batch, s.replies, s.key, ns, "x", "c", "torrents", at, due_);
     due_.scanned(at);
   } else {
     scan.due = due_.take(at);
@@ -306,7 +341,7 @@ std::uint64_t RedisPeerStore::expire(core::Seconds now) {
     if (!more) due_.note(slot, (*++it).integer());
     return more;
   };
-  complete = sweep_slots(link_, s.batch, s.replies, scan.due, add, read) && complete;
+  complete = sweep_slots(*link_, s.batch, s.replies, scan.due, add, read) && complete;
   // The count every node's cap is checked against, after a full scan as
   // exact as a look at many slots while others announce can make it.
   if (full && complete) {
@@ -329,7 +364,7 @@ StoreStats RedisPeerStore::stats() const {
     s.batch.arg(key_name(s.key, options_.name_space, "c", slot_tag(slot)));
     for (std::string_view field : {"torrents", "v4", "v6", "seeders"}) s.batch.arg(field);
   }
-  link_.exec(s.batch, s.replies);
+  link_->exec(s.batch, s.replies);
   StoreStats st;
   std::uint64_t* fields[] = {&st.torrents, &st.peers_v4, &st.peers_v6, &st.seeders};
   for (std::size_t i = 0; i < s.replies.size(); ++i) {

@@ -24,6 +24,7 @@
 //   counts again.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,18 +45,23 @@ struct RedisOptions {
 
 class RedisPeerStore final : public PeerStore {
  public:
-  RedisPeerStore(RedisLink& link, RedisOptions options, Limits limits);
+  RedisPeerStore(std::shared_ptr<RedisLink> link, RedisOptions options, Limits limits);
 
-  core::Result<SwarmCounts, StoreError> announce(const Announce& a,
-                                                 std::vector<PeerInfo>& out) override;
-  void announce_batch(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+  using PeerStore::announce;
+  using PeerStore::lookup;
+  core::Result<SwarmCounts, StoreError> announce(const Announce& a, core::PeerList& out) override;
+  void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                       std::span<AnnounceResult> results) override;
+  // No peers and zeros when the cluster cannot answer (the contract has
+  // no error here; the DHT then answers with nodes only).
+  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override;
   // Zeros when the cluster cannot answer (the contract has no error here).
   SwarmCounts scrape(const core::InfoHash& info_hash) const override;
   void scrape_batch(std::span<const core::InfoHash> info_hashes,
                     std::span<SwarmCounts> counts) const override;
   std::uint64_t expire(core::Seconds now) override;
   StoreStats stats() const override;
+  const RemoteCounters* remote_counters() const override { return link_->counters(); }
 
   // Calls that failed (no reply in time, or an error reply): each became
   // StoreError::busy or zeros.
@@ -63,20 +69,20 @@ class RedisPeerStore final : public PeerStore {
 
  private:
   void add_announce(Batch& batch, const Announce& a, bool may_create) const;
-  // Decodes call i's reply into results[i] and appends its peers to out;
+  // Reads call i's reply into results[i] and appends its peers to out;
   // returns the status (0 ok, 1 refused, 2 may not create), or -1 on failure.
-  int read_announce(const Replies& replies, std::size_t i, std::vector<PeerInfo>& out,
+  int read_announce(const Replies& replies, std::size_t i, bool want_ids, core::PeerList& out,
                     AnnounceResult& result);
   // Announces that found their swarm new when it could not be created
   // (phase one of a batch near the cap): each again, in order, one by one.
-  void redo_new_swarms(std::span<const Announce> batch, std::vector<PeerInfo>& out,
+  void redo_new_swarms(std::span<const Announce> batch, core::PeerList& out,
                        std::span<AnnounceResult> results);
   // A reply's news: swarms created and dropped, when its slot is next due.
   void account(std::uint16_t slot, std::int64_t created, std::int64_t dropped, std::int64_t due);
   bool may_create(std::size_t creations) const;
   void fail() const { failures_.fetch_add(1, std::memory_order_relaxed); }
 
-  RedisLink& link_;
+  std::shared_ptr<RedisLink> link_;  // shared with the other store of the factory
   RedisOptions options_;
   Limits limits_;
   // Torrents as the last sweep counted them, and created since by this

@@ -108,8 +108,9 @@ struct RedisRecordStore::Change {
   std::vector<std::string> released;  // units whose counts go back
 };
 
-RedisRecordStore::RedisRecordStore(RedisLink& link, RedisOptions options, RecordLimits limits)
-    : link_(link), options_(std::move(options)), limits_(limits) {
+RedisRecordStore::RedisRecordStore(std::shared_ptr<RedisLink> link, RedisOptions options,
+                                   RecordLimits limits)
+    : link_(std::move(link)), options_(std::move(options)), limits_(limits) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
   Scratch& s = scratch();
   const std::string name =
@@ -121,7 +122,7 @@ RedisRecordStore::RedisRecordStore(RedisLink& link, RedisOptions options, Record
        {std::string_view("SET"), std::string_view(name), std::string_view(mine),
         std::string_view("NX"), std::string_view("GET")})
     s.batch.arg(a);
-  link_.exec(s.batch, s.replies);
+  link_->exec(s.batch, s.replies);
   if (!s.replies.answered(0) || s.replies.at(0).is_error())
     throw std::runtime_error("the Redis cluster did not answer for the rendezvous records' epoch");
   const Reply r = s.replies.at(0);
@@ -221,7 +222,7 @@ void RedisRecordStore::settle_quota(const Change& c, const core::Address* to) {
     s.batch.arg(std::int64_t{limits_.tombstone_ttl} + options_.grace);
   }
   if (s.batch.empty()) return;
-  link_.exec(s.batch, s.replies);
+  link_->exec(s.batch, s.replies);
   for (std::size_t i = 0; i < s.replies.size(); ++i)
     if (!s.replies.answered(i) || s.replies.at(i).is_error()) fail();
 }
@@ -239,7 +240,7 @@ core::Result<std::uint64_t, RecordStoreError> RedisRecordStore::put(const Record
   s.batch.arg("EXPIRE");
   s.batch.arg(qkey);
   s.batch.arg(quota_ttl);
-  link_.exec(s.batch, s.replies);
+  link_->exec(s.batch, s.replies);
   Change c;
   const std::uint16_t slot = Hex(p.topic.bytes).slot();
   if (!read_change(s.replies, 0, slot, c)) {
@@ -253,7 +254,7 @@ core::Result<std::uint64_t, RecordStoreError> RedisRecordStore::put(const Record
     s.batch.arg(qkey);
     s.batch.arg(std::int64_t{limits_.max_records_per_address});
     s.batch.arg(quota_ttl);
-    link_.exec(s.batch, s.replies);
+    link_->exec(s.batch, s.replies);
     const bool answered = s.replies.answered(0) && s.replies.at(0).type() == Type::integer;
     if (!answered || s.replies.at(0).integer() == 0) {
       if (!answered) fail();
@@ -262,7 +263,7 @@ core::Result<std::uint64_t, RecordStoreError> RedisRecordStore::put(const Record
     }
     s.batch.clear();
     add_put(s.batch, p, true, may_create());
-    link_.exec(s.batch, s.replies);
+    link_->exec(s.batch, s.replies);
     Change again;
     again.released = std::move(c.released);
     const bool ok = read_change(s.replies, 0, slot, again);
@@ -303,7 +304,7 @@ core::Result<void, RecordStoreError> RedisRecordStore::remove(const core::TopicI
   s.batch.arg(std::string_view(s.packed).substr(17, 8));
   s.batch.arg(std::int64_t{limits_.tombstone_ttl});
   s.batch.arg(key_ttl());
-  link_.exec(s.batch, s.replies);
+  link_->exec(s.batch, s.replies);
   Change c;
   if (!read_change(s.replies, 0, slot, c)) {
     fail();
@@ -362,7 +363,7 @@ std::uint64_t RedisRecordStore::lookup(const core::TopicId& topic, std::uint64_t
       s.batch.arg(key_name(s.key, options_.name_space, kind, t.view()));
     s.batch.arg(std::to_string(after));
     s.batch.arg(kPage);
-    link_.exec(s.batch, s.replies);
+    link_->exec(s.batch, s.replies);
     if (!s.replies.answered(0) || s.replies.at(0).type() != Type::array ||
         s.replies.at(0).size() % 3 != 1) {
       fail();
@@ -394,7 +395,7 @@ std::uint64_t RedisRecordStore::expire(core::Seconds now) {
   SlotScan scan;
   if (full) {
     scan =
-        scan_slots(link_, s.batch, s.replies, s.key, ns, "rx", "rc", "topics", shared(now), due_);
+        scan_slots(*link_, s.batch, s.replies, s.key, ns, "rx", "rc", "topics", shared(now), due_);
     due_.scanned(shared(now));
   } else {
     scan.due = due_.take(shared(now));
@@ -436,7 +437,7 @@ std::uint64_t RedisRecordStore::expire(core::Seconds now) {
       if ((*it).is_text()) released.released.emplace_back((*it).text());
     return more;
   };
-  complete = sweep_slots(link_, s.batch, s.replies, scan.due, add, read) && complete;
+  complete = sweep_slots(*link_, s.batch, s.replies, scan.due, add, read) && complete;
   settle_quota(released, nullptr);
   if (full && complete) {
     std::int64_t total = 0;
@@ -458,7 +459,7 @@ RecordStats RedisRecordStore::stats() const {
     s.batch.arg(key_name(s.key, options_.name_space, "rc", slot_tag(slot)));
     for (std::string_view field : {"topics", "records", "tombstones"}) s.batch.arg(field);
   }
-  link_.exec(s.batch, s.replies);
+  link_->exec(s.batch, s.replies);
   RecordStats st;
   std::uint64_t* fields[] = {&st.topics, &st.records, &st.tombstones};
   for (std::size_t i = 0; i < s.replies.size(); ++i) {

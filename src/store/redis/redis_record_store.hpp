@@ -28,7 +28,7 @@ class RedisRecordStore final : public RecordStore {
  public:
   // Reads (or sets) the namespace's epoch and counts the topics; throws
   // std::runtime_error if the cluster does not answer.
-  RedisRecordStore(RedisLink& link, RedisOptions options, RecordLimits limits);
+  RedisRecordStore(std::shared_ptr<RedisLink> link, RedisOptions options, RecordLimits limits);
 
   core::Result<std::uint64_t, RecordStoreError> put(const RecordPut& put) override;
   core::Result<void, RecordStoreError> remove(const core::TopicId& topic, const core::RecordId& id,
@@ -58,7 +58,7 @@ class RedisRecordStore final : public RecordStore {
   std::int64_t key_ttl() const;
   void fail() const { failures_.fetch_add(1, std::memory_order_relaxed); }
 
-  RedisLink& link_;
+  std::shared_ptr<RedisLink> link_;  // shared with the other store of the factory
   RedisOptions options_;
   RecordLimits limits_;
   std::uint32_t epoch_ = 0;

@@ -1,0 +1,134 @@
+#include "frontend/http_frontend.hpp"
+
+#include <array>
+
+#include "codec/http_response.hpp"
+#include "codec/http_tracker.hpp"
+#include "tracker/admission.hpp"
+
+namespace cairn::frontend {
+
+namespace {
+
+constexpr std::string_view kContentType = "text/plain";
+constexpr std::string_view kRateLimited = "rate limit exceeded";
+
+// A 200 whose body is `body` (the worker's scratch, already filled).
+void write_ok(const codec::HttpRequest& request, std::string_view body, std::string& out) {
+  auto response = codec::HttpResponse::to(request, 200, kContentType);
+  response.body = body;
+  codec::write_http_response(out, response);
+}
+
+// A failure reason a BitTorrent client shows (BEP 3: HTTP 200), built in
+// the worker's scratch body.
+void write_failure(const codec::HttpRequest& request, std::string_view reason,
+                   tracker::WorkerState& state, std::string& out) {
+  state.body.clear();
+  codec::encode_failure(reason, state.body);
+  write_ok(request, state.body, out);
+}
+
+// A request line too long to read: a BitTorrent client shows a failure
+// reason (HTTP 200), not a bare 414.
+bool write_failure_too_long(const codec::HttpRequest& request, codec::HttpTrackerError e,
+                            tracker::WorkerState& state, std::string& out) {
+  state.body.clear();
+  codec::encode_failure(codec::failure_text(e), state.body);
+  codec::HttpResponse response;  // a request that did not parse closes its connection
+  response.content_type = kContentType;
+  response.body = state.body;
+  response.keep_alive = false;
+  response.head_only = request.method == codec::HttpMethod::head;
+  codec::write_http_response(out, response);
+  return true;
+}
+
+}  // namespace
+
+void BitTorrentHttp::write_rate_limited(const codec::HttpRequest& request,
+                                        std::uint32_t retry_after, tracker::WorkerState& state,
+                                        std::string& out) const {
+  state.body.clear();
+  codec::encode_failure(kRateLimited, state.body);
+  auto response = codec::HttpResponse::to(request, 200, kContentType);
+  response.body = state.body;
+  response.retry_after = retry_after;
+  codec::write_http_response(out, response);
+}
+
+void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address& client,
+                          const tracker::RequestContext& ctx, std::string& out) const {
+  auto& state = ctx.state;
+  auto& body = state.body;
+  body.clear();
+  tracker::bump(state.counters.http.announces);
+  auto query = codec::parse_announce_query(request.query);
+  if (!query) {
+    tracker::bump(state.counters.http.bad_requests);
+    return write_failure(request, codec::failure_text(query.error()), state, out);
+  }
+  tracker::AnnounceRequest a;
+  a.info_hash = query->info_hash;
+  a.peer_id = query->peer_id;
+  a.endpoint.address = client;
+  if (allow_ip_param_ && query->ip) a.endpoint.address = *query->ip;
+  a.endpoint.port = query->port;
+  a.event = query->event;
+  a.seeder = query->left_present && query->left == 0;
+  a.numwant = tracker_.numwant(query->numwant);
+  a.want_peer_ids = !query->compact && !query->no_peer_id;  // only a dictionary reply lists ids
+  a.now = ctx.now;
+  auto reply = tracker_.announce(a, state.rng, state.peers, state.access);
+  if (!reply) {
+    tracker::count_error(reply.error(), state.counters);
+    return write_failure(request, tracker::error_text(reply.error()), state, out);
+  }
+  codec::AnnounceReply r;
+  r.interval = reply->interval;
+  r.min_interval = reply->min_interval;
+  r.complete = reply->counts.seeders;
+  r.incomplete = reply->counts.leechers;
+  r.peers = state.peers.view();
+  r.compact = query->compact;
+  r.no_peer_id = query->no_peer_id;
+  codec::encode_announce_reply(r, body);
+  write_ok(request, body, out);
+}
+
+bool HttpAnnounce::write_too_long(const codec::HttpRequest& request, tracker::WorkerState& state,
+                                  std::string& out) const {
+  return write_failure_too_long(request, codec::HttpTrackerError::request_too_long, state, out);
+}
+
+void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& /*client*/,
+                        const tracker::RequestContext& ctx, std::string& out) const {
+  auto& state = ctx.state;
+  auto& body = state.body;
+  body.clear();
+  tracker::bump(state.counters.http.scrapes);
+  auto query = codec::parse_scrape_query(request.query);
+  if (!query) {
+    tracker::bump(state.counters.http.bad_requests);
+    return write_failure(request, codec::failure_text(query.error()), state, out);
+  }
+  std::array<codec::ScrapeFile, codec::kMaxScrapeHashes> files;
+  for (std::size_t i = 0; i < query->count; ++i) {
+    auto counts = tracker::scrape_or_zeros(tracker_, query->hashes[i], ctx);
+    files[i] = {query->hashes[i], counts.seeders, counts.downloaded, counts.leechers};
+  }
+  codec::encode_scrape_reply(std::span(files.data(), query->count), body);
+  write_ok(request, body, out);
+}
+
+bool HttpScrape::write_too_long(const codec::HttpRequest& request, tracker::WorkerState& state,
+                                std::string& out) const {
+  return write_failure_too_long(request, codec::HttpTrackerError::scrape_too_long, state, out);
+}
+
+void HttpHealth::handle(const codec::HttpRequest& request, const core::Address& /*client*/,
+                        const tracker::RequestContext& /*ctx*/, std::string& out) const {
+  write_ok(request, "ok", out);
+}
+
+}  // namespace cairn::frontend

@@ -1,0 +1,76 @@
+#include "server/frontends.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <optional>
+
+#include "frontend/http_frontend.hpp"
+#include "frontend/rendezvous_http.hpp"
+#include "frontend/rendezvous_udp.hpp"
+#include "frontend/udp_frontend.hpp"
+
+namespace cairn::server {
+
+using frontend::HttpRoute;
+
+namespace {
+
+// The DHT node's id, valid under BEP 42 for the address the DHT sees it at
+// (dht.external_ip, else the first dht.listen address if it is global).
+tracker::dht::NodeId dht_node_id(const Config& c) {
+  std::optional<core::Address> external = core::Address::parse(c.dht_external_ip);
+  if (!external && !c.dht_listen.empty() && !c.dht_listen.front().address.is_unspecified())
+    external = c.dht_listen.front().address;
+  std::array<std::uint8_t, 20> random;
+  randombytes_buf(random.data(), random.size());
+  return tracker::dht::own_node_id(external, random);
+}
+
+}  // namespace
+
+Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
+                     tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& connection_ids)
+    : http_(config.trusted_proxies) {
+  // The DHT node answers on sockets of its own (dht.listen): each has a
+  // table with one entry, KRPC (add_dht_socket). With the bridge its
+  // get_peers and announce_peer use the tracker's swarms.
+  if (!config.dht_listen.empty())
+    dht_ = std::make_unique<frontend::dht::Dht>(config.dht, dht_node_id(config), &tracker);
+
+  // UDP: the first entry whose matcher takes a datagram gets it, so the
+  // entries with a narrow matcher come first and BEP 15, which takes
+  // anything, comes last. A STUN entry (magic cookie 0x2112A442 at bytes
+  // 4-7, the top two bits of byte 0 zero) or a KRPC entry (a bencoded
+  // dictionary: 'd' first) goes before BEP 15.
+  if (rendezvous.enabled())  // off: actions 16-19 are unknown actions to BEP 15
+    datagrams_.add(frontend::RendezvousUdp::matcher(),
+                   make<frontend::RendezvousUdp>(rendezvous, connection_ids));
+  datagrams_.add(frontend::UdpFrontend::matcher(),
+                 make<frontend::UdpFrontend>(tracker, connection_ids,
+                                             frontend::UdpOptions{config.allow_client_ip}));
+
+  // HTTP: the first route that takes the path (exact, or a prefix) gets it;
+  // `served` names it in the 404 of a path no route takes.
+  http_.add({"/announce", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+             HttpRoute::Limit::rate_limited,
+             &make<frontend::HttpAnnounce>(tracker, config.allow_client_ip),
+             "/announce and /scrape (BitTorrent)"});
+  http_.add({"/scrape", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+             HttpRoute::Limit::rate_limited, &make<frontend::HttpScrape>(tracker), ""});
+  http_.add({"/health", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+             HttpRoute::Limit::unlimited, &make<frontend::HttpHealth>(), "/health"});
+  http_.add({frontend::RendezvousHttp::kPrefix, HttpRoute::Match::prefix, HttpRoute::Methods::any,
+             HttpRoute::Limit::rate_limited, &make<frontend::RendezvousHttp>(rendezvous),
+             "the rendezvous API under /v1/"});
+  // HTTP Upgrade: a request with "Connection: upgrade" naming a protocol
+  // registered here, on any path, goes to that protocol's UpgradeHandler,
+  // which may take the connection over (frontend/connection.hpp); the
+  // WebSocket tracker is http_.add_upgrade("websocket", make<...>(...)).
+}
+
+Frontends::DhtSocket& Frontends::add_dht_socket(std::size_t sockets, std::uint64_t seed) {
+  return *dht_sockets_.emplace_back(std::make_unique<DhtSocket>(*dht_, sockets, seed));
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,130 @@
+#pragma once
+// A worker's counter blocks: one per frontend or concern, one instance per
+// worker, written only by that worker's thread (tracker::bump: a relaxed
+// load and store, no shared read-modify-write) and summed over the workers
+// by the MetricsRegistry (metrics.hpp) when it is read.
+//
+// A block is a struct of Counters and an each(f) that names every field
+// with a help text, in order. A new block (a DHT's, say): a struct like
+// these in its own header, a member of WorkerCounters below, and one
+// add_blocks line in server/metrics.cpp.
+#include <array>
+#include <cstddef>
+
+#include "tracker/metrics.hpp"
+
+namespace cairn::tracker {
+
+// BEP 15 and everything else the UDP port receives.
+struct UdpCounters {
+  Counter received, connects, announces, scrapes, bad_connection_id, malformed, send_dropped,
+      rate_limited;
+  template <typename F>
+  void each(F&& f) const {
+    f("received", "UDP datagrams received", received);
+    f("connects", "BEP 15 connect requests answered", connects);
+    f("announces", "BEP 15 announce requests", announces);
+    f("scrapes", "BEP 15 scrape requests", scrapes);
+    f("bad_connection_id", "UDP requests with an invalid connection id", bad_connection_id);
+    f("malformed", "UDP datagrams that did not parse", malformed);
+    f("send_dropped", "UDP replies the socket did not take", send_dropped);
+    f("rate_limited", "UDP datagrams dropped unanswered over the rate limit", rate_limited);
+  }
+};
+
+// The HTTP port: connections and the tracker's routes.
+struct HttpCounters {
+  Counter connections, connections_refused, requests, announces, scrapes, bad_requests,
+      bad_forwarded, timeouts, rate_limited;
+  template <typename F>
+  void each(F&& f) const {
+    f("connections", "HTTP connections accepted", connections);
+    f("connections_refused", "HTTP connections closed at once over http.max_connections",
+      connections_refused);
+    f("requests", "HTTP requests routed", requests);
+    f("announces", "HTTP announce requests", announces);
+    f("scrapes", "HTTP scrape requests", scrapes);
+    f("bad_requests", "HTTP requests refused as malformed", bad_requests);
+    f("bad_forwarded", "HTTP requests whose trusted proxy header named no address", bad_forwarded);
+    f("timeouts", "HTTP connections closed idle or with a request unanswered in time", timeouts);
+    f("rate_limited", "HTTP requests answered \"rate limit exceeded\"", rate_limited);
+  }
+};
+
+// The rendezvous API, over HTTP and UDP alike.
+struct RendezvousCounters {
+  Counter registers, lookups, unregisters, refused;
+  template <typename F>
+  void each(F&& f) const {
+    f("registers", "rendezvous registrations", registers);
+    f("lookups", "rendezvous look-ups", lookups);
+    f("unregisters", "rendezvous removals", unregisters);
+    f("refused", "rendezvous requests answered with an error", refused);
+  }
+};
+
+// The admission step's refusals (admission.hpp), for every protocol.
+struct AdmissionCounters {
+  Counter full, torrents_refused, busy;
+  template <typename F>
+  void each(F&& f) const {
+    f("full", "announces refused as \"tracker is full\"", full);
+    f("busy", "announces answered \"tracker busy, retry\": the store could not answer in time",
+      busy);
+    f("torrents_refused", "announces and scraped hashes the access list refused", torrents_refused);
+  }
+};
+
+// Connections taken over by another protocol (frontend/connection.hpp).
+struct ConnectionCounters {
+  Counter taken_over, deliveries_dropped, slow_readers, idle_timeouts;
+  template <typename F>
+  void each(F&& f) const {
+    f("taken_over", "connections taken over after an HTTP Upgrade", taken_over);
+    f("deliveries_dropped", "messages dropped: their connection gone or its queue full",
+      deliveries_dropped);
+    f("slow_readers", "taken-over connections closed: queue not emptied in send_timeout",
+      slow_readers);
+    f("idle_timeouts", "taken-over connections closed silent past idle_timeout", idle_timeouts);
+  }
+};
+
+// The DHT node (frontend/dht): what became of each packet, one counter
+// per frontend::dht::Outcome in its order (krpc_frontend.cpp checks the
+// count), and the verification pings sent.
+struct DhtCounters {
+  static constexpr std::size_t kOutcomes = 12;
+  std::array<Counter, kOutcomes> outcomes{};
+  Counter pings_sent;
+  template <typename F>
+  void each(F&& f) const {
+    static constexpr const char* names[kOutcomes][2] = {
+        {"ping", "DHT ping queries answered"},
+        {"find_node", "DHT find_node queries answered"},
+        {"get_peers", "DHT get_peers queries answered"},
+        {"announce_peer", "DHT announce_peer queries accepted"},
+        {"unknown_method", "DHT queries of an unknown method (error 204)"},
+        {"bad_query", "DHT queries with bad or missing arguments"},
+        {"bad_token", "DHT announce_peer queries with a token not ours (error 203)"},
+        {"refused", "DHT announce_peer queries the tracker refused (error 201)"},
+        {"garbage", "DHT datagrams that were not KRPC, or unasked replies: no answer"},
+        {"node_verified", "DHT nodes verified by answering our ping"},
+        {"reply_rejected", "DHT replies not to our ping, or from a node BEP 42 rejects"},
+        {"error_received", "DHT error messages received"},
+    };
+    for (std::size_t i = 0; i < kOutcomes; ++i) f(names[i][0], names[i][1], outcomes[i]);
+    f("pings_sent", "DHT verification pings sent", pings_sent);
+  }
+};
+
+// One worker's set of blocks (WorkerState::counters).
+struct WorkerCounters {
+  UdpCounters udp;
+  HttpCounters http;
+  RendezvousCounters rendezvous;
+  AdmissionCounters tracker;
+  ConnectionCounters connections;
+  DhtCounters dht;
+};
+
+}  // namespace cairn::tracker

@@ -1,0 +1,74 @@
+#pragma once
+// The metrics registry: every worker's counter blocks (tracker/counters.hpp)
+// and the stores' own numbers, read as (name, help, value) rows. A worker
+// writes only its own blocks, with plain relaxed stores; the registry sums
+// the blocks of every worker when it is read, so the hot path shares no
+// cache line and takes no atomic read-modify-write. Exposing the rows is
+// one route: write_prometheus() formats them.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cairn::tracker {
+
+// Written by one thread (bump), read by any (value).
+using Counter = std::atomic<std::uint64_t>;
+
+inline void bump(Counter& c) {
+  c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+struct MetricRow {
+  enum class Kind { counter, gauge };  // counter: only grows; gauge: a current amount
+  std::string name;                    // e.g. "udp_announces"
+  std::string help;
+  Kind kind = Kind::counter;
+  std::uint64_t value = 0;
+};
+
+class MetricsRegistry {
+ public:
+  // Registers one block type, one instance per worker, under `prefix`: a
+  // row "<prefix>_<field>" per field the block's each() names, its value
+  // the sum over `blocks`. Each block must outlive the registry. Throws
+  // std::logic_error if a name is taken already.
+  template <typename Block>
+  void add_blocks(std::string_view prefix, std::vector<const Block*> blocks) {
+    const std::size_t first = rows_.size();
+    const Block names;  // the field list, without any worker's values
+    names.each([&](const char* field, const char* help, const Counter&) {
+      add_row(std::string(prefix) + "_" + field, help, MetricRow::Kind::counter);
+    });
+    sources_.push_back([first, blocks = std::move(blocks)](std::vector<MetricRow>& rows) {
+      for (const Block* b : blocks) {
+        std::size_t i = first;
+        b->each([&](const char*, const char*, const Counter& c) {
+          rows[i++].value += c.load(std::memory_order_relaxed);
+        });
+      }
+    });
+  }
+
+  // A number read when the rows are read (a store's torrents, peers).
+  // `read` must be safe to call from any thread.
+  void add_gauge(std::string name, std::string help, std::function<std::uint64_t()> read);
+
+  // Every row, in registration order, summed now. Blocks are read while
+  // their workers write them: each value is a recent one, not a snapshot.
+  std::vector<MetricRow> rows() const;
+
+  // The rows in the Prometheus text format (0.0.4), appended to `out`:
+  // names prefixed "cairn_", counters suffixed "_total".
+  void write_prometheus(std::string& out) const;
+
+ private:
+  void add_row(std::string name, std::string help, MetricRow::Kind kind);
+
+  std::vector<MetricRow> rows_;  // names, help and kinds; values zero
+  std::vector<std::function<void(std::vector<MetricRow>&)>> sources_;
+};
+
+}  // namespace cairn::tracker

@@ -1,0 +1,216 @@
+// The UDP frontends without sockets, through the server's dispatch table
+// (server/frontends.cpp): a receive batch in, replies out. The announces
+// of one batch reach the store in one announce_batch call; a scrape later
+// in the same batch sees them; the access list refuses as the tracker does.
+#include "frontend/udp_frontend.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <variant>
+#include <vector>
+
+#include "codec/rendezvous_udp.hpp"
+#include "codec/udp_tracker.hpp"
+#include "frontend/record_format.hpp"
+#include "server/frontends.hpp"
+#include "store/memory/memory_record_store.hpp"
+#include "store/memory/memory_store.hpp"
+#include "support/endpoints.hpp"
+
+using namespace cairn;
+namespace udp = codec::udp;
+
+namespace {
+
+// A memory store that counts the calls it is given.
+class CountingStore final : public store::PeerStore {
+ public:
+  using store::PeerStore::announce;
+  core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce& a,
+                                                               core::PeerList& out) override {
+    ++announces;
+    return inner.announce(a, out);
+  }
+  void announce_batch(std::span<const store::Announce> batch, core::PeerList& out,
+                      std::span<store::AnnounceResult> results) override {
+    batch_sizes.push_back(batch.size());
+    inner.announce_batch(batch, out, results);
+  }
+  store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
+    return inner.lookup(l, out);
+  }
+  store::SwarmCounts scrape(const core::InfoHash& h) const override { return inner.scrape(h); }
+  std::uint64_t expire(core::Seconds now) override { return inner.expire(now); }
+  store::StoreStats stats() const override { return inner.stats(); }
+
+  store::MemoryStore inner{store::Limits{}};
+  unsigned announces = 0;
+  std::vector<std::size_t> batch_sizes;
+};
+
+core::InfoHash hash_of(std::uint8_t n) {
+  core::InfoHash h;
+  h.bytes.fill(n);
+  return h;
+}
+
+struct UdpFrontendTest : ::testing::Test {
+  CountingStore peers;
+  store::MemoryRecordStore records{store::RecordLimits{}};
+  tracker::MemoryGuard memory;
+  tracker::Tracker tracker{tracker::Policy{}, peers, memory};
+  tracker::Rendezvous rendezvous{{}, records, memory, frontend::record_format()};
+  tracker::AccessList access{tracker::AccessMode::blacklist, {hash_of(9)}};
+  tracker::ConnectionIds ids;
+  server::Frontends frontends{server::Config{}, tracker, rendezvous, ids};
+  frontend::WorkerState state{1, tracker::RateLimitConfig{}, access};
+
+  // One receive batch: each packet from its source, as the listener hands it.
+  struct Batch {
+    std::vector<std::array<std::uint8_t, 1500>> in;
+    std::vector<std::array<std::uint8_t, 8192>> out;
+    std::vector<frontend::Datagram> datagrams;
+
+    void add(const core::Endpoint& from, auto encode) {
+      in.emplace_back();
+      out.emplace_back();
+      sizes.push_back(encode(std::span<std::uint8_t>(in.back())));
+      datagrams.push_back({{}, from, {}, 0});  // spans set by dispatch(): `in` may move
+    }
+    std::vector<std::size_t> sizes;
+    udp::Response reply(std::size_t i) const {
+      const auto& d = datagrams[i];
+      EXPECT_GT(d.reply, 0u) << "datagram " << i << " was not answered";
+      return *udp::parse_response(d.out.first(d.reply), d.from.family());
+    }
+  };
+
+  void dispatch(Batch& batch) { dispatch(batch, frontends.datagrams()); }
+  void dispatch(Batch& batch, const frontend::DatagramDispatcher& table) {
+    for (std::size_t i = 0; i < batch.datagrams.size(); ++i) {
+      batch.datagrams[i].in = std::span<const std::uint8_t>(batch.in[i].data(), batch.sizes[i]);
+      batch.datagrams[i].out = std::span<std::uint8_t>(batch.out[i]);
+    }
+    table.dispatch(batch.datagrams, {100, 100'000, {}, state});
+  }
+
+  std::uint64_t connect(const core::Endpoint& from) {
+    Batch b;
+    b.add(from, [](auto out) { return udp::encode_connect_request(7, out); });
+    dispatch(b);
+    return std::get<udp::ConnectResponse>(b.reply(0)).connection_id;
+  }
+
+  static auto announce(std::uint64_t cid, std::uint8_t torrent, std::uint16_t port) {
+    return [=](std::span<std::uint8_t> out) {
+      udp::AnnounceRequest r;
+      r.connection_id = cid;
+      r.transaction_id = port;
+      r.info_hash = hash_of(torrent);
+      r.port = port;
+      r.left = 1;
+      return udp::encode_announce_request(r, out);
+    };
+  }
+};
+
+}  // namespace
+
+TEST_F(UdpFrontendTest, AnnouncesOfABatchReachTheStoreInOneCall) {
+  std::vector<core::Endpoint> from;
+  std::vector<std::uint64_t> cids;
+  for (std::uint32_t i = 1; i <= 5; ++i) {
+    from.push_back(test::v4(i, 6881));
+    cids.push_back(connect(from.back()));
+  }
+  Batch b;
+  for (std::size_t i = 0; i < from.size(); ++i)
+    b.add(from[i], announce(cids[i], 1, static_cast<std::uint16_t>(6881 + i)));
+  dispatch(b);
+  EXPECT_EQ(peers.batch_sizes, std::vector<std::size_t>{5});
+  EXPECT_EQ(peers.announces, 0u);
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    auto r = std::get<udp::AnnounceResponse>(b.reply(i));
+    EXPECT_EQ(r.transaction_id, 6881 + i);
+    EXPECT_EQ(r.interval, 1800u);
+    EXPECT_EQ(r.leechers, i + 1) << "each announce sees those before it in the batch";
+    EXPECT_EQ(r.peer_count(), i);
+  }
+  EXPECT_EQ(state.counters.udp.announces.load(), 5u);
+  EXPECT_EQ(state.counters.udp.received.load(), 10u);
+}
+
+TEST_F(UdpFrontendTest, AScrapeSeesTheAnnouncesBeforeItInTheBatch) {
+  const auto from = test::v4(1, 6881);
+  const auto cid = connect(from);
+  Batch b;
+  b.add(from, announce(cid, 1, 6881));
+  b.add(from, [&](auto out) {
+    const std::array<core::InfoHash, 1> hashes{hash_of(1)};
+    return udp::encode_scrape_request(cid, 3, hashes, out);
+  });
+  b.add(from, announce(cid, 1, 6882));
+  dispatch(b);
+  EXPECT_EQ(peers.batch_sizes, (std::vector<std::size_t>{1, 1}));
+  auto scrape = std::get<udp::ScrapeResponse>(b.reply(1));
+  EXPECT_EQ(scrape.at(0).leechers, 1u);
+  EXPECT_EQ(std::get<udp::AnnounceResponse>(b.reply(2)).leechers, 2u);
+}
+
+TEST_F(UdpFrontendTest, ARefusedTorrentNeverReachesTheStore) {
+  const auto from = test::v4(1, 6881);
+  const auto cid = connect(from);
+  Batch b;
+  b.add(from, announce(cid, 9, 6881));  // blacklisted
+  b.add(from, announce(cid, 1, 6881));
+  b.add(from, [&](auto out) {
+    const std::array<core::InfoHash, 2> hashes{hash_of(9), hash_of(1)};
+    return udp::encode_scrape_request(cid, 3, hashes, out);
+  });
+  dispatch(b);
+  EXPECT_EQ(std::get<udp::ErrorResponse>(b.reply(0)).message, "torrent not allowed");
+  EXPECT_EQ(peers.batch_sizes, std::vector<std::size_t>{1});
+  auto scrape = std::get<udp::ScrapeResponse>(b.reply(2));
+  EXPECT_EQ(scrape.at(0).leechers, 0u) << "a refused torrent scrapes as zeros";
+  EXPECT_EQ(scrape.at(1).leechers, 1u);
+  EXPECT_EQ(state.counters.tracker.torrents_refused.load(), 2u);  // its announce and its scrape
+}
+
+TEST_F(UdpFrontendTest, WithoutAConnectionIdNothingReachesTheStore) {
+  Batch b;
+  b.add(test::v4(1), announce(12345, 1, 6881));
+  dispatch(b);
+  EXPECT_EQ(std::get<udp::ErrorResponse>(b.reply(0)).message, "invalid connection id");
+  EXPECT_TRUE(peers.batch_sizes.empty());
+  EXPECT_EQ(state.counters.udp.bad_connection_id.load(), 1u);
+}
+
+// Actions 16-19 go to the rendezvous entry, which sits before BEP 15 in
+// the table; with the API off it is not registered, and BEP 15 answers
+// them as the unknown actions they then are (unanswered here: the error
+// would be larger than the 16-byte request).
+TEST_F(UdpFrontendTest, RendezvousActionsGoToTheRendezvousEntryOnlyWhileItIsOn) {
+  const auto from = test::v4(1, 6881);
+  const auto cid = connect(from);
+  auto whoami = [&](std::span<std::uint8_t> out) {
+    return codec::rvudp::encode_whoami_request({cid, 5}, out);
+  };
+  Batch b;
+  b.add(from, whoami);
+  dispatch(b);
+  auto reply = codec::rvudp::parse_response(b.datagrams[0].out.first(b.datagrams[0].reply));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(std::get<codec::rvudp::WhoamiResponse>(*reply).observed, from);
+
+  tracker::RendezvousPolicy off;
+  off.enabled = false;
+  tracker::Rendezvous disabled{off, records, memory, frontend::record_format()};
+  server::Frontends without{server::Config{}, tracker, disabled, ids};
+  Batch c;
+  c.add(from, whoami);
+  EXPECT_EQ(state.counters.udp.malformed.load(), 0u);
+  dispatch(c, without.datagrams());
+  EXPECT_EQ(c.datagrams[0].reply, 0u);
+  EXPECT_EQ(state.counters.udp.malformed.load(), 1u);
+}
