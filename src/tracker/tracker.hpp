@@ -79,6 +79,13 @@ class Tracker {
                                                         bool want_v6, core::Rng& rng,
                                                         core::PeerList& peers,
                                                         AccessView& access) const;
+  // counts[i] for hashes[i], each already admitted by the access list
+  // (admission.hpp), in one store call: a multi-hash scrape costs a remote
+  // store one pipelined exchange.
+  void scrape_batch(std::span<const core::InfoHash> hashes,
+                    std::span<store::SwarmCounts> counts) const {
+    store_.scrape_batch(hashes, counts);
+  }
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;
