@@ -22,6 +22,8 @@ packages=(
   # STUN interop (turnutils_stunclient) and the NAT lab (ip netns, nftables;
   # iptables for its NFQUEUE delay: the kernel has no netem)
   coturn nftables iptables
+  # the Redis Cluster backend's tests (tests/redis/)
+  redis-server redis-tools
   # the runnable examples of the docs (tests/docs/run_examples.py)
   curl
 )

@@ -2,12 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <stdexcept>
 
 #include "server/config.hpp"
 #include "server/server.hpp"
+#include "store/redis/slot_map.hpp"
 
 namespace cairn::app {
 
@@ -50,6 +52,10 @@ ServeCommand::ServeCommand(CLI::App& parent) {
                        "PEM certificate chain for --tls-listen; replaces tls.cert_file");
   command_->add_option("--tls-key", tls_key_,
                        "PEM private key of --tls-cert; replaces tls.key_file");
+  command_->add_option("--redis", redis_,
+                       "Keep the state in a Redis Cluster: some of its nodes as "
+                       "HOST:PORT[,HOST:PORT...]; sets store.backend = \"redis\" and replaces "
+                       "store.redis_nodes");
   command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
 }
 
@@ -67,6 +73,19 @@ int ServeCommand::run() const {
   if (!tls_key_.empty()) config.tls.key_file = tls_key_;
   if (auto problem = server::tls_problem(config)) throw std::runtime_error(*problem);
   if (!state_file_.empty()) config.state_file = state_file_;
+  if (!redis_.empty()) {
+    config.store.backend = "redis";
+    config.store.redis_nodes.clear();
+    for (std::size_t at = 0; at <= redis_.size();) {
+      const std::size_t end = std::min(redis_.find(',', at), redis_.size());
+      const std::string node = redis_.substr(at, end - at);
+      if (!store::redis::NodeAddress::parse(node, ""))
+        throw std::runtime_error("--redis " + redis_ + ": \"" + node +
+                                 "\" is not HOST:PORT (several: HOST:PORT,HOST:PORT)");
+      config.store.redis_nodes.push_back(node);
+      at = end + 1;
+    }
+  }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   // Logs go to stderr and the listening lines to stdout, often a pipe
   // (`cairn serve | head`, a FIFO, a log collector). When its reader goes

@@ -22,6 +22,7 @@ class ServeCommand final : public Command {
   std::vector<std::string> tls_listen_;
   std::string tls_cert_;
   std::string tls_key_;
+  std::string redis_;
   bool print_config_ = false;
 };
 

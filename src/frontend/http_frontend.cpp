@@ -112,11 +112,12 @@ void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& 
     tracker::bump(state.counters.http.bad_requests);
     return write_failure(request, codec::failure_text(query.error()), state, out);
   }
+  std::array<store::SwarmCounts, codec::kMaxScrapeHashes> counts;
+  tracker::scrape_or_zeros(tracker_, std::span(query->hashes.data(), query->count),
+                           std::span(counts.data(), query->count), ctx);
   std::array<codec::ScrapeFile, codec::kMaxScrapeHashes> files;
-  for (std::size_t i = 0; i < query->count; ++i) {
-    auto counts = tracker::scrape_or_zeros(tracker_, query->hashes[i], ctx);
-    files[i] = {query->hashes[i], counts.seeders, counts.downloaded, counts.leechers};
-  }
+  for (std::size_t i = 0; i < query->count; ++i)
+    files[i] = {query->hashes[i], counts[i].seeders, counts[i].downloaded, counts[i].leechers};
   codec::encode_scrape_reply(std::span(files.data(), query->count), body);
   write_ok(request, body, out);
 }

@@ -33,10 +33,9 @@ struct Pending {
       Datagram& d = *datagrams[i];
       const auto& r = results[i];
       if (!r.counts) {
-        tracker::count_error(tracker::TrackerError::tracker_full, state.counters);
-        d.reply = error_reply(transaction_ids[i],
-                              tracker::error_text(tracker::TrackerError::tracker_full), d.in.size(),
-                              d.out);
+        const tracker::TrackerError e = tracker::from_store(r.counts.error());
+        tracker::count_error(e, state.counters);
+        d.reply = error_reply(transaction_ids[i], tracker::error_text(e), d.in.size(), d.out);
         continue;
       }
       d.reply = udp::encode_announce_response(transaction_ids[i], interval, r.counts->leechers,
@@ -95,11 +94,14 @@ struct Handler {
       return bad_connection_id(r.transaction_id);
     tracker::bump(ctx.state.counters.udp.scrapes);
     pending.answer(tracker, ctx);
+    std::array<core::InfoHash, udp::kMaxScrapeHashes> hashes;
+    std::array<store::SwarmCounts, udp::kMaxScrapeHashes> counts;
+    for (std::size_t i = 0; i < r.count(); ++i) hashes[i] = r.hash(i);
+    tracker::scrape_or_zeros(tracker, std::span(hashes.data(), r.count()),
+                             std::span(counts.data(), r.count()), ctx);
     std::array<udp::ScrapeStats, udp::kMaxScrapeHashes> stats;
-    for (std::size_t i = 0; i < r.count(); ++i) {
-      auto c = tracker::scrape_or_zeros(tracker, r.hash(i), ctx);
-      stats[i] = udp::ScrapeStats{c.seeders, c.downloaded, c.leechers};
-    }
+    for (std::size_t i = 0; i < r.count(); ++i)
+      stats[i] = udp::ScrapeStats{counts[i].seeders, counts[i].downloaded, counts[i].leechers};
     return udp::encode_scrape_response(r.transaction_id, std::span(stats.data(), r.count()), d.out);
   }
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +14,8 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+
+#include "store/redis/slot_map.hpp"
 
 namespace cairn::server {
 
@@ -142,8 +146,9 @@ const std::vector<Key>& keys() {
           [](Config & c) -> auto& { return c.max_resident_mb; }, 0, 1'000'000'000),
 
       {"store", "backend",
-       "Where swarms and rendezvous records are kept: \"memory\", in this process (the only "
-       "backend so far; server.state_file carries it across restarts).",
+       "Where swarms and rendezvous records are kept: \"memory\", in this process "
+       "(server.state_file carries it across restarts), or \"redis\", in a Redis Cluster that "
+       "any number of Cairn nodes share (store.redis_nodes; no state_file).",
        [](const toml::node& n, Config& c) -> std::optional<std::string> {
          auto v = n.value<std::string>();
          if (!n.is_string() || !store::is_backend(*v))
@@ -152,6 +157,58 @@ const std::vector<Key>& keys() {
          return std::nullopt;
        },
        [](const Config& c) { return fmt::format("\"{}\"", c.store.backend); }},
+      {"store", "redis_nodes",
+       "For backend \"redis\": some nodes of the Redis Cluster, \"HOST:PORT\" each (IPv6 in "
+       "brackets); the rest of the cluster is discovered from them.",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         const auto* array = n.as_array();
+         if (!array) return "must be a list of \"HOST:PORT\" strings";
+         std::vector<std::string> nodes;
+         for (const auto& item : *array) {
+           auto text = item.value<std::string>();
+           if (!text || !store::redis::NodeAddress::parse(*text, ""))
+             return fmt::format("\"{}\" is not HOST:PORT", text.value_or("?"));
+           nodes.push_back(*text);
+         }
+         c.store.redis_nodes = std::move(nodes);
+         return std::nullopt;
+       },
+       [](const Config& c) {
+         std::string out = "[";
+         for (const auto& v : c.store.redis_nodes)
+           out += fmt::format("{}\"{}\"", out.size() > 1 ? ", " : "", v);
+         return out + "]";
+       }},
+      text(
+          "store", "redis_user", "Redis ACL user to log in as; \"\" is the default user.",
+          [](Config & c) -> auto& { return c.store.redis_user; }),
+      text(
+          "store", "redis_password_file",
+          "File whose first line is the Redis password (of redis_user); \"\" sends no AUTH. "
+          "Relative to this file's folder.",
+          [](Config & c) -> auto& { return c.store.redis_password_file; }),
+      {"store", "redis_namespace",
+       "Prefix of every key Cairn writes, so several trackers can share one cluster; letters, "
+       "digits and - _ . only.",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         auto v = n.value<std::string>();
+         // Braces would make a hash tag of their own and move keys to other slots.
+         const auto fits = [](char ch) {
+           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
+                  ch == '.';
+         };
+         if (!n.is_string() || v->empty() || v->size() > 64 ||
+             !std::all_of(v->begin(), v->end(), fits))
+           return "must be 1 to 64 letters, digits, '-', '_' or '.'";
+         c.store.redis_namespace = *v;
+         return std::nullopt;
+       },
+       [](const Config& c) { return fmt::format("\"{}\"", c.store.redis_namespace); }},
+      number<std::uint32_t>(
+          "store", "redis_timeout_ms",
+          "Milliseconds one exchange with the cluster may take; a request Redis cannot answer by "
+          "then fails with \"tracker busy, retry\".",
+          [](Config & c) -> auto& { return c.store.redis_timeout_ms; }, 10, 60000),
 
       number<std::uint32_t>(
           "tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
@@ -309,6 +366,13 @@ const std::vector<Key>& keys() {
           "Seconds per connection id time slot; an id is accepted for one to two slots. Below 60, "
           "clients that reuse an id for BEP 15's minute must connect again.",
           [](Config & c) -> auto& { return c.connection_id_slot; }, 1, 3600),
+      text(
+          "udp", "connection_id_secret_file",
+          "File of connection id secrets, 32 hex digits a line: ids are issued under the first "
+          "and accepted under any, so nodes that share the file accept each other's ids (list a "
+          "new secret first and keep the old one a while to rotate). \"\" draws a secret at "
+          "start. Relative to this file's folder.",
+          [](Config & c) -> auto& { return c.connection_id_secret_file; }),
 
       // Rate limits guard against a broken or hostile client, not against
       // load: real clients send a request or two per torrent every
@@ -572,6 +636,15 @@ void validate(const Config& c, const std::string& path, const KeyLines& lines) {
          fmt::format("rendezvous.default_ttl ({}) must lie between rendezvous.min_ttl ({}) and "
                      "rendezvous.max_ttl ({})",
                      r.default_ttl, r.min_ttl, r.max_ttl));
+  if (c.store.backend == "redis" && c.store.redis_nodes.empty())
+    fail(path, lines, {"store.backend", "store.redis_nodes"},
+         "store.backend \"redis\" needs store.redis_nodes, some nodes of the Redis Cluster as "
+         "\"HOST:PORT\"");
+  if (c.store.backend != "redis" && !c.store.redis_nodes.empty())
+    fail(path, lines, {"store.redis_nodes", "store.backend"},
+         fmt::format("store.redis_nodes is set, but store.backend is \"{}\" (the nodes would be "
+                     "ignored); set store.backend to \"redis\"",
+                     c.store.backend));
 }
 
 // The list is read when the server starts; a file that cannot be opened is
@@ -637,6 +710,8 @@ Config load_config(const std::string& path) {
   config.state_file = beside(path, config.state_file);
   config.tls.cert_file = beside(path, config.tls.cert_file);
   config.tls.key_file = beside(path, config.tls.key_file);
+  config.store.redis_password_file = beside(path, config.store.redis_password_file);
+  config.connection_id_secret_file = beside(path, config.connection_id_secret_file);
   check_access_list_readable(config, path, lines);
   return config;
 }

@@ -67,6 +67,9 @@ struct Config {
 
   // Seconds per BEP 15 connection id slot; an id lives one to two slots.
   core::Seconds connection_id_slot = tracker::ConnectionIds::kSlotSeconds;
+  // Secrets shared by the nodes of one cluster (server/secret_file.hpp);
+  // "": a secret drawn at start. Relative to the config file's folder.
+  std::string connection_id_secret_file;
 
   frontend::StunMode stun = frontend::StunMode::on;  // STUN Binding on the UDP port
   tracker::PunchPolicy punch;                        // hole punching (UDP actions 20-23)

@@ -1,5 +1,7 @@
 #include "server/metrics.hpp"
 
+#include "store/remote_counters.hpp"
+
 namespace cairn::server {
 
 namespace {
@@ -29,6 +31,9 @@ void register_metrics(tracker::MetricsRegistry& registry,
   registry.add_blocks("dht", of_each(workers, &WorkerCounters::dht));
   registry.add_blocks("stun", of_each(workers, &WorkerCounters::stun));
   registry.add_blocks("punch", of_each(workers, &WorkerCounters::punch));
+  // A remote store's client (the Redis cluster's): one block, shared.
+  if (const store::RemoteCounters* remote = peers.remote_counters())
+    registry.add_blocks("redis", std::vector{remote});
 
   // The stores' own numbers: shared by the workers, read when asked.
   registry.add_gauge("store_torrents", "torrents with at least one peer",

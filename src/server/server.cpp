@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <functional>
@@ -17,6 +18,7 @@
 #include "net/http_listener.hpp"
 #include "net/udp_listener.hpp"
 #include "server/access_list_file.hpp"
+#include "server/cluster_files.hpp"
 #include "server/open_files.hpp"
 #include "server/process_memory.hpp"
 #include "server/snapshot_file.hpp"
@@ -42,6 +44,21 @@ unsigned worker_count(const Config& c) {
 tracker::InfoHashSet initial_access_list(const Config& c) {
   if (c.access_mode == tracker::AccessMode::off) return {};
   return read_access_list(c.access_list);
+}
+
+// Wall-clock seconds minus the clock's: what a shared store and the
+// connection ids add to `now`, so every node of a cluster counts time
+// alike (to the second, as far as their clocks agree).
+std::int64_t wall_offset(const clock::CoarseClock& clock) {
+  const auto wall = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return static_cast<std::int64_t>(wall.count()) - std::int64_t{clock.now()};
+}
+
+tracker::ConnectionIds make_connection_ids(const Config& c, std::int64_t clock_offset) {
+  if (c.connection_id_secret_file.empty()) return tracker::ConnectionIds(c.connection_id_slot);
+  return tracker::ConnectionIds(read_connection_id_secrets(c.connection_id_secret_file),
+                                c.connection_id_slot, clock_offset);
 }
 
 // Blocks the stop and reload signals in the calling thread for its
@@ -104,13 +121,14 @@ Server::Server(Config config)
       // Late enough that a restored peer's or record's last-seen time is
       // past zero.
       clock_(std::max(config_.limits.peer_ttl, config_.rendezvous.max_ttl) + 1),
-      store_(store::make_peer_store(config_.store, config_.limits)),
-      record_store_(store::make_record_store(config_.store, config_.record_limits)),
+      store_env_{wall_offset(clock_), nullptr},
+      store_(store::make_peer_store(config_.store, config_.limits, store_env_)),
+      record_store_(store::make_record_store(config_.store, config_.record_limits, store_env_)),
       memory_guard_(config_.max_resident_mb << 20, resident_bytes),
       signaling_(signaling_limits(config_)),
       tracker_(config_.policy, *store_, memory_guard_, &signaling_),
       rendezvous_(config_.rendezvous, *record_store_, memory_guard_, frontend::record_format()),
-      connection_ids_(config_.connection_id_slot),
+      connection_ids_(make_connection_ids(config_, store_env_.clock_offset)),
       punch_(config_.punch.enabled && config_.rendezvous.enabled
                  ? std::make_unique<tracker::PunchCoordinator>(config_.punch, rendezvous_,
                                                                tracker::PunchSecrets::random())

@@ -87,6 +87,9 @@ class Server {
   std::unique_ptr<StateFileLock> state_lock_;  // from start() on, with a state file
   tracker::AccessList access_list_;
   clock::CoarseClock clock_;
+  // The clock's offset to wall time, so every node of a cluster shares
+  // `now`; and what the stores of one backend share (the factory's).
+  store::StoreEnv store_env_;
   // Made by store::make_peer_store / make_record_store from
   // config_.store; the state file uses their snapshots().
   std::unique_ptr<store::PeerStore> store_;

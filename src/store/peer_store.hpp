@@ -98,7 +98,9 @@ struct SwarmCounts {
 
 using core::PeerInfo;
 
-enum class StoreError : std::uint8_t { torrent_limit = 1 };
+// busy: a store that lives elsewhere (a Redis cluster) could not do the
+// operation now (unreachable, failing over); the client should retry.
+enum class StoreError : std::uint8_t { torrent_limit = 1, busy };
 
 struct StoreStats {
   std::uint64_t torrents = 0;
@@ -118,6 +120,7 @@ struct AnnounceResult {
 };
 
 class SwarmSnapshots;
+struct RemoteCounters;
 
 class PeerStore {
  public:
@@ -172,6 +175,11 @@ class PeerStore {
 
   // The store's snapshot capability, or nullptr if it has none.
   virtual SwarmSnapshots* snapshots() { return nullptr; }
+
+  // A remote store's client counters (store/remote_counters.hpp), or
+  // nullptr for a store in this process. The record store of the same
+  // backend shares the client, so these count its calls too.
+  virtual const RemoteCounters* remote_counters() const { return nullptr; }
 };
 
 }  // namespace cairn::store

@@ -102,6 +102,7 @@ enum class RecordStoreError : std::uint8_t {
   not_owner,
   stale_sequence,
   not_found,
+  busy,  // a store that lives elsewhere could not do it now; the client should retry
 };
 
 struct RecordStats {

@@ -1,6 +1,8 @@
 #include "tracker/admission.hpp"
 
 #include <algorithm>
+#include <cassert>
+#include <vector>
 
 namespace cairn::tracker {
 
@@ -10,8 +12,15 @@ std::uint32_t retry_after(const core::Address& client, const RequestContext& ctx
 }
 
 void count_error(TrackerError e, WorkerCounters& counters) {
-  tracker::bump(e == TrackerError::torrent_not_allowed ? counters.tracker.torrents_refused
-                                                       : counters.tracker.full);
+  switch (e) {
+    case TrackerError::torrent_not_allowed:
+      return tracker::bump(counters.tracker.torrents_refused);
+    case TrackerError::busy:
+      return tracker::bump(counters.tracker.busy);
+    case TrackerError::tracker_full:
+      break;
+  }
+  tracker::bump(counters.tracker.full);
 }
 
 store::SwarmCounts scrape_or_zeros(const Tracker& tracker, const core::InfoHash& info_hash,
@@ -20,6 +29,25 @@ store::SwarmCounts scrape_or_zeros(const Tracker& tracker, const core::InfoHash&
   if (counts) return *counts;
   count_error(counts.error(), ctx.state.counters);
   return {};
+}
+
+void scrape_or_zeros(const Tracker& tracker, std::span<const core::InfoHash> hashes,
+                     std::span<store::SwarmCounts> counts, const RequestContext& ctx) {
+  assert(counts.size() == hashes.size());
+  // A worker's scratch: warm, a scrape allocates nothing.
+  thread_local std::vector<core::InfoHash> admitted;
+  thread_local std::vector<store::SwarmCounts> found;
+  thread_local std::vector<bool> allowed;
+  admitted.clear();
+  allowed.assign(hashes.size(), false);
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    allowed[i] = admit_torrent(hashes[i], ctx);
+    if (allowed[i]) admitted.push_back(hashes[i]);
+  }
+  found.resize(admitted.size());
+  if (!admitted.empty()) tracker.scrape_batch(admitted, found);
+  for (std::size_t i = 0, next = 0; i < hashes.size(); ++i)
+    counts[i] = allowed[i] ? found[next++] : store::SwarmCounts{};
 }
 
 }  // namespace cairn::tracker

@@ -7,6 +7,7 @@
 // and so inherits the rate limit, the access list and their counters.
 #include <atomic>
 #include <cstdint>
+#include <span>
 
 #include "core/endpoint.hpp"
 #include "core/ids.hpp"
@@ -45,5 +46,10 @@ inline bool admit_torrent(const core::InfoHash& info_hash, const RequestContext&
 // a hash never announced) and is counted.
 store::SwarmCounts scrape_or_zeros(const Tracker& tracker, const core::InfoHash& info_hash,
                                    const RequestContext& ctx);
+
+// The same for every hash of a multi-hash scrape (counts.size() ==
+// hashes.size()), the admitted ones in one Tracker::scrape_batch call.
+void scrape_or_zeros(const Tracker& tracker, std::span<const core::InfoHash> hashes,
+                     std::span<store::SwarmCounts> counts, const RequestContext& ctx);
 
 }  // namespace cairn::tracker

@@ -70,11 +70,13 @@ struct RendezvousCounters {
 
 // The admission step's refusals (admission.hpp), for every protocol.
 struct AdmissionCounters {
-  Counter full, torrents_refused;
+  Counter full, torrents_refused, busy;
   template <typename F>
   void each(F&& f) const {
     f("full", "announces refused as \"tracker is full\"", full);
     f("torrents_refused", "announces and scraped hashes the access list refused", torrents_refused);
+    f("busy", "announces answered \"tracker busy, retry\": the store could not answer in time",
+      busy);
   }
 };
 

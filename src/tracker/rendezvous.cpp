@@ -85,6 +85,8 @@ RendezvousError from_store(store::RecordStoreError e) {
       return RendezvousError::stale_sequence;
     case store::RecordStoreError::not_found:
       return RendezvousError::not_found;
+    case store::RecordStoreError::busy:  // 503 with a Retry-After-worthy text
+      return RendezvousError::tracker_full;
   }
   return RendezvousError::tracker_full;
 }

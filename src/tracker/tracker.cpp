@@ -10,8 +10,14 @@ std::string_view error_text(TrackerError e) {
       return "tracker is full";
     case TrackerError::torrent_not_allowed:
       return "torrent not allowed";
+    case TrackerError::busy:
+      return "tracker busy, retry";
   }
   return "internal error";
+}
+
+TrackerError from_store(store::StoreError e) {
+  return e == store::StoreError::busy ? TrackerError::busy : TrackerError::tracker_full;
 }
 
 void Tracker::enrich(AnnounceRequest& request, core::Rng& rng) {
@@ -29,7 +35,7 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& 
   }
   enrich(request, rng);
   auto counts = store_.announce(request, peers);
-  if (!counts) return TrackerError::tracker_full;
+  if (!counts) return from_store(counts.error());
   return AnnounceResponse{policy_.announce_interval, policy_.min_interval,
                           with_signaling(request.info_hash, *counts)};
 }

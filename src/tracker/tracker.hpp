@@ -43,10 +43,16 @@ struct AnnounceResponse {
   store::SwarmCounts counts;
 };
 
-enum class TrackerError : std::uint8_t { tracker_full = 1, torrent_not_allowed };
+// busy: the store could not answer now (a Redis cluster unreachable or
+// failing over); the client should retry.
+enum class TrackerError : std::uint8_t { tracker_full = 1, torrent_not_allowed, busy };
 
 // Fixed text a client sees for each error.
 std::string_view error_text(TrackerError e);
+
+// What a store's refusal of an announce means to the client: busy (retry)
+// or full.
+TrackerError from_store(store::StoreError e);
 
 // WebSocket (WebTorrent) peers live in `signaling`, not the store: their
 // counts are added to the store's in every announce reply and scrape, so a
@@ -66,7 +72,7 @@ class Tracker {
   // Every announce of a batch (a UDP receive batch), each already admitted
   // by the access list (admission.hpp), in one store call: results[i] and
   // results[i].peers(peers) are what announce() would have given; a failed
-  // one is tracker_full. The interval is policy().announce_interval.
+  // one's error is from_store(its StoreError). The interval is policy().announce_interval.
   void announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng, core::PeerList& peers,
                       std::span<store::AnnounceResult> results);
   // Up to `numwant` (capped at numwant_max) peers of a swarm, of the
@@ -78,6 +84,13 @@ class Tracker {
                                                         bool want_v6, core::Rng& rng,
                                                         core::PeerList& peers,
                                                         AccessView& access) const;
+  // counts[i] for hashes[i], each already admitted by the access list
+  // (admission.hpp), in one store call: a multi-hash scrape costs a remote
+  // store one pipelined exchange.
+  void scrape_batch(std::span<const core::InfoHash> hashes,
+                    std::span<store::SwarmCounts> counts) const {
+    store_.scrape_batch(hashes, counts);
+  }
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "server/config.hpp"
 
@@ -118,10 +119,42 @@ TEST(Config, StoreBackend) {
   EXPECT_EQ(Config{}.store.backend, "memory");
   TempConfig file("[store]\nbackend = \"memory\"\n");
   EXPECT_EQ(load_config(file.path()).store.backend, "memory");
-  auto error = load_error("[store]\n\nbackend = \"redis\"\n");
-  EXPECT_NE(error.find(":3: store.backend must be one of \"memory\""), std::string::npos) << error;
+  auto error = load_error("[store]\n\nbackend = \"redis-typo\"\n");
+  EXPECT_NE(error.find(":3: store.backend must be one of \"memory\", \"redis\""), std::string::npos)
+      << error;
   error = load_error("[store]\nbackend = 1\n");
   EXPECT_NE(error.find(":2: store.backend must be one of \"memory\""), std::string::npos) << error;
+}
+
+TEST(Config, RedisStore) {
+  TempConfig file(
+      "[store]\nbackend = \"redis\"\nredis_nodes = [\"127.0.0.1:7000\", \"[::1]:7001\"]\n"
+      "redis_user = \"cairn\"\nredis_password_file = \"pw\"\nredis_namespace = \"t-1.x_y\"\n"
+      "redis_timeout_ms = 250\n[udp]\nconnection_id_secret_file = \"ids\"\n");
+  const auto folder = file.path().substr(0, file.path().rfind('/') + 1);
+  const Config c = load_config(file.path());
+  EXPECT_EQ(c.store.backend, "redis");
+  EXPECT_EQ(c.store.redis_nodes, (std::vector<std::string>{"127.0.0.1:7000", "[::1]:7001"}));
+  EXPECT_EQ(c.store.redis_user, "cairn");
+  EXPECT_EQ(c.store.redis_password_file, folder + "pw");
+  EXPECT_EQ(c.store.redis_namespace, "t-1.x_y");
+  EXPECT_EQ(c.store.redis_timeout_ms, 250u);
+  EXPECT_EQ(c.connection_id_secret_file, folder + "ids");
+
+  auto error = load_error("[store]\nbackend = \"redis\"\n");
+  EXPECT_NE(error.find(":2: store.backend \"redis\" needs store.redis_nodes"), std::string::npos)
+      << error;
+  error = load_error("[store]\nredis_nodes = [\"127.0.0.1:7000\"]\n");
+  EXPECT_NE(error.find(":2: store.redis_nodes is set, but store.backend is \"memory\""),
+            std::string::npos)
+      << error;
+  error = load_error("[store]\nbackend = \"redis\"\nredis_nodes = [\"127.0.0.1\"]\n");
+  EXPECT_NE(error.find(":3: store.redis_nodes \"127.0.0.1\" is not HOST:PORT"), std::string::npos)
+      << error;
+  // Braces would be a hash tag and move the keys to other slots.
+  error = load_error("[store]\nredis_namespace = \"a{b}\"\n");
+  EXPECT_NE(error.find(":2: store.redis_namespace must be 1 to 64 letters"), std::string::npos)
+      << error;
 }
 
 TEST(Config, CrossKeyRules) {

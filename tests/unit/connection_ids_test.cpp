@@ -81,3 +81,39 @@ TEST(ConnectionIds, NoIssuedIdCanStartAStunMessage) {
     ASSERT_FALSE(cairn::codec::stun::is_stun(packet));
   }
 }
+
+// Two nodes with the same secrets but process clocks started apart (their
+// offsets to wall time differ) accept each other's ids.
+TEST(ConnectionIds, NodesSharingSecretsAcceptEachOthersIds) {
+  const ConnectionIds::Secret secret{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  const ConnectionIds a({secret}, kSlot, 1'800'000'000 - 100);
+  const ConnectionIds b({secret}, kSlot, 1'800'000'000 - 5000);
+  // The same wall-clock moment: 200 s on a's clock, 5100 s on b's.
+  const auto id = a.issue(kClient, 200);
+  EXPECT_TRUE(b.valid(id, kClient, 5100));
+  EXPECT_TRUE(b.valid(id, kClient, 5100 + kSlot));
+  EXPECT_FALSE(b.valid(id, kClient, 5100 + 3 * kSlot));
+  EXPECT_FALSE(b.valid(id, kOther, 5100));
+  // Without the offset, b's slots are others: the id would be refused.
+  const ConnectionIds unaligned({secret}, kSlot, 0);
+  EXPECT_FALSE(unaligned.valid(id, kClient, 5100));
+}
+
+// Rotation: a node that lists the new secret first issues under it and
+// still accepts ids issued under the old one; a node that dropped the old
+// one refuses those.
+TEST(ConnectionIds, RotationAcceptsTheOldSecretWhileListed) {
+  const ConnectionIds::Secret old_secret{1}, new_secret{2};
+  const ConnectionIds before({old_secret}, kSlot, 0);
+  const ConnectionIds during({new_secret, old_secret}, kSlot, 0);
+  const ConnectionIds after({new_secret}, kSlot, 0);
+  const auto old_id = before.issue(kClient, 1000);
+  EXPECT_TRUE(during.valid(old_id, kClient, 1000));
+  EXPECT_FALSE(after.valid(old_id, kClient, 1000));
+  const auto new_id = during.issue(kClient, 1000);
+  EXPECT_NE(new_id, old_id);
+  EXPECT_TRUE(after.valid(new_id, kClient, 1000));
+  EXPECT_FALSE(before.valid(new_id, kClient, 1000));
+  EXPECT_THROW(ConnectionIds(std::vector<ConnectionIds::Secret>{}, kSlot, 0),
+               std::invalid_argument);
+}

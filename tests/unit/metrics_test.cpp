@@ -49,7 +49,7 @@ TEST(MetricsRegistry, NamesEveryFieldOnceWithItsHelp) {
     EXPECT_TRUE(names.insert(row.name).second) << row.name;
     EXPECT_FALSE(row.help.empty()) << row.name;
   }
-  EXPECT_EQ(names.size(), 8u + 11u + 4u + 2u + 4u + 10u);
+  EXPECT_EQ(names.size(), 8u + 11u + 4u + 3u + 4u + 10u);
 }
 
 TEST(MetricsRegistry, RefusesANameTwice) {
@@ -85,6 +85,10 @@ TEST(MetricsRegistry, WritesPrometheusText) {
             "access list refused\n"
             "# TYPE cairn_tracker_torrents_refused_total counter\n"
             "cairn_tracker_torrents_refused_total 0\n"
+            "# HELP cairn_tracker_busy_total announces answered \"tracker busy, retry\": the "
+            "store could not answer in time\n"
+            "# TYPE cairn_tracker_busy_total counter\n"
+            "cairn_tracker_busy_total 0\n"
             "# HELP cairn_store_peers peers, IPv4 and IPv6\n"
             "# TYPE cairn_store_peers gauge\n"
             "cairn_store_peers 12\n");

@@ -74,14 +74,31 @@ TEST(StoreFactory, MemoryIsTheDefaultAndOffersSnapshots) {
 TEST(StoreFactory, AnUnknownBackendIsRefusedByName) {
   EXPECT_FALSE(is_backend("redis-typo"));
   EXPECT_FALSE(is_backend(""));
-  EXPECT_EQ(backend_choices(), "\"memory\"");
+  EXPECT_EQ(backend_choices(), "\"memory\", \"redis\"");
   for (auto make : {+[] { (void)make_peer_store(backend("redis-typo"), Limits{}); },
                     +[] { (void)make_record_store(backend("redis-typo"), RecordLimits{}); }}) {
     try {
       make();
       ADD_FAILURE() << "no exception";
     } catch (const std::invalid_argument& e) {
-      EXPECT_STREQ(e.what(), "unknown store backend \"redis-typo\" (expected \"memory\")");
+      EXPECT_STREQ(e.what(),
+                   "unknown store backend \"redis-typo\" (expected \"memory\", \"redis\")");
+    }
+  }
+}
+
+// The factory makes the cluster client from the [store] section; without
+// seed nodes it says which setting is missing.
+TEST(StoreFactory, RedisNeedsSeedNodes) {
+  EXPECT_TRUE(is_backend("redis"));
+  for (auto make : {+[] { (void)make_peer_store(backend("redis"), Limits{}); },
+                    +[] { (void)make_record_store(backend("redis"), RecordLimits{}); }}) {
+    try {
+      make();
+      ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(),
+                   "store.backend \"redis\" needs store.redis_nodes (or --redis HOST:PORT,...)");
     }
   }
 }

@@ -37,17 +37,30 @@ class CountingStore final : public store::PeerStore {
                       std::span<store::AnnounceResult> results) override {
     batch_sizes.push_back(batch.size());
     inner.announce_batch(batch, out, results);
+    if (busy)
+      for (auto& r : results) r.counts = store::StoreError::busy;
   }
   store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
     return inner.lookup(l, out);
   }
-  store::SwarmCounts scrape(const core::InfoHash& h) const override { return inner.scrape(h); }
+  store::SwarmCounts scrape(const core::InfoHash& h) const override {
+    ++scrapes;
+    return inner.scrape(h);
+  }
+  void scrape_batch(std::span<const core::InfoHash> hashes,
+                    std::span<store::SwarmCounts> counts) const override {
+    scrape_batch_sizes.push_back(hashes.size());
+    inner.scrape_batch(hashes, counts);
+  }
   std::uint64_t expire(core::Seconds now) override { return inner.expire(now); }
   store::StoreStats stats() const override { return inner.stats(); }
 
   store::MemoryStore inner{store::Limits{}};
+  bool busy = false;  // every announce of a batch fails as busy
   unsigned announces = 0;
   std::vector<std::size_t> batch_sizes;
+  mutable unsigned scrapes = 0;
+  mutable std::vector<std::size_t> scrape_batch_sizes;
 };
 
 core::InfoHash hash_of(std::uint8_t n) {
@@ -158,6 +171,43 @@ TEST_F(UdpFrontendTest, AScrapeSeesTheAnnouncesBeforeItInTheBatch) {
   auto scrape = std::get<udp::ScrapeResponse>(b.reply(1));
   EXPECT_EQ(scrape.at(0).leechers, 1u);
   EXPECT_EQ(std::get<udp::AnnounceResponse>(b.reply(2)).leechers, 2u);
+}
+
+// The hashes of one scrape reach the store in one scrape_batch call (a
+// remote store pipelines it), the refused ones left out.
+TEST_F(UdpFrontendTest, AMultiHashScrapeReachesTheStoreInOneCall) {
+  const auto from = test::v4(1, 6881);
+  const auto cid = connect(from);
+  Batch b;
+  b.add(from, announce(cid, 1, 6881));
+  b.add(from, [&](auto out) {
+    const std::array<core::InfoHash, 4> hashes{hash_of(1), hash_of(9), hash_of(2), hash_of(1)};
+    return udp::encode_scrape_request(cid, 3, hashes, out);
+  });
+  dispatch(b);
+  EXPECT_EQ(peers.scrape_batch_sizes, std::vector<std::size_t>{3});
+  EXPECT_EQ(peers.scrapes, 0u);
+  auto scrape = std::get<udp::ScrapeResponse>(b.reply(1));
+  EXPECT_EQ(scrape.at(0).leechers, 1u);
+  EXPECT_EQ(scrape.at(1).leechers, 0u);
+  EXPECT_EQ(scrape.at(2).leechers, 0u);
+  EXPECT_EQ(scrape.at(3).leechers, 1u);
+  EXPECT_EQ(state.counters.tracker.torrents_refused.load(), 1u);
+}
+
+// A store that cannot answer now (a Redis cluster failing over) makes the
+// announce's reply the fixed "tracker busy, retry", counted apart from
+// "tracker is full".
+TEST_F(UdpFrontendTest, ABusyStoreIsAnsweredTrackerBusyRetry) {
+  const auto from = test::v4(1, 6881);
+  const auto cid = connect(from);
+  peers.busy = true;
+  Batch b;
+  b.add(from, announce(cid, 1, 6881));
+  dispatch(b);
+  EXPECT_EQ(std::get<udp::ErrorResponse>(b.reply(0)).message, "tracker busy, retry");
+  EXPECT_EQ(state.counters.tracker.busy.load(), 1u);
+  EXPECT_EQ(state.counters.tracker.full.load(), 0u);
 }
 
 TEST_F(UdpFrontendTest, ARefusedTorrentNeverReachesTheStore) {

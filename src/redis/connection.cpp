@@ -1,0 +1,199 @@
+#include "redis/connection.hpp"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace cairn::redis {
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+int millis_until(Clock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));
+}
+
+}  // namespace
+
+codec::resp::Limits reply_limits() {
+  codec::resp::Limits l;
+  l.max_depth = 4;
+  l.max_elements = 1u << 16;  // one reply: an announce of a few hundred peers, a slot map
+  l.max_string = 1u << 20;
+  l.max_aggregate = 1u << 16;
+  return l;
+}
+
+bool Connection::wait(short events, Clock::time_point deadline) {
+  pollfd p{fd_, events, 0};
+  while (true) {
+    const int n = ::poll(&p, 1, millis_until(deadline));
+    if (n > 0) return (p.revents & (POLLERR | POLLNVAL)) == 0 || (p.revents & events) != 0;
+    if (n == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+bool Connection::connect_by(Clock::time_point deadline, std::string& error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(node_.port);
+  if (int e = ::getaddrinfo(node_.host.c_str(), port.c_str(), &hints, &found); e != 0) {
+    error = std::string("cannot resolve the host: ") + ::gai_strerror(e);
+    return false;
+  }
+  error = "no address to connect to";
+  for (addrinfo* a = found; a != nullptr && fd_ < 0; a = a->ai_next) {
+    fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd_ < 0) {
+      error = std::strerror(errno);
+      continue;
+    }
+    int rc = ::connect(fd_, a->ai_addr, a->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      if (!wait(POLLOUT, deadline)) {
+        error = "connect timed out";
+        close();
+        continue;
+      }
+      int so_error = 0;
+      socklen_t len = sizeof so_error;
+      ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &len);
+      rc = so_error == 0 ? 0 : -1;
+      errno = so_error;
+    }
+    if (rc != 0) {
+      error = std::strerror(errno);
+      close();
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ::freeaddrinfo(found);
+  if (fd_ >= 0) ++connects_;
+  return fd_ >= 0;
+}
+
+bool Connection::closed_by_peer() const {
+  char byte;
+  const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+bool Connection::ensure(const Credentials& credentials, Clock::time_point deadline,
+                        std::string& error) {
+  if (fd_ >= 0) {
+    // Already written to this round, or idle and still open: ready.
+    if (!out_.empty() || (in_.size() == parsed_ && !closed_by_peer())) return true;
+    close();
+  }
+  if (!connect_by(deadline, error)) return false;
+  if (credentials.password.empty()) return true;
+  std::string command;
+  if (credentials.user.empty())
+    codec::resp::write_command(command, {"AUTH", credentials.password});
+  else
+    codec::resp::write_command(command, {"AUTH", credentials.user, credentials.password});
+  std::vector<codec::resp::Node> nodes;
+  std::string reply;
+  if (!roundtrip(command, deadline, nodes, reply)) {
+    error = "no reply to AUTH";
+    close();
+    return false;
+  }
+  const codec::resp::Reply r(nodes.data(), reply);
+  if (r.is_error()) {
+    // Redis's own words ("WRONGPASS invalid username-password pair..."):
+    // they name no secret and say what to fix.
+    error = "AUTH refused: " + std::string(r.text().substr(0, 200));
+    close();
+    return false;
+  }
+  return true;
+}
+
+void Connection::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  out_.clear();
+  sent_ = 0;
+  in_.clear();
+  parsed_ = 0;
+}
+
+bool Connection::flush() {
+  while (sent_ < out_.size()) {
+    const ssize_t n = ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent_ += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    return false;
+  }
+  out_.clear();
+  sent_ = 0;
+  return true;
+}
+
+bool Connection::fill() {
+  while (true) {
+    const std::size_t had = in_.size();
+    in_.resize(had + kReadChunk);
+    const ssize_t n = ::recv(fd_, in_.data() + had, kReadChunk, 0);
+    in_.resize(had + (n > 0 ? static_cast<std::size_t>(n) : 0));
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+}
+
+codec::resp::Parsed Connection::next_reply(std::vector<codec::resp::Node>& nodes) {
+  const codec::resp::Parsed p = codec::resp::parse(in_, parsed_, nodes, reply_limits());
+  if (p.status == codec::resp::Status::complete) parsed_ = p.end;
+  return p;
+}
+
+void Connection::discard_consumed() {
+  in_.erase(0, parsed_);
+  parsed_ = 0;
+}
+
+bool Connection::roundtrip(std::string_view command, Clock::time_point deadline,
+                           std::vector<codec::resp::Node>& nodes, std::string& reply_bytes) {
+  out_.append(command);
+  while (wants_write()) {
+    if (!flush() || (wants_write() && !wait(POLLOUT, deadline))) return false;
+  }
+  nodes.clear();
+  const std::size_t start = parsed_;
+  while (true) {
+    const codec::resp::Parsed p = next_reply(nodes);
+    if (p.status == codec::resp::Status::complete) {
+      reply_bytes.assign(in_, start, p.end - start);
+      for (codec::resp::Node& n : nodes)
+        n.offset = static_cast<std::uint32_t>(n.offset >= start ? n.offset - start : 0);
+      discard_consumed();
+      return true;
+    }
+    if (p.status == codec::resp::Status::invalid) return false;
+    if (!wait(POLLIN, deadline) || !fill()) return false;
+  }
+}
+
+}  // namespace cairn::redis

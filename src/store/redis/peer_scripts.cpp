@@ -1,0 +1,285 @@
+#include "store/redis/peer_scripts.hpp"
+
+#include <initializer_list>
+#include <string>
+
+#include "store/redis/lua_common.hpp"
+
+namespace cairn::store::redis {
+
+namespace {
+
+// Shared by the scripts that change swarms. Each one is bounded: a trim
+// removes at most `budget` peers, so no call holds Redis for long; the
+// sweep comes back for the rest.
+constexpr std::string_view kPrelude = R"lua(
+local function is_seeder(v) return v ~= nil and v ~= false and string.byte(v, 21) % 2 == 1 end
+
+-- Removes up to `budget` of the swarm's peers last seen at or before
+-- `cutoff`; returns how many, and whether there may be more.
+local function trim(h, cutoff, budget, counters)
+  local meta, h4, h6, times = key('s', h), key('4', h), key('6', h), key('t', h)
+  local old = redis.call('ZRANGEBYSCORE', times, '-inf', cutoff, 'LIMIT', 0, budget)
+  if #old == 0 then return 0, false end
+  local v4, v6, seeders = 0, 0, 0
+  for _, ep in ipairs(old) do
+    local fam = #ep == 6 and h4 or h6
+    if is_seeder(redis.call('HGET', fam, ep)) then seeders = seeders + 1 end
+    redis.call('HDEL', fam, ep)
+    if #ep == 6 then v4 = v4 + 1 else v6 = v6 + 1 end
+  end
+  redis.call('ZREM', times, unpack(old))
+  count(meta, 's', -seeders)
+  count(counters, 'v4', -v4)
+  count(counters, 'v6', -v6)
+  count(counters, 'seeders', -seeders)
+  return #old, #old == budget
+end
+
+local function reindex(index, h, ttl, now)
+  local first = redis.call('ZRANGE', key('t', h), 0, 0, 'WITHSCORES')
+  redis.call('ZADD', index, first[2] and (tonumber(first[2]) + ttl) or now, h)
+end
+
+-- The slot's counts made again from its swarms, after keys went by their
+-- TTL (no node swept for that long): forgets the swarms that are gone.
+-- Returns how many were.
+local function recount(index, counters)
+  local torrents, v4, v6, seeders, gone = 0, 0, 0, 0, 0
+  for _, h in ipairs(redis.call('ZRANGE', index, 0, -1)) do
+    if redis.call('EXISTS', key('s', h)) == 1 then
+      torrents = torrents + 1
+      v4 = v4 + redis.call('HLEN', key('4', h))
+      v6 = v6 + redis.call('HLEN', key('6', h))
+      seeders = seeders + num(redis.call('HGET', key('s', h), 's'))
+    else
+      redis.call('DEL', key('4', h), key('6', h), key('t', h))
+      redis.call('ZREM', index, h)
+      gone = gone + 1
+    end
+  end
+  redis.call('HSET', counters, 'torrents', torrents, 'v4', v4, 'v6', v6, 'seeders', seeders)
+  return gone
+end
+
+-- Brings one of the slot's swarms up to date as of `now`: trims it, drops
+-- it if that left it empty. Returns peers removed, whether it has more
+-- due, whether it was dropped, and whether its keys had gone by their TTL.
+local function settle(index, counters, h, now, ttl, budget)
+  if redis.call('EXISTS', key('s', h)) == 0 then return 0, false, false, true end
+  local removed, more = trim(h, now - ttl, budget, counters)
+  if more then return removed, true, false, false end
+  if redis.call('ZCARD', key('t', h)) == 0 then
+    redis.call('DEL', key('s', h), key('4', h), key('6', h), key('t', h))
+    redis.call('ZREM', index, h)
+    count(counters, 'torrents', -1)
+    return removed, false, true, false
+  end
+  reindex(index, h, ttl, now)
+  return removed, false, false, false
+end
+)lua";
+
+// Shared by announce and lookup: the peer draw.
+constexpr std::string_view kDraw = R"lua(
+-- The peers a reply carries, as the wire form a reply copies: per family
+-- (1 IPv4, 2 IPv6), compact entries, and 20-byte ids when asked for.
+local entries, ids = {{}, {}}, {{}, {}}
+
+-- Draws up to `left` peers of hash `from` at random into family `f`'s
+-- lists, never `skip`; returns how many more may be drawn. HRANDFIELD gives
+-- a small hash's fields in their stored order, so when `skip` is not among
+-- the left + 1 drawn, dropping the last would leave the newest peers out:
+-- `random` picks which one to drop.
+local function draw(from, f, skip, left, want_ids, random)
+  if left <= 0 then return left end
+  local n = left + (skip and 1 or 0)
+  local got = want_ids and redis.call('HRANDFIELD', from, n, 'WITHVALUES')
+    or redis.call('HRANDFIELD', from, n)
+  local step = want_ids and 2 or 1
+  local drawn = #got / step
+  local drop = 0
+  if skip and drawn == n then
+    drop = random % n + 1
+    for k = 1, drawn do
+      if got[(k - 1) * step + 1] == skip then drop = 0 end
+    end
+  end
+  local e, d = entries[f], ids[f]
+  for k = 1, drawn do
+    local field = got[(k - 1) * step + 1]
+    if field ~= skip and k ~= drop and left > 0 then
+      e[#e + 1] = field
+      if want_ids then d[#d + 1] = string.sub(got[k * step], 1, 20) end
+      left = left - 1
+    end
+  end
+  return left
+end
+)lua";
+
+constexpr std::string_view kAnnounce = R"lua(
+local meta, h4, h6, times, index, counters = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local h, ep, id = ARGV[2], ARGV[3], ARGV[4]
+local flags, event, numwant = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local want4, want6 = ARGV[8] == '1', ARGV[9] == '1'
+local now, ttl, max_peers, key_ttl, random =
+  tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]),
+  tonumber(ARGV[14])
+local want_ids = ARGV[15] == '1'
+local seeder, may_grow, may_create = flags % 2 == 1, math.floor(flags / 2) % 2 == 1,
+  math.floor(flags / 4) % 2 == 1
+
+-- A little of the slot's overdue work first, so the slot stays bounded
+-- even when no node sweeps.
+local dropped, expired, vanished = 0, 0, false
+for _, other in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 2)) do
+  if other ~= h then
+    local removed, _, gone, lost = settle(index, counters, other, now, ttl, 64)
+    expired = expired + removed
+    if gone then dropped = dropped + 1 end
+    if lost then vanished = true end
+  end
+end
+
+local created = 0
+if redis.call('EXISTS', meta) == 0 then
+  if redis.call('ZSCORE', index, h) then vanished = true end  -- its keys went by their TTL
+  if vanished then dropped = dropped + recount(index, counters) end
+  if event == 3 then
+    count(counters, 'expired', expired)
+    return {3, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
+  end
+  if not may_grow then
+    count(counters, 'expired', expired)
+    return {1, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
+  end
+  if not may_create then
+    count(counters, 'expired', expired)
+    return {2, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
+  end
+  redis.call('HSET', meta, 's', 0, 'd', 0)
+  count(counters, 'torrents', 1)
+  created = 1
+elseif vanished then
+  dropped = dropped + recount(index, counters)
+end
+expired = expired + trim(h, now - ttl, 64, counters)
+count(counters, 'expired', expired)
+
+local v4 = #ep == 6
+local fam = v4 and h4 or h6
+local held = redis.call('HGET', fam, ep)
+if event == 3 then
+  if held then
+    redis.call('HDEL', fam, ep)
+    redis.call('ZREM', times, ep)
+    local s = is_seeder(held) and 1 or 0
+    count(meta, 's', -s)
+    count(counters, v4 and 'v4' or 'v6', -1)
+    count(counters, 'seeders', -s)
+  end
+else
+  local old = held and string.byte(held, 21) or 0
+  local was_seeder, counted = old % 2 == 1, math.floor(old / 2) % 2 == 1
+  if held or (may_grow and redis.call('HLEN', h4) + redis.call('HLEN', h6) < max_peers) then
+    local download = event == 1 and not counted
+    local mark = (seeder and 1 or 0) + ((counted or download) and 2 or 0)
+    redis.call('HSET', fam, ep, id .. string.char(mark))
+    redis.call('ZADD', times, now, ep)
+    local ds = (seeder and 1 or 0) - (was_seeder and 1 or 0)
+    count(meta, 's', ds)
+    count(counters, 'seeders', ds)
+    if download then redis.call('HINCRBY', meta, 'd', 1) end
+    if not held then count(counters, v4 and 'v4' or 'v6', 1) end
+  end
+  -- Up to numwant others, the caller's own family first.
+  local left = numwant
+  if (v4 and want4) or (not v4 and want6) then
+    left = draw(fam, v4 and 1 or 2, ep, left, want_ids, random)
+  end
+  if v4 and want6 then left = draw(h6, 2, nil, left, want_ids, random) end
+  if not v4 and want4 then draw(h4, 1, nil, left, want_ids, random) end
+end
+
+local peers = redis.call('HLEN', h4) + redis.call('HLEN', h6)
+local seeders = num(redis.call('HGET', meta, 's'))
+local downloads = num(redis.call('HGET', meta, 'd'))
+reindex(index, h, ttl, now)
+for _, k in ipairs({meta, h4, h6, times}) do redis.call('EXPIRE', k, key_ttl) end
+return {0, seeders, peers - seeders, downloads, created, dropped, next_due(index, now, expired > 0),
+        table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
+        table.concat(ids[2])}
+)lua";
+
+constexpr std::string_view kScrape = R"lua(#!lua flags=no-writes
+local s = redis.call('HMGET', KEYS[1], 's', 'd')
+return {tonumber(s[1]) or 0, redis.call('HLEN', KEYS[2]) + redis.call('HLEN', KEYS[3]),
+        tonumber(s[2]) or 0}
+)lua";
+
+constexpr std::string_view kLookup = R"lua(
+local meta, h4, h6 = KEYS[1], KEYS[2], KEYS[3]
+if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
+local left, want_ids = tonumber(ARGV[2]), ARGV[5] == '1'
+if ARGV[3] == '1' then left = draw(h4, 1, nil, left, want_ids, 0) end
+if ARGV[4] == '1' then draw(h6, 2, nil, left, want_ids, 0) end
+local s = redis.call('HMGET', meta, 's', 'd')
+local seeders = num(s[1])
+return {seeders, redis.call('HLEN', h4) + redis.call('HLEN', h6) - seeders, num(s[2]),
+        table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
+        table.concat(ids[2])}
+)lua";
+
+constexpr std::string_view kSweep = R"lua(
+local index, counters = KEYS[1], KEYS[2]
+local now, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
+local swarms, budget = tonumber(ARGV[4]), tonumber(ARGV[5])
+local due = redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, swarms)
+local removed, dropped, more, vanished = 0, 0, #due == swarms, false
+for _, h in ipairs(due) do
+  local r, m, gone, lost = settle(index, counters, h, now, ttl, budget)
+  removed = removed + r
+  if m then more = true end
+  if gone then dropped = dropped + 1 end
+  if lost then vanished = true end
+end
+if vanished then dropped = dropped + recount(index, counters) end
+local c = redis.call('HMGET', counters, 'expired', 'torrents')
+if num(c[1]) ~= 0 then redis.call('HSET', counters, 'expired', 0) end
+return {removed + num(c[1]), dropped, num(c[2]), more and 1 or 0, next_due(index, now, false)}
+)lua";
+
+Script make(std::initializer_list<std::string_view> parts) {
+  std::string text;
+  for (std::string_view part : parts) text.append(part);
+  return Script(std::move(text));
+}
+
+// A script that writes nothing says so on its first line, so Redis may
+// run it where writes are refused (on a replica, with the cluster down).
+constexpr std::string_view kReadOnly = "#!lua flags=no-writes";
+
+}  // namespace
+
+const Script& announce_script() {
+  static const Script s = make({kLuaCommon, kPrelude, kDraw, kAnnounce});
+  return s;
+}
+
+const Script& peer_lookup_script() {
+  static const Script s = make({kReadOnly, kLuaCommon, kDraw, kLookup});
+  return s;
+}
+
+const Script& scrape_script() {
+  static const Script s = make({kScrape});
+  return s;
+}
+
+const Script& sweep_script() {
+  static const Script s = make({kLuaCommon, kPrelude, kSweep});
+  return s;
+}
+
+}  // namespace cairn::store::redis
