@@ -163,7 +163,8 @@ TEST(RedisMetrics, TheClientsCountersAreTheRedisBlock) {
   core::PeerList out;
   ASSERT_TRUE(peers->announce(batch_of(1, 1000)[0], out).has_value());
   tracker::MetricsRegistry registry;
-  server::register_metrics(registry, {}, *peers, *records);
+  const tracker::SignalingSwarms signaling{tracker::SignalingLimits{}};
+  server::register_metrics(registry, {}, *peers, *records, signaling);
   std::map<std::string, std::uint64_t> rows;
   for (const auto& row : registry.rows()) rows[row.name] = row.value;
   for (const char* name :
