@@ -181,12 +181,15 @@ void WsConnection::answer(const ws::AnswerIn& a, core::Seconds now, std::string&
 void WsConnection::scrape(const ws::ScrapeIn& s, const tracker::RequestContext& ctx,
                           std::string& out) {
   if (s.full) return refuse(ws::Action::scrape, std::nullopt, kFullScrape, out);
+  // A refused torrent reads as unknown: zeros, as over HTTP; the admitted
+  // ones reach the store in one call.
+  const std::size_t n = s.info_hashes.size();
+  std::array<store::SwarmCounts, ws::kMaxScrapeHashes> counts;
+  tracker::scrape_or_zeros(shared_.tracker, std::span(s.info_hashes.data(), n),
+                           std::span(counts.data(), n), ctx);
   std::array<ws::ScrapeFileOut, ws::kMaxScrapeHashes> files;
-  for (std::size_t i = 0; i < s.info_hashes.size(); ++i) {
-    // A refused torrent reads as unknown: zeros, as over HTTP.
-    const auto c = tracker::scrape_or_zeros(shared_.tracker, s.info_hashes[i], ctx);
-    files[i] = {s.info_hashes[i], c.seeders, c.leechers, c.downloaded};
-  }
+  for (std::size_t i = 0; i < n; ++i)
+    files[i] = {s.info_hashes[i], counts[i].seeders, counts[i].leechers, counts[i].downloaded};
   scratch_.message.clear();
   ws::encode_scrape_reply(std::span(files.data(), s.info_hashes.size()), scratch_.message);
   reply(scratch_.message, out);

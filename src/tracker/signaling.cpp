@@ -167,7 +167,7 @@ core::Result<store::SwarmCounts, SignalingError> SignalingSwarms::announce(
       static_cast<std::uint32_t>(std::min<std::size_t>(offer_ids.size(), limits_.max_offers));
   if (k > 0) {
     core::Rng rng(random);
-    std::vector<std::uint32_t> chosen;
+    thread_local std::vector<std::uint32_t> chosen;  // a worker's scratch: no allocation per offer
     const std::uint32_t self = swarm.index[a.peer_id];
     pick(static_cast<std::uint32_t>(swarm.peers.size()), self, k, rng, chosen);
     Peer& sender = swarm.peers[self];

@@ -70,6 +70,12 @@ core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoH
   return with_signaling(info_hash, store_.scrape(info_hash));
 }
 
+void Tracker::scrape_batch(std::span<const core::InfoHash> hashes,
+                           std::span<store::SwarmCounts> counts) const {
+  store_.scrape_batch(hashes, counts);
+  for (std::size_t i = 0; i < hashes.size(); ++i) counts[i] = with_signaling(hashes[i], counts[i]);
+}
+
 store::SwarmCounts Tracker::with_signaling(const core::InfoHash& info_hash,
                                            store::SwarmCounts counts) const {
   // A tracker no browser uses pays one relaxed load.

@@ -88,9 +88,7 @@ class Tracker {
   // (admission.hpp), in one store call: a multi-hash scrape costs a remote
   // store one pipelined exchange.
   void scrape_batch(std::span<const core::InfoHash> hashes,
-                    std::span<store::SwarmCounts> counts) const {
-    store_.scrape_batch(hashes, counts);
-  }
+                    std::span<store::SwarmCounts> counts) const;
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;

@@ -249,4 +249,10 @@ TEST_F(TrackerTest, CountsIncludeWebSocketPeers) {
   // Another torrent has none of them.
   core::InfoHash other;
   EXPECT_EQ(*with_ws.scrape(other, access), (store::SwarmCounts{1, 2, 3}));
+  // A multi-hash scrape (UDP, HTTP, WebSocket) in one store call too.
+  const std::array<core::InfoHash, 2> both{h, other};
+  std::array<store::SwarmCounts, 2> counts;
+  with_ws.scrape_batch(both, counts);
+  EXPECT_EQ(counts[0], (store::SwarmCounts{1 + 1, 2 + 1, 3 + 1}));
+  EXPECT_EQ(counts[1], (store::SwarmCounts{1, 2, 3}));
 }
