@@ -46,11 +46,13 @@ struct Decoded {
 // Exact percent-decoding: '%' must be followed by two hex digits. '+' stays
 // '+': BitTorrent clients percent-encode every binary byte, '+' included, so
 // reading it as a space (the HTML form rule) would corrupt info hashes.
+// The count lives in a local: a store through `char*` may alias anything,
+// so `out.size` itself would be written back on every byte.
 bool percent_decode(std::string_view in, Decoded& out) {
-  out.size = 0;
   const char* p = in.data();
   const char* const end = p + in.size();
-  while (p < end) {
+  std::size_t size = 0;
+  for (; p < end && size < Decoded::kCapacity; ++size) {
     char c = *p++;
     if (c == '%') {
       if (end - p < 2) return false;
@@ -59,16 +61,56 @@ bool percent_decode(std::string_view in, Decoded& out) {
       c = static_cast<char>(hi << 4 | lo);
       p += 2;
     }
-    if (out.size < Decoded::kCapacity) out.bytes[out.size] = c;
-    ++out.size;
+    out.bytes[size] = c;
   }
+  // Past the buffer only the length and the escapes' validity matter.
+  for (; p < end; ++size) {
+    if (*p++ != '%') continue;
+    if (end - p < 2 || (hex_value(p[0]) | hex_value(p[1])) < 0) return false;
+    p += 2;
+  }
+  out.size = size;
   return true;
 }
 
-// One key=value pair of a query, both percent-decoded.
+// One key=value pair of a query, both percent-decoded. A pair with no '%'
+// (all but the two ids, in what clients send) is viewed where it lies
+// instead of copied byte by byte.
 struct Param {
-  Decoded key;
-  Decoded value;
+  std::string_view key;        // "" when longer than Decoded::kCapacity
+  std::string_view value;      // "" when longer than Decoded::kCapacity
+  std::size_t value_size = 0;  // the decoded length, however long
+  Decoded key_buffer;
+  Decoded value_buffer;
+
+  // False on bad percent-encoding.
+  bool read(std::string_view pair) {
+    const auto eq = pair.find('=');
+    const auto raw_key = pair.substr(0, eq);
+    const auto raw_value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+    const bool escaped = pair.find('%') != std::string_view::npos;
+    // When the pair is escaped, usually only its value is.
+    if (!escaped || raw_key.find('%') == std::string_view::npos)
+      key = plain(raw_key);
+    else if (percent_decode(raw_key, key_buffer))
+      key = key_buffer.view();
+    else
+      return false;
+    if (!escaped) {
+      value = plain(raw_value);
+      value_size = raw_value.size();
+      return true;
+    }
+    if (!percent_decode(raw_value, value_buffer)) return false;
+    value = value_buffer.view();
+    value_size = value_buffer.size;
+    return true;
+  }
+
+  // Bytes that need no decoding, "" when too long as for decoded ones.
+  static std::string_view plain(std::string_view raw) {
+    return raw.size() <= Decoded::kCapacity ? raw : std::string_view{};
+  }
 };
 
 // Walks the '&'-separated pairs; `fn(param)` returns an error or nullopt.
@@ -80,10 +122,7 @@ std::optional<Error> for_each_param(std::string_view query, Fn&& fn) {
     auto pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
-    auto eq = pair.find('=');
-    auto value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    if (!percent_decode(pair.substr(0, eq), p.key) || !percent_decode(value, p.value))
-      return Error::bad_percent_encoding;
+    if (!p.read(pair)) return Error::bad_percent_encoding;
     if (auto e = fn(p)) return e;
   }
   return std::nullopt;
@@ -111,14 +150,14 @@ bool parse_count(std::string_view s, std::int64_t& out) {
   return true;
 }
 
-bool is_id(const Decoded& d) { return d.size == 20; }
+bool is_id(const Param& p) { return p.value_size == 20; }
 
-bool read_info_hash(const Decoded& d, core::InfoHash& out) {
-  if (is_id(d)) {
-    out = core::InfoHash::from_bytes(d.view());
+bool read_info_hash(const Param& p, core::InfoHash& out) {
+  if (is_id(p)) {
+    out = core::InfoHash::from_bytes(p.value);
     return true;
   }
-  auto hex = d.size == 40 ? core::InfoHash::from_hex(d.view()) : std::nullopt;
+  auto hex = p.value_size == 40 ? core::InfoHash::from_hex(p.value) : std::nullopt;
   if (hex) out = *hex;
   return hex.has_value();
 }
@@ -126,8 +165,7 @@ bool read_info_hash(const Decoded& d, core::InfoHash& out) {
 // The key is only an identity hint, so anything is accepted: 8 hex digits
 // (what libtorrent and most clients send), else a 32-bit decimal, else a
 // hash of the bytes so an odd client still gets a stable hint.
-std::uint32_t parse_key(const Decoded& d) {
-  auto s = d.view();
+std::uint32_t parse_key(std::string_view s) {
   std::uint32_t v = 0;
   if (s.size() == 8) {
     bool hex = true;
@@ -163,17 +201,16 @@ struct Seen {
   bool port = false;
 };
 
-std::optional<Error> apply_id_param(std::string_view key, const Decoded& v, AnnounceQuery& q,
-                                    Seen& seen) {
-  bool hash = key == "info_hash";
+std::optional<Error> apply_id_param(const Param& p, AnnounceQuery& q, Seen& seen) {
+  bool hash = p.key == "info_hash";
   bool& flag = hash ? seen.info_hash : seen.peer_id;
   if (flag) return Error::duplicate_parameter;
   flag = true;
   if (hash)
-    return read_info_hash(v, q.info_hash) ? std::nullopt
+    return read_info_hash(p, q.info_hash) ? std::nullopt
                                           : std::optional<Error>(Error::invalid_info_hash);
-  if (!is_id(v)) return Error::invalid_peer_id;
-  q.peer_id = core::PeerId::from_bytes(v.view());
+  if (!is_id(p)) return Error::invalid_peer_id;
+  q.peer_id = core::PeerId::from_bytes(p.value);
   return std::nullopt;
 }
 
@@ -195,9 +232,9 @@ std::optional<Error> apply_number_param(std::string_view key, std::string_view v
 }
 
 std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen& seen) {
-  auto key = p.key.view();
-  auto v = p.value.view();
-  if (key == "info_hash" || key == "peer_id") return apply_id_param(key, p.value, q, seen);
+  auto key = p.key;
+  auto v = p.value;
+  if (key == "info_hash" || key == "peer_id") return apply_id_param(p, q, seen);
   if (key == "port") {
     if (seen.port) return Error::duplicate_parameter;
     seen.port = true;
@@ -208,8 +245,9 @@ std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen
   if (key == "uploaded" || key == "downloaded" || key == "left" || key == "numwant")
     return apply_number_param(key, v, q);
   if (key == "event")
-    return p.value.fits() && parse_event(v, q.event) ? std::nullopt
-                                                     : std::optional<Error>(Error::invalid_event);
+    return p.value_size <= Decoded::kCapacity && parse_event(v, q.event)
+               ? std::nullopt
+               : std::optional<Error>(Error::invalid_event);
   if (key == "compact")
     q.compact = v != "0";
   else if (key == "no_peer_id")
@@ -217,7 +255,7 @@ std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen
   else if (key == "ip")
     q.ip = core::Address::parse(v);  // hostnames are never resolved
   else if (key == "key")
-    q.key = parse_key(p.value);
+    q.key = parse_key(v);
   return std::nullopt;
 }
 
@@ -342,9 +380,9 @@ core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_v
 core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view query) {
   ScrapeQuery q;
   auto e = for_each_param(query, [&](const Param& p) -> std::optional<Error> {
-    if (p.key.view() != "info_hash") return std::nullopt;
+    if (p.key != "info_hash") return std::nullopt;
     core::InfoHash hash;
-    if (!read_info_hash(p.value, hash)) return Error::invalid_info_hash;
+    if (!read_info_hash(p, hash)) return Error::invalid_info_hash;
     if (q.count == kMaxScrapeHashes) return Error::too_many_info_hashes;
     q.hashes[q.count++] = hash;
     return std::nullopt;

@@ -241,6 +241,21 @@ TEST(HttpTracker, HugeNumwantSaturates) {
   EXPECT_EQ(numwant("-99999999999999999999"), std::numeric_limits<std::int64_t>::min());
 }
 
+TEST(HttpTracker, ValuesPastSixtyFourBytesAreRefusedEscapedOrNot) {
+  // Values are read where they lie unless escaped: the length limit must
+  // hold for both ways, or a long plain number would parse.
+  const std::string digits(65, '9');
+  std::string escaped;
+  for (char c : digits) escaped += "%3" + std::string(1, c);
+  using E = HttpTrackerError;
+  for (const auto& v : {digits, escaped}) {
+    EXPECT_EQ(announce_error(kBase + "&numwant=" + v), E::invalid_number) << v;
+    EXPECT_EQ(announce_error(kBase + "&event=" + v), E::invalid_event) << v;
+  }
+  auto long_key = parse_announce_query(kBase + "&" + std::string(65, 'k') + "x=1");
+  EXPECT_TRUE(long_key.has_value());  // an unknown key, however long, is ignored
+}
+
 TEST(HttpTracker, KeyIsLenient) {
   auto key = [](const std::string& v) { return parse_announce_query(kBase + "&key=" + v)->key; };
   EXPECT_EQ(key("DEADBEEF"), 0xdeadbeefu);
