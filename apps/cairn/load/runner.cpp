@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -99,6 +100,9 @@ RunSummary run_load(Options& o) {
     raise_open_files(lanes, summary.notes);
   }
   Workload workload(shape_of(o));
+  // OpenSSL writes to its socket with write(): a tracker that closes first
+  // must not kill the generator with SIGPIPE.
+  if (o.mode == Mode::wss) std::signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> tls(
       o.mode == Mode::wss ? new_tls_client_context() : nullptr, free_tls_client_context);
   std::atomic<std::uint32_t> settled{0};
