@@ -22,7 +22,8 @@ void add_workload_options(CLI::App& c, load::Options& o) {
   c.add_option("--torrents", o.torrents, "Info hashes in the workload")
       ->check(CLI::Range(1u, 100'000'000u))
       ->capture_default_str();
-  c.add_option("--peers", o.peers, "Simulated peers (each a unique address and port)")
+  c.add_option("--peers", o.peers,
+               "Simulated peers (each a unique address and port; ws/wss: one per connection)")
       ->check(CLI::Range(1u, 1'000'000'000u))
       ->capture_default_str();
   c.add_option("--zipf", o.zipf, "Zipf exponent of torrent popularity")
@@ -51,6 +52,9 @@ void add_workload_options(CLI::App& c, load::Options& o) {
                "get_peers for the workload's info hashes")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  c.add_option("--offers", o.offers, "ws/wss: WebRTC offers in every announce")
+      ->check(CLI::Range(0u, 64u))
+      ->capture_default_str();
 }
 
 void add_run_options(CLI::App& c, load::Options& o) {
@@ -60,7 +64,9 @@ void add_run_options(CLI::App& c, load::Options& o) {
   c.add_option("--sockets", o.sockets, "UDP sockets per thread")
       ->check(CLI::Range(1u, 4096u))
       ->capture_default_str();
-  c.add_option("--connections", o.connections, "HTTP connections per thread")
+  c.add_option("--connections", o.connections,
+               "HTTP or WebSocket connections per thread (ws/wss default: 10,000 over all "
+               "threads)")
       ->check(CLI::Range(1u, 16384u))
       ->capture_default_str();
   c.add_option("--window", o.window,
@@ -78,9 +84,27 @@ void add_run_options(CLI::App& c, load::Options& o) {
   c.add_option("--requests", o.requests, "Send exactly N announces/scrapes instead of a timed run");
   c.add_flag("--preload", o.preload,
              "Announce every simulated peer once (event=started), then exit");
+  c.add_option("--hold", o.hold_s,
+               "ws/wss --preload: seconds the announced connections stay open after the "
+               "\"held\" line")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
   c.add_flag("--print-hashes", o.print_hashes,
              "Print every info hash of the workload in hex and exit");
   c.add_flag("--json", o.json, "Also print the result as one JSON line");
+}
+
+// aquatic's ws load test mix where the command line says nothing else:
+// 10,000 connections (one browser peer each) over 10,000 torrents, 25 %
+// seeders. Timed or --preload: a peer answers offers for as long as it
+// runs, so a fixed request count has no clean end.
+void ws_defaults(const CLI::App& c, load::Options& o) {
+  if (o.requests > 0)
+    throw std::runtime_error("--requests: ws and wss runs are timed (--duration) or --preload");
+  if (c.get_option("--torrents")->count() == 0) o.torrents = 10'000;
+  if (c.get_option("--seeders")->count() == 0) o.seeders = 0.25;
+  if (c.get_option("--connections")->count() == 0)
+    o.connections = (10'000 + o.threads - 1) / o.threads;
 }
 
 }  // namespace
@@ -92,8 +116,9 @@ LoadCommand::LoadCommand(CLI::App& parent) {
       ->add_option("--mode", mode_,
                    "BEP 15 with a connection id per socket (udp), a connect "
                    "before every request (udp-connect), keep-alive HTTP (http), a connection per "
-                   "request (http-close), KRPC queries to a DHT node (dht)")
-      ->check(CLI::IsMember({"udp", "udp-connect", "http", "http-close", "dht"}))
+                   "request (http-close), KRPC queries to a DHT node (dht), WebTorrent peers "
+                   "over WebSocket (ws) or WebSocket over TLS, certificate not checked (wss)")
+      ->check(CLI::IsMember({"udp", "udp-connect", "http", "http-close", "dht", "ws", "wss"}))
       ->capture_default_str();
   command_->add_option("--target", target_,
                        "Tracker address: 127.0.0.1:PORT or [::1]:PORT (loopback only)");
@@ -104,10 +129,11 @@ LoadCommand::LoadCommand(CLI::App& parent) {
 int LoadCommand::run() const {
   auto& o = options_;
   for (auto m : {load::Mode::udp, load::Mode::udp_connect, load::Mode::http, load::Mode::http_close,
-                 load::Mode::dht})
+                 load::Mode::dht, load::Mode::ws, load::Mode::wss})
     if (mode_ == load::mode_name(m)) o.mode = m;
   if (o.mode == load::Mode::dht && o.preload)
     throw std::runtime_error("--preload announces BEP 15 peers: use it with --mode udp, not dht");
+  if (load::is_ws(o.mode)) ws_defaults(*command_, o);
   if (o.ping_ratio + o.find_node_ratio > 1.0)
     throw std::runtime_error(
         "--ping-ratio plus --find-node-ratio must be at most 1 (the rest is "

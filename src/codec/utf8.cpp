@@ -1,6 +1,7 @@
 #include "codec/utf8.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace cairn::codec {
 
@@ -38,8 +39,7 @@ bool valid_utf8(std::string_view text) {
     // Runs of ASCII, the common case, a word at a time.
     while (i + 8 <= text.size()) {
       std::uint64_t w = 0;
-      for (std::size_t k = 0; k < 8; ++k)
-        w |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(text[i + k])) << (8 * k);
+      std::memcpy(&w, text.data() + i, 8);  // one load
       if (w & 0x8080808080808080ULL) break;
       i += 8;
     }

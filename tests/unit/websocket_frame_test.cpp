@@ -149,6 +149,24 @@ TEST(Frames, EveryLengthEncodingRoundTrips) {
   }
 }
 
+// Unmasking goes eight bytes at a time: every length and every tail must
+// still be the RFC's rule, byte i XOR mask[i % 4].
+TEST(Frames, MaskingIsTheRfcRuleAtEveryLength) {
+  const std::uint8_t mask[4] = {0x37, 0xfa, 0x21, 0x3d};
+  for (std::size_t size = 0; size <= 40; ++size) {
+    std::string payload(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) payload[i] = static_cast<char>(i * 37 + 11);
+    std::string wire = masked(Opcode::binary, payload);
+    std::string_view body = std::string_view(wire).substr(wire.size() - size);
+    for (std::size_t i = 0; i < size; ++i)
+      ASSERT_EQ(static_cast<std::uint8_t>(body[i]),
+                static_cast<std::uint8_t>(static_cast<std::uint8_t>(payload[i]) ^ mask[i % 4]))
+          << "size " << size << ", byte " << i;
+    EXPECT_EQ(read_all(wire, 64, Role::server), std::vector<Seen>{message(payload, Opcode::binary)})
+        << size;
+  }
+}
+
 // A stream of frames: a fragmented message with a ping in the middle, a
 // pong, a whole message and a close, read at every chunk size from one byte
 // up, gives the same events.
@@ -253,6 +271,17 @@ TEST(Utf8, ValidAndInvalid) {
   EXPECT_FALSE(valid_utf8("\xed\xa0\x80"));                         // surrogate
   EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));                     // past U+10FFFF
   EXPECT_FALSE(valid_utf8("abcdefgh\xc3"));                         // cut short
+}
+
+// ASCII is skipped a word at a time: a sequence at any offset from a word
+// boundary is still read, and a broken one still found.
+TEST(Utf8, SequencesAtEveryOffset) {
+  for (std::size_t at = 0; at <= 16; ++at) {
+    const std::string before(at, 'a'), after(9, 'b');
+    EXPECT_TRUE(valid_utf8(before + "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80" + after)) << at;
+    EXPECT_FALSE(valid_utf8(before + "\xc3" + after)) << at;
+    EXPECT_FALSE(valid_utf8(before + "\xed\xa0\x80" + after)) << at;
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 // What every driver thread (UDP or HTTP) is given and hands back.
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -8,6 +9,8 @@
 #include "load/stats.hpp"
 #include "load/traffic.hpp"
 #include "load/workload.hpp"
+
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
 namespace cairn::load {
 
@@ -21,6 +24,8 @@ struct DriverSetup {
   std::uint32_t lane_count = 0;
   std::uint32_t total_lanes = 0;
   RunClock clock;
+  ssl_ctx_st* tls = nullptr;                      // wss: the client context all threads share
+  std::atomic<std::uint32_t>* settled = nullptr;  // ws preload: lanes announced or given up
 
   Traffic traffic_for(std::uint32_t lane) const;
 };

@@ -14,10 +14,13 @@ enum class Mode : std::uint8_t {
   http,         // keep-alive connections, reconnecting when the server closes
   http_close,   // a new connection for every request
   dht,          // KRPC (BEP 5): ping, find_node and get_peers
+  ws,           // WebSocket (WebTorrent) peers: announces with offers, answers, scrapes
+  wss,          // the same over TLS
 };
 
 // Modes whose lanes are UDP sockets.
 inline bool is_udp(Mode m) { return m == Mode::udp || m == Mode::udp_connect || m == Mode::dht; }
+inline bool is_ws(Mode m) { return m == Mode::ws || m == Mode::wss; }
 inline const char* mode_name(Mode m) {
   switch (m) {
     case Mode::udp:
@@ -30,6 +33,10 @@ inline const char* mode_name(Mode m) {
       return "http-close";
     case Mode::dht:
       return "dht";
+    case Mode::ws:
+      return "ws";
+    case Mode::wss:
+      return "wss";
   }
   return "?";
 }
@@ -55,6 +62,8 @@ struct Options {
   double scrape_ratio = 0.10;
   double ping_ratio = 0.10;       // dht: the rest after find_node is get_peers
   double find_node_ratio = 0.30;  // dht
+  unsigned offers = 10;           // ws: offers per announce
+  double hold_s = 0;              // ws preload: seconds the announced connections stay open
 
   double warmup_s = 2;
   double duration_s = 10;

@@ -54,7 +54,15 @@ std::string human_report(const RunSummary& s) {
       s.duration_s, static_cast<ull>(st.requests), static_cast<ull>(st.responses),
       per_second(st.responses, s.duration_s), static_cast<ull>(st.invalid),
       static_cast<ull>(st.timeouts), static_cast<ull>(st.reconnects));
-  if (o.mode == Mode::dht)
+  if (is_ws(o.mode))
+    out += format(
+        "announces %llu, offers received %llu (answered %llu), answers received %llu, scrapes "
+        "%llu; %llu tracker errors; %llu answers awaited in vain; %llu WebSocket upgrades\n",
+        static_cast<ull>(st.announces), static_cast<ull>(st.offers),
+        static_cast<ull>(st.answers_sent), static_cast<ull>(st.answers),
+        static_cast<ull>(st.scrapes), static_cast<ull>(st.errors), static_cast<ull>(st.unanswered),
+        static_cast<ull>(st.opened));
+  else if (o.mode == Mode::dht)
     out += format("ping %llu, find_node %llu, get_peers %llu; %.1f values per get_peers reply\n",
                   static_cast<ull>(st.pings), static_cast<ull>(st.find_nodes),
                   static_cast<ull>(st.get_peers), peers_per_reply(st));
@@ -93,6 +101,11 @@ std::string json_report(const RunSummary& s) {
   out +=
       format(",\"pings\":%llu,\"find_nodes\":%llu,\"get_peers\":%llu", static_cast<ull>(st.pings),
              static_cast<ull>(st.find_nodes), static_cast<ull>(st.get_peers));
+  out += format(
+      ",\"offers\":%llu,\"answers\":%llu,\"answers_sent\":%llu,\"errors\":%llu,\"opened\":%llu,"
+      "\"unanswered\":%llu",
+      static_cast<ull>(st.offers), static_cast<ull>(st.answers), static_cast<ull>(st.answers_sent),
+      static_cast<ull>(st.errors), static_cast<ull>(st.opened), static_cast<ull>(st.unanswered));
   out += format(",\"latency_us\":{\"p50\":%llu,\"p99\":%llu,\"p999\":%llu}",
                 static_cast<ull>(st.latency.percentile(0.5)),
                 static_cast<ull>(st.latency.percentile(0.99)),

@@ -1,8 +1,13 @@
 #include "load/runner.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -11,13 +16,15 @@
 #include "load/driver.hpp"
 #include "load/http_driver.hpp"
 #include "load/udp_driver.hpp"
+#include "load/ws_driver.hpp"
+#include "load/ws_stream.hpp"
 
 namespace cairn::load {
 
 namespace {
 
 WorkloadShape shape_of(const Options& o) {
-  return {o.seed, o.torrents, o.peers, o.zipf, o.source_addresses, o.seeders};
+  return {o.seed, o.torrents, o.peers, o.zipf, o.source_addresses, o.seeders, !is_ws(o.mode)};
 }
 
 // Every adjustment is reported, so a run never silently differs from what
@@ -29,7 +36,7 @@ std::vector<std::string> settle(Options& o) {
                     std::to_string(o.source_addresses));
     o.source_addresses = 1;
   }
-  if (o.peers > Workload::max_peers(o.source_addresses)) {
+  if (!is_ws(o.mode) && o.peers > Workload::max_peers(o.source_addresses)) {
     notes.push_back("peers capped at " + std::to_string(Workload::max_peers(o.source_addresses)) +
                     " (65535 ports per source address) instead of " + std::to_string(o.peers));
     o.peers = Workload::max_peers(o.source_addresses);
@@ -40,6 +47,24 @@ std::vector<std::string> settle(Options& o) {
     o.window = 1;
   }
   return notes;
+}
+
+// Every ws lane is a socket held open for the whole run: the soft limit on
+// open files goes up to fit them (the hard one too, for root), or the run
+// stops with what to do.
+void raise_open_files(std::uint32_t lanes, std::vector<std::string>& notes) {
+  const rlim_t need = rlim_t{lanes} + 64;  // stdio, epoll, a few spare
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_cur >= need) return;
+  rlimit raised{need, std::max(need, limit.rlim_max)};
+  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0)
+    throw std::runtime_error(std::to_string(lanes) + " connections need " + std::to_string(need) +
+                             " open files, but the limit is " + std::to_string(limit.rlim_cur) +
+                             " (hard " + std::to_string(limit.rlim_max) +
+                             "): raise it (ulimit -n) or ask for fewer connections");
+  notes.push_back("open-files limit raised from " + std::to_string(limit.rlim_cur) + " to " +
+                  std::to_string(need));
 }
 
 // Lanes (sockets or connections) over all threads, rounded up to a
@@ -69,7 +94,18 @@ RunSummary run_load(Options& o) {
   summary.options = &o;
   summary.notes = settle(o);
   std::uint32_t lanes = lane_total(o, summary.notes);
+  if (is_ws(o.mode)) {
+    // One browser peer per connection.
+    o.peers = lanes;
+    raise_open_files(lanes, summary.notes);
+  }
   Workload workload(shape_of(o));
+  // OpenSSL writes to its socket with write(): a tracker that closes first
+  // must not kill the generator with SIGPIPE.
+  if (o.mode == Mode::wss) std::signal(SIGPIPE, SIG_IGN);
+  std::unique_ptr<SSL_CTX, void (*)(SSL_CTX*)> tls(
+      o.mode == Mode::wss ? new_tls_client_context() : nullptr, free_tls_client_context);
+  std::atomic<std::uint32_t> settled{0};
   std::vector<std::uint8_t> stopped(workload.peer_count());
   Micros start = now_us();
   bool counted = o.preload || o.requests > 0;
@@ -86,11 +122,14 @@ RunSummary run_load(Options& o) {
                       lanes * t / o.threads,
                       lanes * (t + 1) / o.threads - lanes * t / o.threads,
                       lanes,
-                      clock};
+                      clock,
+                      tls.get(),
+                      &settled};
     threads.emplace_back([&, setup, t] {
       try {
         results[t] = o.mode == Mode::dht ? run_dht(setup)
                      : is_udp(o.mode)    ? run_udp(setup)
+                     : is_ws(o.mode)     ? run_ws(setup)
                                          : run_http(setup);
       } catch (...) {
         errors[t] = std::current_exception();

@@ -20,8 +20,14 @@ struct Stats {
   std::uint64_t pings = 0;           // dht: valid replies by query
   std::uint64_t find_nodes = 0;
   std::uint64_t get_peers = 0;
-  std::uint64_t lost = 0;  // preload announces given up after repeated timeouts
-  Histogram latency;       // microseconds, valid replies only
+  std::uint64_t lost = 0;          // preload announces given up after repeated timeouts
+  std::uint64_t offers = 0;        // ws: offers relayed to this generator's peers
+  std::uint64_t answers = 0;       // ws: answers relayed back to the peers that offered
+  std::uint64_t answers_sent = 0;  // ws: one per offer received (also in requests)
+  std::uint64_t errors = 0;        // ws: "failure reason" messages (also in invalid)
+  std::uint64_t opened = 0;        // ws: WebSocket handshakes completed
+  std::uint64_t unanswered = 0;    // ws: answers awaited in vain (--timeout-ms after the reply)
+  Histogram latency;               // microseconds, valid replies only
 
   void merge(const Stats& o);
   void clear() { *this = Stats{}; }
@@ -41,6 +47,12 @@ inline void Stats::merge(const Stats& o) {
   find_nodes += o.find_nodes;
   get_peers += o.get_peers;
   lost += o.lost;
+  offers += o.offers;
+  answers += o.answers;
+  answers_sent += o.answers_sent;
+  errors += o.errors;
+  opened += o.opened;
+  unanswered += o.unanswered;
   latency.merge(o.latency);
 }
 

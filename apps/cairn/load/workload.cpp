@@ -35,11 +35,11 @@ Workload::Workload(const WorkloadShape& shape) : shape_(shape), hashes_(shape.to
   assign_torrents();
 }
 
-// Peer i < torrents goes to torrent i, so every torrent has a peer; the rest
+// With cover_all, peer i < torrents goes to torrent i, so every torrent has a peer; the rest
 // follow a Zipf law over torrent rank (rank = index: the hashes are random).
 void Workload::assign_torrents() {
   torrent_of_.resize(shape_.peers);
-  std::uint32_t direct = std::min(shape_.peers, shape_.torrents);
+  std::uint32_t direct = shape_.cover_all ? std::min(shape_.peers, shape_.torrents) : 0;
   for (std::uint32_t p = 0; p < direct; ++p) torrent_of_[p] = p;
   if (shape_.peers == direct || shape_.torrents == 0) return;
   std::vector<double> cdf(shape_.torrents);

@@ -17,6 +17,10 @@ struct WorkloadShape {
   double zipf = 1.0;
   std::uint32_t addresses = 1;  // source addresses the peers are spread over
   double seeders = 0.3;
+  // Every torrent gets a peer before the Zipf draw (trackers then hold the
+  // whole hash list). Off for WebSocket peers: with as many peers as
+  // torrents it would leave every swarm a single peer, with no one to offer to.
+  bool cover_all = true;
 };
 
 // Peer p sends from source address p % addresses with port 1 + p / addresses,
