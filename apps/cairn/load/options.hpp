@@ -55,6 +55,9 @@ struct Options {
   double scrape_ratio = 0.10;
   double ping_ratio = 0.10;       // dht: the rest after find_node is get_peers
   double find_node_ratio = 0.30;  // dht
+  // A private tracker's passkey: announces go to /PASSKEY/announce (HTTP)
+  // or carry it as BEP 41 URL data (UDP); "" for none.
+  std::string passkey;
 
   double warmup_s = 2;
   double duration_s = 10;

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <stdexcept>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -107,6 +109,11 @@ UdpDriver::UdpDriver(const DriverSetup& setup)
       sink_(setup.clock) {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) throw std::runtime_error("epoll_create1 failed");
+  if (!options_.passkey.empty()) {  // BEP 41 URL data, as a private tracker wants it
+    const std::string url = "/" + options_.passkey + "/announce";
+    std::memcpy(announce_.url_data.data(), url.data(), url.size());
+    announce_.url_data_size = url.size();
+  }
   open_lanes();
 }
 
