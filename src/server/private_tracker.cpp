@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 
 namespace cairn::server {
 
@@ -13,13 +15,20 @@ namespace {
 constexpr std::size_t kMaxPending = 1 << 16;
 constexpr auto kDrainEvery = std::chrono::milliseconds(250);
 
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 PrivateTracker::PrivateTracker(const Config::Private& config, core::Seconds peer_ttl,
                                std::size_t workers)
     : config_(config), peer_ttl_(peer_ttl), db_(config.database) {
   for (std::size_t i = 0; i < workers; ++i)
-    workers_.push_back(std::make_unique<tracker::PrivateWorker>(directory_, kMaxPending));
+    workers_.push_back(
+        std::make_unique<tracker::PrivateWorker>(directory_, kMaxPending, &steady_ns));
   data_version_ = db_.data_version();
   directory_.publish(db_.snapshot(config_.allow_list));
 }
@@ -45,7 +54,7 @@ bool PrivateTracker::stop() {
   running_ = false;
   // The workers have stopped: what they recorded last is credited now.
   const core::Seconds now = now_();
-  drain(now);
+  drain(now, std::numeric_limits<std::int64_t>::max());
   return flush(now);
 }
 
@@ -57,7 +66,7 @@ void PrivateTracker::loop() {
   while (!wake_.wait_for(lock, kDrainEvery, [this] { return stopping_; })) {
     lock.unlock();
     const core::Seconds now = now_();
-    drain(now);
+    drain(now, steady_ns());
     const auto t = std::chrono::steady_clock::now();
     if (t >= next_reload) {
       next_reload = t + std::chrono::seconds(config_.reload_interval);
@@ -71,14 +80,21 @@ void PrivateTracker::loop() {
   }
 }
 
-void PrivateTracker::drain(core::Seconds now) {
-  for (auto& w : workers_) {
-    w->take(scratch_);
-    for (const auto& r : scratch_) {
-      const tracker::Credit c = ledger_.apply(r, now);
-      if (!c.empty()) credit_[{r.user, r.info_hash}] += c;
-    }
+void PrivateTracker::drain(core::Seconds now, std::int64_t until) {
+  // A record is stamped under its worker's lock, so every record stamped
+  // before `until` is in what the takes below return; those stamped later
+  // wait for the next drain, which sees the rest of their time.
+  for (auto& w : workers_) w->take(batch_);
+  // Each worker's records are in order already; stable keeps a tie so.
+  std::stable_sort(batch_.begin(), batch_.end(),
+                   [](const auto& a, const auto& b) { return a.at < b.at; });
+  auto end = std::partition_point(batch_.begin(), batch_.end(),
+                                  [&](const auto& r) { return r.at < until; });
+  for (auto it = batch_.begin(); it != end; ++it) {
+    const tracker::Credit c = ledger_.apply(*it, now);
+    if (!c.empty()) credit_[{it->user, it->info_hash}] += c;
   }
+  batch_.erase(batch_.begin(), end);
 }
 
 void PrivateTracker::reload() {

@@ -39,7 +39,9 @@ class PrivateTracker {
 
  private:
   void loop();
-  void drain(core::Seconds now);
+  // Credits, in stamp order over all workers, every record stamped before
+  // `until` (all of them: the final drain).
+  void drain(core::Seconds now, std::int64_t until);
   void reload();
   bool flush(core::Seconds now);
 
@@ -52,7 +54,8 @@ class PrivateTracker {
   tracker::Ledger ledger_;
   boost::unordered_flat_map<tracker::UserTorrent, tracker::Credit, tracker::UserTorrentHash>
       credit_;
-  std::vector<tracker::AnnounceRecord> scratch_;
+  // Records taken but stamped after the drain began: the next drain's.
+  std::vector<tracker::AnnounceRecord> batch_;
   std::function<core::Seconds()> now_;
   std::thread thread_;
   std::mutex mutex_;

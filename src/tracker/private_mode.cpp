@@ -14,8 +14,9 @@ std::shared_ptr<const PrivateSnapshot> PrivateDirectory::current() const {
   return current_;
 }
 
-PrivateWorker::PrivateWorker(const PrivateDirectory& directory, std::size_t max_pending)
-    : directory_(&directory), max_pending_(max_pending) {
+PrivateWorker::PrivateWorker(const PrivateDirectory& directory, std::size_t max_pending,
+                             Stamp stamp)
+    : directory_(&directory), max_pending_(max_pending), stamp_(stamp) {
   refresh();
 }
 
@@ -29,13 +30,19 @@ bool PrivateWorker::record(const AnnounceRecord& r) {
   std::lock_guard lock(pending_mutex_);
   if (pending_.size() >= max_pending_) return false;
   pending_.push_back(r);
+  pending_.back().at = stamp_();
   return true;
 }
 
 void PrivateWorker::take(std::vector<AnnounceRecord>& out) {
-  out.clear();
-  std::lock_guard lock(pending_mutex_);
-  pending_.swap(out);
+  {
+    // A swap, so the worker waits for no copy; both buffers keep their
+    // capacity, and a warm worker allocates nothing.
+    std::lock_guard lock(pending_mutex_);
+    pending_.swap(spare_);
+  }
+  out.insert(out.end(), spare_.begin(), spare_.end());
+  spare_.clear();
 }
 
 }  // namespace cairn::tracker

@@ -40,7 +40,15 @@ struct AnnounceRecord {
   std::uint64_t uploaded = 0;
   std::uint64_t downloaded = 0;
   std::uint64_t left = 0;
+  // When the worker kept it (PrivateWorker's stamp): one peer's announces
+  // may reach different workers (a new HTTP connection each), and the
+  // ledger must see them in the order they were served.
+  std::int64_t at = 0;
 };
+
+// A reading of a monotonic clock every thread shares (the server's: the
+// steady clock in nanoseconds), injected as the tracker layer has no clock.
+using Stamp = std::int64_t (*)();
 
 // The shared snapshot, replaced whole (as AccessList's set is): a worker's
 // view compares one version number per request and takes the mutex only
@@ -64,8 +72,8 @@ class PrivateDirectory {
 class PrivateWorker {
  public:
   // `max_pending`: records kept between two drains; beyond it announces
-  // are still answered but not credited.
-  PrivateWorker(const PrivateDirectory& directory, std::size_t max_pending);
+  // are still answered but not credited. `stamp` dates each record.
+  PrivateWorker(const PrivateDirectory& directory, std::size_t max_pending, Stamp stamp);
 
   const PrivateSnapshot& snapshot() {
     if (directory_->version_.load(std::memory_order_relaxed) != version_) refresh();
@@ -80,10 +88,12 @@ class PrivateWorker {
     const auto& s = snapshot();
     return !s.allow_list || s.torrents.contains(info_hash);
   }
-  // False when the buffer is full: the record is not kept.
+  // Keeps `r`, stamped (its `at` is set here, under the buffer's lock, so
+  // a record stamped before a take() is in what that take returns). False
+  // when the buffer is full: the record is not kept.
   bool record(const AnnounceRecord& r);
-  // Moves the records out (into `out`, cleared first), leaving the buffer
-  // empty with its capacity.
+  // Appends the records to `out` and empties the buffer. One thread at a
+  // time (the private task).
   void take(std::vector<AnnounceRecord>& out);
 
  private:
@@ -93,8 +103,10 @@ class PrivateWorker {
   std::shared_ptr<const PrivateSnapshot> snapshot_;
   std::uint64_t version_ = 0;
   std::size_t max_pending_;
+  Stamp stamp_;
   std::mutex pending_mutex_;  // the worker's and the drain's; uncontended but for a drain
   std::vector<AnnounceRecord> pending_;
+  std::vector<AnnounceRecord> spare_;  // the draining thread's, between takes
 };
 
 }  // namespace cairn::tracker

@@ -176,8 +176,9 @@ class PrivateHttpTest(PrivateCase):
         self.assert_credit("alice", 1100, 1100, 1)
         # Per torrent, as the database records it.
         with sqlite3.connect(self.db) as c:
-            rows = c.execute("SELECT info_hash, uploaded, downloaded, snatches FROM user_torrents "
-                             "JOIN users ON users.id = user_id WHERE name = 'alice'").fetchall()
+            rows = c.execute("SELECT t.info_hash, t.uploaded, t.downloaded, t.snatches "
+                             "FROM user_torrents t JOIN users u ON u.id = t.user_id "
+                             "WHERE u.name = 'alice'").fetchall()
         self.assertEqual(rows, [(h.hex(), 1100, 1100, 1)])
         self.assertEqual(self.users()["bob"]["uploaded"], 0)
 

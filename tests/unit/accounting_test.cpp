@@ -105,9 +105,14 @@ TEST(Ledger, ActiveTorrentsPerUserAndExpiry) {
   EXPECT_EQ(active, (std::map<UserId, std::uint32_t>{{1, 1}, {2, 1}}));
 }
 
+std::int64_t ticks() {
+  static std::int64_t t = 0;
+  return ++t;
+}
+
 TEST(PrivateWorker, SeesEachPublishedSnapshot) {
   PrivateDirectory dir;
-  PrivateWorker w(dir, 16);
+  PrivateWorker w(dir, 16, &ticks);
   const auto key = *core::Passkey::parse("abcdefghijklmnopqrstuvwxyzAB-_45");
   EXPECT_EQ(w.user(key), nullptr);
   PrivateSnapshot s;
@@ -127,13 +132,15 @@ TEST(PrivateWorker, SeesEachPublishedSnapshot) {
 
 TEST(PrivateWorker, BufferIsBounded) {
   PrivateDirectory dir;
-  PrivateWorker w(dir, 3);
+  PrivateWorker w(dir, 3, &ticks);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(w.record(at(static_cast<std::uint64_t>(i), 0)), i < 3);
   std::vector<AnnounceRecord> out;
   w.take(out);
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[2].uploaded, 2u);
+  EXPECT_LT(out[0].at, out[1].at);  // stamped as kept
   w.record(at(9, 0));
+  out.clear();
   w.take(out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].uploaded, 9u);

@@ -167,10 +167,13 @@ TEST(PrivateTracker, CreditsWorkerRecordsAtStop) {
   const tracker::UserId id = *p.worker(1).user(*core::Passkey::parse(key));
   core::Seconds now = 100;
   p.start([&] { return now; });
+  // One peer's announces on alternate workers (new HTTP connections): the
+  // ledger sees them in the order they were kept, whatever the worker.
   core::PeerId peer;
-  p.worker(0).record({id, core::Event::started, hash(1), peer, 0, 0, 1000});
-  p.worker(1).record({id, core::Event::none, hash(1), peer, 300, 200, 800});
-  p.worker(1).record({id, core::Event::completed, hash(1), peer, 400, 1000, 0});
+  p.worker(1).record({id, core::Event::started, hash(1), peer, 0, 0, 1000});
+  p.worker(0).record({id, core::Event::none, hash(1), peer, 300, 200, 800});
+  p.worker(1).record({id, core::Event::none, hash(1), peer, 350, 600, 400});
+  p.worker(0).record({id, core::Event::completed, hash(1), peer, 400, 1000, 0});
   ASSERT_TRUE(p.stop());
   UserDatabase db(db_path.path());
   const auto u = db.users()[0];
