@@ -23,7 +23,9 @@ namespace udp = codec::udp;
 
 namespace {
 
-constexpr std::size_t kTxBytes = 128;            // largest request: scrape of 4 hashes, 96 bytes
+// Largest request: an announce carrying a passkey as BEP 41 URL data
+// (98 + 2 + 42 bytes); a scrape of 4 hashes is 96.
+constexpr std::size_t kTxBytes = 160;
 constexpr std::size_t kRxBytes = 4096;           // an announce reply of 200 IPv6 peers fits
 constexpr unsigned kBatch = 32;                  // datagrams per sendmmsg
 constexpr Micros kConnectionIdAge = 60'000'000;  // BEP 15 clients reconnect after a minute
