@@ -9,8 +9,14 @@ bool is_keyed_path(std::string_view path, std::string_view route) {
 }
 
 std::optional<core::Passkey> passkey_of_path(std::string_view path) {
+  // Shorter than "/PASSKEY/scrape" (public trackers see mostly empty URL
+  // data): out before any search.
+  constexpr std::size_t kShortest = 1 + core::kPasskeySize + 7;
+  if (path.size() < kShortest) return std::nullopt;
   path = path.substr(0, path.find('?'));
-  if (!is_keyed_path(path, "/announce") && !is_keyed_path(path, "/scrape")) return std::nullopt;
+  if (path.size() < kShortest || path.front() != '/') return std::nullopt;
+  const auto route = path.substr(1 + core::kPasskeySize);
+  if (route != "/announce" && route != "/scrape") return std::nullopt;
   return core::Passkey::parse(path.substr(1, core::kPasskeySize));
 }
 

@@ -86,8 +86,10 @@ void PrivateTracker::drain(core::Seconds now, std::int64_t until) {
   // wait for the next drain, which sees the rest of their time.
   for (auto& w : workers_) w->take(batch_);
   // Each worker's records are in order already; stable keeps a tie so.
-  std::stable_sort(batch_.begin(), batch_.end(),
-                   [](const auto& a, const auto& b) { return a.at < b.at; });
+  // With one worker, or one busy worker, the batch is often sorted as it is.
+  const auto earlier = [](const auto& a, const auto& b) { return a.at < b.at; };
+  if (!std::is_sorted(batch_.begin(), batch_.end(), earlier))
+    std::stable_sort(batch_.begin(), batch_.end(), earlier);
   auto end = std::partition_point(batch_.begin(), batch_.end(),
                                   [&](const auto& r) { return r.at < until; });
   for (auto it = batch_.begin(); it != end; ++it) {

@@ -11,7 +11,9 @@
 // the workers' records in order and collects the credit per (user, torrent).
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
+#include <cstring>
 #include <functional>
+#include <span>
 
 #include "core/time.hpp"
 #include "tracker/private_mode.hpp"
@@ -37,9 +39,22 @@ struct UserTorrent {
   bool operator==(const UserTorrent&) const = default;
 };
 
+// Every byte counts: peer ids begin with the client's tag ("-qB4500-"),
+// so a hash of their first bytes (core::Id20Hash's, fine for info hashes)
+// would put all of one client's peers in one bucket.
+inline std::uint64_t mix_bytes(std::uint64_t h, std::span<const std::uint8_t, 20> b) {
+  for (std::size_t i = 0; i < 20; i += 4) {
+    std::uint32_t w;
+    std::memcpy(&w, b.data() + i, 4);
+    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
 struct UserTorrentHash {
   std::size_t operator()(const UserTorrent& k) const noexcept {
-    return core::Id20Hash{}(k.info_hash) ^ (std::size_t{k.user} * 0x9E3779B97F4A7C15ull);
+    return mix_bytes(k.user, k.info_hash.bytes);
   }
 };
 
@@ -63,7 +78,7 @@ class Ledger {
   };
   struct KeyHash {
     std::size_t operator()(const Key& k) const noexcept {
-      return UserTorrentHash{}(k.torrent) ^ core::Id20Hash{}(k.peer_id);
+      return mix_bytes(UserTorrentHash{}(k.torrent), k.peer_id.bytes);
     }
   };
   struct Baseline {
