@@ -48,7 +48,9 @@ core::Result<std::optional<UserId>, TrackerError> admit_user(
 void record_announce(const AnnounceRecord& r, const RequestContext& ctx);
 
 // Whether the access list (and in private mode with private.allow_list,
-// the registered torrents) lets this torrent be announced or scraped.
+// the registered torrents) lets this torrent be announced or scraped; a
+// refusal is counted. Announces of a batch are checked here before they
+// reach Tracker::announce_batch.
 inline bool admit_torrent(const core::InfoHash& info_hash, const RequestContext& ctx) {
   if (ctx.state.access.allows(info_hash) &&
       (!ctx.state.private_mode || ctx.state.private_mode->allows(info_hash)))
