@@ -1,9 +1,12 @@
 // parse_request on any datagram, then what the server does next: encode the
 // matching response (or the error reply, when one may be sent) into a
-// packet-sized buffer, and check the client-side parser reads it back.
+// packet-sized buffer, and check the client-side parser reads it back. An
+// announce's BEP 41 URL data goes through the passkey lookup private mode
+// makes of it: a passkey found is 32 URL-safe characters from the URL.
 #include <array>
 #include <cstdint>
 
+#include "codec/passkey.hpp"
 #include "codec/udp_tracker.hpp"
 
 using namespace cairn::codec::udp;
@@ -40,6 +43,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                               request.error().message, out);
   if (n == 0) __builtin_trap();  // every reply fits one packet
   auto* announce = request.has_value() ? std::get_if<AnnounceRequest>(&*request) : nullptr;
+  if (announce) {
+    const auto url = announce->url();
+    if (auto key = cairn::codec::passkey_of_path(url)) {
+      if (url.size() < 1 + kPasskeySize || url.substr(1, kPasskeySize) != key->view() ||
+          !Passkey::parse(key->view()))
+        __builtin_trap();
+    }
+  }
   auto reply =
       parse_response(std::span(out.data(), n), announce ? family_of(*announce) : Family::v4);
   if (!reply.has_value()) __builtin_trap();

@@ -7,7 +7,7 @@ packages=(
   # build
   cmake make g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsodium-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libssl-dev
+  libsodium-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libssl-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # fuzzing (libFuzzer + sanitizer runtimes for clang) and symbolized reports
   clang-14 libclang-rt-14-dev llvm-14

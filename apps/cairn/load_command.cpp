@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/passkey.hpp"
 #include "load/runner.hpp"
 
 namespace cairn::app {
@@ -92,6 +93,14 @@ void add_run_options(CLI::App& c, load::Options& o) {
   c.add_flag("--print-hashes", o.print_hashes,
              "Print every info hash of the workload in hex and exit");
   c.add_flag("--json", o.json, "Also print the result as one JSON line");
+  c.add_option("--passkey", o.passkey,
+               "A private tracker's passkey (32 URL-safe characters): HTTP requests go to "
+               "/PASSKEY/announce and /PASSKEY/scrape, UDP announces carry /PASSKEY/announce as "
+               "BEP 41 URL data")
+      ->check([](const std::string& key) {
+        return core::Passkey::parse(key) ? std::string()
+                                         : std::string("expected 32 characters of A-Z a-z 0-9 - _");
+      });
 }
 
 // aquatic's ws load test mix where the command line says nothing else:

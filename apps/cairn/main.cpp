@@ -15,6 +15,7 @@
 #include "lookup_command.hpp"
 #include "punch_command.hpp"
 #include "serve_command.hpp"
+#include "user_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Cairn: a peer tracker (BitTorrent HTTP and UDP, and rendezvous for any P2P app)",
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<cairn::app::AnnounceCommand>(app));
   commands.push_back(std::make_unique<cairn::app::LookupCommand>(app));
   commands.push_back(std::make_unique<cairn::app::PunchCommand>(app));
+  commands.push_back(std::make_unique<cairn::app::UserCommand>(app));
+  commands.push_back(std::make_unique<cairn::app::TorrentCommand>(app));
   if (auto exit_code = cairn::app::parse_command_line(app, argc, argv)) return *exit_code;
   try {
     spdlog::set_default_logger(spdlog::stderr_color_mt("cairn"));

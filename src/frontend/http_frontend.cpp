@@ -4,6 +4,7 @@
 
 #include "codec/http_response.hpp"
 #include "codec/http_tracker.hpp"
+#include "codec/passkey.hpp"
 #include "tracker/admission.hpp"
 
 namespace cairn::frontend {
@@ -63,10 +64,17 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   auto& body = state.body;
   body.clear();
   tracker::bump(state.counters.http.announces);
+  // Private mode: the passkey is the path's ("/PASSKEY/announce").
+  const auto user = tracker::admit_user(codec::passkey_of_path(request.path), ctx);
+  if (!user) return write_failure(request, tracker::error_text(user.error()), state, out);
   auto query = codec::parse_announce_query(request.query);
   if (!query) {
     tracker::bump(state.counters.http.bad_requests);
     return write_failure(request, codec::failure_text(query.error()), state, out);
+  }
+  if (!tracker::admit_torrent(query->info_hash, ctx)) {
+    const auto e = tracker::TrackerError::torrent_not_allowed;
+    return write_failure(request, tracker::error_text(e), state, out);
   }
   tracker::AnnounceRequest a;
   a.info_hash = query->info_hash;
@@ -79,6 +87,10 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   a.numwant = tracker_.numwant(query->numwant);
   a.want_peer_ids = !query->compact && !query->no_peer_id;  // only a dictionary reply lists ids
   a.now = ctx.now;
+  if (*user)
+    tracker::record_announce({**user, query->event, query->info_hash, query->peer_id,
+                              query->uploaded, query->downloaded, query->left},
+                             ctx);
   auto reply = tracker_.announce(a, state.rng, state.peers, state.access);
   if (!reply) {
     tracker::count_error(reply.error(), state.counters);
@@ -107,6 +119,8 @@ void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& 
   auto& body = state.body;
   body.clear();
   tracker::bump(state.counters.http.scrapes);
+  if (const auto user = tracker::admit_user(codec::passkey_of_path(request.path), ctx); !user)
+    return write_failure(request, tracker::error_text(user.error()), state, out);
   auto query = codec::parse_scrape_query(request.query);
   if (!query) {
     tracker::bump(state.counters.http.bad_requests);

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "codec/http_request.hpp"
+#include "codec/passkey.hpp"
 #include "core/endpoint.hpp"
 #include "tracker/request_context.hpp"
 
@@ -41,7 +42,9 @@ class HttpHandler {
 };
 
 struct HttpRoute {
-  enum class Match : std::uint8_t { exact, prefix };
+  // after_passkey: "/" + a passkey (core/passkey.hpp) + path, as in
+  // "/PASSKEY/announce".
+  enum class Match : std::uint8_t { exact, prefix, after_passkey };
   enum class Methods : std::uint8_t {
     get_or_head,  // anything else: 405 with Allow (HEAD is GET without the body)
     any,          // the handler answers each method itself
@@ -60,7 +63,15 @@ struct HttpRoute {
   std::string_view served;
 
   bool takes(std::string_view p) const {
-    return match == Match::exact ? p == path : p.starts_with(path);
+    switch (match) {
+      case Match::exact:
+        return p == path;
+      case Match::prefix:
+        return p.starts_with(path);
+      case Match::after_passkey:
+        return codec::is_keyed_path(p, path);
+    }
+    return false;
   }
   bool allows(codec::HttpMethod m) const {
     return methods == Methods::any || codec::is_get_or_head(m);

@@ -3,6 +3,7 @@
 #include <array>
 #include <variant>
 
+#include "codec/passkey.hpp"
 #include "codec/udp_tracker.hpp"
 #include "frontend/udp_replies.hpp"
 #include "tracker/admission.hpp"
@@ -64,6 +65,10 @@ struct Handler {
     if (!ids.valid(r.connection_id, d.from.address, ctx.now))
       return bad_connection_id(r.transaction_id);
     tracker::bump(ctx.state.counters.udp.announces);
+    // Private mode: the passkey rides in BEP 41 URL data ("/PASSKEY/announce").
+    const auto user = tracker::admit_user(codec::passkey_of_path(r.url()), ctx);
+    if (!user)
+      return error_reply(r.transaction_id, tracker::error_text(user.error()), d.in.size(), d.out);
     if (!tracker::admit_torrent(r.info_hash, ctx)) {
       return error_reply(r.transaction_id,
                          tracker::error_text(tracker::TrackerError::torrent_not_allowed),
@@ -83,6 +88,9 @@ struct Handler {
     a.want_v6 = !a.want_v4;
     a.want_peer_ids = false;  // a BEP 15 reply lists endpoints only
     a.now = ctx.now;
+    if (*user)
+      tracker::record_announce(
+          {**user, r.event, r.info_hash, r.peer_id, r.uploaded, r.downloaded, r.left}, ctx);
     pending.datagrams[pending.size] = &d;
     pending.transaction_ids[pending.size] = r.transaction_id;
     ++pending.size;
@@ -93,6 +101,10 @@ struct Handler {
     if (!ids.valid(r.connection_id, d.from.address, ctx.now))
       return bad_connection_id(r.transaction_id);
     tracker::bump(ctx.state.counters.udp.scrapes);
+    // BEP 41 options follow announces only: a private tracker has no
+    // passkey here, and refuses.
+    if (const auto user = tracker::admit_user(std::nullopt, ctx); !user)
+      return error_reply(r.transaction_id, tracker::error_text(user.error()), d.in.size(), d.out);
     pending.answer(tracker, ctx);
     std::array<core::InfoHash, udp::kMaxScrapeHashes> hashes;
     std::array<store::SwarmCounts, udp::kMaxScrapeHashes> counts;

@@ -254,6 +254,19 @@ const std::vector<Key>& keys() {
           "File of info hashes (40 hex digits a line, # comments) for access_mode; relative to "
           "this file's folder. Reloaded on SIGHUP.",
           [](Config & c) -> auto& { return c.access_list; }),
+      {"tracker", "mode",
+       "public (anyone may announce) or private (only users with a passkey, announcing to "
+       "/PASSKEY/announce; needs private.database).",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         const auto mode = n.value<std::string>();
+         if (!n.is_string() || (*mode != "public" && *mode != "private"))
+           return "must be one of public, private";
+         c.private_mode.enabled = *mode == "private";
+         return std::nullopt;
+       },
+       [](const Config& c) {
+         return std::string(c.private_mode.enabled ? "\"private\"" : "\"public\"");
+       }},
       boolean(
           "tracker", "allow_client_ip",
           "Honour the address a client claims (HTTP `ip` parameter, UDP IP field) instead of the "
@@ -547,6 +560,25 @@ const std::vector<Key>& keys() {
           "Times a minute one node may be handed out; a node over it is passed over for the next "
           "closest. 0: no limit.",
           [](Config & c) -> auto& { return c.dht.handouts_per_minute; }, 0, 960),
+      text(
+          "private", "database",
+          "SQLite file of users, passkeys, credit and registered torrents for tracker.mode = "
+          "\"private\" (made if missing; `cairn user` edits it); relative to this file's folder.",
+          [](Config & c) -> auto& { return c.private_mode.database; }),
+      boolean(
+          "private", "allow_list",
+          "Serve only the torrents registered in the database (`cairn torrent add`); others get "
+          "\"torrent not allowed\".",
+          [](Config & c) -> auto& { return c.private_mode.allow_list; }),
+      number<core::Seconds>(
+          "private", "reload_interval",
+          "Seconds between readings of the users and torrents, so `cairn user` changes apply "
+          "while serving.",
+          [](Config & c) -> auto& { return c.private_mode.reload_interval; }, 1, 3600),
+      number<core::Seconds>(
+          "private", "flush_interval",
+          "Seconds between writes of the users' credit to the database (and once at shutdown).",
+          [](Config & c) -> auto& { return c.private_mode.flush_interval; }, 1, 3600),
   };
   return table;
 }
@@ -636,6 +668,18 @@ void validate(const Config& c, const std::string& path, const KeyLines& lines) {
          fmt::format("rendezvous.default_ttl ({}) must lie between rendezvous.min_ttl ({}) and "
                      "rendezvous.max_ttl ({})",
                      r.default_ttl, r.min_ttl, r.max_ttl));
+  if (c.private_mode.enabled && c.private_mode.database.empty())
+    fail(path, lines, {"tracker.mode", "private.database"},
+         "tracker.mode \"private\" needs private.database, the SQLite file of users and passkeys "
+         "(made if missing)");
+  if (!c.private_mode.enabled && !c.private_mode.database.empty())
+    fail(path, lines, {"private.database", "tracker.mode"},
+         "private.database is set, but tracker.mode is \"public\" (passkeys would be ignored); "
+         "set tracker.mode = \"private\"");
+  if (c.private_mode.enabled && !c.dht_listen.empty())
+    fail(path, lines, {"dht.listen", "tracker.mode"},
+         "dht.listen is set, but tracker.mode is \"private\": the DHT bridge would hand a "
+         "private swarm's peers to anyone; leave dht.listen empty");
   if (c.store.backend == "redis" && c.store.redis_nodes.empty())
     fail(path, lines, {"store.backend", "store.redis_nodes"},
          "store.backend \"redis\" needs store.redis_nodes, some nodes of the Redis Cluster as "
@@ -690,7 +734,7 @@ Config load_config(const std::string& path) {
     if (!table)
       throw std::runtime_error(
           fmt::format("{}:{}: unknown key '{}' (keys live in [server], [store], [tracker], [http], "
-                      "[udp], [ws], [tls], [rate_limit], [rendezvous], [nat], [dht])",
+                      "[udp], [ws], [tls], [rate_limit], [rendezvous], [nat], [dht], [private])",
                       path, value.source().begin.line, section.str()));
     for (const auto& [name, node] : *table) {
       auto line = node.source().begin.line;
@@ -712,6 +756,7 @@ Config load_config(const std::string& path) {
   config.tls.key_file = beside(path, config.tls.key_file);
   config.store.redis_password_file = beside(path, config.store.redis_password_file);
   config.connection_id_secret_file = beside(path, config.connection_id_secret_file);
+  config.private_mode.database = beside(path, config.private_mode.database);
   check_access_list_readable(config, path, lines);
   return config;
 }

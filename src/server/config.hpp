@@ -82,6 +82,16 @@ struct Config {
   // "": the first dht_listen address if it is a global one, else none.
   std::string dht_external_ip;
 
+  // Private mode (tracker.mode = "private", docs/private.md): passkeys,
+  // accounting and the optional torrent allow-list in an SQLite database.
+  struct Private {
+    bool enabled = false;
+    std::string database;  // relative to the config file's folder
+    bool allow_list = false;
+    core::Seconds reload_interval = 2;  // users and torrents read again
+    core::Seconds flush_interval = 5;   // credit written
+  } private_mode;
+
   Config();
 };
 

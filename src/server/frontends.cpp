@@ -68,6 +68,15 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
              "/announce and /scrape (BitTorrent)"});
   http_.add({"/scrape", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
              HttpRoute::Limit::rate_limited, &make<frontend::HttpScrape>(tracker), ""});
+  // "/PASSKEY/announce" and "/PASSKEY/scrape": a private tracker's users'
+  // URLs (the handlers ask the admission step for the user); public mode
+  // serves them as the plain routes. Unnamed in the 404: a passkey is
+  // handed to users, not discovered.
+  http_.add({"/announce", HttpRoute::Match::after_passkey, HttpRoute::Methods::get_or_head,
+             HttpRoute::Limit::rate_limited,
+             &make<frontend::HttpAnnounce>(tracker, config.allow_client_ip), ""});
+  http_.add({"/scrape", HttpRoute::Match::after_passkey, HttpRoute::Methods::get_or_head,
+             HttpRoute::Limit::rate_limited, &make<frontend::HttpScrape>(tracker), ""});
   http_.add({"/health", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
              HttpRoute::Limit::unlimited, &make<frontend::HttpHealth>(), "/health"});
   http_.add({frontend::RendezvousHttp::kPrefix, HttpRoute::Match::prefix, HttpRoute::Methods::any,
@@ -76,7 +85,10 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
   // HTTP Upgrade: a request with "Connection: upgrade" naming a protocol
   // registered here, on any path, goes to that protocol's UpgradeHandler,
   // which may take the connection over (frontend/connection.hpp).
-  if (config.ws_enabled)  // the WebSocket tracker (WebTorrent signaling), on / and /announce
+  // Private mode has no WebSocket tracker: WebTorrent announces carry no passkey.
+  if (config.ws_enabled &&
+      !config.private_mode
+           .enabled)  // the WebSocket tracker (WebTorrent signaling), on / and /announce
     http_.add_upgrade("websocket",
                       make<frontend::WsUpgrade>(tracker, signaling, config.ws, workers));
 }

@@ -31,6 +31,7 @@ void register_metrics(tracker::MetricsRegistry& registry,
   registry.add_blocks("dht", of_each(workers, &WorkerCounters::dht));
   registry.add_blocks("stun", of_each(workers, &WorkerCounters::stun));
   registry.add_blocks("punch", of_each(workers, &WorkerCounters::punch));
+  registry.add_blocks("private", of_each(workers, &WorkerCounters::private_mode));
   // A remote store's client (the Redis cluster's): one block, shared.
   if (const store::RemoteCounters* remote = peers.remote_counters())
     registry.add_blocks("redis", std::vector{remote});

@@ -146,6 +146,10 @@ Server::Server(Config config)
     workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
   }
   net::connect_registries(workers_);
+  if (config_.private_mode.enabled) {
+    private_ = std::make_unique<PrivateTracker>(config_.private_mode, config_.limits.peer_ttl, n);
+    for (unsigned i = 0; i < n; ++i) workers_[i]->state().private_mode = &private_->worker(i);
+  }
   register_metrics(metrics_, workers_, *store_, *record_store_, signaling_);
 }
 
@@ -223,6 +227,10 @@ void Server::fit_connections_in_open_files() {
 void Server::start() {
   check_distinct(config_.listen);
   check_distinct(config_.dht_listen);
+  if (private_ && !config_.dht_listen.empty())
+    throw std::runtime_error(
+        "dht.listen (--dht-listen) is set, but tracker.mode is \"private\": the DHT bridge "
+        "would hand a private swarm's peers to anyone; leave it empty");
   if (!config_.state_file.empty())
     state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
   if (!config_.tls.listen.empty())
@@ -244,6 +252,7 @@ void Server::start() {
     SignalsBlocked blocked;
     for (auto& w : workers_) w->start();
     housekeeping_ = std::thread([this] { housekeeping_loop(); });
+    if (private_) private_->start([this] { return clock_.now(); });
     if (!config_.state_file.empty() && config_.snapshot_interval > 0)
       snapshots_ = std::thread([this] { snapshot_loop(); });
   }
@@ -260,6 +269,10 @@ void Server::start() {
     spdlog::info("access list ({}): {} hashes from {}", tracker::to_string(config_.access_mode),
                  access_list_.size(), config_.access_list);
   if (memory_guard_.enabled()) spdlog::info("memory cap {} MiB resident", config_.max_resident_mb);
+  if (private_)
+    spdlog::info("private mode: {} users enabled in {}{}; WebSocket tracker off", private_->users(),
+                 config_.private_mode.database,
+                 config_.private_mode.allow_list ? ", registered torrents only" : "");
   if (test_sweep_.active())
     spdlog::warn("{} is set: sweeps on request from {} (a test hook; unset it in production)",
                  kTestSweepVariable, test_sweep_.path());
@@ -382,6 +395,8 @@ bool Server::stop() {
   snapshot_wake_.notify_all();
   if (snapshots_.joinable()) snapshots_.join();
   if (housekeeping_.joinable()) housekeeping_.join();
+  // After the workers: their last announces are credited too.
+  if (private_ && !private_->stop()) stopped_cleanly_ = false;
   // A start that failed has said why; it saves nothing and says no more.
   if (!started_) return stopped_cleanly_;
   stopped_cleanly_ = save_state(true);

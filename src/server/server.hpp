@@ -18,6 +18,7 @@
 #include "server/config.hpp"
 #include "server/frontends.hpp"
 #include "server/metrics.hpp"
+#include "server/private_tracker.hpp"
 #include "server/state_file_lock.hpp"
 #include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
@@ -105,6 +106,9 @@ class Server {
   std::unique_ptr<net::TlsContext> tls_;                      // so does this (with tls.listen)
   net::AddressConnections per_address_;                       // so does this
   std::vector<std::unique_ptr<net::Worker>> workers_;
+  // Private mode's passkeys and accounting (tracker.mode = "private"); null
+  // in public mode. Its workers' parts are the workers' private_mode.
+  std::unique_ptr<PrivateTracker> private_;
   tracker::MetricsRegistry metrics_;  // after the workers: it points into them
   std::vector<core::Endpoint> listening_;
   std::thread housekeeping_;

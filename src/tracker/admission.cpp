@@ -17,10 +17,31 @@ void count_error(TrackerError e, WorkerCounters& counters) {
       return tracker::bump(counters.tracker.torrents_refused);
     case TrackerError::busy:
       return tracker::bump(counters.tracker.busy);
+    case TrackerError::passkey_missing:
+    case TrackerError::passkey_refused:
+      return tracker::bump(counters.private_mode.passkeys_refused);
     case TrackerError::tracker_full:
       break;
   }
   tracker::bump(counters.tracker.full);
+}
+
+core::Result<std::optional<UserId>, TrackerError> admit_user(
+    const std::optional<core::Passkey>& passkey, const RequestContext& ctx) {
+  PrivateWorker* p = ctx.state.private_mode;
+  if (!p) return std::optional<UserId>{};
+  TrackerError e = TrackerError::passkey_missing;
+  if (passkey) {
+    if (const UserId* user = p->user(*passkey)) return std::optional<UserId>{*user};
+    e = TrackerError::passkey_refused;
+  }
+  count_error(e, ctx.state.counters);
+  return e;
+}
+
+void record_announce(const AnnounceRecord& r, const RequestContext& ctx) {
+  if (ctx.state.private_mode && !ctx.state.private_mode->record(r))
+    tracker::bump(ctx.state.counters.private_mode.not_credited);
 }
 
 store::SwarmCounts scrape_or_zeros(const Tracker& tracker, const core::InfoHash& info_hash,

@@ -7,10 +7,12 @@
 // and so inherits the rate limit, the access list and their counters.
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "core/endpoint.hpp"
 #include "core/ids.hpp"
+#include "core/passkey.hpp"
 #include "store/peer_store.hpp"
 #include "tracker/request_context.hpp"
 #include "tracker/tracker.hpp"
@@ -30,14 +32,29 @@ inline bool admit(const core::Address& client, const RequestContext& ctx, Counte
 // HTTP refusal's Retry-After.
 std::uint32_t retry_after(const core::Address& client, const RequestContext& ctx);
 
-// Whether the access list lets this torrent be announced or scraped; a
-// refusal is counted. Announces of a batch are checked here before they
-// reach Tracker::announce_batch.
 // Counts a tracker error against the worker.
 void count_error(TrackerError e, WorkerCounters& counters);
 
+// Private mode (tracker.mode = "private"): the user the request's passkey
+// names (the frontend finds it: the HTTP path, BEP 41 URL data), or
+// passkey_missing / passkey_refused (unknown or disabled), counted; the
+// request must then touch nothing. Public mode: no user, whatever was
+// sent. One hash-map probe in the worker's snapshot, no lock.
+core::Result<std::optional<UserId>, TrackerError> admit_user(
+    const std::optional<core::Passkey>& passkey, const RequestContext& ctx);
+
+// Hands an admitted announce to the accounting (private mode; a no-op in
+// public mode). Call it only once the announce is admitted.
+void record_announce(const AnnounceRecord& r, const RequestContext& ctx);
+
+// Whether the access list (and in private mode with private.allow_list,
+// the registered torrents) lets this torrent be announced or scraped; a
+// refusal is counted. Announces of a batch are checked here before they
+// reach Tracker::announce_batch.
 inline bool admit_torrent(const core::InfoHash& info_hash, const RequestContext& ctx) {
-  if (ctx.state.access.allows(info_hash)) return true;
+  if (ctx.state.access.allows(info_hash) &&
+      (!ctx.state.private_mode || ctx.state.private_mode->allows(info_hash)))
+    return true;
   count_error(TrackerError::torrent_not_allowed, ctx.state.counters);
   return false;
 }

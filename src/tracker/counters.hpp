@@ -12,6 +12,7 @@
 #include <cstddef>
 
 #include "tracker/metrics.hpp"
+#include "tracker/private_counters.hpp"
 
 namespace cairn::tracker {
 
@@ -183,6 +184,7 @@ struct WorkerCounters {
   DhtCounters dht;
   StunCounters stun;
   PunchCounters punch;
+  PrivateCounters private_mode;
 };
 
 }  // namespace cairn::tracker

@@ -12,6 +12,11 @@ std::string_view error_text(TrackerError e) {
       return "torrent not allowed";
     case TrackerError::busy:
       return "tracker busy, retry";
+    case TrackerError::passkey_missing:
+      // Short enough for an error reply to a one-hash UDP scrape (36 bytes).
+      return "passkey required";
+    case TrackerError::passkey_refused:
+      return "unknown or disabled passkey";
   }
   return "internal error";
 }

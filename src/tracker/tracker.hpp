@@ -44,8 +44,15 @@ struct AnnounceResponse {
 };
 
 // busy: the store could not answer now (a Redis cluster unreachable or
-// failing over); the client should retry.
-enum class TrackerError : std::uint8_t { tracker_full = 1, torrent_not_allowed, busy };
+// failing over); the client should retry. passkey_*: private mode's
+// refusals (admission.hpp).
+enum class TrackerError : std::uint8_t {
+  tracker_full = 1,
+  torrent_not_allowed,
+  busy,
+  passkey_missing,
+  passkey_refused,
+};
 
 // Fixed text a client sees for each error.
 std::string_view error_text(TrackerError e);

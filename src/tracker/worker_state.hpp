@@ -11,6 +11,7 @@
 #include "tracker/access_list.hpp"
 #include "tracker/connection_router.hpp"
 #include "tracker/counters.hpp"
+#include "tracker/private_mode.hpp"
 #include "tracker/rate_limiter.hpp"
 
 namespace cairn::tracker {
@@ -27,6 +28,9 @@ struct WorkerState {
   // Writes to taken-over connections, this worker's or another's; set by
   // the worker (null in tests that serve plain requests only).
   ConnectionRouter* connections = nullptr;
+  // Private mode's passkeys, allow-list and accounting buffer; null in
+  // public mode (set by the server before the worker starts).
+  PrivateWorker* private_mode = nullptr;
 };
 
 }  // namespace cairn::tracker

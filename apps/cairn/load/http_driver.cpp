@@ -93,6 +93,7 @@ class HttpDriver {
   const Options& options_;
   const Workload& workload_;
   bool keep_alive_;
+  std::string path_prefix_;  // "/PASSKEY" with --passkey, else ""
   StatsSink sink_;
   std::vector<Conn> conns_;
   int epoll_ = -1;
@@ -103,6 +104,7 @@ HttpDriver::HttpDriver(const DriverSetup& setup)
       options_(*setup.options),
       workload_(*setup.workload),
       keep_alive_(options_.mode == Mode::http),
+      path_prefix_(options_.passkey.empty() ? "" : "/" + options_.passkey),
       sink_(setup.clock) {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) throw std::runtime_error("epoll_create1 failed");
@@ -158,7 +160,7 @@ void HttpDriver::encode(Conn& c, const PlannedRequest& r) {
     std::array<core::InfoHash, PlannedRequest::kMaxScrape> hashes;
     for (unsigned i = 0; i < r.hash_count; ++i) hashes[i] = workload_.hash(r.torrents[i]);
     query = codec::encode_scrape_query(std::span(hashes.data(), r.hash_count));
-    c.out.append("GET /scrape?");
+    c.out.append("GET ").append(path_prefix_).append("/scrape?");
   } else {
     codec::AnnounceQuery q;
     q.info_hash = workload_.hash(workload_.torrent_of(r.peer));
@@ -170,7 +172,7 @@ void HttpDriver::encode(Conn& c, const PlannedRequest& r) {
     if (options_.numwant >= 0) q.numwant = options_.numwant;
     q.key = r.peer;
     query = codec::encode_announce_query(q);
-    c.out.append("GET /announce?");
+    c.out.append("GET ").append(path_prefix_).append("/announce?");
   }
   c.out.append(query).append(" HTTP/1.1\r\nHost: ").append(options_.target_text);
   c.out.append(keep_alive_ ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n");

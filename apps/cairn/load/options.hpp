@@ -64,6 +64,9 @@ struct Options {
   double find_node_ratio = 0.30;  // dht
   unsigned offers = 10;           // ws: offers per announce
   double hold_s = 0;              // ws preload: seconds the announced connections stay open
+  // A private tracker's passkey: announces go to /PASSKEY/announce (HTTP)
+  // or carry it as BEP 41 URL data (UDP); "" for none.
+  std::string passkey;
 
   double warmup_s = 2;
   double duration_s = 10;
