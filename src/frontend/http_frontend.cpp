@@ -63,6 +63,7 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   auto& body = state.body;
   body.clear();
   tracker::bump(state.counters.http.announces);
+  tracker::count_request(state.counters.requests, tracker::RequestType::http_announce, client);
   auto query = codec::parse_announce_query(request.query);
   if (!query) {
     tracker::bump(state.counters.http.bad_requests);
@@ -101,12 +102,13 @@ bool HttpAnnounce::write_too_long(const codec::HttpRequest& request, tracker::Wo
   return write_failure_too_long(request, codec::HttpTrackerError::request_too_long, state, out);
 }
 
-void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& /*client*/,
+void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& client,
                         const tracker::RequestContext& ctx, std::string& out) const {
   auto& state = ctx.state;
   auto& body = state.body;
   body.clear();
   tracker::bump(state.counters.http.scrapes);
+  tracker::count_request(state.counters.requests, tracker::RequestType::http_scrape, client);
   auto query = codec::parse_scrape_query(request.query);
   if (!query) {
     tracker::bump(state.counters.http.bad_requests);

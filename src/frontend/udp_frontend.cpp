@@ -56,6 +56,8 @@ struct Handler {
 
   std::size_t operator()(const udp::ConnectRequest& r) {
     tracker::bump(ctx.state.counters.udp.connects);
+    tracker::count_request(ctx.state.counters.requests, tracker::RequestType::udp_connect,
+                           d.from.address);
     return udp::encode_connect_response(r.transaction_id, ids.issue(d.from.address, ctx.now),
                                         d.out);
   }
@@ -64,6 +66,8 @@ struct Handler {
     if (!ids.valid(r.connection_id, d.from.address, ctx.now))
       return bad_connection_id(r.transaction_id);
     tracker::bump(ctx.state.counters.udp.announces);
+    tracker::count_request(ctx.state.counters.requests, tracker::RequestType::udp_announce,
+                           d.from.address);
     if (!tracker::admit_torrent(r.info_hash, ctx)) {
       return error_reply(r.transaction_id,
                          tracker::error_text(tracker::TrackerError::torrent_not_allowed),
@@ -93,6 +97,8 @@ struct Handler {
     if (!ids.valid(r.connection_id, d.from.address, ctx.now))
       return bad_connection_id(r.transaction_id);
     tracker::bump(ctx.state.counters.udp.scrapes);
+    tracker::count_request(ctx.state.counters.requests, tracker::RequestType::udp_scrape,
+                           d.from.address);
     pending.answer(tracker, ctx);
     std::array<core::InfoHash, udp::kMaxScrapeHashes> hashes;
     std::array<store::SwarmCounts, udp::kMaxScrapeHashes> counts;

@@ -194,7 +194,9 @@ void HttpListener::serve(Connection& c) {
   if (c.taken) return serve_taken(c, 0, used + static_cast<std::size_t>(n), now);
   if (used == 0) c.deadline = now + limits_.request_timeout;
   used += static_cast<std::size_t>(n);
+  const auto read_at = std::chrono::steady_clock::now();
   const std::size_t consumed = answer_all(std::string_view(in_.data(), used), c, out_);
+  count_read(read_at, static_cast<std::size_t>(n), out_.size());
   // Switched: what followed the request is the new protocol's.
   if (c.taken) return serve_taken(c, consumed, used, now);
   c.in.assign(in_.data() + consumed, used - consumed);
@@ -202,6 +204,18 @@ void HttpListener::serve(Connection& c) {
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
   if (!out_.empty() && !write(c, out_)) return drop(c);
   finish_if_done(c);
+}
+
+// The bytes and the latency of one read's requests (tracker/request_counters.hpp);
+// a taken-over connection's traffic is its protocol's to count.
+void HttpListener::count_read(std::chrono::steady_clock::time_point read_at, std::size_t in,
+                              std::size_t out) {
+  auto& c = state_.counters;
+  tracker::add(c.traffic.tcp_in, in);
+  tracker::add(c.traffic.tcp_out, out);
+  const auto took = std::chrono::steady_clock::now() - read_at;
+  c.latency.http.observe(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
 }
 
 void HttpListener::serve_fd(int fd) {

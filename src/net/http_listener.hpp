@@ -114,6 +114,7 @@ class HttpListener final : public Listener {
   bool drain_one_batch();  // false when fewer than a full batch was ready
   void accept_all();
   void serve(Connection& c);
+  void count_read(std::chrono::steady_clock::time_point read_at, std::size_t in, std::size_t out);
   // serve() once, then again while TLS holds plaintext the read had no room
   // for (no socket event would come for it).
   void serve_fd(int fd);

@@ -82,6 +82,9 @@ struct Config {
   // "": the first dht_listen address if it is a global one, else none.
   std::string dht_external_ip;
 
+  // The admin listener (/metrics, /stats.json, the dashboard); empty: off.
+  std::vector<core::Endpoint> admin_listen;  // default: 127.0.0.1:6970
+
   Config();
 };
 

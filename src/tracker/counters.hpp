@@ -12,6 +12,7 @@
 #include <cstddef>
 
 #include "tracker/metrics.hpp"
+#include "tracker/request_counters.hpp"
 
 namespace cairn::tracker {
 
@@ -183,6 +184,10 @@ struct WorkerCounters {
   DhtCounters dht;
   StunCounters stun;
   PunchCounters punch;
+  // The labeled metrics' blocks (request_counters.hpp).
+  RequestCounters requests;
+  TrafficCounters traffic;
+  LatencyCounters latency;
 };
 
 }  // namespace cairn::tracker

@@ -172,6 +172,7 @@ TEST(ServerMetrics, CountTheTrafficOfEveryWorker) {
   config.listen = {*core::Endpoint::parse("127.0.0.1:0")};
   config.workers = 2;
   config.log_level = "warn";
+  config.admin_listen.clear();  // parallel tests must not meet on 127.0.0.1:6970
   Server server(config);
   server.start();
   const std::uint16_t port = server.listening().at(0).port;
