@@ -67,8 +67,9 @@ function rates(field) {
 
 // Draws each series (arrays of numbers, newest last) as a line, scaled to the
 // largest value, with a legend; keys whose series are all zero are left out
-// of the legend unless nothing moved at all.
-function draw(canvasId, legendId, series) {
+// of the legend. When nothing moved at all, the legend is `quiet` if given,
+// else every key.
+function draw(canvasId, legendId, series, quiet) {
   const canvas = byId(canvasId);
   const ctx = canvas.getContext("2d");
   const w = canvas.width, h = canvas.height, pad = 28;
@@ -100,10 +101,10 @@ function draw(canvasId, legendId, series) {
     });
     ctx.stroke();
     const last = values.length ? values[values.length - 1] : 0;
-    if (values.some(v => v > 0) || max === 0)
+    if (values.some(v => v > 0) || (max === 0 && !quiet))
       legend.push('<span><i style="background:' + color + '"></i>' + k + " " + number(last) + "</span>");
   });
-  byId(legendId).innerHTML = legend.join("");
+  byId(legendId).innerHTML = legend.length ? legend.join("") : "<span>" + quiet + "</span>";
 }
 
 function gaugeSeries() {
@@ -153,7 +154,7 @@ function show(stats) {
   byId("rate").textContent = number(rate);
   draw("throughput", "throughput-legend", throughput);
   draw("swarms", "swarms-legend", gaugeSeries());
-  draw("errors", "errors-legend", rates("errors"));
+  draw("errors", "errors-legend", rates("errors"), "no errors in the last minutes");
   showMemory(m);
   showTop(stats.top);
 }
