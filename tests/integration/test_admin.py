@@ -9,6 +9,7 @@ Run: CAIRN_BIN=build/apps/cairn/cairn /usr/bin/python3 tests/integration/test_ad
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -241,6 +242,34 @@ class AdminListenerTest(AdminServer):
             check = subprocess.run([promtool, "check", "rules", rules], capture_output=True,
                                    timeout=30)
             self.assertEqual(check.returncode, 0, check.stdout.decode() + check.stderr.decode())
+
+    def test_a_flood_of_connections_is_capped_per_address(self):
+        # 16 connections per address (AdminListener): those beyond are closed
+        # at once, and another address is still served meanwhile.
+        held = []
+        try:
+            for _ in range(24):
+                held.append(socket.create_connection(self.admin))
+            closed, deadline = set(), time.monotonic() + 5
+            while len(closed) < 24 - 16 and time.monotonic() < deadline:
+                ready, _, _ = select.select([s for s in held if s not in closed], [], [], 0.2)
+                for s in ready:
+                    try:
+                        if s.recv(1) == b"":
+                            closed.add(s)
+                    except ConnectionResetError:
+                        closed.add(s)
+            self.assertEqual(len(closed), 24 - 16)
+            # The others are open and still served.
+            opened = [s for s in held if s not in closed]
+            opened[0].sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            opened[0].settimeout(5)
+            self.assertTrue(opened[0].recv(4096).startswith(b"HTTP/1.1 200"))
+            r = http_get(self.admin, "/health", source="127.0.0.2")
+            self.assertEqual(r.status, 200)
+        finally:
+            for s in held:
+                s.close()
 
     def test_other_methods_are_refused(self):
         with socket.create_connection(self.admin) as s:
