@@ -4,6 +4,7 @@
 #include <string>
 
 #include "frontend/admin_http.hpp"
+#include "frontend/worker_state.hpp"
 
 using namespace cairn;
 

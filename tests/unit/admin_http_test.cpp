@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "admin/dashboard_files.hpp"
+#include "frontend/worker_state.hpp"
 #include "server/swarm_census.hpp"
 #include "store/memory/memory_store.hpp"
 
