@@ -26,6 +26,7 @@ from cairn_harness import (CairnServer, UdpTracker, cairn_binary, http_announce,
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 JS = os.path.normpath(os.path.join(HERE, "..", "js"))
+MEMORY_CAP_MB = 4096  # far above what the test's server holds
 POLL_TIMEOUT = 30.0  # seconds to wait for Prometheus to scrape, or a census to show
 
 
@@ -71,7 +72,7 @@ class AdminServer(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = CairnServer({"server": {"workers": 2}},
+        cls.server = CairnServer({"server": {"workers": 2, "max_resident_mb": MEMORY_CAP_MB}},
                                  admin_listens=["127.0.0.1:0"]).start()
         cls.admin = cls.server.admin4
 
@@ -119,6 +120,16 @@ class AdminListenerTest(AdminServer):
                      "cairn_memory_resident_bytes", "cairn_memory_cap_full",
                      "cairn_snapshot_duration_seconds", "cairn_snapshot_bytes"):
             self.assertIn("\n" + name, text, "no %s in /metrics" % name)
+
+    def test_memory_against_the_cap(self):
+        m = parse_metrics(self.metrics())
+        self.assertEqual(m[("cairn_memory_cap_bytes", frozenset())], MEMORY_CAP_MB << 20)
+        self.assertEqual(m[("cairn_memory_cap_full", frozenset())], 0)
+        resident = m[("cairn_memory_resident_bytes", frozenset())]
+        with open("/proc/%d/status" % self.server.proc.pid) as f:
+            rss = [int(l.split()[1]) * 1024 for l in f if l.startswith("VmRSS:")][0]
+        self.assertGreater(resident, 1 << 20)
+        self.assertLess(abs(resident - rss), 64 << 20, "resident %d, VmRSS %d" % (resident, rss))
 
     def test_requests_are_counted_by_protocol_kind_and_family(self):
         before = parse_metrics(self.metrics())
@@ -320,6 +331,29 @@ class AdminConfigTest(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertEqual(p.stderr.decode(), "cairn: --admin-listen localhost:6970: not an "
                          "address:port (IPv6 in brackets)\n")
+
+
+class SnapshotMetricsTest(unittest.TestCase):
+    def test_snapshot_saves_are_measured(self):
+        with tempfile.TemporaryDirectory(prefix="cairn-admin-state-") as tmp:
+            state = os.path.join(tmp, "state.bin")
+            with CairnServer({"server": {"snapshot_interval": 1}}, extra_args=["--state", state],
+                             admin_listens=["127.0.0.1:0"]) as s:
+                with UdpTracker(s.udp4) as u:
+                    u.announce(random_hash(), random_peer_id(), fresh_port(), left=0)
+                saved = ("cairn_snapshots_total", frozenset({("outcome", "saved")}))
+                deadline = time.monotonic() + POLL_TIMEOUT
+                while True:
+                    m = parse_metrics(http_get(s.admin4, "/metrics").body.decode())
+                    if m[saved] >= 1 and m[("cairn_snapshot_bytes", frozenset())] > 0:
+                        break
+                    self.assertLess(time.monotonic(), deadline, "no snapshot measured")
+                    time.sleep(0.2)
+                # The size is that of a file saved since (the last save's).
+                self.assertGreater(os.path.getsize(state), 0)
+                failed = ("cairn_snapshots_total", frozenset({("outcome", "failed")}))
+                self.assertEqual(m[failed], 0)
+                self.assertGreaterEqual(m[("cairn_snapshot_duration_seconds", frozenset())], 0)
 
 
 class Prometheus:
