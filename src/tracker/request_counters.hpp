@@ -70,9 +70,10 @@ struct TrafficCounters {
   Counter udp_in, udp_out, tcp_in, tcp_out;
 };
 
-// How long requests took to answer, from their read to their reply's
-// write: per UDP receive batch (each datagram of a batch observes the
-// batch's time) and per HTTP read (its pipelined requests together).
+// How long requests took to answer, up to their replies' write: per UDP
+// receive batch, from its read (each datagram of a batch observes the
+// batch's time), and per HTTP read (its pipelined requests together), from
+// the wake-up that found the connection ready.
 struct LatencyCounters {
   // Upper bounds of the buckets in microseconds; the last bucket is +Inf.
   static constexpr std::array<std::uint32_t, 10> kBoundsUs = {50,   100,  250,   500,   1000,
