@@ -466,7 +466,7 @@ class DashboardInChromiumTest(AdminServer):
             url = "http://%s:%d/" % self.admin
             r = subprocess.run([node, os.path.join(JS, "admin_dashboard.mjs"), url,
                                 str(torrents), shot], capture_output=True, text=True,
-                               timeout=120, cwd=JS)
+                               timeout=150, cwd=JS)
             self.assertEqual(r.returncode, 0, "dashboard: %s%s" % (r.stdout, r.stderr))
             shown = json.loads(r.stdout.strip().splitlines()[-1])
             self.assertEqual(shown["torrents"], str(torrents))

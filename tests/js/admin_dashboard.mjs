@@ -1,7 +1,7 @@
 // The admin dashboard in headless Chromium (Debian's /usr/bin/chromium,
 // driven by playwright-core):
 //   node admin_dashboard.mjs http://HOST:PORT/ TORRENTS SCREENSHOT.png
-// Opens the page the admin listener serves, waits (at most 20 s) until its
+// Opens the page the admin listener serves, waits (at most 30 s) until its
 // live torrent count shows TORRENTS and the top-torrents table has rows,
 // saves a screenshot, and prints one JSON line: what the DOM showed. Exits
 // 0, or 1 with what failed. The page must load nothing but its own files.
@@ -19,7 +19,7 @@ async function finish (code, why) {
   if (browser) await browser.close().catch(() => {})
   process.exit(code)
 }
-const deadline = setTimeout(() => finish(1, 'deadline: 60 s passed'), 60000)
+const deadline = setTimeout(() => finish(1, 'deadline: 90 s passed'), 90000)
 
 try {
   browser = await chromium.launch({
@@ -39,7 +39,7 @@ try {
     await page.waitForFunction(
       (n) => document.getElementById('torrents').textContent === n &&
              document.querySelectorAll('#top tr td').length >= 4,
-      want, { timeout: 20000 })
+      want, { timeout: 30000 })
   } catch (e) {
     const shown = await page.evaluate(() => document.getElementById('torrents').textContent)
     await finish(1, `the dashboard shows ${shown} torrents, not ${want}: ${errors.join('; ')}`)
