@@ -3,8 +3,9 @@
 // and the stores' own numbers, read as (name, help, value) rows. A worker
 // writes only its own blocks, with plain relaxed stores; the registry sums
 // the blocks of every worker when it is read, so the hot path shares no
-// cache line and takes no atomic read-modify-write. Exposing the rows is
-// one route: write_prometheus() formats them.
+// cache line and takes no atomic read-modify-write. Rows may carry labels
+// (of a fixed set: bounded cardinality) and histograms; the admin
+// listener's routes expose them: write_prometheus() and write_json().
 #include <atomic>
 #include <cstdint>
 #include <functional>
