@@ -38,8 +38,14 @@ const char* type_of(MetricRow::Kind kind) {
 // {a="x",b="y"} with `extra` (le="...") last; "" when there is nothing.
 std::string label_set(const std::vector<MetricLabel>& labels, const std::string& extra = "") {
   std::string out;
-  for (const auto& [k, v] : labels) out += (out.empty() ? "" : ",") + k + "=\"" + v + "\"";
-  if (!extra.empty()) out += (out.empty() ? "" : ",") + extra;
+  for (const auto& [k, v] : labels) {
+    if (!out.empty()) out += ',';
+    out += k + "=\"" + v + "\"";
+  }
+  if (!extra.empty()) {
+    if (!out.empty()) out += ',';
+    out += extra;
+  }
   return out.empty() ? out : "{" + out + "}";
 }
 
@@ -81,10 +87,17 @@ void json_entry(const MetricRow& r, std::string& out) {
     return;
   }
   out += "{\"bounds\":[";
-  for (std::size_t i = 0; i < r.bounds.size(); ++i) out += (i ? "," : "") + number(r.bounds[i]);
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, wrongly) on
+  // `literal + std::string` here.
+  for (std::size_t i = 0; i < r.bounds.size(); ++i) {
+    if (i) out += ',';
+    out += number(r.bounds[i]);
+  }
   out += "],\"buckets\":[";
-  for (std::size_t i = 0; i < r.buckets.size(); ++i)
-    out += (i ? "," : "") + std::to_string(r.buckets[i]);
+  for (std::size_t i = 0; i < r.buckets.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(r.buckets[i]);
+  }
   out += "],\"sum\":" + number(r.sum) + ",\"count\":" + std::to_string(r.value) + "}";
 }
 
