@@ -26,6 +26,9 @@ packages=(
   redis-server redis-tools
   # the runnable examples of the docs (tests/docs/run_examples.py)
   curl
+  # the admin listener's tests: promtool checks /metrics, a Prometheus
+  # server scrapes it (tests/integration/test_admin.py)
+  prometheus
 )
 
 # The npm packages of tests/js, when its lock file changed since the last

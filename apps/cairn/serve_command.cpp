@@ -42,6 +42,9 @@ ServeCommand::ServeCommand(CLI::App& parent) {
       "--dht-listen", dht_listen_,
       "Address to run the DHT node on (UDP, KRPC), e.g. 0.0.0.0:6881 or [::]:6881; repeatable; "
       "replaces dht.listen");
+  command_->add_option("--admin-listen", admin_listen_,
+                       "Address of the admin listener (/metrics, /stats.json, the dashboard), e.g. "
+                       "127.0.0.1:6970; repeatable; \"off\" for none; replaces admin.listen");
   command_->add_option("--state", state_file_,
                        "File to save the swarm state and rendezvous records to at shutdown and "
                        "restore them from at start; replaces server.state_file");
@@ -69,6 +72,10 @@ int ServeCommand::run() const {
   if (!listen_.empty()) config.listen = endpoints("--listen", listen_);
   if (!dht_listen_.empty()) config.dht_listen = endpoints("--dht-listen", dht_listen_);
   if (!tls_listen_.empty()) config.tls.listen = endpoints("--tls-listen", tls_listen_);
+  if (admin_listen_ == std::vector<std::string>{"off"})
+    config.admin_listen.clear();
+  else if (!admin_listen_.empty())
+    config.admin_listen = endpoints("--admin-listen", admin_listen_);
   if (!tls_cert_.empty()) config.tls.cert_file = tls_cert_;
   if (!tls_key_.empty()) config.tls.key_file = tls_key_;
   if (auto problem = server::tls_problem(config)) throw std::runtime_error(*problem);

@@ -18,6 +18,7 @@ class ServeCommand final : public Command {
   std::string config_path_;
   std::vector<std::string> listen_;
   std::vector<std::string> dht_listen_;
+  std::vector<std::string> admin_listen_;
   std::string state_file_;
   std::vector<std::string> tls_listen_;
   std::string tls_cert_;

@@ -64,6 +64,7 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   auto& body = state.body;
   body.clear();
   tracker::bump(state.counters.http.announces);
+  tracker::count_request(state.counters.requests, tracker::RequestType::http_announce, client);
   // Private mode: the passkey is the path's ("/PASSKEY/announce").
   const auto user = tracker::admit_user(codec::passkey_of_path(request.path), ctx);
   if (!user) return write_failure(request, tracker::error_text(user.error()), state, out);
@@ -113,12 +114,13 @@ bool HttpAnnounce::write_too_long(const codec::HttpRequest& request, tracker::Wo
   return write_failure_too_long(request, codec::HttpTrackerError::request_too_long, state, out);
 }
 
-void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& /*client*/,
+void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& client,
                         const tracker::RequestContext& ctx, std::string& out) const {
   auto& state = ctx.state;
   auto& body = state.body;
   body.clear();
   tracker::bump(state.counters.http.scrapes);
+  tracker::count_request(state.counters.requests, tracker::RequestType::http_scrape, client);
   if (const auto user = tracker::admit_user(codec::passkey_of_path(request.path), ctx); !user)
     return write_failure(request, tracker::error_text(user.error()), state, out);
   auto query = codec::parse_scrape_query(request.query);

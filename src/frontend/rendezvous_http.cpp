@@ -114,13 +114,22 @@ void RendezvousHttp::records(const codec::HttpRequest& request, const core::Topi
                              const core::Endpoint& observed, core::Seconds now, WorkerState& state,
                              Reply& reply) const {
   if (rest.empty()) {
-    if (request.method == codec::HttpMethod::post)
+    if (request.method == codec::HttpMethod::post) {
+      tracker::count_request(state.counters.requests, tracker::RequestType::rendezvous_register,
+                             client);
       return register_record(request, topic, client, observed, now, state, reply);
-    if (codec::is_get_or_head(request.method)) return lookup(request, topic, now, state, reply);
+    }
+    if (codec::is_get_or_head(request.method)) {
+      tracker::count_request(state.counters.requests, tracker::RequestType::rendezvous_lookup,
+                             client);
+      return lookup(request, topic, now, state, reply);
+    }
     return reply.wrong_method(kReadOrRegister);
   }
   if (!rest.starts_with('/') || rest.size() == 1) return reply.not_found();
   if (request.method != codec::HttpMethod::delete_) return reply.wrong_method(kDelete);
+  tracker::count_request(state.counters.requests, tracker::RequestType::rendezvous_unregister,
+                         client);
   remove(request, topic, rest.substr(1), client, now, state, reply);
 }
 

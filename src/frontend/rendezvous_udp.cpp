@@ -37,6 +37,8 @@ struct Handler {
   std::size_t operator()(const rvudp::RegisterRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
     tracker::bump(state.counters.rendezvous.registers);
+    tracker::count_request(state.counters.requests, tracker::RequestType::rendezvous_register,
+                           from.address);
     tracker::RegisterCall call{r.topic, r.id, r.body, r.ttl, r.signed_by, from.address};
     auto granted = rendezvous.register_record(call, now, state.access);
     if (!granted) return refused(r.header.transaction_id, granted.error());
@@ -47,6 +49,8 @@ struct Handler {
   std::size_t operator()(const rvudp::LookupRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
     tracker::bump(state.counters.rendezvous.lookups);
+    tracker::count_request(state.counters.requests, tracker::RequestType::rendezvous_lookup,
+                           from.address);
     rvudp::LookupResponseWriter writer(r.header.transaction_id, out);
     tracker::LookupCall call;
     call.topic = r.topic;
@@ -62,6 +66,8 @@ struct Handler {
   std::size_t operator()(const rvudp::UnregisterRequest& r) {
     if (auto refused = refuse_unproven(r.header)) return *refused;
     tracker::bump(state.counters.rendezvous.unregisters);
+    tracker::count_request(state.counters.requests, tracker::RequestType::rendezvous_unregister,
+                           from.address);
     auto done = rendezvous.unregister(r.topic, r.id, r.signed_by, from.address, now, state.access);
     if (!done) return refused(r.header.transaction_id, done.error());
     return rvudp::encode_unregister_response(r.header.transaction_id, out);

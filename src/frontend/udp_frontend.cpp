@@ -57,6 +57,8 @@ struct Handler {
 
   std::size_t operator()(const udp::ConnectRequest& r) {
     tracker::bump(ctx.state.counters.udp.connects);
+    tracker::count_request(ctx.state.counters.requests, tracker::RequestType::udp_connect,
+                           d.from.address);
     return udp::encode_connect_response(r.transaction_id, ids.issue(d.from.address, ctx.now),
                                         d.out);
   }
@@ -65,6 +67,8 @@ struct Handler {
     if (!ids.valid(r.connection_id, d.from.address, ctx.now))
       return bad_connection_id(r.transaction_id);
     tracker::bump(ctx.state.counters.udp.announces);
+    tracker::count_request(ctx.state.counters.requests, tracker::RequestType::udp_announce,
+                           d.from.address);
     // Private mode: the passkey rides in BEP 41 URL data ("/PASSKEY/announce").
     const auto user = tracker::admit_user(codec::passkey_of_path(r.url()), ctx);
     if (!user)
@@ -101,6 +105,8 @@ struct Handler {
     if (!ids.valid(r.connection_id, d.from.address, ctx.now))
       return bad_connection_id(r.transaction_id);
     tracker::bump(ctx.state.counters.udp.scrapes);
+    tracker::count_request(ctx.state.counters.requests, tracker::RequestType::udp_scrape,
+                           d.from.address);
     // BEP 41 options follow announces only: a private tracker has no
     // passkey here, and refuses.
     if (const auto user = tracker::admit_user(std::nullopt, ctx); !user)

@@ -114,12 +114,14 @@ void WsConnection::on_message(std::string_view text, const tracker::RequestConte
   switch (req.kind) {
     case ws::MessageKind::announce:
       tracker::bump(counters.announces);
+      tracker::count_request(state_.counters.requests, tracker::RequestType::ws_announce, client_);
       return announce(req.announce, ctx, out);
     case ws::MessageKind::answer:
       tracker::bump(counters.answers);
       return answer(req.answer, ctx.now, out);
     case ws::MessageKind::scrape:
       tracker::bump(counters.scrapes);
+      tracker::count_request(state_.counters.requests, tracker::RequestType::ws_scrape, client_);
       return scrape(req.scrape, ctx, out);
   }
 }

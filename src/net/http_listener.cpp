@@ -110,6 +110,7 @@ void HttpListener::wait() {
 bool HttpListener::drain_one_batch() {
   std::array<epoll_event, kBatch> events;
   const int n = epoll_wait(poller_.native_handle(), events.data(), kBatch, 0);
+  if (n > 0) batch_at_ = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i) {
     const int fd = events[i].data.fd;
     if (fd == acceptor_.native_handle()) {
@@ -195,6 +196,7 @@ void HttpListener::serve(Connection& c) {
   if (used == 0) c.deadline = now + limits_.request_timeout;
   used += static_cast<std::size_t>(n);
   const std::size_t consumed = answer_all(std::string_view(in_.data(), used), c, out_);
+  count_read(static_cast<std::size_t>(n), out_.size());
   // Switched: what followed the request is the new protocol's.
   if (c.taken) return serve_taken(c, consumed, used, now);
   c.in.assign(in_.data() + consumed, used - consumed);
@@ -202,6 +204,19 @@ void HttpListener::serve(Connection& c) {
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
   if (!out_.empty() && !write(c, out_)) return drop(c);
   finish_if_done(c);
+}
+
+// The bytes and the latency of one read's requests (tracker/request_counters.hpp):
+// from the wake-up that found them ready, so time spent on the batch's
+// earlier connections counts too, at one clock reading per batch and one
+// per read. A taken-over connection's traffic is its protocol's to count.
+void HttpListener::count_read(std::size_t in, std::size_t out) {
+  auto& c = state_.counters;
+  tracker::add(c.traffic.tcp_in, in);
+  tracker::add(c.traffic.tcp_out, out);
+  const auto took = std::chrono::steady_clock::now() - batch_at_;
+  c.latency.http.observe(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
 }
 
 void HttpListener::serve_fd(int fd) {
@@ -339,6 +354,7 @@ void HttpListener::close() {
   boost::system::error_code ignored;
   epoll_ctl(poller_.native_handle(), EPOLL_CTL_DEL, acceptor_.native_handle(), nullptr);
   acceptor_.close(ignored);
+  batch_at_ = std::chrono::steady_clock::now();
   // Requests already in the kernel get their answers: one last read each.
   // serve() then drops every connection that owes nothing; the rest keep
   // writing until done or the grace period ends.

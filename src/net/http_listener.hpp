@@ -114,6 +114,7 @@ class HttpListener final : public Listener {
   bool drain_one_batch();  // false when fewer than a full batch was ready
   void accept_all();
   void serve(Connection& c);
+  void count_read(std::size_t in, std::size_t out);
   // serve() once, then again while TLS holds plaintext the read had no room
   // for (no socket event would come for it).
   void serve_fd(int fd);
@@ -162,6 +163,8 @@ class HttpListener final : public Listener {
   std::size_t open_ = 0;
   std::string in_;   // one read: a leftover request (or message) start plus what arrived
   std::string out_;  // the replies to one read
+  // When the current batch of ready sockets was found (request latency).
+  std::chrono::steady_clock::time_point batch_at_;
   bool closed_ = false;
 };
 

@@ -55,10 +55,13 @@ bool UdpListener::drain_one_batch() {
   }
   int received = recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
   if (received <= 0) return false;
+  const auto read_at = std::chrono::steady_clock::now();
 
   std::size_t size = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
   for (std::size_t i = 0; i < static_cast<std::size_t>(received); ++i) {
     const auto& msg = in_msgs_[i];
+    bytes_in += msg.msg_len;
     if (msg.msg_hdr.msg_flags & MSG_TRUNC) continue;  // oversize: never answered
     batch_[size] = {std::span<const std::uint8_t>(in_.data() + i * kRecvSize, msg.msg_len),
                     to_endpoint(addrs_[i]),
@@ -75,12 +78,14 @@ bool UdpListener::drain_one_batch() {
     const std::size_t i = batch_index_[b];
     if (d.reply > 0) {
       out_iov_[replies] = {d.out.data(), d.reply};
+      bytes_out += d.reply;
       out_msgs_[replies].msg_hdr.msg_name = &addrs_[i];
       out_msgs_[replies].msg_hdr.msg_namelen = in_msgs_[i].msg_hdr.msg_namelen;
       ++replies;
     }
     if (d.forward > 0) {
       out_iov_[replies] = {d.forward_out.data(), d.forward};
+      bytes_out += d.forward;
       out_msgs_[replies].msg_hdr.msg_name = &forward_addrs_[i];
       out_msgs_[replies].msg_hdr.msg_namelen = to_sockaddr(d.forward_to, forward_addrs_[i]);
       ++replies;
@@ -98,7 +103,20 @@ bool UdpListener::drain_one_batch() {
       ++sent;
     }
   }
+  count_batch(read_at, static_cast<std::size_t>(received), bytes_in, bytes_out);
   return static_cast<std::size_t>(received) == kBatch;
+}
+
+// Two clock readings per batch of up to 64: the metrics cost no more.
+void UdpListener::count_batch(std::chrono::steady_clock::time_point read_at, std::size_t datagrams,
+                              std::uint64_t bytes_in, std::uint64_t bytes_out) {
+  auto& c = state_.counters;
+  tracker::add(c.traffic.udp_in, bytes_in);
+  tracker::add(c.traffic.udp_out, bytes_out);
+  const auto took = std::chrono::steady_clock::now() - read_at;
+  c.latency.udp.observe(static_cast<std::uint64_t>(
+                            std::chrono::duration_cast<std::chrono::microseconds>(took).count()),
+                        datagrams);
 }
 
 }  // namespace cairn::net

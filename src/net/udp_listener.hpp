@@ -9,6 +9,7 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <chrono>
 #include <vector>
 
 #include "clock/coarse_clock.hpp"
@@ -36,6 +37,9 @@ class UdpListener final : public Listener {
  private:
   void wait();
   bool drain_one_batch();  // false when the socket is empty
+  // The batch's bytes and latency (tracker/request_counters.hpp).
+  void count_batch(std::chrono::steady_clock::time_point read_at, std::size_t datagrams,
+                   std::uint64_t bytes_in, std::uint64_t bytes_out);
 
   boost::asio::ip::udp::socket socket_;
   const frontend::DatagramDispatcher& dispatcher_;

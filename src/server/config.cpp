@@ -20,7 +20,8 @@
 namespace cairn::server {
 
 Config::Config()
-    : listen{*core::Endpoint::parse("0.0.0.0:6969"), *core::Endpoint::parse("[::]:6969")} {
+    : listen{*core::Endpoint::parse("0.0.0.0:6969"), *core::Endpoint::parse("[::]:6969")},
+      admin_listen{*core::Endpoint::parse("127.0.0.1:6970")} {
   // Loopback is the operator's own (monitoring, a local proxy, `cairn load`);
   // the kernel drops loopback sources arriving from outside.
   rate_limit.trusted = {*core::Network::parse("127.0.0.0/8"), *core::Network::parse("::1/128")};
@@ -518,6 +519,14 @@ const std::vector<Key>& keys() {
           "Bytes per second the relay forwards for one attempt (a burst of one second's worth); "
           "beyond it datagrams are dropped.",
           [](Config & c) -> auto& { return c.punch.relay_rate_per_pair; }, 1, 1u << 30),
+
+      list<core::Endpoint>(
+          "admin", "listen",
+          "Addresses of the admin listener (TCP): GET /metrics (Prometheus), /stats.json and the "
+          "live dashboard at /. Anyone who reaches it sees the tracker's figures: keep it on "
+          "loopback or a private network. Empty: no admin listener. Port 0 picks a free port.",
+          [](Config & c) -> auto& { return c.admin_listen; }, core::Endpoint::parse,
+          "an address:port (IPv6 in brackets)"),
 
       list<core::Endpoint>(
           "dht", "listen",

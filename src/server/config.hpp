@@ -91,6 +91,8 @@ struct Config {
     core::Seconds reload_interval = 2;  // users and torrents read again
     core::Seconds flush_interval = 5;   // credit written
   } private_mode;
+  // The admin listener (/metrics, /stats.json, the dashboard); empty: off.
+  std::vector<core::Endpoint> admin_listen;  // default: 127.0.0.1:6970
 
   Config();
 };

@@ -93,6 +93,22 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
                       make<frontend::WsUpgrade>(tracker, signaling, config.ws, workers));
 }
 
+void Frontends::add_admin(const tracker::MetricsRegistry& metrics, frontend::TopTorrents top,
+                          std::vector<frontend::StaticFile> dashboard) {
+  admin_.add({"/metrics", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+              HttpRoute::Limit::rate_limited, &make<frontend::AdminMetrics>(metrics),
+              "/metrics (Prometheus)"});
+  admin_.add({"/stats.json", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+              HttpRoute::Limit::rate_limited, &make<frontend::AdminStats>(metrics, std::move(top)),
+              "/stats.json"});
+  admin_.add({"/health", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
+              HttpRoute::Limit::unlimited, &make<frontend::HttpHealth>(), "/health"});
+  // Last: the dashboard's files, "/" its page.
+  admin_.add({"/", HttpRoute::Match::prefix, HttpRoute::Methods::get_or_head,
+              HttpRoute::Limit::rate_limited, &make<frontend::AdminFiles>(std::move(dashboard)),
+              "/ (the dashboard)"});
+}
+
 Frontends::DhtSocket& Frontends::add_dht_socket(std::size_t sockets, std::uint64_t seed) {
   return *dht_sockets_.emplace_back(std::make_unique<DhtSocket>(*dht_, sockets, seed));
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "frontend/admin_http.hpp"
 #include "frontend/datagram_dispatcher.hpp"
 #include "frontend/http_router.hpp"
 #include "frontend/krpc_frontend.hpp"
@@ -31,6 +32,11 @@ class Frontends {
   // with each request's context).
   const frontend::DatagramDispatcher& datagrams() const { return datagrams_; }
   const frontend::HttpRouter& http() const { return http_; }
+  // The admin listener's routes (admin.listen): its own table, on its own
+  // addresses. Filled by add_admin, once the metrics are registered.
+  const frontend::HttpRouter& admin() const { return admin_; }
+  void add_admin(const tracker::MetricsRegistry& metrics, frontend::TopTorrents top,
+                 std::vector<frontend::StaticFile> dashboard);
 
   // The DHT node (dht.listen), shared by every DHT socket; null when off.
   frontend::dht::Dht* dht() { return dht_.get(); }
@@ -64,6 +70,7 @@ class Frontends {
   std::vector<std::unique_ptr<DhtSocket>> dht_sockets_;
   frontend::DatagramDispatcher datagrams_;
   frontend::HttpRouter http_;
+  frontend::HttpRouter admin_{{}};  // no trusted proxies
 };
 
 }  // namespace cairn::server

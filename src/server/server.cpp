@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "admin/dashboard_files.hpp"
 #include "frontend/record_format.hpp"
 #include "net/bind.hpp"
 #include "net/dht_pinger.hpp"
@@ -151,6 +152,19 @@ Server::Server(Config config)
     for (unsigned i = 0; i < n; ++i) workers_[i]->state().private_mode = &private_->worker(i);
   }
   register_metrics(metrics_, workers_, *store_, *record_store_, signaling_);
+  register_labeled_metrics(metrics_, {workers_, *store_, memory_guard_,
+                                      config_.max_resident_mb << 20, snapshot_stats_, census_});
+  frontends_.add_admin(
+      metrics_,
+      [this](std::size_t wanted) {
+        auto top = census_.get()->top;
+        top.resize(std::min(wanted, top.size()));
+        return top;
+      },
+      admin::dashboard_files());
+  if (!config_.admin_listen.empty())
+    admin_ = std::make_unique<AdminListener>(frontends_.admin(), clock_,
+                                             static_cast<std::uint32_t>(workers_.size()));
 }
 
 Server::~Server() { stop(); }
@@ -231,6 +245,7 @@ void Server::start() {
     throw std::runtime_error(
         "dht.listen (--dht-listen) is set, but tracker.mode is \"private\": the DHT bridge "
         "would hand a private swarm's peers to anyone; leave it empty");
+  check_distinct(config_.admin_listen);
   if (!config_.state_file.empty())
     state_lock_ = std::make_unique<StateFileLock>(config_.state_file);
   if (!config_.tls.listen.empty())
@@ -245,12 +260,16 @@ void Server::start() {
   for (const auto& at : config_.tls.listen) bound_tls.push_back(bind_address(at, true));
   std::vector<core::Endpoint> dht_bound;
   for (const auto& at : config_.dht_listen) dht_bound.push_back(bind_dht(at));
+  std::vector<core::Endpoint> admin_bound;
+  for (const auto& at : config_.admin_listen)
+    admin_bound.push_back(bind_retrying(at, [&] { return admin_->bind(at); }));
   restore_state();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays
     // pending and reaches this thread when the block ends.
     SignalsBlocked blocked;
     for (auto& w : workers_) w->start();
+    if (admin_) admin_->start();
     housekeeping_ = std::thread([this] { housekeeping_loop(); });
     if (private_) private_->start([this] { return clock_.now(); });
     if (!config_.state_file.empty() && config_.snapshot_interval > 0)
@@ -262,6 +281,7 @@ void Server::start() {
                 at.to_string().c_str());
   for (const auto& at : bound_tls) std::printf("listening https %s\n", at.to_string().c_str());
   for (const auto& at : dht_bound) std::printf("listening dht %s\n", at.to_string().c_str());
+  for (const auto& at : admin_bound) std::printf("listening admin %s\n", at.to_string().c_str());
   std::fflush(stdout);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
@@ -388,7 +408,9 @@ bool Server::stop() {
   // All listeners close before any worker is waited for, so no worker keeps
   // accepting while another drains.
   for (auto& w : workers_) w->close();
+  if (admin_) admin_->close();
   for (auto& w : workers_) w->stop();
+  if (admin_) admin_->stop();
   {
     std::lock_guard lock(snapshot_mutex_);  // so the snapshot thread cannot miss the wake-up
   }

@@ -15,11 +15,14 @@
 #include "net/connection_budget.hpp"
 #include "net/tls_context.hpp"
 #include "net/worker.hpp"
+#include "server/admin_listener.hpp"
 #include "server/config.hpp"
 #include "server/frontends.hpp"
+#include "server/labeled_metrics.hpp"
 #include "server/metrics.hpp"
 #include "server/private_tracker.hpp"
 #include "server/state_file_lock.hpp"
+#include "server/swarm_census.hpp"
 #include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
@@ -40,7 +43,8 @@ class Server {
   // Claims the state file (state_file_lock.hpp), binds every listen
   // address on every worker, restores the state, starts the threads and
   // prints one "listening udp|http ADDR:PORT" line per address to stdout,
-  // and "listening https ADDR:PORT" per tls.listen address.
+  // "listening https ADDR:PORT" per tls.listen address, and "listening
+  // admin ADDR:PORT" per admin.listen address.
   // Throws on failure, with a message for a person and nothing served.
   // The threads it starts block SIGINT, SIGTERM and SIGHUP, so only the
   // caller's thread (run_until_signal's) ever receives them.
@@ -109,7 +113,10 @@ class Server {
   // Private mode's passkeys and accounting (tracker.mode = "private"); null
   // in public mode. Its workers' parts are the workers' private_mode.
   std::unique_ptr<PrivateTracker> private_;
-  tracker::MetricsRegistry metrics_;  // after the workers: it points into them
+  SnapshotStats snapshot_stats_;                          // the state file's saves, for metrics
+  SwarmCensus census_{*store_, std::chrono::seconds(1)};  // for the admin pages
+  tracker::MetricsRegistry metrics_;                      // after the workers: it points into them
+  std::unique_ptr<AdminListener> admin_;                  // with admin.listen; after what it serves
   std::vector<core::Endpoint> listening_;
   std::thread housekeeping_;
   std::thread snapshots_;

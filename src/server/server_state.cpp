@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "server/server.hpp"
 #include "server/snapshot_file.hpp"
@@ -63,12 +64,21 @@ bool Server::save_state(bool at_shutdown) {
   const std::string& path = config_.state_file;
   if (path.empty()) return true;
   if (at_shutdown) clock_.tick();  // the housekeeping thread has stopped ticking it
+  const auto began = std::chrono::steady_clock::now();
   const SnapshotSaved r = save_snapshot(path, *store_->snapshots(), *record_store_->snapshots(),
                                         clock_.now(), unix_now());
   if (!r.ok) {
+    snapshot_stats_.failed.fetch_add(1);
     spdlog::error("state not saved to {}: {}", path, r.error);
     return false;
   }
+  const auto took = std::chrono::steady_clock::now() - began;
+  snapshot_stats_.last_duration_us.store(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+  std::error_code size_error;
+  const auto bytes = std::filesystem::file_size(path, size_error);
+  snapshot_stats_.last_bytes.store(size_error ? 0 : static_cast<std::uint64_t>(bytes));
+  snapshot_stats_.saved.fetch_add(1);
   spdlog::log(at_shutdown ? spdlog::level::info : spdlog::level::debug,
               "state saved to {}: {} torrents, {} peers, {} rendezvous records in {} topics", path,
               r.torrents, r.peers, r.records, r.topics);

@@ -173,6 +173,13 @@ class PeerStore {
 
   virtual StoreStats stats() const = 0;
 
+  // Calls `visit` with every swarm's counts, for the admin pages' census
+  // (peers per torrent, the top torrents); a part of the store at a time,
+  // outside its lock. A store that lives elsewhere visits none (the
+  // default): its swarms are too many to read in one go.
+  using CountsVisitor = std::function<void(const core::InfoHash&, const SwarmCounts&)>;
+  virtual void for_each_swarm_counts(const CountsVisitor& /*visit*/) const {}
+
   // The store's snapshot capability, or nullptr if it has none.
   virtual SwarmSnapshots* snapshots() { return nullptr; }
 

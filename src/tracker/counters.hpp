@@ -13,6 +13,7 @@
 
 #include "tracker/metrics.hpp"
 #include "tracker/private_counters.hpp"
+#include "tracker/request_counters.hpp"
 
 namespace cairn::tracker {
 
@@ -185,6 +186,10 @@ struct WorkerCounters {
   StunCounters stun;
   PunchCounters punch;
   PrivateCounters private_mode;
+  // The labeled metrics' blocks (request_counters.hpp).
+  RequestCounters requests;
+  TrafficCounters traffic;
+  LatencyCounters latency;
 };
 
 }  // namespace cairn::tracker

@@ -111,7 +111,7 @@ class Tracker:
         self.log_path = os.path.join(folder, "cairn.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [binary, "serve", "--listen", "127.0.0.1:0"], cwd=folder, stdin=subprocess.DEVNULL,
+            [binary, "serve", "--listen", "127.0.0.1:0", "--admin-listen", "off"], cwd=folder, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=self.log, preexec_fn=die_with_parent)
         self.port = self._read_port()
 

@@ -6,7 +6,8 @@ it); without it, the default build location relative to this file is tried.
 
 Pieces:
   CairnServer     start `cairn serve` with a temp TOML config and
-                  --listen 127.0.0.1:0 --listen [::1]:0, read the
+                  --listen 127.0.0.1:0 --listen [::1]:0 (and no admin
+                  listener unless admin_listens names addresses), read the
                   "listening ..." lines (with a timeout), stop with SIGTERM
                   and check the exit code is 0; optionally under an fd
                   limit of its own, and open_fds() counts what it holds.
@@ -123,12 +124,14 @@ class CairnServer:
     Attributes after start(): http4, udp4, http6, udp6 -- (host, port) tuples
     for 127.0.0.1 and ::1 (None if that listen address was not asked for),
     https4 and https6 for `tls_listens` (--tls-listen; the certificate and
-    key go in `config` or `extra_args`),
+    key go in `config` or `extra_args`), admin4 and admin6 for
+    `admin_listens` (--admin-listen; without any, `--admin-listen off`, so
+    parallel tests never meet on the default 127.0.0.1:6970),
     and `listening`, the list of (proto, host, port, family) read from stdout.
     """
 
     def __init__(self, config=None, listens=("127.0.0.1:0", "[::1]:0"), extra_args=(),
-                 fd_limit=None, dht_listens=(), tls_listens=(), prefix=()):
+                 fd_limit=None, dht_listens=(), tls_listens=(), prefix=(), admin_listens=()):
         """fd_limit: the server's RLIMIT_NOFILE, soft and hard (default: inherited).
         dht_listens: addresses for --dht-listen; then dht4/dht6 are set too.
         tls_listens: addresses for --tls-listen; then https4/https6 are set too.
@@ -138,6 +141,7 @@ class CairnServer:
         self.listens = list(listens)
         self.dht_listens = list(dht_listens)
         self.tls_listens = list(tls_listens)
+        self.admin_listens = list(admin_listens)
         self.extra_args = list(extra_args)
         self.fd_limit = fd_limit
         self.proc = None
@@ -146,6 +150,7 @@ class CairnServer:
         self.http4 = self.udp4 = self.http6 = self.udp6 = None
         self.dht4 = self.dht6 = None
         self.https4 = self.https6 = None
+        self.admin4 = self.admin6 = None
 
     def __enter__(self):
         self.start()
@@ -169,6 +174,8 @@ class CairnServer:
             args += ["--dht-listen", l]
         for l in self.tls_listens:
             args += ["--tls-listen", l]
+        for l in self.admin_listens or ["off"]:
+            args += ["--admin-listen", l]
         args += self.extra_args
         self.sweep_path = os.path.join(self.tmp.name, "sweep-request")
         env = dict(os.environ, CAIRN_TEST_SWEEP_FILE=self.sweep_path)
@@ -176,13 +183,15 @@ class CairnServer:
                                      stderr=self._stderr, env=env,
                                      preexec_fn=_child_setup(self.fd_limit))
         # one udp and one http line per --listen, one https line per
-        # --tls-listen, one dht line per --dht-listen
-        want = 2 * len(self.listens) + len(self.tls_listens) + len(self.dht_listens)
+        # --tls-listen, one dht line per --dht-listen, one admin line per
+        # --admin-listen
+        want = (2 * len(self.listens) + len(self.tls_listens) + len(self.dht_listens)
+                + len(self.admin_listens))
         lines = self._read_lines(want, START_TIMEOUT)
         for line in lines:
             parts = line.split()
             if (len(parts) != 3 or parts[0] != "listening"
-                    or parts[1] not in ("udp", "http", "https", "dht")):
+                    or parts[1] not in ("udp", "http", "https", "dht", "admin")):
                 self._fail("unexpected stdout line %r" % line)
             host, port, fam = _parse_hostport(parts[2])
             if port == 0:

@@ -563,7 +563,8 @@ class StartupErrorTest(unittest.TestCase):
             bad = os.path.join(d, "bad.txt")
             with open(bad, "w") as f:
                 f.write(list_text(LISTED, extra="\n  1234  \n"))
-            p = subprocess.run([cairn_binary(), "serve", "--config", path, "--listen", "127.0.0.1:0"],
+            p = subprocess.run([cairn_binary(), "serve", "--config", path, "--listen", "127.0.0.1:0",
+                                "--admin-listen", "off"],
                                stdin=subprocess.DEVNULL, capture_output=True, timeout=15)
             return p.returncode, p.stderr.decode(), d
 

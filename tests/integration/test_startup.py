@@ -42,7 +42,10 @@ class Refusal:
             cfg = os.path.join(tmp, "cairn.toml")
             with open(cfg, "w") as f:
                 f.write(toml_config(config))
-            proc = subprocess.Popen([cairn_binary(), "serve", "--config", cfg] + list(args),
+            # No admin listener unless a test asks: parallel tests must not
+            # meet on 127.0.0.1:6970.
+            admin = [] if "--admin-listen" in args else ["--admin-listen", "off"]
+            proc = subprocess.Popen([cairn_binary(), "serve", "--config", cfg] + admin + list(args),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE)
             try:
@@ -200,7 +203,8 @@ class LogPipeTest(unittest.TestCase):
         path = os.path.join(tmp.name, "state.bin")
         read_end, write_end = os.pipe()
         proc = subprocess.Popen(
-            [cairn_binary(), "serve", "--listen", "127.0.0.1:0", "--state", path],
+            [cairn_binary(), "serve", "--listen", "127.0.0.1:0", "--admin-listen", "off", "--state",
+             path],
             stdin=subprocess.DEVNULL, stdout=write_end, stderr=write_end)
         os.close(write_end)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))

@@ -215,7 +215,8 @@ class Tls(unittest.TestCase):
 
 class StartupErrors(unittest.TestCase):
     def run_serve(self, *args):
-        return subprocess.run([cairn_binary(), "serve", "--listen", "127.0.0.1:0", *args],
+        return subprocess.run([cairn_binary(), "serve", "--listen", "127.0.0.1:0",
+                               "--admin-listen", "off", *args],
                               capture_output=True, text=True, timeout=20,
                               stdin=subprocess.DEVNULL)
 

@@ -45,7 +45,7 @@ def bdecode(data, i=0):
 
 def start_server():
     server = subprocess.Popen([CAIRN, "serve", "--listen", "127.0.0.1:0", "--dht-listen",
-                               "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+                               "127.0.0.1:0", "--admin-listen", "off"], stdout=subprocess.PIPE, text=True)
     ports = {}
     while len(ports) < 3:
         line = server.stdout.readline()

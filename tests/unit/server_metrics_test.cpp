@@ -172,6 +172,7 @@ TEST(ServerMetrics, CountTheTrafficOfEveryWorker) {
   config.listen = {*core::Endpoint::parse("127.0.0.1:0")};
   config.workers = 2;
   config.log_level = "warn";
+  config.admin_listen.clear();  // parallel tests must not meet on 127.0.0.1:6970
   Server server(config);
   server.start();
   const std::uint16_t port = server.listening().at(0).port;
@@ -213,8 +214,25 @@ TEST(ServerMetrics, CountTheTrafficOfEveryWorker) {
   EXPECT_EQ(value_of(m, "ws_refused"), 0u);
   EXPECT_EQ(value_of(m, "connections_taken_over"), 1u);
 
-  std::set<std::string> names;
-  for (const auto& row : m.rows()) EXPECT_TRUE(names.insert(row.name).second) << row.name;
+  // The labeled rows (server/labeled_metrics.cpp): the same requests by
+  // protocol, kind and family.
+  const auto requests = [&](const char* protocol, const char* kind, const char* family) {
+    const std::vector<tracker::MetricLabel> labels = {
+        {"protocol", protocol}, {"kind", kind}, {"family", family}};
+    for (const auto& row : m.rows())
+      if (row.name == "requests" && row.labels == labels) return row.value;
+    ADD_FAILURE() << "no requests row for " << protocol << " " << kind << " " << family;
+    return std::uint64_t{0};
+  };
+  EXPECT_EQ(requests("udp", "announce", "ipv4"), 1u);
+  EXPECT_EQ(requests("udp", "connect", "ipv4"), 2u);
+  EXPECT_EQ(requests("udp", "announce", "ipv6"), 0u);
+  EXPECT_EQ(requests("http", "announce", "ipv4"), 1u);
+  EXPECT_EQ(requests("ws", "announce", "ipv4"), 1u);
+
+  std::set<std::pair<std::string, std::vector<tracker::MetricLabel>>> names;
+  for (const auto& row : m.rows())
+    EXPECT_TRUE(names.insert({row.name, row.labels}).second) << row.name;
   std::string text;
   m.write_prometheus(text);
   EXPECT_NE(text.find("\ncairn_udp_announces_total 1\n"), std::string::npos) << text;

@@ -206,6 +206,19 @@ StoreStats MemoryStore::stats() const {
   return s;
 }
 
+void MemoryStore::for_each_swarm_counts(const CountsVisitor& visit) const {
+  std::vector<std::pair<core::InfoHash, SwarmCounts>> swarms;
+  for (std::size_t i = 0; i <= mask_; ++i) {
+    swarms.clear();
+    {
+      std::lock_guard lock(shards_[i].mutex);
+      for (const Swarm& swarm : shards_[i].swarms)
+        swarms.emplace_back(swarm.info_hash(), swarm.counts());
+    }
+    for (const auto& [hash, counts] : swarms) visit(hash, counts);
+  }
+}
+
 MemoryStore::PoolBytes MemoryStore::pool_bytes() const {
   PoolBytes b;
   for (std::size_t i = 0; i <= mask_; ++i) {
