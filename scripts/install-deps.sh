@@ -26,6 +26,10 @@ packages=(
   redis-server redis-tools
   # the runnable examples of the docs (tests/docs/run_examples.py)
   curl
+  # the full scrape's gzip (zlib), sd_notify readiness and watchdog
+  # (libsystemd), and the service tests: systemd-analyze verify on the unit,
+  # man -l on the man page
+  zlib1g-dev libsystemd-dev systemd man-db groff-base
 )
 
 # The npm packages of tests/js, when its lock file changed since the last

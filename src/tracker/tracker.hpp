@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
@@ -92,6 +93,11 @@ class Tracker {
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;
+  // Every swarm with a peer, BitTorrent and WebSocket peers counted
+  // together as scrape() counts them, to `out` (cleared first), in no
+  // order: the full scrape's contents. Slow (the whole store): for a
+  // background task, never a worker.
+  void list_swarms(std::vector<store::SwarmEntry>& out) const;
   const Policy& policy() const { return policy_; }
   // Whether the memory cap lets the state grow (no new swarm or peer when not).
   bool may_grow() { return !memory_.full_for_announce(); }

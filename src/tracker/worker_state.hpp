@@ -9,6 +9,7 @@
 #include "core/compact_peers.hpp"
 #include "core/random.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/access_log.hpp"
 #include "tracker/connection_router.hpp"
 #include "tracker/counters.hpp"
 #include "tracker/rate_limiter.hpp"
@@ -27,6 +28,8 @@ struct WorkerState {
   // Writes to taken-over connections, this worker's or another's; set by
   // the worker (null in tests that serve plain requests only).
   ConnectionRouter* connections = nullptr;
+  // The process's access log (server.access_log); null when it is off.
+  AccessLog* access_log = nullptr;
 };
 
 }  // namespace cairn::tracker

@@ -206,6 +206,23 @@ StoreStats MemoryStore::stats() const {
   return s;
 }
 
+void MemoryStore::list_swarms(const SwarmPage& visit) const {
+  std::vector<SwarmEntry> page;
+  for (std::size_t i = 0; i <= mask_; ++i) {
+    page.clear();
+    {
+      std::lock_guard lock(shards_[i].mutex);
+      page.reserve(shards_[i].swarms.size());
+      for (const Swarm& swarm : shards_[i].swarms) {
+        const SwarmCounts counts = swarm.counts();
+        // Emptied by `stopped`, waiting for the next sweep to drop it.
+        if (counts.seeders + counts.leechers > 0) page.push_back({swarm.info_hash(), counts});
+      }
+    }
+    if (!page.empty()) visit(page);
+  }
+}
+
 MemoryStore::PoolBytes MemoryStore::pool_bytes() const {
   PoolBytes b;
   for (std::size_t i = 0; i <= mask_; ++i) {
