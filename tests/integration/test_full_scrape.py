@@ -61,9 +61,10 @@ class FullScrapeTest(unittest.TestCase):
                 u.announce(a, random_peer_id(), fresh_port(), left=5)
                 u.announce(b, random_peer_id(), fresh_port(), left=0)
             # c: WebSocket peers only; b: one UDP seeder and one WebSocket leecher.
-            ws = WsClient(s.http4)
-            self.addCleanup(ws.close)
+            # One peer id per torrent and connection: a connection per peer.
             for h, left in ((c, 0), (c, 10), (b, 10)):
+                ws = WsClient(s.http4)
+                self.addCleanup(ws.close)
                 ws.send_json(announce(h, random_peer_id(), event="started", left=left))
                 self.assertNotIn("failure reason", ws.recv_json())
             gone = random_hash()  # its only peer left: not listed
@@ -101,14 +102,17 @@ class FullScrapeTest(unittest.TestCase):
             first = random_hash()
             http_announce(s.http4, first, random_peer_id(), fresh_port())
             self.wait_for_files(s, {first: {b"complete": 0, b"downloaded": 0, b"incomplete": 1}})
-            # Just after a rebuild that saw `first`: a torrent announced now is
-            # not in the cached reply, only in one built an interval later.
+            # The polls are half a second apart, so the rebuild that first saw
+            # `first` ran less than a second ago: a torrent announced now is
+            # not in the cached reply, only in the one built an interval later.
+            seen = time.monotonic()
             later = random_hash()
             http_announce(s.http4, later, random_peer_id(), fresh_port())
-            began = time.monotonic()
             cached = bdecode(full_scrape(s, fresh_source()).body)[b"files"]
-            if time.monotonic() - began < INTERVAL / 2:  # no rebuild can have run in between
-                self.assertIn(first, cached)
+            self.assertIn(first, cached)
+            self.assertLess(time.monotonic() - seen, INTERVAL - 2,
+                            "too slow to tell the cache from a rebuild")
+            self.assertNotIn(later, cached, "served from the cache, not rebuilt per request")
             self.wait_for_files(s, {later: {b"complete": 0, b"downloaded": 0, b"incomplete": 1}})
 
             # One address: served once, refused within the interval (a fixed

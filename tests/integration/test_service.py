@@ -164,6 +164,8 @@ class SystemdNotifyTest(unittest.TestCase):
         proc = subprocess.Popen([cairn_binary(), "serve", "--config", config],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 stdin=subprocess.DEVNULL, env=env)
+        self.addCleanup(proc.stderr.close)
+        self.addCleanup(proc.stdout.close)
         self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
         ready = notify.wait("READY", 15)
         self.assertEqual(ready["READY"], "1")
@@ -234,7 +236,7 @@ class LogTest(unittest.TestCase):
             with open(self.config_path(s), "w") as f:
                 f.write(toml_config({"server": {"log_level": "debug", "summary_interval": 1},
                                      "tracker": {"full_scrape_interval": 5,
-                                                 "announce_interval": 600}}))
+                                                 "announce_interval": 1200}}))
             s.proc.send_signal(signal.SIGHUP)
             wait_for(lambda: "reload: applied" in s.stderr_tail(), 10, "the reload line")
             log = s.stderr_tail()
