@@ -83,6 +83,9 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   auto reply = tracker_.announce(a, state.rng, state.peers, state.access);
   if (!reply) {
     tracker::count_error(reply.error(), state.counters);
+    // The access list's refusal, as admit_torrent logs it for UDP and scrapes.
+    if (reply.error() == tracker::TrackerError::torrent_not_allowed && state.access_log)
+      state.access_log->refused(client, tracker::error_text(reply.error()), ctx.now, &a.info_hash);
     return write_failure(request, tracker::error_text(reply.error()), state, out);
   }
   codec::AnnounceReply r;

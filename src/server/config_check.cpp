@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 #include "net/tls_context.hpp"
@@ -28,6 +33,22 @@ void check(std::string_view key, const std::string& file, Read read) {
 
 std::string quoted(const std::string& file) { return fmt::format("\"{}\"", file); }
 
+// Each save writes a temporary file beside the state file and renames it
+// over the old one: the folder must exist and take new files.
+void check_state_folder(const std::string& state_file) {
+  std::filesystem::path folder = std::filesystem::path(state_file).parent_path();
+  if (folder.empty()) folder = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec))
+    throw std::runtime_error(fmt::format(
+        "server.state_file {}: its folder {} does not exist (expected a writable folder)",
+        quoted(state_file), quoted(folder.string())));
+  if (::access(folder.c_str(), W_OK | X_OK) != 0)
+    throw std::runtime_error(fmt::format("server.state_file {}: its folder {} is not writable: {}",
+                                         quoted(state_file), quoted(folder.string()),
+                                         std::strerror(errno)));
+}
+
 }  // namespace
 
 void check_config_files(const Config& c) {
@@ -43,6 +64,7 @@ void check_config_files(const Config& c) {
     check("tracker.access_list", quoted(c.access_list), [&] { read_access_list(c.access_list); });
   check("store.redis_password_file", quoted(c.store.redis_password_file),
         [&] { store::check_store_files(c.store); });
+  if (!c.state_file.empty()) check_state_folder(c.state_file);
 }
 
 }  // namespace cairn::server

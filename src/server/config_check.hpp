@@ -3,7 +3,8 @@
 // keys, values, keys against each other), reads every file the
 // configuration names as the server would at start: the TLS certificate
 // and key (loaded as a pair), the connection id secrets, the access list,
-// the Redis password file. Binds nothing and contacts nothing.
+// the Redis password file; and that the state file's folder takes new
+// files. Binds nothing and contacts nothing.
 #include "server/config.hpp"
 
 namespace cairn::server {

@@ -64,7 +64,7 @@ class CheckConfigTest(unittest.TestCase):
         cert, key = ca.issue("server")
         self.write("allowed.txt", "# torrents\n" + "ab" * 20 + "\n")
         self.write("secrets.txt", "00112233445566778899aabbccddeeff\n")
-        return {"server": {"listen": ["127.0.0.1:0"], "log_format": "json",
+        return {"server": {"listen": ["127.0.0.1:0"], "log_format": "json", "state_file": "state",
                            "summary_interval": 60, "access_log": True},
                 "tracker": {"access_mode": "whitelist", "access_list": "allowed.txt",
                             "full_scrape_interval": 60},
@@ -104,6 +104,9 @@ class CheckConfigTest(unittest.TestCase):
         c["store"] = {"backend": "redis", "redis_nodes": ["127.0.0.1:1"],
                       "redis_password_file": os.path.join(self.dir, "no-password")}
         cases.append((c, ["store.redis_password_file", "no-password"]))
+        c = self.good_config()
+        c["server"]["state_file"] = os.path.join(self.dir, "no-such-folder", "state")
+        cases.append((c, ["server.state_file", "no-such-folder", "does not exist"]))
         c = self.good_config()
         c["server"]["log_format"] = "xml"
         cases.append((c, ["server.log_format", "text, json"]))
@@ -271,12 +274,33 @@ class AccessLogTest(unittest.TestCase):
             wait_for(lambda: "refused 127.0.0.7: rate limit exceeded" in s.stderr_tail(), 5,
                      "an access log line")
             # The cap: at most 3 lines a second, and the rest reported.
+            # A second later (each worker has a token again: the limit is per
+            # address and worker) more refusals: the first one logged says
+            # how many were left out.
             time.sleep(1.1)
-            self.flood(s, "127.0.0.7", 2)
+            self.flood(s, "127.0.0.7", 10)
             wait_for(lambda: "refusals not logged" in s.stderr_tail(1 << 16), 5,
                      "the suppressed count")
             lines = [l for l in s.stderr_tail(1 << 16).splitlines() if "refused 127.0.0." in l]
             self.assertLess(len(lines), 20, "the cap held")
+
+    def test_access_list_refusals_name_the_torrent(self):
+        tmp = tempfile.TemporaryDirectory(prefix="cairn-access-")
+        self.addCleanup(tmp.cleanup)
+        listed = os.path.join(tmp.name, "allowed.txt")
+        with open(listed, "w") as f:
+            f.write("ab" * 20 + "\n")
+        config = {"server": {"access_log": True},
+                  "tracker": {"access_mode": "whitelist", "access_list": listed}}
+        with CairnServer(listens=["127.0.0.1:0"], config=config) as s:
+            h = random_hash()
+            reply = http_announce(s.http4, h, random_peer_id(), fresh_port(), source="127.0.0.9")
+            self.assertEqual(reply[b"failure reason"], b"torrent not allowed")
+            with UdpTracker(s.udp4, source="127.0.0.10") as u:
+                u.scrape([h])
+            for who in ("127.0.0.9", "127.0.0.10"):
+                line = "refused %s: torrent not allowed, info_hash %s" % (who, h.hex())
+                wait_for(lambda: line in s.stderr_tail(1 << 16), 5, line)
 
     def test_off_by_default(self):
         with CairnServer(listens=["127.0.0.1:0"], config=self.LIMITED) as s:
