@@ -34,7 +34,8 @@ void FullScrape::publish(std::shared_ptr<const FullScrapeBodies> bodies) {
   current_ = std::move(bodies);
 }
 
-FullScrape::Outcome FullScrape::take(const core::Address& client, core::Seconds now) {
+FullScrape::Outcome FullScrape::take(const core::Address& client, core::Seconds now,
+                                     bool head_only) {
   std::shared_ptr<const FullScrapeBodies> bodies;
   {
     std::lock_guard lock(mutex_);
@@ -42,7 +43,7 @@ FullScrape::Outcome FullScrape::take(const core::Address& client, core::Seconds 
   }
   // Not ready yet: the address keeps its turn.
   if (!bodies) return {nullptr, kFullScrapeNotReady};
-  if (!limit_.admit(client, now)) return {nullptr, kFullScrapeTooSoon};
+  if (!head_only && !limit_.admit(client, now)) return {nullptr, kFullScrapeTooSoon};
   return {std::move(bodies), {}};
 }
 

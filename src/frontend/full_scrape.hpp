@@ -45,12 +45,14 @@ class FullScrape {
   void publish(std::shared_ptr<const FullScrapeBodies> bodies);
 
   // What a client asking at `now` from `client` gets: the bodies, or a
-  // reason it gets none (kFullScrapeTooSoon, kFullScrapeNotReady).
+  // reason it gets none (kFullScrapeTooSoon, kFullScrapeNotReady). A
+  // `head_only` request (HTTP HEAD) sends no body, so the per-address limit,
+  // which is there to spare the bandwidth, neither applies to it nor counts it.
   struct Outcome {
     std::shared_ptr<const FullScrapeBodies> bodies;
     std::string_view refusal;
   };
-  Outcome take(const core::Address& client, core::Seconds now);
+  Outcome take(const core::Address& client, core::Seconds now, bool head_only = false);
 
   core::Seconds interval() const { return limit_.interval(); }
 

@@ -134,7 +134,7 @@ void HttpScrape::full(const codec::HttpRequest& request, const core::Address& cl
     tracker::bump(state.counters.http.full_scrapes_refused);
     return write_failure(request, kFullScrapeOff, state, out);
   }
-  auto outcome = full_scrape_->take(client, ctx.now);
+  auto outcome = full_scrape_->take(client, ctx.now, request.method == codec::HttpMethod::head);
   if (!outcome.bodies) {
     tracker::bump(state.counters.http.full_scrapes_refused);
     return write_failure(request, outcome.refusal, state, out);

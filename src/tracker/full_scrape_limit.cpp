@@ -1,5 +1,6 @@
 #include "tracker/full_scrape_limit.hpp"
 
+#include <algorithm>
 #include <boost/container_hash/hash.hpp>
 #include <cstring>
 

@@ -87,6 +87,11 @@ TEST_F(FullScrapeTest, NotReadyUntilPublishedThenOncePerAddressPerInterval) {
   EXPECT_EQ(again.refusal, kFullScrapeTooSoon);
   EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.10"), 110).bodies);
   EXPECT_TRUE(full.take(me, 130).bodies);
+  // A HEAD is neither limited nor counted.
+  EXPECT_TRUE(full.take(me, 131, true).bodies);
+  EXPECT_FALSE(full.take(me, 131).bodies);
+  EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.11"), 131, true).bodies);
+  EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.11"), 131).bodies);
 }
 
 }  // namespace
