@@ -236,10 +236,13 @@ const std::vector<Key>& keys() {
           [](Config & c) -> auto& { return c.store.redis_timeout_ms; }, 10, 60000),
 
       number<std::uint32_t>(
-          "tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
+          "tracker", "announce_interval",
+          "Seconds a client is asked to wait between announces. Applied on SIGHUP (within the "
+          "running peer_ttl).",
           [](Config & c) -> auto& { return c.policy.announce_interval; }, 10, 86400),
       number<std::uint32_t>(
-          "tracker", "min_interval", "Seconds a client must wait at least between announces.",
+          "tracker", "min_interval",
+          "Seconds a client must wait at least between announces. Applied on SIGHUP.",
           [](Config & c) -> auto& { return c.policy.min_interval; }, 1, 86400),
       number<core::Seconds>(
           "tracker", "peer_ttl",

@@ -385,6 +385,13 @@ void Server::reload_config() {
     } else if (key == "server.summary_interval") {
       config_.summary_interval = fresh.summary_interval;
       summary_interval_ = fresh.summary_interval;
+    } else if ((key == "tracker.announce_interval" || key == "tracker.min_interval") &&
+               fresh.policy.announce_interval <= config_.limits.peer_ttl) {
+      // Checked against the running peer_ttl (a new one needs a restart):
+      // peers must not expire between two announces.
+      config_.policy.announce_interval = fresh.policy.announce_interval;
+      config_.policy.min_interval = fresh.policy.min_interval;
+      tracker_.set_intervals(fresh.policy.announce_interval, fresh.policy.min_interval);
     } else {
       restart.push_back(std::move(key));
       continue;

@@ -69,7 +69,8 @@ class Server {
   // the access list and TLS pair only. Set before run_until_signal().
   void set_config_source(std::function<Config()> source) { config_source_ = std::move(source); }
   // Reads the configuration again (config_source) and applies what can
-  // change while serving (server.log_level, log_format, summary_interval);
+  // change while serving (server.log_level, log_format, summary_interval,
+  // tracker.announce_interval and min_interval within the running peer_ttl);
   // logs what it applied and names every changed key that needs a
   // restart. A file that does not load changes nothing (logged).
   void reload_config();

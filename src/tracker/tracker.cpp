@@ -38,7 +38,7 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& 
   enrich(request, rng);
   auto counts = store_.announce(request, peers);
   if (!counts) return from_store(counts.error());
-  return AnnounceResponse{policy_.announce_interval, policy_.min_interval,
+  return AnnounceResponse{announce_interval(), min_interval(),
                           with_signaling(request.info_hash, *counts)};
 }
 

@@ -234,19 +234,41 @@ class LogTest(unittest.TestCase):
         with CairnServer(listens=["127.0.0.1:0"],
                          config={"server": {"log_level": "info", "summary_interval": 0},
                                  "tracker": {"full_scrape_interval": 5}}) as s:
+            h = random_hash()
+            self.assertEqual(http_announce(s.http4, h, random_peer_id(), fresh_port())[b"interval"],
+                             1800)
             time.sleep(1.5)
             self.assertNotIn("summary:", s.stderr_tail())
             with open(self.config_path(s), "w") as f:
                 f.write(toml_config({"server": {"log_level": "debug", "summary_interval": 1},
                                      "tracker": {"full_scrape_interval": 5,
-                                                 "announce_interval": 1200}}))
+                                                 "announce_interval": 1200, "min_interval": 600,
+                                                 "numwant_max": 100}}))
             s.proc.send_signal(signal.SIGHUP)
             wait_for(lambda: "reload: applied" in s.stderr_tail(), 10, "the reload line")
             log = s.stderr_tail()
-            self.assertIn("reload: applied server.log_level, server.summary_interval", log)
-            self.assertIn("needs a restart: tracker.announce_interval", log)
-            # The new interval and level act: summaries every second, debug lines.
+            self.assertIn("reload: applied server.log_level, server.summary_interval, "
+                          "tracker.announce_interval, tracker.min_interval", log)
+            self.assertIn("needs a restart: tracker.numwant_max", log)
+            # The new intervals, level and summary interval act: replies over
+            # HTTP and UDP, summaries every second, debug lines.
+            reply = http_announce(s.http4, h, random_peer_id(), fresh_port())
+            self.assertEqual((reply[b"interval"], reply[b"min interval"]), (1200, 600))
+            with UdpTracker(s.udp4) as u:
+                self.assertEqual(u.announce(h, random_peer_id(), fresh_port()).interval, 1200)
             wait_for(lambda: s.stderr_tail().count("summary:") >= 2, 10, "summary lines")
+            # An announce interval beyond the running peer_ttl (2700) waits for
+            # a restart, with the new peer_ttl it needs.
+            with open(self.config_path(s), "w") as f:
+                f.write(toml_config({"server": {"log_level": "debug", "summary_interval": 1},
+                                     "tracker": {"full_scrape_interval": 5,
+                                                 "announce_interval": 3600, "min_interval": 600,
+                                                 "peer_ttl": 5400, "numwant_max": 100}}))
+            s.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "tracker.announce_interval, tracker.peer_ttl" in s.stderr_tail(), 10,
+                     "the interval named as needing a restart")
+            self.assertEqual(http_announce(s.http4, h, random_peer_id(), fresh_port())[b"interval"],
+                             1200)
             # A file that does not load changes nothing.
             with open(self.config_path(s), "w") as f:
                 f.write("[server]\nlog_level = 7\n")
