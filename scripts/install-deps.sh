@@ -29,6 +29,10 @@ packages=(
   # the admin listener's tests: promtool checks /metrics, a Prometheus
   # server scrapes it (tests/integration/test_admin.py)
   prometheus
+  # the full scrape's gzip (zlib), sd_notify readiness and watchdog
+  # (libsystemd), and the service tests: systemd-analyze verify on the unit,
+  # man -l on the man page
+  zlib1g-dev libsystemd-dev systemd man-db groff-base
 )
 
 # The npm packages of tests/js, when its lock file changed since the last

@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 #include "server/config.hpp"
+#include "server/config_check.hpp"
+#include "server/log_format.hpp"
 #include "server/server.hpp"
 #include "store/redis/slot_map.hpp"
 
@@ -60,13 +62,18 @@ ServeCommand::ServeCommand(CLI::App& parent) {
                        "HOST:PORT[,HOST:PORT...]; sets store.backend = \"redis\" and replaces "
                        "store.redis_nodes");
   command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
+  command_->add_flag("--check-config", check_config_,
+                     "Check the configuration (--config and the options given) and every file it "
+                     "names, print what is wrong or that it is valid, and exit (0: valid)");
+  command_
+      ->add_option("--log-format", log_format_,
+                   "Log lines as text or json (one object a line); replaces server.log_format")
+      ->check(CLI::IsMember({"text", "json"}));
 }
 
-int ServeCommand::run() const {
-  if (print_config_) {
-    std::fputs(server::default_config_text().c_str(), stdout);
-    return 0;
-  }
+// The file over the defaults, then the command line's options over the
+// file: at start, and again on every SIGHUP.
+server::Config ServeCommand::load() const {
   server::Config config =
       config_path_.empty() ? server::Config{} : server::load_config(config_path_);
   if (!listen_.empty()) config.listen = endpoints("--listen", listen_);
@@ -93,7 +100,24 @@ int ServeCommand::run() const {
       at = end + 1;
     }
   }
+  if (!log_format_.empty()) config.log_format = *server::parse_log_format(log_format_);
+  return config;
+}
+
+int ServeCommand::run() const {
+  if (print_config_) {
+    std::fputs(server::default_config_text().c_str(), stdout);
+    return 0;
+  }
+  server::Config config = load();
+  if (check_config_) {
+    server::check_config_files(config);
+    std::printf("%s: the configuration is valid\n",
+                config_path_.empty() ? "(defaults)" : config_path_.c_str());
+    return 0;
+  }
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  server::use_log_format(config.log_format);
   // Logs go to stderr and the listening lines to stdout, often a pipe
   // (`cairn serve | head`, a FIFO, a log collector). When its reader goes
   // away, a write must fail and be dropped, not kill the tracker with
@@ -101,6 +125,7 @@ int ServeCommand::run() const {
   // replies are sent with MSG_NOSIGNAL.
   std::signal(SIGPIPE, SIG_IGN);
   server::Server server(std::move(config));
+  if (!config_path_.empty()) server.set_config_source([this] { return load(); });
   // Non-zero when the final save of the state file failed: a supervisor
   // should know the state was lost.
   return server.run_until_signal() ? 0 : 1;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "server/config.hpp"
 
 namespace cairn::app {
 
@@ -14,6 +15,8 @@ class ServeCommand final : public Command {
   int run() const override;
 
  private:
+  server::Config load() const;
+
   CLI::App* command_;
   std::string config_path_;
   std::vector<std::string> listen_;
@@ -25,6 +28,8 @@ class ServeCommand final : public Command {
   std::string tls_key_;
   std::string redis_;
   bool print_config_ = false;
+  bool check_config_ = false;
+  std::string log_format_;  // "" keeps server.log_format
 };
 
 }  // namespace cairn::app

@@ -237,6 +237,8 @@ int parse_header(std::string_view line, HttpRequest& r, HeaderState& s) {
     r.x_forwarded_for = value;
   } else if (iequals(name, "x-real-ip")) {
     r.x_real_ip = value;
+  } else if (iequals(name, "accept-encoding")) {
+    r.accept_encoding = value;
   } else if (iequals(name, "upgrade")) {
     r.upgrade = value;
   } else if (iequals(name, "sec-websocket-key")) {

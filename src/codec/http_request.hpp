@@ -42,6 +42,7 @@ struct HttpRequest {
   bool keep_alive = true;
   std::string_view x_forwarded_for;  // raw header value, "" if absent
   std::string_view x_real_ip;
+  std::string_view accept_encoding;  // raw header value (codec/gzip.hpp reads it)
   // The WebSocket handshake (RFC 6455 4.2.1): "Connection: upgrade" among
   // the Connection tokens, and the raw values of the other headers.
   bool connection_upgrade = false;

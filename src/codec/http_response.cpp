@@ -73,6 +73,7 @@ void write_http_response(std::string& out, const HttpResponse& r) {
   out.append("\r\nContent-Length: ");
   append_number(out, r.body.size());
   if (!r.allow.empty()) out.append("\r\nAllow: ").append(r.allow);
+  if (!r.content_encoding.empty()) out.append("\r\nContent-Encoding: ").append(r.content_encoding);
   if (r.retry_after != 0) {
     out.append("\r\nRetry-After: ");
     append_number(out, r.retry_after);

@@ -12,10 +12,11 @@ struct HttpResponse {
   int status = 200;
   std::string_view content_type;
   std::string_view body;
-  bool keep_alive = true;         // picks the Connection header
-  bool head_only = false;         // answers a HEAD: the head GET would get, without the body
-  std::string_view allow;         // a 405's Allow header ("GET, HEAD"); none when empty
-  std::uint32_t retry_after = 0;  // a refusal's Retry-After, in seconds; none when 0
+  bool keep_alive = true;             // picks the Connection header
+  bool head_only = false;             // answers a HEAD: the head GET would get, without the body
+  std::string_view allow;             // a 405's Allow header ("GET, HEAD"); none when empty
+  std::uint32_t retry_after = 0;      // a refusal's Retry-After, in seconds; none when 0
+  std::string_view content_encoding;  // "gzip" for a compressed body; none when empty
 
   // An answer to `request`: its keep-alive, and no body if it is a HEAD.
   static HttpResponse to(const HttpRequest& request, int status, std::string_view content_type);

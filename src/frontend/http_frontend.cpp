@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "codec/gzip.hpp"
 #include "codec/http_response.hpp"
 #include "codec/http_tracker.hpp"
 #include "codec/passkey.hpp"
@@ -95,6 +96,9 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   auto reply = tracker_.announce(a, state.rng, state.peers, state.access);
   if (!reply) {
     tracker::count_error(reply.error(), state.counters);
+    // The access list's refusal, as admit_torrent logs it for UDP and scrapes.
+    if (reply.error() == tracker::TrackerError::torrent_not_allowed && state.access_log)
+      state.access_log->refused(client, tracker::error_text(reply.error()), ctx.now, &a.info_hash);
     return write_failure(request, tracker::error_text(reply.error()), state, out);
   }
   codec::AnnounceReply r;
@@ -128,6 +132,7 @@ void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& 
     tracker::bump(state.counters.http.bad_requests);
     return write_failure(request, codec::failure_text(query.error()), state, out);
   }
+  if (query->count == 0) return full(request, client, ctx, out);
   std::array<store::SwarmCounts, codec::kMaxScrapeHashes> counts;
   tracker::scrape_or_zeros(tracker_, std::span(query->hashes.data(), query->count),
                            std::span(counts.data(), query->count), ctx);
@@ -136,6 +141,26 @@ void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& 
     files[i] = {query->hashes[i], counts[i].seeders, counts[i].downloaded, counts[i].leechers};
   codec::encode_scrape_reply(std::span(files.data(), query->count), body);
   write_ok(request, body, out);
+}
+
+void HttpScrape::full(const codec::HttpRequest& request, const core::Address& client,
+                      const tracker::RequestContext& ctx, std::string& out) const {
+  auto& state = ctx.state;
+  if (!full_scrape_) {
+    tracker::bump(state.counters.http.full_scrapes_refused);
+    return write_failure(request, kFullScrapeOff, state, out);
+  }
+  auto outcome = full_scrape_->take(client, ctx.now, request.method == codec::HttpMethod::head);
+  if (!outcome.bodies) {
+    tracker::bump(state.counters.http.full_scrapes_refused);
+    return write_failure(request, outcome.refusal, state, out);
+  }
+  tracker::bump(state.counters.http.full_scrapes);
+  const bool gz = codec::accepts_gzip(request.accept_encoding);
+  auto response = codec::HttpResponse::to(request, 200, kContentType);
+  response.body = gz ? outcome.bodies->gzipped : outcome.bodies->bencoded;
+  if (gz) response.content_encoding = "gzip";
+  codec::write_http_response(out, response);
 }
 
 bool HttpScrape::write_too_long(const codec::HttpRequest& request, tracker::WorkerState& state,

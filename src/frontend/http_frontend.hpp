@@ -6,6 +6,7 @@
 // exceeded" (HTTP 200, as BEP 3 failures are: clients show only those).
 #include <string>
 
+#include "frontend/full_scrape.hpp"
 #include "frontend/http_handler.hpp"
 #include "frontend/http_router.hpp"
 #include "tracker/tracker.hpp"
@@ -33,9 +34,13 @@ class HttpAnnounce final : public BitTorrentHttp {
   bool allow_ip_param_;  // honour the announce's `ip` parameter
 };
 
+// A scrape that names no info_hash is a full scrape (full_scrape.hpp):
+// the published bytes, gzipped when the client accepts it; with
+// `full_scrape` null (tracker.full_scrape = false) it is refused.
 class HttpScrape final : public BitTorrentHttp {
  public:
-  explicit HttpScrape(const tracker::Tracker& tracker) : tracker_(tracker) {}
+  HttpScrape(const tracker::Tracker& tracker, FullScrape* full_scrape)
+      : tracker_(tracker), full_scrape_(full_scrape) {}
   void handle(const codec::HttpRequest& request, const core::Address& client,
               const tracker::RequestContext& ctx, std::string& out) const override;
   // Most often a scrape of too many hashes.
@@ -43,7 +48,11 @@ class HttpScrape final : public BitTorrentHttp {
                       std::string& out) const override;
 
  private:
+  void full(const codec::HttpRequest& request, const core::Address& client,
+            const tracker::RequestContext& ctx, std::string& out) const;
+
   const tracker::Tracker& tracker_;
+  FullScrape* full_scrape_;
 };
 
 // GET /health answers "ok" (registered unlimited: see HttpRoute::Limit).

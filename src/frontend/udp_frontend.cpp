@@ -29,7 +29,7 @@ struct Pending {
     auto& state = ctx.state;
     tracker.announce_batch(std::span(requests.data(), size), state.rng, state.peers,
                            std::span(results.data(), size));
-    const std::uint32_t interval = tracker.policy().announce_interval;
+    const std::uint32_t interval = tracker.announce_interval();
     for (std::size_t i = 0; i < size; ++i) {
       Datagram& d = *datagrams[i];
       const auto& r = results[i];

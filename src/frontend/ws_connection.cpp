@@ -15,7 +15,6 @@ constexpr std::string_view kNotAllowed = "torrent not allowed";
 constexpr std::string_view kOtherPeerId =
     "one peer_id per torrent on a connection: this torrent was announced with another";
 constexpr std::string_view kTooManyTorrents = "too many torrents on one connection";
-constexpr std::string_view kFullScrape = "full scrape is not available: name the info_hash";
 constexpr std::string_view kBinary = "binary messages are not read: send JSON as text";
 
 }  // namespace
@@ -182,7 +181,7 @@ void WsConnection::answer(const ws::AnswerIn& a, core::Seconds now, std::string&
 
 void WsConnection::scrape(const ws::ScrapeIn& s, const tracker::RequestContext& ctx,
                           std::string& out) {
-  if (s.full) return refuse(ws::Action::scrape, std::nullopt, kFullScrape, out);
+  if (s.full) return full_scrape(ctx, out);
   // A refused torrent reads as unknown: zeros, as over HTTP; the admitted
   // ones reach the store in one call.
   const std::size_t n = s.info_hashes.size();
@@ -195,6 +194,15 @@ void WsConnection::scrape(const ws::ScrapeIn& s, const tracker::RequestContext& 
   scratch_.message.clear();
   ws::encode_scrape_reply(std::span(files.data(), s.info_hashes.size()), scratch_.message);
   reply(scratch_.message, out);
+}
+
+// The HTTP full scrape's switch, bytes and per-address limit
+// (full_scrape.hpp), in the WebSocket tracker's JSON.
+void WsConnection::full_scrape(const tracker::RequestContext& ctx, std::string& out) {
+  if (!shared_.full_scrape) return refuse(ws::Action::scrape, std::nullopt, kFullScrapeOff, out);
+  auto outcome = shared_.full_scrape->take(client_, ctx.now);
+  if (!outcome.bodies) return refuse(ws::Action::scrape, std::nullopt, outcome.refusal, out);
+  reply(outcome.bodies->ws_json, out);
 }
 
 void WsConnection::refuse(std::optional<ws::Action> action,

@@ -25,6 +25,7 @@
 #include "core/endpoint.hpp"
 #include "core/time.hpp"
 #include "frontend/connection.hpp"
+#include "frontend/full_scrape.hpp"
 #include "tracker/request_context.hpp"
 #include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
@@ -47,6 +48,7 @@ struct WsShared {
   tracker::Tracker& tracker;  // counts (with the store's peers) and the memory cap
   tracker::SignalingSwarms& swarms;
   WsLimits limits;
+  FullScrape* full_scrape = nullptr;  // a scrape naming no hash; null: refused
 };
 
 // Scratch space one worker's connections reuse for every message, so an
@@ -88,6 +90,7 @@ class WsConnection final : public ConnectionHandler {
                 std::string& out);
   void answer(const codec::ws::AnswerIn& a, core::Seconds now, std::string& out);
   void scrape(const codec::ws::ScrapeIn& s, const tracker::RequestContext& ctx, std::string& out);
+  void full_scrape(const tracker::RequestContext& ctx, std::string& out);
   void refuse(std::optional<codec::ws::Action> action,
               const std::optional<core::InfoHash>& info_hash, std::string_view reason,
               std::string& out);

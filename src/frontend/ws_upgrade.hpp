@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "frontend/full_scrape.hpp"
 #include "frontend/http_upgrade.hpp"
 #include "frontend/ws_connection.hpp"
 
@@ -18,8 +19,9 @@ class WsUpgrade final : public UpgradeHandler {
  public:
   // `workers`: how many workers serve (ConnectionRouter::worker() below
   // it), each with scratch space of its own.
+  // `full_scrape`: null when tracker.full_scrape is off.
   WsUpgrade(tracker::Tracker& tracker, tracker::SignalingSwarms& swarms, const WsLimits& limits,
-            std::size_t workers);
+            std::size_t workers, FullScrape* full_scrape = nullptr);
 
   HttpResult upgrade(const codec::HttpRequest& request, const core::Address& client,
                      const tracker::RequestContext& ctx, std::string& out) const override;

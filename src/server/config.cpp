@@ -119,7 +119,7 @@ const std::vector<Key>& keys() {
       number<unsigned>(
           "server", "workers", "Worker threads; 0 means one per core.",
           [](Config & c) -> auto& { return c.workers; }, 0, 1024),
-      {"server", "log_level", "One of trace, debug, info, warn, error, off.",
+      {"server", "log_level", "One of trace, debug, info, warn, error, off. Applied on SIGHUP.",
        [](const toml::node& n, Config& c) -> std::optional<std::string> {
          static const std::string_view levels[] = {"trace", "debug", "info",
                                                    "warn",  "error", "off"};
@@ -129,6 +129,31 @@ const std::vector<Key>& keys() {
          return "must be one of trace, debug, info, warn, error, off";
        },
        [](const Config& c) { return fmt::format("\"{}\"", c.log_level); }},
+      {"server", "log_format",
+       "Log lines on stderr: text, or json (one object a line: time, level, logger, message) "
+       "for log shippers.",
+       [](const toml::node& n, Config& c) -> std::optional<std::string> {
+         auto f = parse_log_format(n.value<std::string>().value_or(""));
+         if (!f) return "must be one of text, json";
+         c.log_format = *f;
+         return std::nullopt;
+       },
+       [](const Config& c) { return fmt::format("\"{}\"", to_string(c.log_format)); }},
+      number<core::Seconds>(
+          "server", "summary_interval",
+          "Seconds between one-line summaries at info level (requests, torrents, peers, errors); "
+          "0: none. Applied on SIGHUP.",
+          [](Config & c) -> auto& { return c.summary_interval; }, 0, 86400),
+      boolean(
+          "server", "access_log",
+          "Log one line per refused request (rate-limited, or a torrent the access list refuses) "
+          "with the client's address. Off by default: addresses are personal data.",
+          [](Config & c) -> auto& { return c.access_log; }),
+      number<std::uint32_t>(
+          "server", "access_log_per_second",
+          "Most access log lines a second, the whole process; more are counted and reported in "
+          "the next line.",
+          [](Config & c) -> auto& { return c.access_log_per_second; }, 1, 100000),
       text(
           "server", "state_file",
           "File the swarm state and rendezvous records are saved to at shutdown (and every "
@@ -212,10 +237,13 @@ const std::vector<Key>& keys() {
           [](Config & c) -> auto& { return c.store.redis_timeout_ms; }, 10, 60000),
 
       number<std::uint32_t>(
-          "tracker", "announce_interval", "Seconds a client is asked to wait between announces.",
+          "tracker", "announce_interval",
+          "Seconds a client is asked to wait between announces. Applied on SIGHUP (within the "
+          "running peer_ttl).",
           [](Config & c) -> auto& { return c.policy.announce_interval; }, 10, 86400),
       number<std::uint32_t>(
-          "tracker", "min_interval", "Seconds a client must wait at least between announces.",
+          "tracker", "min_interval",
+          "Seconds a client must wait at least between announces. Applied on SIGHUP.",
           [](Config & c) -> auto& { return c.policy.min_interval; }, 1, 86400),
       number<core::Seconds>(
           "tracker", "peer_ttl",
@@ -268,6 +296,17 @@ const std::vector<Key>& keys() {
        [](const Config& c) {
          return std::string(c.private_mode.enabled ? "\"private\"" : "\"public\"");
        }},
+      boolean(
+          "tracker", "full_scrape",
+          "Answer a scrape that names no info_hash (HTTP /scrape, the WebSocket scrape) with "
+          "every torrent tracked, gzipped for clients that accept it; false refuses it with a "
+          "failure reason (the list of torrents stays private).",
+          [](Config & c) -> auto& { return c.full_scrape; }),
+      number<core::Seconds>(
+          "tracker", "full_scrape_interval",
+          "Seconds between rebuilds of the full scrape (a background task reads the whole "
+          "store); also how often one address may have it.",
+          [](Config & c) -> auto& { return c.full_scrape_interval; }, 5, 86400),
       boolean(
           "tracker", "allow_client_ip",
           "Honour the address a client claims (HTTP `ip` parameter, UDP IP field) instead of the "
@@ -779,6 +818,13 @@ std::optional<std::string> tls_problem(const Config& c) {
     return "tls.cert_file and tls.key_file are set but tls.listen (--tls-listen) is empty: no "
            "address would serve https";
   return std::nullopt;
+}
+
+std::vector<std::string> changed_keys(const Config& a, const Config& b) {
+  std::vector<std::string> changed;
+  for (const auto& k : keys())
+    if (k.print(a) != k.print(b)) changed.push_back(fmt::format("{}.{}", k.section, k.name));
+  return changed;
 }
 
 std::string default_config_text() {

@@ -12,6 +12,7 @@
 #include "frontend/stun_policy.hpp"
 #include "frontend/ws_connection.hpp"
 #include "net/http_listener.hpp"
+#include "server/log_format.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
 #include "store/store_factory.hpp"
@@ -29,6 +30,12 @@ struct Config {
   std::vector<core::Endpoint> listen;  // default: 0.0.0.0:6969 and [::]:6969
   unsigned workers = 0;                // 0: one per core
   std::string log_level = "info";
+  LogFormat log_format = LogFormat::text;  // `cairn serve --log-format` overrides it
+  core::Seconds summary_interval = 300;    // the INFO summary line; 0: none
+  // One line per refused request (server/access_log), at most this many a
+  // second; off by default (peer addresses are personal data).
+  bool access_log = false;
+  std::uint32_t access_log_per_second = 10;
   // Swarm state kept across restarts; "" keeps none. Relative to the
   // config file's folder (`cairn serve --state` overrides it).
   std::string state_file;
@@ -43,6 +50,11 @@ struct Config {
   bool allow_client_ip = false;  // honour `ip` (HTTP) and the IP field (UDP)
   tracker::AccessMode access_mode = tracker::AccessMode::off;
   std::string access_list;  // file of info hashes; relative to the config file's folder
+  // GET /scrape with no info_hash (and the WebSocket scrape with none):
+  // every torrent, rebuilt every full_scrape_interval off the workers and
+  // served to one address at most once per interval (frontend/full_scrape.hpp).
+  bool full_scrape = true;
+  core::Seconds full_scrape_interval = 30;
 
   tracker::RateLimitConfig rate_limit;  // default trusted: loopback
 
@@ -103,6 +115,10 @@ struct Config {
 // other one when only it is in the file) or an access list that cannot be
 // read.
 Config load_config(const std::string& path);
+
+// The keys ("section.name") whose values differ between `a` and `b`, in
+// table order: what a SIGHUP reload found changed.
+std::vector<std::string> changed_keys(const Config& a, const Config& b);
 
 // The full default configuration as TOML, with a comment on every key.
 std::string default_config_text();

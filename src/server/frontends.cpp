@@ -35,7 +35,7 @@ tracker::dht::NodeId dht_node_id(const Config& c) {
 Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
                      tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& connection_ids,
                      tracker::PunchCoordinator* punch, tracker::SignalingSwarms& signaling,
-                     std::size_t workers)
+                     std::size_t workers, frontend::FullScrape* full_scrape)
     : http_(config.trusted_proxies) {
   // The DHT node answers on sockets of its own (dht.listen): each has a
   // table with one entry, KRPC (add_dht_socket). With the bridge its
@@ -67,7 +67,8 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
              &make<frontend::HttpAnnounce>(tracker, config.allow_client_ip),
              "/announce and /scrape (BitTorrent)"});
   http_.add({"/scrape", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
-             HttpRoute::Limit::rate_limited, &make<frontend::HttpScrape>(tracker), ""});
+             HttpRoute::Limit::rate_limited, &make<frontend::HttpScrape>(tracker, full_scrape),
+             ""});
   // "/PASSKEY/announce" and "/PASSKEY/scrape": a private tracker's users'
   // URLs (the handlers ask the admission step for the user); public mode
   // serves them as the plain routes. Unnamed in the 404: a passkey is
@@ -76,7 +77,8 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
              HttpRoute::Limit::rate_limited,
              &make<frontend::HttpAnnounce>(tracker, config.allow_client_ip), ""});
   http_.add({"/scrape", HttpRoute::Match::after_passkey, HttpRoute::Methods::get_or_head,
-             HttpRoute::Limit::rate_limited, &make<frontend::HttpScrape>(tracker), ""});
+             HttpRoute::Limit::rate_limited, &make<frontend::HttpScrape>(tracker, full_scrape),
+             ""});
   http_.add({"/health", HttpRoute::Match::exact, HttpRoute::Methods::get_or_head,
              HttpRoute::Limit::unlimited, &make<frontend::HttpHealth>(), "/health"});
   http_.add({frontend::RendezvousHttp::kPrefix, HttpRoute::Match::prefix, HttpRoute::Methods::any,
@@ -89,8 +91,8 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
   if (config.ws_enabled &&
       !config.private_mode
            .enabled)  // the WebSocket tracker (WebTorrent signaling), on / and /announce
-    http_.add_upgrade("websocket",
-                      make<frontend::WsUpgrade>(tracker, signaling, config.ws, workers));
+    http_.add_upgrade("websocket", make<frontend::WsUpgrade>(tracker, signaling, config.ws, workers,
+                                                             full_scrape));
 }
 
 void Frontends::add_admin(const tracker::MetricsRegistry& metrics, frontend::TopTorrents top,

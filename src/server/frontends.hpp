@@ -9,6 +9,7 @@
 
 #include "frontend/admin_http.hpp"
 #include "frontend/datagram_dispatcher.hpp"
+#include "frontend/full_scrape.hpp"
 #include "frontend/http_router.hpp"
 #include "frontend/krpc_frontend.hpp"
 #include "server/config.hpp"
@@ -24,9 +25,11 @@ class Frontends {
   // Every reference must outlive this.
   // `punch`: null when hole punching is off. `workers`: how many workers
   // will serve (the WebSocket tracker keeps scratch space for each).
+  // `full_scrape`: null when tracker.full_scrape is off (refused).
   Frontends(const Config& config, tracker::Tracker& tracker, tracker::Rendezvous& rendezvous,
             const tracker::ConnectionIds& connection_ids, tracker::PunchCoordinator* punch,
-            tracker::SignalingSwarms& signaling, std::size_t workers);
+            tracker::SignalingSwarms& signaling, std::size_t workers,
+            frontend::FullScrape* full_scrape = nullptr);
 
   // Shared by every worker (handlers are const; per-worker state comes
   // with each request's context).

@@ -1,5 +1,7 @@
 #include "server/server.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -114,11 +116,22 @@ core::Endpoint bind_retrying(const core::Endpoint& at, Bind bind) {
   }
 }
 
+// The access log's lines go to a logger of their own ("access"), beside
+// the default one's sinks, so they can be told apart (and, in json, by
+// their "logger").
+std::unique_ptr<tracker::AccessLog> make_access_log(std::uint32_t per_second) {
+  auto logger = spdlog::default_logger()->clone("access");
+  return std::make_unique<tracker::AccessLog>(
+      per_second, [logger](const std::string& line) { logger->info("{}", line); });
+}
+
 }  // namespace
 
 Server::Server(Config config)
     : config_(std::move(config)),
       access_list_(config_.access_mode, initial_access_list(config_)),
+      access_log_(config_.access_log ? make_access_log(config_.access_log_per_second) : nullptr),
+      summary_interval_(config_.summary_interval),
       // Late enough that a restored peer's or record's last-seen time is
       // past zero.
       clock_(std::max(config_.limits.peer_ttl, config_.rendezvous.max_ttl) + 1),
@@ -134,8 +147,11 @@ Server::Server(Config config)
                  ? std::make_unique<tracker::PunchCoordinator>(config_.punch, rendezvous_,
                                                                tracker::PunchSecrets::random())
                  : nullptr),
+      full_scrape_(config_.full_scrape
+                       ? std::make_unique<frontend::FullScrape>(config_.full_scrape_interval)
+                       : nullptr),
       frontends_(config_, tracker_, rendezvous_, connection_ids_, punch_.get(), signaling_,
-                 worker_count(config_)),
+                 worker_count(config_), full_scrape_.get()),
       per_address_(config_.http.max_connections_per_address, config_.rate_limit.trusted) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
@@ -145,6 +161,7 @@ Server::Server(Config config)
     std::uint64_t seed;
     randombytes_buf(&seed, sizeof seed);
     workers_.push_back(std::make_unique<net::Worker>(i, seed, config_.rate_limit, access_list_));
+    workers_.back()->state().access_log = access_log_.get();
   }
   net::connect_registries(workers_);
   if (config_.private_mode.enabled) {
@@ -264,6 +281,7 @@ void Server::start() {
   for (const auto& at : config_.admin_listen)
     admin_bound.push_back(bind_retrying(at, [&] { return admin_->bind(at); }));
   restore_state();
+  last_summary_at_ = clock_.now();
   {
     // Every thread below inherits the mask; a signal sent meanwhile stays
     // pending and reaches this thread when the block ends.
@@ -272,6 +290,10 @@ void Server::start() {
     if (admin_) admin_->start();
     housekeeping_ = std::thread([this] { housekeeping_loop(); });
     if (private_) private_->start([this] { return clock_.now(); });
+    if (full_scrape_) {
+      full_scrape_task_ = std::make_unique<FullScrapeTask>(tracker_, *full_scrape_);
+      full_scrape_task_->start();
+    }
     if (!config_.state_file.empty() && config_.snapshot_interval > 0)
       snapshots_ = std::thread([this] { snapshot_loop(); });
   }
@@ -283,6 +305,14 @@ void Server::start() {
   for (const auto& at : dht_bound) std::printf("listening dht %s\n", at.to_string().c_str());
   for (const auto& at : admin_bound) std::printf("listening admin %s\n", at.to_string().c_str());
   std::fflush(stdout);
+  // Every socket is bound and its worker running: systemctl start returns.
+  notifier_.ready(fmt::format("serving on {} addresses with {} workers",
+                              bound.size() + bound_tls.size() + dht_bound.size(), workers_.size()));
+  if (notifier_.watchdog_every_ms() > 0)
+    spdlog::info("systemd watchdog: a ping every {} ms", notifier_.watchdog_every_ms());
+  if (access_log_)
+    spdlog::info("access log on: refused requests, at most {} lines a second",
+                 config_.access_log_per_second);
   spdlog::info("serving with {} workers; peer ttl {} s, announce interval {} s", workers_.size(),
                config_.limits.peer_ttl, config_.policy.announce_interval);
   if (config_.access_mode != tracker::AccessMode::off)
@@ -349,7 +379,62 @@ void Server::housekeeping_loop() {
       sweep(now + ahead);
     });
     check_memory();
+    notifier_.watchdog_tick(clock_.now_ms());
+    maybe_log_summary();
   }
+}
+
+void Server::maybe_log_summary() {
+  const core::Seconds every = summary_interval_.load();
+  const core::Seconds now = clock_.now();
+  if (every == 0 || now - last_summary_at_ < every) return;
+  const auto figures = SummaryFigures::read(metrics_);
+  // The first line covers the time since start; last_summary_ is zeros then.
+  spdlog::info("{}", summary_line(figures, last_summary_, now - last_summary_at_));
+  last_summary_ = figures;
+  last_summary_at_ = now;
+}
+
+void Server::reload_config() {
+  if (!config_source_) {
+    spdlog::info("reload: started without a config file; reloading the access list and TLS only");
+    return;
+  }
+  Config fresh;
+  try {
+    fresh = config_source_();
+  } catch (const std::exception& e) {
+    spdlog::error("reload: configuration not applied, the running one stays: {}", e.what());
+    return;
+  }
+  std::vector<std::string> applied, restart;
+  for (auto& key : changed_keys(config_, fresh)) {
+    if (key == "server.log_level") {
+      config_.log_level = fresh.log_level;
+      spdlog::set_level(spdlog::level::from_str(config_.log_level));
+    } else if (key == "server.log_format") {
+      config_.log_format = fresh.log_format;
+      use_log_format(config_.log_format);
+    } else if (key == "server.summary_interval") {
+      config_.summary_interval = fresh.summary_interval;
+      summary_interval_ = fresh.summary_interval;
+    } else if ((key == "tracker.announce_interval" || key == "tracker.min_interval") &&
+               fresh.policy.announce_interval <= config_.limits.peer_ttl) {
+      // Checked against the running peer_ttl (a new one needs a restart):
+      // peers must not expire between two announces.
+      config_.policy.announce_interval = fresh.policy.announce_interval;
+      config_.policy.min_interval = fresh.policy.min_interval;
+      tracker_.set_intervals(fresh.policy.announce_interval, fresh.policy.min_interval);
+    } else {
+      restart.push_back(std::move(key));
+      continue;
+    }
+    applied.push_back(std::move(key));
+  }
+  if (applied.empty() && restart.empty()) spdlog::info("reload: configuration unchanged");
+  if (!applied.empty()) spdlog::info("reload: applied {}", fmt::join(applied, ", "));
+  if (!restart.empty())
+    spdlog::warn("reload: changed but not applied, needs a restart: {}", fmt::join(restart, ", "));
 }
 
 void Server::sweep(core::Seconds as_of) {
@@ -393,8 +478,11 @@ bool Server::run_until_signal() {
       [&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         if (signal != SIGHUP) return spdlog::info("signal {}: stopping", signal);
+        notifier_.reloading();
+        reload_config();
         reload_access_list();
         reload_tls();
+        notifier_.reloaded("serving; configuration reloaded");
         signals.async_wait(on_signal);
       };
   signals.async_wait(on_signal);
@@ -405,6 +493,7 @@ bool Server::run_until_signal() {
 
 bool Server::stop() {
   if (stopping_.exchange(true)) return stopped_cleanly_;
+  if (started_) notifier_.stopping();
   // All listeners close before any worker is waited for, so no worker keeps
   // accepting while another drains.
   for (auto& w : workers_) w->close();
@@ -419,6 +508,7 @@ bool Server::stop() {
   if (housekeeping_.joinable()) housekeeping_.join();
   // After the workers: their last announces are credited too.
   if (private_ && !private_->stop()) stopped_cleanly_ = false;
+  if (full_scrape_task_) full_scrape_task_->stop();
   // A start that failed has said why; it saves nothing and says no more.
   if (!started_) return stopped_cleanly_;
   stopped_cleanly_ = save_state(true);

@@ -1,10 +1,12 @@
 #pragma once
 // The running process: the stores, the tracker logic, the workers with their
 // sockets, a housekeeping thread (coarse clock, expiry sweeps, the memory
-// cap's measurements) and, with a state file, a snapshot thread. SIGHUP
-// reloads the access list.
+// cap's measurements, the summary line, systemd's watchdog) and, with a
+// state file, a snapshot thread. SIGHUP reloads the configuration's live
+// keys, the access list and the TLS pair.
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -18,15 +20,19 @@
 #include "server/admin_listener.hpp"
 #include "server/config.hpp"
 #include "server/frontends.hpp"
+#include "server/full_scrape_task.hpp"
 #include "server/labeled_metrics.hpp"
 #include "server/metrics.hpp"
 #include "server/private_tracker.hpp"
+#include "server/service_notify.hpp"
 #include "server/state_file_lock.hpp"
+#include "server/summary.hpp"
 #include "server/swarm_census.hpp"
 #include "server/test_sweep.hpp"
 #include "store/peer_store.hpp"
 #include "store/record_store.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/access_log.hpp"
 #include "tracker/connection_ids.hpp"
 #include "tracker/memory_guard.hpp"
 #include "tracker/rendezvous.hpp"
@@ -63,6 +69,16 @@ class Server {
   // Reads tls.cert_file and tls.key_file again: new connections use the new
   // pair; a pair that does not load keeps the old one. Logs the outcome.
   void reload_tls();
+  // Where SIGHUP reads the configuration again from: the file and the
+  // command line's overrides, as at start. Without one, a SIGHUP reloads
+  // the access list and TLS pair only. Set before run_until_signal().
+  void set_config_source(std::function<Config()> source) { config_source_ = std::move(source); }
+  // Reads the configuration again (config_source) and applies what can
+  // change while serving (server.log_level, log_format, summary_interval,
+  // tracker.announce_interval and min_interval within the running peer_ttl);
+  // logs what it applied and names every changed key that needs a
+  // restart. A file that does not load changes nothing (logged).
+  void reload_config();
 
   // Every worker's counters and the stores' numbers (server/metrics.hpp),
   // for an admin route to expose; readable from any thread.
@@ -81,6 +97,7 @@ class Server {
   core::Endpoint bind_workers(const core::Endpoint& at, bool tls);
   core::Endpoint bind_dht(const core::Endpoint& at);
   void housekeeping_loop();
+  void maybe_log_summary();  // every summary_interval, from housekeeping
   void sweep(core::Seconds as_of);
   void check_memory();
   // The state file (server_state.cpp).
@@ -91,6 +108,12 @@ class Server {
   Config config_;
   std::unique_ptr<StateFileLock> state_lock_;  // from start() on, with a state file
   tracker::AccessList access_list_;
+  std::function<Config()> config_source_;           // SIGHUP's (set_config_source)
+  ServiceNotifier notifier_;                        // sd_notify; no-ops outside systemd
+  std::unique_ptr<tracker::AccessLog> access_log_;  // with server.access_log
+  std::atomic<core::Seconds> summary_interval_;     // changed by a reload
+  SummaryFigures last_summary_;                     // housekeeping's own
+  core::Seconds last_summary_at_ = 0;
   clock::CoarseClock clock_;
   // The clock's offset to wall time, so every node of a cluster shares
   // `now`; and what the stores of one backend share (the factory's).
@@ -104,7 +127,8 @@ class Server {
   tracker::Tracker tracker_;
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
-  std::unique_ptr<tracker::PunchCoordinator> punch_;  // null with nat.punch or rendezvous off
+  std::unique_ptr<tracker::PunchCoordinator> punch_;   // null with nat.punch or rendezvous off
+  std::unique_ptr<frontend::FullScrape> full_scrape_;  // null with tracker.full_scrape off
   Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::unique_ptr<net::TlsContext> tls_;                      // so does this (with tls.listen)
@@ -113,12 +137,18 @@ class Server {
   // Private mode's passkeys and accounting (tracker.mode = "private"); null
   // in public mode. Its workers' parts are the workers' private_mode.
   std::unique_ptr<PrivateTracker> private_;
-  SnapshotStats snapshot_stats_;                          // the state file's saves, for metrics
-  SwarmCensus census_{*store_, std::chrono::seconds(1)};  // for the admin pages
-  tracker::MetricsRegistry metrics_;                      // after the workers: it points into them
-  std::unique_ptr<AdminListener> admin_;                  // with admin.listen; after what it serves
+  SnapshotStats snapshot_stats_;  // the state file's saves, for metrics
+  // For the admin pages: a memory store is read every second at most; a
+  // remote one, which lists its swarms in many round trips, as often as the
+  // full scrape rebuilds.
+  SwarmCensus census_{*store_, config_.store.backend == "memory"
+                                   ? std::chrono::seconds(1)
+                                   : std::chrono::seconds(config_.full_scrape_interval)};
+  tracker::MetricsRegistry metrics_;      // after the workers: it points into them
+  std::unique_ptr<AdminListener> admin_;  // with admin.listen; after what it serves
   std::vector<core::Endpoint> listening_;
   std::thread housekeeping_;
+  std::unique_ptr<FullScrapeTask> full_scrape_task_;  // from start(), with full_scrape_
   std::thread snapshots_;
   std::mutex snapshot_mutex_;
   std::condition_variable snapshot_wake_;

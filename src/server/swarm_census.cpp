@@ -29,19 +29,21 @@ SwarmCensus::Result SwarmCensus::take() const {
   const auto busier = [](const Entry& a, const Entry& b) {
     return peers_of(a.second) > peers_of(b.second);
   };
-  store_.for_each_swarm_counts([&](const core::InfoHash& hash, const store::SwarmCounts& counts) {
-    const std::uint64_t peers = peers_of(counts);
-    std::size_t i = 0;
-    while (i < kBounds.size() && peers > kBounds[i]) ++i;
-    ++r.buckets[i];
-    r.peers += peers;
-    if (r.top.size() < kTop) {
-      r.top.emplace_back(hash, counts);
-      std::push_heap(r.top.begin(), r.top.end(), busier);
-    } else if (peers > peers_of(r.top.front().second)) {
-      std::pop_heap(r.top.begin(), r.top.end(), busier);
-      r.top.back() = {hash, counts};
-      std::push_heap(r.top.begin(), r.top.end(), busier);
+  store_.list_swarms([&](std::span<const store::SwarmEntry> page) {
+    for (const auto& [hash, counts] : page) {
+      const std::uint64_t peers = peers_of(counts);
+      std::size_t i = 0;
+      while (i < kBounds.size() && peers > kBounds[i]) ++i;
+      ++r.buckets[i];
+      r.peers += peers;
+      if (r.top.size() < kTop) {
+        r.top.emplace_back(hash, counts);
+        std::push_heap(r.top.begin(), r.top.end(), busier);
+      } else if (peers > peers_of(r.top.front().second)) {
+        std::pop_heap(r.top.begin(), r.top.end(), busier);
+        r.top.back() = {hash, counts};
+        std::push_heap(r.top.begin(), r.top.end(), busier);
+      }
     }
   });
   std::sort_heap(r.top.begin(), r.top.end(), busier);

@@ -40,6 +40,10 @@
 // - `now` is supplied by the caller from a monotonic clock (threads may lag
 //   each other by a few seconds); a store never reads a clock.
 // - All methods are safe to call from many threads at once.
+// - list_swarms hands out every swarm that has a peer, with its counts, a
+//   page at a time, for the full scrape (a background task, never the hot
+//   path). It is not a snapshot: a swarm created or dropped while it runs
+//   may be listed or not, and each page's counts are those of its moment.
 // - A store that keeps its state in this process can offer snapshots()
 //   (store/snapshots.hpp), for the server's state file; one whose state
 //   lives elsewhere (a Redis cluster) returns nullptr.
@@ -101,6 +105,12 @@ using core::PeerInfo;
 // busy: a store that lives elsewhere (a Redis cluster) could not do the
 // operation now (unreachable, failing over); the client should retry.
 enum class StoreError : std::uint8_t { torrent_limit = 1, busy };
+
+// One swarm in a listing (list_swarms).
+struct SwarmEntry {
+  core::InfoHash info_hash;
+  SwarmCounts counts;
+};
 
 struct StoreStats {
   std::uint64_t torrents = 0;
@@ -173,12 +183,11 @@ class PeerStore {
 
   virtual StoreStats stats() const = 0;
 
-  // Calls `visit` with every swarm's counts, for the admin pages' census
-  // (peers per torrent, the top torrents); a part of the store at a time,
-  // outside its lock. A store that lives elsewhere visits none (the
-  // default): its swarms are too many to read in one go.
-  using CountsVisitor = std::function<void(const core::InfoHash&, const SwarmCounts&)>;
-  virtual void for_each_swarm_counts(const CountsVisitor& /*visit*/) const {}
+  // Calls `visit` with every swarm that has at least one peer, in pages of
+  // any size and in no order; each swarm once. Holds no lock while `visit`
+  // runs, so visiting may take its time.
+  using SwarmPage = std::function<void(std::span<const SwarmEntry>)>;
+  virtual void list_swarms(const SwarmPage& visit) const = 0;
 
   // The store's snapshot capability, or nullptr if it has none.
   virtual SwarmSnapshots* snapshots() { return nullptr; }

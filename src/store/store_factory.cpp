@@ -92,4 +92,9 @@ std::unique_ptr<RecordStore> make_record_store(const StoreConfig& config,
   return backend(config.backend).make_records(config, limits, env);
 }
 
+void check_store_files(const StoreConfig& config) {
+  if (config.backend == "redis" && !config.redis_password_file.empty())
+    cairn::redis::read_password(config.redis_password_file);
+}
+
 }  // namespace cairn::store

@@ -65,4 +65,9 @@ inline std::unique_ptr<RecordStore> make_record_store(const StoreConfig& config,
   return make_record_store(config, limits, env);
 }
 
+// What `cairn serve --check-config` can check of the backend without
+// connecting to anything: the files it reads (redis: the password file).
+// Throws std::runtime_error naming the key and the file.
+void check_store_files(const StoreConfig& config);
+
 }  // namespace cairn::store

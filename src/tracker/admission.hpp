@@ -25,6 +25,7 @@ namespace cairn::tracker {
 inline bool admit(const core::Address& client, const RequestContext& ctx, Counter& refused) {
   if (ctx.state.limiter.allow(client, ctx.now_ms)) return true;
   tracker::bump(refused);
+  if (ctx.state.access_log) ctx.state.access_log->refused(client, "rate limit exceeded", ctx.now);
   return false;
 }
 
@@ -56,6 +57,10 @@ inline bool admit_torrent(const core::InfoHash& info_hash, const RequestContext&
       (!ctx.state.private_mode || ctx.state.private_mode->allows(info_hash)))
     return true;
   count_error(TrackerError::torrent_not_allowed, ctx.state.counters);
+  // The socket's peer: behind a trusted proxy, the proxy's address.
+  if (ctx.state.access_log)
+    ctx.state.access_log->refused(ctx.source.address, error_text(TrackerError::torrent_not_allowed),
+                                  ctx.now, &info_hash);
   return false;
 }
 

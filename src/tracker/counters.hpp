@@ -37,7 +37,8 @@ struct UdpCounters {
 // The HTTP port (and https): connections and the tracker's routes.
 struct HttpCounters {
   Counter connections, connections_refused, refused_per_address, tls_failures, requests, announces,
-      scrapes, bad_requests, bad_forwarded, timeouts, rate_limited;
+      scrapes, bad_requests, bad_forwarded, timeouts, rate_limited, full_scrapes,
+      full_scrapes_refused;
   template <typename F>
   void each(F&& f) const {
     f("connections", "HTTP connections accepted", connections);
@@ -55,6 +56,10 @@ struct HttpCounters {
     f("bad_forwarded", "HTTP requests whose trusted proxy header named no address", bad_forwarded);
     f("timeouts", "HTTP connections closed idle or with a request unanswered in time", timeouts);
     f("rate_limited", "HTTP requests answered \"rate limit exceeded\"", rate_limited);
+    f("full_scrapes", "HTTP full scrapes (no info_hash) answered with every torrent", full_scrapes);
+    f("full_scrapes_refused",
+      "HTTP full scrapes refused: switched off, not ready, or asked again within the interval",
+      full_scrapes_refused);
   }
 };
 

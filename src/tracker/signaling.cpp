@@ -225,6 +225,21 @@ store::SwarmCounts SignalingSwarms::counts(const core::InfoHash& info_hash) cons
   return it == shard.swarms.end() ? store::SwarmCounts{} : it->second.counts();
 }
 
+void SignalingSwarms::list(const store::PeerStore::SwarmPage& visit) const {
+  std::vector<store::SwarmEntry> page;
+  for (std::size_t s = 0; s < kShards; ++s) {
+    page.clear();
+    {
+      std::lock_guard lock(shards_[s].mutex);
+      for (const auto& [hash, swarm] : shards_[s].swarms) {
+        const auto counts = swarm.counts();
+        if (counts.seeders + counts.leechers > 0) page.push_back({hash, counts});
+      }
+    }
+    if (!page.empty()) visit(page);
+  }
+}
+
 std::uint64_t SignalingSwarms::expire(core::Seconds now) {
   std::uint64_t removed = 0;
   const std::size_t cap = 4 * std::size_t{limits_.max_offers};

@@ -108,6 +108,9 @@ class SignalingSwarms {
              const ConnectionId& connection);
 
   store::SwarmCounts counts(const core::InfoHash& info_hash) const;
+  // Every swarm with a peer and its counts, a page per shard (copied under
+  // the shard's lock, visited after): the full scrape's listing.
+  void list(const store::PeerStore::SwarmPage& visit) const;
   // Whether any swarm exists: lets the HTTP and UDP paths skip the lookup
   // on a tracker no browser uses.
   bool empty() const { return swarms_.load(std::memory_order_relaxed) == 0; }

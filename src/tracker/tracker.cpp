@@ -1,5 +1,7 @@
 #include "tracker/tracker.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <algorithm>
 
 namespace cairn::tracker {
@@ -41,7 +43,7 @@ core::Result<AnnounceResponse, TrackerError> Tracker::announce(AnnounceRequest& 
   enrich(request, rng);
   auto counts = store_.announce(request, peers);
   if (!counts) return from_store(counts.error());
-  return AnnounceResponse{policy_.announce_interval, policy_.min_interval,
+  return AnnounceResponse{announce_interval(), min_interval(),
                           with_signaling(request.info_hash, *counts)};
 }
 
@@ -79,6 +81,31 @@ void Tracker::scrape_batch(std::span<const core::InfoHash> hashes,
                            std::span<store::SwarmCounts> counts) const {
   store_.scrape_batch(hashes, counts);
   for (std::size_t i = 0; i < hashes.size(); ++i) counts[i] = with_signaling(hashes[i], counts[i]);
+}
+
+void Tracker::list_swarms(std::vector<store::SwarmEntry>& out) const {
+  out.clear();
+  store_.list_swarms([&](std::span<const store::SwarmEntry> page) {
+    out.insert(out.end(), page.begin(), page.end());
+  });
+  if (!signaling_ || signaling_->empty()) return;
+  // A swarm may have peers in both: one entry, the counts added up.
+  boost::unordered_flat_map<core::InfoHash, std::size_t, core::Id20Hash> at;
+  at.reserve(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) at.emplace(out[i].info_hash, i);
+  signaling_->list([&](std::span<const store::SwarmEntry> page) {
+    for (const auto& ws : page) {
+      auto [it, added] = at.emplace(ws.info_hash, out.size());
+      if (added) {
+        out.push_back(ws);
+        continue;
+      }
+      auto& c = out[it->second].counts;
+      c.seeders += ws.counts.seeders;
+      c.leechers += ws.counts.leechers;
+      c.downloaded += ws.counts.downloaded;
+    }
+  });
 }
 
 store::SwarmCounts Tracker::with_signaling(const core::InfoHash& info_hash,

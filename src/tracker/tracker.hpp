@@ -5,10 +5,12 @@
 // the calling worker's AccessView) and the memory cap (a MemoryGuard someone
 // else keeps measuring). Thread-safe (the store is).
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/compact_peers.hpp"
 #include "core/endpoint.hpp"
@@ -79,7 +81,7 @@ class Tracker {
   // Every announce of a batch (a UDP receive batch), each already admitted
   // by the access list (admission.hpp), in one store call: results[i] and
   // results[i].peers(peers) are what announce() would have given; a failed
-  // one's error is from_store(its StoreError). The interval is policy().announce_interval.
+  // one's error is from_store(its StoreError). The interval is announce_interval().
   void announce_batch(std::span<AnnounceRequest> batch, core::Rng& rng, core::PeerList& peers,
                       std::span<store::AnnounceResult> results);
   // Up to `numwant` (capped at numwant_max) peers of a swarm, of the
@@ -99,7 +101,25 @@ class Tracker {
   // torrent_not_allowed for a refused torrent; frontends report it as zeros.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;
+  // Every swarm with a peer, BitTorrent and WebSocket peers counted
+  // together as scrape() counts them, to `out` (cleared first), in no
+  // order: the full scrape's contents. Slow (the whole store): for a
+  // background task, never a worker.
+  void list_swarms(std::vector<store::SwarmEntry>& out) const;
+  // The intervals and numwant bounds; the intervals as set at construction
+  // (announce_interval() and min_interval() follow set_intervals()).
   const Policy& policy() const { return policy_; }
+  // The intervals sent in replies now. A SIGHUP reload changes them while
+  // workers read them: relaxed atomics, one load each per reply.
+  std::uint32_t announce_interval() const {
+    return announce_interval_.load(std::memory_order_relaxed);
+  }
+  std::uint32_t min_interval() const { return min_interval_.load(std::memory_order_relaxed); }
+  // The caller has checked them (min <= announce <= the stores' peer_ttl).
+  void set_intervals(std::uint32_t announce, std::uint32_t min) {
+    announce_interval_.store(announce, std::memory_order_relaxed);
+    min_interval_.store(min, std::memory_order_relaxed);
+  }
   // Whether the memory cap lets the state grow (no new swarm or peer when not).
   bool may_grow() { return !memory_.full_for_announce(); }
   // How many peers to hand back for what the client asked (absent or
@@ -115,6 +135,8 @@ class Tracker {
                                     store::SwarmCounts counts) const;
 
   Policy policy_;
+  std::atomic<std::uint32_t> announce_interval_{policy_.announce_interval};
+  std::atomic<std::uint32_t> min_interval_{policy_.min_interval};
   store::PeerStore& store_;
   MemoryGuard& memory_;
   const SignalingSwarms* signaling_;

@@ -9,6 +9,7 @@
 #include "core/compact_peers.hpp"
 #include "core/random.hpp"
 #include "tracker/access_list.hpp"
+#include "tracker/access_log.hpp"
 #include "tracker/connection_router.hpp"
 #include "tracker/counters.hpp"
 #include "tracker/private_mode.hpp"
@@ -31,6 +32,8 @@ struct WorkerState {
   // Private mode's passkeys, allow-list and accounting buffer; null in
   // public mode (set by the server before the worker starts).
   PrivateWorker* private_mode = nullptr;
+  // The process's access log (server.access_log); null when it is off.
+  AccessLog* access_log = nullptr;
 };
 
 }  // namespace cairn::tracker

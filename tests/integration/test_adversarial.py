@@ -500,11 +500,16 @@ class PrivacyTest(unittest.TestCase):
             self.assertNotIn(client, s.final_log)
             self.assertEqual(os.stat(state).st_mode & 0o777, 0o600)
 
-    def test_full_scrape_lists_nothing(self):
-        """A scrape without hashes does not enumerate the tracked torrents."""
-        with CairnServer(listens=["127.0.0.1:0"]) as s:
-            http_announce(s.http4, random_hash(), random_peer_id(), fresh_port())
-            self.assertEqual(bdecode(http_get(s.http4, "/scrape").body), {b"files": {}})
+    def test_full_scrape_off_lists_nothing(self):
+        """With tracker.full_scrape = false a scrape without hashes does not
+        enumerate the tracked torrents (test_full_scrape.py has the rest)."""
+        with CairnServer(config={"tracker": {"full_scrape": False}},
+                         listens=["127.0.0.1:0"]) as s:
+            h = random_hash()
+            http_announce(s.http4, h, random_peer_id(), fresh_port())
+            reply = bdecode(http_get(s.http4, "/scrape").body)
+            self.assertEqual(list(reply), [b"failure reason"])
+            self.assertNotIn(h, http_get(s.http4, "/scrape").body)
             check_health(s)
 
 

@@ -157,8 +157,7 @@ class WebSocketTracker(unittest.TestCase):
         ws = self.connect()
         for text, reason in [("not json", "invalid message"),
                              ('{"action":"connect"}', "invalid action"),
-                             ('{"action":"announce","info_hash":"short"}', "invalid info_hash"),
-                             ('{"action":"scrape"}', "full scrape")]:
+                             ('{"action":"announce","info_hash":"short"}', "invalid info_hash")]:
             ws.send_text(text)
             self.assertIn(reason, ws.recv_json()["failure reason"], text)
         # An id with a code point past U+00FF.

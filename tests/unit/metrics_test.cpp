@@ -49,7 +49,7 @@ TEST(MetricsRegistry, NamesEveryFieldOnceWithItsHelp) {
     EXPECT_TRUE(names.insert(row.name).second) << row.name;
     EXPECT_FALSE(row.help.empty()) << row.name;
   }
-  EXPECT_EQ(names.size(), 8u + 11u + 4u + 3u + 4u + 10u);
+  EXPECT_EQ(names.size(), 8u + 13u + 4u + 3u + 4u + 10u);
 }
 
 TEST(MetricsRegistry, RefusesANameTwice) {

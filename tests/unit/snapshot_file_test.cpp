@@ -469,6 +469,7 @@ struct RemotePeers final : store::PeerStore {
   store::SwarmCounts scrape(const core::InfoHash&) const override { return {}; }
   std::uint64_t expire(core::Seconds) override { return 0; }
   store::StoreStats stats() const override { return {}; }
+  void list_swarms(const SwarmPage&) const override {}  // holds no swarm
 };
 struct RemoteRecords final : store::RecordStore {
   core::Result<std::uint64_t, store::RecordStoreError> put(const store::RecordPut&) override {

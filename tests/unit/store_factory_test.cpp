@@ -39,6 +39,7 @@ class DefaultBatchStore final : public PeerStore {
   }
   std::uint64_t expire(core::Seconds now) override { return inner_->expire(now); }
   StoreStats stats() const override { return inner_->stats(); }
+  void list_swarms(const SwarmPage& visit) const override { inner_->list_swarms(visit); }
 
  private:
   std::unique_ptr<PeerStore> inner_;

@@ -764,4 +764,39 @@ TEST_P(StoreSuite, ScrapeBatchIsTheSameScrapesOneByOne) {
   EXPECT_EQ(counts[4], (SwarmCounts{3, 2, 1}));
 }
 
+TEST_P(StoreSuite, ListSwarmsGivesEverySwarmWithPeersOnceWithItsCounts) {
+  auto s = make();
+  std::map<core::InfoHash, SwarmCounts> expected;
+  for (std::uint32_t t = 0; t < 300; ++t) {
+    for (std::uint32_t i = 0; i <= t % 4; ++i) {
+      auto a = announce(torrent(t), i % 2 ? v6(i) : v4(i), i);
+      a.seeder = i == 0;
+      a.event = i == 1 ? core::Event::completed : core::Event::none;
+      run(*s, a);
+    }
+    expected[torrent(t)] = s->scrape(torrent(t));
+  }
+  // A swarm its only peer left: no peer, so not listed (even before a sweep).
+  auto gone = announce(torrent(1000), v4(1), 1);
+  run(*s, gone);
+  gone.event = core::Event::stopped;
+  run(*s, gone);
+  std::map<core::InfoHash, SwarmCounts> listed;
+  std::size_t entries = 0;
+  s->list_swarms([&](std::span<const SwarmEntry> page) {
+    EXPECT_FALSE(page.empty());
+    for (const auto& e : page) listed[e.info_hash] = e.counts, ++entries;
+  });
+  EXPECT_EQ(entries, expected.size());  // each once
+  EXPECT_EQ(listed, expected);
+  EXPECT_EQ(listed.at(torrent(3)), (SwarmCounts{1, 3, 1}));
+}
+
+TEST_P(StoreSuite, ListSwarmsOfAnEmptyStoreVisitsNothing) {
+  auto s = make();
+  bool visited = false;
+  s->list_swarms([&](std::span<const SwarmEntry>) { visited = true; });
+  EXPECT_FALSE(visited);
+}
+
 }  // namespace cairn::store::testing

@@ -32,6 +32,7 @@ class RecordingStore : public store::PeerStore {
   store::SwarmCounts scrape(const core::InfoHash&) const override { return {1, 2, 3}; }
   std::uint64_t expire(core::Seconds) override { return 0; }
   store::StoreStats stats() const override { return {}; }
+  void list_swarms(const SwarmPage&) const override {}  // holds no swarm
 };
 
 struct TrackerTest : ::testing::Test {

@@ -206,16 +206,20 @@ StoreStats MemoryStore::stats() const {
   return s;
 }
 
-void MemoryStore::for_each_swarm_counts(const CountsVisitor& visit) const {
-  std::vector<std::pair<core::InfoHash, SwarmCounts>> swarms;
+void MemoryStore::list_swarms(const SwarmPage& visit) const {
+  std::vector<SwarmEntry> page;
   for (std::size_t i = 0; i <= mask_; ++i) {
-    swarms.clear();
+    page.clear();
     {
       std::lock_guard lock(shards_[i].mutex);
-      for (const Swarm& swarm : shards_[i].swarms)
-        swarms.emplace_back(swarm.info_hash(), swarm.counts());
+      page.reserve(shards_[i].swarms.size());
+      for (const Swarm& swarm : shards_[i].swarms) {
+        const SwarmCounts counts = swarm.counts();
+        // Emptied by `stopped`, waiting for the next sweep to drop it.
+        if (counts.seeders + counts.leechers > 0) page.push_back({swarm.info_hash(), counts});
+      }
     }
-    for (const auto& [hash, counts] : swarms) visit(hash, counts);
+    if (!page.empty()) visit(page);
   }
 }
 

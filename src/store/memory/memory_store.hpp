@@ -54,7 +54,8 @@ class MemoryStore final : public PeerStore, public SwarmSnapshots {
   SwarmCounts scrape(const core::InfoHash& info_hash) const override;
   std::uint64_t expire(core::Seconds now) override;
   StoreStats stats() const override;
-  void for_each_swarm_counts(const CountsVisitor& visit) const override;
+  // One page per shard, copied under its lock and visited after.
+  void list_swarms(const SwarmPage& visit) const override;
   SwarmSnapshots* snapshots() override { return this; }
 
   // Snapshots: one shard at a time (SwarmSnapshots).

@@ -1,9 +1,11 @@
 #include "store/redis/redis_peer_store.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "store/redis/keys.hpp"
@@ -384,6 +386,49 @@ StoreStats RedisPeerStore::stats() const {
     }
   }
   return st;
+}
+
+// The store's own index of swarms per slot is exact (the announce script
+// adds to it, the sweep removes from it), where a SCAN of every master
+// would also need the node list, which only the link knows, and may return
+// a key twice. A swarm whose keys went by their TTL is still indexed until
+// a sweep notices; its scrape finds no peer and it is left out.
+void RedisPeerStore::list_swarms(const SwarmPage& visit) const {
+  constexpr std::uint16_t kSlotsPerExchange = 1024;
+  std::vector<core::InfoHash> hashes;
+  std::vector<SwarmCounts> counts;
+  std::vector<SwarmEntry> page;
+  for (std::uint32_t first = 0; first < kSlots; first += kSlotsPerExchange) {
+    Scratch& s = scratch();
+    s.batch.clear();
+    const std::uint32_t end = std::min<std::uint32_t>(first + kSlotsPerExchange, kSlots);
+    for (std::uint32_t slot = first; slot < end; ++slot) {
+      const auto tag = slot_tag(static_cast<std::uint16_t>(slot));
+      s.batch.command(static_cast<std::uint16_t>(slot));
+      s.batch.arg("ZRANGE");
+      s.batch.arg(key_name(s.key, options_.name_space, "x", tag));
+      s.batch.arg(std::int64_t{0});
+      s.batch.arg(std::int64_t{-1});
+    }
+    link_->exec(s.batch, s.replies);
+    hashes.clear();
+    for (std::size_t i = 0; i < s.replies.size(); ++i) {
+      if (!s.replies.answered(i) || s.replies.at(i).type() != Type::array) {
+        fail();
+        continue;
+      }
+      for (Reply member : s.replies.at(i))
+        if (auto h = member.is_text() ? core::InfoHash::from_hex(member.text()) : std::nullopt)
+          hashes.push_back(*h);
+    }
+    // scrape_batch reuses the scratch: the replies above are read by now.
+    counts.assign(hashes.size(), SwarmCounts{});
+    scrape_batch(hashes, counts);
+    page.clear();
+    for (std::size_t i = 0; i < hashes.size(); ++i)
+      if (counts[i].seeders + counts[i].leechers > 0) page.push_back({hashes[i], counts[i]});
+    if (!page.empty()) visit(page);
+  }
 }
 
 }  // namespace cairn::store::redis

@@ -61,6 +61,9 @@ class RedisPeerStore final : public PeerStore {
                     std::span<SwarmCounts> counts) const override;
   std::uint64_t expire(core::Seconds now) override;
   StoreStats stats() const override;
+  // Reads each slot's swarm index (NS:x{S}) with ZRANGE, a block of slots
+  // per exchange, then scrapes the swarms found: one page per block.
+  void list_swarms(const SwarmPage& visit) const override;
   const RemoteCounters* remote_counters() const override { return link_->counters(); }
 
   // Calls that failed (no reply in time, or an error reply): each became

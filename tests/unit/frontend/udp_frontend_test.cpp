@@ -54,6 +54,7 @@ class CountingStore final : public store::PeerStore {
   }
   std::uint64_t expire(core::Seconds now) override { return inner.expire(now); }
   store::StoreStats stats() const override { return inner.stats(); }
+  void list_swarms(const SwarmPage& visit) const override { inner.list_swarms(visit); }
 
   store::MemoryStore inner{store::Limits{}};
   bool busy = false;  // every announce of a batch fails as busy
