@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <csignal>
@@ -395,6 +396,16 @@ void Server::maybe_log_summary() {
   last_summary_at_ = now;
 }
 
+// A worker's limiter is its own (shared-nothing), so the new one is made
+// and swapped in on the worker's thread. Its buckets start full: a client
+// limited a moment ago may send a burst again.
+void Server::apply_rate_limit(const tracker::RateLimitConfig& limit) {
+  for (auto& w : workers_)
+    boost::asio::post(w->io(), [&state = w->state(), limit] {
+      state.limiter = tracker::RateLimiter(limit);
+    });
+}
+
 void Server::reload_config() {
   if (!config_source_) {
     spdlog::info("reload: started without a config file; reloading the access list and TLS only");
@@ -408,6 +419,7 @@ void Server::reload_config() {
     return;
   }
   std::vector<std::string> applied, restart;
+  bool rate_limit_changed = false;
   for (auto& key : changed_keys(config_, fresh)) {
     if (key == "server.log_level") {
       config_.log_level = fresh.log_level;
@@ -418,6 +430,8 @@ void Server::reload_config() {
     } else if (key == "server.summary_interval") {
       config_.summary_interval = fresh.summary_interval;
       summary_interval_ = fresh.summary_interval;
+    } else if (key.starts_with("rate_limit.")) {
+      rate_limit_changed = true;
     } else if ((key == "tracker.announce_interval" || key == "tracker.min_interval") &&
                fresh.policy.announce_interval <= config_.limits.peer_ttl) {
       // Checked against the running peer_ttl (a new one needs a restart):
@@ -430,6 +444,10 @@ void Server::reload_config() {
       continue;
     }
     applied.push_back(std::move(key));
+  }
+  if (rate_limit_changed) {
+    config_.rate_limit = fresh.rate_limit;
+    apply_rate_limit(config_.rate_limit);
   }
   if (applied.empty() && restart.empty()) spdlog::info("reload: configuration unchanged");
   if (!applied.empty()) spdlog::info("reload: applied {}", fmt::join(applied, ", "));

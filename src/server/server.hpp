@@ -79,6 +79,8 @@ class Server {
   // logs what it applied and names every changed key that needs a
   // restart. A file that does not load changes nothing (logged).
   void reload_config();
+  // Every worker's rate limiter made anew from `limit` (SIGHUP).
+  void apply_rate_limit(const tracker::RateLimitConfig& limit);
 
   // Every worker's counters and the stores' numbers (server/metrics.hpp),
   // for an admin route to expose; readable from any thread.

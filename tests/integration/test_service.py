@@ -279,6 +279,34 @@ class LogTest(unittest.TestCase):
             wait_for(lambda: "[debug] full scrape:" in s.stderr_tail(1 << 16), 8, "a debug line")
 
 
+    def test_sighup_applies_a_new_rate_limit(self):
+        def refused(s, source, n):
+            replies = [http_announce(s.http4, random_hash(), random_peer_id(), fresh_port(),
+                                     source=source) for _ in range(n)]
+            return sum(b"failure reason" in r for r in replies)
+
+        loose = {"rate_limit": {"requests_per_second": 1000, "burst": 1000,
+                                "trusted_networks": []}}
+        with CairnServer(listens=["127.0.0.1:0"], config=loose) as s:
+            self.assertEqual(refused(s, "127.0.0.11", 20), 0)
+            with open(self.config_path(s), "w") as f:
+                f.write(toml_config({"rate_limit": {"requests_per_second": 1, "burst": 2,
+                                                    "trusted_networks": []}}))
+            s.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "reload: applied rate_limit.requests_per_second, rate_limit.burst"
+                     in s.stderr_tail(), 10, "the reload line naming the rate limit")
+            # Each worker allows a burst of 2, then 1 a second: 20 at once
+            # from one address cannot all pass whichever workers take them.
+            self.assertGreater(refused(s, "127.0.0.12", 20), 0)
+            # And back: a looser limit lets everything through again.
+            with open(self.config_path(s), "w") as f:
+                f.write(toml_config(loose))
+            s.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: s.stderr_tail().count("rate_limit.requests_per_second") >= 2, 10,
+                     "the second reload line")
+            self.assertEqual(refused(s, "127.0.0.12", 20), 0)
+
+
 class AccessLogTest(unittest.TestCase):
     LIMITED = {"rate_limit": {"requests_per_second": 1, "burst": 1, "trusted_networks": []}}
 
