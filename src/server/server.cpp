@@ -401,9 +401,8 @@ void Server::maybe_log_summary() {
 // limited a moment ago may send a burst again.
 void Server::apply_rate_limit(const tracker::RateLimitConfig& limit) {
   for (auto& w : workers_)
-    boost::asio::post(w->io(), [&state = w->state(), limit] {
-      state.limiter = tracker::RateLimiter(limit);
-    });
+    boost::asio::post(
+        w->io(), [&state = w->state(), limit] { state.limiter = tracker::RateLimiter(limit); });
 }
 
 void Server::reload_config() {
