@@ -149,12 +149,17 @@ void WsConnection::announce(const ws::AnnounceIn& a, const tracker::RequestConte
     return refuse(action, a.info_hash, tracker::error_text(joined.error()), out);
   }
   // The store's peers too: a swarm counts its BitTorrent clients and its
-  // browsers alike.
+  // browsers alike. A store that cannot say (busy) makes the reply the
+  // fixed retry failure; the offers, which need no store, still go.
   const auto counts = tracker::scrape_or_zeros(shared_.tracker, a.info_hash, ctx);
-  scratch_.message.clear();
-  ws::encode_announce_reply(a.info_hash, shared_.limits.announce_interval, counts.seeders,
-                            counts.leechers, scratch_.message);
-  reply(scratch_.message, out);
+  if (counts) {
+    scratch_.message.clear();
+    ws::encode_announce_reply(a.info_hash, shared_.limits.announce_interval, counts->seeders,
+                              counts->leechers, scratch_.message);
+    reply(scratch_.message, out);
+  } else {
+    refuse(action, a.info_hash, tracker::error_text(counts.error()), out);
+  }
   for (const auto& t : scratch_.targets) {
     const auto& offer = a.offers[t.offer];
     scratch_.message.clear();
@@ -185,8 +190,10 @@ void WsConnection::scrape(const ws::ScrapeIn& s, const tracker::RequestContext& 
   // ones reach the store in one call.
   const std::size_t n = s.info_hashes.size();
   std::array<store::SwarmCounts, ws::kMaxScrapeHashes> counts;
-  tracker::scrape_or_zeros(shared_.tracker, std::span(s.info_hashes.data(), n),
-                           std::span(counts.data(), n), ctx);
+  const auto read = tracker::scrape_or_zeros(shared_.tracker, std::span(s.info_hashes.data(), n),
+                                             std::span(counts.data(), n), ctx);
+  if (!read)
+    return refuse(ws::Action::scrape, std::nullopt, tracker::error_text(read.error()), out);
   std::array<ws::ScrapeFileOut, ws::kMaxScrapeHashes> files;
   for (std::size_t i = 0; i < n; ++i)
     files[i] = {s.info_hashes[i], counts[i].seeders, counts[i].leechers, counts[i].downloaded};
