@@ -56,7 +56,8 @@ std::optional<SlotMap> read_map(Connection& conn, Clock::time_point deadline, st
     return std::nullopt;
   }
   if (!Reply(nodes.data(), bytes).is_error())
-    if (auto map = SlotMap::from_shards(Reply(nodes.data(), bytes), conn.node())) return map;
+    if (auto map = SlotMap::from_shards(Reply(nodes.data(), bytes), conn.node(), conn.tls()))
+      return map;
   // Before Redis 7, or a reply we could not read: the older command.
   command.clear();
   codec::resp::write_command(command, {"CLUSTER", "SLOTS"});
@@ -77,13 +78,15 @@ std::optional<SlotMap> read_map(Connection& conn, Clock::time_point deadline, st
 }  // namespace
 
 struct ClusterClient::Session {
+  explicit Session(std::shared_ptr<const TlsClient> t) : tls(std::move(t)) {}
+  std::shared_ptr<const TlsClient> tls;
   std::vector<std::unique_ptr<Connection>> connections;
   std::vector<Node> nodes;  // scratch for one reply
 
   Connection& to(const NodeAddress& node) {
     for (auto& c : connections)
       if (c->node() == node) return *c;
-    connections.push_back(std::make_unique<Connection>(node));
+    connections.push_back(std::make_unique<Connection>(node, tls));
     return *connections.back();
   }
 };
@@ -174,7 +177,7 @@ struct ClusterClient::Exchange {
 ClusterClient::ClusterClient(ClusterOptions options, std::chrono::milliseconds startup_timeout)
     : options_(std::move(options)) {
   if (options_.seeds.empty()) throw std::runtime_error("no Redis node given");
-  Session s;
+  Session s(options_.tls);
   std::string why;
   if (!refresh(s, Clock::now() + startup_timeout, true, &why)) {
     std::string nodes;
@@ -187,7 +190,7 @@ ClusterClient::~ClusterClient() = default;
 
 std::unique_ptr<ClusterClient::Session> ClusterClient::take_session() {
   std::lock_guard lock(mutex_);
-  if (sessions_.empty()) return std::make_unique<Session>();
+  if (sessions_.empty()) return std::make_unique<Session>(options_.tls);
   auto s = std::move(sessions_.back());
   sessions_.pop_back();
   return s;

@@ -35,6 +35,7 @@ struct ClusterOptions {
   Credentials credentials;
   std::chrono::milliseconds timeout{1000};  // one exec(), start to end
   std::chrono::milliseconds down_time{250};
+  std::shared_ptr<const TlsClient> tls;  // null: plain TCP
 };
 
 class ClusterClient final : public store::redis::RedisLink {
