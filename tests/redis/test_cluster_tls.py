@@ -2,8 +2,9 @@
 """Cairn nodes on a Redis Cluster that speaks only TLS (tls-port,
 tls-cluster, tls-replication, client certificates required), with
 certificates made at test time: two nodes with store.redis_tls serve one
-swarm; a node that does not trust the cluster's CA refuses to start and
-says why.
+swarm; a node recovers by itself when every Redis process is stopped and
+started again; a node that does not trust the cluster's CA refuses to
+start and says why.
 
 Run: CAIRN_BIN=build/apps/cairn/cairn /usr/bin/python3 tests/redis/test_cluster_tls.py -v
 """
@@ -12,10 +13,11 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_nodes import ClusterCase, h, redis_cluster  # noqa: E402
+from cluster_nodes import BUSY, ClusterCase, announce_raw, h, redis_cluster, udp_error  # noqa: E402
 from tls_certs import TestCA  # noqa: E402
 
 
@@ -62,6 +64,28 @@ class TlsNodes(ClusterCase):
         self.assertEqual(h.peers_of(reply), {("127.0.0.1", 6881)})
         self.assertEqual(self.udp(b).scrape([ih]), [(1, 0, 1)])
         self.assertIn("over TLS", a.stderr_tail())
+
+    def test_redis_stopped_and_started_again_over_tls(self):
+        """The TLS connections left idle when Redis went away are found
+        closed (their close_notify or end of file) and made again."""
+        a = self.node(self.tls_store())
+        t = self.udp(a, timeout=3.0)
+        ih = h.random_hash()
+        t.announce(ih, h.random_peer_id(), 6881, left=0)
+        self.cluster.stop_all()
+        started = time.monotonic()
+        reply, _ = announce_raw(t, ih, h.random_peer_id(), 6882)
+        self.assertEqual(udp_error(reply), BUSY, reply)
+        self.assertLess(time.monotonic() - started, 2.0)
+        self.cluster.restart_all()
+        deadline = time.monotonic() + 15.0
+        while True:
+            reply, _ = announce_raw(t, ih, h.random_peer_id(), 6883)
+            if reply is not None and udp_error(reply) is None:
+                break
+            self.assertLess(time.monotonic(), deadline, "no recovery: %r" % reply)
+            time.sleep(0.2)
+        self.assertGreaterEqual(t.scrape([ih])[0][0], 1, "the seeder was lost")
 
     def test_a_node_that_does_not_trust_the_cluster_does_not_start(self):
         with self.assertRaises(h.ServerError) as caught:
