@@ -216,6 +216,20 @@ std::size_t ClusterClient::slots_covered() const {
   return m ? m->covered() : 0;
 }
 
+std::optional<NodeAddress> ClusterClient::master_of(std::uint16_t slot) const {
+  auto m = map();
+  if (!m) return std::nullopt;
+  const auto owner = m->owner(slot);
+  if (!owner) return std::nullopt;
+  return m->nodes()[*owner];
+}
+
+void ClusterClient::refresh_map() {
+  std::unique_ptr<Session> s = take_session();
+  refresh(*s, Clock::now() + options_.timeout, false);
+  give_back(std::move(s));
+}
+
 bool ClusterClient::is_down(const NodeAddress& node, Clock::time_point now) const {
   std::lock_guard lock(mutex_);
   for (const Down& d : down_)
