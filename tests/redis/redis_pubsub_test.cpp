@@ -119,3 +119,47 @@ TEST(ShardedPubSub, MessagesOnEveryShardReachTheSubscriber) {
   std::lock_guard lock(got.mutex);
   for (const auto& [c, p] : got.messages) EXPECT_NE(p, "gone");
 }
+
+// The master of a channel's slot dies (SHUTDOWN NOSAVE, sent to it through
+// the slot): its replica takes over, the subscriber's link breaks, and the
+// channel is subscribed again on the new master by itself.
+TEST(ShardedPubSub, AChannelFollowsAFailover) {
+  auto client = cluster();
+  const std::string channel = "test:w{failover}:node";
+  const std::uint16_t slot = store::redis::key_slot(channel);
+  const auto old_master = client->master_of(slot);
+  ASSERT_TRUE(old_master.has_value());
+
+  Received got;
+  redis::ShardedSubscriber sub(client,
+                               [&](std::string_view c, std::string_view p) { got.add(c, p); });
+  sub.subscribe(channel);
+  ASSERT_TRUE(settle(sub));
+  ASSERT_EQ(publish(*client, channel, "before"), 1);
+  ASSERT_TRUE(got.wait_for(1, 5s));
+
+  store::redis::Batch batch;
+  store::redis::Replies replies;
+  batch.command(slot);
+  batch.arg("SHUTDOWN");
+  batch.arg("NOSAVE");
+  client->exec(batch, replies);  // no reply: the node is gone
+
+  // Until a replica serves the slot and the subscriber is on it: each try
+  // publishes, and only a delivered message counts.
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  bool moved = false, delivered = false;
+  while (std::chrono::steady_clock::now() < deadline && !delivered) {
+    client->refresh_map();
+    const auto now_master = client->master_of(slot);
+    moved = moved || (now_master && !(*now_master == *old_master));
+    if (moved && publish(*client, channel, "after") == 1) delivered = got.wait_for(2, 5s);
+    if (!delivered) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(moved) << "no replica took over the slot";
+  ASSERT_TRUE(delivered) << "the subscriber did not follow the failover";
+  std::lock_guard lock(got.mutex);
+  auto [a, b] = got.messages.equal_range(channel);
+  ASSERT_EQ(std::distance(a, b), 2);
+  EXPECT_EQ(std::next(a)->second, "after");
+}
