@@ -25,6 +25,7 @@
 #include "core/endpoint.hpp"
 #include "core/time.hpp"
 #include "frontend/connection.hpp"
+#include "tracker/remote_signaling.hpp"
 #include "tracker/request_context.hpp"
 #include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
@@ -47,6 +48,8 @@ struct WsShared {
   tracker::Tracker& tracker;  // counts (with the store's peers) and the memory cap
   tracker::SignalingSwarms& swarms;
   WsLimits limits;
+  // Peers on other nodes of a shared Redis Cluster; null: this node's only.
+  tracker::RemoteSignaling* remote = nullptr;
 };
 
 // Scratch space one worker's connections reuse for every message, so an
@@ -56,8 +59,10 @@ struct WsScratch {
   codec::ws::Request request;
   std::vector<tracker::OfferTarget> targets;
   std::vector<core::OfferId> offer_ids;
-  std::string message;  // one encoded message
-  std::string frame;    // one framed message
+  std::vector<tracker::RemotePeer> remote_peers;
+  std::vector<tracker::RemoteOffer> remote_offers;  // strings keep their room between announces
+  std::string message;                              // one encoded message
+  std::string frame;                                // one framed message
 };
 
 class WsConnection final : public ConnectionHandler {
@@ -93,6 +98,8 @@ class WsConnection final : public ConnectionHandler {
               std::string& out);
   void reply(std::string_view message, std::string& out);
   void relay(const tracker::ConnectionId& to, std::string_view message);
+  // The offers the local swarm had no peer for go to peers on other nodes.
+  void offer_remotely(const codec::ws::AnnounceIn& a, std::size_t sent);
   void leave_all();
 
   const WsShared& shared_;

@@ -18,8 +18,9 @@ class WsUpgrade final : public UpgradeHandler {
  public:
   // `workers`: how many workers serve (ConnectionRouter::worker() below
   // it), each with scratch space of its own.
+  // `remote`: peers on other nodes (a Redis Cluster store), or null.
   WsUpgrade(tracker::Tracker& tracker, tracker::SignalingSwarms& swarms, const WsLimits& limits,
-            std::size_t workers);
+            std::size_t workers, tracker::RemoteSignaling* remote = nullptr);
 
   HttpResult upgrade(const codec::HttpRequest& request, const core::Address& client,
                      const tracker::RequestContext& ctx, std::string& out) const override;

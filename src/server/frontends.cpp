@@ -35,7 +35,7 @@ tracker::dht::NodeId dht_node_id(const Config& c) {
 Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
                      tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& connection_ids,
                      tracker::PunchCoordinator* punch, tracker::SignalingSwarms& signaling,
-                     std::size_t workers)
+                     std::size_t workers, tracker::RemoteSignaling* remote_signaling)
     : http_(config.trusted_proxies) {
   // The DHT node answers on sockets of its own (dht.listen): each has a
   // table with one entry, KRPC (add_dht_socket). With the bridge its
@@ -77,8 +77,8 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
   // registered here, on any path, goes to that protocol's UpgradeHandler,
   // which may take the connection over (frontend/connection.hpp).
   if (config.ws_enabled)  // the WebSocket tracker (WebTorrent signaling), on / and /announce
-    http_.add_upgrade("websocket",
-                      make<frontend::WsUpgrade>(tracker, signaling, config.ws, workers));
+    http_.add_upgrade("websocket", make<frontend::WsUpgrade>(tracker, signaling, config.ws, workers,
+                                                             remote_signaling));
 }
 
 Frontends::DhtSocket& Frontends::add_dht_socket(std::size_t sockets, std::uint64_t seed) {

@@ -15,6 +15,7 @@
 #include "net/connection_budget.hpp"
 #include "net/tls_context.hpp"
 #include "net/worker.hpp"
+#include "redis/ws_relay.hpp"
 #include "server/config.hpp"
 #include "server/frontends.hpp"
 #include "server/metrics.hpp"
@@ -75,6 +76,7 @@ class Server {
   core::Endpoint bind_address(const core::Endpoint& at, bool tls);
   core::Endpoint bind_workers(const core::Endpoint& at, bool tls);
   core::Endpoint bind_dht(const core::Endpoint& at);
+  std::unique_ptr<redis::WsRelay> make_ws_relay();
   void housekeeping_loop();
   void sweep(core::Seconds as_of);
   void check_memory();
@@ -100,6 +102,9 @@ class Server {
   tracker::Rendezvous rendezvous_;
   tracker::ConnectionIds connection_ids_;
   std::unique_ptr<tracker::PunchCoordinator> punch_;  // null with nat.punch or rendezvous off
+  // WebSocket peers on other nodes (store.backend "redis" with the
+  // WebSocket tracker on); null otherwise.
+  std::unique_ptr<redis::WsRelay> ws_relay_;
   Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::unique_ptr<net::TlsContext> tls_;                      // so does this (with tls.listen)
