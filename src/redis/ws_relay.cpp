@@ -87,14 +87,37 @@ WsRelay::WsRelay(std::shared_ptr<ClusterClient> cluster, WsRelayOptions options,
 
 WsRelay::~WsRelay() { stop(); }
 
+// Every peer of this node leaves Redis in one pipelined exchange (not one
+// per connection as the workers close them), so a node with many browsers
+// stops quickly and other nodes stop offering to them at once.
 void WsRelay::stop() {
   std::unique_ptr<ShardedSubscriber> gone;
+  std::unordered_set<std::string> members;
   {
-    std::lock_guard lock(mutex_);  // announce() and leave() use it under the lock
+    std::lock_guard lock(mutex_);  // announce() and leave() use them under the lock
     gone = std::move(subscriber_);
+    members.swap(members_);
+    swarms_held_.clear();
   }
-  // Destroyed outside the lock: its thread, joined here, may be waiting
-  // for it in received().
+  // The subscriber is destroyed outside the lock: its thread, joined here,
+  // may be waiting for it in received().
+  gone.reset();
+  if (members.empty()) return;
+  Batch batch;
+  Replies replies;
+  std::string buffer;
+  for (const std::string& m : members) {
+    const auto info_hash = core::InfoHash::from_bytes(std::string_view(m).substr(0, 20));
+    const Hex h(info_hash.bytes),
+        peer(std::span(reinterpret_cast<const std::uint8_t*>(m.data()) + 20, 20));
+    for (auto [command, kind] : {std::pair{"HDEL", "w"}, std::pair{"ZREM", "wt"}}) {
+      batch.command(h.slot());
+      batch.arg(command);
+      batch.arg(store::redis::key_name(buffer, options_.name_space, kind, h.view()));
+      batch.arg(peer.view());
+    }
+  }
+  cluster_->exec(batch, replies);  // what fails expires by itself
 }
 
 std::string WsRelay::channel(const core::InfoHash& info_hash, const tracker::NodeId& node) const {

@@ -3,7 +3,7 @@
 Cluster: an offer from a browser on node B reaches a browser on node A
 through Redis sharded pub/sub, the answer goes back to B, and an answer to
 an offer that did not come that way is refused; a peer that left is no
-longer offered to.
+longer offered to; a node that stops takes its peers out of Redis.
 
 Run: CAIRN_BIN=build/apps/cairn/cairn /usr/bin/python3 tests/redis/test_cluster_ws.py -v
 """
@@ -15,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_nodes import ClusterCase, h  # noqa: E402
+from cluster_nodes import ClusterCase, h, redis_cluster  # noqa: E402
 from ws_client import WsClient, announce, answer, lat  # noqa: E402
 
 OFFER = {"type": "offer", "sdp": "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"}
@@ -84,6 +84,19 @@ class WsAcrossNodes(ClusterCase):
         on_a.send_json(answer(ih, pid(1), pid(2), o.encode("latin-1"), ANSWER))
         err = on_a.recv_json()
         self.assertIn("no such offer", err.get("failure reason", ""), err)
+
+    def test_a_node_that_stops_takes_its_peers_out_of_redis(self):
+        a = self.node()
+        ih = h.random_hash()
+        for n in (1, 2):  # two browsers
+            browser = self.ws(a)
+            browser.send_json(announce(ih, pid(n), event="started", left=0))
+            browser.recv_json()
+        key = "cairn:w{%s}" % ih.hex()
+        port = self.cluster.master_port_of(self.cluster.keyslot(key))
+        self.assertEqual(redis_cluster.command(port, "HLEN", key), 2)
+        a.stop()  # SIGTERM, and a clean exit
+        self.assertEqual(redis_cluster.command(port, "HLEN", key), 0)
 
     def test_a_peer_that_left_is_not_offered_to(self):
         a, b = self.node(), self.node()
