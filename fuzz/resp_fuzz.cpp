@@ -54,6 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (d.step != cairn::store::redis::Step::done && !reply.is_error()) __builtin_trap();
     if (auto map = cairn::store::redis::SlotMap::from_shards(reply, asked))
       if (map->covered() > cairn::store::redis::kSlots) __builtin_trap();
+    if (auto map = cairn::store::redis::SlotMap::from_shards(reply, asked, true))  // tls-port
+      if (map->covered() > cairn::store::redis::kSlots) __builtin_trap();
     if (auto map = cairn::store::redis::SlotMap::from_slots(reply, asked))
       if (map->covered() > cairn::store::redis::kSlots) __builtin_trap();
     // The same reply one byte short is never complete.

@@ -134,8 +134,10 @@ void HttpScrape::handle(const codec::HttpRequest& request, const core::Address& 
   }
   if (query->count == 0) return full(request, client, ctx, out);
   std::array<store::SwarmCounts, codec::kMaxScrapeHashes> counts;
-  tracker::scrape_or_zeros(tracker_, std::span(query->hashes.data(), query->count),
-                           std::span(counts.data(), query->count), ctx);
+  const auto read =
+      tracker::scrape_or_zeros(tracker_, std::span(query->hashes.data(), query->count),
+                               std::span(counts.data(), query->count), ctx);
+  if (!read) return write_failure(request, tracker::error_text(read.error()), state, out);
   std::array<codec::ScrapeFile, codec::kMaxScrapeHashes> files;
   for (std::size_t i = 0; i < query->count; ++i)
     files[i] = {query->hashes[i], counts[i].seeders, counts[i].downloaded, counts[i].leechers};

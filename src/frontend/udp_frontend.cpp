@@ -115,8 +115,10 @@ struct Handler {
     std::array<core::InfoHash, udp::kMaxScrapeHashes> hashes;
     std::array<store::SwarmCounts, udp::kMaxScrapeHashes> counts;
     for (std::size_t i = 0; i < r.count(); ++i) hashes[i] = r.hash(i);
-    tracker::scrape_or_zeros(tracker, std::span(hashes.data(), r.count()),
-                             std::span(counts.data(), r.count()), ctx);
+    const auto read = tracker::scrape_or_zeros(tracker, std::span(hashes.data(), r.count()),
+                                               std::span(counts.data(), r.count()), ctx);
+    if (!read)
+      return error_reply(r.transaction_id, tracker::error_text(read.error()), d.in.size(), d.out);
     std::array<udp::ScrapeStats, udp::kMaxScrapeHashes> stats;
     for (std::size_t i = 0; i < r.count(); ++i)
       stats[i] = udp::ScrapeStats{counts[i].seeders, counts[i].downloaded, counts[i].leechers};

@@ -40,7 +40,10 @@ void WsConnection::on_open(ConnectionSink& self, core::Seconds, std::string&) {
 void WsConnection::on_closed(CloseReason) { leave_all(); }
 
 void WsConnection::leave_all() {
-  for (const auto& e : joined_.entries()) shared_.swarms.leave(e.info_hash, e.peer_id, self_);
+  for (const auto& e : joined_.entries()) {
+    shared_.swarms.leave(e.info_hash, e.peer_id, self_);
+    if (shared_.remote) shared_.remote->leave(e.info_hash, e.peer_id);
+  }
   joined_ = {};
 }
 
@@ -144,18 +147,25 @@ void WsConnection::announce(const ws::AnnounceIn& a, const tracker::RequestConte
                             a.event,     a.seeder,  shared_.tracker.may_grow()};
   auto joined = shared_.swarms.announce(s, ids, ctx.now, state_.rng.next(), scratch_.targets);
   if (a.event == core::Event::stopped || !joined) joined_.remove(a.info_hash);
+  if (shared_.remote && a.event == core::Event::stopped)
+    shared_.remote->leave(a.info_hash, a.peer_id);
   if (!joined) {
     if (joined.error() == tracker::SignalingError::torrent_limit)
       tracker::count_error(tracker::TrackerError::tracker_full, state_.counters);
     return refuse(action, a.info_hash, tracker::error_text(joined.error()), out);
   }
   // The store's peers too: a swarm counts its BitTorrent clients and its
-  // browsers alike.
+  // browsers alike. A store that cannot say (busy) makes the reply the
+  // fixed retry failure; the offers, which need no store, still go.
   const auto counts = tracker::scrape_or_zeros(shared_.tracker, a.info_hash, ctx);
-  scratch_.message.clear();
-  ws::encode_announce_reply(a.info_hash, shared_.limits.announce_interval, counts.seeders,
-                            counts.leechers, scratch_.message);
-  reply(scratch_.message, out);
+  if (counts) {
+    scratch_.message.clear();
+    ws::encode_announce_reply(a.info_hash, shared_.limits.announce_interval, counts->seeders,
+                              counts->leechers, scratch_.message);
+    reply(scratch_.message, out);
+  } else {
+    refuse(action, a.info_hash, tracker::error_text(counts.error()), out);
+  }
   for (const auto& t : scratch_.targets) {
     const auto& offer = a.offers[t.offer];
     scratch_.message.clear();
@@ -163,6 +173,30 @@ void WsConnection::announce(const ws::AnnounceIn& a, const tracker::RequestConte
     relay(t.to, scratch_.message);
     tracker::bump(state_.counters.ws.offers_relayed);
   }
+  if (shared_.remote && a.event != core::Event::stopped) offer_remotely(a, scratch_.targets.size());
+}
+
+// Offers [sent, max_offers) of the announce go to peers of the swarm on
+// other nodes, if there are any; the announce also records the peer as
+// this node's, so their offers find it.
+void WsConnection::offer_remotely(const ws::AnnounceIn& a, std::size_t sent) {
+  const std::size_t usable =
+      std::min<std::size_t>(a.offers.size(), shared_.swarms.limits().max_offers);
+  const auto want = static_cast<std::uint32_t>(usable > sent ? usable - sent : 0);
+  auto& peers = scratch_.remote_peers;
+  shared_.remote->announce(a.info_hash, a.peer_id, want, peers);
+  if (peers.empty()) return;
+  auto& offers = scratch_.remote_offers;
+  if (offers.size() < peers.size()) offers.resize(peers.size());
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    const auto& offer = a.offers[sent + i];
+    offers[i].to = peers[i];
+    offers[i].offer_id = offer.offer_id;
+    offers[i].message.clear();
+    ws::encode_offer(a.info_hash, a.peer_id, offer.offer_id, *offer.offer, offers[i].message);
+  }
+  shared_.remote->offer(a.info_hash, a.peer_id, std::span(offers.data(), peers.size()));
+  for (std::size_t i = 0; i < peers.size(); ++i) tracker::bump(state_.counters.ws.offers_relayed);
 }
 
 void WsConnection::answer(const ws::AnswerIn& a, core::Seconds now, std::string& out) {
@@ -171,9 +205,14 @@ void WsConnection::answer(const ws::AnswerIn& a, core::Seconds now, std::string&
     return refuse(action, a.info_hash, tracker::error_text(tracker::SignalingError::not_in_swarm),
                   out);
   auto to = shared_.swarms.answer(a.info_hash, a.peer_id, self_, a.to_peer_id, a.offer_id, now);
-  if (!to) return refuse(action, a.info_hash, tracker::error_text(to.error()), out);
   scratch_.message.clear();
   ws::encode_answer(a.info_hash, a.peer_id, a.offer_id, *a.answer, scratch_.message);
+  if (!to && to.error() == tracker::SignalingError::no_such_offer && shared_.remote &&
+      shared_.remote->answer(a.info_hash, a.peer_id, a.to_peer_id, a.offer_id, scratch_.message)) {
+    tracker::bump(state_.counters.ws.answers_relayed);  // to the offer's node
+    return;
+  }
+  if (!to) return refuse(action, a.info_hash, tracker::error_text(to.error()), out);
   relay(*to, scratch_.message);
   tracker::bump(state_.counters.ws.answers_relayed);
   // Like bittorrent-tracker, nothing goes back to the answering peer.
@@ -186,8 +225,10 @@ void WsConnection::scrape(const ws::ScrapeIn& s, const tracker::RequestContext& 
   // ones reach the store in one call.
   const std::size_t n = s.info_hashes.size();
   std::array<store::SwarmCounts, ws::kMaxScrapeHashes> counts;
-  tracker::scrape_or_zeros(shared_.tracker, std::span(s.info_hashes.data(), n),
-                           std::span(counts.data(), n), ctx);
+  const auto read = tracker::scrape_or_zeros(shared_.tracker, std::span(s.info_hashes.data(), n),
+                                             std::span(counts.data(), n), ctx);
+  if (!read)
+    return refuse(ws::Action::scrape, std::nullopt, tracker::error_text(read.error()), out);
   std::array<ws::ScrapeFileOut, ws::kMaxScrapeHashes> files;
   for (std::size_t i = 0; i < n; ++i)
     files[i] = {s.info_hashes[i], counts[i].seeders, counts[i].leechers, counts[i].downloaded};

@@ -26,6 +26,7 @@
 #include "core/time.hpp"
 #include "frontend/connection.hpp"
 #include "frontend/full_scrape.hpp"
+#include "tracker/remote_signaling.hpp"
 #include "tracker/request_context.hpp"
 #include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
@@ -49,6 +50,8 @@ struct WsShared {
   tracker::SignalingSwarms& swarms;
   WsLimits limits;
   FullScrape* full_scrape = nullptr;  // a scrape naming no hash; null: refused
+  // Peers on other nodes of a shared Redis Cluster; null: this node's only.
+  tracker::RemoteSignaling* remote = nullptr;
 };
 
 // Scratch space one worker's connections reuse for every message, so an
@@ -58,8 +61,10 @@ struct WsScratch {
   codec::ws::Request request;
   std::vector<tracker::OfferTarget> targets;
   std::vector<core::OfferId> offer_ids;
-  std::string message;  // one encoded message
-  std::string frame;    // one framed message
+  std::vector<tracker::RemotePeer> remote_peers;
+  std::vector<tracker::RemoteOffer> remote_offers;  // strings keep their room between announces
+  std::string message;                              // one encoded message
+  std::string frame;                                // one framed message
 };
 
 class WsConnection final : public ConnectionHandler {
@@ -96,6 +101,8 @@ class WsConnection final : public ConnectionHandler {
               std::string& out);
   void reply(std::string_view message, std::string& out);
   void relay(const tracker::ConnectionId& to, std::string_view message);
+  // The offers the local swarm had no peer for go to peers on other nodes.
+  void offer_remotely(const codec::ws::AnnounceIn& a, std::size_t sent);
   void leave_all();
 
   const WsShared& shared_;

@@ -16,8 +16,9 @@ constexpr std::size_t kFrameHeader = 14;
 }  // namespace
 
 WsUpgrade::WsUpgrade(tracker::Tracker& tracker, tracker::SignalingSwarms& swarms,
-                     const WsLimits& limits, std::size_t workers, FullScrape* full_scrape)
-    : shared_{tracker, swarms, limits, full_scrape} {
+                     const WsLimits& limits, std::size_t workers, FullScrape* full_scrape,
+                     tracker::RemoteSignaling* remote)
+    : shared_{tracker, swarms, limits, full_scrape, remote} {
   for (std::size_t i = 0; i < std::max<std::size_t>(workers, 1); ++i)
     scratch_.push_back(std::make_unique<WsScratch>());
 }

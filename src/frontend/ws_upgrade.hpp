@@ -19,9 +19,11 @@ class WsUpgrade final : public UpgradeHandler {
  public:
   // `workers`: how many workers serve (ConnectionRouter::worker() below
   // it), each with scratch space of its own.
-  // `full_scrape`: null when tracker.full_scrape is off.
+  // `full_scrape`: null when tracker.full_scrape is off. `remote`: peers on
+  // other nodes (a Redis Cluster store), or null.
   WsUpgrade(tracker::Tracker& tracker, tracker::SignalingSwarms& swarms, const WsLimits& limits,
-            std::size_t workers, FullScrape* full_scrape = nullptr);
+            std::size_t workers, FullScrape* full_scrape = nullptr,
+            tracker::RemoteSignaling* remote = nullptr);
 
   HttpResult upgrade(const codec::HttpRequest& request, const core::Address& client,
                      const tracker::RequestContext& ctx, std::string& out) const override;

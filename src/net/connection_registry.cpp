@@ -45,4 +45,8 @@ bool ConnectionRegistry::deliver(const frontend::ConnectionId& to, std::string_v
   return true;
 }
 
+void ConnectionRegistry::post(const frontend::ConnectionId& to, std::string bytes) {
+  boost::asio::post(io_, [this, to, copy = std::move(bytes)] { deliver_here(to, copy); });
+}
+
 }  // namespace cairn::net

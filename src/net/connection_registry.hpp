@@ -13,6 +13,7 @@
 // the thread that owns it, and no lock is taken.
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,10 @@ class ConnectionRegistry final : public frontend::ConnectionRouter {
   void remove(const frontend::ConnectionId& id);
 
   bool deliver(const frontend::ConnectionId& to, std::string_view bytes) override;
+  // From any thread (one that is no worker's: the WebSocket relay's
+  // subscriber): posted to this worker, whose thread queues the bytes or
+  // drops and counts them.
+  void post(const frontend::ConnectionId& to, std::string bytes);
   std::uint32_t worker() const override { return worker_; }
   std::size_t size() const { return open_; }
 

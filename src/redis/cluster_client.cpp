@@ -56,7 +56,8 @@ std::optional<SlotMap> read_map(Connection& conn, Clock::time_point deadline, st
     return std::nullopt;
   }
   if (!Reply(nodes.data(), bytes).is_error())
-    if (auto map = SlotMap::from_shards(Reply(nodes.data(), bytes), conn.node())) return map;
+    if (auto map = SlotMap::from_shards(Reply(nodes.data(), bytes), conn.node(), conn.tls()))
+      return map;
   // Before Redis 7, or a reply we could not read: the older command.
   command.clear();
   codec::resp::write_command(command, {"CLUSTER", "SLOTS"});
@@ -77,13 +78,15 @@ std::optional<SlotMap> read_map(Connection& conn, Clock::time_point deadline, st
 }  // namespace
 
 struct ClusterClient::Session {
+  explicit Session(std::shared_ptr<const TlsClient> t) : tls(std::move(t)) {}
+  std::shared_ptr<const TlsClient> tls;
   std::vector<std::unique_ptr<Connection>> connections;
   std::vector<Node> nodes;  // scratch for one reply
 
   Connection& to(const NodeAddress& node) {
     for (auto& c : connections)
       if (c->node() == node) return *c;
-    connections.push_back(std::make_unique<Connection>(node));
+    connections.push_back(std::make_unique<Connection>(node, tls));
     return *connections.back();
   }
 };
@@ -174,7 +177,7 @@ struct ClusterClient::Exchange {
 ClusterClient::ClusterClient(ClusterOptions options, std::chrono::milliseconds startup_timeout)
     : options_(std::move(options)) {
   if (options_.seeds.empty()) throw std::runtime_error("no Redis node given");
-  Session s;
+  Session s(options_.tls);
   std::string why;
   if (!refresh(s, Clock::now() + startup_timeout, true, &why)) {
     std::string nodes;
@@ -187,7 +190,7 @@ ClusterClient::~ClusterClient() = default;
 
 std::unique_ptr<ClusterClient::Session> ClusterClient::take_session() {
   std::lock_guard lock(mutex_);
-  if (sessions_.empty()) return std::make_unique<Session>();
+  if (sessions_.empty()) return std::make_unique<Session>(options_.tls);
   auto s = std::move(sessions_.back());
   sessions_.pop_back();
   return s;
@@ -211,6 +214,20 @@ std::vector<NodeAddress> ClusterClient::masters() const {
 std::size_t ClusterClient::slots_covered() const {
   auto m = map();
   return m ? m->covered() : 0;
+}
+
+std::optional<NodeAddress> ClusterClient::master_of(std::uint16_t slot) const {
+  auto m = map();
+  if (!m) return std::nullopt;
+  const auto owner = m->owner(slot);
+  if (!owner) return std::nullopt;
+  return m->nodes()[*owner];
+}
+
+void ClusterClient::refresh_map() {
+  std::unique_ptr<Session> s = take_session();
+  refresh(*s, Clock::now() + options_.timeout, false);
+  give_back(std::move(s));
 }
 
 bool ClusterClient::is_down(const NodeAddress& node, Clock::time_point now) const {

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ struct ClusterOptions {
   Credentials credentials;
   std::chrono::milliseconds timeout{1000};  // one exec(), start to end
   std::chrono::milliseconds down_time{250};
+  std::shared_ptr<const TlsClient> tls;  // null: plain TCP
 };
 
 class ClusterClient final : public store::redis::RedisLink {
@@ -53,6 +55,14 @@ class ClusterClient final : public store::redis::RedisLink {
   // have one.
   std::vector<store::redis::NodeAddress> masters() const;
   std::size_t slots_covered() const;
+
+  // For a client of its own beside this one (sharded pub/sub,
+  // redis/sharded_subscriber.hpp): the master that serves `slot` now, and
+  // a fresh read of the map (at most every 100 ms, whoever asks) when it
+  // moved.
+  std::optional<store::redis::NodeAddress> master_of(std::uint16_t slot) const;
+  void refresh_map();
+  const ClusterOptions& options() const { return options_; }
 
  private:
   struct Session;

@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -88,10 +91,87 @@ bool Connection::connect_by(Clock::time_point deadline, std::string& error) {
   return fd_ >= 0;
 }
 
-bool Connection::closed_by_peer() const {
+bool Connection::handshake(Clock::time_point deadline, std::string& error) {
+  ssl_ = tls_->new_session(node_.host);
+  if (ssl_ == nullptr || SSL_set_fd(ssl_, fd_) != 1) {
+    error = "TLS: cannot make a session (out of memory?)";
+    return false;
+  }
+  while (true) {
+    ERR_clear_error();
+    const int rc = SSL_connect(ssl_);
+    if (rc == 1) return true;
+    const int e = SSL_get_error(ssl_, rc);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+      if (wait(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) continue;
+      error = "TLS handshake timed out";
+      return false;
+    }
+    const long verify = SSL_get_verify_result(ssl_);
+    if (verify != X509_V_OK) {
+      // OpenSSL's words: "unable to get local issuer certificate", "IP
+      // address mismatch"...
+      error = std::string("TLS: the node's certificate was refused: ") +
+              X509_verify_cert_error_string(verify) +
+              " (expected one signed by store.redis_ca_file that names " + node_.host + ")";
+    } else {
+      char text[256] = "the server closed the connection";
+      if (const unsigned long code = ERR_get_error(); code != 0)
+        ERR_error_string_n(code, text, sizeof text);
+      error = std::string("TLS handshake failed: ") + text +
+              " (is the node's port a TLS port? does it want a client certificate, "
+              "store.redis_cert_file?)";
+    }
+    ERR_clear_error();
+    return false;
+  }
+}
+
+bool Connection::closed_by_peer() {
+  if (ssl_ == nullptr) {
+    char byte;
+    const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  }
+  // Idle over TLS, what the server sent can only be a session ticket (the
+  // connection is fine) or its close_notify and end of file: reading tells
+  // them apart. A reply nobody asked for means the connection is confused.
   char byte;
-  const ssize_t n = ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  return read_some(&byte, 1) != 0;
+}
+
+long Connection::read_some(char* data, std::size_t size) {
+  if (ssl_ == nullptr) {
+    while (true) {
+      const ssize_t n = ::recv(fd_, data, size, 0);
+      if (n > 0) return n;
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+  }
+  ERR_clear_error();
+  const int n = SSL_read(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
+  if (n > 0) return n;
+  const int e = SSL_get_error(ssl_, n);
+  ERR_clear_error();
+  return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
+long Connection::write_some(const char* data, std::size_t size) {
+  if (ssl_ == nullptr) {
+    while (true) {
+      const ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL);
+      if (n > 0) return n;
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    }
+  }
+  ERR_clear_error();
+  const int n = SSL_write(ssl_, data, static_cast<int>(std::min<std::size_t>(size, 1 << 30)));
+  if (n > 0) return n;
+  const int e = SSL_get_error(ssl_, n);
+  ERR_clear_error();
+  return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
 }
 
 bool Connection::ensure(const Credentials& credentials, Clock::time_point deadline,
@@ -102,6 +182,10 @@ bool Connection::ensure(const Credentials& credentials, Clock::time_point deadli
     close();
   }
   if (!connect_by(deadline, error)) return false;
+  if (tls_ && !handshake(deadline, error)) {
+    close();
+    return false;
+  }
   if (credentials.password.empty()) return true;
   std::string command;
   if (credentials.user.empty())
@@ -127,6 +211,10 @@ bool Connection::ensure(const Credentials& credentials, Clock::time_point deadli
 }
 
 void Connection::close() {
+  // No close_notify: the connection is dropped (broken, or its node
+  // restarted), and Redis needs none.
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  ssl_ = nullptr;
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   out_.clear();
@@ -137,14 +225,10 @@ void Connection::close() {
 
 bool Connection::flush() {
   while (sent_ < out_.size()) {
-    const ssize_t n = ::send(fd_, out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
-    if (n > 0) {
-      sent_ += static_cast<std::size_t>(n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-    return false;
+    const long n = write_some(out_.data() + sent_, out_.size() - sent_);
+    if (n < 0) return false;
+    if (n == 0) return true;
+    sent_ += static_cast<std::size_t>(n);
   }
   out_.clear();
   sent_ = 0;
@@ -152,14 +236,15 @@ bool Connection::flush() {
 }
 
 bool Connection::fill() {
+  // Until the socket (and, over TLS, OpenSSL's buffer) is empty: the poll
+  // loop then waits for more.
   while (true) {
     const std::size_t had = in_.size();
     in_.resize(had + kReadChunk);
-    const ssize_t n = ::recv(fd_, in_.data() + had, kReadChunk, 0);
+    const long n = read_some(in_.data() + had, kReadChunk);
     in_.resize(had + (n > 0 ? static_cast<std::size_t>(n) : 0));
     if (n > 0) continue;
-    if (n < 0 && errno == EINTR) continue;
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    return n == 0;
   }
 }
 

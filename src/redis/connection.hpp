@@ -1,15 +1,19 @@
 #pragma once
 // One TCP connection to one Redis node: non-blocking, driven by the
 // cluster client's poll loop, with an output buffer of pipelined commands
-// and an input buffer their replies are parsed from in order. Knows
-// nothing of slots or scripts.
+// and an input buffer their replies are parsed from in order; over TLS when
+// it is given a TlsClient. Knows nothing of slots or scripts.
+#include <openssl/ssl.h>
+
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "codec/resp.hpp"
+#include "redis/tls_client.hpp"
 #include "store/redis/slot_map.hpp"
 
 namespace cairn::redis {
@@ -23,12 +27,17 @@ struct Credentials {
 
 class Connection {
  public:
-  explicit Connection(store::redis::NodeAddress node) : node_(std::move(node)) {}
+  // With `tls`, every connection made is TLS, verified against the node's
+  // host as given.
+  explicit Connection(store::redis::NodeAddress node,
+                      std::shared_ptr<const TlsClient> tls = nullptr)
+      : node_(std::move(node)), tls_(std::move(tls)) {}
   ~Connection() { close(); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   const store::redis::NodeAddress& node() const { return node_; }
+  bool tls() const { return tls_ != nullptr; }
   // Connections made so far (more than one: it was lost and made again).
   std::uint64_t connects() const { return connects_; }
   bool open() const { return fd_ >= 0; }
@@ -63,12 +72,20 @@ class Connection {
 
  private:
   bool connect_by(Clock::time_point deadline, std::string& error);
+  // The TLS handshake on the connected socket, by `deadline`.
+  bool handshake(Clock::time_point deadline, std::string& error);
   // An idle connection the server has closed (it restarted, say) reads as
   // end of file: better found before a command is written to it.
-  bool closed_by_peer() const;
+  bool closed_by_peer();
   bool wait(short events, Clock::time_point deadline);
+  // One read or write through TLS or the socket: bytes moved, 0 for "not
+  // now" (would block), -1 when the connection is broken or closed.
+  long read_some(char* data, std::size_t size);
+  long write_some(const char* data, std::size_t size);
 
   store::redis::NodeAddress node_;
+  std::shared_ptr<const TlsClient> tls_;
+  SSL* ssl_ = nullptr;
   int fd_ = -1;
   std::string out_;
   std::size_t sent_ = 0;

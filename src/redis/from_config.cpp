@@ -36,9 +36,12 @@ std::shared_ptr<ClusterClient> make_cluster_client(const store::StoreConfig& con
   if (!config.redis_password_file.empty())
     o.credentials.password = read_password(config.redis_password_file);
   o.timeout = std::chrono::milliseconds(config.redis_timeout_ms);
+  if (config.redis_tls)
+    o.tls = std::make_shared<const TlsClient>(
+        TlsOptions{config.redis_ca_file, config.redis_cert_file, config.redis_key_file});
   auto client = std::make_shared<ClusterClient>(std::move(o));
-  spdlog::info("store: Redis Cluster, {} masters, namespace \"{}\"", client->masters().size(),
-               config.redis_namespace);
+  spdlog::info("store: Redis Cluster, {} masters, namespace \"{}\"{}", client->masters().size(),
+               config.redis_namespace, config.redis_tls ? ", over TLS" : "");
   return client;
 }
 

@@ -235,6 +235,26 @@ const std::vector<Key>& keys() {
           "Milliseconds one exchange with the cluster may take; a request Redis cannot answer by "
           "then fails with \"tracker busy, retry\".",
           [](Config & c) -> auto& { return c.store.redis_timeout_ms; }, 10, 60000),
+      boolean(
+          "store", "redis_tls",
+          "Speak TLS to every Redis node (their tls-port); the nodes' certificates must chain to "
+          "redis_ca_file and name the host or address Cairn connects to.",
+          [](Config & c) -> auto& { return c.store.redis_tls; }),
+      text(
+          "store", "redis_ca_file",
+          "With redis_tls: PEM file of the CA certificates the nodes' certificates chain to; \"\" "
+          "trusts the system's CAs. Relative to this file's folder.",
+          [](Config & c) -> auto& { return c.store.redis_ca_file; }),
+      text(
+          "store", "redis_cert_file",
+          "With redis_tls: PEM client certificate (then its chain) Cairn presents, as Redis asks "
+          "unless tls-auth-clients is no; \"\" presents none. Needs redis_key_file. Relative to "
+          "this file's folder.",
+          [](Config & c) -> auto& { return c.store.redis_cert_file; }),
+      text(
+          "store", "redis_key_file",
+          "With redis_cert_file: its unencrypted PEM private key. Relative to this file's folder.",
+          [](Config & c) -> auto& { return c.store.redis_key_file; }),
 
       number<std::uint32_t>(
           "tracker", "announce_interval",
@@ -732,6 +752,17 @@ void validate(const Config& c, const std::string& path, const KeyLines& lines) {
     fail(path, lines, {"store.backend", "store.redis_nodes"},
          "store.backend \"redis\" needs store.redis_nodes, some nodes of the Redis Cluster as "
          "\"HOST:PORT\"");
+  if (!c.store.redis_tls && (!c.store.redis_ca_file.empty() || !c.store.redis_cert_file.empty() ||
+                             !c.store.redis_key_file.empty()))
+    fail(
+        path, lines,
+        {"store.redis_ca_file", "store.redis_cert_file", "store.redis_key_file", "store.redis_tls"},
+        "store.redis_ca_file, redis_cert_file and redis_key_file are for TLS to Redis, but "
+        "store.redis_tls is false (they would be ignored); set store.redis_tls = true");
+  if (c.store.redis_cert_file.empty() != c.store.redis_key_file.empty())
+    fail(path, lines, {"store.redis_cert_file", "store.redis_key_file"},
+         "store.redis_cert_file and store.redis_key_file go together (a client certificate and "
+         "its key), but only one is set");
   if (c.store.backend != "redis" && !c.store.redis_nodes.empty())
     fail(path, lines, {"store.redis_nodes", "store.backend"},
          fmt::format("store.redis_nodes is set, but store.backend is \"{}\" (the nodes would be "
@@ -803,6 +834,9 @@ Config load_config(const std::string& path) {
   config.tls.cert_file = beside(path, config.tls.cert_file);
   config.tls.key_file = beside(path, config.tls.key_file);
   config.store.redis_password_file = beside(path, config.store.redis_password_file);
+  config.store.redis_ca_file = beside(path, config.store.redis_ca_file);
+  config.store.redis_cert_file = beside(path, config.store.redis_cert_file);
+  config.store.redis_key_file = beside(path, config.store.redis_key_file);
   config.connection_id_secret_file = beside(path, config.connection_id_secret_file);
   config.private_mode.database = beside(path, config.private_mode.database);
   check_access_list_readable(config, path, lines);

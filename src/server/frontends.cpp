@@ -35,7 +35,8 @@ tracker::dht::NodeId dht_node_id(const Config& c) {
 Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
                      tracker::Rendezvous& rendezvous, const tracker::ConnectionIds& connection_ids,
                      tracker::PunchCoordinator* punch, tracker::SignalingSwarms& signaling,
-                     std::size_t workers, frontend::FullScrape* full_scrape)
+                     std::size_t workers, frontend::FullScrape* full_scrape,
+                     tracker::RemoteSignaling* remote_signaling)
     : http_(config.trusted_proxies) {
   // The DHT node answers on sockets of its own (dht.listen): each has a
   // table with one entry, KRPC (add_dht_socket). With the bridge its
@@ -92,7 +93,7 @@ Frontends::Frontends(const Config& config, tracker::Tracker& tracker,
       !config.private_mode
            .enabled)  // the WebSocket tracker (WebTorrent signaling), on / and /announce
     http_.add_upgrade("websocket", make<frontend::WsUpgrade>(tracker, signaling, config.ws, workers,
-                                                             full_scrape));
+                                                             full_scrape, remote_signaling));
 }
 
 void Frontends::add_admin(const tracker::MetricsRegistry& metrics, frontend::TopTorrents top,

@@ -14,6 +14,7 @@
 #include "frontend/krpc_frontend.hpp"
 #include "server/config.hpp"
 #include "tracker/connection_ids.hpp"
+#include "tracker/remote_signaling.hpp"
 #include "tracker/rendezvous.hpp"
 #include "tracker/signaling.hpp"
 #include "tracker/tracker.hpp"
@@ -29,7 +30,8 @@ class Frontends {
   Frontends(const Config& config, tracker::Tracker& tracker, tracker::Rendezvous& rendezvous,
             const tracker::ConnectionIds& connection_ids, tracker::PunchCoordinator* punch,
             tracker::SignalingSwarms& signaling, std::size_t workers,
-            frontend::FullScrape* full_scrape = nullptr);
+            frontend::FullScrape* full_scrape = nullptr,
+            tracker::RemoteSignaling* remote_signaling = nullptr);
 
   // Shared by every worker (handlers are const; per-worker state comes
   // with each request's context).

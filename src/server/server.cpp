@@ -151,8 +151,9 @@ Server::Server(Config config)
       full_scrape_(config_.full_scrape
                        ? std::make_unique<frontend::FullScrape>(config_.full_scrape_interval)
                        : nullptr),
+      ws_relay_(make_ws_relay()),
       frontends_(config_, tracker_, rendezvous_, connection_ids_, punch_.get(), signaling_,
-                 worker_count(config_), full_scrape_.get()),
+                 worker_count(config_), full_scrape_.get(), ws_relay_.get()),
       per_address_(config_.http.max_connections_per_address, config_.rate_limit.trusted) {
   if (!config_.state_file.empty())
     require_snapshots(*store_, *record_store_, config_.store.backend);
@@ -186,6 +187,24 @@ Server::Server(Config config)
 }
 
 Server::~Server() { stop(); }
+
+std::unique_ptr<redis::WsRelay> Server::make_ws_relay() {
+  if (!config_.ws_enabled) return nullptr;
+  auto cluster = std::dynamic_pointer_cast<redis::ClusterClient>(store_env_.redis);
+  if (!cluster) return nullptr;  // the memory store: one node, one swarm of browsers
+  redis::WsRelayOptions o;
+  o.name_space = config_.store.redis_namespace;
+  o.peer_ttl = std::chrono::seconds(signaling_.limits().peer_ttl);
+  o.offer_ttl = std::chrono::seconds(signaling_.limits().offer_ttl);
+  // Messages from other nodes go to the worker that owns the connection.
+  // Only after start() can a peer be here to get one; stop() ends the
+  // relay's thread before the workers.
+  return std::make_unique<redis::WsRelay>(
+      std::move(cluster), std::move(o), signaling_,
+      [this](const tracker::ConnectionId& to, std::string frame) {
+        if (to.worker < workers_.size()) workers_[to.worker]->registry().post(to, std::move(frame));
+      });
+}
 
 // probe_port picks a port free for UDP and checks it for TCP; with `tls`,
 // only TCP.
@@ -510,6 +529,7 @@ bool Server::run_until_signal() {
 
 bool Server::stop() {
   if (stopping_.exchange(true)) return stopped_cleanly_;
+  if (ws_relay_) ws_relay_->stop();
   if (started_) notifier_.stopping();
   // All listeners close before any worker is waited for, so no worker keeps
   // accepting while another drains.

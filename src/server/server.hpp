@@ -18,6 +18,7 @@
 #include "net/tls_context.hpp"
 #include "net/worker.hpp"
 #include "server/admin_listener.hpp"
+#include "redis/ws_relay.hpp"
 #include "server/config.hpp"
 #include "server/frontends.hpp"
 #include "server/full_scrape_task.hpp"
@@ -98,6 +99,7 @@ class Server {
   core::Endpoint bind_address(const core::Endpoint& at, bool tls);
   core::Endpoint bind_workers(const core::Endpoint& at, bool tls);
   core::Endpoint bind_dht(const core::Endpoint& at);
+  std::unique_ptr<redis::WsRelay> make_ws_relay();
   void housekeeping_loop();
   void maybe_log_summary();  // every summary_interval, from housekeeping
   void sweep(core::Seconds as_of);
@@ -131,6 +133,9 @@ class Server {
   tracker::ConnectionIds connection_ids_;
   std::unique_ptr<tracker::PunchCoordinator> punch_;   // null with nat.punch or rendezvous off
   std::unique_ptr<frontend::FullScrape> full_scrape_;  // null with tracker.full_scrape off
+  // WebSocket peers on other nodes (store.backend "redis" with the
+  // WebSocket tracker on); null otherwise.
+  std::unique_ptr<redis::WsRelay> ws_relay_;
   Frontends frontends_;  // what the listeners serve (the registration point)
   std::unique_ptr<net::ConnectionBudget> connection_budget_;  // outlives the listeners
   std::unique_ptr<net::TlsContext> tls_;                      // so does this (with tls.listen)

@@ -13,11 +13,11 @@ core::Result<SwarmCounts, StoreError> PeerStore::announce(const Announce& a,
   return counts;
 }
 
-SwarmCounts PeerStore::lookup(const Lookup& l, std::vector<PeerInfo>& out) const {
+Counted PeerStore::lookup(const Lookup& l, std::vector<PeerInfo>& out) const {
   Lookup with_ids = l;
   with_ids.want_peer_ids = true;
   core::PeerList peers;
-  const SwarmCounts counts = lookup(with_ids, peers);
+  const Counted counts = lookup(with_ids, peers);
   out = peers.view().decode();
   return counts;
 }
@@ -55,7 +55,7 @@ void PeerStore::announce_batch(std::span<const Announce> batch, core::PeerList& 
 void PeerStore::prefetch(std::span<const core::InfoHash> /*info_hashes*/) const {}
 
 void PeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
-                             std::span<SwarmCounts> counts) const {
+                             std::span<Counted> counts) const {
   assert(counts.size() == info_hashes.size());
   for (std::size_t i = 0; i < info_hashes.size(); ++i) counts[i] = scrape(info_hashes[i]);
 }

@@ -13,6 +13,9 @@
 // - `lookup` returns up to `numwant` peers of a swarm, drawn as announce
 //   draws them, and changes nothing (the DHT's get_peers asks without
 //   joining).
+// - Every operation that answers a client (announce, lookup, scrape) fails
+//   with StoreError::busy, never with made-up zeros, when a store that
+//   lives elsewhere cannot do it now; the memory store never fails so.
 // - Event::stopped removes the peer at once and returns no peers.
 //   Event::completed counts one download for the swarm (once per peer).
 // - Peers not seen for `Limits::peer_ttl` seconds are removed by `expire`,
@@ -119,6 +122,9 @@ struct StoreStats {
   std::uint64_t seeders = 0;
 };
 
+// A swarm's counts, or why they could not be read (busy).
+using Counted = core::Result<SwarmCounts, StoreError>;
+
 // One announce's outcome in a batch: what announce() would have returned,
 // and where its peers are in the batch's peer list.
 struct AnnounceResult {
@@ -155,12 +161,13 @@ class PeerStore {
   // Appends up to l.numwant peers of the swarm to `out` (cleared first),
   // IPv4 first when both families are wanted, with their ids if
   // l.want_peer_ids, and changes nothing. Returns the swarm's counts;
-  // zeros, and no peers, for an unknown swarm.
-  virtual SwarmCounts lookup(const Lookup& l, core::PeerList& out) const = 0;
+  // zeros, and no peers, for an unknown swarm; busy (and no peers) when
+  // the store cannot read it now.
+  virtual Counted lookup(const Lookup& l, core::PeerList& out) const = 0;
 
   // The same with the peers decoded (IPv4 first) and their ids: for tests
   // and tools.
-  SwarmCounts lookup(const Lookup& l, std::vector<PeerInfo>& out) const;
+  Counted lookup(const Lookup& l, std::vector<PeerInfo>& out) const;
 
   // A hint that the caller is about to announce to or scrape these swarms
   // (a UDP receive batch's): a store may start fetching them. The memory
@@ -169,12 +176,13 @@ class PeerStore {
   // nothing to gain ignores it (the default). Changes nothing.
   virtual void prefetch(std::span<const core::InfoHash> info_hashes) const;
 
-  // Counts for one swarm; zeros for an unknown one.
-  virtual SwarmCounts scrape(const core::InfoHash& info_hash) const = 0;
+  // Counts for one swarm; zeros for an unknown one; busy when the store
+  // cannot read it now.
+  virtual Counted scrape(const core::InfoHash& info_hash) const = 0;
 
   // counts[i] = scrape(info_hashes[i]) (counts.size() == info_hashes.size()).
   virtual void scrape_batch(std::span<const core::InfoHash> info_hashes,
-                            std::span<SwarmCounts> counts) const;
+                            std::span<Counted> counts) const;
 
   // Removes peers with last_seen + peer_ttl <= now (a peer lives exactly
   // peer_ttl seconds after its last announce) and drops swarms left with no

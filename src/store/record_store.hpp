@@ -129,10 +129,13 @@ class RecordStore {
   // order, under the topic's lock (so `visit` must be quick and must not
   // call the store); it returns false to stop early. Returns the last
   // version the topic gave out (0 if there is no such topic): a look-up
-  // that visited everything continues from there.
+  // that visited everything continues from there. busy when a store that
+  // lives elsewhere cannot read the topic now (what it visited before that
+  // is then no answer).
   using Visitor = std::function<bool(const StoredRecord&)>;
-  virtual std::uint64_t lookup(const core::TopicId& topic, std::uint64_t after_version,
-                               const Visitor& visit) const = 0;
+  virtual core::Result<std::uint64_t, RecordStoreError> lookup(const core::TopicId& topic,
+                                                               std::uint64_t after_version,
+                                                               const Visitor& visit) const = 0;
 
   // Removes records and tombstones whose time has passed; returns how many
   // records it removed.

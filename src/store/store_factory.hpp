@@ -28,6 +28,10 @@ struct StoreConfig {
   std::string redis_password_file;        // its first line is the password; "" sends no AUTH
   std::string redis_namespace = "cairn";  // key prefix: several trackers may share a cluster
   std::uint32_t redis_timeout_ms = 1000;  // most one batch of calls may take
+  bool redis_tls = false;                 // TLS to every node
+  std::string redis_ca_file;    // PEM CAs the nodes' certificates chain to; "": the system's
+  std::string redis_cert_file;  // a client certificate (PEM) to present; "": none
+  std::string redis_key_file;   // its private key
 };
 
 // What the backends share beyond their settings. The caller gives the

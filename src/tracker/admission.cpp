@@ -44,20 +44,24 @@ void record_announce(const AnnounceRecord& r, const RequestContext& ctx) {
     tracker::bump(ctx.state.counters.private_mode.not_credited);
 }
 
-store::SwarmCounts scrape_or_zeros(const Tracker& tracker, const core::InfoHash& info_hash,
-                                   const RequestContext& ctx) {
+core::Result<store::SwarmCounts, TrackerError> scrape_or_zeros(const Tracker& tracker,
+                                                               const core::InfoHash& info_hash,
+                                                               const RequestContext& ctx) {
   auto counts = tracker.scrape(info_hash, ctx.state.access);
   if (counts) return *counts;
   count_error(counts.error(), ctx.state.counters);
-  return {};
+  if (counts.error() == TrackerError::busy) return counts.error();
+  return store::SwarmCounts{};
 }
 
-void scrape_or_zeros(const Tracker& tracker, std::span<const core::InfoHash> hashes,
-                     std::span<store::SwarmCounts> counts, const RequestContext& ctx) {
+core::Result<void, TrackerError> scrape_or_zeros(const Tracker& tracker,
+                                                 std::span<const core::InfoHash> hashes,
+                                                 std::span<store::SwarmCounts> counts,
+                                                 const RequestContext& ctx) {
   assert(counts.size() == hashes.size());
   // A worker's scratch: warm, a scrape allocates nothing.
   thread_local std::vector<core::InfoHash> admitted;
-  thread_local std::vector<store::SwarmCounts> found;
+  thread_local std::vector<store::Counted> found;
   thread_local std::vector<bool> allowed;
   admitted.clear();
   allowed.assign(hashes.size(), false);
@@ -67,8 +71,14 @@ void scrape_or_zeros(const Tracker& tracker, std::span<const core::InfoHash> has
   }
   found.resize(admitted.size());
   if (!admitted.empty()) tracker.scrape_batch(admitted, found);
+  for (const store::Counted& f : found) {
+    if (f) continue;
+    count_error(TrackerError::busy, ctx.state.counters);
+    return TrackerError::busy;
+  }
   for (std::size_t i = 0, next = 0; i < hashes.size(); ++i)
-    counts[i] = allowed[i] ? found[next++] : store::SwarmCounts{};
+    counts[i] = allowed[i] ? *found[next++] : store::SwarmCounts{};
+  return {};
 }
 
 }  // namespace cairn::tracker

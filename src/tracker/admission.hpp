@@ -65,13 +65,20 @@ inline bool admit_torrent(const core::InfoHash& info_hash, const RequestContext&
 }
 
 // A scrape's counts, where a refused torrent reads as unknown (zeros, like
-// a hash never announced) and is counted.
-store::SwarmCounts scrape_or_zeros(const Tracker& tracker, const core::InfoHash& info_hash,
-                                   const RequestContext& ctx);
+// a hash never announced) and is counted. busy (counted) when the store
+// cannot answer now: the frontend answers its fixed "tracker busy, retry"
+// failure, never made-up zeros.
+core::Result<store::SwarmCounts, TrackerError> scrape_or_zeros(const Tracker& tracker,
+                                                               const core::InfoHash& info_hash,
+                                                               const RequestContext& ctx);
 
 // The same for every hash of a multi-hash scrape (counts.size() ==
 // hashes.size()), the admitted ones in one Tracker::scrape_batch call.
-void scrape_or_zeros(const Tracker& tracker, std::span<const core::InfoHash> hashes,
-                     std::span<store::SwarmCounts> counts, const RequestContext& ctx);
+// busy (counted once) if the store could not read any one of them: the
+// whole scrape is then refused, so no client takes a zero for a count.
+core::Result<void, TrackerError> scrape_or_zeros(const Tracker& tracker,
+                                                 std::span<const core::InfoHash> hashes,
+                                                 std::span<store::SwarmCounts> counts,
+                                                 const RequestContext& ctx);
 
 }  // namespace cairn::tracker

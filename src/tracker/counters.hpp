@@ -82,7 +82,9 @@ struct AdmissionCounters {
   void each(F&& f) const {
     f("full", "announces refused as \"tracker is full\"", full);
     f("torrents_refused", "announces and scraped hashes the access list refused", torrents_refused);
-    f("busy", "announces answered \"tracker busy, retry\": the store could not answer in time",
+    f("busy",
+      "announces, scrapes and look-ups answered \"tracker busy, retry\": the store could not "
+      "answer in time",
       busy);
   }
 };

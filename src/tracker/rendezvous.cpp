@@ -194,7 +194,7 @@ core::Result<LookupOutcome, RendezvousError> Rendezvous::lookup(const LookupCall
   LookupOutcome out;
   std::uint64_t last_taken = after;
   // Expired records may linger until the next sweep: never hand them out.
-  const std::uint64_t highest = store_.lookup(call.topic, after, [&](const store::StoredRecord& r) {
+  const auto highest = store_.lookup(call.topic, after, [&](const store::StoredRecord& r) {
     if (r.expires_at <= now ||
         !(call.capability.empty() || format_.offers(r.body, call.capability)))
       return true;
@@ -206,9 +206,12 @@ core::Result<LookupOutcome, RendezvousError> Rendezvous::lookup(const LookupCall
     last_taken = r.version;
     return true;
   });
+  // A store that could not read the topic (busy) gave no answer, whatever
+  // it visited first: the client retries, tracker_full.
+  if (!highest) return from_store(highest.error());
   // `highest` is where the topic's versions stand, even when it held none
   // of `after` (a cursor from an earlier life of the topic).
-  out.cursor = {epoch, out.more ? last_taken : highest};
+  out.cursor = {epoch, out.more ? last_taken : *highest};
   return out;
 }
 
@@ -219,11 +222,12 @@ core::Result<void, RendezvousError> Rendezvous::check_holder(const core::TopicId
                                                              AccessView& access) const {
   if (!serves(topic, access)) return RendezvousError::topic_not_allowed;
   std::optional<bool> held;
-  store_.lookup(topic, 0, [&](const store::StoredRecord& r) {
+  const auto read = store_.lookup(topic, 0, [&](const store::StoredRecord& r) {
     if (r.id != id) return true;
     if (r.expires_at > now) held = r.source == source;
     return false;
   });
+  if (!read) return from_store(read.error());
   if (!held) return RendezvousError::not_found;
   if (!*held) return RendezvousError::not_owner;
   return {};

@@ -37,6 +37,10 @@ struct Swarm {
     auto it = index.find(id);
     return it == index.end() ? nullptr : &peers[it->second];
   }
+  const Peer* find(const core::PeerId& id) const {
+    auto it = index.find(id);
+    return it == index.end() ? nullptr : &peers[it->second];
+  }
   store::SwarmCounts counts() const {
     return {seeders, static_cast<std::uint32_t>(peers.size()) - seeders, downloaded};
   }
@@ -216,6 +220,17 @@ void SignalingSwarms::leave(const core::InfoHash& info_hash, const core::PeerId&
     shard.swarms.erase(it);
     swarms_.fetch_sub(1, std::memory_order_relaxed);
   }
+}
+
+std::optional<ConnectionId> SignalingSwarms::where(const core::InfoHash& info_hash,
+                                                   const core::PeerId& peer_id) const {
+  Shard& shard = shard_of(info_hash);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.swarms.find(info_hash);
+  if (it == shard.swarms.end()) return std::nullopt;
+  const Peer* p = it->second.find(peer_id);
+  if (p == nullptr) return std::nullopt;
+  return p->connection;
 }
 
 store::SwarmCounts SignalingSwarms::counts(const core::InfoHash& info_hash) const {

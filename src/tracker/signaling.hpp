@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -106,6 +107,11 @@ class SignalingSwarms {
   // The connection closed: `peer_id` leaves if `connection` still holds it.
   void leave(const core::InfoHash& info_hash, const core::PeerId& peer_id,
              const ConnectionId& connection);
+
+  // The connection of `peer_id` in the swarm, if it is connected to this
+  // node: where an offer or answer from another node goes.
+  std::optional<ConnectionId> where(const core::InfoHash& info_hash,
+                                    const core::PeerId& peer_id) const;
 
   store::SwarmCounts counts(const core::InfoHash& info_hash) const;
   // Every swarm with a peer and its counts, a page per shard (copied under

@@ -68,19 +68,24 @@ core::Result<store::SwarmCounts, TrackerError> Tracker::lookup(const core::InfoH
   }
   const store::Lookup l{info_hash, std::min(numwant, policy_.numwant_max), want_v4, want_v6,
                         rng.next()};
-  return store_.lookup(l, peers);
+  auto counts = store_.lookup(l, peers);
+  if (!counts) return from_store(counts.error());
+  return *counts;
 }
 
 core::Result<store::SwarmCounts, TrackerError> Tracker::scrape(const core::InfoHash& info_hash,
                                                                AccessView& access) const {
   if (!access.allows(info_hash)) return TrackerError::torrent_not_allowed;
-  return with_signaling(info_hash, store_.scrape(info_hash));
+  const auto counts = store_.scrape(info_hash);
+  if (!counts) return from_store(counts.error());
+  return with_signaling(info_hash, *counts);
 }
 
 void Tracker::scrape_batch(std::span<const core::InfoHash> hashes,
-                           std::span<store::SwarmCounts> counts) const {
+                           std::span<store::Counted> counts) const {
   store_.scrape_batch(hashes, counts);
-  for (std::size_t i = 0; i < hashes.size(); ++i) counts[i] = with_signaling(hashes[i], counts[i]);
+  for (std::size_t i = 0; i < hashes.size(); ++i)
+    if (counts[i]) *counts[i] = with_signaling(hashes[i], *counts[i]);
 }
 
 void Tracker::list_swarms(std::vector<store::SwarmEntry>& out) const {

@@ -87,7 +87,8 @@ class Tracker {
   // Up to `numwant` (capped at numwant_max) peers of a swarm, of the
   // families asked for and without ids, without announcing: the DHT's
   // get_peers. A torrent the access list refuses has none
-  // (torrent_not_allowed).
+  // (torrent_not_allowed); a store that cannot answer now, none either
+  // (busy).
   core::Result<store::SwarmCounts, TrackerError> lookup(const core::InfoHash& info_hash,
                                                         std::uint32_t numwant, bool want_v4,
                                                         bool want_v6, core::Rng& rng,
@@ -95,10 +96,10 @@ class Tracker {
                                                         AccessView& access) const;
   // counts[i] for hashes[i], each already admitted by the access list
   // (admission.hpp), in one store call: a multi-hash scrape costs a remote
-  // store one pipelined exchange.
-  void scrape_batch(std::span<const core::InfoHash> hashes,
-                    std::span<store::SwarmCounts> counts) const;
-  // torrent_not_allowed for a refused torrent; frontends report it as zeros.
+  // store one pipelined exchange. A hash the store could not read is busy.
+  void scrape_batch(std::span<const core::InfoHash> hashes, std::span<store::Counted> counts) const;
+  // torrent_not_allowed for a refused torrent (frontends report it as
+  // zeros); busy when the store cannot answer now.
   core::Result<store::SwarmCounts, TrackerError> scrape(const core::InfoHash& info_hash,
                                                         AccessView& access) const;
   // Every swarm with a peer, BitTorrent and WebSocket peers counted

@@ -25,9 +25,10 @@ class TestCA:
                  "-subj", "/CN=Cairn test CA", cwd=folder)
         self.serial = 0
 
-    def issue(self, name, key_type="ec"):
+    def issue(self, name, key_type="ec", client=False):
         """(cert_path, key_path) for `name`; key_type "ec" (PKCS#8) or "rsa"
-        (the traditional RSA PEM form)."""
+        (the traditional RSA PEM form); `client`: good for TLS clients too
+        (a Redis node is one to the others, and Cairn one to Redis)."""
         self.serial += 1
         key, csr, cert = name + "-key.pem", name + ".csr", name + ".pem"
         if key_type == "rsa":
@@ -40,7 +41,7 @@ class TestCA:
         ext = os.path.join(self.folder, name + ".ext")
         with open(ext, "w") as f:
             f.write("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n"
-                    "extendedKeyUsage=serverAuth\n")
+                    "extendedKeyUsage=serverAuth%s\n" % (",clientAuth" if client else ""))
         _openssl("x509", "-req", "-in", csr, "-CA", "ca.pem", "-CAkey", "ca-key.pem",
                  "-set_serial", str(self.serial), "-days", "2", "-extfile", ext, "-out", cert,
                  cwd=self.folder)

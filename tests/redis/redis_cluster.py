@@ -13,17 +13,22 @@ drawn below the kernel's ephemeral range, each with its cluster bus port
         cluster.wait_promoted(slot)   # until a replica owns the slot
         cluster.stop_all(); cluster.restart_all()
 
+    RedisCluster(tls=TlsFiles(ca, cert, key))  # TLS only: tls-port, tls-cluster,
+                                               # tls-replication, client certificates
+
 Run alone, it starts a cluster, prints the seeds, and keeps it until
 stdin closes or a signal comes (handy by hand):
     /usr/bin/python3 tests/redis/redis_cluster.py
 """
 
+import collections
 import ctypes
 import os
 import random
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -37,6 +42,20 @@ START_TIMEOUT = 30.0
 
 class ClusterError(AssertionError):
     pass
+
+
+# PEM files for a TLS cluster: the CA, and a certificate and key that every
+# node serves and presents to the others (and the test harness to them).
+TlsFiles = collections.namedtuple("TlsFiles", "ca cert key")
+
+# Ports of TLS nodes, and the client context that speaks to them.
+_tls_ports = {}
+
+
+def _client_context(tls):
+    ctx = ssl.create_default_context(cafile=tls.ca)
+    ctx.load_cert_chain(tls.cert, tls.key)
+    return ctx
 
 
 def need(path):
@@ -87,14 +106,16 @@ def free_redis_port(taken):
 def command(port, *args, timeout=2.0):
     """One command over RESP2; returns the reply as Python values (bytes for
     strings, ClusterError raised for an error reply)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        s.sendall(out)
-        f = s.makefile("rb")
-        return _read_reply(f)
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as raw:
+        ctx = _tls_ports.get(port)
+        with (ctx.wrap_socket(raw, server_hostname="127.0.0.1") if ctx else raw) as s:
+            out = b"*%d\r\n" % len(args)
+            for a in args:
+                a = a if isinstance(a, bytes) else str(a).encode()
+                out += b"$%d\r\n%s\r\n" % (len(a), a)
+            s.sendall(out)
+            with s.makefile("rb") as f:
+                return _read_reply(f)
 
 
 def _read_reply(f):
@@ -137,7 +158,15 @@ class Node:
         return "127.0.0.1:%d" % self.port
 
     def start(self):
-        args = [need(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1",
+        tls = self.cluster.tls
+        ports = ["--port", str(self.port)]
+        if tls:
+            _tls_ports[self.port] = self.cluster.client_context
+            ports = ["--port", "0", "--tls-port", str(self.port),
+                     "--tls-cert-file", tls.cert, "--tls-key-file", tls.key,
+                     "--tls-ca-cert-file", tls.ca, "--tls-cluster", "yes",
+                     "--tls-replication", "yes"]
+        args = [need(REDIS_SERVER)] + ports + ["--bind", "127.0.0.1",
                 "--dir", self.dir, "--cluster-enabled", "yes",
                 "--cluster-config-file", "nodes.conf",
                 "--cluster-node-timeout", str(NODE_TIMEOUT_MS),
@@ -179,8 +208,10 @@ class Node:
 
 
 class RedisCluster:
-    def __init__(self, masters=3, replicas_per_master=1):
+    def __init__(self, masters=3, replicas_per_master=1, tls=None):
         self.masters, self.replicas = masters, replicas_per_master
+        self.tls = tls
+        self.client_context = _client_context(tls) if tls else None
         self.tmp = None
         self.nodes = []
         self.all_procs = []
@@ -212,7 +243,8 @@ class RedisCluster:
                 n.start()
             for n in self.nodes:
                 n.wait_up(deadline)
-            create = [REDIS_CLI, "--cluster", "create"] + [n.address for n in self.nodes] + [
+            create = [REDIS_CLI] + self.cli_tls_args() + ["--cluster", "create"] + [
+                n.address for n in self.nodes] + [
                 "--cluster-replicas", str(self.replicas), "--cluster-yes"]
             r = subprocess.run(create, stdin=subprocess.DEVNULL, capture_output=True,
                                timeout=START_TIMEOUT)
@@ -225,6 +257,11 @@ class RedisCluster:
             self.stop()
             raise
         return self
+
+    def cli_tls_args(self):
+        if not self.tls:
+            return []
+        return ["--tls", "--cacert", self.tls.ca, "--cert", self.tls.cert, "--key", self.tls.key]
 
     def wait_healthy(self, deadline):
         """Every live node sees the cluster ok and every slot covered, and
@@ -329,6 +366,8 @@ class RedisCluster:
                 p.kill()
                 p.wait()
         self.all_procs = []
+        for n in self.nodes:
+            _tls_ports.pop(n.port, None)
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)
             self.tmp = None

@@ -133,12 +133,12 @@ TEST(RedisRoundTrips, ABatchIsOneRoundTripPerMaster) {
 
   std::vector<core::InfoHash> hashes;
   for (std::size_t i = 0; i < 64; ++i) hashes.push_back(torrent(1000 + i));
-  std::vector<SwarmCounts> counts(hashes.size());
+  std::vector<Counted> counts(hashes.size());
   store.scrape_batch(hashes, counts);  // the scrape script, once
   before = Sent::now();
   store.scrape_batch(hashes, counts);
   sent = Sent::now().since(before);
-  for (const SwarmCounts& c : counts) EXPECT_EQ(c, (SwarmCounts{0, 1, 0}));
+  for (const Counted& c : counts) EXPECT_EQ(c, (SwarmCounts{0, 1, 0}));
   EXPECT_EQ(sent.round_trips, masters);
   EXPECT_EQ(sent.commands, 64u);
 

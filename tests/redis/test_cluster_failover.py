@@ -19,6 +19,9 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_nodes import BUSY, ClusterCase, announce_raw, h, redis_cluster, udp_error  # noqa: E402
+import rendezvous_harness as rv  # noqa: E402
+from ws_client import WsClient  # noqa: E402
+from ws_client import scrape as ws_scrape_message  # noqa: E402
 
 NS = "cairn"
 
@@ -163,6 +166,48 @@ class Failover(ClusterCase):
         reply = self.udp(again).announce(hashes[0], h.random_peer_id(), 9999)
         self.assertEqual(reply.peers, [("127.0.0.1", 10000)])
 
+    def assert_busy_everywhere(self, node, t, hashes):
+        """With the cluster down, scrapes and look-ups of every frontend
+        get the fixed retry failure (never zeros) within a bounded time."""
+        def bounded(what, check):
+            started = time.monotonic()
+            check()
+            self.assertLess(time.monotonic() - started, 2.0, what)
+
+        def udp_scrape():
+            pkt, _ = t.scrape_packet(hashes[:3])
+            self.assertEqual(udp_error(t.exchange(pkt)), BUSY)
+
+        def http_scrape():
+            r = h.http_get(node.http4, "/scrape?" + "&".join(
+                "info_hash=" + h.pct(ih) for ih in hashes[:3]))
+            self.assertEqual(r.status, 200)
+            self.assertEqual(h.bdecode(r.body), {b"failure reason": BUSY})
+
+        def http_announce():
+            r = h.http_get(node.http4, "/announce?" + h.announce_query(
+                hashes[2], h.random_peer_id(), 9997))
+            self.assertEqual(h.bdecode(r.body), {b"failure reason": BUSY})
+
+        def rendezvous_lookup():
+            status, doc = rv.api(node.http4, "GET", rv.records_path(rv.random_topic()))
+            self.assertEqual((status, rv.error_code(doc)), (503, "tracker_full"), doc)
+
+        def ws_scrape():
+            ws = WsClient(node.http4)
+            try:
+                ws.send_json(ws_scrape_message(hashes[0]))
+                reply = ws.recv_json()
+                self.assertEqual(reply.get("failure reason"), BUSY.decode(), reply)
+            finally:
+                ws.close()
+
+        for what, check in (("UDP scrape", udp_scrape), ("HTTP scrape", http_scrape),
+                            ("HTTP announce", http_announce),
+                            ("rendezvous look-up", rendezvous_lookup),
+                            ("WebSocket scrape", ws_scrape)):
+            bounded(what, check)
+
     def test_redis_stopped_and_started_again(self):
         a = self.node()
         hashes = self.seed_swarms(a, count=10)
@@ -175,6 +220,7 @@ class Failover(ClusterCase):
             reply, _ = announce_raw(t, hashes[1], h.random_peer_id(), 9998)
             self.assertEqual(udp_error(reply), BUSY, reply)
             self.assertLess(time.monotonic() - started, 2.0)
+        self.assert_busy_everywhere(a, t, hashes)
         self.cluster.restart_all()
         deadline = time.monotonic() + 15.0
         while True:

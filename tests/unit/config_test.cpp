@@ -157,6 +157,28 @@ TEST(Config, RedisStore) {
       << error;
 }
 
+TEST(Config, RedisTls) {
+  TempConfig file(
+      "[store]\nbackend = \"redis\"\nredis_nodes = [\"127.0.0.1:7000\"]\nredis_tls = true\n"
+      "redis_ca_file = \"ca.pem\"\nredis_cert_file = \"c.pem\"\nredis_key_file = \"k.pem\"\n");
+  const auto folder = file.path().substr(0, file.path().rfind('/') + 1);
+  const Config c = load_config(file.path());
+  EXPECT_TRUE(c.store.redis_tls);
+  EXPECT_EQ(c.store.redis_ca_file, folder + "ca.pem");
+  EXPECT_EQ(c.store.redis_cert_file, folder + "c.pem");
+  EXPECT_EQ(c.store.redis_key_file, folder + "k.pem");
+
+  auto error = load_error("[store]\nredis_ca_file = \"ca.pem\"\n");
+  EXPECT_NE(error.find(":2: store.redis_ca_file, redis_cert_file and redis_key_file are for TLS "
+                       "to Redis, but store.redis_tls is false"),
+            std::string::npos)
+      << error;
+  error = load_error("[store]\nredis_tls = true\nredis_cert_file = \"c.pem\"\n");
+  EXPECT_NE(error.find(":3: store.redis_cert_file and store.redis_key_file go together"),
+            std::string::npos)
+      << error;
+}
+
 TEST(Config, CrossKeyRules) {
   EXPECT_NE(load_error("[tracker]\nannounce_interval = 600\nmin_interval = 60\npeer_ttl = 300\n")
                 .find("peer_ttl"),

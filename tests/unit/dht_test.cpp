@@ -11,6 +11,7 @@
 
 #include "store/memory/memory_store.hpp"
 #include "support/endpoints.hpp"
+#include "support/store_results.hpp"
 
 using namespace cairn;
 using namespace cairn::tracker::dht;

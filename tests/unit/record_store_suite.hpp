@@ -26,6 +26,7 @@
 #include "store/record_store.hpp"
 #include "support/endpoints.hpp"
 #include "support/ids.hpp"
+#include "support/store_results.hpp"
 
 namespace cairn::store::testing {
 
@@ -95,10 +96,11 @@ class RecordStoreSuite : public ::testing::TestWithParam<RecordStoreBackend> {
   static std::vector<StoredRecord> records(const RecordStore& s, const core::TopicId& t,
                                            std::uint64_t after = 0) {
     std::vector<StoredRecord> out;
-    s.lookup(t, after, [&](const StoredRecord& r) {
+    const auto read = s.lookup(t, after, [&](const StoredRecord& r) {
       out.push_back(r);
       return true;
     });
+    EXPECT_TRUE(read) << "the look-up failed";
     return out;
   }
   static std::vector<core::RecordId> ids(const RecordStore& s, const core::TopicId& t,
@@ -220,7 +222,7 @@ TEST_P(RecordStoreSuite, LookupInVersionOrderAfterACursor) {
   EXPECT_EQ(ids(*s, topic(1), c), (std::vector{unsigned_id(1)}));
   EXPECT_TRUE(ids(*s, topic(1), a2).empty());
   std::uint64_t previous = 0;
-  const std::uint64_t highest = s->lookup(topic(1), 0, [&](const StoredRecord& r) {
+  const auto highest = s->lookup(topic(1), 0, [&](const StoredRecord& r) {
     EXPECT_GT(r.version, previous);
     previous = r.version;
     return true;
@@ -234,7 +236,7 @@ TEST_P(RecordStoreSuite, LookupStopsWhenTheVisitorSaysSo) {
   std::uint64_t highest = 0;
   for (std::uint32_t i = 0; i < 10; ++i) highest = ok(*s, put(topic(1), unsigned_id(i), v4(i)));
   int visits = 0;
-  const std::uint64_t returned = s->lookup(topic(1), 0, [&](const StoredRecord& r) {
+  const auto returned = s->lookup(topic(1), 0, [&](const StoredRecord& r) {
     EXPECT_EQ(r.id, unsigned_id(static_cast<std::uint32_t>(visits)));
     return ++visits < 3;
   });
@@ -596,12 +598,13 @@ TEST_P(RecordStoreSuite, ConcurrentPutsRemovesAndExpiryKeepExactCounts) {
           break;
         default: {
           std::uint64_t last = 0;
-          const std::uint64_t highest = s->lookup(where, 0, [&](const StoredRecord& r) {
+          const auto highest = s->lookup(where, 0, [&](const StoredRecord& r) {
             EXPECT_GT(r.version, last);
             last = r.version;
             return true;
           });
-          EXPECT_GE(highest, last);
+          ASSERT_TRUE(highest);
+          EXPECT_GE(*highest, last);
         }
       }
     }

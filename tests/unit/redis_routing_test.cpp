@@ -127,6 +127,23 @@ TEST(SlotMap, FromClusterShards) {
   EXPECT_EQ(map->nodes()[*map->owner(6000)].to_string(), "[::1]:7001");
 }
 
+// A TLS-only node (port 0, tls-port set) has no "port" field: a client
+// over TLS takes "tls-port", a plain one finds no master there.
+TEST(SlotMap, OverTlsTheTlsPort) {
+  const std::string node = "*12\r\n" + bulk("id") + bulk("abcdef") + bulk("tls-port") +
+                           ":7100\r\n" + bulk("ip") + bulk("127.0.0.1") + bulk("endpoint") +
+                           bulk("127.0.0.1") + bulk("role") + bulk("master") + bulk("health") +
+                           bulk("online");
+  const Parsed p("*1\r\n" + shard("*2\r\n:0\r\n:16383\r\n", {node}));
+  const auto tls = SlotMap::from_shards(p.reply(), {"127.0.0.1", 7100}, true);
+  ASSERT_TRUE(tls.has_value());
+  EXPECT_EQ(tls->covered(), kSlots);
+  EXPECT_EQ(tls->nodes().at(0), (NodeAddress{"127.0.0.1", 7100}));
+  const auto plain = SlotMap::from_shards(p.reply(), {"127.0.0.1", 7100});
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->covered(), 0u);
+}
+
 TEST(SlotMap, AShardWhoseMasterFailedServesNothing) {
   const Parsed p(
       "*2\r\n" +

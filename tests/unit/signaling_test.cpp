@@ -149,6 +149,19 @@ TEST_F(Signaling, APeerIdBelongsToItsConnection) {
   EXPECT_EQ(swarms.counts(kHash).leechers, 1u);
 }
 
+// Where an offer or answer from another node goes: the peer's connection
+// while it is in the swarm here, nothing otherwise.
+TEST_F(Signaling, WhereFindsALocalPeersConnection) {
+  EXPECT_FALSE(swarms.where(kHash, peer(1)).has_value());
+  ASSERT_TRUE(announce(1, core::Event::started).has_value());
+  ASSERT_TRUE(swarms.where(kHash, peer(1)).has_value());
+  EXPECT_EQ(*swarms.where(kHash, peer(1)), conn(1));
+  EXPECT_FALSE(swarms.where(kHash, peer(2)).has_value());
+  EXPECT_FALSE(swarms.where(id_of<core::InfoHash>(2), peer(1)).has_value());
+  swarms.leave(kHash, peer(1), conn(1));
+  EXPECT_FALSE(swarms.where(kHash, peer(1)).has_value());
+}
+
 TEST_F(Signaling, StoppedAndLeaveRemoveThePeerAndEmptySwarms) {
   announce(1);
   announce(2, core::Event::none, true);

@@ -20,6 +20,7 @@
 #include "store/memory/memory_store.hpp"
 #include "support/endpoints.hpp"
 #include "support/ids.hpp"
+#include "support/store_results.hpp"
 
 namespace cairn::server {
 namespace {
@@ -410,7 +411,7 @@ TEST_F(SnapshotFile, Version1FilesRestoreTheirPeers) {
   auto loaded = load_snapshot(path_, peers, records, 1000, written, ttl);
   ASSERT_EQ(loaded.status, SnapshotLoaded::Status::restored) << loaded.error;
   EXPECT_EQ(loaded.peers, 1u);
-  EXPECT_EQ(peers.scrape(hash_of(1)).downloaded, 4u);
+  EXPECT_EQ(ok(peers.scrape(hash_of(1))).downloaded, 4u);
   EXPECT_EQ(loaded.records, 0u);
   EXPECT_EQ(records.stats().topics, 0u);
 }
@@ -423,7 +424,7 @@ TEST(RestoreSwarm, BigSwarmBothFamilies) {
   for (std::uint32_t i = 0; i < 3000; ++i)
     peers.push_back(stored(i * 7919 % 3000, i % 2 == 1, 1000 - i % 60, i % 10 == 0));
   ASSERT_EQ(*s.restore_swarm(hash_of(1), 12, peers), 3000u);
-  const auto counts = s.scrape(hash_of(1));
+  const auto counts = ok(s.scrape(hash_of(1)));
   EXPECT_EQ(counts.seeders, 300u);
   EXPECT_EQ(counts.leechers, 2700u);
   EXPECT_EQ(counts.downloaded, 12u);
@@ -448,9 +449,9 @@ TEST(RestoreSwarm, MaxPeersPerTorrentAndMerge) {
   std::vector<StoredPeer> peers;
   for (std::uint32_t i = 0; i < 6; ++i) peers.push_back(stored(i, false, 1000, false, true));
   EXPECT_EQ(*s.restore_swarm(hash_of(1), 6, peers), 4u);
-  EXPECT_EQ(s.scrape(hash_of(1)).downloaded, 6u);
+  EXPECT_EQ(ok(s.scrape(hash_of(1))).downloaded, 6u);
   EXPECT_EQ(*s.restore_swarm(hash_of(1), 2, peers), 0u);  // already full; count kept
-  EXPECT_EQ(s.scrape(hash_of(1)).downloaded, 6u);
+  EXPECT_EQ(ok(s.scrape(hash_of(1))).downloaded, 6u);
   EXPECT_EQ(*s.restore_swarm(hash_of(2), 0, {}), 0u);
   EXPECT_EQ(s.stats().torrents, 1u);
 }
@@ -462,11 +463,11 @@ struct RemotePeers final : store::PeerStore {
                                                                core::PeerList&) override {
     return store::SwarmCounts{};
   }
-  store::SwarmCounts lookup(const store::Lookup&, core::PeerList& out) const override {
+  store::Counted lookup(const store::Lookup&, core::PeerList& out) const override {
     out.clear();
-    return {};
+    return store::SwarmCounts{};
   }
-  store::SwarmCounts scrape(const core::InfoHash&) const override { return {}; }
+  store::Counted scrape(const core::InfoHash&) const override { return store::SwarmCounts{}; }
   std::uint64_t expire(core::Seconds) override { return 0; }
   store::StoreStats stats() const override { return {}; }
   void list_swarms(const SwarmPage&) const override {}  // holds no swarm
@@ -480,8 +481,9 @@ struct RemoteRecords final : store::RecordStore {
                                                      core::Seconds) override {
     return {};
   }
-  std::uint64_t lookup(const core::TopicId&, std::uint64_t, const Visitor&) const override {
-    return 0;
+  core::Result<std::uint64_t, store::RecordStoreError> lookup(const core::TopicId&, std::uint64_t,
+                                                              const Visitor&) const override {
+    return std::uint64_t{0};
   }
   std::uint64_t expire(core::Seconds) override { return 0; }
   store::RecordStats stats() const override { return {}; }

@@ -31,10 +31,10 @@ class DefaultBatchStore final : public PeerStore {
   core::Result<SwarmCounts, StoreError> announce(const Announce& a, core::PeerList& out) override {
     return inner_->announce(a, out);
   }
-  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override {
+  Counted lookup(const Lookup& l, core::PeerList& out) const override {
     return inner_->lookup(l, out);
   }
-  SwarmCounts scrape(const core::InfoHash& info_hash) const override {
+  Counted scrape(const core::InfoHash& info_hash) const override {
     return inner_->scrape(info_hash);
   }
   std::uint64_t expire(core::Seconds now) override { return inner_->expire(now); }

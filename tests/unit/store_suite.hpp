@@ -24,6 +24,7 @@
 
 #include "store/peer_store.hpp"
 #include "support/endpoints.hpp"
+#include "support/store_results.hpp"
 
 namespace cairn::store::testing {
 
@@ -150,7 +151,7 @@ TEST_P(StoreSuite, SelectionNeverReturnsRequesterOrDuplicates) {
       EXPECT_EQ(eps.size(), out.size()) << "duplicate peer";
       EXPECT_FALSE(eps.count(a.endpoint)) << "requester returned";
       for (const auto& p : out) EXPECT_EQ(p.peer_id, peer_id(p.endpoint.address.bytes[3]));
-      const auto counts = s->scrape(torrent(t));
+      const SwarmCounts counts = ok(s->scrape(torrent(t)));
       const std::uint32_t others = counts.seeders + counts.leechers - 1;
       EXPECT_EQ(out.size(), std::min(a.numwant, others));
     }
@@ -207,7 +208,7 @@ TEST_P(StoreSuite, SamePortDifferentHostsAndSameHostDifferentPortsAreDistinct) {
   run(*s, announce(torrent(1), v4(1, 1), 1));
   run(*s, announce(torrent(1), v4(1, 2), 2));
   run(*s, announce(torrent(1), v4(2, 1), 3));
-  EXPECT_EQ(s->scrape(torrent(1)).leechers, 3u);
+  EXPECT_EQ(ok(s->scrape(torrent(1))).leechers, 3u);
 }
 
 TEST_P(StoreSuite, SeederAndLeecherCountsFollowTransitions) {
@@ -236,7 +237,7 @@ TEST_P(StoreSuite, CompletedCountsOncePerPeer) {
   b.event = core::Event::completed;  // completed on its first announce counts too
   b.seeder = true;
   EXPECT_EQ(run(*s, b), (SwarmCounts{2, 0, 2}));
-  EXPECT_EQ(s->scrape(torrent(1)).downloaded, 2u);
+  EXPECT_EQ(ok(s->scrape(torrent(1))).downloaded, 2u);
 }
 
 TEST_P(StoreSuite, StoppedRemovesPeerAndReturnsNoPeers) {
@@ -294,7 +295,7 @@ TEST_P(StoreSuite, ExpiryIsExactAtTheTtl) {
   auto s = make(limits);
   run(*s, announce(torrent(1), v4(1), 1, 100));
   EXPECT_EQ(s->expire(149), 0u);  // alive for peer_ttl seconds after its announce
-  EXPECT_EQ(s->scrape(torrent(1)).leechers, 1u);
+  EXPECT_EQ(ok(s->scrape(torrent(1))).leechers, 1u);
   EXPECT_EQ(s->expire(150), 1u);  // last_seen + peer_ttl <= now: gone
   EXPECT_EQ(s->scrape(torrent(1)), SwarmCounts{});
   EXPECT_EQ(s->stats().torrents, 0u);
@@ -371,7 +372,7 @@ TEST_P(StoreSuite, ExpiryExactForMixedAgesOverHours) {
   run(*s, announce(torrent(1), v4(4), 4, 22'000));
   EXPECT_EQ(s->expire(23'599), 0u);
   EXPECT_EQ(s->expire(23'600), 1u);  // peer 5
-  EXPECT_EQ(s->scrape(torrent(1)).leechers, 1u);
+  EXPECT_EQ(ok(s->scrape(torrent(1))).leechers, 1u);
   EXPECT_EQ(s->expire(25'599), 0u);
   EXPECT_EQ(s->expire(25'600), 1u);  // peer 4
 }
@@ -544,7 +545,7 @@ TEST_P(StoreSuite, MappedAddressesAreIpv4Peers) {
   EXPECT_EQ(s->stats().peers_v4, 1u);
   EXPECT_EQ(s->stats().peers_v6, 0u);
   run(*s, announce(torrent(1), v4(7), 2));  // 10.0.0.7:6881: the same peer
-  EXPECT_EQ(s->scrape(torrent(1)).leechers, 1u);
+  EXPECT_EQ(ok(s->scrape(torrent(1))).leechers, 1u);
 }
 
 // Peers leave the store as the compact entries a reply copies (address,
@@ -608,7 +609,7 @@ TEST_P(StoreSuite, LargeSwarmJoinsAndLeaves) {
   std::mt19937 rng(3);
   std::shuffle(ids.begin(), ids.end(), rng);
   for (auto i : ids) run(*s, announce(torrent(1), i % 3 ? v4(i) : v6(i), i, 1000, 0));
-  EXPECT_EQ(s->scrape(torrent(1)).leechers, 3000u);
+  EXPECT_EQ(ok(s->scrape(torrent(1))).leechers, 3000u);
   std::vector<PeerInfo> out;
   run(*s, announce(torrent(1), v4(1), 1, 1000, 200), out);
   EXPECT_EQ(endpoints(out).size(), 200u);
@@ -618,7 +619,7 @@ TEST_P(StoreSuite, LargeSwarmJoinsAndLeaves) {
     a.event = core::Event::stopped;
     run(*s, a);
   }
-  EXPECT_EQ(s->scrape(torrent(1)).leechers, 500u);
+  EXPECT_EQ(ok(s->scrape(torrent(1))).leechers, 500u);
   auto a = announce(torrent(1), v4(999'999), 1, 1000, 1000);
   run(*s, a, out);
   EXPECT_EQ(out.size(), 500u);
@@ -757,7 +758,7 @@ TEST_P(StoreSuite, ScrapeBatchIsTheSameScrapesOneByOne) {
   }
   const std::vector<core::InfoHash> hashes = {torrent(3), torrent(9), torrent(0), torrent(3),
                                               torrent(4)};
-  std::vector<SwarmCounts> counts(hashes.size(), SwarmCounts{9, 9, 9});
+  std::vector<Counted> counts(hashes.size(), SwarmCounts{9, 9, 9});
   s->scrape_batch(hashes, counts);
   for (std::size_t i = 0; i < hashes.size(); ++i) EXPECT_EQ(counts[i], s->scrape(hashes[i])) << i;
   EXPECT_EQ(counts[1], SwarmCounts{});  // unknown
@@ -774,7 +775,7 @@ TEST_P(StoreSuite, ListSwarmsGivesEverySwarmWithPeersOnceWithItsCounts) {
       a.event = i == 1 ? core::Event::completed : core::Event::none;
       run(*s, a);
     }
-    expected[torrent(t)] = s->scrape(torrent(t));
+    expected[torrent(t)] = ok(s->scrape(torrent(t)));
   }
   // A swarm its only peer left: no peer, so not listed (even before a sweep).
   auto gone = announce(torrent(1000), v4(1), 1);

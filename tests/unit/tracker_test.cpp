@@ -14,6 +14,7 @@ class RecordingStore : public store::PeerStore {
   store::Announce last;
   mutable store::Lookup last_lookup;
   bool full = false;
+  bool busy = false;  // lookups and scrapes fail as a cluster that cannot answer does
 
   using store::PeerStore::announce;
   core::Result<store::SwarmCounts, store::StoreError> announce(const store::Announce& a,
@@ -23,13 +24,17 @@ class RecordingStore : public store::PeerStore {
     if (full) return store::StoreError::torrent_limit;
     return store::SwarmCounts{3, 4, 5};
   }
-  store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
+  store::Counted lookup(const store::Lookup& l, core::PeerList& out) const override {
     last_lookup = l;
     out.clear();
+    if (busy) return store::StoreError::busy;
     out.push_back(core::PeerInfo{}, false);
-    return {6, 7, 8};
+    return store::SwarmCounts{6, 7, 8};
   }
-  store::SwarmCounts scrape(const core::InfoHash&) const override { return {1, 2, 3}; }
+  store::Counted scrape(const core::InfoHash&) const override {
+    if (busy) return store::StoreError::busy;
+    return store::SwarmCounts{1, 2, 3};
+  }
   std::uint64_t expire(core::Seconds) override { return 0; }
   store::StoreStats stats() const override { return {}; }
   void list_swarms(const SwarmPage&) const override {}  // holds no swarm
@@ -252,8 +257,29 @@ TEST_F(TrackerTest, CountsIncludeWebSocketPeers) {
   EXPECT_EQ(*with_ws.scrape(other, access), (store::SwarmCounts{1, 2, 3}));
   // A multi-hash scrape (UDP, HTTP, WebSocket) in one store call too.
   const std::array<core::InfoHash, 2> both{h, other};
-  std::array<store::SwarmCounts, 2> counts;
+  std::array<store::Counted, 2> counts;
   with_ws.scrape_batch(both, counts);
-  EXPECT_EQ(counts[0], (store::SwarmCounts{1 + 1, 2 + 1, 3 + 1}));
-  EXPECT_EQ(counts[1], (store::SwarmCounts{1, 2, 3}));
+  ASSERT_TRUE(counts[0] && counts[1]);
+  EXPECT_EQ(*counts[0], (store::SwarmCounts{1 + 1, 2 + 1, 3 + 1}));
+  EXPECT_EQ(*counts[1], (store::SwarmCounts{1, 2, 3}));
+}
+
+// A store that cannot answer (a Redis cluster unreachable) makes scrapes
+// and look-ups busy, never zeros a client would take for counts.
+TEST_F(TrackerTest, BusyStoreMakesScrapeAndLookupBusy) {
+  store.busy = true;
+  core::InfoHash h;
+  auto scraped = tracker.scrape(h, access);
+  ASSERT_FALSE(scraped);
+  EXPECT_EQ(scraped.error(), tracker::TrackerError::busy);
+  EXPECT_EQ(tracker::error_text(scraped.error()), "tracker busy, retry");
+  auto found = tracker.lookup(h, 5, true, true, rng, peers, access);
+  ASSERT_FALSE(found);
+  EXPECT_EQ(found.error(), tracker::TrackerError::busy);
+  EXPECT_TRUE(peers.view().empty());
+  const std::array<core::InfoHash, 1> one{h};
+  std::array<store::Counted, 1> counts;
+  tracker.scrape_batch(one, counts);
+  ASSERT_FALSE(counts[0]);
+  EXPECT_EQ(counts[0].error(), store::StoreError::busy);
 }

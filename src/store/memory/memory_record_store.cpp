@@ -257,12 +257,12 @@ std::uint64_t MemoryRecordStore::expire_topic(Topic& topic, core::Seconds now) {
   return removed;
 }
 
-std::uint64_t MemoryRecordStore::lookup(const core::TopicId& topic, std::uint64_t after_version,
-                                        const Visitor& visit) const {
+core::Result<std::uint64_t, RecordStoreError> MemoryRecordStore::lookup(
+    const core::TopicId& topic, std::uint64_t after_version, const Visitor& visit) const {
   Shard& shard = shard_for(topic);
   std::lock_guard lock(shard.mutex);
   auto it = shard.topics.find(topic);
-  if (it == shard.topics.end()) return 0;
+  if (it == shard.topics.end()) return std::uint64_t{0};
   const Topic& held = it->second;
   const std::uint64_t after = held.gave_out(after_version) ? after_version : 0;
   auto from =

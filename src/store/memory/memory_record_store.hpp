@@ -54,8 +54,9 @@ class MemoryRecordStore final : public RecordStore, public RecordSnapshots {
   core::Result<void, RecordStoreError> remove(const core::TopicId& topic, const core::RecordId& id,
                                               const core::Address& source, std::uint64_t seq,
                                               core::Seconds now) override;
-  std::uint64_t lookup(const core::TopicId& topic, std::uint64_t after_version,
-                       const Visitor& visit) const override;
+  core::Result<std::uint64_t, RecordStoreError> lookup(const core::TopicId& topic,
+                                                       std::uint64_t after_version,
+                                                       const Visitor& visit) const override;
   std::uint64_t expire(core::Seconds now) override;
   RecordStats stats() const override;
   std::uint32_t epoch() const override { return epoch_; }

@@ -138,7 +138,7 @@ core::Result<SwarmCounts, StoreError> MemoryStore::announce_appending(const Anno
   return counts;
 }
 
-SwarmCounts MemoryStore::lookup(const Lookup& l, core::PeerList& out) const {
+Counted MemoryStore::lookup(const Lookup& l, core::PeerList& out) const {
   out.clear();
   Shard& shard = shard_for(l.info_hash);
   std::lock_guard lock(shard.mutex);
@@ -163,7 +163,7 @@ void MemoryStore::prefetch_announces(std::span<const Announce> run) const {
   prefetch(std::span(hashes.data(), run.size()));
 }
 
-SwarmCounts MemoryStore::scrape(const core::InfoHash& info_hash) const {
+Counted MemoryStore::scrape(const core::InfoHash& info_hash) const {
   Shard& shard = shard_for(info_hash);
   std::lock_guard lock(shard.mutex);
   auto it = shard.swarms.find(info_hash);

@@ -44,14 +44,14 @@ class MemoryStore final : public PeerStore, public SwarmSnapshots {
   void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                       std::span<AnnounceResult> results) override;
   using PeerStore::lookup;
-  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override;
+  Counted lookup(const Lookup& l, core::PeerList& out) const override;
   // Finds each swarm under its shard's lock (which reads the table's slot
   // and the swarm's first cache line) and asks the CPU for the lines an
   // announce reads next. These finds are short enough that the CPU runs
   // several at once, so a batch pays for its cache misses about once
   // instead of once per request (docs/benchmarks.md).
   void prefetch(std::span<const core::InfoHash> info_hashes) const override;
-  SwarmCounts scrape(const core::InfoHash& info_hash) const override;
+  Counted scrape(const core::InfoHash& info_hash) const override;
   std::uint64_t expire(core::Seconds now) override;
   StoreStats stats() const override;
   // One page per shard, copied under its lock and visited after.

@@ -234,7 +234,7 @@ void RedisPeerStore::redo_new_swarms(std::span<const Announce> batch, core::Peer
   }
 }
 
-SwarmCounts RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
+Counted RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
   out.clear();
   Scratch& s = scratch();
   const Hex h(l.info_hash.bytes);
@@ -249,10 +249,10 @@ SwarmCounts RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
   s.batch.arg(std::int64_t{l.want_v6 ? 1 : 0});
   s.batch.arg(std::int64_t{l.want_peer_ids ? 1 : 0});
   link_->exec(s.batch, s.replies);
-  const auto failure = [&] {
+  const auto failure = [&]() -> Counted {
     fail();
     out.clear();
-    return SwarmCounts{};
+    return StoreError::busy;
   };
   if (!s.replies.answered(0)) return failure();
   const Reply r = s.replies.at(0);
@@ -260,17 +260,17 @@ SwarmCounts RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
   for (std::uint32_t k = 0; k < 3; ++k)
     if (r.at(k).type() != Type::integer) return failure();
   if (r.size() == 7 && !append_peers(r, 3, l.want_peer_ids, out)) return failure();
-  return {u32(r.at(0).integer()), u32(r.at(1).integer()), u32(r.at(2).integer())};
+  return SwarmCounts{u32(r.at(0).integer()), u32(r.at(1).integer()), u32(r.at(2).integer())};
 }
 
-SwarmCounts RedisPeerStore::scrape(const core::InfoHash& info_hash) const {
-  SwarmCounts counts;
+Counted RedisPeerStore::scrape(const core::InfoHash& info_hash) const {
+  Counted counts;
   scrape_batch(std::span(&info_hash, 1), std::span(&counts, 1));
   return counts;
 }
 
 void RedisPeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
-                                  std::span<SwarmCounts> counts) const {
+                                  std::span<Counted> counts) const {
   assert(counts.size() == info_hashes.size());
   if (info_hashes.empty()) return;
   Scratch& s = scratch();
@@ -284,7 +284,7 @@ void RedisPeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
   }
   link_->exec(s.batch, s.replies);
   for (std::size_t i = 0; i < info_hashes.size(); ++i) {
-    counts[i] = SwarmCounts{};
+    counts[i] = StoreError::busy;
     if (!s.replies.answered(i)) {
       fail();
       continue;
@@ -295,7 +295,7 @@ void RedisPeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
       continue;
     }
     const std::int64_t seeders = r.at(0).integer(), peers = r.at(1).integer();
-    counts[i] = {u32(seeders), u32(peers - seeders), u32(r.at(2).integer())};
+    counts[i] = SwarmCounts{u32(seeders), u32(peers - seeders), u32(r.at(2).integer())};
   }
 }
 
@@ -396,7 +396,7 @@ StoreStats RedisPeerStore::stats() const {
 void RedisPeerStore::list_swarms(const SwarmPage& visit) const {
   constexpr std::uint16_t kSlotsPerExchange = 1024;
   std::vector<core::InfoHash> hashes;
-  std::vector<SwarmCounts> counts;
+  std::vector<Counted> counts;
   std::vector<SwarmEntry> page;
   for (std::uint32_t first = 0; first < kSlots; first += kSlotsPerExchange) {
     Scratch& s = scratch();
@@ -422,11 +422,14 @@ void RedisPeerStore::list_swarms(const SwarmPage& visit) const {
           hashes.push_back(*h);
     }
     // scrape_batch reuses the scratch: the replies above are read by now.
-    counts.assign(hashes.size(), SwarmCounts{});
+    counts.assign(hashes.size(), Counted{SwarmCounts{}});
     scrape_batch(hashes, counts);
     page.clear();
-    for (std::size_t i = 0; i < hashes.size(); ++i)
-      if (counts[i].seeders + counts[i].leechers > 0) page.push_back({hashes[i], counts[i]});
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      if (!counts[i]) continue;  // busy: the listing is a best effort, left out
+      const SwarmCounts& c = *counts[i];
+      if (c.seeders + c.leechers > 0) page.push_back({hashes[i], c});
+    }
     if (!page.empty()) visit(page);
   }
 }

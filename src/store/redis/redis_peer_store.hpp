@@ -12,7 +12,7 @@
 //   monotonic clock); peer selection uses Redis's randomness, and
 //   Announce::random only to pick which drawn peer to leave out.
 // - A call the cluster cannot answer in the link's time bound fails with
-//   StoreError::busy (scrape then reads zeros; see scrape()).
+//   StoreError::busy (announce, lookup and scrape alike).
 // - max_torrents is checked against the torrent count summed by this
 //   store's last sweep plus what it created since: exact for one node,
 //   approximate (high by what other nodes created since) for several.
@@ -52,13 +52,11 @@ class RedisPeerStore final : public PeerStore {
   core::Result<SwarmCounts, StoreError> announce(const Announce& a, core::PeerList& out) override;
   void announce_batch(std::span<const Announce> batch, core::PeerList& out,
                       std::span<AnnounceResult> results) override;
-  // No peers and zeros when the cluster cannot answer (the contract has
-  // no error here; the DHT then answers with nodes only).
-  SwarmCounts lookup(const Lookup& l, core::PeerList& out) const override;
-  // Zeros when the cluster cannot answer (the contract has no error here).
-  SwarmCounts scrape(const core::InfoHash& info_hash) const override;
+  Counted lookup(const Lookup& l, core::PeerList& out) const override;
+  Counted scrape(const core::InfoHash& info_hash) const override;
+  // Each hash busy or not by itself: one master down fails only its slots.
   void scrape_batch(std::span<const core::InfoHash> info_hashes,
-                    std::span<SwarmCounts> counts) const override;
+                    std::span<Counted> counts) const override;
   std::uint64_t expire(core::Seconds now) override;
   StoreStats stats() const override;
   // Reads each slot's swarm index (NS:x{S}) with ZRANGE, a block of slots
@@ -67,7 +65,7 @@ class RedisPeerStore final : public PeerStore {
   const RemoteCounters* remote_counters() const override { return link_->counters(); }
 
   // Calls that failed (no reply in time, or an error reply): each became
-  // StoreError::busy or zeros.
+  // StoreError::busy.
   std::uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
 
  private:

@@ -349,8 +349,9 @@ bool unpack(Reply id, Reply version, Reply packed, std::int64_t offset, StoredRe
 
 }  // namespace
 
-std::uint64_t RedisRecordStore::lookup(const core::TopicId& topic, std::uint64_t after_version,
-                                       const Visitor& visit) const {
+core::Result<std::uint64_t, RecordStoreError> RedisRecordStore::lookup(const core::TopicId& topic,
+                                                                       std::uint64_t after_version,
+                                                                       const Visitor& visit) const {
   Scratch& s = scratch();
   const Hex t(topic.bytes);
   std::uint64_t after = after_version;
@@ -367,16 +368,18 @@ std::uint64_t RedisRecordStore::lookup(const core::TopicId& topic, std::uint64_t
     if (!s.replies.answered(0) || s.replies.at(0).type() != Type::array ||
         s.replies.at(0).size() % 3 != 1) {
       fail();
-      return 0;
+      return RecordStoreError::busy;
     }
     const Reply r = s.replies.at(0);
     std::uint64_t last = 0;
     const Reply head = r.at(0);
-    if (head.type() == Type::integer)
+    if (head.type() == Type::integer) {
       last = static_cast<std::uint64_t>(std::max<std::int64_t>(0, head.integer()));
-    else if (!head.is_text() || !to_u64(head.text(), last))
-      return 0;
-    if (last == 0) return 0;
+    } else if (!head.is_text() || !to_u64(head.text(), last)) {
+      fail();
+      return RecordStoreError::busy;
+    }
+    if (last == 0) return std::uint64_t{0};
     std::uint32_t read = 0;
     for (std::uint32_t i = 1; i + 2 < r.size(); i += 3) {
       if (!unpack(r.at(i), r.at(i + 1), r.at(i + 2), options_.clock_offset, record)) continue;

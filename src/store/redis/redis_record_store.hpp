@@ -9,7 +9,7 @@
 // - epoch() is kept in the cluster (NS:epoch), so every node of it gives
 //   the same one and a cursor from one node works on another.
 // - A call the cluster cannot answer in time fails with
-//   RecordStoreError::busy (lookup then visits nothing and returns 0).
+//   RecordStoreError::busy (lookup too).
 // - max_topics is checked like RedisPeerStore's max_torrents: against the
 //   last sweep's count plus what this store made since.
 // - A put or remove trims at most 1000 expired records of its topic
@@ -34,8 +34,9 @@ class RedisRecordStore final : public RecordStore {
   core::Result<void, RecordStoreError> remove(const core::TopicId& topic, const core::RecordId& id,
                                               const core::Address& source, std::uint64_t seq,
                                               core::Seconds now) override;
-  std::uint64_t lookup(const core::TopicId& topic, std::uint64_t after_version,
-                       const Visitor& visit) const override;
+  core::Result<std::uint64_t, RecordStoreError> lookup(const core::TopicId& topic,
+                                                       std::uint64_t after_version,
+                                                       const Visitor& visit) const override;
   std::uint64_t expire(core::Seconds now) override;
   RecordStats stats() const override;
   std::uint32_t epoch() const override { return epoch_; }

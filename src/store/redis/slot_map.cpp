@@ -33,9 +33,9 @@ std::string_view text_of(const std::optional<Reply>& r) {
 
 // A node's address in a CLUSTER SHARDS entry; "" or "?" endpoints mean
 // "the node you asked" and "unknown".
-std::optional<NodeAddress> shard_node_address(Reply node, const NodeAddress& asked) {
+std::optional<NodeAddress> shard_node_address(Reply node, const NodeAddress& asked, bool tls) {
   std::int64_t port = 0;
-  const auto port_field = field(node, "port");
+  const auto port_field = field(node, tls ? "tls-port" : "port");
   if (!port_field || !to_int(*port_field, port) || port < 1 || port > 65535) return std::nullopt;
   std::string_view host = text_of(field(node, "endpoint"));
   if (host.empty() || host == "?") host = text_of(field(node, "ip"));
@@ -91,7 +91,7 @@ std::size_t SlotMap::covered() const {
 }
 
 // [ {slots: [a, b, c, d, ...], nodes: [{id, port, ip, endpoint, role, health, ...}, ...]}, ...]
-std::optional<SlotMap> SlotMap::from_shards(Reply reply, const NodeAddress& asked) {
+std::optional<SlotMap> SlotMap::from_shards(Reply reply, const NodeAddress& asked, bool tls) {
   if (reply.type() != Type::array) return std::nullopt;
   SlotMap map;
   for (Reply shard : reply) {
@@ -104,7 +104,7 @@ std::optional<SlotMap> SlotMap::from_shards(Reply reply, const NodeAddress& aske
     for (Reply node : *nodes) {
       if (text_of(field(node, "role")) != "master") continue;
       if (text_of(field(node, "health")) != "online") continue;  // failed or loading
-      master = shard_node_address(node, asked);
+      master = shard_node_address(node, asked, tls);
     }
     if (!master) continue;  // the shard's slots have no master now
     const std::size_t at = map.index_of(*master);

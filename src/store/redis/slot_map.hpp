@@ -35,8 +35,10 @@ class SlotMap {
   // nullopt when a reply is not the shape its command returns. A slot with
   // no live master (its master failed and no replica has taken over yet)
   // has no owner. `asked` is the node the reply came from: the cluster
-  // leaves a node's address out when it is the one asked.
-  static std::optional<SlotMap> from_shards(codec::resp::Reply reply, const NodeAddress& asked);
+  // leaves a node's address out when it is the one asked. `tls`: a client
+  // over TLS takes a node's "tls-port" (a TLS-only node has no "port").
+  static std::optional<SlotMap> from_shards(codec::resp::Reply reply, const NodeAddress& asked,
+                                            bool tls = false);
   static std::optional<SlotMap> from_slots(codec::resp::Reply reply, const NodeAddress& asked);
 
   const std::vector<NodeAddress>& nodes() const { return nodes_; }

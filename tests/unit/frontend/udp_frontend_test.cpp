@@ -40,24 +40,26 @@ class CountingStore final : public store::PeerStore {
     if (busy)
       for (auto& r : results) r.counts = store::StoreError::busy;
   }
-  store::SwarmCounts lookup(const store::Lookup& l, core::PeerList& out) const override {
+  store::Counted lookup(const store::Lookup& l, core::PeerList& out) const override {
     return inner.lookup(l, out);
   }
-  store::SwarmCounts scrape(const core::InfoHash& h) const override {
+  store::Counted scrape(const core::InfoHash& h) const override {
     ++scrapes;
     return inner.scrape(h);
   }
   void scrape_batch(std::span<const core::InfoHash> hashes,
-                    std::span<store::SwarmCounts> counts) const override {
+                    std::span<store::Counted> counts) const override {
     scrape_batch_sizes.push_back(hashes.size());
     inner.scrape_batch(hashes, counts);
+    if (busy)
+      for (auto& c : counts) c = store::StoreError::busy;
   }
   std::uint64_t expire(core::Seconds now) override { return inner.expire(now); }
   store::StoreStats stats() const override { return inner.stats(); }
   void list_swarms(const SwarmPage& visit) const override { inner.list_swarms(visit); }
 
   store::MemoryStore inner{store::Limits{}};
-  bool busy = false;  // every announce of a batch fails as busy
+  bool busy = false;  // every announce and scrape of a batch fails as busy
   unsigned announces = 0;
   std::vector<std::size_t> batch_sizes;
   mutable unsigned scrapes = 0;
