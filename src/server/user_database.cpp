@@ -93,8 +93,19 @@ std::string new_passkey() {
 }
 
 UserDatabase::UserDatabase(const std::string& path) : path_(path) {
+  // No destructor runs for a constructor that throws, and SQLite hands out
+  // a handle to close even when opening fails.
+  try {
+    open();
+  } catch (...) {
+    sqlite3_close(db_);
+    throw;
+  }
+}
+
+void UserDatabase::open() {
   if (sodium_init() < 0) throw DatabaseError("libsodium failed to initialise");
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+  if (sqlite3_open_v2(path_.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK)
     fail("open (expected a writable SQLite file, made if missing)");
   // The server and `cairn user` write the same file: each waits its turn.

@@ -77,6 +77,7 @@ class UserDatabase {
  private:
   class Statement;
   void exec(const char* sql);
+  void open();  // the constructor's work: it closes the handle if this throws
   [[noreturn]] void fail(std::string_view what) const;
   std::int64_t user_id(std::string_view name);
 

@@ -72,10 +72,11 @@ struct PrivateFrontendTest : ::testing::Test {
     return c;
   }
 
-  // One datagram in, its reply out.
+  // One datagram in, its reply out; the reply views `reply_`, which the
+  // next exchange overwrites.
   udp::Response exchange(auto encode) {
     std::array<std::uint8_t, 1500> in{};
-    std::array<std::uint8_t, 8192> out{};
+    auto& out = reply_;
     const std::size_t size = encode(std::span<std::uint8_t>(in));
     std::vector<frontend::Datagram> batch{
         {std::span<const std::uint8_t>(in.data(), size), client, std::span<std::uint8_t>(out), 0}};
@@ -128,6 +129,8 @@ struct PrivateFrontendTest : ::testing::Test {
     const auto* e = std::get_if<udp::ErrorResponse>(&r);
     return e ? std::string(e->message) : std::string("<not an error>");
   }
+
+  std::array<std::uint8_t, 8192> reply_{};
 
   std::vector<tracker::AnnounceRecord> records_kept() {
     std::vector<tracker::AnnounceRecord> out;
