@@ -270,13 +270,20 @@ class ConnectionCapTest(unittest.TestCase):
 
 
 def free_port():
-    """A port free for UDP and TCP on 127.0.0.1 just now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", port))
-        return port
+    """A port free for UDP and TCP on 127.0.0.1 just now. The kernel picks a
+    free UDP port; its TCP twin may be taken by a test running beside this
+    one, so a few are tried."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            port = u.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+                try:
+                    t.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise AssertionError("no port free for both UDP and TCP in 50 tries")
 
 
 def read_port(fd, timeout=15.0):
