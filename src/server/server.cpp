@@ -306,6 +306,11 @@ void Server::start() {
     // Every thread below inherits the mask; a signal sent meanwhile stays
     // pending and reaches this thread when the block ends.
     SignalsBlocked blocked;
+    // spdlog builds its registry on first use: here, before any thread of
+    // ours can log, rather than on two threads at once (safe in spdlog, but
+    // inside its uninstrumented library, where ThreadSanitizer cannot see
+    // the guard and reports a race).
+    spdlog::default_logger_raw();
     for (auto& w : workers_) w->start();
     if (admin_) admin_->start();
     housekeeping_ = std::thread([this] { housekeeping_loop(); });
