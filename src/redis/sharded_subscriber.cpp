@@ -1,9 +1,12 @@
 #include "redis/sharded_subscriber.hpp"
 
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <system_error>
 
 #include "codec/resp.hpp"
 #include "store/redis/key_slot.hpp"
@@ -16,6 +19,8 @@ using store::redis::NodeAddress;
 
 namespace {
 
+// How often channels that could not be placed (no master in the map, a
+// connection that failed) are tried again.
 constexpr auto kTick = std::chrono::milliseconds(50);
 
 }  // namespace
@@ -35,24 +40,69 @@ struct ShardedSubscriber::Channel {
 };
 
 ShardedSubscriber::ShardedSubscriber(std::shared_ptr<ClusterClient> cluster, OnMessage on_message)
-    : cluster_(std::move(cluster)), on_message_(std::move(on_message)) {
+    : cluster_(std::move(cluster)),
+      on_message_(std::move(on_message)),
+      wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   thread_ = std::thread([this] { run(); });
 }
 
 ShardedSubscriber::~ShardedSubscriber() {
-  stop_.store(true, std::memory_order_release);
-  thread_.join();
+  stop();
+  ::close(wake_fd_);
+}
+
+void ShardedSubscriber::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_.store(true, std::memory_order_release);
+  }
+  confirmed_changed_.notify_all();
+  wake();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ShardedSubscriber::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = ::write(wake_fd_, &one, sizeof one);  // full: awake already
 }
 
 void ShardedSubscriber::subscribe(std::string channel) {
-  std::lock_guard lock(mutex_);
-  settled_.store(false, std::memory_order_release);
-  changes_.emplace_back(std::move(channel), true);
+  {
+    std::lock_guard lock(mutex_);
+    settled_.store(false, std::memory_order_release);
+    changes_.emplace_back(std::move(channel), true);
+  }
+  wake();
 }
 
 void ShardedSubscriber::unsubscribe(std::string channel) {
-  std::lock_guard lock(mutex_);
-  changes_.emplace_back(std::move(channel), false);
+  {
+    std::lock_guard lock(mutex_);
+    changes_.emplace_back(std::move(channel), false);
+  }
+  wake();
+}
+
+bool ShardedSubscriber::wait_subscribed(const std::string& channel,
+                                        std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  return confirmed_changed_.wait_until(lock, deadline, [&] {
+    return stop_.load(std::memory_order_relaxed) || confirmed_.contains(channel);
+  }) && !stop_.load(std::memory_order_relaxed);
+}
+
+void ShardedSubscriber::confirm(Channel& c, bool confirmed) {
+  if (c.confirmed == confirmed) return;
+  c.confirmed = confirmed;
+  {
+    std::lock_guard lock(mutex_);
+    if (confirmed)
+      confirmed_.insert(c.name);
+    else
+      confirmed_.erase(c.name);
+  }
+  if (confirmed) confirmed_changed_.notify_all();
 }
 
 ShardedSubscriber::Link& ShardedSubscriber::link_to(const NodeAddress& node) {
@@ -76,6 +126,7 @@ void ShardedSubscriber::apply_changes() {
     } else if (!wanted && it != channels_.end()) {
       if (it->on != nullptr && it->on->conn.open())
         codec::resp::write_command(it->on->conn.output(), {"SUNSUBSCRIBE", it->name});
+      confirm(*it, false);
       channels_.erase(it);
     }
   }
@@ -94,7 +145,7 @@ void ShardedSubscriber::place(Channel& c) {
   }
   codec::resp::write_command(link.conn.output(), {"SSUBSCRIBE", c.name});
   c.on = &link;
-  c.confirmed = false;
+  confirm(c, false);
 }
 
 // The channels of a broken link are placed again (after a fresh map: a
@@ -102,7 +153,10 @@ void ShardedSubscriber::place(Channel& c) {
 void ShardedSubscriber::drop(Link& link) {
   link.conn.close();
   for (Channel& c : channels_)
-    if (c.on == &link) c.on = nullptr;
+    if (c.on == &link) {
+      c.on = nullptr;
+      confirm(c, false);
+    }
   cluster_->refresh_map();
 }
 
@@ -130,12 +184,13 @@ void ShardedSubscriber::read(Link& link) {
     if (kind == "smessage") {
       if (it != channels_.end() && r.at(2).is_text()) on_message_(name, r.at(2).text());
     } else if (kind == "ssubscribe") {
-      if (it != channels_.end() && it->on == &link) it->confirmed = true;
+      if (it != channels_.end() && it->on == &link) confirm(*it, true);
     } else if (kind == "sunsubscribe") {
       // Asked for (the channel is gone from the list), or the slot moved:
       // then the channel is still wanted and placed again.
       if (it != channels_.end() && it->on == &link) {
         it->on = nullptr;
+        confirm(*it, false);
         cluster_->refresh_map();
       }
     }
@@ -159,6 +214,8 @@ void ShardedSubscriber::run() {
     }
     fds.clear();
     polled.clear();
+    fds.push_back({wake_fd_, POLLIN, 0});
+    polled.push_back(nullptr);
     for (auto& l : links_) {
       if (!l->conn.open()) continue;
       if (l->conn.wants_write() && !l->conn.flush()) {
@@ -169,12 +226,12 @@ void ShardedSubscriber::run() {
           {l->conn.fd(), static_cast<short>(POLLIN | (l->conn.wants_write() ? POLLOUT : 0)), 0});
       polled.push_back(l.get());
     }
-    if (fds.empty()) {
-      std::this_thread::sleep_for(kTick);
-      continue;
-    }
     if (::poll(fds.data(), fds.size(), static_cast<int>(kTick.count())) <= 0) continue;
-    for (std::size_t i = 0; i < fds.size(); ++i)
+    if (fds[0].revents & POLLIN) {
+      std::uint64_t n;
+      [[maybe_unused]] const auto r = ::read(wake_fd_, &n, sizeof n);
+    }
+    for (std::size_t i = 1; i < fds.size(); ++i)
       if (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) read(*polled[i]);
   }
 }

@@ -12,8 +12,11 @@
 // slot moved (Redis sends SUNSUBSCRIBE, or a MOVED reply), or whose
 // connection broke, is subscribed again on the slot's master once the
 // ClusterClient's map names one. Messages published while a channel is
-// not subscribed are lost (pub/sub keeps nothing).
+// not subscribed are lost (pub/sub keeps nothing): a publisher that expects
+// a reply on a channel waits for it with wait_subscribed() first.
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -32,13 +35,19 @@ class ShardedSubscriber {
   using OnMessage = std::function<void(std::string_view channel, std::string_view payload)>;
 
   ShardedSubscriber(std::shared_ptr<ClusterClient> cluster, OnMessage on_message);
-  ~ShardedSubscriber();  // stops the thread and closes its connections
+  ~ShardedSubscriber();  // stop()
   ShardedSubscriber(const ShardedSubscriber&) = delete;
   ShardedSubscriber& operator=(const ShardedSubscriber&) = delete;
 
-  // Thread-safe; take effect on the subscriber's thread within ~50 ms.
+  // Thread-safe; they wake the subscriber's thread, which sends them at once.
   void subscribe(std::string channel);
   void unsubscribe(std::string channel);
+  // Until Redis has confirmed `channel` (true), or `deadline`, or stop()
+  // (false). Thread-safe.
+  bool wait_subscribed(const std::string& channel, std::chrono::steady_clock::time_point deadline);
+  // Stops the thread and closes its connections; no on_message after it.
+  // Idempotent; waiters return false.
+  void stop();
   // Whether every channel asked for is subscribed now (for tests).
   bool settled() const { return settled_.load(std::memory_order_acquire); }
 
@@ -51,12 +60,17 @@ class ShardedSubscriber {
   void place(Channel& c);
   void read(Link& link);
   void drop(Link& link);
+  void confirm(Channel& c, bool confirmed);
+  void wake();
   Link& link_to(const store::redis::NodeAddress& node);
 
   std::shared_ptr<ClusterClient> cluster_;
   OnMessage on_message_;
-  std::mutex mutex_;                                   // changes_
+  std::mutex mutex_;  // changes_, confirmed_
+  std::condition_variable confirmed_changed_;
   std::vector<std::pair<std::string, bool>> changes_;  // (channel, subscribe?)
+  std::set<std::string, std::less<>> confirmed_;       // what Redis acknowledged
+  int wake_fd_ = -1;                                   // an eventfd in the poll set
   std::vector<std::unique_ptr<Link>> links_;
   std::vector<Channel> channels_;
   std::atomic<bool> settled_{true};

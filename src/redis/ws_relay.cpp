@@ -91,17 +91,16 @@ WsRelay::~WsRelay() { stop(); }
 // per connection as the workers close them), so a node with many browsers
 // stops quickly and other nodes stop offering to them at once.
 void WsRelay::stop() {
-  std::unique_ptr<ShardedSubscriber> gone;
   std::unordered_set<std::string> members;
   {
     std::lock_guard lock(mutex_);  // announce() and leave() use them under the lock
-    gone = std::move(subscriber_);
     members.swap(members_);
     swarms_held_.clear();
   }
-  // The subscriber is destroyed outside the lock: its thread, joined here,
-  // may be waiting for it in received().
-  gone.reset();
+  // Outside the lock: the subscriber's thread, joined here, may be waiting
+  // for it in received(). The subscriber itself stays (stopped) until the
+  // relay goes, so the workers may still call it.
+  subscriber_->stop();
   if (members.empty()) return;
   Batch batch;
   Replies replies;
@@ -139,13 +138,16 @@ void WsRelay::publish(Batch& batch, const core::InfoHash& info_hash, const track
 void WsRelay::announce(const core::InfoHash& info_hash, const core::PeerId& peer,
                        std::uint32_t want, std::vector<tracker::RemotePeer>& others) {
   others.clear();
+  std::string listening;  // the swarm's channel, if this announce asked for it
   {
     std::lock_guard lock(mutex_);
     // A peer counts once however often it announces; the node listens on
     // the swarm's channel while it holds any.
     const bool added = members_.insert(bytes_of({info_hash.view(), peer.view()})).second;
-    if (added && ++swarms_held_[std::string(info_hash.view())] == 1 && subscriber_)
-      subscriber_->subscribe(channel(info_hash, node_));
+    if (added && ++swarms_held_[std::string(info_hash.view())] == 1) {
+      listening = channel(info_hash, node_);
+      subscriber_->subscribe(listening);
+    }
   }
   const Hex h(info_hash.bytes);
   std::string buffer;
@@ -161,6 +163,11 @@ void WsRelay::announce(const core::InfoHash& info_hash, const core::PeerId& peer
   batch.arg(std::int64_t{want});
   cluster_->exec(batch, replies);
   if (!replies.answered(0)) return;  // this node's peers still have each other
+  // The answers to this peer's offers come back on that channel: a fast one
+  // published before Redis confirmed it would be lost. Asked for before the
+  // script, it is confirmed by now unless the subscriber had to connect.
+  if (!listening.empty())
+    subscriber_->wait_subscribed(listening, Clock::now() + cluster_->options().timeout);
   const auto r = replies.at(0);
   if (r.type() != codec::resp::Type::array) return;
   for (std::uint32_t i = 0; i + 1 < r.size() && others.size() < want; i += 2) {
@@ -182,7 +189,7 @@ void WsRelay::leave(const core::InfoHash& info_hash, const core::PeerId& peer) {
     auto held = swarms_held_.find(std::string(info_hash.view()));
     if (held != swarms_held_.end() && --held->second == 0) {
       swarms_held_.erase(held);
-      if (subscriber_) subscriber_->unsubscribe(channel(info_hash, node_));
+      subscriber_->unsubscribe(channel(info_hash, node_));
     }
   }
   const Hex h(info_hash.bytes);

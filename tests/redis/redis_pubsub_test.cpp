@@ -120,6 +120,36 @@ TEST(ShardedPubSub, MessagesOnEveryShardReachTheSubscriber) {
   for (const auto& [c, p] : got.messages) EXPECT_NE(p, "gone");
 }
 
+// A publisher that expects a reply on a channel waits for the subscription
+// first: what is published once wait_subscribed() says yes arrives, with no
+// sleep between (the subscriber is woken, not polled). stop() releases a
+// waiter at once, with a no.
+TEST(ShardedPubSub, WhatIsPublishedOnceSubscribedArrives) {
+  auto client = cluster();
+  Received got;
+  redis::ShardedSubscriber sub(client,
+                               [&](std::string_view c, std::string_view p) { got.add(c, p); });
+  for (int i = 0; i < 20; ++i) {
+    const std::string channel = "test:w{wait" + std::to_string(i) + "}:node";
+    sub.subscribe(channel);
+    ASSERT_TRUE(sub.wait_subscribed(channel, std::chrono::steady_clock::now() + 5s)) << channel;
+    ASSERT_EQ(publish(*client, channel, channel), 1) << channel;
+  }
+  ASSERT_TRUE(got.wait_for(20, 5s));
+
+  const std::string never = "test:w{never}:node";  // not asked for: never confirmed
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    sub.stop();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(sub.wait_subscribed(never, started + 30s));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  stopper.join();
+  EXPECT_FALSE(sub.wait_subscribed("test:w{wait0}:node", std::chrono::steady_clock::now() + 1s))
+      << "a stopped subscriber confirms nothing";
+}
+
 // The master of a channel's slot dies (SHUTDOWN NOSAVE, sent to it through
 // the slot): its replica takes over, the subscriber's link breaks, and the
 // channel is subscribed again on the new master by itself.
