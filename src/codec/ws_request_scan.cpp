@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include "codec/utf8.hpp"
 
@@ -22,8 +23,8 @@ enum class Type : std::uint8_t { absent, null, string, number, boolean, object, 
 // One member's value: where it is and what it is, read later by the rules.
 struct Value {
   Type type = Type::absent;
-  std::string_view raw;  // a string's content (between the quotes); else the value's text
-  bool escaped = false;  // a string with a backslash in it
+  std::string_view raw;   // a string's content (between the quotes); else the value's text
+  bool escaped = false;   // a string with a backslash in it
   bool fraction = false;  // a number with a fraction or an exponent
 };
 
@@ -136,24 +137,61 @@ class Scanner {
   bool string(std::string_view& raw, bool& escaped) {
     ++p_;
     const char* start = p_;
-    bool high = false;
     for (;;) {
+      skip_plain();
       if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') break;
       if (c == '\\') {
         escaped = true;
         if (!escape()) return false;
-        continue;
+      } else if (c < 0x20 || !sequence()) {
+        return false;
       }
-      if (c < 0x20) return false;
-      high |= c >= 0x80;
-      ++p_;
     }
     raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
     ++p_;
-    // Escapes are ASCII, so they cannot hide a broken sequence.
-    return !high || valid_utf8(raw);
+    return true;
+  }
+
+ private:
+  // Past printable ASCII other than '"' and '\\', eight bytes at a time
+  // (SDP text is mostly that).
+  void skip_plain() {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (end_ - p_ >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p_, 8);
+      // (x - 0x01..) & ~x & 0x80..: a high bit where some byte of x is zero.
+      const auto zero = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
+      const std::uint64_t control = (w - ones * 0x20) & ~w & highs;  // a byte below 0x20
+      if ((control | zero(w ^ (ones * '"')) | zero(w ^ (ones * '\\')) | (w & highs)) != 0) break;
+      p_ += 8;
+    }
+    while (p_ < end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return;
+      ++p_;
+    }
+  }
+
+  // p_ at a byte from 0x80 up: one whole UTF-8 sequence (RFC 3629).
+  bool sequence() {
+    const auto b = static_cast<unsigned char>(*p_);
+    // Two bytes, U+0080..U+07FF: every id byte from 0x80 up.
+    if (b >= 0xC2 && b <= 0xDF && end_ - p_ >= 2 &&
+        (static_cast<unsigned char>(p_[1]) & 0xC0) == 0x80) {
+      p_ += 2;
+      return true;
+    }
+    const std::size_t n = b >= 0xC2 && b <= 0xDF   ? 2
+                          : b >= 0xE0 && b <= 0xEF ? 3
+                          : b >= 0xF0 && b <= 0xF4 ? 4
+                                                   : 0;
+    if (n == 0 || static_cast<std::size_t>(end_ - p_) < n || !valid_utf8(std::string_view(p_, n)))
+      return false;
+    p_ += n;
+    return true;
   }
 
  private:
@@ -234,9 +272,9 @@ enum Key : std::uint8_t {
 };
 
 Key key_of(std::string_view k) {
-  static constexpr std::array<std::string_view, kKeys> names = {
-      "action", "info_hash", "peer_id", "event", "left", "offers", "answer", "to_peer_id",
-      "offer_id"};
+  static constexpr std::array<std::string_view, kKeys> names = {"action", "info_hash",  "peer_id",
+                                                                "event",  "left",       "offers",
+                                                                "answer", "to_peer_id", "offer_id"};
   for (std::size_t i = 0; i < names.size(); ++i)
     if (k == names[i]) return static_cast<Key>(i);
   return kOther;

@@ -72,8 +72,7 @@ core::Result<void, MessageError> read_offers(const json::value* v, std::vector<O
   return {};
 }
 
-core::Result<void, MessageError> read_answer(const json::object& m, AnswerIn& a,
-                                             Objects& objects) {
+core::Result<void, MessageError> read_answer(const json::object& m, AnswerIn& a, Objects& objects) {
   if (!absent(m.if_contains("offers"))) return MessageError::answer_with_offers;
   const auto* answer = m.if_contains("answer");
   auto to = id_of<core::PeerId>(m.if_contains("to_peer_id"));
@@ -85,8 +84,7 @@ core::Result<void, MessageError> read_answer(const json::object& m, AnswerIn& a,
   return {};
 }
 
-core::Result<void, Refusal> read_announce(const json::object& m, Request& out,
-                                          Objects& objects) {
+core::Result<void, Refusal> read_announce(const json::object& m, Request& out, Objects& objects) {
   Refusal refusal{MessageError::bad_info_hash, Action::announce, std::nullopt};
   const auto fail = [&](MessageError e) {
     refusal.error = e;
@@ -114,8 +112,7 @@ core::Result<void, Refusal> read_announce(const json::object& m, Request& out,
   auto seeder = seeder_of(m.if_contains("left"));
   if (!seeder) return fail(MessageError::bad_left);
   a.seeder = *seeder;
-  if (auto r = read_offers(m.if_contains("offers"), a.offers, objects); !r)
-    return fail(r.error());
+  if (auto r = read_offers(m.if_contains("offers"), a.offers, objects); !r) return fail(r.error());
   return {};
 }
 
@@ -262,22 +259,27 @@ std::optional<ServerMessage> read_relayed(const json::object& m, ServerMessage& 
 }  // namespace
 
 void append_id(std::string& out, std::span<const std::uint8_t, 20> id) {
-  out.push_back('"');
+  // Built on the stack and appended once: ids are in every message sent.
+  std::array<char, 20 * 6 + 2> text;  // \u00XX at most, and the quotes
+  std::size_t n = 0;
+  text[n++] = '"';
   for (std::uint8_t b : id) {
     if (b < 0x20) {
       const char esc[6] = {'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 0xF]};
-      out.append(esc, sizeof esc);
+      std::memcpy(text.data() + n, esc, sizeof esc);
+      n += sizeof esc;
     } else if (b == '"' || b == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(b));
+      text[n++] = '\\';
+      text[n++] = static_cast<char>(b);
     } else if (b < 0x80) {
-      out.push_back(static_cast<char>(b));
+      text[n++] = static_cast<char>(b);
     } else {  // U+0080..U+00FF in UTF-8
-      out.push_back(static_cast<char>(0xC0 | (b >> 6)));
-      out.push_back(static_cast<char>(0x80 | (b & 0x3F)));
+      text[n++] = static_cast<char>(0xC0 | (b >> 6));
+      text[n++] = static_cast<char>(0x80 | (b & 0x3F));
     }
   }
-  out.push_back('"');
+  text[n++] = '"';
+  out.append(text.data(), n);
 }
 
 std::optional<std::array<std::uint8_t, 20>> decode_id(std::string_view utf8) {

@@ -143,19 +143,23 @@ TEST(FastPath, IdsWithEscapesDecodeAsTheGeneralParserReadsThem) {
 // Rare shapes are left to the general parser; refusals always are.
 TEST(FastPath, GivesUpOnWhatItDoesNotDecide) {
   const std::vector<std::string> left_alone = {
-      announce(R"(,"left":1,"left":0)"),                      // a member twice
-      R"({"act\u0069on":"scrape"})",                          // an escaped key
-      announce(R"(,"left":1e-400)"),                          // may round to zero
-      announce(R"(,"x":[[[[[[[[[[1]]]]]]]]]])"),               // deep
-      announce(R"(,"x":"\ud83d\ude00")"),                     // a surrogate pair
-      announce(R"(,"event":"bogus")"),                        // refusals
+      announce(R"(,"left":1,"left":0)"),          // a member twice
+      R"({"act\u0069on":"scrape"})",              // an escaped key
+      announce(R"(,"left":1e-400)"),              // may round to zero
+      announce(R"(,"x":[[[[[[[[[[1]]]]]]]]]])"),  // deep
+      announce(R"(,"x":"\ud83d\ude00")"),         // a surrogate pair
+      announce(R"(,"event":"bogus")"),            // refusals
       announce(offers(1) + R"(,"answer":{},"to_peer_id":)" + js(2) + R"(,"offer_id":)" + js(3)),
       R"({"action":"scrape","info_hash":"short"})",
       R"({"action":"announce"})",
       announce("") + " x",
       announce(R"(,"x":01)"),
-      announce(R"(,"x":"a)" "\x01" R"(")"),
-      announce(R"(,"x":")" "\xc0\xaf" R"(")"),
+      announce(R"(,"x":"a)"
+               "\x01"
+               R"(")"),
+      announce(R"(,"x":")"
+               "\xc0\xaf"
+               R"(")"),
       "",
       "[]",
   };
