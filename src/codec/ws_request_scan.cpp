@@ -2,7 +2,10 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
+#include <utility>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "codec/utf8.hpp"
 
@@ -15,8 +18,6 @@ namespace {
 constexpr int kScanDepth = 8;
 // An exponent this long is far from the general parser's overflow limit.
 constexpr std::size_t kMaxExponentDigits = 4;
-// An id with escapes, unescaped to UTF-8: 20 code points of at most 2 bytes.
-constexpr std::size_t kMaxIdUtf8 = 40;
 
 enum class Type : std::uint8_t { absent, null, string, number, boolean, object, array };
 
@@ -155,19 +156,26 @@ class Scanner {
   }
 
  private:
-  // Past printable ASCII other than '"' and '\\', eight bytes at a time
-  // (SDP text is mostly that).
+  // To the next byte that is not printable ASCII other than '"' and '\\'
+  // (SDP text is mostly that): sixteen bytes at a time.
   void skip_plain() {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    while (end_ - p_ >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p_, 8);
-      // (x - 0x01..) & ~x & 0x80..: a high bit where some byte of x is zero.
-      const auto zero = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
-      const std::uint64_t control = (w - ones * 0x20) & ~w & highs;  // a byte below 0x20
-      if ((control | zero(w ^ (ones * '"')) | zero(w ^ (ones * '\\')) | (w & highs)) != 0) break;
-      p_ += 8;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (end_ - p_ >= 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      // Signed: bytes from 0x80 up are below 0x20 too.
+      const __m128i special =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                       _mm_cmplt_epi8(v, space));
+      const int mask = _mm_movemask_epi8(special);
+      if (mask != 0) {
+        p_ += __builtin_ctz(static_cast<unsigned>(mask));
+        return;
+      }
+      p_ += 16;
     }
+#endif
     while (p_ < end_) {
       const auto c = static_cast<unsigned char>(*p_);
       if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) return;
@@ -280,46 +288,55 @@ Key key_of(std::string_view k) {
   return kOther;
 }
 
-// A string value's 20 bytes, if it is an id; escapes are undone first (to
-// code points up to U+00FF; any other is given up on).
+// The code point of an escape the scan checked (at r[i], a backslash),
+// and its length.
+std::pair<int, std::size_t> unescape(std::string_view r, std::size_t i) {
+  switch (r[i + 1]) {
+    case 'u':
+      return {hex4(r.data() + i + 2), 6};
+    case 'b':
+      return {'\b', 2};
+    case 'f':
+      return {'\f', 2};
+    case 'n':
+      return {'\n', 2};
+    case 'r':
+      return {'\r', 2};
+    case 't':
+      return {'\t', 2};
+    default:  // '"', '\\', '/'
+      return {r[i + 1], 2};
+  }
+}
+
+// A string value's 20 bytes, if it is an id: 20 code points up to U+00FF,
+// escaped or not (the scan checked the escapes and the UTF-8).
 std::optional<std::array<std::uint8_t, 20>> id_of(const Value& v) {
   if (v.type != Type::string) return std::nullopt;
   if (!v.escaped) return decode_id(v.raw);
-  std::array<char, kMaxIdUtf8> utf8{};
+  std::array<std::uint8_t, 20> id{};
   std::size_t n = 0;
   const std::string_view r = v.raw;
-  for (std::size_t i = 0; i < r.size(); ++i) {
-    if (n + 2 > utf8.size()) return std::nullopt;
-    if (r[i] != '\\') {
-      utf8[n++] = r[i];
-      continue;
-    }
-    const char e = r[++i];  // the scan checked every escape
-    int cp = e;
-    if (e == 'u') {
-      cp = hex4(r.data() + i + 1);
-      i += 4;
-    } else if (e == 'b') {
-      cp = '\b';
-    } else if (e == 'f') {
-      cp = '\f';
-    } else if (e == 'n') {
-      cp = '\n';
-    } else if (e == 'r') {
-      cp = '\r';
-    } else if (e == 't') {
-      cp = '\t';
-    }
-    if (cp < 0x80) {
-      utf8[n++] = static_cast<char>(cp);
-    } else if (cp <= 0xFF) {
-      utf8[n++] = static_cast<char>(0xC0 | (cp >> 6));
-      utf8[n++] = static_cast<char>(0x80 | (cp & 0x3F));
+  for (std::size_t i = 0; i < r.size();) {
+    if (n == id.size()) return std::nullopt;
+    const auto b = static_cast<std::uint8_t>(r[i]);
+    if (b == '\\') {
+      const auto [cp, length] = unescape(r, i);
+      if (cp > 0xFF) return std::nullopt;
+      id[n++] = static_cast<std::uint8_t>(cp);
+      i += length;
+    } else if (b < 0x80) {
+      id[n++] = b;
+      ++i;
+    } else if (b == 0xC2 || b == 0xC3) {  // U+0080..U+00FF; the next byte continues it
+      id[n++] = static_cast<std::uint8_t>(((b & 0x03) << 6) | (r[i + 1] & 0x3F));
+      i += 2;
     } else {
       return std::nullopt;
     }
   }
-  return decode_id(std::string_view(utf8.data(), n));
+  if (n != id.size()) return std::nullopt;
+  return id;
 }
 
 template <class Id>
