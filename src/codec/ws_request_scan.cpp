@@ -31,22 +31,22 @@ struct Value {
 
 bool absent(const Value& v) { return v.type == Type::absent || v.type == Type::null; }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit values by byte; -1 for any other byte.
+constexpr std::array<std::int8_t, 256> kHexValue = [] {
+  std::array<std::int8_t, 256> t{};
+  t.fill(-1);
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<std::int8_t>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<std::int8_t>(c - 'A' + 10);
+  return t;
+}();
 
 // Four hex digits at `p` (known to be there); -1 if any is not one.
 int hex4(const char* p) {
-  int v = 0;
-  for (int i = 0; i < 4; ++i) {
-    const int d = hex_digit(p[i]);
-    if (d < 0) return -1;
-    v = v * 16 + d;
-  }
-  return v;
+  const auto at = [&](int i) { return int{kHexValue[static_cast<unsigned char>(p[i])]}; };
+  const int a = at(0), b = at(1), c = at(2), d = at(3);
+  if ((a | b | c | d) < 0) return -1;
+  return (a << 12) | (b << 8) | (c << 4) | d;
 }
 
 bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
