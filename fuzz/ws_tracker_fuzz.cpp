@@ -2,11 +2,13 @@
 // server accepts, written again by the client encoder, parses to the same
 // ids; a refusal has a fixed text and an error reply the client can read;
 // an id decodes to 20 bytes that encode back to a string decoding the same.
+// Where the fast path (ws_request_scan.hpp) decides, the general parser
+// reads the same request (and offers and answers are the same JSON values).
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <cstdint>
 #include <string>
 
+#include "codec/ws_request_scan.hpp"
 #include "codec/ws_tracker.hpp"
 
 using namespace cairn::codec::ws;
@@ -17,7 +19,7 @@ namespace {
 void check_announce(const AnnounceIn& a) {
   std::vector<std::string> texts;
   std::vector<std::pair<cairn::core::OfferId, std::string_view>> offers;
-  for (const auto& o : a.offers) texts.push_back(json::serialize(*o.offer));
+  for (const auto& o : a.offers) texts.push_back(std::string(o.offer));
   for (std::size_t i = 0; i < a.offers.size(); ++i)
     offers.emplace_back(a.offers[i].offer_id, texts[i]);
   AnnounceOut out{a.info_hash, a.peer_id, a.event, std::nullopt, 0, offers};
@@ -34,7 +36,7 @@ void check_announce(const AnnounceIn& a) {
   // What a receiver gets parses as an offer from this peer.
   for (const auto& o : a.offers) {
     std::string relayed;
-    encode_offer(a.info_hash, a.peer_id, o.offer_id, *o.offer, relayed);
+    encode_offer(a.info_hash, a.peer_id, o.offer_id, o.offer, relayed);
     auto m = parse_server_message(relayed);
     if (!m || m->kind != ServerKind::offer || m->offer_id != o.offer_id) __builtin_trap();
   }
@@ -48,6 +50,40 @@ void check_refusal(const Refusal& r) {
   if (!m || m->kind != ServerKind::error || m->info_hash != r.info_hash) __builtin_trap();
 }
 
+bool same_json(std::string_view a, std::string_view b) {
+  return json::parse(json::string_view(a.data(), a.size())) ==
+         json::parse(json::string_view(b.data(), b.size()));
+}
+
+bool same_request(const Request& fast, const Request& general) {
+  if (fast.kind != general.kind) return false;
+  if (fast.kind == MessageKind::scrape)
+    return fast.scrape.full == general.scrape.full &&
+           fast.scrape.info_hashes == general.scrape.info_hashes;
+  if (fast.kind == MessageKind::answer) {
+    const auto &f = fast.answer, &g = general.answer;
+    return f.info_hash == g.info_hash && f.peer_id == g.peer_id && f.to_peer_id == g.to_peer_id &&
+           f.offer_id == g.offer_id && same_json(f.answer, g.answer);
+  }
+  const auto &f = fast.announce, &g = general.announce;
+  if (f.info_hash != g.info_hash || f.peer_id != g.peer_id || f.event != g.event ||
+      f.seeder != g.seeder || f.offers.size() != g.offers.size())
+    return false;
+  for (std::size_t i = 0; i < f.offers.size(); ++i)
+    if (f.offers[i].offer_id != g.offers[i].offer_id ||
+        !same_json(f.offers[i].offer, g.offers[i].offer))
+      return false;
+  return true;
+}
+
+void check_fast_path(std::string_view in) {
+  Request fast;
+  if (!scan_request(in, fast)) return;
+  static RequestParser general;
+  Request slow;
+  if (!general.parse_general(in, slow).has_value() || !same_request(fast, slow)) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -59,6 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_refusal(r.error());
   else if (request.kind == MessageKind::announce)
     check_announce(request.announce);
+  check_fast_path(in);
   (void)parse_server_message(in);
   if (auto id = decode_id(in)) {
     std::string literal;

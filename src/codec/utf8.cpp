@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace cairn::codec {
 
@@ -36,7 +39,18 @@ std::size_t sequence(std::string_view text, std::size_t i) {
 bool valid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
-    // Runs of ASCII, the common case, a word at a time.
+    // Runs of ASCII, the common case, sixteen bytes (or a word) at a time.
+#if defined(__SSE2__)
+    while (i + 16 <= text.size()) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+      const int high = _mm_movemask_epi8(v);
+      if (high != 0) {
+        i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(high)));
+        break;
+      }
+      i += 16;
+    }
+#endif
     while (i + 8 <= text.size()) {
       std::uint64_t w = 0;
       std::memcpy(&w, text.data() + i, 8);  // one load

@@ -4,6 +4,8 @@
 #include <boost/json/serializer.hpp>
 #include <cstring>
 
+#include "codec/ws_request_scan.hpp"
+
 namespace cairn::codec::ws {
 
 namespace json = boost::json;
@@ -48,7 +50,12 @@ std::optional<bool> seeder_of(const json::value* v) {
   return std::nullopt;
 }
 
-core::Result<void, MessageError> read_offers(const json::value* v, std::vector<OfferIn>& out) {
+// Objects (offers, an answer) are collected in `objects` and turned into
+// text once the whole message is accepted (RequestParser::keep_texts).
+using Objects = std::vector<const json::object*>;
+
+core::Result<void, MessageError> read_offers(const json::value* v, std::vector<OfferIn>& out,
+                                             Objects& objects) {
   if (absent(v)) return {};
   if (!v->is_array()) return MessageError::bad_offers;
   const auto& offers = v->get_array();
@@ -59,12 +66,13 @@ core::Result<void, MessageError> read_offers(const json::value* v, std::vector<O
     const auto* offer = o->if_contains("offer");
     auto id = id_of<core::OfferId>(o->if_contains("offer_id"));
     if (!offer || !offer->is_object() || !id) return MessageError::bad_offers;
-    out.push_back({*id, &offer->get_object()});
+    out.push_back({*id, {}});
+    objects.push_back(&offer->get_object());
   }
   return {};
 }
 
-core::Result<void, MessageError> read_answer(const json::object& m, AnswerIn& a) {
+core::Result<void, MessageError> read_answer(const json::object& m, AnswerIn& a, Objects& objects) {
   if (!absent(m.if_contains("offers"))) return MessageError::answer_with_offers;
   const auto* answer = m.if_contains("answer");
   auto to = id_of<core::PeerId>(m.if_contains("to_peer_id"));
@@ -72,11 +80,11 @@ core::Result<void, MessageError> read_answer(const json::object& m, AnswerIn& a)
   if (!answer->is_object() || !to || !offer_id) return MessageError::bad_answer;
   a.to_peer_id = *to;
   a.offer_id = *offer_id;
-  a.answer = &answer->get_object();
+  objects.push_back(&answer->get_object());
   return {};
 }
 
-core::Result<void, Refusal> read_announce(const json::object& m, Request& out) {
+core::Result<void, Refusal> read_announce(const json::object& m, Request& out, Objects& objects) {
   Refusal refusal{MessageError::bad_info_hash, Action::announce, std::nullopt};
   const auto fail = [&](MessageError e) {
     refusal.error = e;
@@ -91,7 +99,7 @@ core::Result<void, Refusal> read_announce(const json::object& m, Request& out) {
     out.kind = MessageKind::answer;
     out.answer.info_hash = *info_hash;
     out.answer.peer_id = *peer_id;
-    if (auto r = read_answer(m, out.answer); !r) return fail(r.error());
+    if (auto r = read_answer(m, out.answer, objects); !r) return fail(r.error());
     return {};
   }
   auto& a = out.announce;
@@ -104,7 +112,7 @@ core::Result<void, Refusal> read_announce(const json::object& m, Request& out) {
   auto seeder = seeder_of(m.if_contains("left"));
   if (!seeder) return fail(MessageError::bad_left);
   a.seeder = *seeder;
-  if (auto r = read_offers(m.if_contains("offers"), a.offers); !r) return fail(r.error());
+  if (auto r = read_offers(m.if_contains("offers"), a.offers, objects); !r) return fail(r.error());
   return {};
 }
 
@@ -183,7 +191,7 @@ void append_json(std::string& out, const json::object& o) {
 }
 
 void encode_relayed(const core::InfoHash& info_hash, const core::PeerId& from,
-                    const core::OfferId& offer_id, std::string_view what, const json::object& sdp,
+                    const core::OfferId& offer_id, std::string_view what, std::string_view sdp,
                     std::string& out) {
   out.append("{\"action\":\"announce\",");
   append_id_member(out, "info_hash", info_hash);
@@ -191,7 +199,7 @@ void encode_relayed(const core::InfoHash& info_hash, const core::PeerId& from,
   append_id_member(out, "peer_id", from);
   out.push_back(',');
   append_key(out, what);
-  append_json(out, sdp);
+  out.append(sdp);
   out.push_back(',');
   append_id_member(out, "offer_id", offer_id);
   out.push_back('}');
@@ -251,22 +259,27 @@ std::optional<ServerMessage> read_relayed(const json::object& m, ServerMessage& 
 }  // namespace
 
 void append_id(std::string& out, std::span<const std::uint8_t, 20> id) {
-  out.push_back('"');
+  // Built on the stack and appended once: ids are in every message sent.
+  std::array<char, 20 * 6 + 2> text;  // \u00XX at most, and the quotes
+  std::size_t n = 0;
+  text[n++] = '"';
   for (std::uint8_t b : id) {
     if (b < 0x20) {
       const char esc[6] = {'\\', 'u', '0', '0', kHex[b >> 4], kHex[b & 0xF]};
-      out.append(esc, sizeof esc);
+      std::memcpy(text.data() + n, esc, sizeof esc);
+      n += sizeof esc;
     } else if (b == '"' || b == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(b));
+      text[n++] = '\\';
+      text[n++] = static_cast<char>(b);
     } else if (b < 0x80) {
-      out.push_back(static_cast<char>(b));
+      text[n++] = static_cast<char>(b);
     } else {  // U+0080..U+00FF in UTF-8
-      out.push_back(static_cast<char>(0xC0 | (b >> 6)));
-      out.push_back(static_cast<char>(0x80 | (b & 0x3F)));
+      text[n++] = static_cast<char>(0xC0 | (b >> 6));
+      text[n++] = static_cast<char>(0x80 | (b & 0x3F));
     }
   }
-  out.push_back('"');
+  text[n++] = '"';
+  out.append(text.data(), n);
 }
 
 std::optional<std::array<std::uint8_t, 20>> decode_id(std::string_view utf8) {
@@ -325,6 +338,32 @@ core::Result<void, Refusal> RequestParser::parse(std::string_view text, Request&
   out.announce.offers.clear();
   out.scrape.info_hashes.clear();
   out.scrape.full = false;
+  if (scan_request(text, out)) return {};
+  return parse_general(text, out);
+}
+
+void RequestParser::keep_texts(Request& out) {
+  texts_.clear();
+  std::array<std::size_t, kMaxOffers + 1> ends{};
+  for (std::size_t i = 0; i < objects_.size(); ++i) {
+    append_json(texts_, *objects_[i]);
+    ends[i + 1] = texts_.size();
+  }
+  // Views only now: texts_ may have moved while it grew.
+  const auto text = [&](std::size_t i) {
+    return std::string_view(texts_).substr(ends[i], ends[i + 1] - ends[i]);
+  };
+  if (out.kind == MessageKind::answer) out.answer.answer = text(0);
+  if (out.kind == MessageKind::announce)
+    for (std::size_t i = 0; i < out.announce.offers.size(); ++i)
+      out.announce.offers[i].offer = text(i);
+}
+
+core::Result<void, Refusal> RequestParser::parse_general(std::string_view text, Request& out) {
+  out.announce.offers.clear();
+  out.scrape.info_hashes.clear();
+  out.scrape.full = false;
+  objects_.clear();
   // The document lives in the arena: emptied before the arena is reused,
   // and parsed into the same storage, so assigning it moves, not copies.
   doc_ = nullptr;
@@ -341,7 +380,11 @@ core::Result<void, Refusal> RequestParser::parse(std::string_view text, Request&
       action && action->is_string()
           ? std::string_view(action->get_string().data(), action->get_string().size())
           : std::string_view{};
-  if (name == "announce") return read_announce(*m, out);
+  if (name == "announce") {
+    auto r = read_announce(*m, out, objects_);
+    if (r) keep_texts(out);
+    return r;
+  }
   if (name == "scrape") {
     out.kind = MessageKind::scrape;
     return read_scrape(*m, out.scrape);
@@ -415,12 +458,12 @@ void encode_announce_reply(const core::InfoHash& info_hash, std::uint32_t interv
 }
 
 void encode_offer(const core::InfoHash& info_hash, const core::PeerId& from,
-                  const core::OfferId& offer_id, const json::object& offer, std::string& out) {
+                  const core::OfferId& offer_id, std::string_view offer, std::string& out) {
   encode_relayed(info_hash, from, offer_id, "offer", offer, out);
 }
 
 void encode_answer(const core::InfoHash& info_hash, const core::PeerId& from,
-                   const core::OfferId& offer_id, const json::object& answer, std::string& out) {
+                   const core::OfferId& offer_id, std::string_view answer, std::string& out) {
   encode_relayed(info_hash, from, offer_id, "answer", answer, out);
 }
 

@@ -14,7 +14,9 @@
 // rest as the code point itself.
 //
 // Offers and answers (WebRTC session descriptions) are opaque: any JSON
-// object, relayed as it arrived (re-serialized: the same JSON value).
+// object, relayed as it arrived: byte for byte on the fast path
+// (ws_request_scan.hpp), re-serialized (the same JSON value) when the
+// general parser read the message.
 // Members a client adds that Cairn has no use for (uploaded, downloaded,
 // trackerid, ...) are ignored; a member Cairn reads with the wrong type is
 // refused.
@@ -54,7 +56,7 @@ std::optional<std::array<std::uint8_t, 20>> decode_id(std::string_view utf8);
 
 struct OfferIn {
   core::OfferId offer_id;
-  const boost::json::object* offer = nullptr;  // into the parsed document
+  std::string_view offer;  // the object's JSON text: in the message, or the parser's
 };
 
 struct AnnounceIn {
@@ -71,7 +73,7 @@ struct AnswerIn {
   core::PeerId peer_id;  // the answering peer
   core::PeerId to_peer_id;
   core::OfferId offer_id;
-  const boost::json::object* answer = nullptr;
+  std::string_view answer;  // the object's JSON text, as for OfferIn::offer
 };
 
 struct ScrapeIn {
@@ -124,15 +126,24 @@ class RequestParser {
   RequestParser(const RequestParser&) = delete;
   RequestParser& operator=(const RequestParser&) = delete;
 
-  // Parses one message. On success `out` holds it (pointers into this
-  // parser's document, valid until the next parse).
+  // Parses one message. On success `out` holds it (views into `text` or
+  // into this parser, valid while both are and until the next parse).
+  // The fast path first; what it does not decide, the general parser.
   core::Result<void, Refusal> parse(std::string_view text, Request& out);
+  // The general parser alone: Boost.JSON's document, then the rules. The
+  // one definition of what is accepted, which tests hold the fast path to.
+  core::Result<void, Refusal> parse_general(std::string_view text, Request& out);
 
  private:
+  // The offer or answer objects the general parser read, as JSON text.
+  void keep_texts(Request& out);
+
   // Most messages fit: no allocation once warm.
   alignas(16) std::array<unsigned char, 16384> arena_{};
   boost::json::monotonic_resource resource_;
   boost::json::value doc_;
+  std::vector<const boost::json::object*> objects_;  // offers (or the answer) in doc_
+  std::string texts_;                                // their JSON text
 };
 
 // Client side: requests as the JS client writes them.
@@ -161,14 +172,12 @@ struct ScrapeFileOut {
 
 void encode_announce_reply(const core::InfoHash& info_hash, std::uint32_t interval,
                            std::uint32_t complete, std::uint32_t incomplete, std::string& out);
-// An offer from `from` relayed to another peer; `offer` is appended as
-// JSON text.
+// An offer from `from` relayed to another peer; `offer` is a JSON object's
+// text (OfferIn::offer), appended as it is.
 void encode_offer(const core::InfoHash& info_hash, const core::PeerId& from,
-                  const core::OfferId& offer_id, const boost::json::object& offer,
-                  std::string& out);
+                  const core::OfferId& offer_id, std::string_view offer, std::string& out);
 void encode_answer(const core::InfoHash& info_hash, const core::PeerId& from,
-                   const core::OfferId& offer_id, const boost::json::object& answer,
-                   std::string& out);
+                   const core::OfferId& offer_id, std::string_view answer, std::string& out);
 void encode_scrape_reply(std::span<const ScrapeFileOut> files, std::string& out);
 // `failure reason`, with the action and info hash when known.
 void encode_error(std::optional<Action> action, const std::optional<core::InfoHash>& info_hash,

@@ -169,7 +169,7 @@ void WsConnection::announce(const ws::AnnounceIn& a, const tracker::RequestConte
   for (const auto& t : scratch_.targets) {
     const auto& offer = a.offers[t.offer];
     scratch_.message.clear();
-    ws::encode_offer(a.info_hash, a.peer_id, offer.offer_id, *offer.offer, scratch_.message);
+    ws::encode_offer(a.info_hash, a.peer_id, offer.offer_id, offer.offer, scratch_.message);
     relay(t.to, scratch_.message);
     tracker::bump(state_.counters.ws.offers_relayed);
   }
@@ -193,7 +193,7 @@ void WsConnection::offer_remotely(const ws::AnnounceIn& a, std::size_t sent) {
     offers[i].to = peers[i];
     offers[i].offer_id = offer.offer_id;
     offers[i].message.clear();
-    ws::encode_offer(a.info_hash, a.peer_id, offer.offer_id, *offer.offer, offers[i].message);
+    ws::encode_offer(a.info_hash, a.peer_id, offer.offer_id, offer.offer, offers[i].message);
   }
   shared_.remote->offer(a.info_hash, a.peer_id, std::span(offers.data(), peers.size()));
   for (std::size_t i = 0; i < peers.size(); ++i) tracker::bump(state_.counters.ws.offers_relayed);
@@ -206,7 +206,7 @@ void WsConnection::answer(const ws::AnswerIn& a, core::Seconds now, std::string&
                   out);
   auto to = shared_.swarms.answer(a.info_hash, a.peer_id, self_, a.to_peer_id, a.offer_id, now);
   scratch_.message.clear();
-  ws::encode_answer(a.info_hash, a.peer_id, a.offer_id, *a.answer, scratch_.message);
+  ws::encode_answer(a.info_hash, a.peer_id, a.offer_id, a.answer, scratch_.message);
   if (!to && to.error() == tracker::SignalingError::no_such_offer && shared_.remote &&
       shared_.remote->answer(a.info_hash, a.peer_id, a.to_peer_id, a.offer_id, scratch_.message)) {
     tracker::bump(state_.counters.ws.answers_relayed);  // to the offer's node

@@ -101,8 +101,11 @@ void HttpListener::wait() {
     if (ec) return;  // closed
     // A bounded number of batches per wake-up, so the worker's other
     // sockets get their turn under load.
+    in_wake_ = true;
     for (int i = 0; i < 8 && drain_one_batch(); ++i) {
     }
+    in_wake_ = false;
+    flush_gathered();
     if (poller_.is_open()) wait();
   });
 }
@@ -438,7 +441,9 @@ void HttpListener::serve_taken(Connection& c, std::size_t from, std::size_t to, 
     }
     c.in.assign(in_.data() + to - rest, c.close_after_write ? 0 : rest);
   }
-  if (!out_.empty() && !write(c, out_)) return drop(c);
+  if (!out_.empty()) gather(c, out_);
+  // Closing: what is gathered, and the close frame last, go now.
+  if (c.close_after_write && !flush(c)) return;
   finish_if_done(c);
 }
 
@@ -460,6 +465,7 @@ void HttpListener::sweep_taken(Connection& c, core::Seconds now) {
     c.close_after_write = true;
     t.closing_for = frontend::CloseReason::handler_closed;
   }
+  if (!flush(c)) return;  // in order: what was gathered first
   if (!out_.empty() && !write(c, out_)) return drop(c);
   finish_if_done(c);
 }
@@ -470,20 +476,50 @@ void HttpListener::shut_down_taken(Connection& c) {
   out_.clear();
   if (!c.close_after_write) t.handler->on_shutdown(out_);
   c.close_after_write = true;
+  if (!flush(c)) return;
   if (!out_.empty() && !write(c, out_)) return drop(c, t.closing_for);
   finish_if_done(c);
 }
 
-// Never drops the connection: this may run while another connection (or
-// this one) is being served. A socket that failed is marked, and dropped by
-// its own next event or the sweep.
+void HttpListener::gather(Connection& c, std::string_view bytes) {
+  if (c.gathered.empty()) {
+    dirty_.push_back(c.fd);
+    if (!in_wake_ && !flush_posted_) {
+      flush_posted_ = true;
+      asio::post(poller_.get_executor(), [this] { flush_gathered(); });
+    }
+  }
+  c.gathered.append(bytes);
+}
+
+void HttpListener::flush_gathered() {
+  flush_posted_ = false;
+  // flush() gathers nothing and drops only the one it writes.
+  for (std::size_t i = 0; i < dirty_.size(); ++i) {
+    auto& c = connections_[dirty_[i]];
+    if (c && !c->gathered.empty() && flush(*c)) finish_if_done(*c);
+  }
+  dirty_.clear();
+}
+
+bool HttpListener::flush(Connection& c) {
+  if (c.gathered.empty()) return true;
+  const bool written = write(c, c.gathered);
+  std::string().swap(c.gathered);  // an idle connection keeps no buffer
+  if (written) return true;
+  drop(c, c.taken ? c.taken->closing_for : frontend::CloseReason::peer_closed);
+  return false;
+}
+
+// Only gathers (written at the next flush), so it never drops the
+// connection: this may run while another connection (or this one) is being
+// served.
 bool HttpListener::TakenOver::send(std::string_view bytes) {
   Connection& c = connection;
-  if (c.close_after_write || c.out.size() + bytes.size() > limits.max_out) return false;
-  if (listener.write(c, bytes)) return true;
-  c.close_after_write = true;
-  closing_for = frontend::CloseReason::peer_closed;
-  return false;
+  if (c.close_after_write || c.out.size() + c.gathered.size() + bytes.size() > limits.max_out)
+    return false;
+  listener.gather(c, bytes);
+  return true;
 }
 
 }  // namespace cairn::net

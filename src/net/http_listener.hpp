@@ -24,6 +24,15 @@
 // ConnectionLimits. It still counts against the connection budget. Plain
 // HTTP connections pay one pointer and one branch for this.
 //
+// What a taken-over connection is sent (its own replies, and messages other
+// connections send it through the registry) is gathered, not written at
+// once: each connection's bytes of one wake-up (up to 8 batches) go out in
+// one write when the wake-up ends, or, when they come from outside one (a
+// timer, another worker's post), in a flush posted to the worker's loop.
+// Relayed signaling is many small messages to the same few connections (the
+// answers to one peer's offers arrive together): one send() for them all,
+// where a send() and its loopback delivery cost more than the message.
+//
 // With a TlsContext the listener serves https (and wss): each connection
 // gets a TlsSession over memory buffers, so the same loop reads ciphertext,
 // hands the plaintext to HTTP (or to the protocol that took over) and
@@ -108,6 +117,7 @@ class HttpListener final : public Listener {
     std::unique_ptr<TakenOver> taken;  // null while it speaks HTTP
     std::unique_ptr<TlsSession> tls;   // on an https listener
     bool tls_more = false;             // the session holds more plaintext than the last read took
+    std::string gathered;              // taken over: to be written at the next flush (`dirty_`)
   };
 
   void wait();
@@ -142,6 +152,13 @@ class HttpListener final : public Listener {
   // Feeds the handler in_[from, to): its input after a read.
   void serve_taken(Connection& c, std::size_t from, std::size_t to, core::Seconds now);
   void sweep_taken(Connection& c, core::Seconds now);
+  // Adds to what `c` is sent at the next flush.
+  void gather(Connection& c, std::string_view bytes);
+  // Writes what was gathered for every connection.
+  void flush_gathered();
+  // Writes what was gathered for `c` (before bytes that must follow it: a
+  // close frame). False: the write failed and `c` was dropped.
+  bool flush(Connection& c);
   // close(): the handler's last word, then closed once written.
   void shut_down_taken(Connection& c);
 
@@ -166,6 +183,9 @@ class HttpListener final : public Listener {
   // When the current batch of ready sockets was found (request latency).
   std::chrono::steady_clock::time_point batch_at_;
   bool closed_ = false;
+  std::vector<int> dirty_;  // connections with bytes gathered, by descriptor
+  bool in_wake_ = false;    // serving a wake-up, which flushes when it ends
+  bool flush_posted_ = false;
 };
 
 }  // namespace cairn::net

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <deque>
 #include <string>
 
 #include "codec/ws_tracker.hpp"
@@ -40,13 +42,20 @@ Cast cast_of(const Workload& w) {
 
 const WsPeerMix kNoScrapes{10, 0.0};
 
+// Reads requests as the tracker does, keeping every text it read: the
+// offers of an announce are views into it.
+struct Reader {
+  ws::RequestParser parser;
+  std::deque<std::string> texts;
+};
+
 // The announce `peer` sends, as the tracker reads it; its offers' objects
-// stay valid as long as `parser`.
-ws::AnnounceIn announce_of(WsPeer& peer, ws::RequestParser& parser, bool offers = true) {
-  std::string text;
+// stay valid as long as `reader`.
+ws::AnnounceIn announce_of(WsPeer& peer, Reader& reader, bool offers = true) {
+  std::string& text = reader.texts.emplace_back();
   EXPECT_EQ(peer.next_request(offers, text), WsPeer::Sent::announce);
   ws::Request request;
-  EXPECT_TRUE(parser.parse(text, request)) << text;
+  EXPECT_TRUE(reader.parser.parse(text, request)) << text;
   EXPECT_EQ(request.kind, ws::MessageKind::announce);
   return request.announce;
 }
@@ -60,7 +69,7 @@ std::string reply(const core::InfoHash& h, std::uint32_t complete, std::uint32_t
 TEST(WsPeer, AnnouncesStartedWithItsOffersThenUpdates) {
   auto w = small_workload();
   WsPeer peer(w, 0, kNoScrapes, 1);
-  ws::RequestParser parser;
+  Reader parser;
   auto first = announce_of(peer, parser);
   EXPECT_EQ(first.info_hash, w.hash(w.torrent_of(0)));
   EXPECT_EQ(first.peer_id, w.peer_id(0));
@@ -80,12 +89,12 @@ TEST(WsPeer, AnnouncesStartedWithItsOffersThenUpdates) {
 TEST(WsPeer, ScrapesItsTorrentAmongOthers) {
   auto w = small_workload();
   WsPeer peer(w, 0, WsPeerMix{10, 1.0}, 1);
-  ws::RequestParser parser;
+  Reader parser;
   announce_of(peer, parser);  // the first request is always the announce
   std::string text;
   ASSERT_EQ(peer.next_request(true, text), WsPeer::Sent::scrape);
   ws::Request request;
-  ASSERT_TRUE(parser.parse(text, request)) << text;
+  ASSERT_TRUE(parser.parser.parse(text, request)) << text;
   ASSERT_EQ(request.kind, ws::MessageKind::scrape);
   ASSERT_FALSE(request.scrape.info_hashes.empty());
   EXPECT_EQ(request.scrape.info_hashes[0], w.hash(w.torrent_of(0)));
@@ -98,11 +107,11 @@ TEST(WsPeer, OffersAreAnsweredAndAnswersMatched) {
   auto cast = cast_of(w);
   WsPeer a(w, cast.a, kNoScrapes, 1), b(w, cast.b, kNoScrapes, 2),
       stranger(w, cast.stranger, kNoScrapes, 3);
-  ws::RequestParser parser;
+  Reader parser;
   auto offered = announce_of(b, parser);
   const auto hash = offered.info_hash;
   std::string relayed;
-  ws::encode_offer(hash, offered.peer_id, offered.offers[0].offer_id, *offered.offers[0].offer,
+  ws::encode_offer(hash, offered.peer_id, offered.offers[0].offer_id, offered.offers[0].offer,
                    relayed);
   std::string answer;
   ASSERT_EQ(a.on_message(relayed, answer), WsPeer::Got::offer);
@@ -115,14 +124,14 @@ TEST(WsPeer, OffersAreAnsweredAndAnswersMatched) {
   EXPECT_EQ(request.answer.offer_id, offered.offers[0].offer_id);
 
   std::string back;
-  ws::encode_answer(hash, request.answer.peer_id, request.answer.offer_id, *request.answer.answer,
+  ws::encode_answer(hash, request.answer.peer_id, request.answer.offer_id, request.answer.answer,
                     back);
   std::string none;
   EXPECT_EQ(b.on_message(back, none), WsPeer::Got::answer);
   EXPECT_TRUE(none.empty());
   // An answer from b to an offer a never made (it is b's own).
   std::string not_mine;
-  ws::encode_answer(hash, w.peer_id(cast.b), offered.offers[2].offer_id, *request.answer.answer,
+  ws::encode_answer(hash, w.peer_id(cast.b), offered.offers[2].offer_id, request.answer.answer,
                     not_mine);
   EXPECT_EQ(a.on_message(not_mine, none), WsPeer::Got::invalid);
   // An answer for another torrent.
@@ -130,7 +139,7 @@ TEST(WsPeer, OffersAreAnsweredAndAnswersMatched) {
   // An offer from a peer of another torrent, or from itself.
   std::string foreign;
   ws::encode_offer(hash, w.peer_id(cast.stranger), offered.offers[1].offer_id,
-                   *offered.offers[1].offer, foreign);
+                   offered.offers[1].offer, foreign);
   EXPECT_EQ(a.on_message(foreign, none), WsPeer::Got::invalid);
   EXPECT_EQ(b.on_message(relayed, none), WsPeer::Got::invalid);
 }
@@ -141,7 +150,7 @@ TEST(WsPeer, AwaitsTheAnswersTheSwarmCanGive) {
   auto w = small_workload();
   auto cast = cast_of(w);
   WsPeer a(w, cast.a, kNoScrapes, 1), b(w, cast.b, kNoScrapes, 2);
-  ws::RequestParser parser;
+  Reader parser;
   auto offered = announce_of(b, parser);
   std::string none;
   ASSERT_EQ(b.on_message(reply(offered.info_hash, 1, 3), none), WsPeer::Got::announce_reply);
@@ -149,9 +158,9 @@ TEST(WsPeer, AwaitsTheAnswersTheSwarmCanGive) {
   for (int i = 0; i < 3; ++i) {
     std::string relayed, answer, back;
     ws::encode_offer(offered.info_hash, offered.peer_id, offered.offers[i].offer_id,
-                     *offered.offers[i].offer, relayed);
+                     offered.offers[i].offer, relayed);
     ASSERT_EQ(a.on_message(relayed, answer), WsPeer::Got::offer);
-    auto object = boost::json::parse(R"({"type":"answer","sdp":"x"})").as_object();
+    const std::string object = R"({"type":"answer","sdp":"x"})";
     ws::encode_answer(offered.info_hash, w.peer_id(cast.a), offered.offers[i].offer_id, object,
                       back);
     ASSERT_EQ(b.on_message(back, none), WsPeer::Got::answer);

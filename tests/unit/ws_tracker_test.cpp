@@ -82,11 +82,13 @@ TEST(Ids, RefusesAnythingElse) {
 
 // ------------------------------------------------------------ requests
 
+// Keeps the text: a request's offers and answer are views into it.
 struct Parsed {
+  std::string text;
   RequestParser parser;
   Request request;
   core::Result<void, Refusal> result;
-  explicit Parsed(const std::string& text) : result(parser.parse(text, request)) {}
+  explicit Parsed(std::string t) : text(std::move(t)), result(parser.parse(text, request)) {}
 };
 
 std::string announce_text(std::string extra = "") {
@@ -109,7 +111,7 @@ TEST(Requests, AnnounceWithOffers) {
   EXPECT_TRUE(a.seeder);
   ASSERT_EQ(a.offers.size(), 2u);
   EXPECT_EQ(a.offers[0].offer_id, offer_of(0x10));
-  EXPECT_EQ(json::serialize(*a.offers[0].offer), R"({"type":"offer","sdp":"v=0\r\n"})");
+  EXPECT_EQ(a.offers[0].offer, R"({"type":"offer","sdp":"v=0\r\n"})");
   EXPECT_EQ(a.offers[1].offer_id, offer_of(0x11));
 }
 
@@ -142,7 +144,7 @@ TEST(Requests, Answer) {
   EXPECT_EQ(a.peer_id, peer_of(0x01));
   EXPECT_EQ(a.to_peer_id, peer_of(0x02));
   EXPECT_EQ(a.offer_id, offer_of(0x10));
-  EXPECT_EQ(json::serialize(*a.answer), R"({"type":"answer","sdp":"x"})");
+  EXPECT_EQ(a.answer, R"({"type":"answer","sdp":"x"})");
 }
 
 TEST(Requests, ScrapeOneManyOrAll) {
@@ -274,7 +276,7 @@ TEST(Replies, OffersAndAnswersCarryTheObjectAsSent) {
   auto sdp =
       json::parse(R"({"type":"offer","sdp":"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n","n":[1,2]})");
   std::string out;
-  encode_offer(hash_of(0xAA), peer_of(0x81), offer_of(0x00), sdp.get_object(), out);
+  encode_offer(hash_of(0xAA), peer_of(0x81), offer_of(0x00), json::serialize(sdp), out);
   auto back = parse_server_message(out);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->kind, ServerKind::offer);
@@ -283,7 +285,7 @@ TEST(Replies, OffersAndAnswersCarryTheObjectAsSent) {
   EXPECT_EQ(back->offer_id, offer_of(0x00));
   EXPECT_EQ(json::parse(back->sdp_json), sdp);
   out.clear();
-  encode_answer(hash_of(1), peer_of(2), offer_of(3), sdp.get_object(), out);
+  encode_answer(hash_of(1), peer_of(2), offer_of(3), json::serialize(sdp), out);
   back = parse_server_message(out);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->kind, ServerKind::answer);
