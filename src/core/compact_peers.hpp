@@ -74,6 +74,10 @@ class PeerList {
     std::uint8_t* ids;
   };
   Room append(Family f, std::size_t n, bool with_ids);
+  // Room may be written up to kSpare bytes past its end (the next room
+  // overwrites them), so a copy loop can move a 6-byte IPv4 entry as one
+  // 8-byte word (store/memory/swarm.cpp, Swarm::take).
+  static constexpr std::size_t kSpare = 8;
   void push_back(const PeerInfo& peer, bool with_id);
 
  private:
@@ -81,7 +85,7 @@ class PeerList {
   class Bytes {
    public:
     std::uint8_t* extend(std::size_t n) {
-      if (n > capacity_ - size_) grow(size_ + n);
+      if (n + kSpare > capacity_ - size_) grow(size_ + n + kSpare);
       std::uint8_t* at = data_.get() + size_;
       size_ += n;
       return at;
