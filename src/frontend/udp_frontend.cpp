@@ -97,7 +97,8 @@ struct Handler {
     tracker::count_request(ctx.state.counters.requests, tracker::RequestType::udp_announce,
                            d.from.address);
     // Private mode: the passkey rides in BEP 41 URL data ("/PASSKEY/announce").
-    const auto user = tracker::admit_user(codec::passkey_of_path(r.url()), ctx);
+    const auto user = tracker::admit_user(
+        tracker::reads_passkeys(ctx) ? codec::passkey_of_path(r.url()) : std::nullopt, ctx);
     if (!user)
       return error_reply(r.transaction_id, tracker::error_text(user.error()), d.in.size(), d.out);
     if (!tracker::admit_torrent(r.info_hash, ctx)) {
