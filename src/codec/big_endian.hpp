@@ -1,36 +1,44 @@
 #pragma once
-// Big-endian wire integers by shifts: no unaligned loads, no host-order
-// assumptions. Shared by the binary codecs (BEP 15, the rendezvous record
-// body and UDP API). Callers check bounds before calling.
+// Big-endian wire integers, at any alignment (memcpy: one load or store,
+// byte-swapped on a little-endian host). Shared by the binary codecs (BEP
+// 15, the rendezvous record body and UDP API). Callers check bounds before
+// calling. (Assembled byte by byte with shifts, as before, GCC emitted the
+// shifts: ~100 instructions for a BEP 15 announce reply's five fields.)
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace cairn::codec::be {
 
-inline std::uint16_t load16(const std::uint8_t* p) {
-  return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
+namespace detail {
+template <class T>
+T big(T v) {
+  if constexpr (std::endian::native == std::endian::big) return v;
+  if constexpr (sizeof(T) == 2) return static_cast<T>(__builtin_bswap16(v));
+  if constexpr (sizeof(T) == 4) return __builtin_bswap32(v);
+  if constexpr (sizeof(T) == 8) return __builtin_bswap64(v);
 }
-inline std::uint32_t load32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 | std::uint32_t{p[2]} << 8 | p[3];
+template <class T>
+T load(const std::uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return big(v);
 }
-inline std::uint64_t load64(const std::uint8_t* p) {
-  return std::uint64_t{load32(p)} << 32 | load32(p + 4);
+template <class T>
+void store(std::uint8_t* p, T v) {
+  v = big(v);
+  std::memcpy(p, &v, sizeof v);
 }
+}  // namespace detail
 
-inline void store16(std::uint8_t* p, std::uint16_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-inline void store32(std::uint8_t* p, std::uint32_t v) {
-  p[0] = static_cast<std::uint8_t>(v >> 24);
-  p[1] = static_cast<std::uint8_t>(v >> 16);
-  p[2] = static_cast<std::uint8_t>(v >> 8);
-  p[3] = static_cast<std::uint8_t>(v);
-}
-inline void store64(std::uint8_t* p, std::uint64_t v) {
-  store32(p, static_cast<std::uint32_t>(v >> 32));
-  store32(p + 4, static_cast<std::uint32_t>(v));
-}
+inline std::uint16_t load16(const std::uint8_t* p) { return detail::load<std::uint16_t>(p); }
+inline std::uint32_t load32(const std::uint8_t* p) { return detail::load<std::uint32_t>(p); }
+inline std::uint64_t load64(const std::uint8_t* p) { return detail::load<std::uint64_t>(p); }
+
+inline void store16(std::uint8_t* p, std::uint16_t v) { detail::store(p, v); }
+inline void store32(std::uint8_t* p, std::uint32_t v) { detail::store(p, v); }
+inline void store64(std::uint8_t* p, std::uint64_t v) { detail::store(p, v); }
 
 // Appends v as sizeof(T) big-endian bytes.
 template <class T>

@@ -41,30 +41,6 @@ void PeerList::clear() {
   }
 }
 
-PeerList::Mark PeerList::mark() const {
-  Mark m;
-  for (int f = 0; f < 2; ++f) {
-    m.entry_bytes[f] = static_cast<std::uint32_t>(entries_[f].size());
-    m.id_bytes[f] = static_cast<std::uint32_t>(ids_[f].size());
-  }
-  return m;
-}
-
-CompactPeers PeerList::between(const Mark& from, const Mark& to) const {
-  CompactPeers v;
-  for (int f = 0; f < 2; ++f) {
-    v.entries[f] = entries_[f].span(from.entry_bytes[f], to.entry_bytes[f]);
-    v.ids[f] = ids_[f].span(from.id_bytes[f], to.id_bytes[f]);
-  }
-  return v;
-}
-
-PeerList::Room PeerList::append(Family f, std::size_t n, bool with_ids) {
-  const int i = family_index(f);
-  std::uint8_t* entries = entries_[i].extend(n * compact_size(f));
-  return {entries, with_ids ? ids_[i].extend(n * PeerId::size) : nullptr};
-}
-
 void PeerList::push_back(const PeerInfo& peer, bool with_id) {
   const Room room = append(peer.endpoint.family(), 1, with_id);
   peer.endpoint.write_compact(room.entries);

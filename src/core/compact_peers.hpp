@@ -74,6 +74,10 @@ class PeerList {
     std::uint8_t* ids;
   };
   Room append(Family f, std::size_t n, bool with_ids);
+  // Room may be written up to kSpare bytes past its end (the next room
+  // overwrites them), so a copy loop can move a 6-byte IPv4 entry as one
+  // 8-byte word (store/memory/swarm.cpp, Swarm::take).
+  static constexpr std::size_t kSpare = 8;
   void push_back(const PeerInfo& peer, bool with_id);
 
  private:
@@ -81,7 +85,7 @@ class PeerList {
   class Bytes {
    public:
     std::uint8_t* extend(std::size_t n) {
-      if (n > capacity_ - size_) grow(size_ + n);
+      if (n + kSpare > capacity_ - size_) grow(size_ + n + kSpare);
       std::uint8_t* at = data_.get() + size_;
       size_ += n;
       return at;
@@ -102,5 +106,31 @@ class PeerList {
   Bytes entries_[2];
   Bytes ids_[2];
 };
+
+// Inline: a batch of announces calls these for every request (the UDP hot
+// path, docs/benchmarks.md).
+inline PeerList::Mark PeerList::mark() const {
+  Mark m;
+  for (int f = 0; f < 2; ++f) {
+    m.entry_bytes[f] = static_cast<std::uint32_t>(entries_[f].size());
+    m.id_bytes[f] = static_cast<std::uint32_t>(ids_[f].size());
+  }
+  return m;
+}
+
+inline CompactPeers PeerList::between(const Mark& from, const Mark& to) const {
+  CompactPeers v;
+  for (int f = 0; f < 2; ++f) {
+    v.entries[f] = entries_[f].span(from.entry_bytes[f], to.entry_bytes[f]);
+    v.ids[f] = ids_[f].span(from.id_bytes[f], to.id_bytes[f]);
+  }
+  return v;
+}
+
+inline PeerList::Room PeerList::append(Family f, std::size_t n, bool with_ids) {
+  const int i = family_index(f);
+  std::uint8_t* entries = entries_[i].extend(n * compact_size(f));
+  return {entries, with_ids ? ids_[i].extend(n * PeerId::size) : nullptr};
+}
 
 }  // namespace cairn::core

@@ -63,11 +63,15 @@ bool UdpListener::drain_one_batch() {
     const auto& msg = in_msgs_[i];
     bytes_in += msg.msg_len;
     if (msg.msg_hdr.msg_flags & MSG_TRUNC) continue;  // oversize: never answered
-    batch_[size] = {std::span<const std::uint8_t>(in_.data() + i * kRecvSize, msg.msg_len),
-                    to_endpoint(addrs_[i]),
-                    std::span<std::uint8_t>(out_.data() + i * kReplySize, kReplySize), 0};
-    batch_[size].forward_out =
-        std::span<std::uint8_t>(forward_.data() + i * kForwardSize, kForwardSize);
+    // Field by field: a whole new Datagram zeroed its 112 bytes first.
+    // forward_to is read only when forward is set.
+    frontend::Datagram& d = batch_[size];
+    d.in = std::span<const std::uint8_t>(in_.data() + i * kRecvSize, msg.msg_len);
+    d.from = to_endpoint(addrs_[i]);
+    d.out = std::span<std::uint8_t>(out_.data() + i * kReplySize, kReplySize);
+    d.reply = 0;
+    d.forward_out = std::span<std::uint8_t>(forward_.data() + i * kForwardSize, kForwardSize);
+    d.forward = 0;
     batch_index_[size++] = i;
   }
   const tracker::RequestContext ctx{clock_.now(), clock_.now_ms(), {}, state_, clock_.precise_ms()};

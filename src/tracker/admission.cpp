@@ -26,7 +26,7 @@ void count_error(TrackerError e, WorkerCounters& counters) {
   tracker::bump(counters.tracker.full);
 }
 
-core::Result<std::optional<UserId>, TrackerError> admit_user(
+core::Result<std::optional<UserId>, TrackerError> admit_private_user(
     const std::optional<core::Passkey>& passkey, const RequestContext& ctx) {
   PrivateWorker* p = ctx.state.private_mode;
   if (!p) return std::optional<UserId>{};

@@ -41,8 +41,17 @@ void count_error(TrackerError e, WorkerCounters& counters);
 // passkey_missing / passkey_refused (unknown or disabled), counted; the
 // request must then touch nothing. Public mode: no user, whatever was
 // sent. One hash-map probe in the worker's snapshot, no lock.
-core::Result<std::optional<UserId>, TrackerError> admit_user(
+core::Result<std::optional<UserId>, TrackerError> admit_private_user(
     const std::optional<core::Passkey>& passkey, const RequestContext& ctx);
+// Inline, so public mode costs a test (every UDP announce asks).
+inline core::Result<std::optional<UserId>, TrackerError> admit_user(
+    const std::optional<core::Passkey>& passkey, const RequestContext& ctx) {
+  if (!ctx.state.private_mode) return std::optional<UserId>{};
+  return admit_private_user(passkey, ctx);
+}
+// Whether admit_user reads a passkey at all: a frontend need not look for
+// one in public mode.
+inline bool reads_passkeys(const RequestContext& ctx) { return ctx.state.private_mode != nullptr; }
 
 // Hands an admitted announce to the accounting (private mode; a no-op in
 // public mode). Call it only once the announce is admitted.

@@ -430,8 +430,13 @@ std::uint32_t Swarm::take(std::uint32_t skip, std::uint32_t want, std::uint32_t 
   constexpr std::size_t size = record::size(Family);
   constexpr std::size_t entry = record::key_size(Family);
   auto room = out.append(Family == 0 ? core::Family::v4 : core::Family::v6, taking, Ids);
+  // An IPv4 entry goes as one 8-byte word (two moves instead of four): the
+  // record goes on past its entry, and the room has spare bytes past its
+  // end, which the next entry overwrites.
+  constexpr std::size_t moved = entry == 6 ? 8 : entry;
+  static_assert(moved <= size && moved - entry <= core::PeerList::kSpare);
   const auto copy = [&room](const std::uint8_t* rec) {
-    std::memcpy(room.entries, rec, entry);
+    std::memcpy(room.entries, rec, moved);
     room.entries += entry;
     if constexpr (Ids) {
       std::memcpy(room.ids, rec + record::id_offset(Family), core::PeerId::size);

@@ -241,6 +241,28 @@ TEST_F(UdpFrontendTest, WithoutAConnectionIdNothingReachesTheStore) {
   EXPECT_EQ(state.counters.udp.bad_connection_id.load(), 1u);
 }
 
+// A batch checks a source's connection id once (udp_frontend.cpp,
+// LastValidId): what it remembers is the id with the address, so another
+// id from that address, or that id from another address, is still refused.
+TEST_F(UdpFrontendTest, AValidIdOfOneSourceVouchesForNothingElseInItsBatch) {
+  const auto a = test::v4(1, 6881), b = test::v4(2, 6881);
+  const std::uint64_t cid = connect(a);
+  Batch batch;
+  batch.add(a, announce(cid, 1, 6881));
+  batch.add(a, announce(cid, 2, 6882));      // the same id again: taken
+  batch.add(a, announce(cid ^ 1, 3, 6883));  // another id from a
+  batch.add(b, announce(cid, 4, 6884));      // a's id from b
+  batch.add(a, announce(cid, 5, 6885));
+  dispatch(batch);
+  EXPECT_EQ(std::get<udp::AnnounceResponse>(batch.reply(0)).transaction_id, 6881u);
+  EXPECT_EQ(std::get<udp::AnnounceResponse>(batch.reply(1)).transaction_id, 6882u);
+  EXPECT_EQ(std::get<udp::ErrorResponse>(batch.reply(2)).message, "invalid connection id");
+  EXPECT_EQ(std::get<udp::ErrorResponse>(batch.reply(3)).message, "invalid connection id");
+  EXPECT_EQ(std::get<udp::AnnounceResponse>(batch.reply(4)).transaction_id, 6885u);
+  EXPECT_EQ(peers.batch_sizes, std::vector<std::size_t>{3});
+  EXPECT_EQ(state.counters.udp.bad_connection_id.load(), 2u);
+}
+
 // Actions 16-19 go to the rendezvous entry, which sits before BEP 15 in
 // the table; with the API off it is not registered, and BEP 15 answers
 // them as the unknown actions they then are (unanswered here: the error
