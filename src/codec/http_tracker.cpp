@@ -45,55 +45,6 @@ struct Decoded {
   std::string_view view() const { return {bytes, fits() ? size : 0}; }
 };
 
-// Exact percent-decoding: '%' must be followed by two hex digits. '+' stays
-// '+': BitTorrent clients percent-encode every binary byte, '+' included, so
-// reading it as a space (the HTML form rule) would corrupt info hashes.
-// The count lives in a local: a store through `char*` may alias anything,
-// so `out.size` itself would be written back on every byte.
-bool percent_decode(std::string_view in, Decoded& out) {
-  const char* p = in.data();
-  const char* const end = p + in.size();
-  // An id's value (60 bytes at most, "%XX" each) always fits, whatever it
-  // decodes to: that loop skips the room test per byte. A negative table
-  // value makes hi * 16 | lo negative, so one test checks both digits.
-  if (in.size() <= Decoded::kCapacity) {
-    char* o = out.bytes;
-    while (p < end) {
-      char c = *p++;
-      if (c == '%') {
-        if (end - p < 2) return false;
-        const int v = hex_value(p[0]) * 16 | hex_value(p[1]);
-        if (v < 0) return false;
-        c = static_cast<char>(v);
-        p += 2;
-      }
-      *o++ = c;
-    }
-    out.size = static_cast<std::size_t>(o - out.bytes);
-    return true;
-  }
-  std::size_t size = 0;
-  for (; p < end && size < Decoded::kCapacity; ++size) {
-    char c = *p++;
-    if (c == '%') {
-      if (end - p < 2) return false;
-      const int hi = hex_value(p[0]), lo = hex_value(p[1]);
-      if ((hi | lo) < 0) return false;
-      c = static_cast<char>(hi << 4 | lo);
-      p += 2;
-    }
-    out.bytes[size] = c;
-  }
-  // Past the buffer only the length and the escapes' validity matter.
-  for (; p < end; ++size) {
-    if (*p++ != '%') continue;
-    if (end - p < 2 || (hex_value(p[0]) | hex_value(p[1])) < 0) return false;
-    p += 2;
-  }
-  out.size = size;
-  return true;
-}
-
 // The announce parameters Cairn reads. Every announce names ten or so, so
 // a key is told by its length and one or two bytes, then compared once,
 // instead of down a chain of string comparisons.
@@ -174,8 +125,51 @@ std::pair<Key, std::size_t> known_key(std::string_view pair) {
   }
 }
 
-// One key=value pair of a query, both percent-decoded. A pair with no '%'
-// (all but the two ids, in what clients send) is viewed where it lies
+// Bytes that end a plain run of a value: the end of its pair, or an escape.
+constexpr auto kValueStop = [] {
+  std::array<bool, 256> t{};
+  t['&'] = t['%'] = true;
+  return t;
+}();
+
+// percent_decode of the value that starts at `p` and ends at the next '&'
+// (or `end`), found as it goes: an id's value is read once, not searched
+// for its end and its escapes first. Returns where it stopped, or null on
+// bad percent-encoding ('&' is no hex digit, so an escape cut short by the
+// pair's end is refused as percent_decode refuses it).
+const char* decode_value(const char* p, const char* end, Decoded& out) {
+  std::size_t size = 0;
+  for (; p < end && *p != '&' && size < Decoded::kCapacity; ++size) {
+    char c = *p++;
+    if (c == '%') {
+      if (end - p < 2) return nullptr;
+      const int v = hex_value(p[0]) * 16 | hex_value(p[1]);
+      if (v < 0) return nullptr;
+      c = static_cast<char>(v);
+      p += 2;
+    }
+    out.bytes[size] = c;
+  }
+  // Past the buffer only the length and the escapes' validity matter.
+  for (; p < end && *p != '&'; ++size) {
+    if (*p++ != '%') continue;
+    if (end - p < 2 || (hex_value(p[0]) | hex_value(p[1])) < 0) return nullptr;
+    p += 2;
+  }
+  out.size = size;
+  return p;
+}
+
+// Exact percent-decoding: '%' must be followed by two hex digits. '+' stays
+// '+': BitTorrent clients percent-encode every binary byte, '+' included, so
+// reading it as a space (the HTML form rule) would corrupt info hashes.
+// `in` holds no '&' (it is a key or a value already cut from its pair).
+bool percent_decode(std::string_view in, Decoded& out) {
+  return decode_value(in.data(), in.data() + in.size(), out) != nullptr;
+}
+
+// One key=value pair of a query, both percent-decoded. A value with no
+// '%' (all but the two ids, in what clients send) is viewed where it lies
 // instead of copied byte by byte.
 struct Param {
   Key id = Key::other;         // which announce parameter the key names
@@ -184,24 +178,45 @@ struct Param {
   Decoded key_buffer;
   Decoded value_buffer;
 
-  // False on bad percent-encoding.
-  bool read(std::string_view pair) {
+  // Reads the pair at the start of [p, end): returns where it ends (at its
+  // '&' or `end`), or null on bad percent-encoding.
+  const char* read(const char* p, const char* end) {
     // What clients send ("port=6881") is told without reading the key byte
-    // by byte; an unknown or escaped key is found and decoded as any other.
-    auto [known, eq] = known_key(pair);
-    id = known;
+    // by byte, and its value is read in one pass that also finds its end.
+    const std::string_view rest(p, static_cast<std::size_t>(end - p));
+    const auto [known, eq] = known_key(rest);
     if (eq == std::string_view::npos) {
-      eq = std::min(pair.find('='), pair.size());
-      const auto raw_key = pair.substr(0, eq);
-      std::string_view key;  // "" when longer than Decoded::kCapacity: no known key
-      if (raw_key.find('%') == std::string_view::npos)
-        key = plain(raw_key);
-      else if (percent_decode(raw_key, key_buffer))
-        key = key_buffer.view();
-      else
-        return false;
-      id = key_of(key);
+      const auto pair = rest.substr(0, rest.find('&'));
+      return read_any(pair) ? p + pair.size() : nullptr;
     }
+    id = known;
+    const char* const v = p + eq + 1;
+    const char* stop = v;
+    while (stop < end && !kValueStop[static_cast<unsigned char>(*stop)]) ++stop;
+    if (stop == end || *stop == '&') {
+      value_size = static_cast<std::size_t>(stop - v);
+      value = plain({v, value_size});
+      return stop;
+    }
+    stop = decode_value(v, end, value_buffer);
+    value = value_buffer.view();
+    value_size = value_buffer.size;
+    return stop;
+  }
+
+  // Any other pair (an unknown or escaped key, no '='): false on bad
+  // percent-encoding.
+  bool read_any(std::string_view pair) {
+    const auto eq = std::min(pair.find('='), pair.size());
+    const auto raw_key = pair.substr(0, eq);
+    std::string_view key;  // "" when longer than Decoded::kCapacity: no known key
+    if (raw_key.find('%') == std::string_view::npos)
+      key = plain(raw_key);
+    else if (percent_decode(raw_key, key_buffer))
+      key = key_buffer.view();
+    else
+      return false;
+    id = key_of(key);
     const auto raw_value = eq == pair.size() ? std::string_view{} : pair.substr(eq + 1);
     if (raw_value.find('%') == std::string_view::npos) {
       value = plain(raw_value);
@@ -223,14 +238,17 @@ struct Param {
 // Walks the '&'-separated pairs; `fn(param)` returns an error or nullopt.
 template <class Fn>
 std::optional<Error> for_each_param(std::string_view query, Fn&& fn) {
-  Param p;
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    if (!p.read(pair)) return Error::bad_percent_encoding;
-    if (auto e = fn(p)) return e;
+  Param param;
+  const char* p = query.data();
+  const char* const end = p + query.size();
+  while (p < end) {
+    if (*p == '&') {  // between pairs, or an empty pair
+      ++p;
+      continue;
+    }
+    p = param.read(p, end);
+    if (!p) return Error::bad_percent_encoding;
+    if (auto e = fn(param)) return e;
   }
   return std::nullopt;
 }
@@ -559,25 +577,30 @@ void encode_scrape_reply(std::span<const ScrapeFile> files, std::string& out) {
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     return files[a].info_hash < files[b].info_hash;
   });
-  BencodeWriter w(out);
-  w.begin_dict();
-  w.key("files");
-  w.begin_dict();
+  // Written in place, as the announce reply: sized once for the longest
+  // entries, the fixed keys already encoded, then trimmed.
+  constexpr std::string_view kFiles = "d5:filesd", kComplete = "d8:completei",
+                             kDownloaded = "e10:downloadedi", kIncomplete = "e10:incompletei",
+                             kEnd = "ee";
+  constexpr std::size_t kHashSize = core::InfoHash::size;
+  static_assert(kHashSize == 20, "each key is written as 20:");
+  constexpr std::size_t kEntry = 3 + kHashSize + kComplete.size() + kDownloaded.size() +
+                                 kIncomplete.size() + 3 * text::kMaxDecimal + kEnd.size();
+  const std::size_t at = out.size();
+  out.resize(at + kFiles.size() + order.size() * kEntry + kEnd.size());
+  char* p = text::put(out.data() + at, kFiles);
   for (std::size_t n = 0; n < order.size(); ++n) {
     const auto& f = files[order[n]];
     if (n > 0 && files[order[n - 1]].info_hash == f.info_hash) continue;  // keys must be unique
-    w.key(f.info_hash.view());
-    w.begin_dict();
-    w.key("complete");
-    w.integer(f.complete);
-    w.key("downloaded");
-    w.integer(f.downloaded);
-    w.key("incomplete");
-    w.integer(f.incomplete);
-    w.end();
+    p = text::put(p, "20:");
+    p = text::put(p, f.info_hash.view());
+    p = text::put_decimal(text::put(p, kComplete), f.complete);
+    p = text::put_decimal(text::put(p, kDownloaded), f.downloaded);
+    p = text::put_decimal(text::put(p, kIncomplete), f.incomplete);
+    p = text::put(p, kEnd);
   }
-  w.end();
-  w.end();
+  p = text::put(p, kEnd);
+  out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 void encode_failure(std::string_view reason, std::string& out) {
