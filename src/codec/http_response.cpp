@@ -95,14 +95,4 @@ void write_http_response(std::string& out, int status, std::string_view content_
   write_http_response(out, r);
 }
 
-HttpResponse HttpResponse::to(const HttpRequest& request, int status,
-                              std::string_view content_type) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = content_type;
-  r.keep_alive = request.keep_alive;
-  r.head_only = request.method == HttpMethod::head;
-  return r;
-}
-
 }  // namespace cairn::codec

@@ -199,7 +199,12 @@ void HttpListener::serve(Connection& c) {
   count_read(static_cast<std::size_t>(n), out_.size());
   // Switched: what followed the request is the new protocol's.
   if (c.taken) return serve_taken(c, consumed, used, now);
-  c.in.assign(in_.data() + consumed, used - consumed);
+  // Usually the read held whole requests only: nothing to keep, and
+  // clear() is a store where assign() of nothing is a library call.
+  if (consumed == used)
+    c.in.clear();
+  else
+    c.in.assign(in_.data() + consumed, used - consumed);
   if (consumed > 0)
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
   if (!out_.empty() && !write(c, out_)) return drop(c);
