@@ -179,8 +179,10 @@ struct Param {
   Decoded value_buffer;
 
   // Reads the pair at the start of [p, end): returns where it ends (at its
-  // '&' or `end`), or null on bad percent-encoding.
-  const char* read(const char* p, const char* end) {
+  // '&' or `end`), or null on bad percent-encoding. Inlined into the loop
+  // over the pairs: as a call, ten a query, it cost 160 instructions a
+  // request more (bench/instructions --mode http).
+  [[gnu::always_inline]] const char* read(const char* p, const char* end) {
     // What clients send ("port=6881") is told without reading the key byte
     // by byte, and its value is read in one pass that also finds its end.
     const std::string_view rest(p, static_cast<std::size_t>(end - p));
