@@ -262,7 +262,8 @@ ssize_t HttpListener::receive_tls(Connection& c, char* at, std::size_t room) {
 
 std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std::string& out) {
   std::size_t consumed = 0;
-  while (!c.close_after_write) {
+  // An empty rest is incomplete: not parsed (after every read's last request).
+  while (!c.close_after_write && consumed < buffer.size()) {
     auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {
