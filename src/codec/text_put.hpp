@@ -18,8 +18,18 @@ inline char* put(char* at, std::string_view s) {
   return at + s.size();
 }
 
-// Needs room for kMaxDecimal bytes.
+// Needs room for kMaxDecimal bytes. Counts of seeders and leechers are
+// mostly one or two digits: those skip the library call.
 inline char* put_decimal(char* at, std::uint64_t v) {
+  if (v < 10) {
+    *at = static_cast<char>('0' + v);
+    return at + 1;
+  }
+  if (v < 100) {
+    at[0] = static_cast<char>('0' + v / 10);
+    at[1] = static_cast<char>('0' + v % 10);
+    return at + 2;
+  }
   return std::to_chars(at, at + kMaxDecimal, v).ptr;
 }
 
