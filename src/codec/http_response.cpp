@@ -1,6 +1,6 @@
 #include "codec/http_response.hpp"
 
-#include <charconv>
+#include "codec/text_put.hpp"
 
 namespace cairn::codec {
 
@@ -51,34 +51,37 @@ std::string_view http_reason(int status) {
   }
 }
 
-namespace {
-
-void append_number(std::string& out, std::uint64_t n) {
-  char digits[24];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, n).ptr);
-}
-
-}  // namespace
-
 void write_http_response(std::string& out, const HttpResponse& r) {
   // Statuses outside 100..999 would break the status line; they read as 500.
   const int status = r.status < 100 || r.status > 999 ? 500 : r.status;
-  out.append("HTTP/1.1 ");
-  append_number(out, static_cast<std::uint64_t>(status));
-  out.push_back(' ');
-  out.append(http_reason(status));
-  out.append("\r\nContent-Type: ");
-  out.append(r.content_type);
+  const std::string_view reason = http_reason(status);
+  constexpr std::string_view kVersion = "HTTP/1.1 ", kType = "\r\nContent-Type: ",
+                             kLength = "\r\nContent-Length: ", kAllow = "\r\nAllow: ",
+                             kEncoding = "\r\nContent-Encoding: ", kRetry = "\r\nRetry-After: ",
+                             kKeepAlive = "\r\nConnection: keep-alive\r\n\r\n",
+                             kClose = "\r\nConnection: close\r\n\r\n";
+  // Every HTTP reply passes here: the head is stored in place, sized once
+  // for its longest form, instead of a dozen appends.
+  const std::size_t bound =
+      kVersion.size() + 4 + reason.size() + kType.size() + r.content_type.size() + kLength.size() +
+      text::kMaxDecimal + kAllow.size() + r.allow.size() + kEncoding.size() +
+      r.content_encoding.size() + kRetry.size() + text::kMaxDecimal + kKeepAlive.size();
+  const std::size_t at = out.size();
+  out.resize(at + bound);
+  char* p = text::put(out.data() + at, kVersion);
+  p = text::put_decimal(p, static_cast<std::uint64_t>(status));
+  *p++ = ' ';
+  p = text::put(p, reason);
+  p = text::put(p, kType);
+  p = text::put(p, r.content_type);
   // A HEAD answer says the length GET's body would have (RFC 9110 9.3.2).
-  out.append("\r\nContent-Length: ");
-  append_number(out, r.body.size());
-  if (!r.allow.empty()) out.append("\r\nAllow: ").append(r.allow);
-  if (!r.content_encoding.empty()) out.append("\r\nContent-Encoding: ").append(r.content_encoding);
-  if (r.retry_after != 0) {
-    out.append("\r\nRetry-After: ");
-    append_number(out, r.retry_after);
-  }
-  out.append(r.keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n");
+  p = text::put(p, kLength);
+  p = text::put_decimal(p, r.body.size());
+  if (!r.allow.empty()) p = text::put(text::put(p, kAllow), r.allow);
+  if (!r.content_encoding.empty()) p = text::put(text::put(p, kEncoding), r.content_encoding);
+  if (r.retry_after != 0) p = text::put_decimal(text::put(p, kRetry), r.retry_after);
+  p = text::put(p, r.keep_alive ? kKeepAlive : kClose);
+  out.resize(static_cast<std::size_t>(p - out.data()));
   if (!r.head_only) out.append(r.body);
 }
 
@@ -90,16 +93,6 @@ void write_http_response(std::string& out, int status, std::string_view content_
   r.body = body;
   r.keep_alive = keep_alive;
   write_http_response(out, r);
-}
-
-HttpResponse HttpResponse::to(const HttpRequest& request, int status,
-                              std::string_view content_type) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = content_type;
-  r.keep_alive = request.keep_alive;
-  r.head_only = request.method == HttpMethod::head;
-  return r;
 }
 
 }  // namespace cairn::codec

@@ -19,7 +19,15 @@ struct HttpResponse {
   std::string_view content_encoding;  // "gzip" for a compressed body; none when empty
 
   // An answer to `request`: its keep-alive, and no body if it is a HEAD.
-  static HttpResponse to(const HttpRequest& request, int status, std::string_view content_type);
+  // Inline: every reply starts here.
+  static HttpResponse to(const HttpRequest& request, int status, std::string_view content_type) {
+    HttpResponse r;
+    r.status = status;
+    r.content_type = content_type;
+    r.keep_alive = request.keep_alive;
+    r.head_only = request.method == HttpMethod::head;
+    return r;
+  }
 };
 
 // Appends a complete response to `out`. Reason phrases come from a fixed

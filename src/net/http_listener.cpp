@@ -202,7 +202,12 @@ void HttpListener::serve(Connection& c) {
   count_read(static_cast<std::size_t>(n), out_.size());
   // Switched: what followed the request is the new protocol's.
   if (c.taken) return serve_taken(c, consumed, used, now);
-  c.in.assign(in_.data() + consumed, used - consumed);
+  // Usually the read held whole requests only: nothing to keep, and
+  // clear() is a store where assign() of nothing is a library call.
+  if (consumed == used)
+    c.in.clear();
+  else
+    c.in.assign(in_.data() + consumed, used - consumed);
   if (consumed > 0)
     c.deadline = now + (c.in.empty() ? limits_.idle_timeout : limits_.request_timeout);
   if (!out_.empty() && !write(c, out_)) return drop(c);
@@ -260,7 +265,8 @@ ssize_t HttpListener::receive_tls(Connection& c, char* at, std::size_t room) {
 
 std::size_t HttpListener::answer_all(std::string_view buffer, Connection& c, std::string& out) {
   std::size_t consumed = 0;
-  while (!c.close_after_write) {
+  // An empty rest is incomplete: not parsed (after every read's last request).
+  while (!c.close_after_write && consumed < buffer.size()) {
     auto parse = codec::parse_http_request(buffer.substr(consumed), limits_.head);
     if (parse.status == codec::HttpParseStatus::incomplete) break;
     if (parse.status == codec::HttpParseStatus::error) {

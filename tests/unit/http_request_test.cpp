@@ -357,6 +357,34 @@ TEST(HttpResponse, Framing) {
             "Content-Length: 0\r\nConnection: close\r\n\r\n");
 }
 
+// Every optional header at once, in their fixed order; a HEAD answer
+// keeps the length and drops the body; a status out of range reads as 500.
+TEST(HttpResponse, EveryHeader) {
+  HttpResponse r;
+  r.status = 429;
+  r.content_type = "text/plain";
+  r.body = "slow";
+  r.keep_alive = false;
+  r.allow = "GET, HEAD";
+  r.content_encoding = "gzip";
+  r.retry_after = 30;
+  std::string out = "x";
+  write_http_response(out, r);
+  EXPECT_EQ(out,
+            "xHTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n"
+            "Allow: GET, HEAD\r\nContent-Encoding: gzip\r\nRetry-After: 30\r\n"
+            "Connection: close\r\n\r\nslow");
+  r = HttpResponse{};
+  r.status = 1000;
+  r.body = "body";
+  r.head_only = true;
+  out.clear();
+  write_http_response(out, r);
+  EXPECT_EQ(out,
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: \r\nContent-Length: 4\r\n"
+            "Connection: keep-alive\r\n\r\n");
+}
+
 TEST(HttpResponse, Reasons) {
   EXPECT_EQ(http_reason(400), "Bad Request");
   EXPECT_EQ(http_reason(404), "Not Found");
@@ -377,6 +405,30 @@ TEST(HttpResponse, ParsedBackByTheHeadParserShape) {
 // The target is checked eight bytes at a time; every byte value, at every
 // place in a word and in the tail after the last whole word, must be judged
 // as the rule says: visible ASCII (0x21-0x7E) only.
+// Header values are checked eight bytes at a time, the last word
+// overlapping; every byte value, at every place of values shorter than a
+// word, one word, and longer, must be judged as the rule says: visible
+// bytes, space, tab and obs-text (0x80 and up) only.
+TEST(HttpRequest, EveryHeaderValueByteIsJudgedWherever) {
+  for (const std::string value : {"abcdefg", "abcdefgh", "abcdefghi", "0123456789abcdefg"}) {
+    for (std::size_t at = 0; at < value.size(); ++at) {
+      for (int b = 0; b < 256; ++b) {
+        if (b == '\r' || b == '\n') continue;  // these end the line instead
+        std::string v = value;
+        v[at] = static_cast<char>(b);
+        const std::string head = "GET /a HTTP/1.1\r\nX-Any: " + v + "\r\n\r\n";
+        const auto p = parse_http_request(head);
+        const bool field = (b >= 0x20 && b != 0x7f) || b == '\t';
+        ASSERT_EQ(p.status, field ? HttpParseStatus::complete : HttpParseStatus::error)
+            << "byte " << b << " at " << at << " of " << value.size();
+        if (!field) {
+          ASSERT_EQ(p.error_status, 400) << "byte " << b << " at " << at;
+        }
+      }
+    }
+  }
+}
+
 TEST(HttpRequest, EveryTargetByteIsJudgedWherever) {
   const std::string path = "/announce?info_hash=%01%02&port=1";  // 33 bytes: 4 words, 1 tail byte
   for (std::size_t at = 1; at < path.size(); ++at) {

@@ -412,6 +412,29 @@ TEST(HttpTracker, CompactReplyEmptyWithWarning) {
   EXPECT_TRUE(bdecode(out).has_value());
 }
 
+// The reply's numbers at every width the writer treats apart (one digit,
+// two, then the library's), appended after bytes already in `out`.
+TEST(HttpTracker, ReplyNumbersAtEveryWidth) {
+  const std::uint32_t values[] = {0, 9, 10, 99, 100, 999, 1000, 4294967295u};
+  for (std::uint32_t v : values) {
+    AnnounceReply reply;
+    reply.complete = v;
+    reply.incomplete = v;
+    reply.interval = v;
+    reply.min_interval = v;
+    std::string out = "HEAD";
+    encode_announce_reply(reply, out);
+    const std::string n = std::to_string(v);
+    EXPECT_EQ(out, "HEADd8:completei" + n + "e10:incompletei" + n + "e8:intervali" + n +
+                       "e12:min intervali" + n + "e5:peers0:6:peers60:e");
+    std::vector<ScrapeFile> files = {{id_of<InfoHash>(1), v, v, v}};
+    out = "HEAD";
+    encode_scrape_reply(files, out);
+    EXPECT_EQ(out, "HEADd5:filesd20:" + std::string(id_of<InfoHash>(1).view()) + "d8:completei" +
+                       n + "e10:downloadedi" + n + "e10:incompletei" + n + "eeee");
+  }
+}
+
 TEST(HttpTracker, DictionaryReply) {
   std::vector<PeerInfo> peers = {peer("1.2.3.4:6881", 1), peer("[2001:db8::1]:443", 2)};
   const PeerList wire(peers);
