@@ -75,7 +75,7 @@ class HttpListener final : public Listener {
                const clock::CoarseClock& clock, frontend::WorkerState& state,
                HttpConnectionLimits limits, ConnectionBudget& budget, ConnectionRegistry& registry,
                AddressConnections& per_address, const TlsContext* tls = nullptr);
-  ~HttpListener();
+  ~HttpListener() override;
   HttpListener(const HttpListener&) = delete;
   HttpListener& operator=(const HttpListener&) = delete;
 
