@@ -248,6 +248,7 @@ Counted RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
   s.batch.arg(std::int64_t{l.want_v4 ? 1 : 0});
   s.batch.arg(std::int64_t{l.want_v6 ? 1 : 0});
   s.batch.arg(std::int64_t{l.want_peer_ids ? 1 : 0});
+  s.batch.arg(static_cast<std::int64_t>(l.random & 0x7fffffff));  // exact in Lua's doubles
   link_->exec(s.batch, s.replies);
   const auto failure = [&]() -> Counted {
     fail();
