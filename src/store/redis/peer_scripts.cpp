@@ -226,9 +226,10 @@ end
 
 -- The swarm's index score is when its oldest peer is next due: an
 -- announce can only make that later, and a score too early costs one
--- sweep visit that finds nothing, so it is set when the swarm is made and
--- when it was due, not on every announce.
-if created == 1 or own_due then
+-- sweep visit that finds nothing, so it is set when the swarm is made,
+-- when it was due, and when it is left empty (due now, to be dropped), not
+-- on every announce.
+if created == 1 or own_due or n4 + n6 == 0 then
   local first = redis.call('ZRANGE', times, 0, 0, 'WITHSCORES')
   redis.call('ZADD', index, first[2] and (tonumber(first[2]) + ttl) or now, h)
   indexed = true
