@@ -47,7 +47,7 @@ namespace cairn::store::redis {
 const Script& announce_script();
 
 // Read-only: up to numwant peers drawn as announce draws them.
-// KEYS: NS:s{H} NS:4{H} NS:6{H}
+// KEYS: NS:s{H} NS:4{H} NS:6{H} NS:t{H}
 // ARGV: NS, numwant, want v4 (0/1), want v6 (0/1), want ids (0/1), random
 //       (0 to 2^31 - 1: where a big swarm's draw starts)
 // Reply: {0, 0, 0} for an unknown swarm, else {seeders, leechers,

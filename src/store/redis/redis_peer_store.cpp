@@ -240,8 +240,8 @@ Counted RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
   const Hex h(l.info_hash.bytes);
   s.batch.clear();
   s.batch.script(h.slot(), peer_lookup_script());
-  s.batch.arg(std::int64_t{3});
-  for (std::string_view kind : {"s", "4", "6"})
+  s.batch.arg(std::int64_t{4});
+  for (std::string_view kind : {"s", "4", "6", "t"})
     s.batch.arg(key_name(s.key, options_.name_space, kind, h.view()));
   s.batch.arg(options_.name_space);
   s.batch.arg(std::int64_t{l.numwant});
