@@ -162,8 +162,8 @@ void swarms(tracker::MetricsRegistry& r, const store::PeerStore& peers, const Sw
   });
   std::vector<double> bounds(SwarmCensus::kBounds.begin(), SwarmCensus::kBounds.end());
   r.add_histogram("peers_per_torrent", {},
-                  "torrents by their number of peers (a census of the memory store, at most "
-                  "once a second; empty for a remote store)",
+                  "torrents by their number of peers (a census of the store: at most once a "
+                  "second for the memory store, every 5 minutes for a remote one)",
                   std::move(bounds), [&census](tracker::MetricRow& row) {
                     const auto c = census.get();
                     for (std::size_t i = 0; i < c->buckets.size(); ++i)
