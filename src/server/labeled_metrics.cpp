@@ -4,6 +4,7 @@
 #include <string>
 
 #include "server/process_memory.hpp"
+#include "server/store_stats_cache.hpp"
 #include "tracker/request_counters.hpp"
 
 namespace cairn::server {
@@ -156,8 +157,9 @@ void latency(tracker::MetricsRegistry& r, const Workers& workers) {
 }
 
 void swarms(tracker::MetricsRegistry& r, const store::PeerStore& peers, const SwarmCensus& census) {
-  r.add_gauge("store_leechers", "peers that still download", [&peers] {
-    const auto s = peers.stats();
+  auto totals = std::make_shared<const StoreStatsCache>(peers);
+  r.add_gauge("store_leechers", "peers that still download", [totals] {
+    const auto s = totals->get();
     return s.peers_v4 + s.peers_v6 - s.seeders;
   });
   std::vector<double> bounds(SwarmCensus::kBounds.begin(), SwarmCensus::kBounds.end());
