@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
 
 #include "server/config.hpp"
 #include "server/config_check.hpp"
@@ -61,6 +62,17 @@ ServeCommand::ServeCommand(CLI::App& parent) {
                        "Keep the state in a Redis Cluster: some of its nodes as "
                        "HOST:PORT[,HOST:PORT...]; sets store.backend = \"redis\" and replaces "
                        "store.redis_nodes");
+  // Each sets store.redis_tls too: a CA, certificate or key means TLS.
+  command_->add_option("--redis-tls-ca", redis_tls_ca_,
+                       "Speak TLS to the Redis nodes, trusting the CAs in this PEM file; sets "
+                       "store.redis_tls and replaces store.redis_ca_file");
+  command_->add_option("--redis-tls-cert", redis_tls_cert_,
+                       "PEM client certificate to present to the Redis nodes (with "
+                       "--redis-tls-key); sets store.redis_tls and replaces "
+                       "store.redis_cert_file");
+  command_->add_option("--redis-tls-key", redis_tls_key_,
+                       "PEM private key of --redis-tls-cert; sets store.redis_tls and replaces "
+                       "store.redis_key_file");
   command_->add_flag("--print-config", print_config_, "Print the default configuration and exit");
   command_->add_flag("--check-config", check_config_,
                      "Check the configuration (--config and the options given) and every file it "
@@ -99,6 +111,13 @@ server::Config ServeCommand::load() const {
       config.store.redis_nodes.push_back(node);
       at = end + 1;
     }
+  }
+  for (auto [flag, key] : {std::pair{&redis_tls_ca_, &config.store.redis_ca_file},
+                           std::pair{&redis_tls_cert_, &config.store.redis_cert_file},
+                           std::pair{&redis_tls_key_, &config.store.redis_key_file}}) {
+    if (flag->empty()) continue;
+    config.store.redis_tls = true;
+    *key = *flag;
   }
   if (!log_format_.empty()) config.log_format = *server::parse_log_format(log_format_);
   return config;

@@ -27,6 +27,7 @@ class ServeCommand final : public Command {
   std::string tls_cert_;
   std::string tls_key_;
   std::string redis_;
+  std::string redis_tls_ca_, redis_tls_cert_, redis_tls_key_;
   bool print_config_ = false;
   bool check_config_ = false;
   std::string log_format_;  // "" keeps server.log_format

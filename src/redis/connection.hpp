@@ -90,6 +90,7 @@ class Connection {
   std::string out_;
   std::size_t sent_ = 0;
   std::string in_;
+  std::unique_ptr<char[]> chunk_;  // what fill() reads into, made at its first read
   std::size_t parsed_ = 0;
   std::uint64_t connects_ = 0;
 };

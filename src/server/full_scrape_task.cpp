@@ -2,36 +2,26 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <exception>
 
 namespace cairn::server {
 
 void FullScrapeTask::start() {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    while (full_scrape_.wait_for_demand()) build_once();
+  });
 }
 
 void FullScrapeTask::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  full_scrape_.stop_waiting();
   if (thread_.joinable()) thread_.join();
-}
-
-void FullScrapeTask::loop() {
-  const auto interval = std::chrono::seconds(full_scrape_.interval());
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    lock.unlock();
-    build_once();
-    lock.lock();
-    wake_.wait_for(lock, interval, [&] { return stopping_; });
-  }
 }
 
 void FullScrapeTask::build_once() {
   const auto began = std::chrono::steady_clock::now();
+  // The store as it is from here on: the build's age counts from its start.
+  const core::Seconds as_of = now_();
   try {
     auto bodies = frontend::FullScrape::build(tracker_);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -39,10 +29,12 @@ void FullScrapeTask::build_once() {
                         .count();
     spdlog::debug("full scrape: {} torrents, {} bytes ({} gzipped), built in {} ms",
                   bodies->torrents, bodies->bencoded.size(), bodies->gzipped.size(), ms);
-    full_scrape_.publish(std::move(bodies));
+    full_scrape_.publish(std::move(bodies), as_of);
   } catch (const std::exception& e) {
-    // Out of memory most likely: the last one published stays served.
+    // Out of memory most likely: the last one published stays served while
+    // it is young enough, and the next request asks again.
     spdlog::error("full scrape not rebuilt, serving the previous one: {}", e.what());
+    full_scrape_.build_failed();
   }
 }
 

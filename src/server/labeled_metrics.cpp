@@ -4,6 +4,7 @@
 #include <string>
 
 #include "server/process_memory.hpp"
+#include "server/store_stats_cache.hpp"
 #include "tracker/request_counters.hpp"
 
 namespace cairn::server {
@@ -156,14 +157,15 @@ void latency(tracker::MetricsRegistry& r, const Workers& workers) {
 }
 
 void swarms(tracker::MetricsRegistry& r, const store::PeerStore& peers, const SwarmCensus& census) {
-  r.add_gauge("store_leechers", "peers that still download", [&peers] {
-    const auto s = peers.stats();
+  auto totals = std::make_shared<const StoreStatsCache>(peers);
+  r.add_gauge("store_leechers", "peers that still download", [totals] {
+    const auto s = totals->get();
     return s.peers_v4 + s.peers_v6 - s.seeders;
   });
   std::vector<double> bounds(SwarmCensus::kBounds.begin(), SwarmCensus::kBounds.end());
   r.add_histogram("peers_per_torrent", {},
-                  "torrents by their number of peers (a census of the memory store, at most "
-                  "once a second; empty for a remote store)",
+                  "torrents by their number of peers (a census of the store: at most once a "
+                  "second for the memory store, every 5 minutes for a remote one)",
                   std::move(bounds), [&census](tracker::MetricRow& row) {
                     const auto c = census.get();
                     for (std::size_t i = 0; i < c->buckets.size(); ++i)

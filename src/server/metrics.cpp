@@ -1,5 +1,8 @@
 #include "server/metrics.hpp"
 
+#include <memory>
+
+#include "server/store_stats_cache.hpp"
 #include "store/remote_counters.hpp"
 
 namespace cairn::server {
@@ -36,15 +39,17 @@ void register_metrics(tracker::MetricsRegistry& registry,
   if (const store::RemoteCounters* remote = peers.remote_counters())
     registry.add_blocks("redis", std::vector{remote});
 
-  // The stores' own numbers: shared by the workers, read when asked.
+  // The stores' own numbers: shared by the workers, read when asked (a
+  // remote store's once for the three gauges: store_stats_cache.hpp).
+  auto totals = std::make_shared<const StoreStatsCache>(peers);
   registry.add_gauge("store_torrents", "torrents with at least one peer",
-                     [&peers] { return peers.stats().torrents; });
-  registry.add_gauge("store_peers", "peers, IPv4 and IPv6", [&peers] {
-    const auto s = peers.stats();
+                     [totals] { return totals->get().torrents; });
+  registry.add_gauge("store_peers", "peers, IPv4 and IPv6", [totals] {
+    const auto s = totals->get();
     return s.peers_v4 + s.peers_v6;
   });
   registry.add_gauge("store_seeders", "peers that have the whole torrent",
-                     [&peers] { return peers.stats().seeders; });
+                     [totals] { return totals->get().seeders; });
   registry.add_gauge("store_topics", "rendezvous topics with at least one record",
                      [&records] { return records.stats().topics; });
   registry.add_gauge("store_records", "rendezvous records",

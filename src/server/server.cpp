@@ -316,7 +316,8 @@ void Server::start() {
     housekeeping_ = std::thread([this] { housekeeping_loop(); });
     if (private_) private_->start([this] { return clock_.now(); });
     if (full_scrape_) {
-      full_scrape_task_ = std::make_unique<FullScrapeTask>(tracker_, *full_scrape_);
+      full_scrape_task_ = std::make_unique<FullScrapeTask>(tracker_, *full_scrape_,
+                                                           [this] { return clock_.now(); });
       full_scrape_task_->start();
     }
     if (!config_.state_file.empty() && config_.snapshot_interval > 0)

@@ -1,8 +1,9 @@
 """The full scrape (GET /scrape with no info_hash, and the WebSocket scrape
 with none): every torrent with its counts, WebSocket peers included; gzip
-for a client that accepts it; rebuilt every tracker.full_scrape_interval
-(cached in between); one per address per interval; refused when
-tracker.full_scrape is false.
+for a client that accepts it; built on demand, at most once per
+tracker.full_scrape_interval (cached in between, never while nobody
+asks); one per address per interval; refused when tracker.full_scrape is
+false.
 
 Each client address is a loopback address of its own (127.0.0.N), so the
 per-address limit is tested apart from the cache."""
@@ -130,6 +131,38 @@ class FullScrapeTest(unittest.TestCase):
             for _ in range(3):
                 r = http_get(s.http4, "/scrape?info_hash=" + "%41" * 20, source=me)
                 self.assertIsNone(failure_of(r))
+
+    def test_built_only_when_asked(self):
+        """No request, no build (a build lists every swarm, which on Redis is
+        every slot's index and a scrape of each swarm); the first request is
+        told to retry and asks for one; requests within the interval get the
+        cached one; one after it is served the previous build and asks for a
+        new one."""
+        def builds(server):
+            return server.stderr_tail(1 << 20).count("full scrape: ")
+        with CairnServer(config={"server": {"log_level": "debug"},
+                                 "tracker": {"full_scrape_interval": INTERVAL}},
+                         listens=["127.0.0.1:0"]) as s:
+            h = random_hash()
+            http_announce(s.http4, h, random_peer_id(), fresh_port())
+            time.sleep(INTERVAL + 1)
+            self.assertEqual(builds(s), 0, "built while nobody asked")
+            self.assertIn(NOT_READY, failure_of(full_scrape(s, fresh_source())))
+            self.wait_for_files(s, {h: {b"complete": 0, b"downloaded": 0, b"incomplete": 1}})
+            built_at = time.monotonic()
+            self.assertEqual(builds(s), 1)
+            for _ in range(3):
+                self.assertIsNone(failure_of(full_scrape(s, fresh_source())))
+            self.assertLess(time.monotonic() - built_at, INTERVAL - 1, "too slow to tell")
+            self.assertEqual(builds(s), 1, "rebuilt within the interval")
+            time.sleep(max(0.0, built_at + INTERVAL + 1.2 - time.monotonic()))
+            self.assertEqual(builds(s), 1, "rebuilt while nobody asked")
+            stale = full_scrape(s, fresh_source())
+            self.assertIsNone(failure_of(stale), "the previous build, while the new one is made")
+            deadline = time.monotonic() + INTERVAL
+            while builds(s) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertEqual(builds(s), 2)
 
     def test_off_switch_refuses_over_http_and_websocket(self):
         with CairnServer(config={"tracker": {"full_scrape": False}},

@@ -276,7 +276,11 @@ class LogTest(unittest.TestCase):
             wait_for(lambda: "configuration not applied" in s.stderr_tail(), 10,
                      "the refused reload")
             self.assertIn("log_level must be one of", s.stderr_tail())
-            wait_for(lambda: "[debug] full scrape:" in s.stderr_tail(1 << 16), 8, "a debug line")
+            # The full scrape is built when asked for, and logged at debug level.
+            def built_and_logged():
+                http_get(s.http4, "/scrape")
+                return "[debug] full scrape:" in s.stderr_tail(1 << 16)
+            wait_for(built_and_logged, 8, "a debug line")
 
 
     def test_sighup_applies_a_new_rate_limit(self):

@@ -30,15 +30,16 @@ def node_config(cluster, secret_file, extra=None):
     return config
 
 
-def start_node(cluster, secret_file, extra=None, by_flag=False):
+def start_node(cluster, secret_file, extra=None, by_flag=False, extra_args=()):
     """A `cairn serve` on the cluster on 127.0.0.1: by its config file, or
-    (by_flag) by `--redis HOST:PORT,...`."""
+    (by_flag) by `--redis HOST:PORT,...`; extra_args follow."""
     config = node_config(cluster, secret_file, extra)
     args = ()
     if by_flag:
         del config["store"]["backend"], config["store"]["redis_nodes"]
         args = ("--redis", cluster.seeds)
-    return h.CairnServer(config, listens=["127.0.0.1:0"], extra_args=args).start()
+    return h.CairnServer(config, listens=["127.0.0.1:0"],
+                         extra_args=args + tuple(extra_args)).start()
 
 
 def udp_error(reply):
@@ -85,8 +86,8 @@ class ClusterCase(unittest.TestCase):
         for n in self.nodes:
             n.kill()
 
-    def node(self, extra=None, by_flag=False):
-        n = start_node(self.cluster, self.secret_file, extra, by_flag)
+    def node(self, extra=None, by_flag=False, extra_args=()):
+        n = start_node(self.cluster, self.secret_file, extra, by_flag, extra_args)
         self.nodes.append(n)
         return n
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -76,6 +77,12 @@ INSTANTIATE_TEST_SUITE_P(Redis, StoreSuite,
 INSTANTIATE_TEST_SUITE_P(Redis, RecordStoreSuite,
                          ::testing::Values(RecordStoreBackend{"redis", make_redis_record_store}),
                          record_store_backend_name);
+
+std::set<core::Endpoint> endpoints_of(const std::vector<PeerInfo>& peers) {
+  std::set<core::Endpoint> out;
+  for (const PeerInfo& p : peers) out.insert(p.endpoint);
+  return out;
+}
 
 // What the client counted so far: round trips and commands.
 struct Sent {
@@ -147,6 +154,64 @@ TEST(RedisRoundTrips, ABatchIsOneRoundTripPerMaster) {
   sent = Sent::now().since(before);
   EXPECT_EQ(sent.round_trips, 1u);
   EXPECT_EQ(sent.commands, 1u);
+}
+
+// A swarm past 128 peers of one family draws a run of its peers from a
+// random rank (the announce script's cheap path), where the shared suites'
+// small swarms draw by HRANDFIELD: the same contract, checked here. Many
+// draws reach every peer, none returns the caller or a peer twice, ids
+// come with their peers when asked for, and a second family still fills
+// by HRANDFIELD.
+TEST(RedisDraw, BigSwarmsKeepTheSelectionContract) {
+  auto store = make_redis_peer_store(Limits{});
+  constexpr std::uint32_t kPeers = 300;
+  const auto announce_as = [](std::uint32_t n, std::uint64_t random, std::uint32_t numwant) {
+    Announce a;
+    a.info_hash = torrent(7);
+    a.peer_id = peer_id(n);
+    a.endpoint = n < 1000 ? v4(n) : v6(n);
+    a.numwant = numwant;
+    a.now = 1000;
+    a.random = random;
+    return a;
+  };
+  std::vector<PeerInfo> out;
+  for (std::uint32_t n = 0; n < kPeers; ++n)
+    ASSERT_TRUE(store->announce(announce_as(n, n, 0), out).has_value());
+  std::set<core::Endpoint> seen;
+  for (std::uint64_t r = 0; r < 200; ++r) {
+    for (bool ids : {false, true}) {
+      auto a = announce_as(static_cast<std::uint32_t>(r % kPeers), mix(r), 50);
+      a.want_peer_ids = ids;
+      ASSERT_EQ(store->announce(a, out), (SwarmCounts{0, kPeers, 0}));
+      ASSERT_EQ(out.size(), 50u);
+      std::set<core::Endpoint> eps;
+      for (const PeerInfo& p : out) {
+        EXPECT_TRUE(eps.insert(p.endpoint).second) << "duplicate peer";
+        EXPECT_NE(p.endpoint, a.endpoint) << "requester returned";
+        const std::uint32_t n = p.endpoint.address.bytes[3] + 256u * p.endpoint.address.bytes[2];
+        EXPECT_EQ(p.endpoint, v4(n));
+        if (ids) {
+          EXPECT_EQ(p.peer_id, peer_id(n));
+        }
+        seen.insert(p.endpoint);
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), kPeers);
+  Lookup l{torrent(7), 60, true, false, 12345};
+  l.want_peer_ids = true;
+  ASSERT_EQ(store->lookup(l, out), (SwarmCounts{0, kPeers, 0}));
+  ASSERT_EQ(out.size(), 60u);
+  for (const PeerInfo& p : out)
+    EXPECT_EQ(p.peer_id, peer_id(p.endpoint.address.bytes[3] + 256u * p.endpoint.address.bytes[2]));
+  // A second family: the IPv4 draw takes HRANDFIELD again, as the suites test it.
+  ASSERT_TRUE(store->announce(announce_as(1000, 1, 0), out).has_value());
+  auto a = announce_as(0, 99, 50);
+  a.want_v6 = true;
+  ASSERT_EQ(store->announce(a, out), (SwarmCounts{0, kPeers + 1, 0}));
+  EXPECT_EQ(out.size(), 50u);
+  EXPECT_EQ(endpoints_of(out).size(), 50u);
 }
 
 // The server registers the client's counters as the "redis" block, beside

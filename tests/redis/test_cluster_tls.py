@@ -65,6 +65,17 @@ class TlsNodes(ClusterCase):
         self.assertEqual(self.udp(b).scrape([ih]), [(1, 0, 1)])
         self.assertIn("over TLS", a.stderr_tail())
 
+    def test_tls_by_flags(self):
+        """`cairn serve --redis ... --redis-tls-ca/-cert/-key`, no store keys
+        in the config: the same as store.redis_tls and its files."""
+        args = ("--redis-tls-ca", self.ca, "--redis-tls-cert", self.cairn_cert,
+                "--redis-tls-key", self.cairn_key)
+        a = self.node(by_flag=True, extra_args=args)
+        ih = h.random_hash()
+        self.udp(a).announce(ih, h.random_peer_id(), 6881, left=0, event="started")
+        self.assertEqual(self.udp(a).scrape([ih]), [(1, 0, 0)])  # one seeder
+        self.assertIn("over TLS", a.stderr_tail())
+
     def test_redis_stopped_and_started_again_over_tls(self):
         """The TLS connections left idle when Redis went away are found
         closed (their close_notify or end of file) and made again."""

@@ -20,7 +20,7 @@ local function is_seeder(v) return v ~= nil and v ~= false and string.byte(v, 21
 local function trim(h, cutoff, budget, counters)
   local meta, h4, h6, times = key('s', h), key('4', h), key('6', h), key('t', h)
   local old = redis.call('ZRANGEBYSCORE', times, '-inf', cutoff, 'LIMIT', 0, budget)
-  if #old == 0 then return 0, false end
+  if #old == 0 then return 0, false, 0 end
   local v4, v6, seeders = 0, 0, 0
   for _, ep in ipairs(old) do
     local fam = #ep == 6 and h4 or h6
@@ -33,7 +33,7 @@ local function trim(h, cutoff, budget, counters)
   count(counters, 'v4', -v4)
   count(counters, 'v6', -v6)
   count(counters, 'seeders', -seeders)
-  return #old, #old == budget
+  return #old, #old == budget, seeders
 end
 
 local function reindex(index, h, ttl, now)
@@ -86,14 +86,39 @@ constexpr std::string_view kDraw = R"lua(
 -- (1 IPv4, 2 IPv6), compact entries, and 20-byte ids when asked for.
 local entries, ids = {{}, {}}, {{}, {}}
 
--- Draws up to `left` peers of hash `from` at random into family `f`'s
--- lists, never `skip`; returns how many more may be drawn. HRANDFIELD gives
--- a small hash's fields in their stored order, so when `skip` is not among
--- the left + 1 drawn, dropping the last would leave the newest peers out:
--- `random` picks which one to drop.
-local function draw(from, f, skip, left, want_ids, random)
-  if left <= 0 then return left end
+-- Draws up to `left` peers of hash `from`, which holds `size`, at random
+-- into family `f`'s lists, never `skip`; returns how many more may be
+-- drawn. `times` is the swarm's NS:t{H} when it holds this family only.
+local function draw(from, size, f, skip, left, want_ids, random, times)
+  if left <= 0 or size == 0 then return left end
   local n = left + (skip and 1 or 0)
+  local e, d = entries[f], ids[f]
+  if times and size > 128 and size > n then
+    -- A big one-family swarm: a run of n peers in last-announce order from
+    -- a random rank, wrapping past the newest to the oldest so that every
+    -- peer is as likely to be in it: a third of what HRANDFIELD costs (it
+    -- samples the hash table once per peer drawn). Ids, when asked for, by
+    -- one HMGET.
+    local at = random % size
+    local got = redis.call('ZRANGE', times, at, at + n - 1)
+    if at + n > size then
+      for _, field in ipairs(redis.call('ZRANGE', times, 0, at + n - 1 - size)) do
+        got[#got + 1] = field
+      end
+    end
+    local values = want_ids and redis.call('HMGET', from, unpack(got))
+    for k = 1, #got do
+      if got[k] ~= skip and left > 0 and (not want_ids or values[k]) then
+        e[#e + 1] = got[k]
+        if want_ids then d[#d + 1] = string.sub(values[k], 1, 20) end
+        left = left - 1
+      end
+    end
+    return left
+  end
+  -- HRANDFIELD gives a small hash's fields in their stored order, so when
+  -- `skip` is not among the left + 1 drawn, dropping the last would leave
+  -- the newest peers out: `random` picks which one to drop.
   local got = want_ids and redis.call('HRANDFIELD', from, n, 'WITHVALUES')
     or redis.call('HRANDFIELD', from, n)
   local step = want_ids and 2 or 1
@@ -105,7 +130,6 @@ local function draw(from, f, skip, left, want_ids, random)
       if got[(k - 1) * step + 1] == skip then drop = 0 end
     end
   end
-  local e, d = entries[f], ids[f]
   for k = 1, drawn do
     local field = got[(k - 1) * step + 1]
     if field ~= skip and k ~= drop and left > 0 then
@@ -129,46 +153,56 @@ local now, ttl, max_peers, key_ttl, random =
 local want_ids = ARGV[15] == '1'
 local seeder, may_grow, may_create = flags % 2 == 1, math.floor(flags / 2) % 2 == 1,
   math.floor(flags / 4) % 2 == 1
+-- Every redis.call costs about a microsecond of Redis whatever it does, so
+-- this script makes as few as it can: about nine for a re-announce.
 
 -- A little of the slot's overdue work first, so the slot stays bounded
--- even when no node sweeps.
-local dropped, expired, vanished = 0, 0, false
-for _, other in ipairs(redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 2)) do
-  if other ~= h then
-    local removed, _, gone, lost = settle(index, counters, other, now, ttl, 64)
-    expired = expired + removed
-    if gone then dropped = dropped + 1 end
-    if lost then vanished = true end
+-- even when no node sweeps. The index's head also says when the slot is
+-- next due, which the reply carries, when this call changes nothing there.
+local dropped, expired, vanished, indexed = 0, 0, false, false
+local head = redis.call('ZRANGE', index, 0, 1, 'WITHSCORES')
+local own_due = false
+for k = 1, #head, 2 do
+  local other = head[k]
+  if tonumber(head[k + 1]) <= now then
+    if other == h then
+      own_due = true
+    else
+      local removed, _, gone, lost = settle(index, counters, other, now, ttl, 64)
+      expired = expired + removed
+      indexed = true
+      if gone then dropped = dropped + 1 end
+      if lost then vanished = true end
+    end
   end
 end
 
+local m = redis.call('HMGET', meta, 's', 'd', 'e')
 local created = 0
-if redis.call('EXISTS', meta) == 0 then
+local refresh = not m[3] or now - tonumber(m[3]) >= (key_ttl - ttl) / 2
+if not m[1] then
   if redis.call('ZSCORE', index, h) then vanished = true end  -- its keys went by their TTL
   if vanished then dropped = dropped + recount(index, counters) end
-  if event == 3 then
+  if event == 3 or not may_grow or not may_create then
     count(counters, 'expired', expired)
-    return {3, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
+    local status = event == 3 and 3 or not may_grow and 1 or 2
+    return {status, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
   end
-  if not may_grow then
-    count(counters, 'expired', expired)
-    return {1, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
-  end
-  if not may_create then
-    count(counters, 'expired', expired)
-    return {2, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
-  end
-  redis.call('HSET', meta, 's', 0, 'd', 0)
+  redis.call('HSET', meta, 's', 0, 'd', 0, 'e', ARGV[10])
+  redis.call('EXPIRE', meta, ARGV[13])
   count(counters, 'torrents', 1)
-  created = 1
+  created, refresh, indexed, m = 1, false, true, {0, 0}
 elseif vanished then
   dropped = dropped + recount(index, counters)
 end
-expired = expired + trim(h, now - ttl, 64, counters)
+local removed, _, removed_seeders = trim(h, now - ttl, 64, counters)
+expired = expired + removed
 count(counters, 'expired', expired)
+local seeders, downloads = num(m[1]) - removed_seeders, num(m[2])
 
 local v4 = #ep == 6
 local fam = v4 and h4 or h6
+local n4, n6 = redis.call('HLEN', h4), redis.call('HLEN', h6)
 local held = redis.call('HGET', fam, ep)
 if event == 3 then
   if held then
@@ -178,36 +212,67 @@ if event == 3 then
     count(meta, 's', -s)
     count(counters, v4 and 'v4' or 'v6', -1)
     count(counters, 'seeders', -s)
+    seeders = seeders - s
+    if v4 then n4 = n4 - 1 else n6 = n6 - 1 end
   end
 else
   local old = held and string.byte(held, 21) or 0
   local was_seeder, counted = old % 2 == 1, math.floor(old / 2) % 2 == 1
-  if held or (may_grow and redis.call('HLEN', h4) + redis.call('HLEN', h6) < max_peers) then
+  if held or (may_grow and n4 + n6 < max_peers) then
     local download = event == 1 and not counted
     local mark = (seeder and 1 or 0) + ((counted or download) and 2 or 0)
     redis.call('HSET', fam, ep, id .. string.char(mark))
-    redis.call('ZADD', times, now, ep)
+    redis.call('ZADD', times, ARGV[10], ep)
     local ds = (seeder and 1 or 0) - (was_seeder and 1 or 0)
     count(meta, 's', ds)
     count(counters, 'seeders', ds)
-    if download then redis.call('HINCRBY', meta, 'd', 1) end
-    if not held then count(counters, v4 and 'v4' or 'v6', 1) end
+    seeders = seeders + ds
+    if download then
+      redis.call('HINCRBY', meta, 'd', 1)
+      downloads = downloads + 1
+    end
+    if not held then
+      count(counters, v4 and 'v4' or 'v6', 1)
+      -- A key this made anew gets its TTL now; the others have theirs.
+      if not refresh and (v4 and n4 or n6) == 0 then redis.call('EXPIRE', fam, ARGV[13]) end
+      if not refresh and n4 + n6 == 0 then redis.call('EXPIRE', times, ARGV[13]) end
+      if v4 then n4 = n4 + 1 else n6 = n6 + 1 end
+    end
   end
   -- Up to numwant others, the caller's own family first.
   local left = numwant
   if (v4 and want4) or (not v4 and want6) then
-    left = draw(fam, v4 and 1 or 2, ep, left, want_ids, random)
+    left = draw(fam, v4 and n4 or n6, v4 and 1 or 2, ep, left, want_ids, random,
+                (v4 and n6 or n4) == 0 and times)
   end
-  if v4 and want6 then left = draw(h6, 2, nil, left, want_ids, random) end
-  if not v4 and want4 then draw(h4, 1, nil, left, want_ids, random) end
+  if v4 and want6 then left = draw(h6, n6, 2, nil, left, want_ids, random, n4 == 0 and times) end
+  if not v4 and want4 then draw(h4, n4, 1, nil, left, want_ids, random, n6 == 0 and times) end
 end
 
-local peers = redis.call('HLEN', h4) + redis.call('HLEN', h6)
-local seeders = num(redis.call('HGET', meta, 's'))
-local downloads = num(redis.call('HGET', meta, 'd'))
-reindex(index, h, ttl, now)
-for _, k in ipairs({meta, h4, h6, times}) do redis.call('EXPIRE', k, key_ttl) end
-return {0, seeders, peers - seeders, downloads, created, dropped, next_due(index, now, expired > 0),
+-- The swarm's index score is when its oldest peer is next due: an
+-- announce can only make that later, and a score too early costs one
+-- sweep visit that finds nothing, so it is set when the swarm is made,
+-- when it was due, and when it is left empty (due now, to be dropped), not
+-- on every announce.
+if created == 1 or own_due or n4 + n6 == 0 then
+  local first = redis.call('ZRANGE', times, 0, 0, 'WITHSCORES')
+  redis.call('ZADD', index, first[2] and (tonumber(first[2]) + ttl) or now, h)
+  indexed = true
+end
+-- Key TTLs: set at most every grace / 2 (and when a key is made), which
+-- still keeps each key past the life of every peer in it: a key set at e
+-- lives to e + ttl + grace, past t + ttl for every announce at t < e + grace / 2.
+if refresh then
+  for _, k in ipairs({meta, h4, h6, times}) do redis.call('EXPIRE', k, ARGV[13]) end
+  redis.call('HSET', meta, 'e', ARGV[10])
+end
+local due
+if indexed or expired > 0 then
+  due = next_due(index, now, expired > 0)
+else
+  due = head[2] and tonumber(head[2]) or -1
+end
+return {0, seeders, n4 + n6 - seeders, downloads, created, dropped, due,
         table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
         table.concat(ids[2])}
 )lua";
@@ -219,14 +284,16 @@ return {tonumber(s[1]) or 0, redis.call('HLEN', KEYS[2]) + redis.call('HLEN', KE
 )lua";
 
 constexpr std::string_view kLookup = R"lua(
-local meta, h4, h6 = KEYS[1], KEYS[2], KEYS[3]
+local meta, h4, h6, times = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
 local left, want_ids = tonumber(ARGV[2]), ARGV[5] == '1'
-if ARGV[3] == '1' then left = draw(h4, 1, nil, left, want_ids, 0) end
-if ARGV[4] == '1' then draw(h6, 2, nil, left, want_ids, 0) end
+local n4, n6 = redis.call('HLEN', h4), redis.call('HLEN', h6)
+local random = tonumber(ARGV[6])
+if ARGV[3] == '1' then left = draw(h4, n4, 1, nil, left, want_ids, random, n6 == 0 and times) end
+if ARGV[4] == '1' then draw(h6, n6, 2, nil, left, want_ids, random, n4 == 0 and times) end
 local s = redis.call('HMGET', meta, 's', 'd')
 local seeders = num(s[1])
-return {seeders, redis.call('HLEN', h4) + redis.call('HLEN', h6) - seeders, num(s[2]),
+return {seeders, n4 + n6 - seeders, num(s[2]),
         table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
         table.concat(ids[2])}
 )lua";

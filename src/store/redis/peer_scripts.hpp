@@ -5,7 +5,8 @@
 //
 // Keys (NS is the store's namespace, H the info hash in hex, T the slot's
 // tag from slot_tag()):
-//   NS:s{H}  hash: s = seeders, d = downloads (`completed` events)
+//   NS:s{H}  hash: s = seeders, d = downloads (`completed` events), e = when
+//            the swarm's key TTLs were last set
 //   NS:4{H}  hash: IPv4 peers, 6-byte compact endpoint (the wire form) -> 20-byte peer id
 //            and a flags byte (1: seeder, 2: its download was counted)
 //   NS:6{H}  hash: IPv6 peers, 18-byte compact endpoint -> the same
@@ -14,8 +15,12 @@
 //            is next due to expire (now, for an empty one)
 //   NS:c{T}  hash: the slot's counts: torrents, v4, v6, seeders; expired =
 //            peers removed outside a sweep, not yet reported by expire()
-// Every swarm key is given a TTL of peer_ttl + grace on each announce, so
-// a swarm nobody sweeps or announces to any more goes by itself.
+// Every swarm key has a TTL of peer_ttl + grace, set when the key is made
+// and again by an announce at most every grace / 2 (NS:s{H} field e says
+// when it last was), so a swarm nobody sweeps or announces to any more
+// goes by itself, and a busy swarm does not pay four EXPIREs an announce.
+// NS:x{T}'s score for a swarm may be early (an announce never moves it
+// later), never late: an early one costs a sweep visit that finds nothing.
 #include "store/redis/link.hpp"
 
 namespace cairn::store::redis {
@@ -42,8 +47,9 @@ namespace cairn::store::redis {
 const Script& announce_script();
 
 // Read-only: up to numwant peers drawn as announce draws them.
-// KEYS: NS:s{H} NS:4{H} NS:6{H}
-// ARGV: NS, numwant, want v4 (0/1), want v6 (0/1), want ids (0/1)
+// KEYS: NS:s{H} NS:4{H} NS:6{H} NS:t{H}
+// ARGV: NS, numwant, want v4 (0/1), want v6 (0/1), want ids (0/1), random
+//       (0 to 2^31 - 1: where a big swarm's draw starts)
 // Reply: {0, 0, 0} for an unknown swarm, else {seeders, leechers,
 //        downloads, IPv4 entries, IPv4 ids, IPv6 entries, IPv6 ids}
 const Script& peer_lookup_script();

@@ -240,14 +240,15 @@ Counted RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
   const Hex h(l.info_hash.bytes);
   s.batch.clear();
   s.batch.script(h.slot(), peer_lookup_script());
-  s.batch.arg(std::int64_t{3});
-  for (std::string_view kind : {"s", "4", "6"})
+  s.batch.arg(std::int64_t{4});
+  for (std::string_view kind : {"s", "4", "6", "t"})
     s.batch.arg(key_name(s.key, options_.name_space, kind, h.view()));
   s.batch.arg(options_.name_space);
   s.batch.arg(std::int64_t{l.numwant});
   s.batch.arg(std::int64_t{l.want_v4 ? 1 : 0});
   s.batch.arg(std::int64_t{l.want_v6 ? 1 : 0});
   s.batch.arg(std::int64_t{l.want_peer_ids ? 1 : 0});
+  s.batch.arg(static_cast<std::int64_t>(l.random & 0x7fffffff));  // exact in Lua's doubles
   link_->exec(s.batch, s.replies);
   const auto failure = [&]() -> Counted {
     fail();

@@ -80,7 +80,7 @@ TEST_F(FullScrapeTest, NotReadyUntilPublishedThenOncePerAddressPerInterval) {
   auto first = full.take(me, 100);
   EXPECT_FALSE(first.bodies);
   EXPECT_EQ(first.refusal, kFullScrapeNotReady);
-  full.publish(FullScrape::build(tracker));
+  full.publish(FullScrape::build(tracker), 100);
   EXPECT_TRUE(full.take(me, 100).bodies);  // not-ready did not use the address's turn
   const auto again = full.take(me, 110);
   EXPECT_FALSE(again.bodies);
@@ -92,6 +92,42 @@ TEST_F(FullScrapeTest, NotReadyUntilPublishedThenOncePerAddressPerInterval) {
   EXPECT_FALSE(full.take(me, 131).bodies);
   EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.11"), 131, true).bodies);
   EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.11"), 131).bodies);
+}
+
+// Built on demand: a request asks for a build only when there is none or
+// the last is an interval old; a stale build is served up to two intervals
+// old, and after that the request is told to retry.
+TEST_F(FullScrapeTest, BuiltOnlyWhenAskedAndServedWhileYoungEnough) {
+  FullScrape full(30);
+  EXPECT_FALSE(full.demanded());  // nobody asked: nothing to build
+  const auto me = *core::Address::parse("192.0.2.9");
+  EXPECT_EQ(full.take(me, 100).refusal, kFullScrapeNotReady);
+  EXPECT_TRUE(full.demanded());
+  EXPECT_TRUE(full.wait_for_demand());  // the task's wait returns at once
+  full.publish(FullScrape::build(tracker), 100);
+  EXPECT_FALSE(full.demanded());
+  EXPECT_TRUE(full.take(me, 100).bodies);
+  EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.10"), 129).bodies);
+  EXPECT_FALSE(full.demanded());  // young enough: no rebuild
+  // An interval old: still served, and a rebuild asked for.
+  EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.11"), 130).bodies);
+  EXPECT_TRUE(full.demanded());
+  EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.12"), 159).bodies);
+  // Two intervals old: too stale to hand out.
+  const auto stale = full.take(*core::Address::parse("192.0.2.13"), 160);
+  EXPECT_FALSE(stale.bodies);
+  EXPECT_EQ(stale.refusal, kFullScrapeNotReady);
+  full.publish(FullScrape::build(tracker), 161);
+  EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.13"), 161).bodies);
+  EXPECT_FALSE(full.demanded());
+  // A failed build clears the demand; the next stale request asks again.
+  EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.14"), 191).bodies);
+  full.build_failed();
+  EXPECT_FALSE(full.demanded());
+  EXPECT_TRUE(full.take(*core::Address::parse("192.0.2.15"), 192).bodies);
+  EXPECT_TRUE(full.demanded());
+  full.stop_waiting();
+  EXPECT_FALSE(full.wait_for_demand());
 }
 
 }  // namespace
