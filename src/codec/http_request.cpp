@@ -83,14 +83,13 @@ bool is_visible(char c) {
   return u > 0x20 && u < 0x7f;
 }
 
-// Whether every byte is visible ASCII (0x21-0x7E), eight at a time: an
-// announce's target is a few hundred bytes, and this test ran on each of
-// them one by one. In a word, a byte below 0x21 borrows into its high bit
-// when 0x21 is taken from it, one above 0x7E carries into it when 1 is
-// added, and one of 0x80 or more has it already; borrows and carries
-// between bytes start only at such a byte, so the word as a whole is
-// judged right.
-bool all_visible(std::string_view s) {
+// How many bytes at the start of `s` are visible ASCII (0x21-0x7E), eight
+// at a time: an announce's target is a few hundred bytes, and this test ran
+// on each of them one by one. In a word, a byte below 0x21 borrows into its
+// high bit when 0x21 is taken from it, one above 0x7E carries into it when 1
+// is added, and one of 0x80 or more has it already; borrows and carries
+// between bytes start only at such a byte, so a word is judged right.
+std::size_t visible_prefix(std::string_view s) {
   constexpr std::uint64_t ones = 0x0101010101010101, highs = ones * 0x80;
   std::size_t i = 0;
 #ifdef __SSE2__
@@ -100,7 +99,8 @@ bool all_visible(std::string_view s) {
   for (; i + 16 <= s.size(); i += 16) {
     const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
     const __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(x, space), _mm_cmplt_epi8(x, del));
-    if (_mm_movemask_epi8(ok) != 0xffff) return false;
+    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(ok));
+    if (mask != 0xffff) return i + static_cast<std::size_t>(__builtin_ctz(~mask));
   }
 #endif
   for (; i + 8 <= s.size(); i += 8) {
@@ -108,13 +108,16 @@ bool all_visible(std::string_view s) {
     std::memcpy(&x, s.data() + i, sizeof x);
     const std::uint64_t below = (x - ones * 0x21) & ~x;
     const std::uint64_t above = (x + ones * (0x7f - 0x7e)) | x;
-    if ((below | above) & highs) return false;
+    if ((below | above) & highs) break;  // the byte loop finds which
   }
-  return std::all_of(s.begin() + static_cast<std::ptrdiff_t>(i), s.end(), is_visible);
+  while (i < s.size() && is_visible(s[i])) ++i;
+  return i;
 }
 
 // Origin-form only: a tracker is never addressed as a proxy.
-bool is_target(std::string_view s) { return !s.empty() && s[0] == '/' && all_visible(s); }
+bool is_target(std::string_view s) {
+  return !s.empty() && s[0] == '/' && visible_prefix(s) == s.size();
+}
 
 // A line is `content` plus LF (optionally CR LF); `next` is the offset after it.
 struct Line {
@@ -177,6 +180,16 @@ HttpParse too_long(std::string_view line) {
   return p;
 }
 
+// The request line's fields, from a line already judged acceptable.
+void set_request_line(std::string_view method, std::string_view target, int minor, HttpRequest& r) {
+  // RFC 9112 2.3: a higher 1.x minor is answered as the highest we speak.
+  r.version_minor = minor == 0 ? 0 : 1;
+  r.method = method_of(method);
+  auto q = target.find('?');
+  r.path = target.substr(0, q);
+  r.query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+}
+
 // 0 when the request line is acceptable, else the status to answer. The
 // version is checked before the rest, so an HTTP/2 preface ("PRI *
 // HTTP/2.0") gets 505 rather than 400.
@@ -192,13 +205,46 @@ int parse_request_line(std::string_view line, HttpRequest& r) {
   if (major < 0) return 400;
   if (major != 1) return 505;
   if (minor < 0 || !is_token(method) || !is_target(r.target)) return 400;
-  // RFC 9112 2.3: a higher 1.x minor is answered as the highest we speak.
-  r.version_minor = minor == 0 ? 0 : 1;
-  r.method = method_of(method);
-  auto q = r.target.find('?');
-  r.path = r.target.substr(0, q);
-  r.query = q == std::string_view::npos ? std::string_view{} : r.target.substr(q + 1);
+  set_request_line(method, r.target, minor, r);
   return 0;
+}
+
+// The request line as clients send it, "GET /target HTTP/1.1" and CRLF (or
+// LF), read in one pass from `start` in the window: a token, a space, a
+// target of visible bytes up to the next byte that is not (the space), the
+// version. Whatever else (no line end in the window yet, a line over
+// `max_line`, any odd byte) returns false with `r` untouched, and the
+// general path reads the line. When it returns true the general path would
+// have found the same line and read it the same way, with no error: none of
+// these bytes is LF, the method holds no space and the target none either.
+// It saves that path's two scans of the whole line (for its LF, and for the
+// space after the target) on every request.
+bool read_plain_request_line(std::string_view window, std::size_t start, std::size_t max_line,
+                             HttpRequest& r, std::size_t& next) {
+  const char* const begin = window.data() + start;
+  const char* const end = window.data() + window.size();
+  const char* p = begin;
+  while (p < end && (kByteClass[static_cast<unsigned char>(*p)] & kTokenByte) != 0) ++p;
+  if (p == begin || end - p < 2 || p[0] != ' ' || p[1] != '/') return false;
+  const std::string_view method(begin, static_cast<std::size_t>(p - begin));
+  const char* const target = p + 1;
+  p = target + visible_prefix({target, static_cast<std::size_t>(end - target)});
+  // A space, "HTTP/1.", a digit, then CR LF or LF.
+  constexpr std::string_view kVersion = " HTTP/1.";
+  if (end - p < static_cast<std::ptrdiff_t>(kVersion.size()) + 2 ||
+      std::memcmp(p, kVersion.data(), kVersion.size()) != 0 || !is_digit(p[kVersion.size()]))
+    return false;
+  const char* const line_end = p + kVersion.size() + 1;  // after the digit
+  std::size_t eol = 0;
+  if (line_end[0] == '\n')
+    eol = 1;
+  else if (line_end[0] == '\r' && end - line_end > 1 && line_end[1] == '\n')
+    eol = 2;
+  if (eol == 0 || static_cast<std::size_t>(line_end - begin) > max_line) return false;
+  r.target = {target, static_cast<std::size_t>(p - target)};
+  set_request_line(method, r.target, p[kVersion.size()] - '0', r);
+  next = static_cast<std::size_t>(line_end + eol - window.data());
+  return true;
 }
 
 struct HeaderState {
@@ -291,6 +337,29 @@ std::size_t skip_leading_empty_lines(std::string_view buffer) {
 
 namespace {
 
+// Any request line: where the line after it starts, or 0 when `result`
+// says what to do instead (an error, or read more).
+std::size_t read_request_line(std::string_view window, std::size_t start, bool full,
+                              const HttpLimits& limits, HttpParse& result) {
+  auto line = next_line(window, start);
+  auto line_size = line.content.size();
+  if (!line.found && line_size > 0 && line.content.back() == '\r')
+    --line_size;  // CR may precede LF
+  if (line_size > limits.max_request_line) {
+    result = too_long(line.content);
+    return 0;
+  }
+  if (!line.found) {
+    if (full) result = fail(431);
+    return 0;
+  }
+  if (int status = parse_request_line(line.content, result.request); status != 0) {
+    result = fail(status);
+    return 0;
+  }
+  return line.next;
+}
+
 // The parse itself, into `result` (complete, or as an error or "incomplete"
 // reset it). Every request goes through here: one HttpParse, filled where it
 // lies and returned by parse_http_request without a copy of its request.
@@ -300,28 +369,15 @@ void parse_into(std::string_view buffer, const HttpLimits& limits, HttpParse& re
   auto window = buffer.substr(0, limits.max_head);
   bool full = buffer.size() >= limits.max_head;  // the head must end inside the window
   auto start = skip_leading_empty_lines(window);
-  auto line = next_line(window, start);
-  auto line_size = line.content.size();
-  if (!line.found && line_size > 0 && line.content.back() == '\r')
-    --line_size;  // CR may precede LF
-  if (line_size > limits.max_request_line) {
-    result = too_long(line.content);
-    return;
-  }
-  if (!line.found) {
-    if (full) result = fail(431);
-    return;
-  }
   HttpRequest& r = result.request;
-  if (int status = parse_request_line(line.content, r); status != 0) {
-    result = fail(status);
-    return;
+  std::size_t pos = 0;
+  if (!read_plain_request_line(window, start, limits.max_request_line, r, pos)) {
+    pos = read_request_line(window, start, full, limits, result);
+    if (pos == 0) return;
   }
-
   HeaderState state;
   state.max_body = limits.max_body;
   std::size_t headers = 0;
-  std::size_t pos = line.next;
   for (;;) {
     auto header = next_line(window, pos);
     if (!header.found) {
