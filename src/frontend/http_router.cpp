@@ -69,6 +69,9 @@ HttpRouter::Forwarded HttpRouter::client_address(const codec::HttpRequest& reque
                                                  const core::Address& peer,
                                                  core::Address& client) const {
   client = peer;
+  // Without either header (every request that comes straight from its
+  // client) there is nothing to read, from a trusted proxy or not.
+  if (request.x_forwarded_for.empty() && request.x_real_ip.empty()) return Forwarded::ok;
   bool trusted = std::any_of(trusted_proxies_.begin(), trusted_proxies_.end(),
                              [&](const core::Network& n) { return n.contains(peer); });
   if (!trusted) return Forwarded::ok;
