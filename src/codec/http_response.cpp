@@ -51,37 +51,60 @@ std::string_view http_reason(int status) {
   }
 }
 
+namespace {
+
+constexpr std::string_view kVersion = "HTTP/1.1 ", kType = "\r\nContent-Type: ",
+                           kLength = "\r\nContent-Length: ", kAllow = "\r\nAllow: ",
+                           kEncoding = "\r\nContent-Encoding: ", kRetry = "\r\nRetry-After: ",
+                           kKeepAlive = "\r\nConnection: keep-alive\r\n\r\n",
+                           kClose = "\r\nConnection: close\r\n\r\n";
+// What nearly every tracker reply starts with, stored as one constant.
+constexpr std::string_view kPlainText = "text/plain",
+                           kOkPlainText = "HTTP/1.1 200 OK\r\nContent-Type: text/plain";
+
+// The head from `at`, which has room for head_bound(); returns its end.
+char* put_head(char* at, int status, std::string_view reason, const HttpResponse& r) {
+  char* p = at;
+  if (status == 200 && r.content_type == kPlainText) {
+    p = text::put(p, kOkPlainText);
+  } else {
+    p = text::put_decimal(text::put(p, kVersion), static_cast<std::uint64_t>(status));
+    *p++ = ' ';
+    p = text::put(text::put(text::put(p, reason), kType), r.content_type);
+  }
+  // A HEAD answer says the length GET's body would have (RFC 9110 9.3.2).
+  p = text::put_decimal(text::put(p, kLength), r.body.size());
+  if (!r.allow.empty()) p = text::put(text::put(p, kAllow), r.allow);
+  if (!r.content_encoding.empty()) p = text::put(text::put(p, kEncoding), r.content_encoding);
+  if (r.retry_after != 0) p = text::put_decimal(text::put(p, kRetry), r.retry_after);
+  return text::put(p, r.keep_alive ? kKeepAlive : kClose);
+}
+
+std::size_t head_bound(std::string_view reason, const HttpResponse& r) {
+  return kVersion.size() + 4 + reason.size() + kType.size() + r.content_type.size() +
+         kLength.size() + text::kMaxDecimal + kAllow.size() + r.allow.size() + kEncoding.size() +
+         r.content_encoding.size() + kRetry.size() + text::kMaxDecimal + kKeepAlive.size();
+}
+
+}  // namespace
+
 void write_http_response(std::string& out, const HttpResponse& r) {
   // Statuses outside 100..999 would break the status line; they read as 500.
   const int status = r.status < 100 || r.status > 999 ? 500 : r.status;
   const std::string_view reason = http_reason(status);
-  constexpr std::string_view kVersion = "HTTP/1.1 ", kType = "\r\nContent-Type: ",
-                             kLength = "\r\nContent-Length: ", kAllow = "\r\nAllow: ",
-                             kEncoding = "\r\nContent-Encoding: ", kRetry = "\r\nRetry-After: ",
-                             kKeepAlive = "\r\nConnection: keep-alive\r\n\r\n",
-                             kClose = "\r\nConnection: close\r\n\r\n";
-  // Every HTTP reply passes here: the head is stored in place, sized once
-  // for its longest form, instead of a dozen appends.
-  const std::size_t bound =
-      kVersion.size() + 4 + reason.size() + kType.size() + r.content_type.size() + kLength.size() +
-      text::kMaxDecimal + kAllow.size() + r.allow.size() + kEncoding.size() +
-      r.content_encoding.size() + kRetry.size() + text::kMaxDecimal + kKeepAlive.size();
-  const std::size_t at = out.size();
-  out.resize(at + bound);
-  char* p = text::put(out.data() + at, kVersion);
-  p = text::put_decimal(p, static_cast<std::uint64_t>(status));
-  *p++ = ' ';
-  p = text::put(p, reason);
-  p = text::put(p, kType);
-  p = text::put(p, r.content_type);
-  // A HEAD answer says the length GET's body would have (RFC 9110 9.3.2).
-  p = text::put(p, kLength);
-  p = text::put_decimal(p, r.body.size());
-  if (!r.allow.empty()) p = text::put(text::put(p, kAllow), r.allow);
-  if (!r.content_encoding.empty()) p = text::put(text::put(p, kEncoding), r.content_encoding);
-  if (r.retry_after != 0) p = text::put_decimal(text::put(p, kRetry), r.retry_after);
-  p = text::put(p, r.keep_alive ? kKeepAlive : kClose);
-  out.resize(static_cast<std::size_t>(p - out.data()));
+  // Every HTTP reply passes here: the head is stored piece by piece in a
+  // buffer sized once for its longest form, instead of a dozen appends. A
+  // head of the usual size is built on the stack and appended once, since
+  // growing `out` to the bound first would zero-fill every byte of it.
+  const std::size_t bound = head_bound(reason, r);
+  char head[256];
+  if (bound <= sizeof head) {
+    out.append(head, static_cast<std::size_t>(put_head(head, status, reason, r) - head));
+  } else {
+    const std::size_t at = out.size();
+    out.resize(at + bound);
+    out.resize(static_cast<std::size_t>(put_head(out.data() + at, status, reason, r) - out.data()));
+  }
   if (!r.head_only) out.append(r.body);
 }
 

@@ -385,6 +385,23 @@ TEST(HttpResponse, EveryHeader) {
             "Connection: keep-alive\r\n\r\n");
 }
 
+// A head of the usual size is built on the stack, a longer one in place in
+// the output (content types and headers are the caller's: any length); a
+// 200 of another content type is written out piece by piece.
+TEST(HttpResponse, HeadsOfAnySize) {
+  for (std::size_t n : {0u, 60u, 200u, 256u, 1000u}) {
+    HttpResponse r;
+    const std::string type = "application/" + std::string(n, 'x');
+    r.content_type = type;
+    r.body = "b";
+    std::string out = "x";
+    write_http_response(out, r);
+    EXPECT_EQ(out, "xHTTP/1.1 200 OK\r\nContent-Type: " + type +
+                       "\r\nContent-Length: 1\r\nConnection: keep-alive\r\n\r\nb")
+        << n;
+  }
+}
+
 TEST(HttpResponse, Reasons) {
   EXPECT_EQ(http_reason(400), "Bad Request");
   EXPECT_EQ(http_reason(404), "Not Found");
