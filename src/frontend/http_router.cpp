@@ -99,13 +99,17 @@ HttpResult HttpRouter::handle(const codec::HttpRequest& request, const tracker::
     route->handler->handle(request, ctx.source.address, ctx, out);
     return HttpResult::keep_open_if(request.keep_alive);
   }
-  auto response = codec::HttpResponse::to(request, 200, kContentType);
+  // The router's own answers (the handler writes the rest) are built only
+  // on their paths: an announce does not pay for a response it never sends.
+  const auto answer = [&](int status, std::string_view body) {
+    auto response = codec::HttpResponse::to(request, status, kContentType);
+    response.body = body;
+    return response;
+  };
   core::Address client;
   if (auto f = client_address(request, ctx.source.address, client); f != Forwarded::ok) {
     tracker::bump(counters.http.bad_forwarded);
-    response.status = 400;
-    response.body = forwarded_error(f);
-    codec::write_http_response(out, response);
+    codec::write_http_response(out, answer(400, forwarded_error(f)));
     return HttpResult::keep_open_if(request.keep_alive);
   }
   const UpgradeHandler* upgrade = upgrade_for(request);
@@ -115,27 +119,27 @@ HttpResult HttpRouter::handle(const codec::HttpRequest& request, const tracker::
       route->handler->write_rate_limited(request, retry, ctx.state, out);
       return HttpResult::keep_open_if(request.keep_alive);
     }
-    response.status = 429;
-    response.body = kRateLimited;
+    auto response = answer(429, kRateLimited);
     response.retry_after = retry;
-  } else if (upgrade) {
-    return upgrade->upgrade(request, client, ctx, out);
-  } else if (!route) {
-    response.status = 404;
-    response.body = not_found_;
-  } else if (!route->allows(request.method)) {
-    // BitTorrent clients only GET; anything else is answered and closed, as
-    // a method Cairn does not know at all is.
-    response.status = 405;
-    response.body = codec::http_reason(405);
-    response.allow = kGetOrHead;
-    response.keep_alive = false;
-  } else {
-    route->handler->handle(request, client, ctx, out);
+    codec::write_http_response(out, response);
+    return HttpResult::keep_open_if(response.keep_alive);
+  }
+  if (upgrade) return upgrade->upgrade(request, client, ctx, out);
+  if (!route) {
+    codec::write_http_response(out, answer(404, not_found_));
     return HttpResult::keep_open_if(request.keep_alive);
   }
-  codec::write_http_response(out, response);
-  return HttpResult::keep_open_if(response.keep_alive);
+  if (!route->allows(request.method)) {
+    // BitTorrent clients only GET; anything else is answered and closed, as
+    // a method Cairn does not know at all is.
+    auto response = answer(405, codec::http_reason(405));
+    response.allow = kGetOrHead;
+    response.keep_alive = false;
+    codec::write_http_response(out, response);
+    return HttpResult::keep_open_if(false);
+  }
+  route->handler->handle(request, client, ctx, out);
+  return HttpResult::keep_open_if(request.keep_alive);
 }
 
 void HttpRouter::write_parse_error(const codec::HttpParse& parse, tracker::WorkerState& state,
