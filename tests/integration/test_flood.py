@@ -31,7 +31,11 @@ from cairn_harness import (ACT_ERROR, CairnServer, UdpTracker, cairn_binary,  # 
 
 CAP_MB = 64
 FLOOD = 1_000_000
-TTL = 15  # seconds; longer than the flood takes, which a test sweep then expires
+# Seconds; longer than the flood may take (its timeout below), so the peer
+# announced before it is still held after it even on a slow, loaded machine
+# (a flood of 45 s once outlived a TTL of 15 s); a test sweep run ahead of
+# the clock expires the flood instead of waiting.
+TTL = 150
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
