@@ -7,11 +7,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <functional>
 #include <stdexcept>
 #include <system_error>
 
@@ -65,18 +64,25 @@ tracker::ConnectionIds make_connection_ids(const Config& c, std::int64_t clock_o
                                 c.connection_id_slot, clock_offset);
 }
 
+// The signals run_until_signal waits for: stop (SIGINT, SIGTERM) and
+// reload (SIGHUP).
+sigset_t stop_and_reload_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+  return set;
+}
+
 // Blocks the stop and reload signals in the calling thread for its
 // lifetime, so threads started meanwhile inherit a mask without them and
-// the kernel can only deliver them to the main thread, whose signal_set
-// waits for them. Without it a signal may land on any thread; under TSan,
-// which defers a signal until its thread next enters an intercepted call,
-// one that landed on a worker or housekeeping thread was once never acted on.
+// the kernel can only deliver them to the thread that waits for them.
+// Without it a signal may land on any thread; under TSan, which defers a
+// signal until its thread next enters an intercepted call, one that landed
+// on a worker or housekeeping thread was once never acted on.
 class SignalsBlocked {
  public:
   SignalsBlocked() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+    const sigset_t set = stop_and_reload_signals();
     if (int e = pthread_sigmask(SIG_BLOCK, &set, &previous_))
       throw std::system_error(e, std::generic_category(), "pthread_sigmask");
   }
@@ -510,26 +516,34 @@ void Server::check_memory() {
 }
 
 bool Server::run_until_signal() {
-  // Signals are caught before any socket opens, so a stop request sent as
-  // soon as the listening lines appear is never lost.
-  boost::asio::io_context io;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  // The reload runs here on the main thread: reading and hashing a large
-  // file never delays a worker.
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signal) {
-        if (ec) return;
-        if (signal != SIGHUP) return spdlog::info("signal {}: stopping", signal);
-        notifier_.reloading();
-        reload_config();
-        reload_access_list();
-        reload_tls();
-        notifier_.reloaded("serving; configuration reloaded");
-        signals.async_wait(on_signal);
-      };
-  signals.async_wait(on_signal);
+  // The stop and reload signals stay blocked on this thread too, and are
+  // taken with sigwaitinfo: no handler ever runs, so nothing depends on where
+  // a thread was when a signal came. (ThreadSanitizer defers a handler to
+  // its thread's next intercepted call; under it, a SIGTERM sent as the
+  // listening lines appeared was once never acted on.) Blocked before
+  // start(), a stop request sent that early stays pending and is not lost.
+  const sigset_t signals = stop_and_reload_signals();
+  if (int e = pthread_sigmask(SIG_BLOCK, &signals, nullptr))
+    throw std::system_error(e, std::generic_category(), "pthread_sigmask");
   start();
-  io.run();
+  for (;;) {
+    const int signal = sigwaitinfo(&signals, nullptr);
+    if (signal < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "sigwaitinfo");
+    }
+    if (signal != SIGHUP) {
+      spdlog::info("signal {}: stopping", signal);
+      break;
+    }
+    // The reload runs here on the main thread: reading and hashing a large
+    // file never delays a worker.
+    notifier_.reloading();
+    reload_config();
+    reload_access_list();
+    reload_tls();
+    notifier_.reloaded("serving; configuration reloaded");
+  }
   return stop();
 }
 

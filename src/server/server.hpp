@@ -57,8 +57,9 @@ class Server {
   // The threads it starts block SIGINT, SIGTERM and SIGHUP, so only the
   // caller's thread (run_until_signal's) ever receives them.
   void start();
-  // Starts, blocks until SIGINT or SIGTERM, then stops; returns stop()'s
-  // result. SIGHUP meanwhile calls reload_access_list() and reload_tls().
+  // Starts, waits (sigwaitinfo) for SIGINT or SIGTERM, then stops; returns
+  // stop()'s result. SIGHUP meanwhile reloads the configuration, the access
+  // list and TLS.
   bool run_until_signal();
   // Closes every listener, lets requests already read be answered (briefly:
   // see net::HttpListener::close), joins the threads and, if start()
