@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -423,6 +424,12 @@ TEST(MemoryStore, RandomChurnMatchesAModel) {
 namespace cairn::store::testing {
 namespace {
 
+core::PeerId by_endpoint_id(std::span<const PeerInfo> peers, const core::Endpoint& ep) {
+  for (const PeerInfo& p : peers)
+    if (p.endpoint == ep) return p.peer_id;
+  return {};
+}
+
 // Big IPv4 swarms are searched by interpolation first: endpoints bunched in
 // a few narrow ranges (the worst case for it) must still be found exactly,
 // so re-announcing every peer adds none.
@@ -450,6 +457,94 @@ TEST(MemoryStore, ReannouncesInSkewedBigSwarmFindEveryPeer) {
     }
   }
   EXPECT_EQ(store.stats().peers_v4, endpoints.size());
+}
+
+// A peer that stops in a large swarm keeps its slot until the next sweep
+// (Swarm: "Leaves"); no reply, lookup, count or snapshot may show it, and
+// it comes back, with ids and the random selection intact, on re-announce.
+TEST(MemoryStore, PeersThatLeftABigSwarmAreNeverHandedOut) {
+  MemoryStore store(Limits{}, 1);
+  std::vector<PeerInfo> out;
+  constexpr std::uint32_t peers = 200;  // 100 IPv4, 100 IPv6: a large swarm
+  const auto endpoint = [](std::uint32_t i) { return i % 2 == 0 ? v4(i) : v6(i); };
+  for (std::uint32_t i = 0; i < peers; ++i)
+    ASSERT_TRUE(store.announce(make_announce(torrent(1), endpoint(i), i, 100), out));
+  for (std::uint32_t i = 0; i < peers; i += 3) {
+    auto a = make_announce(torrent(1), endpoint(i), i, 101);
+    a.event = core::Event::stopped;
+    ASSERT_TRUE(store.announce(a, out));
+  }
+  const auto left = [](const core::Endpoint& ep) {
+    for (std::uint32_t i = 0; i < peers; i += 3)
+      if (ep == (i % 2 == 0 ? v4(i) : v6(i))) return true;
+    return false;
+  };
+  const std::uint32_t live = peers - (peers + 2) / 3;
+  std::map<core::Endpoint, int> seen;
+  for (std::uint32_t r = 0; r < 300; ++r) {
+    auto a = make_announce(torrent(1), endpoint(1 + 3 * (r % 60)), r, 102);
+    a.numwant = 20;
+    a.random = mix(r);
+    auto counts = store.announce(a, out);
+    ASSERT_TRUE(counts.has_value());
+    EXPECT_EQ(counts->leechers, live);
+    ASSERT_EQ(out.size(), 20u);
+    std::set<core::Endpoint> distinct;
+    for (const PeerInfo& p : out) {
+      EXPECT_FALSE(left(p.endpoint));
+      EXPECT_NE(p.endpoint, a.endpoint);
+      distinct.insert(p.endpoint);
+      ++seen[p.endpoint];
+    }
+    EXPECT_EQ(distinct.size(), out.size());
+  }
+  EXPECT_EQ(seen.size(), live);  // a random start over the live peers reaches every one
+  Lookup l{torrent(1), 1000, true, true, 7, true};
+  ASSERT_EQ(store.lookup(l, out)->leechers, live);
+  EXPECT_EQ(out.size(), live);
+  for (const PeerInfo& p : out) EXPECT_FALSE(left(p.endpoint));
+  std::size_t stored = 0;
+  store.for_each_swarm(
+      [&](const core::InfoHash&, const SwarmCounts& counts, std::span<const StoredPeer> swarm) {
+        stored = swarm.size();
+        EXPECT_EQ(counts.leechers, live);
+        for (const StoredPeer& sp : swarm) EXPECT_FALSE(left(sp.peer.endpoint));
+      });
+  EXPECT_EQ(stored, live);
+  EXPECT_EQ(store.stats().peers_v4 + store.stats().peers_v6, live);
+  auto back = make_announce(torrent(1), endpoint(0), 999, 103);
+  back.seeder = true;
+  auto counts = store.announce(back, out);
+  ASSERT_TRUE(counts.has_value());
+  EXPECT_EQ(counts->seeders, 1u);
+  EXPECT_EQ(counts->leechers, live);
+  ASSERT_EQ(store.lookup(l, out)->seeders, 1u);
+  EXPECT_EQ(by_endpoint_id(out, endpoint(0)), peer_id(999));
+}
+
+// Gone slots count toward nothing a client sees: a swarm at its peer cap
+// takes as many new peers as left it, at any endpoint, and not one more.
+TEST(MemoryStore, PeersThatLeftABigSwarmFreeTheirPlaceUnderTheCap) {
+  Limits limits;
+  limits.max_peers_per_torrent = 60;
+  MemoryStore store(limits, 1);
+  std::vector<PeerInfo> out;
+  for (std::uint32_t i = 0; i < 60; ++i)
+    ASSERT_TRUE(store.announce(make_announce(torrent(1), v4(i), i, 100), out));
+  for (std::uint32_t i = 0; i < 60; i += 4) {
+    auto a = make_announce(torrent(1), v4(i), i, 101);
+    a.event = core::Event::stopped;
+    ASSERT_TRUE(store.announce(a, out));
+  }
+  for (std::uint32_t i = 1000; i < 1016; ++i) {
+    auto counts = store.announce(make_announce(torrent(1), v4(i), i, 102), out);
+    ASSERT_TRUE(counts.has_value());
+    EXPECT_EQ(counts->leechers, std::min<std::uint32_t>(60, 45 + i - 999));
+  }
+  Lookup l{torrent(1), 1000, true, true, 7, false};
+  EXPECT_EQ(store.lookup(l, out)->leechers, 60u);
+  EXPECT_EQ(out.size(), 60u);
+  EXPECT_EQ(store.stats().peers_v4, 60u);
 }
 
 }  // namespace

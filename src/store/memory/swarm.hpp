@@ -24,6 +24,16 @@
 // A Swarm does not free its block when destroyed (it has no pool to give it
 // back to): its owner calls release() first.
 //
+// Leaves: a small swarm closes the gap a leaving peer leaves at once (at
+// most 24 records move). A large swarm instead stamps the record gone
+// (record::gone_stamp) and keeps its slot until the next expiry sweep, which
+// packs the array anyway: closing the gap would move half of the family's
+// array under the shard lock (a 70,000-peer swarm is 2 MB), and a peer that
+// comes back, or a new one whose place is next to a gone record, takes the
+// slot again without moving anything. n() counts slots, live() peers; every
+// count a caller sees (counts(), the store-wide deltas, the peer cap) is of
+// live peers, and selection and snapshots skip gone records.
+//
 // Time: each record holds a 14-bit stamp, seconds since a base that the
 // owner keeps for many swarms (MemoryStore: one per shard, so no swarm pays
 // 4 bytes for its own) and passes in. Before a new stamp would not fit, the
@@ -110,8 +120,8 @@ class Swarm {
   // starts. Never faults, changes nothing.
   void prefetch() const;
 
-  SwarmCounts counts() const { return {seeders(), n(0) + n(1) - seeders(), h_->downloaded}; }
-  bool empty() const { return n(0) + n(1) == 0; }
+  SwarmCounts counts() const { return {seeders(), live(0) + live(1) - seeders(), h_->downloaded}; }
+  bool empty() const { return live(0) + live(1) == 0; }
   void collect(core::Seconds base, std::vector<StoredPeer>& out) const;
   // For a restored snapshot: the download count it recorded.
   void set_downloaded(std::uint32_t downloaded) { h_->downloaded = downloaded; }
@@ -134,9 +144,10 @@ class Swarm {
   static_assert(sizeof(Header) == 28 && alignof(Header) <= 4);
   static core::Seconds max_stamp();
   struct Large {
-    std::uint32_t n[2];
+    std::uint32_t n[2];  // slots per family, gone ones included
     std::uint32_t seeders;
     std::uint32_t capacity;  // payload bytes
+    std::uint32_t gone[2];   // slots per family whose peer has left
   };
   static constexpr std::uint8_t large_class = 0xFF;
   static std::size_t large_bytes(std::size_t capacity) {
@@ -148,6 +159,8 @@ class Swarm {
   bool large() const { return h_->size_class == large_class; }
   Large& big() const { return *reinterpret_cast<Large*>(h_ + 1); }
   std::uint32_t n(int family) const { return large() ? big().n[family] : h_->small_n[family]; }
+  std::uint32_t gone(int family) const { return large() ? big().gone[family] : 0; }
+  std::uint32_t live(int family) const { return n(family) - gone(family); }
   void set_n(int family, std::uint32_t v);
   std::uint32_t seeders() const { return large() ? big().seeders : h_->small_seeders; }
   void add_seeders(int step, Delta& delta);
@@ -163,6 +176,14 @@ class Swarm {
                        BlockPool& pool, Delta& delta);
   void update(std::uint8_t* rec, int family, const Announce& a, std::uint16_t stamp, Delta& delta);
   void erase(int family, std::uint32_t pos, BlockPool& pool, Delta& delta);
+  void mark_gone(std::uint8_t* rec, int family, Delta& delta);
+  std::uint32_t revive(int family, std::uint32_t pos, const Announce& a, std::uint16_t stamp,
+                       Delta& delta);
+  std::uint32_t gone_neighbour(int family, std::uint32_t pos) const;
+  // Drops the gone records and the live ones `dead(record, family)` picks,
+  // each family staying sorted; returns how many live ones it dropped.
+  template <class Dead>
+  std::uint32_t pack(Dead dead, Delta& delta);
   bool resize(std::size_t capacity, BlockPool& pool);
   bool move_to_new_block(std::size_t capacity, BlockPool& pool);
   bool resize_large(std::size_t capacity);
