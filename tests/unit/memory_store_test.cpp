@@ -15,6 +15,7 @@
 #include "core/random.hpp"
 #include "store/memory/big_block.hpp"
 #include "store/memory/block_pool.hpp"
+#include "store/memory/swarm.hpp"
 
 #include "store_suite.hpp"
 
@@ -344,7 +345,9 @@ TEST(BigBlock, ResizeKeepsContentsAcrossTheMapThreshold) {
 // Many swarms of both families grow past the small limit and shrink again
 // by random joins, re-announces, stops and expiry; after every round each
 // swarm's peers, ids, flags and counts equal a plain map's.
-TEST(MemoryStore, RandomChurnMatchesAModel) {
+// Random announces and expiry against a model, `ops` a round; torrents 8
+// to 11 hold up to `big` endpoints.
+void churn_against_model(std::uint32_t big, int ops) {
   Limits limits;
   limits.peer_ttl = 30;
   MemoryStore store(limits, 2);
@@ -361,9 +364,9 @@ TEST(MemoryStore, RandomChurnMatchesAModel) {
   std::vector<PeerInfo> out;
   core::Seconds now = 1000;
   for (int round = 0; round < 40; ++round) {
-    for (int op = 0; op < 1500; ++op) {
+    for (int op = 0; op < ops; ++op) {
       const std::uint32_t t = static_cast<std::uint32_t>(rng() % 12);
-      const std::uint32_t limit = t < 4 ? 6 : (t < 8 ? 30 : 80);  // small, at the limit, large
+      const std::uint32_t limit = t < 4 ? 6 : (t < 8 ? 30 : big);  // small, at the limit, large
       const std::uint32_t p = static_cast<std::uint32_t>(rng() % limit);
       const core::Endpoint ep = p % 3 == 0 ? v6(p) : v4(p);
       const std::uint64_t n = rng() % 1000;
@@ -418,6 +421,12 @@ TEST(MemoryStore, RandomChurnMatchesAModel) {
   }
 }
 
+TEST(MemoryStore, RandomChurnMatchesAModel) { churn_against_model(80, 1500); }
+
+// Families past Swarm::gone_from (about 1,500 live IPv4 peers in each big
+// torrent), where leaves leave gone records.
+TEST(MemoryStore, RandomChurnInHugeSwarmsMatchesAModel) { churn_against_model(4000, 12000); }
+
 }  // namespace
 }  // namespace cairn::store::testing
 
@@ -465,7 +474,7 @@ TEST(MemoryStore, ReannouncesInSkewedBigSwarmFindEveryPeer) {
 TEST(MemoryStore, PeersThatLeftABigSwarmAreNeverHandedOut) {
   MemoryStore store(Limits{}, 1);
   std::vector<PeerInfo> out;
-  constexpr std::uint32_t peers = 200;  // 100 IPv4, 100 IPv6: a large swarm
+  constexpr std::uint32_t peers = 2 * (Swarm::gone_from + 50);  // both families past it
   const auto endpoint = [](std::uint32_t i) { return i % 2 == 0 ? v4(i) : v6(i); };
   for (std::uint32_t i = 0; i < peers; ++i)
     ASSERT_TRUE(store.announce(make_announce(torrent(1), endpoint(i), i, 100), out));
@@ -474,15 +483,13 @@ TEST(MemoryStore, PeersThatLeftABigSwarmAreNeverHandedOut) {
     a.event = core::Event::stopped;
     ASSERT_TRUE(store.announce(a, out));
   }
-  const auto left = [](const core::Endpoint& ep) {
-    for (std::uint32_t i = 0; i < peers; i += 3)
-      if (ep == (i % 2 == 0 ? v4(i) : v6(i))) return true;
-    return false;
-  };
+  std::set<core::Endpoint> stopped;
+  for (std::uint32_t i = 0; i < peers; i += 3) stopped.insert(endpoint(i));
+  const auto left = [&](const core::Endpoint& ep) { return stopped.count(ep) != 0; };
   const std::uint32_t live = peers - (peers + 2) / 3;
   std::map<core::Endpoint, int> seen;
-  for (std::uint32_t r = 0; r < 300; ++r) {
-    auto a = make_announce(torrent(1), endpoint(1 + 3 * (r % 60)), r, 102);
+  for (std::uint32_t r = 0; r < 3000; ++r) {
+    auto a = make_announce(torrent(1), endpoint(1 + 3 * (r % 600)), r, 102);
     a.numwant = 20;
     a.random = mix(r);
     auto counts = store.announce(a, out);
@@ -499,7 +506,7 @@ TEST(MemoryStore, PeersThatLeftABigSwarmAreNeverHandedOut) {
     EXPECT_EQ(distinct.size(), out.size());
   }
   EXPECT_EQ(seen.size(), live);  // a random start over the live peers reaches every one
-  Lookup l{torrent(1), 1000, true, true, 7, true};
+  Lookup l{torrent(1), peers, true, true, 7, true};
   ASSERT_EQ(store.lookup(l, out)->leechers, live);
   EXPECT_EQ(out.size(), live);
   for (const PeerInfo& p : out) EXPECT_FALSE(left(p.endpoint));
@@ -526,25 +533,27 @@ TEST(MemoryStore, PeersThatLeftABigSwarmAreNeverHandedOut) {
 // takes as many new peers as left it, at any endpoint, and not one more.
 TEST(MemoryStore, PeersThatLeftABigSwarmFreeTheirPlaceUnderTheCap) {
   Limits limits;
-  limits.max_peers_per_torrent = 60;
+  constexpr std::uint32_t cap = Swarm::gone_from + 76;
+  limits.max_peers_per_torrent = cap;
   MemoryStore store(limits, 1);
   std::vector<PeerInfo> out;
-  for (std::uint32_t i = 0; i < 60; ++i)
+  for (std::uint32_t i = 0; i < cap; ++i)
     ASSERT_TRUE(store.announce(make_announce(torrent(1), v4(i), i, 100), out));
-  for (std::uint32_t i = 0; i < 60; i += 4) {
+  for (std::uint32_t i = 0; i < cap; i += 4) {
     auto a = make_announce(torrent(1), v4(i), i, 101);
     a.event = core::Event::stopped;
     ASSERT_TRUE(store.announce(a, out));
   }
-  for (std::uint32_t i = 1000; i < 1016; ++i) {
-    auto counts = store.announce(make_announce(torrent(1), v4(i), i, 102), out);
+  const std::uint32_t left = cap / 4;
+  for (std::uint32_t i = 0; i < left + 10; ++i) {
+    auto counts = store.announce(make_announce(torrent(1), v4(10'000 + i), i, 102), out);
     ASSERT_TRUE(counts.has_value());
-    EXPECT_EQ(counts->leechers, std::min<std::uint32_t>(60, 45 + i - 999));
+    EXPECT_EQ(counts->leechers, std::min(cap, cap - left + i + 1));
   }
-  Lookup l{torrent(1), 1000, true, true, 7, false};
-  EXPECT_EQ(store.lookup(l, out)->leechers, 60u);
-  EXPECT_EQ(out.size(), 60u);
-  EXPECT_EQ(store.stats().peers_v4, 60u);
+  Lookup l{torrent(1), cap, true, true, 7, false};
+  EXPECT_EQ(store.lookup(l, out)->leechers, cap);
+  EXPECT_EQ(out.size(), cap);
+  EXPECT_EQ(store.stats().peers_v4, cap);
 }
 
 }  // namespace

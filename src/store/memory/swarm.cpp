@@ -430,7 +430,7 @@ void Swarm::mark_gone(std::uint8_t* rec, int family, Delta& delta) {
 
 void Swarm::erase(int family, std::uint32_t pos, BlockPool& pool, Delta& delta) {
   std::uint8_t* rec = record(family, pos);
-  if (large()) return mark_gone(rec, family, delta);
+  if (large() && n(family) >= gone_from) return mark_gone(rec, family, delta);
   const std::size_t size = record::size(family);
   const std::uint32_t count = n(family);
   if (record::flags(rec, family) & record::flag_seeder) add_seeders(-1, delta);

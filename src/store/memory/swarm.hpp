@@ -24,15 +24,17 @@
 // A Swarm does not free its block when destroyed (it has no pool to give it
 // back to): its owner calls release() first.
 //
-// Leaves: a small swarm closes the gap a leaving peer leaves at once (at
-// most 24 records move). A large swarm instead stamps the record gone
-// (record::gone_stamp) and keeps its slot until the next expiry sweep, which
-// packs the array anyway: closing the gap would move half of the family's
-// array under the shard lock (a 70,000-peer swarm is 2 MB), and a peer that
-// comes back, or a new one whose place is next to a gone record, takes the
-// slot again without moving anything. n() counts slots, live() peers; every
-// count a caller sees (counts(), the store-wide deltas, the peer cap) is of
-// live peers, and selection and snapshots skip gone records.
+// Leaves: a family of fewer than gone_from records closes the gap a
+// leaving peer leaves at once. A bigger one instead stamps the record gone
+// (record::gone_stamp) and keeps its slot until the next expiry sweep,
+// which packs the array anyway: closing the gap would move half of the
+// family's array under the shard lock (a 70,000-peer swarm is 2 MB), and a
+// peer that comes back, or a new one whose place is next to a gone record,
+// takes the slot again without moving anything. n() counts slots, live()
+// peers; every count a caller sees (counts(), the store-wide deltas, the
+// peer cap) is of live peers, and selection and snapshots skip gone
+// records. Below gone_from the move costs less than gone records do:
+// selection tests each record it copies, on every announce until the sweep.
 //
 // Time: each record holds a 14-bit stamp, seconds since a base that the
 // owner keeps for many swarms (MemoryStore: one per shard, so no swarm pays
@@ -67,6 +69,9 @@ class Swarm {
   static constexpr std::size_t capacity_step = 28;
   static constexpr unsigned small_classes = 25;  // capacities 0 to 24 steps
   static constexpr std::size_t small_capacity = capacity_step * (small_classes - 1);
+  // Records of one family from which a leave leaves a gone record (see
+  // "Leaves" above): an IPv4 leave would move 14 KB on average.
+  static constexpr std::uint32_t gone_from = 1024;
 
   // The pool every swarm of one shard draws its small blocks from.
   static BlockPool make_pool();
