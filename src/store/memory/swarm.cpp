@@ -374,7 +374,7 @@ void Swarm::update(std::uint8_t* rec, int family, const Announce& a, std::uint16
 std::uint32_t Swarm::insert(int family, std::uint32_t pos, const Announce& a, std::uint16_t stamp,
                             BlockPool& pool, Delta& delta) {
   if (gone(family) > 0) {
-    const std::uint32_t slot = gone_neighbour(family, pos);
+    const std::uint32_t slot = take_gone_slot(family, pos);
     if (slot != npos) {
       a.endpoint.write_compact(record(family, slot));
       return revive(family, slot, a, stamp, delta);
@@ -401,11 +401,28 @@ std::uint32_t Swarm::insert(int family, std::uint32_t pos, const Announce& a, st
   return pos;
 }
 
-// A gone record next to where a new key goes (its lower bound `pos`), or
-// npos: the new key can take its slot and the family stays sorted.
-std::uint32_t Swarm::gone_neighbour(int family, std::uint32_t pos) const {
-  if (pos > 0 && record::gone(record(family, pos - 1), family)) return pos - 1;
-  if (pos < n(family) && record::gone(record(family, pos), family)) return pos;
+// For a new key whose place is `pos` (its lower bound): finds the nearest
+// gone record within gone_reach records of it and moves the records in
+// between one slot toward it, so the key's place is free with the family
+// still sorted; returns that place, or npos (none near enough: the caller
+// moves the whole tail). A join then moves a few records, not half the
+// family, wherever leaves have left gone records.
+std::uint32_t Swarm::take_gone_slot(int family, std::uint32_t pos) {
+  const std::uint32_t count = n(family);
+  const std::size_t size = record::size(family);
+  for (std::uint32_t d = 0; d < gone_reach; ++d) {
+    if (pos + d < count && record::gone(record(family, pos + d), family)) {
+      std::uint8_t* at = record(family, pos);
+      std::memmove(at + size, at, d * size);  // [pos, pos + d) up onto the gone one
+      return pos;
+    }
+    if (d < pos && record::gone(record(family, pos - 1 - d), family)) {
+      std::uint8_t* gone_at = record(family, pos - 1 - d);
+      std::memmove(gone_at, gone_at + size, d * size);  // (gone, pos) down onto it
+      return pos - 1;
+    }
+    if (pos + d >= count && d >= pos) break;
+  }
   return npos;
 }
 

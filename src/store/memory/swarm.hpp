@@ -29,8 +29,9 @@
 // (record::gone_stamp) and keeps its slot until the next expiry sweep,
 // which packs the array anyway: closing the gap would move half of the
 // family's array under the shard lock (a 70,000-peer swarm is 2 MB), and a
-// peer that comes back, or a new one whose place is next to a gone record,
-// takes the slot again without moving anything. n() counts slots, live()
+// peer that comes back takes its slot again without moving anything, and a
+// new one whose place is within gone_reach records of a gone one takes that
+// slot, moving only the records in between. n() counts slots, live()
 // peers; every count a caller sees (counts(), the store-wide deltas, the
 // peer cap) is of live peers, and selection and snapshots skip gone
 // records. Below gone_from the move costs less than gone records do:
@@ -72,6 +73,9 @@ class Swarm {
   // Records of one family from which a leave leaves a gone record (see
   // "Leaves" above): an IPv4 leave would move 14 KB on average.
   static constexpr std::uint32_t gone_from = 1024;
+  // How far from a new peer's place a join looks for a gone slot to take
+  // (at most 64 records, 1.8 KB of IPv4 ones, move instead of half the family).
+  static constexpr std::uint32_t gone_reach = 64;
 
   // The pool every swarm of one shard draws its small blocks from.
   static BlockPool make_pool();
@@ -184,7 +188,7 @@ class Swarm {
   void mark_gone(std::uint8_t* rec, int family, Delta& delta);
   std::uint32_t revive(int family, std::uint32_t pos, const Announce& a, std::uint16_t stamp,
                        Delta& delta);
-  std::uint32_t gone_neighbour(int family, std::uint32_t pos) const;
+  std::uint32_t take_gone_slot(int family, std::uint32_t pos);
   // Drops the gone records and the live ones `dead(record, family)` picks,
   // each family staying sorted; returns how many live ones it dropped.
   template <class Dead>
