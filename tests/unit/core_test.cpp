@@ -66,6 +66,31 @@ TEST(Network, Contains) {
   EXPECT_FALSE(Network::parse("10.0.0.0/"));
 }
 
+// Every prefix length of both families against a bit-by-bit reference,
+// on addresses that differ from the base in one bit on each side of it.
+TEST(Network, ContainsAgreesWithABitwiseReferenceAtEveryPrefix) {
+  const auto bit = [](const Address& a, unsigned i) { return (a.bytes[i / 8] >> (7 - i % 8)) & 1; };
+  Rng rng(9);
+  for (const Family family : {Family::v4, Family::v6}) {
+    const unsigned width = family == Family::v4 ? 32 : 128;
+    for (unsigned prefix = 0; prefix <= width; ++prefix) {
+      Network n;
+      n.base.family = family;
+      for (unsigned i = 0; i < width / 8; ++i)
+        n.base.bytes[i] = static_cast<std::uint8_t>(rng.below(256));
+      n.prefix = static_cast<std::uint8_t>(prefix);
+      for (unsigned flip = 0; flip < width; ++flip) {
+        Address a = n.base;
+        a.bytes[flip / 8] ^= static_cast<std::uint8_t>(0x80 >> (flip % 8));
+        bool inside = true;
+        for (unsigned i = 0; i < prefix; ++i) inside = inside && bit(a, i) == bit(n.base, i);
+        EXPECT_EQ(n.contains(a), inside) << n.to_string() << " " << a.to_string();
+      }
+      EXPECT_TRUE(n.contains(n.base));
+    }
+  }
+}
+
 TEST(Rng, BelowStaysInRange) {
   Rng rng(42);
   for (int i = 0; i < 10000; ++i) EXPECT_LT(rng.below(7), 7u);

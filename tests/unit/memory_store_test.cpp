@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 #include <tuple>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "core/random.hpp"
 #include "store/memory/big_block.hpp"
 #include "store/memory/block_pool.hpp"
+#include "store/memory/swarm.hpp"
 
 #include "store_suite.hpp"
 
@@ -343,7 +345,9 @@ TEST(BigBlock, ResizeKeepsContentsAcrossTheMapThreshold) {
 // Many swarms of both families grow past the small limit and shrink again
 // by random joins, re-announces, stops and expiry; after every round each
 // swarm's peers, ids, flags and counts equal a plain map's.
-TEST(MemoryStore, RandomChurnMatchesAModel) {
+// Random announces and expiry against a model, `ops` a round; torrents 8
+// to 11 hold up to `big` endpoints.
+void churn_against_model(std::uint32_t big, int ops) {
   Limits limits;
   limits.peer_ttl = 30;
   MemoryStore store(limits, 2);
@@ -360,9 +364,9 @@ TEST(MemoryStore, RandomChurnMatchesAModel) {
   std::vector<PeerInfo> out;
   core::Seconds now = 1000;
   for (int round = 0; round < 40; ++round) {
-    for (int op = 0; op < 1500; ++op) {
+    for (int op = 0; op < ops; ++op) {
       const std::uint32_t t = static_cast<std::uint32_t>(rng() % 12);
-      const std::uint32_t limit = t < 4 ? 6 : (t < 8 ? 30 : 80);  // small, at the limit, large
+      const std::uint32_t limit = t < 4 ? 6 : (t < 8 ? 30 : big);  // small, at the limit, large
       const std::uint32_t p = static_cast<std::uint32_t>(rng() % limit);
       const core::Endpoint ep = p % 3 == 0 ? v6(p) : v4(p);
       const std::uint64_t n = rng() % 1000;
@@ -417,11 +421,23 @@ TEST(MemoryStore, RandomChurnMatchesAModel) {
   }
 }
 
+TEST(MemoryStore, RandomChurnMatchesAModel) { churn_against_model(80, 1500); }
+
+// Families past Swarm::gone_from (about 1,500 live IPv4 peers in each big
+// torrent), where leaves leave gone records.
+TEST(MemoryStore, RandomChurnInHugeSwarmsMatchesAModel) { churn_against_model(4000, 12000); }
+
 }  // namespace
 }  // namespace cairn::store::testing
 
 namespace cairn::store::testing {
 namespace {
+
+core::PeerId by_endpoint_id(std::span<const PeerInfo> peers, const core::Endpoint& ep) {
+  for (const PeerInfo& p : peers)
+    if (p.endpoint == ep) return p.peer_id;
+  return {};
+}
 
 // Big IPv4 swarms are searched by interpolation first: endpoints bunched in
 // a few narrow ranges (the worst case for it) must still be found exactly,
@@ -450,6 +466,94 @@ TEST(MemoryStore, ReannouncesInSkewedBigSwarmFindEveryPeer) {
     }
   }
   EXPECT_EQ(store.stats().peers_v4, endpoints.size());
+}
+
+// A peer that stops in a large swarm keeps its slot until the next sweep
+// (Swarm: "Leaves"); no reply, lookup, count or snapshot may show it, and
+// it comes back, with ids and the random selection intact, on re-announce.
+TEST(MemoryStore, PeersThatLeftABigSwarmAreNeverHandedOut) {
+  MemoryStore store(Limits{}, 1);
+  std::vector<PeerInfo> out;
+  constexpr std::uint32_t peers = 2 * (Swarm::gone_from + 50);  // both families past it
+  const auto endpoint = [](std::uint32_t i) { return i % 2 == 0 ? v4(i) : v6(i); };
+  for (std::uint32_t i = 0; i < peers; ++i)
+    ASSERT_TRUE(store.announce(make_announce(torrent(1), endpoint(i), i, 100), out));
+  for (std::uint32_t i = 0; i < peers; i += 3) {
+    auto a = make_announce(torrent(1), endpoint(i), i, 101);
+    a.event = core::Event::stopped;
+    ASSERT_TRUE(store.announce(a, out));
+  }
+  std::set<core::Endpoint> stopped;
+  for (std::uint32_t i = 0; i < peers; i += 3) stopped.insert(endpoint(i));
+  const auto left = [&](const core::Endpoint& ep) { return stopped.count(ep) != 0; };
+  const std::uint32_t live = peers - (peers + 2) / 3;
+  std::map<core::Endpoint, int> seen;
+  for (std::uint32_t r = 0; r < 3000; ++r) {
+    auto a = make_announce(torrent(1), endpoint(1 + 3 * (r % 600)), r, 102);
+    a.numwant = 20;
+    a.random = mix(r);
+    auto counts = store.announce(a, out);
+    ASSERT_TRUE(counts.has_value());
+    EXPECT_EQ(counts->leechers, live);
+    ASSERT_EQ(out.size(), 20u);
+    std::set<core::Endpoint> distinct;
+    for (const PeerInfo& p : out) {
+      EXPECT_FALSE(left(p.endpoint));
+      EXPECT_NE(p.endpoint, a.endpoint);
+      distinct.insert(p.endpoint);
+      ++seen[p.endpoint];
+    }
+    EXPECT_EQ(distinct.size(), out.size());
+  }
+  EXPECT_EQ(seen.size(), live);  // a random start over the live peers reaches every one
+  Lookup l{torrent(1), peers, true, true, 7, true};
+  ASSERT_EQ(store.lookup(l, out)->leechers, live);
+  EXPECT_EQ(out.size(), live);
+  for (const PeerInfo& p : out) EXPECT_FALSE(left(p.endpoint));
+  std::size_t stored = 0;
+  store.for_each_swarm(
+      [&](const core::InfoHash&, const SwarmCounts& counts, std::span<const StoredPeer> swarm) {
+        stored = swarm.size();
+        EXPECT_EQ(counts.leechers, live);
+        for (const StoredPeer& sp : swarm) EXPECT_FALSE(left(sp.peer.endpoint));
+      });
+  EXPECT_EQ(stored, live);
+  EXPECT_EQ(store.stats().peers_v4 + store.stats().peers_v6, live);
+  auto back = make_announce(torrent(1), endpoint(0), 999, 103);
+  back.seeder = true;
+  auto counts = store.announce(back, out);
+  ASSERT_TRUE(counts.has_value());
+  EXPECT_EQ(counts->seeders, 1u);
+  EXPECT_EQ(counts->leechers, live);
+  ASSERT_EQ(store.lookup(l, out)->seeders, 1u);
+  EXPECT_EQ(by_endpoint_id(out, endpoint(0)), peer_id(999));
+}
+
+// Gone slots count toward nothing a client sees: a swarm at its peer cap
+// takes as many new peers as left it, at any endpoint, and not one more.
+TEST(MemoryStore, PeersThatLeftABigSwarmFreeTheirPlaceUnderTheCap) {
+  Limits limits;
+  constexpr std::uint32_t cap = Swarm::gone_from + 76;
+  limits.max_peers_per_torrent = cap;
+  MemoryStore store(limits, 1);
+  std::vector<PeerInfo> out;
+  for (std::uint32_t i = 0; i < cap; ++i)
+    ASSERT_TRUE(store.announce(make_announce(torrent(1), v4(i), i, 100), out));
+  for (std::uint32_t i = 0; i < cap; i += 4) {
+    auto a = make_announce(torrent(1), v4(i), i, 101);
+    a.event = core::Event::stopped;
+    ASSERT_TRUE(store.announce(a, out));
+  }
+  const std::uint32_t left = cap / 4;
+  for (std::uint32_t i = 0; i < left + 10; ++i) {
+    auto counts = store.announce(make_announce(torrent(1), v4(10'000 + i), i, 102), out);
+    ASSERT_TRUE(counts.has_value());
+    EXPECT_EQ(counts->leechers, std::min(cap, cap - left + i + 1));
+  }
+  Lookup l{torrent(1), cap, true, true, 7, false};
+  EXPECT_EQ(store.lookup(l, out)->leechers, cap);
+  EXPECT_EQ(out.size(), cap);
+  EXPECT_EQ(store.stats().peers_v4, cap);
 }
 
 }  // namespace

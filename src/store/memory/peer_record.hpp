@@ -30,6 +30,10 @@ inline constexpr std::uint16_t flag_seeder = 1;
 inline constexpr std::uint16_t flag_completed = 2;  // its `completed` was counted
 inline constexpr std::uint16_t flag_bits = 2;
 inline constexpr std::uint16_t max_stamp = 0xFFFF >> flag_bits;
+// The stamp of a record whose peer has left (stopped) but whose slot a large
+// swarm keeps until its next expiry sweep (see Swarm): never a live stamp,
+// which stays below it.
+inline constexpr std::uint16_t gone_stamp = max_stamp;
 
 inline std::uint16_t state(const std::uint8_t* rec, int family) {
   std::uint16_t s;
@@ -45,6 +49,7 @@ inline std::uint16_t stamp(const std::uint8_t* rec, int family) {
 inline std::uint16_t flags(const std::uint8_t* rec, int family) {
   return state(rec, family) & ((1u << flag_bits) - 1);
 }
+inline bool gone(const std::uint8_t* rec, int family) { return stamp(rec, family) == gone_stamp; }
 inline void set_stamp(std::uint8_t* rec, int family, std::uint16_t stamp) {
   set_state(rec, family, static_cast<std::uint16_t>(stamp << flag_bits | flags(rec, family)));
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "store/memory/big_block.hpp"
 #include "store/memory/peer_record.hpp"
@@ -31,7 +32,7 @@ Swarm Swarm::create(const core::InfoHash& info_hash, BlockPool& pool) {
   return Swarm(h);
 }
 
-core::Seconds Swarm::max_stamp() { return record::max_stamp; }
+core::Seconds Swarm::max_stamp() { return record::gone_stamp - 1; }
 
 void Swarm::release(BlockPool& pool) {
   if (h_ == nullptr) return;
@@ -193,12 +194,13 @@ bool Swarm::move_to_new_block(std::size_t capacity, BlockPool& pool) {
     fresh_capacity = capacity_step * class_for(capacity);
   }
   if (fresh == nullptr) return false;
+  assert(gone(0) + gone(1) == 0);  // only a packed swarm changes between small and large
   const std::uint32_t counts[3] = {n(0), n(1), seeders()};
   *fresh = *h_;
   if (to_large) {
     fresh->size_class = large_class;
     *reinterpret_cast<Large*>(fresh + 1) =
-        Large{{counts[0], counts[1]}, counts[2], static_cast<std::uint32_t>(capacity)};
+        Large{{counts[0], counts[1]}, counts[2], static_cast<std::uint32_t>(capacity), {0, 0}};
   } else {
     fresh->size_class = static_cast<std::uint8_t>(class_for(capacity));
     fresh->small_n[0] = static_cast<std::uint8_t>(counts[0]);
@@ -271,10 +273,42 @@ void Swarm::rebase(core::Seconds shift) {
   for (int f = 0; f < 2; ++f) {
     for (std::uint32_t i = 0; i < n(f); ++i) {
       std::uint8_t* rec = record(f, i);
+      if (record::gone(rec, f)) continue;
       const std::uint16_t s = record::stamp(rec, f);
       record::set_stamp(rec, f, s > shift ? static_cast<std::uint16_t>(s - shift) : 0);
     }
   }
+}
+
+template <class Dead>
+std::uint32_t Swarm::pack(Dead dead, Delta& delta) {
+  std::uint32_t dropped = 0;
+  for (int f = 0; f < 2; ++f) {
+    const std::uint32_t count = n(f);
+    if (count == 0) continue;
+    const std::size_t size = record::size(f);
+    std::uint8_t* recs = records(f);
+    std::uint32_t kept = 0, died = 0;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      std::uint8_t* rec = recs + i * size;
+      if (record::gone(rec, f)) continue;  // counted when it left
+      if (dead(static_cast<const std::uint8_t*>(rec), f)) {
+        if (record::flags(rec, f) & record::flag_seeder) add_seeders(-1, delta);
+        ++died;
+        continue;
+      }
+      if (kept != i) std::memmove(recs + kept * size, rec, size);
+      ++kept;
+    }
+    // Kept v6 records were packed down to the array's old start; they
+    // belong at the payload's end.
+    if (f == 1) std::memmove(recs + (count - kept) * size, recs, kept * size);
+    dropped += died;
+    delta.peers[f] -= died;
+    set_n(f, kept);
+    if (large()) big().gone[f] = 0;
+  }
+  return dropped;
 }
 
 SwarmCounts Swarm::announce(const Announce& a, core::Seconds base, std::uint32_t max_peers,
@@ -283,20 +317,31 @@ SwarmCounts Swarm::announce(const Announce& a, core::Seconds base, std::uint32_t
   std::uint8_t key[record::max_size];
   a.endpoint.write_compact(key);
   bool found = false;
-  const std::uint32_t pos = lower_bound(f, key, found);
+  std::uint32_t pos = lower_bound(f, key, found);
+  const bool present = found && !record::gone(record(f, pos), f);
   if (a.event == core::Event::stopped) {
-    if (found) erase(f, pos, pool, delta);
+    if (present) erase(f, pos, pool, delta);
     return counts();
   }
   // A caller's slightly stale clock may read before the base: close enough.
   const std::uint16_t stamp = a.now < base ? 0 : static_cast<std::uint16_t>(a.now - base);
   assert(fits(a.now, base));
   std::uint32_t self = npos;
-  if (found) {
+  if (present) {
     update(record(f, pos), f, a, stamp, delta);
     self = pos;
-  } else if (a.may_grow && n(0) + n(1) < max_peers) {
-    self = insert(f, pos, a, stamp, pool, delta);
+  } else if (a.may_grow && live(0) + live(1) < max_peers) {
+    if (found) {
+      self = revive(f, pos, a, stamp, delta);
+    } else {
+      // Gone records hold slots, never more than the cap: a swarm full of
+      // slots packs before it takes a new one.
+      if (n(0) + n(1) >= max_peers && gone(0) + gone(1) > 0) {
+        pack([](const std::uint8_t*, int) { return false; }, delta);
+        pos = lower_bound(f, key, found);
+      }
+      self = insert(f, pos, a, stamp, pool, delta);
+    }
   }
   const bool want[2] = {a.want_v4, a.want_v6};
   select(a.numwant, want, a.random, a.want_peer_ids, f, self, out);
@@ -328,6 +373,13 @@ void Swarm::update(std::uint8_t* rec, int family, const Announce& a, std::uint16
 // end, shift down below it.
 std::uint32_t Swarm::insert(int family, std::uint32_t pos, const Announce& a, std::uint16_t stamp,
                             BlockPool& pool, Delta& delta) {
+  if (gone(family) > 0) {
+    const std::uint32_t slot = take_gone_slot(family, pos);
+    if (slot != npos) {
+      a.endpoint.write_compact(record(family, slot));
+      return revive(family, slot, a, stamp, delta);
+    }
+  }
   const std::size_t size = record::size(family);
   const std::size_t needed = used() + size;
   if (needed > capacity() && !resize(grown(needed), pool)) return npos;
@@ -349,10 +401,55 @@ std::uint32_t Swarm::insert(int family, std::uint32_t pos, const Announce& a, st
   return pos;
 }
 
+// For a new key whose place is `pos` (its lower bound): finds the nearest
+// gone record within gone_reach records of it and moves the records in
+// between one slot toward it, so the key's place is free with the family
+// still sorted; returns that place, or npos (none near enough: the caller
+// moves the whole tail). A join then moves a few records, not half the
+// family, wherever leaves have left gone records.
+std::uint32_t Swarm::take_gone_slot(int family, std::uint32_t pos) {
+  const std::uint32_t count = n(family);
+  const std::size_t size = record::size(family);
+  for (std::uint32_t d = 0; d < gone_reach; ++d) {
+    if (pos + d < count && record::gone(record(family, pos + d), family)) {
+      std::uint8_t* at = record(family, pos);
+      std::memmove(at + size, at, d * size);  // [pos, pos + d) up onto the gone one
+      return pos;
+    }
+    if (d < pos && record::gone(record(family, pos - 1 - d), family)) {
+      std::uint8_t* gone_at = record(family, pos - 1 - d);
+      std::memmove(gone_at, gone_at + size, d * size);  // (gone, pos) down onto it
+      return pos - 1;
+    }
+    if (pos + d >= count && d >= pos) break;
+  }
+  return npos;
+}
+
+// Makes the gone record at `pos` (its key already the announcer's) a live
+// peer again; returns `pos`.
+std::uint32_t Swarm::revive(int family, std::uint32_t pos, const Announce& a, std::uint16_t stamp,
+                            Delta& delta) {
+  std::uint8_t* rec = record(family, pos);
+  record::set_state(rec, family, 0);
+  --big().gone[family];
+  update(rec, family, a, stamp, delta);
+  ++delta.peers[family];
+  return pos;
+}
+
+void Swarm::mark_gone(std::uint8_t* rec, int family, Delta& delta) {
+  if (record::flags(rec, family) & record::flag_seeder) add_seeders(-1, delta);
+  record::set_state(rec, family, record::gone_stamp << record::flag_bits);
+  ++big().gone[family];
+  --delta.peers[family];
+}
+
 void Swarm::erase(int family, std::uint32_t pos, BlockPool& pool, Delta& delta) {
+  std::uint8_t* rec = record(family, pos);
+  if (large() && n(family) >= gone_from) return mark_gone(rec, family, delta);
   const std::size_t size = record::size(family);
   const std::uint32_t count = n(family);
-  std::uint8_t* rec = record(family, pos);
   if (record::flags(rec, family) & record::flag_seeder) add_seeders(-1, delta);
   if (family == 0) {
     std::memmove(rec, rec + size, (count - pos - 1) * size);
@@ -367,31 +464,12 @@ void Swarm::erase(int family, std::uint32_t pos, BlockPool& pool, Delta& delta) 
 
 std::uint32_t Swarm::expire(core::Seconds now, core::Seconds ttl, core::Seconds base,
                             BlockPool& pool, Delta& delta) {
-  std::uint32_t removed = 0;
-  for (int f = 0; f < 2; ++f) {
-    const std::uint32_t count = n(f);
-    if (count == 0) continue;
-    const std::size_t size = record::size(f);
-    std::uint8_t* recs = records(f);
-    std::uint32_t kept = 0;
-    for (std::uint32_t i = 0; i < count; ++i) {
-      std::uint8_t* rec = recs + i * size;
-      const std::uint64_t last_seen = std::uint64_t{base} + record::stamp(rec, f);
-      if (last_seen + ttl <= now) {
-        if (record::flags(rec, f) & record::flag_seeder) add_seeders(-1, delta);
-        continue;
-      }
-      if (kept != i) std::memmove(recs + kept * size, rec, size);
-      ++kept;
-    }
-    // Kept v6 records were packed down to the array's old start; they
-    // belong at the payload's end.
-    if (f == 1) std::memmove(recs + (count - kept) * size, recs, kept * size);
-    removed += count - kept;
-    delta.peers[f] -= count - kept;
-    set_n(f, kept);
-  }
-  if (removed > 0) shrink_to_fit_loosely(pool);
+  const std::uint32_t slots = n(0) + n(1);
+  const std::uint32_t removed =
+      pack([&](const std::uint8_t* rec,
+               int f) { return std::uint64_t{base} + record::stamp(rec, f) + ttl <= now; },
+           delta);
+  if (n(0) + n(1) < slots) shrink_to_fit_loosely(pool);
   return removed;
 }
 
@@ -415,28 +493,36 @@ void Swarm::select(std::uint32_t numwant, const bool (&want)[2], std::uint64_t r
   }
 }
 
-// Appends up to `want` records of one family other than `skip`: all of them
-// if that is few enough, else a run starting at a random index and wrapping
-// around (opentracker's choice: random enough, and a sequential read). A
-// record starts with its compact entry, so each peer is one fixed-size copy
-// (two with its id).
+// An IPv4 entry goes as one 8-byte word (two moves instead of four): the
+// record goes on past its entry, and a PeerList room has spare bytes past
+// its end, which the next entry overwrites.
+namespace {
+template <int Family>
+constexpr std::size_t moved_bytes() {
+  constexpr std::size_t entry = record::key_size(Family);
+  constexpr std::size_t moved = entry == 6 ? 8 : entry;
+  static_assert(moved <= record::size(Family) && moved - entry <= core::PeerList::kSpare);
+  return moved;
+}
+}  // namespace
+
+// Appends up to `want` live records of one family other than `skip`: all of
+// them if that is few enough, else a run starting at a random index and
+// wrapping around (opentracker's choice: random enough, and a sequential
+// read). A record starts with its compact entry, so each peer is one
+// fixed-size copy (two with its id).
 template <int Family, bool Ids>
 std::uint32_t Swarm::take(std::uint32_t skip, std::uint32_t want, std::uint32_t random,
                           core::PeerList& out) const {
   const std::uint32_t count = n(Family);
-  const std::uint32_t others = count - (skip < count ? 1 : 0);
+  const std::uint32_t others = live(Family) - (skip < count ? 1 : 0);
   if (others == 0) return 0;
   const std::uint32_t taking = std::min(others, want);
   constexpr std::size_t size = record::size(Family);
   constexpr std::size_t entry = record::key_size(Family);
   auto room = out.append(Family == 0 ? core::Family::v4 : core::Family::v6, taking, Ids);
-  // An IPv4 entry goes as one 8-byte word (two moves instead of four): the
-  // record goes on past its entry, and the room has spare bytes past its
-  // end, which the next entry overwrites.
-  constexpr std::size_t moved = entry == 6 ? 8 : entry;
-  static_assert(moved <= size && moved - entry <= core::PeerList::kSpare);
   const auto copy = [&room](const std::uint8_t* rec) {
-    std::memcpy(room.entries, rec, moved);
+    std::memcpy(room.entries, rec, moved_bytes<Family>());
     room.entries += entry;
     if constexpr (Ids) {
       std::memcpy(room.ids, rec + record::id_offset(Family), core::PeerId::size);
@@ -444,20 +530,37 @@ std::uint32_t Swarm::take(std::uint32_t skip, std::uint32_t want, std::uint32_t 
     }
   };
   const std::uint8_t* recs = records(Family);
-  // Runs of consecutive records, split where `skip` is and where the walk
-  // wraps, so the copy loop does no per-record checks. No record is
-  // visited twice: `taking` is at most the records other than `skip`.
   std::uint32_t at =
       others <= want ? 0 : static_cast<std::uint32_t>((std::uint64_t{random} * count) >> 32);
-  for (std::uint32_t left = taking; left > 0;) {
-    std::uint32_t end = std::min(count, at + left);
-    const bool skipping = skip >= at && skip < end;
-    if (skipping) end = skip;
-    for (const std::uint8_t* rec = recs + at * size; rec != recs + end * size; rec += size)
-      copy(rec);
-    left -= end - at;
-    at = skipping ? end + 1 : end;
-    if (at == count) at = 0;
+  // Runs of consecutive records, split where `skip` is and where the walk
+  // wraps, so the copy loop tests nothing per record but, in a family that
+  // has any, whether a record is gone (rarely true: a well-predicted
+  // branch). The walk ends within one lap: `taking` is at most the live
+  // records other than `skip`.
+  const auto walk = [&](auto has_gone) {
+    for (std::uint32_t left = taking; left > 0;) {
+      std::uint32_t end = std::min(count, at + left);
+      const bool skipping = skip >= at && skip < end;
+      if (skipping) end = skip;
+      std::uint32_t copied = end - at;
+      for (const std::uint8_t* rec = recs + at * size; rec != recs + end * size; rec += size) {
+        if constexpr (decltype(has_gone)::value) {
+          if (record::gone(rec, Family)) {
+            --copied;
+            continue;
+          }
+        }
+        copy(rec);
+      }
+      left -= copied;
+      at = skipping ? end + 1 : end;
+      if (at == count) at = 0;
+    }
+  };
+  if (gone(Family) > 0) {
+    walk(std::true_type{});
+  } else {
+    walk(std::false_type{});
   }
   return taking;
 }
@@ -466,6 +569,7 @@ void Swarm::collect(core::Seconds base, std::vector<StoredPeer>& out) const {
   for (int f = 0; f < 2; ++f) {
     for (std::uint32_t i = 0; i < n(f); ++i) {
       const std::uint8_t* rec = record(f, i);
+      if (record::gone(rec, f)) continue;
       const std::uint16_t flags = record::flags(rec, f);
       out.push_back({record::read_peer(rec, f), base + record::stamp(rec, f),
                      (flags & record::flag_seeder) != 0, (flags & record::flag_completed) != 0});

@@ -24,6 +24,19 @@
 // A Swarm does not free its block when destroyed (it has no pool to give it
 // back to): its owner calls release() first.
 //
+// Leaves: a family of fewer than gone_from records closes the gap a
+// leaving peer leaves at once. A bigger one instead stamps the record gone
+// (record::gone_stamp) and keeps its slot until the next expiry sweep,
+// which packs the array anyway: closing the gap would move half of the
+// family's array under the shard lock (a 70,000-peer swarm is 2 MB), and a
+// peer that comes back takes its slot again without moving anything, and a
+// new one whose place is within gone_reach records of a gone one takes that
+// slot, moving only the records in between. n() counts slots, live()
+// peers; every count a caller sees (counts(), the store-wide deltas, the
+// peer cap) is of live peers, and selection and snapshots skip gone
+// records. Below gone_from the move costs less than gone records do:
+// selection tests each record it copies, on every announce until the sweep.
+//
 // Time: each record holds a 14-bit stamp, seconds since a base that the
 // owner keeps for many swarms (MemoryStore: one per shard, so no swarm pays
 // 4 bytes for its own) and passes in. Before a new stamp would not fit, the
@@ -57,6 +70,12 @@ class Swarm {
   static constexpr std::size_t capacity_step = 28;
   static constexpr unsigned small_classes = 25;  // capacities 0 to 24 steps
   static constexpr std::size_t small_capacity = capacity_step * (small_classes - 1);
+  // Records of one family from which a leave leaves a gone record (see
+  // "Leaves" above): an IPv4 leave would move 14 KB on average.
+  static constexpr std::uint32_t gone_from = 1024;
+  // How far from a new peer's place a join looks for a gone slot to take
+  // (at most 64 records, 1.8 KB of IPv4 ones, move instead of half the family).
+  static constexpr std::uint32_t gone_reach = 64;
 
   // The pool every swarm of one shard draws its small blocks from.
   static BlockPool make_pool();
@@ -110,8 +129,8 @@ class Swarm {
   // starts. Never faults, changes nothing.
   void prefetch() const;
 
-  SwarmCounts counts() const { return {seeders(), n(0) + n(1) - seeders(), h_->downloaded}; }
-  bool empty() const { return n(0) + n(1) == 0; }
+  SwarmCounts counts() const { return {seeders(), live(0) + live(1) - seeders(), h_->downloaded}; }
+  bool empty() const { return live(0) + live(1) == 0; }
   void collect(core::Seconds base, std::vector<StoredPeer>& out) const;
   // For a restored snapshot: the download count it recorded.
   void set_downloaded(std::uint32_t downloaded) { h_->downloaded = downloaded; }
@@ -134,9 +153,10 @@ class Swarm {
   static_assert(sizeof(Header) == 28 && alignof(Header) <= 4);
   static core::Seconds max_stamp();
   struct Large {
-    std::uint32_t n[2];
+    std::uint32_t n[2];  // slots per family, gone ones included
     std::uint32_t seeders;
     std::uint32_t capacity;  // payload bytes
+    std::uint32_t gone[2];   // slots per family whose peer has left
   };
   static constexpr std::uint8_t large_class = 0xFF;
   static std::size_t large_bytes(std::size_t capacity) {
@@ -148,6 +168,8 @@ class Swarm {
   bool large() const { return h_->size_class == large_class; }
   Large& big() const { return *reinterpret_cast<Large*>(h_ + 1); }
   std::uint32_t n(int family) const { return large() ? big().n[family] : h_->small_n[family]; }
+  std::uint32_t gone(int family) const { return large() ? big().gone[family] : 0; }
+  std::uint32_t live(int family) const { return n(family) - gone(family); }
   void set_n(int family, std::uint32_t v);
   std::uint32_t seeders() const { return large() ? big().seeders : h_->small_seeders; }
   void add_seeders(int step, Delta& delta);
@@ -163,6 +185,14 @@ class Swarm {
                        BlockPool& pool, Delta& delta);
   void update(std::uint8_t* rec, int family, const Announce& a, std::uint16_t stamp, Delta& delta);
   void erase(int family, std::uint32_t pos, BlockPool& pool, Delta& delta);
+  void mark_gone(std::uint8_t* rec, int family, Delta& delta);
+  std::uint32_t revive(int family, std::uint32_t pos, const Announce& a, std::uint16_t stamp,
+                       Delta& delta);
+  std::uint32_t take_gone_slot(int family, std::uint32_t pos);
+  // Drops the gone records and the live ones `dead(record, family)` picks,
+  // each family staying sorted; returns how many live ones it dropped.
+  template <class Dead>
+  std::uint32_t pack(Dead dead, Delta& delta);
   bool resize(std::size_t capacity, BlockPool& pool);
   bool move_to_new_block(std::size_t capacity, BlockPool& pool);
   bool resize_large(std::size_t capacity);
