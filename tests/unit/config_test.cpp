@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/config.hpp"
+#include "support/temp_path.hpp"
 
 using namespace cairn::server;
 
@@ -16,10 +17,7 @@ namespace {
 // A TOML file in the test's temp dir, removed when the test ends.
 class TempConfig {
  public:
-  // Named after the running test: CTest runs tests in parallel.
-  explicit TempConfig(const std::string& text)
-      : path_(::testing::TempDir() + "cairn_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml") {
+  explicit TempConfig(const std::string& text) : path_(cairn::test::temp_path(".toml")) {
     std::ofstream(path_) << text;
   }
   ~TempConfig() { std::remove(path_.c_str()); }

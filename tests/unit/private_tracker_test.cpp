@@ -16,6 +16,7 @@
 #include "server/config.hpp"
 #include "server/private_tracker.hpp"
 #include "server/user_database.hpp"
+#include "support/temp_path.hpp"
 
 using namespace cairn;
 using namespace cairn::server;
@@ -26,11 +27,7 @@ namespace {
 // tests in parallel), removed with its WAL files when the test ends.
 class TempPath {
  public:
-  explicit TempPath(const std::string& suffix)
-      : path_(::testing::TempDir() + "cairn_" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name() + suffix) {
-    clean();
-  }
+  explicit TempPath(const std::string& suffix) : path_(test::temp_path(suffix)) { clean(); }
   ~TempPath() { clean(); }
   const std::string& path() const { return path_; }
 

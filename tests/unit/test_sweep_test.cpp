@@ -6,6 +6,8 @@
 #include <fstream>
 #include <vector>
 
+#include "support/temp_path.hpp"
+
 using cairn::core::Seconds;
 using namespace cairn::server;
 
@@ -19,11 +21,8 @@ TEST(TestSweep, ParsesWholeSeconds) {
 
 namespace {
 
-// A request file in the test's temp dir, named after the running test.
-std::string request_path() {
-  return ::testing::TempDir() + "cairn_" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".sweep";
-}
+// A request file in the test's temp dir.
+std::string request_path() { return cairn::test::temp_path(".sweep"); }
 
 void write(const std::string& path, const char* text) { std::ofstream(path) << text; }
 
