@@ -145,6 +145,30 @@ constexpr auto kValueStop = [] {
   return t;
 }();
 
+bool is_number(Key k) {
+  return k == Key::port || k == Key::uploaded || k == Key::downloaded || k == Key::left ||
+         k == Key::numwant;
+}
+
+// The value at `v` if it is 1 to 19 plain digits (so it fits 64 bits
+// without a test per digit) ended by '&' or `end`, as clients send every
+// number: returns where it ends, with its number in `n`; null for anything
+// else (a sign, an escape, more digits), which is then read as any value.
+const char* read_digits(const char* v, const char* end, std::uint64_t& n) {
+  constexpr std::ptrdiff_t kSureDigits = 19;
+  const char* const limit = v + std::min(end - v, kSureDigits);
+  const char* p = v;
+  std::uint64_t x = 0;
+  for (; p < limit; ++p) {
+    const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
+    if (d > 9) break;
+    x = x * 10 + d;
+  }
+  if (p == v || (p != end && *p != '&')) return nullptr;
+  n = x;
+  return p;
+}
+
 // percent_decode of the value that starts at `p` and ends at the next '&'
 // (or `end`), found as it goes: an id's value is read once, not searched
 // for its end and its escapes first. Returns where it stopped, or null on
@@ -209,6 +233,10 @@ struct Param {
   Key id = Key::other;         // which announce parameter the key names
   std::string_view value;      // "" when longer than Decoded::kCapacity
   std::size_t value_size = 0;  // the decoded length, however long
+  // A number key's value as clients send it (read_digits): its number,
+  // already read. False for any other value, which is parsed from `value`.
+  bool digits = false;
+  std::uint64_t number = 0;
   Decoded key_buffer;
   Decoded value_buffer;
 
@@ -221,6 +249,7 @@ struct Param {
     // by byte, and its value is read in one pass that also finds its end.
     const std::string_view rest(p, static_cast<std::size_t>(end - p));
     const auto [known, eq] = known_key(rest);
+    digits = false;
     if (eq == std::string_view::npos) {
       const auto pair = rest.substr(0, rest.find('&'));
       return read_any(pair) ? p + pair.size() : nullptr;
@@ -228,13 +257,32 @@ struct Param {
     id = known;
     const char* const v = p + eq + 1;
     const char* stop = v;
+    if (is_number(known)) {
+      // Its digits are read as they are found: no scan for the value's
+      // end first and no std::from_chars after.
+      if ((stop = read_digits(v, end, number))) {
+        digits = true;
+        value_size = static_cast<std::size_t>(stop - v);
+        value = {v, value_size};
+        return stop;
+      }
+      stop = v;
+    } else if (known == Key::info_hash || known == Key::peer_id) {
+      // Mostly escapes: decoded straight away, not scanned for a '%' first.
+      return read_escaped(v, end);
+    }
     while (stop < end && !kValueStop[static_cast<unsigned char>(*stop)]) ++stop;
     if (stop == end || *stop == '&') {
       value_size = static_cast<std::size_t>(stop - v);
       value = plain({v, value_size});
       return stop;
     }
-    stop = decode_value(v, end, value_buffer);
+    return read_escaped(v, end);
+  }
+
+  // A value that has (or may have) escapes, decoded from `v`.
+  const char* read_escaped(const char* v, const char* end) {
+    const char* stop = decode_value(v, end, value_buffer);
     value = value_buffer.view();
     value_size = value_buffer.size;
     return stop;
@@ -375,7 +423,22 @@ std::optional<Error> apply_id_param(const Param& p, Key key, AnnounceQuery& q, S
   return std::nullopt;
 }
 
-std::optional<Error> apply_number_param(Key key, std::string_view v, AnnounceQuery& q) {
+std::optional<Error> apply_number_param(const Param& p, Key key, AnnounceQuery& q) {
+  if (p.digits) {  // at most 19 digits: fits every counter; numwant saturates as parse_count does
+    if (key == Key::uploaded)
+      q.uploaded = p.number;
+    else if (key == Key::downloaded)
+      q.downloaded = p.number;
+    else if (key == Key::left) {
+      q.left = p.number;
+      q.left_present = true;
+    } else {
+      q.numwant = static_cast<std::int64_t>(
+          std::min<std::uint64_t>(p.number, std::numeric_limits<std::int64_t>::max()));
+    }
+    return std::nullopt;
+  }
+  const std::string_view v = p.value;
   bool ok = true;
   if (key == Key::uploaded)
     ok = parse_decimal(v, q.uploaded);
@@ -401,14 +464,16 @@ std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen
       if (seen.port) return Error::duplicate_parameter;
       seen.port = true;
       // Port 0 is unreachable: refused rather than handed out to other peers.
-      bool ok = parse_decimal(v, q.port) && q.port != 0;
+      bool ok = p.digits ? p.number <= std::numeric_limits<std::uint16_t>::max() &&
+                               (q.port = static_cast<std::uint16_t>(p.number)) != 0
+                         : parse_decimal(v, q.port) && q.port != 0;
       return ok ? std::nullopt : std::optional<Error>(Error::invalid_port);
     }
     case Key::uploaded:
     case Key::downloaded:
     case Key::left:
     case Key::numwant:
-      return apply_number_param(key, v, q);
+      return apply_number_param(p, key, q);
     case Key::event:
       return p.value_size <= Decoded::kCapacity && parse_event(v, q.event)
                  ? std::nullopt
