@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -102,40 +103,55 @@ Key key_of(std::string_view k) {
   }
 }
 
-// The key of a pair that starts with a known name and '=' as clients send
-// it, with its length; {other, npos} for anything else, which is then read
-// byte by byte. Told by the first byte and one fixed-size comparison;
-// inlined into the pair reader, where its result stays in registers.
-[[gnu::always_inline]] inline std::pair<Key, std::size_t> known_key(std::string_view pair) {
-  const auto is = [&](std::string_view name_eq, Key key) {
-    return pair.starts_with(name_eq) ? std::pair{key, name_eq.size() - 1}
-                                     : std::pair{Key::other, std::string_view::npos};
+template <Key K>
+inline constexpr std::integral_constant<Key, K> key_c{};
+
+// For a pair that starts with a known name and '=' as clients send it,
+// calls fn(key_c<KEY>, name size) and returns true; false for anything
+// else, which is then read byte by byte. Told by the first byte and one
+// fixed-size comparison. The key reaches `fn` as a type, so a caller's
+// code for each key is compiled for that key: the announce parser stores
+// a number in its field with no second dispatch on the key.
+template <class Fn>
+[[gnu::always_inline]] inline bool visit_known_key(std::string_view pair, Fn&& fn) {
+  const auto is = [&](auto key, std::string_view name_eq) {
+    if (!pair.starts_with(name_eq)) return false;
+    fn(key, name_eq.size() - 1);
+    return true;
   };
   switch (pair.empty() ? '\0' : pair[0]) {
     case 'i':
-      return pair.size() > 2 && pair[1] == 'p' ? is("ip=", Key::ip)
-                                               : is("info_hash=", Key::info_hash);
+      return pair.size() > 2 && pair[1] == 'p' ? is(key_c<Key::ip>, "ip=")
+                                               : is(key_c<Key::info_hash>, "info_hash=");
     case 'p':
-      return pair.size() > 1 && pair[1] == 'e' ? is("peer_id=", Key::peer_id)
-                                               : is("port=", Key::port);
+      return pair.size() > 1 && pair[1] == 'e' ? is(key_c<Key::peer_id>, "peer_id=")
+                                               : is(key_c<Key::port>, "port=");
     case 'u':
-      return is("uploaded=", Key::uploaded);
+      return is(key_c<Key::uploaded>, "uploaded=");
     case 'd':
-      return is("downloaded=", Key::downloaded);
+      return is(key_c<Key::downloaded>, "downloaded=");
     case 'l':
-      return is("left=", Key::left);
+      return is(key_c<Key::left>, "left=");
     case 'n':
-      return pair.size() > 1 && pair[1] == 'u' ? is("numwant=", Key::numwant)
-                                               : is("no_peer_id=", Key::no_peer_id);
+      return pair.size() > 1 && pair[1] == 'u' ? is(key_c<Key::numwant>, "numwant=")
+                                               : is(key_c<Key::no_peer_id>, "no_peer_id=");
     case 'e':
-      return is("event=", Key::event);
+      return is(key_c<Key::event>, "event=");
     case 'c':
-      return is("compact=", Key::compact);
+      return is(key_c<Key::compact>, "compact=");
     case 'k':
-      return is("key=", Key::key);
+      return is(key_c<Key::key>, "key=");
     default:
-      return {Key::other, std::string_view::npos};
+      return false;
   }
+}
+
+// The same as a value: {key, name size}, or {other, npos}. Inlined into
+// the pair reader, where its result stays in registers.
+[[gnu::always_inline]] inline std::pair<Key, std::size_t> known_key(std::string_view pair) {
+  std::pair<Key, std::size_t> known{Key::other, std::string_view::npos};
+  visit_known_key(pair, [&](auto key, std::size_t name_size) { known = {key(), name_size}; });
+  return known;
 }
 
 // Bytes that end a plain run of a value: the end of its pair, or an escape.
@@ -145,7 +161,7 @@ constexpr auto kValueStop = [] {
   return t;
 }();
 
-bool is_number(Key k) {
+constexpr bool is_number(Key k) {
   return k == Key::port || k == Key::uploaded || k == Key::downloaded || k == Key::left ||
          k == Key::numwant;
 }
@@ -233,10 +249,6 @@ struct Param {
   Key id = Key::other;         // which announce parameter the key names
   std::string_view value;      // "" when longer than Decoded::kCapacity
   std::size_t value_size = 0;  // the decoded length, however long
-  // A number key's value as clients send it (read_digits): its number,
-  // already read. False for any other value, which is parsed from `value`.
-  bool digits = false;
-  std::uint64_t number = 0;
   Decoded key_buffer;
   Decoded value_buffer;
 
@@ -247,30 +259,17 @@ struct Param {
   [[gnu::always_inline]] const char* read(const char* p, const char* end) {
     // What clients send ("port=6881") is told without reading the key byte
     // by byte, and its value is read in one pass that also finds its end.
-    const std::string_view rest(p, static_cast<std::size_t>(end - p));
-    const auto [known, eq] = known_key(rest);
-    digits = false;
-    if (eq == std::string_view::npos) {
-      const auto pair = rest.substr(0, rest.find('&'));
-      return read_any(pair) ? p + pair.size() : nullptr;
-    }
+    const auto [known, eq] = known_key({p, static_cast<std::size_t>(end - p)});
+    if (eq == std::string_view::npos) return read_other(p, end);
+    return read_value(known, p + eq + 1, end);
+  }
+
+  // The value at `v` of a pair whose key, `known`, was told from its name.
+  [[gnu::always_inline]] const char* read_value(Key known, const char* v, const char* end) {
     id = known;
-    const char* const v = p + eq + 1;
+    // Mostly escapes: decoded straight away, not scanned for a '%' first.
+    if (known == Key::info_hash || known == Key::peer_id) return read_escaped(v, end);
     const char* stop = v;
-    if (is_number(known)) {
-      // Its digits are read as they are found: no scan for the value's
-      // end first and no std::from_chars after.
-      if ((stop = read_digits(v, end, number))) {
-        digits = true;
-        value_size = static_cast<std::size_t>(stop - v);
-        value = {v, value_size};
-        return stop;
-      }
-      stop = v;
-    } else if (known == Key::info_hash || known == Key::peer_id) {
-      // Mostly escapes: decoded straight away, not scanned for a '%' first.
-      return read_escaped(v, end);
-    }
     while (stop < end && !kValueStop[static_cast<unsigned char>(*stop)]) ++stop;
     if (stop == end || *stop == '&') {
       value_size = static_cast<std::size_t>(stop - v);
@@ -278,6 +277,13 @@ struct Param {
       return stop;
     }
     return read_escaped(v, end);
+  }
+
+  // A pair whose key is not told from its name (unknown, escaped, no '=').
+  const char* read_other(const char* p, const char* end) {
+    const std::string_view rest(p, static_cast<std::size_t>(end - p));
+    const auto pair = rest.substr(0, rest.find('&'));
+    return read_any(pair) ? p + pair.size() : nullptr;
   }
 
   // A value that has (or may have) escapes, decoded from `v`.
@@ -423,22 +429,7 @@ std::optional<Error> apply_id_param(const Param& p, Key key, AnnounceQuery& q, S
   return std::nullopt;
 }
 
-std::optional<Error> apply_number_param(const Param& p, Key key, AnnounceQuery& q) {
-  if (p.digits) {  // at most 19 digits: fits every counter; numwant saturates as parse_count does
-    if (key == Key::uploaded)
-      q.uploaded = p.number;
-    else if (key == Key::downloaded)
-      q.downloaded = p.number;
-    else if (key == Key::left) {
-      q.left = p.number;
-      q.left_present = true;
-    } else {
-      q.numwant = static_cast<std::int64_t>(
-          std::min<std::uint64_t>(p.number, std::numeric_limits<std::int64_t>::max()));
-    }
-    return std::nullopt;
-  }
-  const std::string_view v = p.value;
+std::optional<Error> apply_number_param(Key key, std::string_view v, AnnounceQuery& q) {
   bool ok = true;
   if (key == Key::uploaded)
     ok = parse_decimal(v, q.uploaded);
@@ -454,9 +445,13 @@ std::optional<Error> apply_number_param(const Param& p, Key key, AnnounceQuery& 
   return ok ? std::nullopt : std::optional<Error>(Error::invalid_number);
 }
 
-std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen& seen) {
+// `key` is p.id; inlined where it is a constant (a key told from its name),
+// the switch is gone.
+[[gnu::always_inline]] inline std::optional<Error> apply_announce_param(const Param& p, Key key,
+                                                                        AnnounceQuery& q,
+                                                                        Seen& seen) {
   auto v = p.value;
-  switch (const Key key = p.id) {
+  switch (key) {
     case Key::info_hash:
     case Key::peer_id:
       return apply_id_param(p, key, q, seen);
@@ -464,16 +459,14 @@ std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen
       if (seen.port) return Error::duplicate_parameter;
       seen.port = true;
       // Port 0 is unreachable: refused rather than handed out to other peers.
-      bool ok = p.digits ? p.number <= std::numeric_limits<std::uint16_t>::max() &&
-                               (q.port = static_cast<std::uint16_t>(p.number)) != 0
-                         : parse_decimal(v, q.port) && q.port != 0;
+      bool ok = parse_decimal(v, q.port) && q.port != 0;
       return ok ? std::nullopt : std::optional<Error>(Error::invalid_port);
     }
     case Key::uploaded:
     case Key::downloaded:
     case Key::left:
     case Key::numwant:
-      return apply_number_param(p, key, q);
+      return apply_number_param(key, v, q);
     case Key::event:
       return p.value_size <= Decoded::kCapacity && parse_event(v, q.event)
                  ? std::nullopt
@@ -492,6 +485,33 @@ std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen
       break;
     case Key::other:
       break;
+  }
+  return std::nullopt;
+}
+
+// A number key's value that read_digits read (at most 19 digits: it fits
+// every counter, and numwant saturates as parse_count saturates). Compiled
+// for each key: a store into its field, no dispatch.
+template <Key K>
+std::optional<Error> set_number(std::integral_constant<Key, K>, std::uint64_t n, AnnounceQuery& q,
+                                Seen& seen) {
+  if constexpr (K == Key::port) {
+    if (seen.port) return Error::duplicate_parameter;
+    seen.port = true;
+    // Port 0 is unreachable: refused rather than handed out to other peers.
+    if (n == 0 || n > std::numeric_limits<std::uint16_t>::max()) return Error::invalid_port;
+    q.port = static_cast<std::uint16_t>(n);
+  } else if constexpr (K == Key::uploaded) {
+    q.uploaded = n;
+  } else if constexpr (K == Key::downloaded) {
+    q.downloaded = n;
+  } else if constexpr (K == Key::left) {
+    q.left = n;
+    q.left_present = true;
+  } else {
+    static_assert(K == Key::numwant);
+    q.numwant = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(n, std::numeric_limits<std::int64_t>::max()));
   }
   return std::nullopt;
 }
@@ -607,8 +627,35 @@ std::string_view failure_text(HttpTrackerError e) {
 core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_view query) {
   AnnounceQuery q;
   Seen seen;
-  auto e = for_each_param(query, [&](const Param& p) { return apply_announce_param(p, q, seen); });
-  if (e) return *e;
+  Param param;
+  const char* p = query.data();
+  const char* const end = p + query.size();
+  while (p < end) {
+    if (*p == '&') {  // between pairs, or an empty pair
+      ++p;
+      continue;
+    }
+    const char* next = nullptr;
+    std::optional<Error> error;
+    const bool known = visit_known_key({p, static_cast<std::size_t>(end - p)},
+                                       [&](auto key, std::size_t name_size) {
+                                         const char* const v = p + name_size + 1;
+                                         if constexpr (is_number(key())) {
+                                           std::uint64_t n = 0;
+                                           if ((next = read_digits(v, end, n))) {
+                                             error = set_number(key, n, q, seen);
+                                             return;
+                                           }
+                                         }
+                                         if ((next = param.read_value(key(), v, end)))
+                                           error = apply_announce_param(param, key(), q, seen);
+                                       });
+    if (!known && (next = param.read_other(p, end)))
+      error = apply_announce_param(param, param.id, q, seen);
+    if (!next) return Error::bad_percent_encoding;
+    if (error) return *error;
+    p = next;
+  }
   if (!seen.info_hash) return Error::missing_info_hash;
   if (!seen.peer_id) return Error::missing_peer_id;
   if (!seen.port) return Error::missing_port;
