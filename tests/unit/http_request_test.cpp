@@ -402,6 +402,25 @@ TEST(HttpResponse, HeadsOfAnySize) {
   }
 }
 
+// The 200 text/plain shortcut writes what the general writer writes, for
+// keep-alive or not, GET or HEAD, bodies of every length class.
+TEST(HttpResponse, PlainOkIsTheGeneralWritersBytes) {
+  for (bool keep_alive : {true, false})
+    for (HttpMethod method : {HttpMethod::get, HttpMethod::head, HttpMethod::post})
+      for (std::size_t size : {0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 123456}) {
+        HttpRequest request;
+        request.keep_alive = keep_alive;
+        request.method = method;
+        const std::string body(size, 'b');
+        auto response = HttpResponse::to(request, 200, "text/plain");
+        response.body = body;
+        std::string expected = "before", out = "before";
+        write_http_response(expected, response);
+        write_plain_ok(out, request, body);
+        EXPECT_EQ(out, expected) << keep_alive << " " << size;
+      }
+}
+
 TEST(HttpResponse, Reasons) {
   EXPECT_EQ(http_reason(400), "Bad Request");
   EXPECT_EQ(http_reason(404), "Not Found");
