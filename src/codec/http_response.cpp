@@ -115,7 +115,8 @@ void write_plain_ok(std::string& out, const HttpRequest& request, std::string_vi
                 kOkHead.substr(kOkPlainText.size()) == kLength);
   char head[kOkHead.size() + text::kMaxDecimal + kKeepAlive.size()];
   char* p = text::put_decimal(text::put(head, kOkHead), body.size());
-  p = text::put(p, request.keep_alive ? kKeepAlive : kClose);
+  // Either constant put on its own: a copy of known size, not a memcpy call.
+  p = request.keep_alive ? text::put(p, kKeepAlive) : text::put(p, kClose);
   out.append(head, static_cast<std::size_t>(p - head));
   if (request.method != HttpMethod::head) out.append(body);
 }

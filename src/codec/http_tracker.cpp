@@ -383,12 +383,16 @@ bool read_info_hash(const Param& p, core::InfoHash& out) {
 std::uint32_t parse_key(std::string_view s) {
   std::uint32_t v = 0;
   if (s.size() == 8) {
-    bool hex = true;
-    for (char c : s) hex = hex && hex_value(c) >= 0;
-    if (hex) {
-      for (char c : s) v = v << 4 | static_cast<std::uint32_t>(hex_value(c));
-      return v;
+    // Two digits a lookup, as escapes are decoded; one test at the end.
+    unsigned bad = 0;
+    for (std::size_t i = 0; i < 8; i += 2) {
+      const unsigned byte = kHexHigh[static_cast<unsigned char>(s[i])] |
+                            kHexLow[static_cast<unsigned char>(s[i + 1])];
+      bad |= byte;
+      v = v << 8 | (byte & 0xff);
     }
+    if ((bad & kNoHexDigit) == 0) return v;
+    v = 0;
   }
   if (parse_decimal(s, v)) return v;
   std::uint32_t h = 2166136261u;  // FNV-1a
