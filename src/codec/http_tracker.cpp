@@ -377,23 +377,36 @@ bool read_info_hash(const Param& p, core::InfoHash& out) {
   return hex.has_value();
 }
 
+// Eight hex digits at `p` as a number: two digits a lookup, as escapes
+// are decoded, and one validity test at the end.
+bool hex8(const char* p, std::uint32_t& out) {
+  std::uint32_t v = 0;
+  unsigned bad = 0;
+  for (std::size_t i = 0; i < 8; i += 2) {
+    const unsigned byte =
+        kHexHigh[static_cast<unsigned char>(p[i])] | kHexLow[static_cast<unsigned char>(p[i + 1])];
+    bad |= byte;
+    v = v << 8 | (byte & 0xff);
+  }
+  if (bad & kNoHexDigit) return false;
+  out = v;
+  return true;
+}
+
+// A `key` value as most clients send it: eight hex digits up to '&' or
+// `end`. Returns where it ends, or null for anything else (parse_key then
+// reads it), without a scan for the value's end first.
+const char* read_hex_key(const char* v, const char* end, std::uint32_t& out) {
+  if (end - v < 8 || (end - v > 8 && v[8] != '&') || !hex8(v, out)) return nullptr;
+  return v + 8;
+}
+
 // The key is only an identity hint, so anything is accepted: 8 hex digits
 // (what libtorrent and most clients send), else a 32-bit decimal, else a
 // hash of the bytes so an odd client still gets a stable hint.
 std::uint32_t parse_key(std::string_view s) {
   std::uint32_t v = 0;
-  if (s.size() == 8) {
-    // Two digits a lookup, as escapes are decoded; one test at the end.
-    unsigned bad = 0;
-    for (std::size_t i = 0; i < 8; i += 2) {
-      const unsigned byte = kHexHigh[static_cast<unsigned char>(s[i])] |
-                            kHexLow[static_cast<unsigned char>(s[i + 1])];
-      bad |= byte;
-      v = v << 8 | (byte & 0xff);
-    }
-    if ((bad & kNoHexDigit) == 0) return v;
-    v = 0;
-  }
+  if (s.size() == 8 && hex8(s.data(), v)) return v;
   if (parse_decimal(s, v)) return v;
   std::uint32_t h = 2166136261u;  // FNV-1a
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
@@ -641,19 +654,26 @@ core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_v
     }
     const char* next = nullptr;
     std::optional<Error> error;
-    const bool known = visit_known_key({p, static_cast<std::size_t>(end - p)},
-                                       [&](auto key, std::size_t name_size) {
-                                         const char* const v = p + name_size + 1;
-                                         if constexpr (is_number(key())) {
-                                           std::uint64_t n = 0;
-                                           if ((next = read_digits(v, end, n))) {
-                                             error = set_number(key, n, q, seen);
-                                             return;
-                                           }
-                                         }
-                                         if ((next = param.read_value(key(), v, end)))
-                                           error = apply_announce_param(param, key(), q, seen);
-                                       });
+    // A known key's value, by code compiled for that key.
+    const auto read_known = [&](auto key, std::size_t name_size) {
+      const char* const v = p + name_size + 1;
+      if constexpr (is_number(key())) {
+        std::uint64_t n = 0;
+        if ((next = read_digits(v, end, n))) {
+          error = set_number(key, n, q, seen);
+          return;
+        }
+      } else if constexpr (key() == Key::key) {
+        std::uint32_t k = 0;
+        if ((next = read_hex_key(v, end, k))) {
+          q.key = k;
+          return;
+        }
+      }
+      if ((next = param.read_value(key(), v, end)))
+        error = apply_announce_param(param, key(), q, seen);
+    };
+    const bool known = visit_known_key({p, static_cast<std::size_t>(end - p)}, read_known);
     if (!known && (next = param.read_other(p, end)))
       error = apply_announce_param(param, param.id, q, seen);
     if (!next) return Error::bad_percent_encoding;

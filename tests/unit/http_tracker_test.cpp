@@ -291,6 +291,16 @@ TEST(HttpTracker, KeyIsLenient) {
   ASSERT_TRUE(key("Zx9-odd"));  // anything else still gives a stable hint
   EXPECT_EQ(key("Zx9-odd"), key("Zx9-odd"));
   EXPECT_NE(key("Zx9-odd"), key("Zx9-oddd"));
+  // Eight hex digits are read where they lie, before another pair or at the
+  // end; anything longer, escaped or with a non-hex byte is read as before.
+  EXPECT_EQ(parse_announce_query("key=DEADBEEF&" + kBase)->key, 0xdeadbeefu);
+  EXPECT_EQ(key("%44EADBEEF"), 0xdeadbeefu);
+  EXPECT_EQ(key("DEADBEE%46"), 0xdeadbeefu);
+  EXPECT_EQ(key("123456789"), 123456789u);
+  EXPECT_EQ(key("0000092G"), key("0000092G"));
+  EXPECT_NE(key("0000092G"), 0x92u);
+  EXPECT_EQ(key("DEADBEE"), key("DEADBEE"));
+  EXPECT_EQ(announce_error(kBase + "&key=DEADBEE%"), HttpTrackerError::bad_percent_encoding);
 }
 
 TEST(HttpTracker, Events) {
