@@ -229,7 +229,14 @@ bool read_plain_request_line(std::string_view window, std::size_t start, std::si
   const char* const begin = window.data() + start;
   const char* const end = window.data() + window.size();
   const char* p = begin;
-  while (p < end && (kByteClass[static_cast<unsigned char>(*p)] & kTokenByte) != 0) ++p;
+  // "GET /", what BitTorrent clients send, is told by one comparison; the
+  // token loop would stop at the same space.
+  if (constexpr std::string_view kGet = "GET /";
+      end - p >= static_cast<std::ptrdiff_t>(kGet.size()) &&
+      std::memcmp(p, kGet.data(), kGet.size()) == 0)
+    p += 3;
+  else
+    while (p < end && (kByteClass[static_cast<unsigned char>(*p)] & kTokenByte) != 0) ++p;
   if (p == begin || end - p < 2 || p[0] != ' ' || p[1] != '/') return false;
   const std::string_view method(begin, static_cast<std::size_t>(p - begin));
   const char* const target = p + 1;
