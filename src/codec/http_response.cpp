@@ -108,6 +108,19 @@ void write_http_response(std::string& out, const HttpResponse& r) {
   if (!r.head_only) out.append(r.body);
 }
 
+void write_plain_ok(std::string& out, const HttpRequest& request, std::string_view body) {
+  constexpr std::string_view kOkHead =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ";
+  static_assert(kOkHead.substr(0, kOkPlainText.size()) == kOkPlainText &&
+                kOkHead.substr(kOkPlainText.size()) == kLength);
+  char head[kOkHead.size() + text::kMaxDecimal + kKeepAlive.size()];
+  char* p = text::put_decimal(text::put(head, kOkHead), body.size());
+  // Either constant put on its own: a copy of known size, not a memcpy call.
+  p = request.keep_alive ? text::put(p, kKeepAlive) : text::put(p, kClose);
+  out.append(head, static_cast<std::size_t>(p - head));
+  if (request.method != HttpMethod::head) out.append(body);
+}
+
 void write_http_response(std::string& out, int status, std::string_view content_type,
                          std::string_view body, bool keep_alive) {
   HttpResponse r;

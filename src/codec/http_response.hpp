@@ -34,6 +34,13 @@ struct HttpResponse {
 // table (unknown codes: "Error"). Allocates nothing once `out` has room.
 void write_http_response(std::string& out, const HttpResponse& response);
 
+// What nearly every tracker reply is: a 200 text/plain `body` answering
+// `request` (its keep-alive; no body for a HEAD), the same bytes as
+// write_http_response(out, HttpResponse::to(request, 200, "text/plain")
+// with that body), written from one constant head without building a
+// response or looking up its reason.
+void write_plain_ok(std::string& out, const HttpRequest& request, std::string_view body);
+
 // The common case: no extra headers, a body.
 void write_http_response(std::string& out, int status, std::string_view content_type,
                          std::string_view body, bool keep_alive);

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -102,40 +103,55 @@ Key key_of(std::string_view k) {
   }
 }
 
-// The key of a pair that starts with a known name and '=' as clients send
-// it, with its length; {other, npos} for anything else, which is then read
-// byte by byte. Told by the first byte and one fixed-size comparison;
-// inlined into the pair reader, where its result stays in registers.
-[[gnu::always_inline]] inline std::pair<Key, std::size_t> known_key(std::string_view pair) {
-  const auto is = [&](std::string_view name_eq, Key key) {
-    return pair.starts_with(name_eq) ? std::pair{key, name_eq.size() - 1}
-                                     : std::pair{Key::other, std::string_view::npos};
+template <Key K>
+inline constexpr std::integral_constant<Key, K> key_c{};
+
+// For a pair that starts with a known name and '=' as clients send it,
+// calls fn(key_c<KEY>, name size) and returns true; false for anything
+// else, which is then read byte by byte. Told by the first byte and one
+// fixed-size comparison. The key reaches `fn` as a type, so a caller's
+// code for each key is compiled for that key: the announce parser stores
+// a number in its field with no second dispatch on the key.
+template <class Fn>
+[[gnu::always_inline]] inline bool visit_known_key(std::string_view pair, Fn&& fn) {
+  const auto is = [&](auto key, std::string_view name_eq) {
+    if (!pair.starts_with(name_eq)) return false;
+    fn(key, name_eq.size() - 1);
+    return true;
   };
   switch (pair.empty() ? '\0' : pair[0]) {
     case 'i':
-      return pair.size() > 2 && pair[1] == 'p' ? is("ip=", Key::ip)
-                                               : is("info_hash=", Key::info_hash);
+      return pair.size() > 2 && pair[1] == 'p' ? is(key_c<Key::ip>, "ip=")
+                                               : is(key_c<Key::info_hash>, "info_hash=");
     case 'p':
-      return pair.size() > 1 && pair[1] == 'e' ? is("peer_id=", Key::peer_id)
-                                               : is("port=", Key::port);
+      return pair.size() > 1 && pair[1] == 'e' ? is(key_c<Key::peer_id>, "peer_id=")
+                                               : is(key_c<Key::port>, "port=");
     case 'u':
-      return is("uploaded=", Key::uploaded);
+      return is(key_c<Key::uploaded>, "uploaded=");
     case 'd':
-      return is("downloaded=", Key::downloaded);
+      return is(key_c<Key::downloaded>, "downloaded=");
     case 'l':
-      return is("left=", Key::left);
+      return is(key_c<Key::left>, "left=");
     case 'n':
-      return pair.size() > 1 && pair[1] == 'u' ? is("numwant=", Key::numwant)
-                                               : is("no_peer_id=", Key::no_peer_id);
+      return pair.size() > 1 && pair[1] == 'u' ? is(key_c<Key::numwant>, "numwant=")
+                                               : is(key_c<Key::no_peer_id>, "no_peer_id=");
     case 'e':
-      return is("event=", Key::event);
+      return is(key_c<Key::event>, "event=");
     case 'c':
-      return is("compact=", Key::compact);
+      return is(key_c<Key::compact>, "compact=");
     case 'k':
-      return is("key=", Key::key);
+      return is(key_c<Key::key>, "key=");
     default:
-      return {Key::other, std::string_view::npos};
+      return false;
   }
+}
+
+// The same as a value: {key, name size}, or {other, npos}. Inlined into
+// the pair reader, where its result stays in registers.
+[[gnu::always_inline]] inline std::pair<Key, std::size_t> known_key(std::string_view pair) {
+  std::pair<Key, std::size_t> known{Key::other, std::string_view::npos};
+  visit_known_key(pair, [&](auto key, std::size_t name_size) { known = {key(), name_size}; });
+  return known;
 }
 
 // Bytes that end a plain run of a value: the end of its pair, or an escape.
@@ -144,6 +160,30 @@ constexpr auto kValueStop = [] {
   t['&'] = t['%'] = true;
   return t;
 }();
+
+constexpr bool is_number(Key k) {
+  return k == Key::port || k == Key::uploaded || k == Key::downloaded || k == Key::left ||
+         k == Key::numwant;
+}
+
+// The value at `v` if it is 1 to 19 plain digits (so it fits 64 bits
+// without a test per digit) ended by '&' or `end`, as clients send every
+// number: returns where it ends, with its number in `n`; null for anything
+// else (a sign, an escape, more digits), which is then read as any value.
+const char* read_digits(const char* v, const char* end, std::uint64_t& n) {
+  constexpr std::ptrdiff_t kSureDigits = 19;
+  const char* const limit = v + std::min(end - v, kSureDigits);
+  const char* p = v;
+  std::uint64_t x = 0;
+  for (; p < limit; ++p) {
+    const unsigned d = static_cast<unsigned char>(*p) - unsigned{'0'};
+    if (d > 9) break;
+    x = x * 10 + d;
+  }
+  if (p == v || (p != end && *p != '&')) return nullptr;
+  n = x;
+  return p;
+}
 
 // percent_decode of the value that starts at `p` and ends at the next '&'
 // (or `end`), found as it goes: an id's value is read once, not searched
@@ -219,14 +259,16 @@ struct Param {
   [[gnu::always_inline]] const char* read(const char* p, const char* end) {
     // What clients send ("port=6881") is told without reading the key byte
     // by byte, and its value is read in one pass that also finds its end.
-    const std::string_view rest(p, static_cast<std::size_t>(end - p));
-    const auto [known, eq] = known_key(rest);
-    if (eq == std::string_view::npos) {
-      const auto pair = rest.substr(0, rest.find('&'));
-      return read_any(pair) ? p + pair.size() : nullptr;
-    }
+    const auto [known, eq] = known_key({p, static_cast<std::size_t>(end - p)});
+    if (eq == std::string_view::npos) return read_other(p, end);
+    return read_value(known, p + eq + 1, end);
+  }
+
+  // The value at `v` of a pair whose key, `known`, was told from its name.
+  [[gnu::always_inline]] const char* read_value(Key known, const char* v, const char* end) {
     id = known;
-    const char* const v = p + eq + 1;
+    // Mostly escapes: decoded straight away, not scanned for a '%' first.
+    if (known == Key::info_hash || known == Key::peer_id) return read_escaped(v, end);
     const char* stop = v;
     while (stop < end && !kValueStop[static_cast<unsigned char>(*stop)]) ++stop;
     if (stop == end || *stop == '&') {
@@ -234,7 +276,19 @@ struct Param {
       value = plain({v, value_size});
       return stop;
     }
-    stop = decode_value(v, end, value_buffer);
+    return read_escaped(v, end);
+  }
+
+  // A pair whose key is not told from its name (unknown, escaped, no '=').
+  const char* read_other(const char* p, const char* end) {
+    const std::string_view rest(p, static_cast<std::size_t>(end - p));
+    const auto pair = rest.substr(0, rest.find('&'));
+    return read_any(pair) ? p + pair.size() : nullptr;
+  }
+
+  // A value that has (or may have) escapes, decoded from `v`.
+  const char* read_escaped(const char* v, const char* end) {
+    const char* stop = decode_value(v, end, value_buffer);
     value = value_buffer.view();
     value_size = value_buffer.size;
     return stop;
@@ -323,19 +377,36 @@ bool read_info_hash(const Param& p, core::InfoHash& out) {
   return hex.has_value();
 }
 
+// Eight hex digits at `p` as a number: two digits a lookup, as escapes
+// are decoded, and one validity test at the end.
+bool hex8(const char* p, std::uint32_t& out) {
+  std::uint32_t v = 0;
+  unsigned bad = 0;
+  for (std::size_t i = 0; i < 8; i += 2) {
+    const unsigned byte =
+        kHexHigh[static_cast<unsigned char>(p[i])] | kHexLow[static_cast<unsigned char>(p[i + 1])];
+    bad |= byte;
+    v = v << 8 | (byte & 0xff);
+  }
+  if (bad & kNoHexDigit) return false;
+  out = v;
+  return true;
+}
+
+// A `key` value as most clients send it: eight hex digits up to '&' or
+// `end`. Returns where it ends, or null for anything else (parse_key then
+// reads it), without a scan for the value's end first.
+const char* read_hex_key(const char* v, const char* end, std::uint32_t& out) {
+  if (end - v < 8 || (end - v > 8 && v[8] != '&') || !hex8(v, out)) return nullptr;
+  return v + 8;
+}
+
 // The key is only an identity hint, so anything is accepted: 8 hex digits
 // (what libtorrent and most clients send), else a 32-bit decimal, else a
 // hash of the bytes so an odd client still gets a stable hint.
 std::uint32_t parse_key(std::string_view s) {
   std::uint32_t v = 0;
-  if (s.size() == 8) {
-    bool hex = true;
-    for (char c : s) hex = hex && hex_value(c) >= 0;
-    if (hex) {
-      for (char c : s) v = v << 4 | static_cast<std::uint32_t>(hex_value(c));
-      return v;
-    }
-  }
+  if (s.size() == 8 && hex8(s.data(), v)) return v;
   if (parse_decimal(s, v)) return v;
   std::uint32_t h = 2166136261u;  // FNV-1a
   for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
@@ -391,9 +462,13 @@ std::optional<Error> apply_number_param(Key key, std::string_view v, AnnounceQue
   return ok ? std::nullopt : std::optional<Error>(Error::invalid_number);
 }
 
-std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen& seen) {
+// `key` is p.id; inlined where it is a constant (a key told from its name),
+// the switch is gone.
+[[gnu::always_inline]] inline std::optional<Error> apply_announce_param(const Param& p, Key key,
+                                                                        AnnounceQuery& q,
+                                                                        Seen& seen) {
   auto v = p.value;
-  switch (const Key key = p.id) {
+  switch (key) {
     case Key::info_hash:
     case Key::peer_id:
       return apply_id_param(p, key, q, seen);
@@ -427,6 +502,33 @@ std::optional<Error> apply_announce_param(const Param& p, AnnounceQuery& q, Seen
       break;
     case Key::other:
       break;
+  }
+  return std::nullopt;
+}
+
+// A number key's value that read_digits read (at most 19 digits: it fits
+// every counter, and numwant saturates as parse_count saturates). Compiled
+// for each key: a store into its field, no dispatch.
+template <Key K>
+std::optional<Error> set_number(std::integral_constant<Key, K>, std::uint64_t n, AnnounceQuery& q,
+                                Seen& seen) {
+  if constexpr (K == Key::port) {
+    if (seen.port) return Error::duplicate_parameter;
+    seen.port = true;
+    // Port 0 is unreachable: refused rather than handed out to other peers.
+    if (n == 0 || n > std::numeric_limits<std::uint16_t>::max()) return Error::invalid_port;
+    q.port = static_cast<std::uint16_t>(n);
+  } else if constexpr (K == Key::uploaded) {
+    q.uploaded = n;
+  } else if constexpr (K == Key::downloaded) {
+    q.downloaded = n;
+  } else if constexpr (K == Key::left) {
+    q.left = n;
+    q.left_present = true;
+  } else {
+    static_assert(K == Key::numwant);
+    q.numwant = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(n, std::numeric_limits<std::int64_t>::max()));
   }
   return std::nullopt;
 }
@@ -542,8 +644,42 @@ std::string_view failure_text(HttpTrackerError e) {
 core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_view query) {
   AnnounceQuery q;
   Seen seen;
-  auto e = for_each_param(query, [&](const Param& p) { return apply_announce_param(p, q, seen); });
-  if (e) return *e;
+  Param param;
+  const char* p = query.data();
+  const char* const end = p + query.size();
+  while (p < end) {
+    if (*p == '&') {  // between pairs, or an empty pair
+      ++p;
+      continue;
+    }
+    const char* next = nullptr;
+    std::optional<Error> error;
+    // A known key's value, by code compiled for that key.
+    const auto read_known = [&](auto key, std::size_t name_size) {
+      const char* const v = p + name_size + 1;
+      if constexpr (is_number(key())) {
+        std::uint64_t n = 0;
+        if ((next = read_digits(v, end, n))) {
+          error = set_number(key, n, q, seen);
+          return;
+        }
+      } else if constexpr (key() == Key::key) {
+        std::uint32_t k = 0;
+        if ((next = read_hex_key(v, end, k))) {
+          q.key = k;
+          return;
+        }
+      }
+      if ((next = param.read_value(key(), v, end)))
+        error = apply_announce_param(param, key(), q, seen);
+    };
+    const bool known = visit_known_key({p, static_cast<std::size_t>(end - p)}, read_known);
+    if (!known && (next = param.read_other(p, end)))
+      error = apply_announce_param(param, param.id, q, seen);
+    if (!next) return Error::bad_percent_encoding;
+    if (error) return *error;
+    p = next;
+  }
   if (!seen.info_hash) return Error::missing_info_hash;
   if (!seen.peer_id) return Error::missing_peer_id;
   if (!seen.port) return Error::missing_port;

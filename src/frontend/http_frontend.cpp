@@ -17,9 +17,7 @@ constexpr std::string_view kRateLimited = "rate limit exceeded";
 
 // A 200 whose body is `body` (the worker's scratch, already filled).
 void write_ok(const codec::HttpRequest& request, std::string_view body, std::string& out) {
-  auto response = codec::HttpResponse::to(request, 200, kContentType);
-  response.body = body;
-  codec::write_http_response(out, response);
+  codec::write_plain_ok(out, request, body);
 }
 
 // A failure reason a BitTorrent client shows (BEP 3: HTTP 200), built in

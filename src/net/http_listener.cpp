@@ -13,6 +13,7 @@
 #include <span>
 #include <system_error>
 
+#include "net/direct_io.hpp"
 #include "net/socket_address.hpp"
 
 namespace cairn::net {
@@ -238,7 +239,7 @@ void HttpListener::serve_fd(int fd) {
 
 ssize_t HttpListener::receive(Connection& c, char* at, std::size_t room) {
   if (c.tls) return receive_tls(c, at, room);
-  const ssize_t n = ::recv(c.fd, at, room, 0);
+  const ssize_t n = direct_recv(c.fd, at, room, 0);
   if (n == 0) return -1;
   if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
   return n;
@@ -246,7 +247,7 @@ ssize_t HttpListener::receive(Connection& c, char* at, std::size_t room) {
 
 ssize_t HttpListener::receive_tls(Connection& c, char* at, std::size_t room) {
   if (!c.tls_more) {  // the session holds nothing unread: fill it from the socket
-    const ssize_t n = ::recv(c.fd, cipher_.data(), cipher_.size(), 0);
+    const ssize_t n = direct_recv(c.fd, cipher_.data(), cipher_.size(), 0);
     if (n == 0) return -1;
     if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -1;
     c.tls->feed({cipher_.data(), static_cast<std::size_t>(n)});
@@ -304,7 +305,7 @@ bool HttpListener::send_bytes(Connection& c, std::string_view data) {
     if (!data.empty()) return true;
     data = c.out;
   }
-  const ssize_t n = ::send(c.fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  const ssize_t n = direct_send(c.fd, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
   const std::size_t sent = n < 0 ? 0 : static_cast<std::size_t>(n);
   if (queued) {

@@ -402,6 +402,25 @@ TEST(HttpResponse, HeadsOfAnySize) {
   }
 }
 
+// The 200 text/plain shortcut writes what the general writer writes, for
+// keep-alive or not, GET or HEAD, bodies of every length class.
+TEST(HttpResponse, PlainOkIsTheGeneralWritersBytes) {
+  for (bool keep_alive : {true, false})
+    for (HttpMethod method : {HttpMethod::get, HttpMethod::head, HttpMethod::post})
+      for (std::size_t size : {0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 123456}) {
+        HttpRequest request;
+        request.keep_alive = keep_alive;
+        request.method = method;
+        const std::string body(size, 'b');
+        auto response = HttpResponse::to(request, 200, "text/plain");
+        response.body = body;
+        std::string expected = "before", out = "before";
+        write_http_response(expected, response);
+        write_plain_ok(out, request, body);
+        EXPECT_EQ(out, expected) << keep_alive << " " << size;
+      }
+}
+
 TEST(HttpResponse, Reasons) {
   EXPECT_EQ(http_reason(400), "Bad Request");
   EXPECT_EQ(http_reason(404), "Not Found");
@@ -463,4 +482,37 @@ TEST(HttpRequest, EveryTargetByteIsJudgedWherever) {
       }
     }
   }
+}
+
+// A header line is read in one pass (its value checked 16 bytes a turn as
+// its end is sought) unless a byte sends it to the general reader: both
+// must judge every line alike, at every position of the odd byte.
+TEST(HttpRequest, HeaderValuesJudgedAtEveryPosition) {
+  for (std::size_t size = 0; size < 40; ++size) {
+    const std::string value(size, 'v');
+    for (std::string_view eol : {"\r\n", "\n"}) {
+      auto plain = "GET / HTTP/1.1\r\nX-Real-IP: " + value + std::string(eol) + "\r\n";
+      EXPECT_EQ(complete(plain).x_real_ip, value) << size;
+    }
+    for (std::size_t at = 0; at < size; ++at) {
+      for (char odd : {'\t', '\x01', '\x7f', '\r', '\x80'}) {
+        std::string v = value;
+        v[at] = odd;
+        const auto head = "GET / HTTP/1.1\r\nX-Real-IP: " + v + "\r\nHost: h\r\n\r\n";
+        if (odd == '\t' || odd == '\x80') {  // allowed: a tab, obs-text
+          std::string_view expected = v;     // a tab at either end is whitespace
+          while (!expected.empty() && expected.front() == '\t') expected.remove_prefix(1);
+          while (!expected.empty() && expected.back() == '\t') expected.remove_suffix(1);
+          EXPECT_EQ(complete(head).x_real_ip, expected) << at;
+        } else {
+          EXPECT_EQ(error_of(head), 400) << size << " " << at << " " << int(odd);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(complete("GET / HTTP/1.1\r\nX-Real-IP:   1.2.3.4  \r\n\r\n").x_real_ip, "1.2.3.4");
+  EXPECT_EQ(parse_http_request("GET / HTTP/1.1\r\nX-Real-IP: 1.2.3.4").status,
+            HttpParseStatus::incomplete);
+  EXPECT_EQ(parse_http_request("GET / HTTP/1.1\r\nX-Real-IP: 1.2.3.4\r").status,
+            HttpParseStatus::incomplete);
 }

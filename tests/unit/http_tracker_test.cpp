@@ -226,6 +226,31 @@ TEST(HttpTracker, Numbers) {
     EXPECT_EQ(announce_error(kBase + "&numwant=" + v), E::invalid_number) << v;
 }
 
+// Plain digits up to 19 are read as they are found (no overflow possible);
+// longer, signed or escaped values go through the general path: both must
+// agree at the edge between them.
+TEST(HttpTracker, NumbersAtTheFastPathsEdges) {
+  using E = HttpTrackerError;
+  auto ok = [](const std::string& extra) { return parse_announce_query(kBase + extra); };
+  EXPECT_EQ(ok("&uploaded=" + std::string(19, '9'))->uploaded, 9999999999999999999ull);
+  EXPECT_EQ(ok("&uploaded=" + std::string(19, '0') + "5")->uploaded, 5u);  // 20 digits, in range
+  EXPECT_EQ(announce_error(kBase + "&downloaded=" + std::string(20, '9')), E::invalid_number);
+  EXPECT_EQ(ok("&left=0")->left_present, true);
+  EXPECT_EQ(ok("&left=1%32")->left, 12u);  // an escape after digits
+  EXPECT_EQ(ok("&left=%31")->left, 1u);
+  EXPECT_EQ(announce_error(kBase + "&left=1%"), E::bad_percent_encoding);
+  EXPECT_EQ(announce_error(kBase + "&left=12x"), E::invalid_number);
+  EXPECT_EQ(ok("&numwant=9999999999999999999")->numwant, std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(ok("&numwant=0")->numwant, 0);
+  const std::string base = "info_hash=" + kHash + "&peer_id=" + kPeer;
+  EXPECT_EQ(parse_announce_query(base + "&port=65535")->port, 65535);
+  EXPECT_EQ(parse_announce_query(base + "&port=%36881")->port, 6881);
+  EXPECT_EQ(parse_announce_query(base + "&port=0000000000000000006881")->port, 6881);
+  EXPECT_EQ(announce_error(base + "&port=65536"), E::invalid_port);
+  EXPECT_EQ(announce_error(base + "&port=9999999999999999999"), E::invalid_port);
+  EXPECT_EQ(announce_error(base + "&port=6881x"), E::invalid_port);
+}
+
 TEST(HttpTracker, HugeNumwantSaturates) {
   // Any count asks for as many peers as allowed; the tracker caps it.
   auto numwant = [](const std::string& v) -> std::optional<std::int64_t> {
@@ -266,6 +291,16 @@ TEST(HttpTracker, KeyIsLenient) {
   ASSERT_TRUE(key("Zx9-odd"));  // anything else still gives a stable hint
   EXPECT_EQ(key("Zx9-odd"), key("Zx9-odd"));
   EXPECT_NE(key("Zx9-odd"), key("Zx9-oddd"));
+  // Eight hex digits are read where they lie, before another pair or at the
+  // end; anything longer, escaped or with a non-hex byte is read as before.
+  EXPECT_EQ(parse_announce_query("key=DEADBEEF&" + kBase)->key, 0xdeadbeefu);
+  EXPECT_EQ(key("%44EADBEEF"), 0xdeadbeefu);
+  EXPECT_EQ(key("DEADBEE%46"), 0xdeadbeefu);
+  EXPECT_EQ(key("123456789"), 123456789u);
+  EXPECT_EQ(key("0000092G"), key("0000092G"));
+  EXPECT_NE(key("0000092G"), 0x92u);
+  EXPECT_EQ(key("DEADBEE"), key("DEADBEE"));
+  EXPECT_EQ(announce_error(kBase + "&key=DEADBEE%"), HttpTrackerError::bad_percent_encoding);
 }
 
 TEST(HttpTracker, Events) {
