@@ -37,11 +37,12 @@ local function unlink(fam, arr, ep, v, n)
 end
 
 -- Removes up to `budget` of the swarm's peers last seen at or before
--- `cutoff`; returns how many, and whether there may be more.
+-- `cutoff`; returns how many, whether there may be more, and how many of
+-- them were seeders, IPv4 and IPv6 peers.
 local function trim(h, cutoff, budget, counters)
   local meta, times = key('s', h), key('t', h)
   local old = redis.call('ZRANGEBYSCORE', times, '-inf', cutoff, 'LIMIT', 0, budget)
-  if #old == 0 then return 0, false, 0 end
+  if #old == 0 then return 0, false, 0, 0, 0 end
   local family = {[6] = {key('4', h), key('p4', h)}, [18] = {key('6', h), key('p6', h)}}
   local v4, v6, seeders = 0, 0, 0
   for _, ep in ipairs(old) do
@@ -52,20 +53,27 @@ local function trim(h, cutoff, budget, counters)
       if is_seeder(held) then seeders = seeders + 1 end
       unlink(f[1], f[2], ep, held, f[3])
       f[3] = f[3] - 1
+      if #ep == 6 then v4 = v4 + 1 else v6 = v6 + 1 end
     end
-    if #ep == 6 then v4 = v4 + 1 else v6 = v6 + 1 end
   end
   redis.call('ZREM', times, unpack(old))
   count(meta, 's', -seeders)
+  count(meta, 'n4', -v4)
+  count(meta, 'n6', -v6)
   count(counters, 'v4', -v4)
   count(counters, 'v6', -v6)
   count(counters, 'seeders', -seeders)
-  return #old, #old == budget, seeders
+  return #old, #old == budget, seeders, v4, v6
 end
 
+-- Sets the swarm's score in the slot's index to when its oldest peer is
+-- due, and keeps a copy in NS:s{H} field `x`, which an announce reads to
+-- know whether the swarm has peers to trim.
 local function reindex(index, h, ttl, now)
   local first = redis.call('ZRANGE', key('t', h), 0, 0, 'WITHSCORES')
-  redis.call('ZADD', index, first[2] and (tonumber(first[2]) + ttl) or now, h)
+  local due = first[2] and (tonumber(first[2]) + ttl) or now
+  redis.call('ZADD', index, due, h)
+  redis.call('HSET', key('s', h), 'x', due)
 end
 
 -- The slot's counts made again from its swarms, after keys went by their
@@ -188,7 +196,10 @@ for k = 1, #head, 2 do
   end
 end
 
-local m = redis.call('HMGET', meta, 's', 'd', 'e')
+-- NS:s{H}: seeders, downloads, when the key TTLs were last set, the
+-- family counts (the hashes' HLEN, kept here to save two calls), and the
+-- swarm's own index score (`reindex`).
+local m = redis.call('HMGET', meta, 's', 'd', 'e', 'n4', 'n6', 'x')
 local created = 0
 local refresh = not m[3] or now - tonumber(m[3]) >= (key_ttl - ttl) / 2
 if not m[1] then
@@ -206,14 +217,19 @@ if not m[1] then
 elseif vanished then
   dropped = dropped + recount(index, counters)
 end
-local removed, _, removed_seeders = trim(h, now - ttl, 64, counters)
+-- The swarm's index score is never later than its oldest peer's due time
+-- (an announce only makes that later), so while it is in the future there
+-- is nothing to trim and the trim's call is saved.
+own_due = own_due or not m[6] or tonumber(m[6]) <= now
+local removed, more, removed_seeders, r4, r6 = 0, false, 0, 0, 0
+if own_due then removed, more, removed_seeders, r4, r6 = trim(h, now - ttl, 64, counters) end
 expired = expired + removed
 count(counters, 'expired', expired)
 local seeders, downloads = num(m[1]) - removed_seeders, num(m[2])
+local n4, n6 = num(m[4]) - r4, num(m[5]) - r6
 
 local v4 = #ep == 6
 local fam, arr = v4 and h4 or h6, v4 and p4 or p6
-local n4, n6 = redis.call('HLEN', h4), redis.call('HLEN', h6)
 local held = redis.call('HGET', fam, ep)
 if event == 3 then
   if held then
@@ -221,6 +237,7 @@ if event == 3 then
     redis.call('ZREM', times, ep)
     local s = is_seeder(held) and 1 or 0
     count(meta, 's', -s)
+    count(meta, v4 and 'n4' or 'n6', -1)
     count(counters, v4 and 'v4' or 'v6', -1)
     count(counters, 'seeders', -s)
     seeders = seeders - s
@@ -248,6 +265,7 @@ else
       downloads = downloads + 1
     end
     if not held then
+      count(meta, v4 and 'n4' or 'n6', 1)
       count(counters, v4 and 'v4' or 'v6', 1)
       -- A key this made anew gets its TTL now; the others have theirs.
       if not refresh and n == 0 then
@@ -273,8 +291,7 @@ end
 -- when it was due, and when it is left empty (due now, to be dropped), not
 -- on every announce.
 if created == 1 or own_due or n4 + n6 == 0 then
-  local first = redis.call('ZRANGE', times, 0, 0, 'WITHSCORES')
-  redis.call('ZADD', index, first[2] and (tonumber(first[2]) + ttl) or now, h)
+  reindex(index, h, ttl, now)
   indexed = true
 end
 -- Key TTLs: set at most every grace / 2 (and when a key is made), which
@@ -296,20 +313,19 @@ return {0, seeders, n4 + n6 - seeders, downloads, created, dropped, due,
 )lua";
 
 constexpr std::string_view kScrape = R"lua(#!lua flags=no-writes
-local s = redis.call('HMGET', KEYS[1], 's', 'd')
-return {tonumber(s[1]) or 0, redis.call('HLEN', KEYS[2]) + redis.call('HLEN', KEYS[3]),
-        tonumber(s[2]) or 0}
+local s = redis.call('HMGET', KEYS[1], 's', 'd', 'n4', 'n6')
+return {tonumber(s[1]) or 0, (tonumber(s[3]) or 0) + (tonumber(s[4]) or 0), tonumber(s[2]) or 0}
 )lua";
 
 constexpr std::string_view kLookup = R"lua(
 local meta, h4, h6, p4, p6 = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
+local s = redis.call('HMGET', meta, 's', 'd', 'n4', 'n6')
+if not s[1] then return {0, 0, 0} end
 local left, want_ids = tonumber(ARGV[2]), ARGV[5] == '1'
-local n4, n6 = redis.call('HLEN', h4), redis.call('HLEN', h6)
+local n4, n6 = num(s[3]), num(s[4])
 local random = tonumber(ARGV[6])
 if ARGV[3] == '1' then left = draw(p4, h4, n4, 6, 1, nil, left, want_ids, random) end
 if ARGV[4] == '1' then draw(p6, h6, n6, 18, 2, nil, left, want_ids, random) end
-local s = redis.call('HMGET', meta, 's', 'd')
 local seeders = num(s[1])
 return {seeders, n4 + n6 - seeders, num(s[2]),
         table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),

@@ -280,9 +280,8 @@ void RedisPeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
   for (const core::InfoHash& ih : info_hashes) {
     const Hex h(ih.bytes);
     s.batch.script(h.slot(), scrape_script());
-    s.batch.arg(std::int64_t{3});
-    for (std::string_view kind : {"s", "4", "6"})
-      s.batch.arg(key_name(s.key, options_.name_space, kind, h.view()));
+    s.batch.arg(std::int64_t{1});
+    s.batch.arg(key_name(s.key, options_.name_space, "s", h.view()));
   }
   link_->exec(s.batch, s.replies);
   for (std::size_t i = 0; i < info_hashes.size(); ++i) {
