@@ -118,8 +118,9 @@ end
 // Shared by announce and lookup: the peer draw.
 constexpr std::string_view kDraw = R"lua(
 -- The peers a reply carries, as the wire form a reply copies: per family
--- (1 IPv4, 2 IPv6), compact entries, and 20-byte ids when asked for.
-local entries, ids = {{}, {}}, {{}, {}}
+-- (1 IPv4, 2 IPv6), compact entries, and 20-byte ids when asked for. Each
+-- family is drawn once, so these are strings, not lists to join.
+local entries, ids = {'', ''}, {'', ''}
 
 -- Draws up to `left` of the `size` peers of array `arr` (records of `w`
 -- bytes; their hash `fam`) into family `f`'s lists, never `skip`; returns
@@ -145,14 +146,15 @@ local function draw(arr, fam, size, w, f, skip, left, want_ids, random)
   end
   local got = math.min(math.floor(#run / w), left)
   run = string.sub(run, 1, got * w)
-  local e, d = entries[f], ids[f]
-  e[#e + 1] = run
+  entries[f] = run
   if want_ids and got > 0 then
     local eps = {}
     for k = 1, got do eps[k] = string.sub(run, (k - 1) * w + 1, k * w) end
-    for _, v in ipairs(redis.call('HMGET', fam, unpack(eps))) do
-      d[#d + 1] = v and string.sub(v, 1, 20) or string.rep('\0', 20)
+    local d = {}
+    for k, v in ipairs(redis.call('HMGET', fam, unpack(eps))) do
+      d[k] = v and string.sub(v, 1, 20) or string.rep('\0', 20)
     end
+    ids[f] = table.concat(d)
   end
   return left - got
 end
@@ -308,8 +310,7 @@ else
   due = head[2] and tonumber(head[2]) or -1
 end
 return {0, seeders, n4 + n6 - seeders, downloads, created, dropped, due,
-        table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
-        table.concat(ids[2])}
+        entries[1], ids[1], entries[2], ids[2]}
 )lua";
 
 constexpr std::string_view kScrape = R"lua(#!lua flags=no-writes
@@ -328,8 +329,7 @@ if ARGV[3] == '1' then left = draw(p4, h4, n4, 6, 1, nil, left, want_ids, random
 if ARGV[4] == '1' then draw(p6, h6, n6, 18, 2, nil, left, want_ids, random) end
 local seeders = num(s[1])
 return {seeders, n4 + n6 - seeders, num(s[2]),
-        table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
-        table.concat(ids[2])}
+        entries[1], ids[1], entries[2], ids[2]}
 )lua";
 
 constexpr std::string_view kSweep = R"lua(
