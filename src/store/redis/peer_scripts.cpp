@@ -17,78 +17,61 @@ local function is_seeder(v) return v ~= nil and v ~= false and string.byte(v, 21
 
 -- A family's peers are a hash (compact endpoint -> 20-byte id, a mark
 -- byte: 1 seeder, 2 counted as a download, then the peer's index in the
--- arrays as digits) and two packed arrays: every endpoint in wire form,
--- one record of #endpoint bytes each, and every peer's last announce, 4
--- bytes big-endian each; records 0 to HLEN - 1 live (bytes past them are
--- left over from removals: a string cannot shrink). The draw copies a run
--- of endpoints with one GETRANGE.
+-- array as digits) and a packed array: every endpoint in wire form, one
+-- record of #endpoint bytes each, records 0 to HLEN - 1 live (bytes past
+-- them are left over from removals: a string cannot shrink). The draw
+-- copies a run of it with one GETRANGE.
 local function index_of(v) return tonumber(string.sub(v, 22)) end
-local function stamp(t) return struct.pack('>I4', t) end
-local function unstamp(s) return (struct.unpack('>I4', s)) end
 
 -- Removes peer `ep` (its hash value `v`) from the family's hash `fam` and
--- arrays `arr` and `tarr`, which hold `n` peers: the last record moves
--- into its place.
-local function unlink(fam, arr, tarr, ep, v, n)
+-- array `arr`, which hold `n` peers: the last record moves into its place.
+local function unlink(fam, arr, ep, v, n)
   local w, at, last = #ep, index_of(v), n - 1
   if at ~= last then
     local moved = redis.call('GETRANGE', arr, last * w, last * w + w - 1)
     redis.call('SETRANGE', arr, at * w, moved)
-    redis.call('SETRANGE', tarr, at * 4, redis.call('GETRANGE', tarr, last * 4, last * 4 + 3))
     redis.call('HSET', fam, moved, string.sub(redis.call('HGET', fam, moved), 1, 21) .. at)
   end
   redis.call('HDEL', fam, ep)
-  if last == 0 then redis.call('DEL', arr, tarr) end
+  if last == 0 then redis.call('DEL', arr) end
 end
 
--- NS:t{H} is the swarm's announces in order: each one appends its time
--- and endpoint (an RPUSH, where a sorted set's ZADD moved the peer through
--- a skiplist). An entry whose peer announced again since is stale; one
--- reaching the head at or before `cutoff` expires its peer only if the
--- peer's own time (its record in the time array) is that old too. Looks
--- at up to `budget` entries; returns the peers removed, whether there may
--- be more, and how many of them were seeders, IPv4 and IPv6 peers.
+-- Removes up to `budget` of the swarm's peers last seen at or before
+-- `cutoff`; returns how many, whether there may be more, and how many of
+-- them were seeders, IPv4 and IPv6 peers.
 local function trim(h, cutoff, budget, counters)
   local meta, times = key('s', h), key('t', h)
-  local queue = redis.call('LRANGE', times, 0, budget - 1)
-  local family = {[6] = {key('4', h), key('p4', h), key('u4', h)},
-                  [18] = {key('6', h), key('p6', h), key('u6', h)}}
-  local seen, v4, v6, seeders = 0, 0, 0, 0
-  for _, e in ipairs(queue) do
-    if unstamp(e) > cutoff then break end
-    seen = seen + 1
-    local ep = string.sub(e, 5)
+  local old = redis.call('ZRANGEBYSCORE', times, '-inf', cutoff, 'LIMIT', 0, budget)
+  if #old == 0 then return 0, false, 0, 0, 0 end
+  local family = {[6] = {key('4', h), key('p4', h)}, [18] = {key('6', h), key('p6', h)}}
+  local v4, v6, seeders = 0, 0, 0
+  for _, ep in ipairs(old) do
     local f = family[#ep]
     local held = f and redis.call('HGET', f[1], ep)
     if held then
-      local at = index_of(held) * 4
-      if unstamp(redis.call('GETRANGE', f[3], at, at + 3)) <= cutoff then
-        f[4] = f[4] or redis.call('HLEN', f[1])
-        if is_seeder(held) then seeders = seeders + 1 end
-        unlink(f[1], f[2], f[3], ep, held, f[4])
-        f[4] = f[4] - 1
-        if #ep == 6 then v4 = v4 + 1 else v6 = v6 + 1 end
-      end
+      f[3] = f[3] or redis.call('HLEN', f[1])
+      if is_seeder(held) then seeders = seeders + 1 end
+      unlink(f[1], f[2], ep, held, f[3])
+      f[3] = f[3] - 1
+      if #ep == 6 then v4 = v4 + 1 else v6 = v6 + 1 end
     end
   end
-  if seen == 0 then return 0, false, 0, 0, 0 end
-  redis.call('LTRIM', times, seen, -1)
+  redis.call('ZREM', times, unpack(old))
   count(meta, 's', -seeders)
   count(meta, 'n4', -v4)
   count(meta, 'n6', -v6)
   count(counters, 'v4', -v4)
   count(counters, 'v6', -v6)
   count(counters, 'seeders', -seeders)
-  return v4 + v6, seen == budget, seeders, v4, v6
+  return #old, #old == budget, seeders, v4, v6
 end
 
--- Sets the swarm's score in the slot's index to when its oldest entry is
--- due (now for an empty swarm, to be dropped), and keeps a copy in NS:s{H}
--- field `x`, which an announce reads to know whether there is anything to
--- trim.
-local function reindex(index, h, ttl, now, empty)
-  local first = not empty and redis.call('LINDEX', key('t', h), 0)
-  local due = first and (unstamp(first) + ttl) or now
+-- Sets the swarm's score in the slot's index to when its oldest peer is
+-- due, and keeps a copy in NS:s{H} field `x`, which an announce reads to
+-- know whether the swarm has peers to trim.
+local function reindex(index, h, ttl, now)
+  local first = redis.call('ZRANGE', key('t', h), 0, 0, 'WITHSCORES')
+  local due = first[2] and (tonumber(first[2]) + ttl) or now
   redis.call('ZADD', index, due, h)
   redis.call('HSET', key('s', h), 'x', due)
 end
@@ -105,8 +88,7 @@ local function recount(index, counters)
       v6 = v6 + redis.call('HLEN', key('6', h))
       seeders = seeders + num(redis.call('HGET', key('s', h), 's'))
     else
-      redis.call('DEL', key('4', h), key('6', h), key('t', h), key('p4', h), key('p6', h),
-                 key('u4', h), key('u6', h))
+      redis.call('DEL', key('4', h), key('6', h), key('t', h), key('p4', h), key('p6', h))
       redis.call('ZREM', index, h)
       gone = gone + 1
     end
@@ -122,10 +104,8 @@ local function settle(index, counters, h, now, ttl, budget)
   if redis.call('EXISTS', key('s', h)) == 0 then return 0, false, false, true end
   local removed, more = trim(h, now - ttl, budget, counters)
   if more then return removed, true, false, false end
-  local n = redis.call('HMGET', key('s', h), 'n4', 'n6')
-  if num(n[1]) + num(n[2]) == 0 then
-    redis.call('DEL', key('s', h), key('4', h), key('6', h), key('t', h), key('p4', h), key('p6', h),
-               key('u4', h), key('u6', h))
+  if redis.call('ZCARD', key('t', h)) == 0 then
+    redis.call('DEL', key('s', h), key('4', h), key('6', h), key('t', h), key('p4', h), key('p6', h))
     redis.call('ZREM', index, h)
     count(counters, 'torrents', -1)
     return removed, false, true, false
@@ -181,8 +161,8 @@ end
 )lua";
 
 constexpr std::string_view kAnnounce = R"lua(
-local meta, h4, h6, times, p4, p6, u4, u6, index, counters =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local meta, h4, h6, times, p4, p6, index, counters =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local h, ep, id = ARGV[2], ARGV[3], ARGV[4]
 local flags, event, numwant = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local want4, want6 = ARGV[8] == '1', ARGV[9] == '1'
@@ -193,9 +173,9 @@ local want_ids = ARGV[15] == '1'
 local seeder, may_grow, may_create = flags % 2 == 1, math.floor(flags / 2) % 2 == 1,
   math.floor(flags / 4) % 2 == 1
 -- Every redis.call costs about a microsecond of Redis whatever it does, so
--- this script makes as few as it can: six for a re-announce, of which two
--- write (its time, in the time array and in NS:t{H}) when its id and
--- flags are unchanged.
+-- this script makes as few as it can: about eight for a re-announce, of
+-- which one writes (the ZADD of its time), when its id and mark are
+-- unchanged.
 
 -- A little of the slot's overdue work first, so the slot stays bounded
 -- even when no node sweeps. The index's head also says when the slot is
@@ -251,11 +231,12 @@ local seeders, downloads = num(m[1]) - removed_seeders, num(m[2])
 local n4, n6 = num(m[4]) - r4, num(m[5]) - r6
 
 local v4 = #ep == 6
-local fam, arr, tarr = v4 and h4 or h6, v4 and p4 or p6, v4 and u4 or u6
+local fam, arr = v4 and h4 or h6, v4 and p4 or p6
 local held = redis.call('HGET', fam, ep)
 if event == 3 then
   if held then
-    unlink(fam, arr, tarr, ep, held, v4 and n4 or n6)  -- its entries in NS:t{H} go stale
+    unlink(fam, arr, ep, held, v4 and n4 or n6)
+    redis.call('ZREM', times, ep)
     local s = is_seeder(held) and 1 or 0
     count(meta, 's', -s)
     count(meta, v4 and 'n4' or 'n6', -1)
@@ -271,14 +252,12 @@ else
     local download = event == 1 and not counted
     local mark = (seeder and 1 or 0) + ((counted or download) and 2 or 0)
     local n = v4 and n4 or n6
-    local at = held and index_of(held) or n
-    local value = id .. string.char(mark) .. at
-    -- A re-announce with the same id and state writes only its time.
+    local value = id .. string.char(mark) .. (held and string.sub(held, 22) or n)
+    -- A re-announce with the same id and state writes nothing here, so
+    -- nothing replicates but its time.
     if value ~= held then redis.call('HSET', fam, ep, value) end
     if not held then redis.call('SETRANGE', arr, n * #ep, ep) end
-    local t = stamp(now)
-    redis.call('SETRANGE', tarr, at * 4, t)
-    redis.call('RPUSH', times, t .. ep)
+    redis.call('ZADD', times, ARGV[10], ep)
     local ds = (seeder and 1 or 0) - (was_seeder and 1 or 0)
     count(meta, 's', ds)
     count(counters, 'seeders', ds)
@@ -292,7 +271,8 @@ else
       count(counters, v4 and 'v4' or 'v6', 1)
       -- A key this made anew gets its TTL now; the others have theirs.
       if not refresh and n == 0 then
-        for _, k in ipairs({fam, arr, tarr}) do redis.call('EXPIRE', k, ARGV[13]) end
+        redis.call('EXPIRE', fam, ARGV[13])
+        redis.call('EXPIRE', arr, ARGV[13])
       end
       if not refresh and n4 + n6 == 0 then redis.call('EXPIRE', times, ARGV[13]) end
       if v4 then n4 = n4 + 1 else n6 = n6 + 1 end
@@ -313,14 +293,14 @@ end
 -- when it was due, and when it is left empty (due now, to be dropped), not
 -- on every announce.
 if created == 1 or own_due or n4 + n6 == 0 then
-  reindex(index, h, ttl, now, n4 + n6 == 0)
+  reindex(index, h, ttl, now)
   indexed = true
 end
 -- Key TTLs: set at most every grace / 2 (and when a key is made), which
 -- still keeps each key past the life of every peer in it: a key set at e
 -- lives to e + ttl + grace, past t + ttl for every announce at t < e + grace / 2.
 if refresh then
-  for _, k in ipairs({meta, h4, h6, times, p4, p6, u4, u6}) do redis.call('EXPIRE', k, ARGV[13]) end
+  for _, k in ipairs({meta, h4, h6, times, p4, p6}) do redis.call('EXPIRE', k, ARGV[13]) end
   redis.call('HSET', meta, 'e', ARGV[10])
 end
 local due
