@@ -14,14 +14,33 @@ void write_array_header(std::string& out, std::size_t count) {
   out.append("\r\n");
 }
 
+namespace {
+
+// A script call is some twenty short arguments (keys, numbers, a peer id),
+// and every std::string::append checks and may grow the string: a short
+// one is composed on the stack and appended once.
+constexpr std::size_t kShort = 128;
+
+}  // namespace
+
 void write_bulk(std::string& out, std::string_view value) {
-  char digits[24];
-  auto r = std::to_chars(digits, digits + sizeof digits, value.size());
-  out.push_back('$');
-  out.append(digits, r.ptr);
-  out.append("\r\n");
-  out.append(value);
-  out.append("\r\n");
+  char text[1 + 20 + 2 + kShort + 2];
+  char* p = text;
+  *p++ = '$';
+  p = std::to_chars(p, p + 20, value.size()).ptr;
+  *p++ = '\r';
+  *p++ = '\n';
+  if (value.size() > kShort) {
+    out.append(text, p);
+    out.append(value);
+    out.append("\r\n", 2);
+    return;
+  }
+  if (!value.empty()) std::memcpy(p, value.data(), value.size());
+  p += value.size();
+  *p++ = '\r';
+  *p++ = '\n';
+  out.append(text, p);
 }
 
 void write_bulk(std::string& out, std::int64_t value) {

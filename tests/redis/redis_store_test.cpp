@@ -156,12 +156,11 @@ TEST(RedisRoundTrips, ABatchIsOneRoundTripPerMaster) {
   EXPECT_EQ(sent.commands, 1u);
 }
 
-// A swarm past 128 peers of one family draws a run of its peers from a
-// random rank (the announce script's cheap path), where the shared suites'
-// small swarms draw by HRANDFIELD: the same contract, checked here. Many
-// draws reach every peer, none returns the caller or a peer twice, ids
-// come with their peers when asked for, and a second family still fills
-// by HRANDFIELD.
+// A swarm bigger than a draw gives a run of its packed array from a random
+// record (a proper slice, wrapping), where the shared suites' small swarms
+// mostly give all of it: the same contract, checked here. Many draws reach
+// every peer, none returns the caller or a peer twice, ids come with their
+// peers when asked for, and a second family fills from its own array.
 TEST(RedisDraw, BigSwarmsKeepTheSelectionContract) {
   auto store = make_redis_peer_store(Limits{});
   constexpr std::uint32_t kPeers = 300;
@@ -205,7 +204,7 @@ TEST(RedisDraw, BigSwarmsKeepTheSelectionContract) {
   ASSERT_EQ(out.size(), 60u);
   for (const PeerInfo& p : out)
     EXPECT_EQ(p.peer_id, peer_id(p.endpoint.address.bytes[3] + 256u * p.endpoint.address.bytes[2]));
-  // A second family: the IPv4 draw takes HRANDFIELD again, as the suites test it.
+  // A second family: the IPv4 array's run, then the IPv6 array's one peer.
   ASSERT_TRUE(store->announce(announce_as(1000, 1, 0), out).has_value());
   auto a = announce_as(0, 99, 50);
   a.want_v6 = true;

@@ -38,6 +38,19 @@ TEST(RespWrite, CommandsAreArraysOfBulkStrings) {
   EXPECT_EQ(out, "*2\r\n$3\r\n-42\r\n$0\r\n\r\n");
 }
 
+// Short arguments are composed on the stack, long ones appended: both
+// sides of the limit, and far past it, come out the same way.
+TEST(RespWrite, BulkStringsOfEveryLengthRoundTrip) {
+  for (std::size_t n : {1u, 127u, 128u, 129u, 4096u}) {
+    std::string value(n, 'x');
+    value.front() = '\0';
+    value.back() = 'y';
+    std::string out = "prefix";
+    write_bulk(out, value);
+    EXPECT_EQ(out, "prefix$" + std::to_string(n) + "\r\n" + value + "\r\n") << n;
+  }
+}
+
 TEST(RespParse, Scalars) {
   const std::string in = "+OK\r\n";
   One r = parse_one(in);

@@ -4,6 +4,7 @@
 // The scripts build the same names (`key(kind, h)` in their Lua).
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,10 +32,22 @@ class Hex {
   std::size_t size_ = 0;
 };
 
-// NS:KIND{TAG}, written into `buffer` (reused by the caller).
+// NS:KIND{TAG}, written into `buffer` (reused by the caller): sized once
+// and filled, not appended to piece by piece (an announce names 8 keys).
 inline std::string_view key_name(std::string& buffer, std::string_view name_space,
                                  std::string_view kind, std::string_view tag) {
-  buffer.assign(name_space).append(":").append(kind).append("{").append(tag).append("}");
+  buffer.resize(name_space.size() + kind.size() + tag.size() + 3);
+  char* p = buffer.data();
+  const auto put = [&p](std::string_view part) {
+    if (!part.empty()) std::memcpy(p, part.data(), part.size());
+    p += part.size();
+  };
+  put(name_space);
+  *p++ = ':';
+  put(kind);
+  *p++ = '{';
+  put(tag);
+  *p = '}';
   return buffer;
 }
 

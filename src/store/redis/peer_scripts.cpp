@@ -15,30 +15,65 @@ namespace {
 constexpr std::string_view kPrelude = R"lua(
 local function is_seeder(v) return v ~= nil and v ~= false and string.byte(v, 21) % 2 == 1 end
 
+-- A family's peers are a hash (compact endpoint -> 20-byte id, a mark
+-- byte: 1 seeder, 2 counted as a download, then the peer's index in the
+-- array as digits) and a packed array: every endpoint in wire form, one
+-- record of #endpoint bytes each, records 0 to HLEN - 1 live (bytes past
+-- them are left over from removals: a string cannot shrink). The draw
+-- copies a run of it with one GETRANGE.
+local function index_of(v) return tonumber(string.sub(v, 22)) end
+
+-- Removes peer `ep` (its hash value `v`) from the family's hash `fam` and
+-- array `arr`, which hold `n` peers: the last record moves into its place.
+local function unlink(fam, arr, ep, v, n)
+  local w, at, last = #ep, index_of(v), n - 1
+  if at ~= last then
+    local moved = redis.call('GETRANGE', arr, last * w, last * w + w - 1)
+    redis.call('SETRANGE', arr, at * w, moved)
+    redis.call('HSET', fam, moved, string.sub(redis.call('HGET', fam, moved), 1, 21) .. at)
+  end
+  redis.call('HDEL', fam, ep)
+  if last == 0 then redis.call('DEL', arr) end
+end
+
 -- Removes up to `budget` of the swarm's peers last seen at or before
--- `cutoff`; returns how many, and whether there may be more.
+-- `cutoff`; returns how many, whether there may be more, and how many of
+-- them were seeders, IPv4 and IPv6 peers.
 local function trim(h, cutoff, budget, counters)
-  local meta, h4, h6, times = key('s', h), key('4', h), key('6', h), key('t', h)
+  local meta, times = key('s', h), key('t', h)
   local old = redis.call('ZRANGEBYSCORE', times, '-inf', cutoff, 'LIMIT', 0, budget)
-  if #old == 0 then return 0, false, 0 end
+  if #old == 0 then return 0, false, 0, 0, 0 end
+  local family = {[6] = {key('4', h), key('p4', h)}, [18] = {key('6', h), key('p6', h)}}
   local v4, v6, seeders = 0, 0, 0
   for _, ep in ipairs(old) do
-    local fam = #ep == 6 and h4 or h6
-    if is_seeder(redis.call('HGET', fam, ep)) then seeders = seeders + 1 end
-    redis.call('HDEL', fam, ep)
-    if #ep == 6 then v4 = v4 + 1 else v6 = v6 + 1 end
+    local f = family[#ep]
+    local held = f and redis.call('HGET', f[1], ep)
+    if held then
+      f[3] = f[3] or redis.call('HLEN', f[1])
+      if is_seeder(held) then seeders = seeders + 1 end
+      unlink(f[1], f[2], ep, held, f[3])
+      f[3] = f[3] - 1
+      if #ep == 6 then v4 = v4 + 1 else v6 = v6 + 1 end
+    end
   end
   redis.call('ZREM', times, unpack(old))
   count(meta, 's', -seeders)
+  count(meta, 'n4', -v4)
+  count(meta, 'n6', -v6)
   count(counters, 'v4', -v4)
   count(counters, 'v6', -v6)
   count(counters, 'seeders', -seeders)
-  return #old, #old == budget, seeders
+  return #old, #old == budget, seeders, v4, v6
 end
 
+-- Sets the swarm's score in the slot's index to when its oldest peer is
+-- due, and keeps a copy in NS:s{H} field `x`, which an announce reads to
+-- know whether the swarm has peers to trim.
 local function reindex(index, h, ttl, now)
   local first = redis.call('ZRANGE', key('t', h), 0, 0, 'WITHSCORES')
-  redis.call('ZADD', index, first[2] and (tonumber(first[2]) + ttl) or now, h)
+  local due = first[2] and (tonumber(first[2]) + ttl) or now
+  redis.call('ZADD', index, due, h)
+  redis.call('HSET', key('s', h), 'x', due)
 end
 
 -- The slot's counts made again from its swarms, after keys went by their
@@ -53,7 +88,7 @@ local function recount(index, counters)
       v6 = v6 + redis.call('HLEN', key('6', h))
       seeders = seeders + num(redis.call('HGET', key('s', h), 's'))
     else
-      redis.call('DEL', key('4', h), key('6', h), key('t', h))
+      redis.call('DEL', key('4', h), key('6', h), key('t', h), key('p4', h), key('p6', h))
       redis.call('ZREM', index, h)
       gone = gone + 1
     end
@@ -70,7 +105,7 @@ local function settle(index, counters, h, now, ttl, budget)
   local removed, more = trim(h, now - ttl, budget, counters)
   if more then return removed, true, false, false end
   if redis.call('ZCARD', key('t', h)) == 0 then
-    redis.call('DEL', key('s', h), key('4', h), key('6', h), key('t', h))
+    redis.call('DEL', key('s', h), key('4', h), key('6', h), key('t', h), key('p4', h), key('p6', h))
     redis.call('ZREM', index, h)
     count(counters, 'torrents', -1)
     return removed, false, true, false
@@ -83,67 +118,51 @@ end
 // Shared by announce and lookup: the peer draw.
 constexpr std::string_view kDraw = R"lua(
 -- The peers a reply carries, as the wire form a reply copies: per family
--- (1 IPv4, 2 IPv6), compact entries, and 20-byte ids when asked for.
-local entries, ids = {{}, {}}, {{}, {}}
+-- (1 IPv4, 2 IPv6), compact entries, and 20-byte ids when asked for. Each
+-- family is drawn once, so these are strings, not lists to join.
+local entries, ids = {'', ''}, {'', ''}
 
--- Draws up to `left` peers of hash `from`, which holds `size`, at random
--- into family `f`'s lists, never `skip`; returns how many more may be
--- drawn. `times` is the swarm's NS:t{H} when it holds this family only.
-local function draw(from, size, f, skip, left, want_ids, random, times)
+-- Draws up to `left` of the `size` peers of array `arr` (records of `w`
+-- bytes; their hash `fam`) into family `f`'s lists, never `skip`; returns
+-- how many more may be drawn. One GETRANGE (two when it wraps) copies a
+-- run of left + 1 records from a random one, wrapping past the last to the
+-- first, so every peer is as likely to be in it; the run is already the
+-- wire form. Ids, when asked for, by one HMGET.
+local function draw(arr, fam, size, w, f, skip, left, want_ids, random)
   if left <= 0 or size == 0 then return left end
-  local n = left + (skip and 1 or 0)
-  local e, d = entries[f], ids[f]
-  if times and size > 128 and size > n then
-    -- A big one-family swarm: a run of n peers in last-announce order from
-    -- a random rank, wrapping past the newest to the oldest so that every
-    -- peer is as likely to be in it: a third of what HRANDFIELD costs (it
-    -- samples the hash table once per peer drawn). Ids, when asked for, by
-    -- one HMGET.
-    local at = random % size
-    local got = redis.call('ZRANGE', times, at, at + n - 1)
-    if at + n > size then
-      for _, field in ipairs(redis.call('ZRANGE', times, 0, at + n - 1 - size)) do
-        got[#got + 1] = field
-      end
-    end
-    local values = want_ids and redis.call('HMGET', from, unpack(got))
-    for k = 1, #got do
-      if got[k] ~= skip and left > 0 and (not want_ids or values[k]) then
-        e[#e + 1] = got[k]
-        if want_ids then d[#d + 1] = string.sub(values[k], 1, 20) end
-        left = left - 1
-      end
-    end
-    return left
+  local n = math.min(left + (skip and 1 or 0), size)
+  local at = random % size
+  local run
+  if at + n <= size then
+    run = redis.call('GETRANGE', arr, at * w, (at + n) * w - 1)
+  else
+    run = redis.call('GETRANGE', arr, at * w, size * w - 1) ..
+      redis.call('GETRANGE', arr, 0, (at + n - size) * w - 1)
   end
-  -- HRANDFIELD gives a small hash's fields in their stored order, so when
-  -- `skip` is not among the left + 1 drawn, dropping the last would leave
-  -- the newest peers out: `random` picks which one to drop.
-  local got = want_ids and redis.call('HRANDFIELD', from, n, 'WITHVALUES')
-    or redis.call('HRANDFIELD', from, n)
-  local step = want_ids and 2 or 1
-  local drawn = #got / step
-  local drop = 0
-  if skip and drawn == n then
-    drop = random % n + 1
-    for k = 1, drawn do
-      if got[(k - 1) * step + 1] == skip then drop = 0 end
-    end
+  if skip then
+    local p = string.find(run, skip, 1, true)
+    while p and (p - 1) % w ~= 0 do p = string.find(run, skip, p + 1, true) end
+    if p then run = string.sub(run, 1, p - 1) .. string.sub(run, p + w) end
   end
-  for k = 1, drawn do
-    local field = got[(k - 1) * step + 1]
-    if field ~= skip and k ~= drop and left > 0 then
-      e[#e + 1] = field
-      if want_ids then d[#d + 1] = string.sub(got[k * step], 1, 20) end
-      left = left - 1
+  local got = math.min(math.floor(#run / w), left)
+  run = string.sub(run, 1, got * w)
+  entries[f] = run
+  if want_ids and got > 0 then
+    local eps = {}
+    for k = 1, got do eps[k] = string.sub(run, (k - 1) * w + 1, k * w) end
+    local d = {}
+    for k, v in ipairs(redis.call('HMGET', fam, unpack(eps))) do
+      d[k] = v and string.sub(v, 1, 20) or string.rep('\0', 20)
     end
+    ids[f] = table.concat(d)
   end
-  return left
+  return left - got
 end
 )lua";
 
 constexpr std::string_view kAnnounce = R"lua(
-local meta, h4, h6, times, index, counters = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local meta, h4, h6, times, p4, p6, index, counters =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 local h, ep, id = ARGV[2], ARGV[3], ARGV[4]
 local flags, event, numwant = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local want4, want6 = ARGV[8] == '1', ARGV[9] == '1'
@@ -154,7 +173,9 @@ local want_ids = ARGV[15] == '1'
 local seeder, may_grow, may_create = flags % 2 == 1, math.floor(flags / 2) % 2 == 1,
   math.floor(flags / 4) % 2 == 1
 -- Every redis.call costs about a microsecond of Redis whatever it does, so
--- this script makes as few as it can: about nine for a re-announce.
+-- this script makes as few as it can: about eight for a re-announce, of
+-- which one writes (the ZADD of its time), when its id and mark are
+-- unchanged.
 
 -- A little of the slot's overdue work first, so the slot stays bounded
 -- even when no node sweeps. The index's head also says when the slot is
@@ -177,7 +198,10 @@ for k = 1, #head, 2 do
   end
 end
 
-local m = redis.call('HMGET', meta, 's', 'd', 'e')
+-- NS:s{H}: seeders, downloads, when the key TTLs were last set, the
+-- family counts (the hashes' HLEN, kept here to save two calls), and the
+-- swarm's own index score (`reindex`).
+local m = redis.call('HMGET', meta, 's', 'd', 'e', 'n4', 'n6', 'x')
 local created = 0
 local refresh = not m[3] or now - tonumber(m[3]) >= (key_ttl - ttl) / 2
 if not m[1] then
@@ -195,21 +219,27 @@ if not m[1] then
 elseif vanished then
   dropped = dropped + recount(index, counters)
 end
-local removed, _, removed_seeders = trim(h, now - ttl, 64, counters)
+-- The swarm's index score is never later than its oldest peer's due time
+-- (an announce only makes that later), so while it is in the future there
+-- is nothing to trim and the trim's call is saved.
+own_due = own_due or not m[6] or tonumber(m[6]) <= now
+local removed, more, removed_seeders, r4, r6 = 0, false, 0, 0, 0
+if own_due then removed, more, removed_seeders, r4, r6 = trim(h, now - ttl, 64, counters) end
 expired = expired + removed
 count(counters, 'expired', expired)
 local seeders, downloads = num(m[1]) - removed_seeders, num(m[2])
+local n4, n6 = num(m[4]) - r4, num(m[5]) - r6
 
 local v4 = #ep == 6
-local fam = v4 and h4 or h6
-local n4, n6 = redis.call('HLEN', h4), redis.call('HLEN', h6)
+local fam, arr = v4 and h4 or h6, v4 and p4 or p6
 local held = redis.call('HGET', fam, ep)
 if event == 3 then
   if held then
-    redis.call('HDEL', fam, ep)
+    unlink(fam, arr, ep, held, v4 and n4 or n6)
     redis.call('ZREM', times, ep)
     local s = is_seeder(held) and 1 or 0
     count(meta, 's', -s)
+    count(meta, v4 and 'n4' or 'n6', -1)
     count(counters, v4 and 'v4' or 'v6', -1)
     count(counters, 'seeders', -s)
     seeders = seeders - s
@@ -221,7 +251,12 @@ else
   if held or (may_grow and n4 + n6 < max_peers) then
     local download = event == 1 and not counted
     local mark = (seeder and 1 or 0) + ((counted or download) and 2 or 0)
-    redis.call('HSET', fam, ep, id .. string.char(mark))
+    local n = v4 and n4 or n6
+    local value = id .. string.char(mark) .. (held and string.sub(held, 22) or n)
+    -- A re-announce with the same id and state writes nothing here, so
+    -- nothing replicates but its time.
+    if value ~= held then redis.call('HSET', fam, ep, value) end
+    if not held then redis.call('SETRANGE', arr, n * #ep, ep) end
     redis.call('ZADD', times, ARGV[10], ep)
     local ds = (seeder and 1 or 0) - (was_seeder and 1 or 0)
     count(meta, 's', ds)
@@ -232,9 +267,13 @@ else
       downloads = downloads + 1
     end
     if not held then
+      count(meta, v4 and 'n4' or 'n6', 1)
       count(counters, v4 and 'v4' or 'v6', 1)
       -- A key this made anew gets its TTL now; the others have theirs.
-      if not refresh and (v4 and n4 or n6) == 0 then redis.call('EXPIRE', fam, ARGV[13]) end
+      if not refresh and n == 0 then
+        redis.call('EXPIRE', fam, ARGV[13])
+        redis.call('EXPIRE', arr, ARGV[13])
+      end
       if not refresh and n4 + n6 == 0 then redis.call('EXPIRE', times, ARGV[13]) end
       if v4 then n4 = n4 + 1 else n6 = n6 + 1 end
     end
@@ -242,11 +281,10 @@ else
   -- Up to numwant others, the caller's own family first.
   local left = numwant
   if (v4 and want4) or (not v4 and want6) then
-    left = draw(fam, v4 and n4 or n6, v4 and 1 or 2, ep, left, want_ids, random,
-                (v4 and n6 or n4) == 0 and times)
+    left = draw(arr, fam, v4 and n4 or n6, #ep, v4 and 1 or 2, ep, left, want_ids, random)
   end
-  if v4 and want6 then left = draw(h6, n6, 2, nil, left, want_ids, random, n4 == 0 and times) end
-  if not v4 and want4 then draw(h4, n4, 1, nil, left, want_ids, random, n6 == 0 and times) end
+  if v4 and want6 then left = draw(p6, h6, n6, 18, 2, nil, left, want_ids, random) end
+  if not v4 and want4 then draw(p4, h4, n4, 6, 1, nil, left, want_ids, random) end
 end
 
 -- The swarm's index score is when its oldest peer is next due: an
@@ -255,15 +293,14 @@ end
 -- when it was due, and when it is left empty (due now, to be dropped), not
 -- on every announce.
 if created == 1 or own_due or n4 + n6 == 0 then
-  local first = redis.call('ZRANGE', times, 0, 0, 'WITHSCORES')
-  redis.call('ZADD', index, first[2] and (tonumber(first[2]) + ttl) or now, h)
+  reindex(index, h, ttl, now)
   indexed = true
 end
 -- Key TTLs: set at most every grace / 2 (and when a key is made), which
 -- still keeps each key past the life of every peer in it: a key set at e
 -- lives to e + ttl + grace, past t + ttl for every announce at t < e + grace / 2.
 if refresh then
-  for _, k in ipairs({meta, h4, h6, times}) do redis.call('EXPIRE', k, ARGV[13]) end
+  for _, k in ipairs({meta, h4, h6, times, p4, p6}) do redis.call('EXPIRE', k, ARGV[13]) end
   redis.call('HSET', meta, 'e', ARGV[10])
 end
 local due
@@ -273,29 +310,26 @@ else
   due = head[2] and tonumber(head[2]) or -1
 end
 return {0, seeders, n4 + n6 - seeders, downloads, created, dropped, due,
-        table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
-        table.concat(ids[2])}
+        entries[1], ids[1], entries[2], ids[2]}
 )lua";
 
 constexpr std::string_view kScrape = R"lua(#!lua flags=no-writes
-local s = redis.call('HMGET', KEYS[1], 's', 'd')
-return {tonumber(s[1]) or 0, redis.call('HLEN', KEYS[2]) + redis.call('HLEN', KEYS[3]),
-        tonumber(s[2]) or 0}
+local s = redis.call('HMGET', KEYS[1], 's', 'd', 'n4', 'n6')
+return {tonumber(s[1]) or 0, (tonumber(s[3]) or 0) + (tonumber(s[4]) or 0), tonumber(s[2]) or 0}
 )lua";
 
 constexpr std::string_view kLookup = R"lua(
-local meta, h4, h6, times = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-if redis.call('EXISTS', meta) == 0 then return {0, 0, 0} end
+local meta, h4, h6, p4, p6 = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local s = redis.call('HMGET', meta, 's', 'd', 'n4', 'n6')
+if not s[1] then return {0, 0, 0} end
 local left, want_ids = tonumber(ARGV[2]), ARGV[5] == '1'
-local n4, n6 = redis.call('HLEN', h4), redis.call('HLEN', h6)
+local n4, n6 = num(s[3]), num(s[4])
 local random = tonumber(ARGV[6])
-if ARGV[3] == '1' then left = draw(h4, n4, 1, nil, left, want_ids, random, n6 == 0 and times) end
-if ARGV[4] == '1' then draw(h6, n6, 2, nil, left, want_ids, random, n4 == 0 and times) end
-local s = redis.call('HMGET', meta, 's', 'd')
+if ARGV[3] == '1' then left = draw(p4, h4, n4, 6, 1, nil, left, want_ids, random) end
+if ARGV[4] == '1' then draw(p6, h6, n6, 18, 2, nil, left, want_ids, random) end
 local seeders = num(s[1])
 return {seeders, n4 + n6 - seeders, num(s[2]),
-        table.concat(entries[1]), table.concat(ids[1]), table.concat(entries[2]),
-        table.concat(ids[2])}
+        entries[1], ids[1], entries[2], ids[2]}
 )lua";
 
 constexpr std::string_view kSweep = R"lua(

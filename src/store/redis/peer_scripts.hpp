@@ -6,10 +6,18 @@
 // Keys (NS is the store's namespace, H the info hash in hex, T the slot's
 // tag from slot_tag()):
 //   NS:s{H}  hash: s = seeders, d = downloads (`completed` events), e = when
-//            the swarm's key TTLs were last set
-//   NS:4{H}  hash: IPv4 peers, 6-byte compact endpoint (the wire form) -> 20-byte peer id
-//            and a flags byte (1: seeder, 2: its download was counted)
-//   NS:6{H}  hash: IPv6 peers, 18-byte compact endpoint -> the same
+//            the swarm's key TTLs were last set, n4 / n6 = its IPv4 / IPv6
+//            peers (HLEN of NS:4 / NS:6), x = its score in NS:x{T} as it
+//            last set it (a re-announce trims only when that is due)
+//   NS:4{H}  hash: IPv4 peers, 6-byte compact endpoint (the wire form) -> 20-byte peer id,
+//            a flags byte (1: seeder, 2: its download was counted), then
+//            its record number in NS:p4{H}, in decimal
+//   NS:6{H}  hash: IPv6 peers, 18-byte compact endpoint -> the same (in NS:p6{H})
+//   NS:p4{H} string: the IPv4 peers packed, record i = bytes 6i to 6i + 5,
+//            the compact endpoint; records 0 to n4 - 1 live, bytes past
+//            them left over from removals (the last record fills a
+//            removed one's place); the draw is a GETRANGE of a run
+//   NS:p6{H} string: the IPv6 peers the same way, 18-byte records
 //   NS:t{H}  sorted set: every peer's endpoint, scored by its last announce
 //   NS:x{T}  sorted set: the slot's swarms (H), scored by when a peer of it
 //            is next due to expire (now, for an empty one)
@@ -18,19 +26,19 @@
 // Every swarm key has a TTL of peer_ttl + grace, set when the key is made
 // and again by an announce at most every grace / 2 (NS:s{H} field e says
 // when it last was), so a swarm nobody sweeps or announces to any more
-// goes by itself, and a busy swarm does not pay four EXPIREs an announce.
+// goes by itself, and a busy swarm does not pay six EXPIREs an announce.
 // NS:x{T}'s score for a swarm may be early (an announce never moves it
 // later), never late: an early one costs a sweep visit that finds nothing.
 #include "store/redis/link.hpp"
 
 namespace cairn::store::redis {
 
-// KEYS: NS:s{H} NS:4{H} NS:6{H} NS:t{H} NS:x{T} NS:c{T}
+// KEYS: NS:s{H} NS:4{H} NS:6{H} NS:t{H} NS:p4{H} NS:p6{H} NS:x{T} NS:c{T}
 // ARGV: NS, H, endpoint, peer id, flags (1 seeder, 2 may grow, 4 may
 //       create the swarm), event (0 none, 1 completed, 2 started,
 //       3 stopped), numwant, want v4 (0/1), want v6 (0/1), now,
-//       peer_ttl, max peers, key TTL, random (0 to 2^31 - 1: which
-//       drawn peer to leave out when the caller is not among them),
+//       peer_ttl, max peers, key TTL, random (0 to 2^31 - 1: the record
+//       each family's draw starts at, modulo its size),
 //       want ids (0/1)
 // Reply: {status, seeders, leechers, downloads, created, dropped, due,
 //         IPv4 entries, IPv4 ids, IPv6 entries, IPv6 ids}: the peers in
@@ -47,14 +55,14 @@ namespace cairn::store::redis {
 const Script& announce_script();
 
 // Read-only: up to numwant peers drawn as announce draws them.
-// KEYS: NS:s{H} NS:4{H} NS:6{H} NS:t{H}
+// KEYS: NS:s{H} NS:4{H} NS:6{H} NS:p4{H} NS:p6{H}
 // ARGV: NS, numwant, want v4 (0/1), want v6 (0/1), want ids (0/1), random
-//       (0 to 2^31 - 1: where a big swarm's draw starts)
+//       (0 to 2^31 - 1: where each family's draw starts)
 // Reply: {0, 0, 0} for an unknown swarm, else {seeders, leechers,
 //        downloads, IPv4 entries, IPv4 ids, IPv6 entries, IPv6 ids}
 const Script& peer_lookup_script();
 
-// KEYS: NS:s{H} NS:4{H} NS:6{H}
+// KEYS: NS:s{H}
 // Reply: {seeders, peers, downloads}
 const Script& scrape_script();
 

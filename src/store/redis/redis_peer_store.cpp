@@ -121,8 +121,9 @@ void RedisPeerStore::add_announce(Batch& b, const Announce& a, bool create) cons
   const Hex h(a.info_hash.bytes);
   const std::uint16_t slot = h.slot();
   b.script(slot, announce_script());
-  b.arg(std::int64_t{6});
-  for (std::string_view kind : {"s", "4", "6", "t"}) b.arg(key_name(key, ns, kind, h.view()));
+  b.arg(std::int64_t{8});
+  for (std::string_view kind : {"s", "4", "6", "t", "p4", "p6"})
+    b.arg(key_name(key, ns, kind, h.view()));
   b.arg(key_name(key, ns, "x", slot_tag(slot)));
   b.arg(key_name(key, ns, "c", slot_tag(slot)));
   b.arg(ns);
@@ -240,8 +241,8 @@ Counted RedisPeerStore::lookup(const Lookup& l, core::PeerList& out) const {
   const Hex h(l.info_hash.bytes);
   s.batch.clear();
   s.batch.script(h.slot(), peer_lookup_script());
-  s.batch.arg(std::int64_t{4});
-  for (std::string_view kind : {"s", "4", "6", "t"})
+  s.batch.arg(std::int64_t{5});
+  for (std::string_view kind : {"s", "4", "6", "p4", "p6"})
     s.batch.arg(key_name(s.key, options_.name_space, kind, h.view()));
   s.batch.arg(options_.name_space);
   s.batch.arg(std::int64_t{l.numwant});
@@ -279,9 +280,8 @@ void RedisPeerStore::scrape_batch(std::span<const core::InfoHash> info_hashes,
   for (const core::InfoHash& ih : info_hashes) {
     const Hex h(ih.bytes);
     s.batch.script(h.slot(), scrape_script());
-    s.batch.arg(std::int64_t{3});
-    for (std::string_view kind : {"s", "4", "6"})
-      s.batch.arg(key_name(s.key, options_.name_space, kind, h.view()));
+    s.batch.arg(std::int64_t{1});
+    s.batch.arg(key_name(s.key, options_.name_space, "s", h.view()));
   }
   link_->exec(s.batch, s.replies);
   for (std::size_t i = 0; i < info_hashes.size(); ++i) {

@@ -9,8 +9,8 @@
 // the PeerStore contract:
 // - `now` has options.clock_offset added, so that every node of a
 //   cluster counts time alike (the server passes Unix time minus its own
-//   monotonic clock); peer selection uses Redis's randomness, and
-//   Announce::random only to pick which drawn peer to leave out.
+//   monotonic clock); Announce::random picks the record a family's
+//   draw starts at (a run of its packed peers, peer_scripts.hpp).
 // - A call the cluster cannot answer in the link's time bound fails with
 //   StoreError::busy (announce, lookup and scrape alike).
 // - max_torrents is checked against the torrent count summed by this
