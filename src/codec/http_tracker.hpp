@@ -87,6 +87,13 @@ struct AnnounceReply {
 // unless no_peer_id (or the view carries no ids).
 void encode_announce_reply(const AnnounceReply& reply, std::string& out);
 
+// The same reply, written at the start of `scratch` and returned: the bytes
+// encode_announce_reply would append to an empty string. `scratch`'s size
+// is then a high-water mark, not the reply's (it grows but is not shrunk,
+// so the usual reply is not zero-filled first); what lies past the
+// returned view is garbage.
+std::string_view write_announce_reply(const AnnounceReply& reply, std::string& scratch);
+
 struct ScrapeFile {
   core::InfoHash info_hash;
   std::uint32_t complete = 0;

@@ -60,8 +60,8 @@ void BitTorrentHttp::write_rate_limited(const codec::HttpRequest& request,
 void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address& client,
                           const tracker::RequestContext& ctx, std::string& out) const {
   auto& state = ctx.state;
-  auto& body = state.body;
-  body.clear();
+  // state.body is not cleared here: the reply is written over it
+  // (codec::write_announce_reply), and every failure clears it first.
   tracker::bump(state.counters.http.announces);
   tracker::count_request(state.counters.requests, tracker::RequestType::http_announce, client);
   // Private mode: the passkey is the path's ("/PASSKEY/announce").
@@ -107,8 +107,7 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   r.peers = state.peers.view();
   r.compact = query->compact;
   r.no_peer_id = query->no_peer_id;
-  codec::encode_announce_reply(r, body);
-  write_ok(request, body, out);
+  write_ok(request, codec::write_announce_reply(r, state.body), out);
 }
 
 bool HttpAnnounce::write_too_long(const codec::HttpRequest& request, tracker::WorkerState& state,

@@ -470,6 +470,45 @@ TEST(HttpTracker, ReplyNumbersAtEveryWidth) {
   }
 }
 
+// write_announce_reply gives encode_announce_reply's bytes whatever its
+// scratch held before (empty, shorter, longer, another reply's garbage),
+// for compact and dictionary replies, with and without a warning, and
+// peer lists of 0 to 40 entries of either family.
+TEST(HttpTracker, WrittenReplyEqualsEncoded) {
+  std::mt19937 rng(9);
+  std::string scratch;
+  for (int round = 0; round < 400; ++round) {
+    std::vector<PeerInfo> peers;
+    const int n = static_cast<int>(rng() % 41);
+    for (int i = 0; i < n; ++i)
+      peers.push_back(rng() % 3 ? peer("10.0.0." + std::to_string(i) + ":6881", static_cast<std::uint8_t>(i))
+                                : peer("[2001:db8::" + std::to_string(i + 1) + "]:443", static_cast<std::uint8_t>(i)));
+    const PeerList list(peers);
+    AnnounceReply reply;
+    reply.interval = static_cast<std::uint32_t>(rng() % 5000);
+    reply.min_interval = static_cast<std::uint32_t>(rng());
+    reply.complete = static_cast<std::uint32_t>(rng() % 200);
+    reply.incomplete = static_cast<std::uint32_t>(rng() % 100000);
+    reply.peers = list.view();
+    reply.compact = rng() % 4 != 0;
+    reply.no_peer_id = rng() % 2 != 0;
+    if (rng() % 5 == 0) reply.warning = "slow down";
+    switch (rng() % 4) {
+      case 0:
+        scratch.clear();
+        break;
+      case 1:
+        scratch.assign(rng() % 600, static_cast<char>(rng()));
+        break;
+      default:
+        break;  // the previous reply's bytes
+    }
+    std::string expected;
+    encode_announce_reply(reply, expected);
+    EXPECT_EQ(write_announce_reply(reply, scratch), expected) << round;
+  }
+}
+
 TEST(HttpTracker, DictionaryReply) {
   std::vector<PeerInfo> peers = {peer("1.2.3.4:6881", 1), peer("[2001:db8::1]:443", 2)};
   const PeerList wire(peers);
