@@ -686,17 +686,21 @@ core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_v
   return q;
 }
 
-core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view query) {
-  ScrapeQuery q;
-  auto e = for_each_param(query, [&](const Param& p) -> std::optional<Error> {
+std::optional<HttpTrackerError> parse_scrape_query(std::string_view query, ScrapeQuery& out) {
+  out.count = 0;
+  return for_each_param(query, [&](const Param& p) -> std::optional<Error> {
     if (p.id != Key::info_hash) return std::nullopt;
     core::InfoHash hash;
     if (!read_info_hash(p, hash)) return Error::invalid_info_hash;
-    if (q.count == kMaxScrapeHashes) return Error::too_many_info_hashes;
-    q.hashes[q.count++] = hash;
+    if (out.count == kMaxScrapeHashes) return Error::too_many_info_hashes;
+    out.hashes[out.count++] = hash;
     return std::nullopt;
   });
-  if (e) return *e;
+}
+
+core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view query) {
+  ScrapeQuery q;
+  if (auto e = parse_scrape_query(query, q)) return *e;
   return q;
 }
 

@@ -70,6 +70,10 @@ struct ScrapeQuery {
 
 core::Result<ScrapeQuery, HttpTrackerError> parse_scrape_query(std::string_view query);
 
+// The same, into `out` (its hashes past `count` are left as they were): a
+// ScrapeQuery is 2 KB, and returning it in a Result copied it per scrape.
+std::optional<HttpTrackerError> parse_scrape_query(std::string_view query, ScrapeQuery& out);
+
 struct AnnounceReply {
   std::uint32_t interval = 0;
   std::uint32_t min_interval = 0;

@@ -481,8 +481,10 @@ TEST(HttpTracker, WrittenReplyEqualsEncoded) {
     std::vector<PeerInfo> peers;
     const int n = static_cast<int>(rng() % 41);
     for (int i = 0; i < n; ++i)
-      peers.push_back(rng() % 3 ? peer("10.0.0." + std::to_string(i) + ":6881", static_cast<std::uint8_t>(i))
-                                : peer("[2001:db8::" + std::to_string(i + 1) + "]:443", static_cast<std::uint8_t>(i)));
+      peers.push_back(
+          rng() % 3 ? peer("10.0.0." + std::to_string(i) + ":6881", static_cast<std::uint8_t>(i))
+                    : peer("[2001:db8::" + std::to_string(i + 1) + "]:443",
+                           static_cast<std::uint8_t>(i)));
     const PeerList list(peers);
     AnnounceReply reply;
     reply.interval = static_cast<std::uint32_t>(rng() % 5000);

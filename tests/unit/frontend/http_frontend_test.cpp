@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "codec/bencode.hpp"
 #include "frontend/record_format.hpp"
 #include "server/frontends.hpp"
 #include "store/memory/memory_record_store.hpp"
@@ -136,6 +137,33 @@ TEST_F(HttpFrontendTest, AnnounceAllocatesNothingOnceWarm) {
   handle(request, proxy, state, out);
   EXPECT_EQ(allocations.load() - before, 0u);
   EXPECT_NE(out.find("8:intervali1800e"), std::string::npos) << out;
+}
+
+// A scrape's counts and files live on the stack up to a few torrents and
+// on the heap beyond: every size answers each torrent, the announced one
+// with its leecher, the rest with zeros.
+TEST_F(HttpFrontendTest, ScrapesOfEverySizeAnswerEachTorrent) {
+  frontend::WorkerState state(1, limits(1000, 1000), access);
+  const std::string announce = "info_hash=" + percent(1) + "&peer_id=" + percent(2) + "&port=6881";
+  std::string out;
+  handle(get("/announce", announce), client, state, out);
+  for (int n : {1, 2, 7, 8, 9, 31, 100}) {
+    std::string query;
+    for (int i = 1; i <= n; ++i)
+      query += (i > 1 ? "&info_hash=" : "info_hash=") + percent(static_cast<std::uint8_t>(i));
+    out.clear();
+    ASSERT_TRUE(handle(get("/scrape", query), client, state, out)) << n;
+    const auto body = std::string_view(out).substr(out.find("\r\n\r\n") + 4);
+    const auto reply = codec::bdecode(body);
+    ASSERT_TRUE(reply.has_value()) << n << ": " << body;
+    const codec::BValue* files = reply->find("files");
+    ASSERT_NE(files, nullptr) << body;
+    ASSERT_EQ(files->dict.size(), static_cast<std::size_t>(n)) << body;
+    int leechers = 0;
+    for (const auto& file : files->dict)
+      leechers += static_cast<int>(file.second.find("incomplete")->integer);
+    EXPECT_EQ(leechers, 1) << n;
+  }
 }
 
 TEST_F(HttpFrontendTest, RefusalsOfAFloodAllocateNothing) {
