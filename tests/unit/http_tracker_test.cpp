@@ -146,6 +146,71 @@ TEST(HttpTracker, PercentDecodesEveryByte) {
   }
 }
 
+// The id decoder (two turns a bound test, both digits of an escape in one
+// lookup) against a plain reference decoder: random 20-byte ids, each byte
+// escaped in either case or sent raw, some with one byte replaced by a
+// non-digit, '%', '&' or a high byte, some cut short, as the first pair and
+// as the query's last (whose tail the decoder reads with its slow loops).
+TEST(HttpTracker, IdDecodingMatchesAReferenceDecoder) {
+  const auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  // The decoded value, or nullopt on bad percent-encoding.
+  const auto reference = [&](std::string_view v) -> std::optional<std::string> {
+    std::string out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (v[i] != '%') {
+        out += v[i];
+        continue;
+      }
+      if (i + 2 >= v.size()) return std::nullopt;
+      const int high = hex(v[i + 1]), low = hex(v[i + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      out += static_cast<char>(high * 16 + low);
+      i += 2;
+    }
+    return out;
+  };
+  std::mt19937 rng(15);
+  const std::string odd = "gG%&z /\x80\xff:";
+  for (int round = 0; round < 200'000; ++round) {
+    std::string value;
+    for (int i = 0; i < 20; ++i) {
+      const auto b = static_cast<unsigned char>(rng());
+      const bool unreserved = std::isalnum(b) || b == '-' || b == '.' || b == '_' || b == '~';
+      if (unreserved && rng() % 4 != 0) {
+        value += static_cast<char>(b);
+      } else {
+        const char* digits = rng() % 2 ? "0123456789ABCDEF" : "0123456789abcdef";
+        value += '%';
+        value += digits[b >> 4];
+        value += digits[b & 0xf];
+      }
+    }
+    if (rng() % 3 == 0) value[rng() % value.size()] = odd[rng() % odd.size()];
+    if (rng() % 4 == 0) value.resize(rng() % value.size());
+    const bool last = rng() % 2 != 0;
+    const std::string query = last ? "info_hash=" + kPeer + "&port=1&peer_id=" + value
+                                   : "info_hash=" + value + "&peer_id=" + kPeer + "&port=1";
+    const auto r = parse_announce_query(query);
+    const auto expected = reference(std::string_view(value).substr(0, value.find('&')));
+    if (!expected) {
+      ASSERT_FALSE(r.has_value()) << query;
+      ASSERT_EQ(r.error(), HttpTrackerError::bad_percent_encoding) << query;
+    } else if (value.find('&') != std::string::npos) {
+      continue;  // the rest is another pair, with its own outcome
+    } else if (expected->size() == 20) {
+      ASSERT_TRUE(r.has_value()) << query;
+      ASSERT_EQ(last ? r->peer_id.view() : r->info_hash.view(), *expected) << query;
+    } else if (expected->size() != 40) {
+      ASSERT_FALSE(r.has_value()) << query;
+    }
+  }
+}
+
 TEST(HttpTracker, PlusIsLiteralAndKeysAreDecoded) {
   std::string hash(20, '+');
   auto r = parse_announce_query("info_hash=" + hash + "&%70eer%5fid=" + kPeer + "&port=1");
