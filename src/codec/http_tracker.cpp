@@ -49,9 +49,10 @@ constexpr auto kHexHigh = hex_digit_table(4), kHexLow = hex_digit_table(0);
 // little-endian 16-bit number (the first digit in the low byte): one load
 // and one lookup an escape instead of two of each and an or. 128 KiB, of
 // which a client's digits touch a few dozen cache lines (16 or 22 rows of
-// one to three lines each).
+// one to three lines each). Not constexpr: clang's evaluation step limit
+// refuses a table this size (GCC computes it at compile time all the same).
 constexpr std::size_t kPairs = 65536;
-constexpr auto kHexPairs = [] {
+const auto kHexPairs = [] {
   std::array<std::uint16_t, kPairs> t{};
   for (std::size_t i = 0; i < kPairs; ++i)
     t[i] = static_cast<std::uint16_t>(kHexHigh[i & 0xff] | kHexLow[i >> 8]);
@@ -670,6 +671,11 @@ std::string_view failure_text(HttpTrackerError e) {
 
 core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_view query) {
   AnnounceQuery q;
+  if (auto e = parse_announce_query(query, q)) return *e;
+  return q;
+}
+
+std::optional<HttpTrackerError> parse_announce_query(std::string_view query, AnnounceQuery& q) {
   Seen seen;
   Param param;
   const char* p = query.data();
@@ -710,7 +716,7 @@ core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_v
   if (!seen.info_hash) return Error::missing_info_hash;
   if (!seen.peer_id) return Error::missing_peer_id;
   if (!seen.port) return Error::missing_port;
-  return q;
+  return std::nullopt;
 }
 
 std::optional<HttpTrackerError> parse_scrape_query(std::string_view query, ScrapeQuery& out) {

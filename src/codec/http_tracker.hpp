@@ -61,6 +61,11 @@ struct AnnounceQuery {
 // digits (as magnet links write it): no 20-byte value is 40 bytes long.
 core::Result<AnnounceQuery, HttpTrackerError> parse_announce_query(std::string_view query);
 
+// The same, into `out`, which must be a default AnnounceQuery (it holds the
+// defaults of the parameters the query leaves out): no copy of it into a
+// Result per announce.
+std::optional<HttpTrackerError> parse_announce_query(std::string_view query, AnnounceQuery& out);
+
 inline constexpr std::size_t kMaxScrapeHashes = 100;
 
 struct ScrapeQuery {

@@ -82,11 +82,12 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   // Private mode: the passkey is the path's ("/PASSKEY/announce").
   const auto user = tracker::admit_user(codec::passkey_of_path(request.path), ctx);
   if (!user) return write_failure(request, tracker::error_text(user.error()), state, out);
-  auto query = codec::parse_announce_query(request.query);
-  if (!query) {
+  codec::AnnounceQuery parsed;
+  if (const auto e = codec::parse_announce_query(request.query, parsed)) {
     tracker::bump(state.counters.http.bad_requests);
-    return write_failure(request, codec::failure_text(query.error()), state, out);
+    return write_failure(request, codec::failure_text(*e), state, out);
   }
+  const codec::AnnounceQuery* const query = &parsed;
   if (!tracker::admit_torrent(query->info_hash, ctx)) {
     const auto e = tracker::TrackerError::torrent_not_allowed;
     return write_failure(request, tracker::error_text(e), state, out);
@@ -114,14 +115,11 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
       state.access_log->refused(client, tracker::error_text(reply.error()), ctx.now, &a.info_hash);
     return write_failure(request, tracker::error_text(reply.error()), state, out);
   }
-  codec::AnnounceReply r;
-  r.interval = reply->interval;
-  r.min_interval = reply->min_interval;
-  r.complete = reply->counts.seeders;
-  r.incomplete = reply->counts.leechers;
-  r.peers = state.peers.view();
-  r.compact = query->compact;
-  r.no_peer_id = query->no_peer_id;
+  // Every field given: a default AnnounceReply and then its fields was a
+  // zero-fill (rep stos) and the stores again.
+  const codec::AnnounceReply r{
+      reply->interval,    reply->min_interval, reply->counts.seeders, reply->counts.leechers,
+      state.peers.view(), query->compact,      query->no_peer_id,     {}};
   write_ok(request, codec::write_announce_reply(r, state.body), out);
 }
 

@@ -190,7 +190,8 @@ void HttpListener::serve(Connection& c) {
     return finish_if_done(c);
   }
   std::size_t used = c.in.size();
-  std::memcpy(in_.data(), c.in.data(), used);
+  // Usually nothing is left from the last read: no library call for it.
+  if (used > 0) std::memcpy(in_.data(), c.in.data(), used);
   const ssize_t n = receive(c, in_.data() + used, in_.size() - used);
   if (n < 0) return drop(c);  // the client is done, or broke the connection
   if (n == 0) return;
