@@ -161,8 +161,11 @@ end
 )lua";
 
 constexpr std::string_view kAnnounce = R"lua(
-local meta, h4, h6, times, p4, p6, index, counters =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+-- KEYS name the swarm (NS:s{H}) and its slot's index and counts; the
+-- swarm's other keys share its hash tag and are named here, only those
+-- this call uses: a key argument costs Redis more (a string object, a
+-- slot in KEYS) than the concatenation.
+local meta, index, counters = KEYS[1], KEYS[2], KEYS[3]
 local h, ep, id = ARGV[2], ARGV[3], ARGV[4]
 -- ARGV[5] is now, in decimal (the ZADD score as it stands); the fixed
 -- fields are packed in ARGV[6] (add_announce): one argument that struct
@@ -232,7 +235,8 @@ local seeders, downloads = num(m[1]) - removed_seeders, num(m[2])
 local n4, n6 = num(m[4]) - r4, num(m[5]) - r6
 
 local v4 = #ep == 6
-local fam, arr = v4 and h4 or h6, v4 and p4 or p6
+local times = key('t', h)
+local fam, arr = key(v4 and '4' or '6', h), key(v4 and 'p4' or 'p6', h)
 local held = redis.call('HGET', fam, ep)
 if event == 3 then
   if held then
@@ -284,8 +288,12 @@ else
   if (v4 and want4) or (not v4 and want6) then
     left = draw(arr, fam, v4 and n4 or n6, #ep, v4 and 1 or 2, ep, left, want_ids, random)
   end
-  if v4 and want6 then left = draw(p6, h6, n6, 18, 2, nil, left, want_ids, random) end
-  if not v4 and want4 then draw(p4, h4, n4, 6, 1, nil, left, want_ids, random) end
+  if v4 and want6 and n6 > 0 and left > 0 then
+    left = draw(key('p6', h), key('6', h), n6, 18, 2, nil, left, want_ids, random)
+  end
+  if not v4 and want4 and n4 > 0 and left > 0 then
+    draw(key('p4', h), key('4', h), n4, 6, 1, nil, left, want_ids, random)
+  end
 end
 
 -- The swarm's index score is when its oldest peer is next due: an
@@ -301,7 +309,9 @@ end
 -- still keeps each key past the life of every peer in it: a key set at e
 -- lives to e + ttl + grace, past t + ttl for every announce at t < e + grace / 2.
 if refresh then
-  for _, k in ipairs({meta, h4, h6, times, p4, p6}) do redis.call('EXPIRE', k, key_ttl) end
+  for _, k in ipairs({meta, key('4', h), key('6', h), times, key('p4', h), key('p6', h)}) do
+    redis.call('EXPIRE', k, key_ttl)
+  end
   redis.call('HSET', meta, 'e', ARGV[5])
 end
 local due

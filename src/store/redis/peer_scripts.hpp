@@ -33,7 +33,8 @@
 
 namespace cairn::store::redis {
 
-// KEYS: NS:s{H} NS:4{H} NS:6{H} NS:t{H} NS:p4{H} NS:p6{H} NS:x{T} NS:c{T}
+// KEYS: NS:s{H} NS:x{T} NS:c{T}; the script names the swarm's other keys
+//       (NS:4{H} NS:6{H} NS:t{H} NS:p4{H} NS:p6{H}: the same slot) itself
 // ARGV: NS, H, endpoint, peer id, now (decimal), then the fixed fields
 //       packed big-endian in one string: seven bytes (0/1: seeder, may
 //       grow, may create the swarm, want v4, want v6, want ids; then the

@@ -147,9 +147,8 @@ void RedisPeerStore::add_announce(Batch& b, const Announce& a, bool create) cons
   const Hex h(a.info_hash.bytes);
   const std::uint16_t slot = h.slot();
   b.script(slot, announce_script());
-  b.arg(std::int64_t{8});
-  for (std::string_view kind : {"s", "4", "6", "t", "p4", "p6"})
-    b.arg(key_name(key, ns, kind, h.view()));
+  b.arg(std::int64_t{3});
+  b.arg(key_name(key, ns, "s", h.view()));
   b.arg(key_name(key, ns, "x", slot_tag(slot)));
   b.arg(key_name(key, ns, "c", slot_tag(slot)));
   b.arg(ns);
