@@ -177,7 +177,7 @@ local seeder, may_grow, may_create, want4, want6, want_ids, event, numwant, ttl,
 seeder, may_grow, may_create = seeder == 1, may_grow == 1, may_create == 1
 want4, want6, want_ids = want4 == 1, want6 == 1, want_ids == 1
 -- Every redis.call costs about a microsecond of Redis whatever it does, so
--- this script makes as few as it can: about eight for a re-announce, of
+-- this script makes as few as it can: five for a re-announce, of
 -- which one writes (the ZADD of its time), when its id and mark are
 -- unchanged.
 
