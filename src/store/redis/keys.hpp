@@ -33,7 +33,7 @@ class Hex {
 };
 
 // NS:KIND{TAG}, written into `buffer` (reused by the caller): sized once
-// and filled, not appended to piece by piece (an announce names 8 keys).
+// and filled, not appended to piece by piece (an announce names 3 keys).
 inline std::string_view key_name(std::string& buffer, std::string_view name_space,
                                  std::string_view kind, std::string_view tag) {
   buffer.resize(name_space.size() + kind.size() + tag.size() + 3);

@@ -17,7 +17,7 @@ end
 -- Each reply carries it, so a store sweeps only the slots it knows due.
 local function next_due(index, now, pending)
   if pending then return now end
-  local first = redis.call('ZRANGE', index, 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGE', index, '0', '0', 'WITHSCORES')
   return first[2] and tonumber(first[2]) or -1
 end
 )lua";

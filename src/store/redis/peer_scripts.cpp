@@ -70,7 +70,7 @@ end
 -- due, and keeps a copy in NS:s{H} field `x`, which an announce reads to
 -- know whether the swarm has peers to trim.
 local function reindex(index, h, ttl, now)
-  local first = redis.call('ZRANGE', key('t', h), 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGE', key('t', h), '0', '0', 'WITHSCORES')
   local due = first[2] and (tonumber(first[2]) + ttl) or now
   redis.call('ZADD', index, due, h)
   redis.call('HSET', key('s', h), 'x', due)
@@ -161,19 +161,23 @@ end
 )lua";
 
 constexpr std::string_view kAnnounce = R"lua(
-local meta, h4, h6, times, p4, p6, index, counters =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+-- KEYS name the swarm (NS:s{H}) and its slot's index and counts; the
+-- swarm's other keys share its hash tag and are named here, only those
+-- this call uses: a key argument costs Redis more (a string object, a
+-- slot in KEYS) than the concatenation.
+local meta, index, counters = KEYS[1], KEYS[2], KEYS[3]
 local h, ep, id = ARGV[2], ARGV[3], ARGV[4]
-local flags, event, numwant = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local want4, want6 = ARGV[8] == '1', ARGV[9] == '1'
-local now, ttl, max_peers, key_ttl, random =
-  tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]),
-  tonumber(ARGV[14])
-local want_ids = ARGV[15] == '1'
-local seeder, may_grow, may_create = flags % 2 == 1, math.floor(flags / 2) % 2 == 1,
-  math.floor(flags / 4) % 2 == 1
+-- ARGV[5] is now, in decimal (the ZADD score as it stands); the fixed
+-- fields are packed in ARGV[6] (add_announce): one argument that struct
+-- decodes costs Redis less than eleven that each become a string in ARGV
+-- and a tonumber here.
+local now = tonumber(ARGV[5])
+local seeder, may_grow, may_create, want4, want6, want_ids, event, numwant, ttl, max_peers,
+  key_ttl, random = struct.unpack('>BBBBBBBI4I4I4I4I4', ARGV[6])
+seeder, may_grow, may_create = seeder == 1, may_grow == 1, may_create == 1
+want4, want6, want_ids = want4 == 1, want6 == 1, want_ids == 1
 -- Every redis.call costs about a microsecond of Redis whatever it does, so
--- this script makes as few as it can: about eight for a re-announce, of
+-- this script makes as few as it can: five for a re-announce, of
 -- which one writes (the ZADD of its time), when its id and mark are
 -- unchanged.
 
@@ -181,7 +185,7 @@ local seeder, may_grow, may_create = flags % 2 == 1, math.floor(flags / 2) % 2 =
 -- even when no node sweeps. The index's head also says when the slot is
 -- next due, which the reply carries, when this call changes nothing there.
 local dropped, expired, vanished, indexed = 0, 0, false, false
-local head = redis.call('ZRANGE', index, 0, 1, 'WITHSCORES')
+local head = redis.call('ZRANGE', index, '0', '1', 'WITHSCORES')
 local own_due = false
 for k = 1, #head, 2 do
   local other = head[k]
@@ -212,8 +216,8 @@ if not m[1] then
     local status = event == 3 and 3 or not may_grow and 1 or 2
     return {status, 0, 0, 0, 0, dropped, next_due(index, now, expired > 0)}
   end
-  redis.call('HSET', meta, 's', 0, 'd', 0, 'e', ARGV[10])
-  redis.call('EXPIRE', meta, ARGV[13])
+  redis.call('HSET', meta, 's', '0', 'd', '0', 'e', ARGV[5])
+  redis.call('EXPIRE', meta, key_ttl)
   count(counters, 'torrents', 1)
   created, refresh, indexed, m = 1, false, true, {0, 0}
 elseif vanished then
@@ -231,7 +235,8 @@ local seeders, downloads = num(m[1]) - removed_seeders, num(m[2])
 local n4, n6 = num(m[4]) - r4, num(m[5]) - r6
 
 local v4 = #ep == 6
-local fam, arr = v4 and h4 or h6, v4 and p4 or p6
+local times = key('t', h)
+local fam, arr = key(v4 and '4' or '6', h), key(v4 and 'p4' or 'p6', h)
 local held = redis.call('HGET', fam, ep)
 if event == 3 then
   if held then
@@ -257,7 +262,7 @@ else
     -- nothing replicates but its time.
     if value ~= held then redis.call('HSET', fam, ep, value) end
     if not held then redis.call('SETRANGE', arr, n * #ep, ep) end
-    redis.call('ZADD', times, ARGV[10], ep)
+    redis.call('ZADD', times, ARGV[5], ep)
     local ds = (seeder and 1 or 0) - (was_seeder and 1 or 0)
     count(meta, 's', ds)
     count(counters, 'seeders', ds)
@@ -271,10 +276,10 @@ else
       count(counters, v4 and 'v4' or 'v6', 1)
       -- A key this made anew gets its TTL now; the others have theirs.
       if not refresh and n == 0 then
-        redis.call('EXPIRE', fam, ARGV[13])
-        redis.call('EXPIRE', arr, ARGV[13])
+        redis.call('EXPIRE', fam, key_ttl)
+        redis.call('EXPIRE', arr, key_ttl)
       end
-      if not refresh and n4 + n6 == 0 then redis.call('EXPIRE', times, ARGV[13]) end
+      if not refresh and n4 + n6 == 0 then redis.call('EXPIRE', times, key_ttl) end
       if v4 then n4 = n4 + 1 else n6 = n6 + 1 end
     end
   end
@@ -283,8 +288,12 @@ else
   if (v4 and want4) or (not v4 and want6) then
     left = draw(arr, fam, v4 and n4 or n6, #ep, v4 and 1 or 2, ep, left, want_ids, random)
   end
-  if v4 and want6 then left = draw(p6, h6, n6, 18, 2, nil, left, want_ids, random) end
-  if not v4 and want4 then draw(p4, h4, n4, 6, 1, nil, left, want_ids, random) end
+  if v4 and want6 and n6 > 0 and left > 0 then
+    left = draw(key('p6', h), key('6', h), n6, 18, 2, nil, left, want_ids, random)
+  end
+  if not v4 and want4 and n4 > 0 and left > 0 then
+    draw(key('p4', h), key('4', h), n4, 6, 1, nil, left, want_ids, random)
+  end
 end
 
 -- The swarm's index score is when its oldest peer is next due: an
@@ -300,8 +309,10 @@ end
 -- still keeps each key past the life of every peer in it: a key set at e
 -- lives to e + ttl + grace, past t + ttl for every announce at t < e + grace / 2.
 if refresh then
-  for _, k in ipairs({meta, h4, h6, times, p4, p6}) do redis.call('EXPIRE', k, ARGV[13]) end
-  redis.call('HSET', meta, 'e', ARGV[10])
+  for _, k in ipairs({meta, key('4', h), key('6', h), times, key('p4', h), key('p6', h)}) do
+    redis.call('EXPIRE', k, key_ttl)
+  end
+  redis.call('HSET', meta, 'e', ARGV[5])
 end
 local due
 if indexed or expired > 0 then

@@ -33,13 +33,14 @@
 
 namespace cairn::store::redis {
 
-// KEYS: NS:s{H} NS:4{H} NS:6{H} NS:t{H} NS:p4{H} NS:p6{H} NS:x{T} NS:c{T}
-// ARGV: NS, H, endpoint, peer id, flags (1 seeder, 2 may grow, 4 may
-//       create the swarm), event (0 none, 1 completed, 2 started,
-//       3 stopped), numwant, want v4 (0/1), want v6 (0/1), now,
-//       peer_ttl, max peers, key TTL, random (0 to 2^31 - 1: the record
-//       each family's draw starts at, modulo its size),
-//       want ids (0/1)
+// KEYS: NS:s{H} NS:x{T} NS:c{T}; the script names the swarm's other keys
+//       (NS:4{H} NS:6{H} NS:t{H} NS:p4{H} NS:p6{H}: the same slot) itself
+// ARGV: NS, H, endpoint, peer id, now (decimal), then the fixed fields
+//       packed big-endian in one string: seven bytes (0/1: seeder, may
+//       grow, may create the swarm, want v4, want v6, want ids; then the
+//       event: 0 none, 1 completed, 2 started, 3 stopped) and five u32s
+//       (numwant, peer_ttl, max peers, key TTL, random: 0 to 2^31 - 1,
+//       the record each family's draw starts at, modulo its size)
 // Reply: {status, seeders, leechers, downloads, created, dropped, due,
 //         IPv4 entries, IPv4 ids, IPv6 entries, IPv6 ids}: the peers in
 //         wire form (core/compact_peers.hpp), each family's compact
