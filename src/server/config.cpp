@@ -117,7 +117,8 @@ const std::vector<Key>& keys() {
           [](Config & c) -> auto& { return c.listen; }, core::Endpoint::parse,
           "an address:port (IPv6 in brackets)"),
       number<unsigned>(
-          "server", "workers", "Worker threads; 0 means one per core.",
+          "server", "workers",
+          "Worker threads; 0 means one per core, or two per core on the Redis store.",
           [](Config & c) -> auto& { return c.workers; }, 0, 1024),
       {"server", "log_level", "One of trace, debug, info, warn, error, off. Applied on SIGHUP.",
        [](const toml::node& n, Config& c) -> std::optional<std::string> {

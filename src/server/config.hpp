@@ -28,7 +28,7 @@ namespace cairn::server {
 
 struct Config {
   std::vector<core::Endpoint> listen;  // default: 0.0.0.0:6969 and [::]:6969
-  unsigned workers = 0;                // 0: one per core
+  unsigned workers = 0;                // 0: one per core (two on the Redis store)
   std::string log_level = "info";
   LogFormat log_format = LogFormat::text;  // `cairn serve --log-format` overrides it
   core::Seconds summary_interval = 300;    // the INFO summary line; 0: none

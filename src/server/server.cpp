@@ -39,9 +39,14 @@ tracker::SignalingLimits signaling_limits(const Config& c) {
   return l;
 }
 
+// 0 means one worker per core, or two on the Redis store: there a worker
+// waits for each receive batch's round trip, and a second one uses the core
+// meanwhile (bench/compare: 28,000 announces/s with one per core, 30,000
+// with two, on two cores beside the cluster).
 unsigned worker_count(const Config& c) {
   if (c.workers > 0) return c.workers;
-  return std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return c.store.backend == "redis" ? 2 * cores : cores;
 }
 
 tracker::InfoHashSet initial_access_list(const Config& c) {

@@ -10,11 +10,21 @@ Run: CAIRN_BIN=build/apps/cairn/cairn /usr/bin/python3 tests/redis/test_cluster_
 import os
 import struct
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_nodes import ClusterCase, h  # noqa: E402
 from rendezvous_harness import api, random_id, random_topic, records_path  # noqa: E402
+
+
+def start_log(node, timeout=10.0):
+    """The node's log once it has said how it serves (logged just after the
+    listening lines, so it may not be there yet when start() returns)."""
+    deadline = time.monotonic() + timeout
+    while "serving with" not in node.stderr_tail() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return node.stderr_tail()
 
 
 class TwoNodes(ClusterCase):
@@ -35,6 +45,14 @@ class TwoNodes(ClusterCase):
         # A stop on B removes the peer A stored.
         self.udp(b).announce(ih, h.random_peer_id(), 6881, left=0, event="stopped")
         self.assertEqual(self.udp(a).scrape([ih]), [(0, 0, 1)])
+
+    def test_a_node_runs_two_workers_per_core_by_default(self):
+        # A worker waits for each batch's round trip to Redis; a second one
+        # per core uses the core meanwhile. A set server.workers stands.
+        # (std::thread::hardware_concurrency and os.cpu_count both count
+        # the online CPUs.)
+        self.assertIn("serving with %d workers" % (2 * os.cpu_count()), start_log(self.node()))
+        self.assertIn("serving with 3 workers", start_log(self.node({"server": {"workers": 3}})))
 
     def test_a_connection_id_from_one_node_is_accepted_by_the_other(self):
         a, b = self.node(), self.node()
