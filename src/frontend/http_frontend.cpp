@@ -82,30 +82,29 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   // Private mode: the passkey is the path's ("/PASSKEY/announce").
   const auto user = tracker::admit_user(codec::passkey_of_path(request.path), ctx);
   if (!user) return write_failure(request, tracker::error_text(user.error()), state, out);
-  codec::AnnounceQuery parsed;
-  if (const auto e = codec::parse_announce_query(request.query, parsed)) {
+  codec::AnnounceQuery query;
+  if (const auto e = codec::parse_announce_query(request.query, query)) {
     tracker::bump(state.counters.http.bad_requests);
     return write_failure(request, codec::failure_text(*e), state, out);
   }
-  const codec::AnnounceQuery* const query = &parsed;
-  if (!tracker::admit_torrent(query->info_hash, ctx)) {
+  if (!tracker::admit_torrent(query.info_hash, ctx)) {
     const auto e = tracker::TrackerError::torrent_not_allowed;
     return write_failure(request, tracker::error_text(e), state, out);
   }
   tracker::AnnounceRequest a;
-  a.info_hash = query->info_hash;
-  a.peer_id = query->peer_id;
+  a.info_hash = query.info_hash;
+  a.peer_id = query.peer_id;
   a.endpoint.address = client;
-  if (allow_ip_param_ && query->ip) a.endpoint.address = *query->ip;
-  a.endpoint.port = query->port;
-  a.event = query->event;
-  a.seeder = query->left_present && query->left == 0;
-  a.numwant = tracker_.numwant(query->numwant);
-  a.want_peer_ids = !query->compact && !query->no_peer_id;  // only a dictionary reply lists ids
+  if (allow_ip_param_ && query.ip) a.endpoint.address = *query.ip;
+  a.endpoint.port = query.port;
+  a.event = query.event;
+  a.seeder = query.left_present && query.left == 0;
+  a.numwant = tracker_.numwant(query.numwant);
+  a.want_peer_ids = !query.compact && !query.no_peer_id;  // only a dictionary reply lists ids
   a.now = ctx.now;
   if (*user)
-    tracker::record_announce({**user, query->event, query->info_hash, query->peer_id,
-                              query->uploaded, query->downloaded, query->left},
+    tracker::record_announce({**user, query.event, query.info_hash, query.peer_id, query.uploaded,
+                              query.downloaded, query.left},
                              ctx);
   auto reply = tracker_.announce(a, state.rng, state.peers, state.access);
   if (!reply) {
@@ -119,7 +118,7 @@ void HttpAnnounce::handle(const codec::HttpRequest& request, const core::Address
   // zero-fill (rep stos) and the stores again.
   const codec::AnnounceReply r{
       reply->interval,    reply->min_interval, reply->counts.seeders, reply->counts.leechers,
-      state.peers.view(), query->compact,      query->no_peer_id,     {}};
+      state.peers.view(), query.compact,       query.no_peer_id,      {}};
   write_ok(request, codec::write_announce_reply(r, state.body), out);
 }
 
